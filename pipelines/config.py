@@ -1,0 +1,168 @@
+"""The job config: one flat YAML per job, validated with pydantic.
+
+Errors come back as one line naming the bad key, e.g.
+``config error: sources[0].license: 'MIT ORR Apache-2.0' is not a valid SPDX expression``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from license_expression import ExpressionError, get_spdx_licensing
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from transforms.base import StageConfig, registered_stages
+
+FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
+BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")
+
+
+class ConfigError(ValueError):
+    """A job config that cannot be run; the message is one line naming the bad key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Strict):
+    """One input source: where it is, how to read it, and why we may use it."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    paths: list[str] = Field(min_length=1)
+    format: Literal[FORMATS] | None = None  # inferred from the file extension when absent
+    text_field: str = "text"
+    id_field: str | None = None  # the source's own id, kept in meta as `source_id`
+    url_field: str | None = None  # kept in meta as `url`
+    meta_fields: list[str] = []
+    license: str
+    basis: Literal[BASES]
+    evidence: str = Field(min_length=1)
+    owner: str = ""
+    allowed_uses: list[str] = []
+    domain: str | None = None
+    lang: str | None = None  # declared language; otherwise detected per record where the script tells
+    csv_delimiter: str = ","
+
+    @field_validator("license")
+    @classmethod
+    def _spdx(cls, value: str) -> str:
+        try:
+            parsed = get_spdx_licensing().parse(value, validate=False, strict=True)
+        except ExpressionError as exc:
+            raise ValueError(f"{value!r} is not a valid SPDX expression ({exc})") from None
+        if parsed is None:
+            raise ValueError("empty licence expression")
+        return value
+
+
+class GateConfig(_Strict):
+    suites: list[str] = ["records", "run_accounting"]
+
+
+class OutputConfig(_Strict):
+    dir: str
+    mode: Literal["overwrite", "append"] = "overwrite"  # a version is the whole run, or adds to the last
+
+
+class LineageConfig(_Strict):
+    transport: Literal["file", "http"] = "file"
+    url: str | None = None  # for http, e.g. a Marquez endpoint
+    namespace: str = "datasteward"
+
+    @model_validator(mode="after")
+    def _url_for_http(self) -> "LineageConfig":
+        if self.transport == "http" and not self.url:
+            raise ValueError("url: required when transport is http")
+        return self
+
+
+class JobConfig(_Strict):
+    job: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    description: str = ""
+    sources: list[SourceConfig] = Field(min_length=1)
+    stages: list[StageConfig]
+    gate: GateConfig = GateConfig()
+    output: OutputConfig
+    lineage: LineageConfig = LineageConfig()
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique: {', '.join(dupes)}")
+        return sources
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _typed_stages(cls, stages: Any) -> list[StageConfig]:
+        if not isinstance(stages, list) or not stages:
+            raise ValueError("must be a non-empty list of stage entries")
+        known = registered_stages()
+        typed = []
+        for i, entry in enumerate(stages):
+            if isinstance(entry, StageConfig):
+                typed.append(entry)
+                continue
+            if not isinstance(entry, dict) or "stage" not in entry:
+                raise ValueError(f"[{i}]: each entry needs a `stage:` key")
+            name = entry["stage"]
+            if name not in known:
+                raise ValueError(f"[{i}].stage: unknown stage {name!r} (known: {', '.join(sorted(known))})")
+            try:
+                typed.append(known[name].model_validate(entry))
+            except ValidationError as exc:
+                raise ValueError(f"[{i}] ({name}): {_first_error(exc)}") from None
+        if typed[0].stage != "ingest":
+            raise ValueError("[0]: the first stage must be `ingest`")
+        seen = [s.stage for s in typed]
+        if seen.count("ingest") > 1:
+            raise ValueError("`ingest` may appear once")
+        return typed
+
+    def source(self, name: str) -> SourceConfig:
+        return next(s for s in self.sources if s.name == name)
+
+    def stage_config(self, name: str) -> StageConfig | None:
+        return next((s for s in self.stages if s.stage == name), None)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    return f"{where}: {message}" if where else message
+
+
+def parse_config(data: Any) -> JobConfig:
+    if not isinstance(data, dict):
+        raise ConfigError("config error: the file must hold a YAML mapping")
+    try:
+        return JobConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"config error: {_first_error(exc)}") from None
+
+
+def load_config(path: str | Path) -> tuple[JobConfig, str]:
+    """The validated config and the sha256 of the file's bytes."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config error: {path} is not valid YAML{where}") from None
+    return parse_config(data), hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,296 @@
+"""The stage contract every control plugs into.
+
+A control's decisions are plain Python (:class:`Control.decide` over a :class:`Batch`), testable
+without Beam. :class:`ControlStage` is the thin composite ``PTransform`` around it: it applies the
+control to each batch, appends one lineage entry per record, routes rejects to a tagged output and
+counts records in / kept / rejected (per reason) in Beam counters.
+
+Stages that need a view of the whole corpus (deduplication, the source roll-up) subclass
+:class:`Stage` directly and build their own composite from the same pieces.
+
+A job's ``stages:`` list is validated against the :class:`StageConfig` subclasses registered with
+:func:`register_stage`; every module in ``transforms/`` is imported once to collect them.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import pkgutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from pydantic import BaseModel, ConfigDict
+
+from transforms.records import CATEGORIES, RISK_LEVELS, Batch, lineage_entry, reject_row
+
+if TYPE_CHECKING:  # the job config lives with the pipelines; stages only read it
+    from pipelines.config import JobConfig
+
+METRICS_NAMESPACE = "datasteward"
+KEPT = "kept"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one control decided for one record.
+
+    ``keep`` passes it on unchanged; ``annotate`` passes it on with tags and detail in lineage;
+    ``modify`` passes it on with ``text`` replaced (e.g. de-identified); ``reject`` sends it to the
+    rejects table with ``rule``, ``clause``, ``risk_level``, ``category`` and ``reason``.
+    ``detail`` goes to lineage as JSON: scores, counts, matched ids — never raw personal data.
+    """
+
+    action: str = "keep"
+    rule: str = ""
+    clause: str = ""
+    risk_level: str | None = None
+    category: str = ""
+    reason: str = ""
+    detail: Mapping[str, Any] | None = None
+    text: str | None = None
+    tags: tuple[str, ...] = ()
+    preview: str | None = None
+
+    @classmethod
+    def reject(
+        cls,
+        *,
+        rule: str,
+        clause: str,
+        risk_level: str,
+        category: str,
+        reason: str,
+        detail: Mapping[str, Any] | None = None,
+        preview: str | None = None,
+    ) -> "Decision":
+        return cls("reject", rule, clause, risk_level, category, reason, detail, preview=preview)
+
+    def check(self, stage: str) -> None:
+        """Fail loudly on a malformed decision: that is a bug in the control, not bad data."""
+        if self.action not in ("keep", "annotate", "modify", "reject"):
+            raise ValueError(f"{stage}: unknown action {self.action!r}")
+        if self.action == "reject":
+            missing = [n for n in ("rule", "clause", "reason") if not getattr(self, n)]
+            if missing:
+                raise ValueError(f"{stage}: reject without {', '.join(missing)}")
+            if self.risk_level not in RISK_LEVELS:
+                raise ValueError(f"{stage}: risk_level {self.risk_level!r} not in {RISK_LEVELS}")
+            if self.category not in CATEGORIES:
+                raise ValueError(f"{stage}: category {self.category!r} not in {CATEGORIES}")
+        if self.action == "modify" and self.text is None:
+            raise ValueError(f"{stage}: modify without replacement text")
+
+
+KEEP = Decision()
+
+
+class Control(abc.ABC):
+    """Decision logic of one control. Subclasses set ``stage`` and implement :meth:`decide`.
+
+    Instances are pickled to workers: keep heavy state (models, compiled automata) out of
+    ``__init__`` and load it in :meth:`setup`, which runs once per worker before the first batch.
+    """
+
+    stage: str = ""
+
+    def setup(self) -> None:
+        """Load models or other per-process state. Called once per worker."""
+
+    @abc.abstractmethod
+    def decide(self, batch: Batch) -> Sequence[Decision]:
+        """One decision per record of ``batch``, in order."""
+
+
+@dataclass
+class ControlResult:
+    kept: Batch
+    rejects: list[dict]
+    counts: Counter = field(default_factory=Counter)
+
+
+def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
+    """Apply ``control`` to ``batch``: the plain-Python core of :class:`ControlStage`."""
+    decisions = control.decide(batch)
+    if len(decisions) != len(batch):
+        raise ValueError(f"{control.stage}: {len(decisions)} decisions for {len(batch)} records")
+    stage = control.stage
+    kept_idx: list[int] = []
+    lineage: list[list[dict]] = []
+    texts: list[str] | None = None
+    tags: list[list[str]] | None = None
+    rejects: list[dict] = []
+    counts: Counter = Counter(input=len(batch))
+    for i, d in enumerate(decisions):
+        d.check(stage)
+        entry = lineage_entry(
+            stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail=d.detail
+        )
+        history = batch.lineage[i] + [entry]
+        counts[d.action] += 1
+        if d.action == "reject":
+            counts[f"rejected:{d.reason}"] += 1
+            rejects.append(
+                reject_row(
+                    batch,
+                    i,
+                    stage=stage,
+                    rule=d.rule,
+                    clause=d.clause,
+                    risk_level=d.risk_level,
+                    category=d.category,
+                    reason=d.reason,
+                    detail=d.detail,
+                    run_id=run_id,
+                    lineage=history,
+                    preview=d.preview,
+                )
+            )
+            continue
+        if d.text is not None:
+            if texts is None:
+                texts = list(batch.text)
+            texts[i] = d.text
+        if d.tags:
+            if tags is None:
+                tags = [list(t) for t in batch.tags]
+            tags[i] = tags[i] + [t for t in d.tags if t not in tags[i]]
+        kept_idx.append(i)
+        lineage.append(history)
+    updated = batch.replace(
+        **({"text": texts} if texts is not None else {}),
+        **({"tags": tags} if tags is not None else {}),
+    )
+    kept = updated.take(kept_idx).replace(lineage=lineage)
+    counts["kept"] = len(kept)
+    counts["rejected"] = len(rejects)
+    return ControlResult(kept, rejects, counts)
+
+
+def count(stage: str, name: str, n: int = 1) -> None:
+    """Increment the Beam counter ``<stage>:<name>`` (read back by the run summary)."""
+    if n:
+        Metrics.counter(METRICS_NAMESPACE, f"{stage}:{name}").inc(n)
+
+
+class _ApplyControlFn(beam.DoFn):
+    def __init__(self, control: Control, run_id: str):
+        self.control = control
+        self.run_id = run_id
+
+    def setup(self):
+        self.control.setup()
+
+    def process(self, batch: Batch):
+        result = apply_control(self.control, batch, self.run_id)
+        for name, n in result.counts.items():
+            count(self.control.stage, name, n)
+        if len(result.kept):
+            yield result.kept
+        if result.rejects:
+            yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+
+
+@dataclass
+class RunContext:
+    """What a stage may know about the run: ids, paths and the validated job config.
+
+    It lives on the driver. Pass only the plain values a DoFn needs (``run_id``, ``staging_dir``)
+    into transforms, never this object, so transforms stay picklable for any runner.
+    """
+
+    run_id: str
+    out_dir: Path
+    run_dir: Path
+    staging_dir: Path
+    config: "JobConfig"
+    upstream_rejects: list = field(default_factory=list)  # reject PCollections of earlier stages
+
+    @property
+    def dataset_dir(self) -> Path:
+        return self.out_dir / "dataset"
+
+
+class Stage(abc.ABC):
+    """One step of the plan. ``expand`` wires it into the Beam graph."""
+
+    name: str
+
+    @abc.abstractmethod
+    def expand(self, batches: beam.PCollection, ctx: RunContext) -> tuple[beam.PCollection, beam.PCollection]:
+        """Return (kept batches, reject-row lists)."""
+
+    def describe(self) -> str:
+        """One line for ``steward run --dry-run``."""
+        return self.__class__.__doc__.strip().splitlines()[0] if self.__class__.__doc__ else self.name
+
+    def report(self, ctx: RunContext, counters: Mapping[str, int]) -> dict | None:
+        """After the pipeline ran: a section for the run manifest (None for none)."""
+        return None
+
+    def on_publish(self, ctx: RunContext, version: int) -> None:
+        """After the dataset version was committed: persist what a later run needs beside it."""
+
+
+class ControlStage(Stage):
+    """Applies a :class:`Control` to every batch; rejects go to a tagged output."""
+
+    def __init__(self, control: Control):
+        self.control = control
+        self.name = control.stage
+
+    def expand(self, batches, ctx):
+        outputs = batches | self.name >> beam.ParDo(_ApplyControlFn(self.control, ctx.run_id)).with_outputs(
+            REJECTED, main=KEPT
+        )
+        return outputs[KEPT], outputs[REJECTED]
+
+    def describe(self) -> str:
+        doc = type(self.control).__doc__
+        return doc.strip().splitlines()[0] if doc else self.name
+
+
+class StageConfig(BaseModel, abc.ABC):
+    """Parameters of one ``stages:`` entry. Subclasses add fields and build the stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    stage: str
+
+    @abc.abstractmethod
+    def create(self) -> Stage:
+        """Build the stage this entry configures."""
+
+
+STAGES: dict[str, type[StageConfig]] = {}
+
+
+def register_stage(name: str):
+    """Class decorator: make ``name`` usable in a job's ``stages:`` list."""
+
+    def decorate(cls: type[StageConfig]) -> type[StageConfig]:
+        if name in STAGES and STAGES[name] is not cls:
+            raise ValueError(f"stage {name!r} registered twice")
+        STAGES[name] = cls
+        return cls
+
+    return decorate
+
+
+_discovered = False
+
+
+def registered_stages() -> dict[str, type[StageConfig]]:
+    """All stage configs, after importing every module of the ``transforms`` package once."""
+    global _discovered
+    if not _discovered:
+        import transforms
+
+        for module in pkgutil.iter_modules(transforms.__path__):
+            importlib.import_module(f"transforms.{module.name}")
+        _discovered = True
+    return STAGES

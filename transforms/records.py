@@ -1,0 +1,242 @@
+"""The record contract: what flows between stages, what is published, what is rejected.
+
+Records travel through the pipeline in columnar :class:`Batch` objects (~1,000 records each) so Beam
+pays its per-element cost once per batch. A batch is plain Python lists per field; stages read the
+columns they need and vectorise over them. The Arrow schemas below are the on-disk form of the
+published dataset and of the rejects table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import pyarrow as pa
+
+RISK_LEVELS = ("low", "moderate", "considerable", "major", "extremely_serious")
+"""Appendix 1 of the AI Safety Governance Framework 2.0, lowest first."""
+
+CATEGORIES = (
+    "ingest",  # the input could not be read as a record
+    "quality",  # empty, too short, garbled
+    "licensing",  # source or record licence not allowed, licence conflict
+    "source",  # whole source excluded by the source-level roll-up
+    "duplicate",  # exact or near duplicate of a kept record
+    "personal_information",  # residual personal information that could not be de-identified
+    "illegal",  # illegal content
+    "harmful",  # hateful / offensive / harmful content
+    "high_risk",  # nuclear, biological, chemical weapons, missiles
+    "classified",  # state or work secret markings
+    "credential",  # private keys, tokens, passwords
+    "aigc",  # AI-generated content dropped by policy
+    "review",  # failed a manual spot check in an earlier version
+    "annotation",  # voided annotation batch
+)
+"""Why a record was rejected, independent of the stage that did it (the source roll-up keys on this)."""
+
+CONTENT_RISK_CATEGORIES = frozenset({"illegal", "harmful", "high_risk", "classified"})
+"""Categories that count towards a source's illegal/harmful rate (TC260-003 §5.1, 5% rule)."""
+
+LINEAGE_ENTRY = pa.struct(
+    [
+        ("stage", pa.string()),
+        ("action", pa.string()),  # keep | annotate | modify | reject
+        ("rule", pa.string()),
+        ("clause", pa.string()),
+        ("risk_level", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),  # JSON object: scores, counts, matched ids — never raw personal data
+    ]
+)
+
+RECORD_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.large_string()),
+        ("source", pa.string()),
+        ("source_uri", pa.string()),
+        ("locator", pa.string()),
+        ("license", pa.string()),
+        ("lang", pa.string()),
+        ("meta", pa.string()),  # JSON object
+        ("content_sha256", pa.string()),  # of the text as ingested, before any stage changed it
+        ("tags", pa.list_(pa.string())),
+        ("lineage", pa.list_(LINEAGE_ENTRY)),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("source_uri", pa.string()),
+        ("locator", pa.string()),
+        ("license", pa.string()),
+        ("content_sha256", pa.string()),
+        ("stage", pa.string()),
+        ("rule", pa.string()),
+        ("clause", pa.string()),
+        ("risk_level", pa.string()),
+        ("category", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),  # JSON object
+        ("preview", pa.string()),  # redacted preview or null; never raw text
+        ("run_id", pa.string()),
+        ("lineage", pa.list_(LINEAGE_ENTRY)),
+    ]
+)
+
+FIELDS = tuple(RECORD_SCHEMA.names)
+
+
+def record_id(source: str, source_uri: str, locator: str) -> str:
+    """Stable id: the same input file and locator give the same id in every run."""
+    key = f"{source}\x1f{source_uri}\x1f{locator}".encode()
+    return hashlib.blake2b(key, digest_size=16).hexdigest()
+
+
+def content_sha256(data: str | bytes) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def to_json(value: Mapping[str, Any] | None) -> str:
+    return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def lineage_entry(
+    stage: str,
+    action: str,
+    *,
+    rule: str = "",
+    clause: str = "",
+    risk_level: str | None = None,
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> dict:
+    return {
+        "stage": stage,
+        "action": action,
+        "rule": rule,
+        "clause": clause,
+        "risk_level": risk_level,
+        "reason": reason,
+        "detail": to_json(detail),
+    }
+
+
+@dataclass
+class Batch:
+    """A columnar batch of records: one list per field of :data:`RECORD_SCHEMA`.
+
+    ``meta`` holds dicts and ``lineage`` lists of :func:`lineage_entry` dicts while in flight;
+    :meth:`to_arrow` serialises them. Stages never mutate a batch they received: they build a new
+    one with :meth:`take` / :meth:`replace`.
+    """
+
+    id: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    source_uri: list[str] = field(default_factory=list)
+    locator: list[str] = field(default_factory=list)
+    license: list[str | None] = field(default_factory=list)
+    lang: list[str | None] = field(default_factory=list)
+    meta: list[dict] = field(default_factory=list)
+    content_sha256: list[str] = field(default_factory=list)
+    tags: list[list[str]] = field(default_factory=list)
+    lineage: list[list[dict]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def append(self, **record: Any) -> None:
+        for name in FIELDS:
+            getattr(self, name).append(record[name])
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]]) -> "Batch":
+        batch = cls()
+        for row in rows:
+            batch.append(**{name: row.get(name) for name in FIELDS})
+        return batch
+
+    def rows(self) -> Iterator[dict]:
+        columns = [getattr(self, name) for name in FIELDS]
+        for values in zip(*columns):
+            yield dict(zip(FIELDS, values))
+
+    def take(self, indices: Sequence[int]) -> "Batch":
+        return Batch(**{name: [getattr(self, name)[i] for i in indices] for name in FIELDS})
+
+    def replace(self, **columns: list) -> "Batch":
+        """A shallow copy with some columns swapped for new lists of the same length."""
+        fields = {name: getattr(self, name) for name in FIELDS}
+        for name, values in columns.items():
+            if len(values) != len(self):
+                raise ValueError(f"column {name!r} has {len(values)} values for {len(self)} records")
+            fields[name] = values
+        return Batch(**fields)
+
+    @classmethod
+    def concat(cls, batches: Iterable["Batch"]) -> "Batch":
+        out = cls()
+        for batch in batches:
+            for name in FIELDS:
+                getattr(out, name).extend(getattr(batch, name))
+        return out
+
+    def to_arrow(self) -> pa.RecordBatch:
+        columns = {name: getattr(self, name) for name in FIELDS}
+        columns["meta"] = [to_json(m) for m in self.meta]
+        return pa.RecordBatch.from_pydict(columns, schema=RECORD_SCHEMA)
+
+    @classmethod
+    def from_arrow(cls, table: pa.RecordBatch | pa.Table) -> "Batch":
+        columns = table.to_pydict()
+        columns["meta"] = [json.loads(m) if m else {} for m in columns["meta"]]
+        columns["tags"] = [list(t or []) for t in columns["tags"]]
+        columns["lineage"] = [list(entries or []) for entries in columns["lineage"]]
+        return cls(**{name: columns[name] for name in FIELDS})
+
+
+def reject_row(
+    batch: Batch,
+    i: int,
+    *,
+    stage: str,
+    rule: str,
+    clause: str,
+    risk_level: str,
+    category: str,
+    reason: str,
+    detail: Mapping[str, Any] | None,
+    run_id: str,
+    lineage: list[dict],
+    preview: str | None = None,
+) -> dict:
+    """A rejects-table row for record ``i`` of ``batch``: identity and hash, never its text."""
+    return {
+        "id": batch.id[i],
+        "source": batch.source[i],
+        "source_uri": batch.source_uri[i],
+        "locator": batch.locator[i],
+        "license": batch.license[i],
+        "content_sha256": batch.content_sha256[i],
+        "stage": stage,
+        "rule": rule,
+        "clause": clause,
+        "risk_level": risk_level,
+        "category": category,
+        "reason": reason,
+        "detail": to_json(detail),
+        "preview": preview,
+        "run_id": run_id,
+        "lineage": lineage,
+    }
+
+
+def rejects_to_arrow(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist(list(rows), schema=REJECT_SCHEMA)
