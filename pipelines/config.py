@@ -14,7 +14,7 @@ import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from transforms.base import StageConfig, registered_stages
+from transforms.base import STAGE_MODULES, StageConfig, stage_config_class
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
 BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")
@@ -103,7 +103,6 @@ class JobConfig(_Strict):
     def _typed_stages(cls, stages: Any) -> list[StageConfig]:
         if not isinstance(stages, list) or not stages:
             raise ValueError("must be a non-empty list of stage entries")
-        known = registered_stages()
         typed = []
         for i, entry in enumerate(stages):
             if isinstance(entry, StageConfig):
@@ -112,10 +111,10 @@ class JobConfig(_Strict):
             if not isinstance(entry, dict) or "stage" not in entry:
                 raise ValueError(f"[{i}]: each entry needs a `stage:` key")
             name = entry["stage"]
-            if name not in known:
-                raise ValueError(f"[{i}].stage: unknown stage {name!r} (known: {', '.join(sorted(known))})")
+            if name not in STAGE_MODULES:
+                raise ValueError(f"[{i}].stage: unknown stage {name!r} (known: {', '.join(sorted(STAGE_MODULES))})")
             try:
-                typed.append(known[name].model_validate(entry))
+                typed.append(stage_config_class(name).model_validate(entry))
             except ValidationError as exc:
                 raise ValueError(f"[{i}] ({name}): {_first_error(exc)}") from None
         if typed[0].stage != "ingest":

@@ -8,25 +8,24 @@ counts records in / kept / rejected (per reason) in Beam counters.
 Stages that need a view of the whole corpus (deduplication, the source roll-up) subclass
 :class:`Stage` directly and build their own composite from the same pieces.
 
-A job's ``stages:`` list is validated against the :class:`StageConfig` subclasses registered with
-:func:`register_stage`; every module in ``transforms/`` is imported once to collect them.
+A job's ``stages:`` list is validated against the :class:`StageConfig` subclass registered with
+:func:`register_stage` for each name; :data:`STAGE_MODULES` says which module defines it.
 """
 
 from __future__ import annotations
 
 import abc
 import importlib
-import pkgutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict
 
-from transforms.records import CATEGORIES, RISK_LEVELS, Batch, lineage_entry, reject_row
+from transforms.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
 
 if TYPE_CHECKING:  # the job config lives with the pipelines; stages only read it
     from pipelines.config import JobConfig
@@ -137,8 +136,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
             counts[f"rejected:{d.reason}"] += 1
             rejects.append(
                 reject_row(
-                    batch,
-                    i,
+                    identity(batch, i),
                     stage=stage,
                     rule=d.rule,
                     clause=d.clause,
@@ -266,11 +264,17 @@ class StageConfig(BaseModel, abc.ABC):
         """Build the stage this entry configures."""
 
 
+STAGE_MODULES: dict[str, str] = {
+    "ingest": "transforms.ingest",
+    "quality": "transforms.quality",
+}
+"""Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
+
 STAGES: dict[str, type[StageConfig]] = {}
 
 
 def register_stage(name: str):
-    """Class decorator: make ``name`` usable in a job's ``stages:`` list."""
+    """Class decorator: the config class for stage ``name`` (its module is listed in STAGE_MODULES)."""
 
     def decorate(cls: type[StageConfig]) -> type[StageConfig]:
         if name in STAGES and STAGES[name] is not cls:
@@ -281,16 +285,12 @@ def register_stage(name: str):
     return decorate
 
 
-_discovered = False
-
-
-def registered_stages() -> dict[str, type[StageConfig]]:
-    """All stage configs, after importing every module of the ``transforms`` package once."""
-    global _discovered
-    if not _discovered:
-        import transforms
-
-        for module in pkgutil.iter_modules(transforms.__path__):
-            importlib.import_module(f"transforms.{module.name}")
-        _discovered = True
-    return STAGES
+def stage_config_class(name: str) -> type[StageConfig]:
+    """The config class of stage ``name``, importing its module on first use."""
+    if name not in STAGE_MODULES:
+        raise KeyError(name)
+    if name not in STAGES:
+        importlib.import_module(STAGE_MODULES[name])
+    if name not in STAGES:
+        raise RuntimeError(f"{STAGE_MODULES[name]} does not register stage {name!r}")
+    return STAGES[name]

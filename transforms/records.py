@@ -202,9 +202,15 @@ class Batch:
         return cls(**{name: columns[name] for name in FIELDS})
 
 
+IDENTITY_FIELDS = ("id", "source", "source_uri", "locator", "license", "content_sha256")
+
+
+def identity(batch: Batch, i: int) -> dict:
+    return {name: getattr(batch, name)[i] for name in IDENTITY_FIELDS}
+
+
 def reject_row(
-    batch: Batch,
-    i: int,
+    identity: Mapping[str, Any],
     *,
     stage: str,
     rule: str,
@@ -217,14 +223,9 @@ def reject_row(
     lineage: list[dict],
     preview: str | None = None,
 ) -> dict:
-    """A rejects-table row for record ``i`` of ``batch``: identity and hash, never its text."""
+    """A rejects-table row: the record's identity and content hash, never its text."""
     return {
-        "id": batch.id[i],
-        "source": batch.source[i],
-        "source_uri": batch.source_uri[i],
-        "locator": batch.locator[i],
-        "license": batch.license[i],
-        "content_sha256": batch.content_sha256[i],
+        **{name: identity[name] for name in IDENTITY_FIELDS},
         "stage": stage,
         "rule": rule,
         "clause": clause,

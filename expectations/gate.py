@@ -1,0 +1,174 @@
+"""The publish gate: Great Expectations suites over a run's staged output.
+
+Suites are GX 1.x JSON files in ``expectations/suites/``. Each names the frame it validates in
+``meta.frame``:
+
+- ``records``: one row per kept record with cheap per-record statistics (never the text itself):
+  ``id``, ``source``, ``license``, ``lang``, ``text_chars``, plus any column of
+  :data:`RECORD_STATS` that an expectation names (computed only when asked for);
+- ``run``: one row of run-level counts: ``input``, ``kept``, ``rejected``, ``accounted``.
+
+Results go to ``<run_dir>/gate/`` (one JSON per suite) and Great Expectations Data Docs are built
+under ``<run_dir>/gx/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+SUITES_DIR = Path(__file__).parent / "suites"
+
+RECORD_STATS: dict[str, str] = {
+    # column -> "module:function" taking a list of texts and returning one number per text
+    "residual_identifiers": "transforms.pii:count_structured_identifiers",
+}
+
+
+@dataclass
+class ExpectationOutcome:
+    suite: str
+    expectation: str
+    column: str
+    success: bool
+    observed: Any
+    clause: str | None = None
+
+
+@dataclass
+class GateResult:
+    success: bool
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    results_path: str | None = None
+    data_docs: str | None = None
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+
+def load_suite(name: str) -> dict:
+    path = SUITES_DIR / f"{name}.json"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in SUITES_DIR.glob("*.json")))
+        raise ValueError(f"gate suite {name!r} not found (known: {known})")
+    return json.loads(path.read_text())
+
+
+def _columns(suite: dict) -> set[str]:
+    names = set()
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        names.update(v for k, v in kwargs.items() if k in ("column", "column_A", "column_B"))
+    return names
+
+
+def _stat_function(column: str) -> Callable[[list[str]], list[int]]:
+    module, _, function = RECORD_STATS[column].partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def records_frame(kept: ds.Dataset, wanted: set[str]):
+    """Per-record statistics of the staged kept records, streamed batch by batch."""
+    import pandas as pd
+
+    extra = sorted(wanted & RECORD_STATS.keys())
+    functions = {column: _stat_function(column) for column in extra}
+    parts = []
+    for batch in kept.to_batches(columns=["id", "source", "license", "lang", "text"], batch_size=8192):
+        part = {
+            "id": batch.column("id").to_pylist(),
+            "source": batch.column("source").to_pylist(),
+            "license": batch.column("license").to_pylist(),
+            "lang": batch.column("lang").to_pylist(),
+            "text_chars": pc.utf8_length(batch.column("text")).to_pylist(),
+        }
+        if functions:
+            texts = batch.column("text").to_pylist()
+            for column, function in functions.items():
+                part[column] = list(function(texts))
+        parts.append(pd.DataFrame(part))
+    columns = ["id", "source", "license", "lang", "text_chars", *extra]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
+
+
+def run_frame(counts: dict[str, int]):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "input": counts["input"],
+                "kept": counts["kept"],
+                "rejected": counts["rejected"],
+                "accounted": counts["kept"] + counts["rejected"],
+            }
+        ]
+    )
+
+
+def run_gate(suite_names: list[str], kept: ds.Dataset, counts: dict[str, int], run_dir: Path) -> GateResult:
+    """Validate the staged run against the named suites; save results and Data Docs under run_dir."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    suites = [load_suite(name) for name in suite_names]
+    wanted = set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records")) if suites else set()
+    frames = {"records": lambda: records_frame(kept, wanted), "run": lambda: run_frame(counts)}
+
+    context = gx.get_context(mode="file", project_root_dir=str(run_dir))
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_pandas("staged_run")
+    results_dir = run_dir / "gate"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    outcome = GateResult(success=True, results_path=str(results_dir))
+    built: dict[str, Any] = {}
+    for suite_json in suites:
+        frame = suite_json["meta"]["frame"]
+        if frame not in frames:
+            raise ValueError(f"suite {suite_json['name']!r}: unknown frame {frame!r}")
+        if frame not in built:
+            built[frame] = frames[frame]()
+        suite = context.suites.add(gx.ExpectationSuite(**suite_json))
+        asset = source.add_dataframe_asset(suite_json["name"])
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=suite_json["name"], data=asset.add_batch_definition_whole_dataframe("all"), suite=suite
+            )
+        )
+        result = definition.run(batch_parameters={"dataframe": built[frame]}, result_format="SUMMARY")
+        (results_dir / f"{suite_json['name']}.json").write_text(json.dumps(result.to_json_dict(), indent=2))
+        outcome.success &= bool(result.success)
+        for r in result.results:
+            config = r.expectation_config
+            outcome.outcomes.append(
+                ExpectationOutcome(
+                    suite=suite_json["name"],
+                    expectation=config.type,
+                    column=config.kwargs.get("column") or f"{config.kwargs.get('column_A')}={config.kwargs.get('column_B')}",
+                    success=bool(r.success),
+                    observed=_observed(r.result),
+                    clause=(config.meta or {}).get("clause"),
+                )
+            )
+    context.build_data_docs()
+    sites = context.get_docs_sites_urls()
+    outcome.data_docs = sites[0]["site_url"] if sites else None
+    return outcome
+
+
+def _observed(result: dict) -> Any:
+    if "observed_value" in result:
+        return result["observed_value"]
+    if "unexpected_count" in result:
+        return {"unexpected": result["unexpected_count"], "of": result.get("element_count")}
+    return None

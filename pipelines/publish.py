@@ -1,0 +1,154 @@
+"""Versioned outputs on Delta Lake: the published dataset, the rejects table, versions and rollback.
+
+A run stages its kept records and rejects as Parquet under ``OUT_DIR/_staging/<run_id>/`` and
+commits the dataset only after the gate passed: Delta's atomic log commit means a crash or kill
+before that point leaves no new version visible.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+
+META_PREFIX = "datasteward."
+
+
+def dataset_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / "dataset"
+
+
+def rejects_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / "rejects"
+
+
+def staged(directory: Path, schema: pa.Schema) -> ds.Dataset:
+    files = sorted(str(p) for p in Path(directory).glob("*.parquet")) if Path(directory).exists() else []
+    return ds.dataset(files, schema=schema, format="parquet")
+
+
+def _metadata(values: dict[str, Any]) -> CommitProperties:
+    return CommitProperties(custom_metadata={META_PREFIX + k: _plain(v) for k, v in values.items()})
+
+
+def _plain(value: Any) -> str | int | float | bool:
+    return value if isinstance(value, (str, int, float, bool)) else json.dumps(value, sort_keys=True)
+
+
+def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
+    try:
+        return DeltaTable(str(path), version=version)
+    except TableNotFoundError:
+        return None
+
+
+def commit_dataset(out_dir: Path, kept: ds.Dataset, mode: str, metadata: dict[str, Any]) -> int:
+    """Write the staged kept records as the next dataset version; return its number."""
+    target = dataset_dir(out_dir)
+    previous = open_table(target)
+    rows = kept.count_rows()
+    if mode == "append" and previous is not None:
+        rows += _rows(previous)
+    reader = kept.scanner(batch_size=4096).to_reader()
+    write_deltalake(
+        str(target),
+        reader,
+        mode=mode if previous is not None else "overwrite",
+        commit_properties=_metadata({**metadata, "rows": rows, "operation": "publish"}),
+    )
+    return DeltaTable(str(target)).version()
+
+
+def append_rejects(out_dir: Path, rejects: ds.Dataset, run_id: str) -> int:
+    """Append a run's rejects (with their run id) to the rejects table; return the row count."""
+    n = rejects.count_rows()
+    if n:
+        write_deltalake(
+            str(rejects_dir(out_dir)),
+            rejects.scanner(batch_size=4096).to_reader(),
+            mode="append",
+            commit_properties=_metadata({"run_id": run_id, "rows": n}),
+        )
+    return n
+
+
+def _rows(table: DeltaTable) -> int:
+    for entry in table.history(1):
+        if META_PREFIX + "rows" in entry:
+            return int(entry[META_PREFIX + "rows"])
+    return table.to_pyarrow_dataset().count_rows()
+
+
+def versions(out_dir: Path) -> list[dict[str, Any]]:
+    """Every version of the dataset, oldest first: number, time, run, rows, gate, operation."""
+    table = open_table(dataset_dir(out_dir))
+    if table is None:
+        return []
+    rows = []
+    for entry in sorted(table.history(), key=lambda e: e["version"]):
+        meta = {k.removeprefix(META_PREFIX): v for k, v in entry.items() if k.startswith(META_PREFIX)}
+        rows.append(
+            {
+                "version": entry["version"],
+                "timestamp": datetime.fromtimestamp(entry["timestamp"] / 1000, timezone.utc).isoformat(),
+                "operation": meta.get("operation", entry.get("operation", "").lower()),
+                "run_id": meta.get("run_id"),
+                "rows": int(meta["rows"]) if "rows" in meta else None,
+                "gate": meta.get("gate"),
+                "restored_from": meta.get("restored_from"),
+                "by": meta.get("by"),
+                "reason": meta.get("reason"),
+            }
+        )
+    return rows
+
+
+def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
+    """Restore the dataset to version ``to`` as a new version; return the new version number."""
+    table = open_table(dataset_dir(out_dir))
+    if table is None:
+        raise FileNotFoundError(f"no dataset under {dataset_dir(out_dir)}")
+    known = {v["version"]: v for v in versions(out_dir)}
+    if to not in known:
+        raise ValueError(f"version {to} does not exist (versions: {', '.join(map(str, sorted(known)))})")
+    if to == table.version():
+        raise ValueError(f"version {to} is already the current version")
+    target = known[to]
+    table.restore(
+        to,
+        commit_properties=_metadata(
+            {
+                "operation": "rollback",
+                "restored_from": to,
+                "run_id": target["run_id"],
+                "rows": target["rows"] if target["rows"] is not None else _count_rows(out_dir, to),
+                "gate": target["gate"],
+                "by": by or os.environ.get("USER") or getpass.getuser(),
+                "reason": reason,
+            }
+        ),
+    )
+    return DeltaTable(str(dataset_dir(out_dir))).version()
+
+
+def _count_rows(out_dir: Path, version: int) -> int:
+    return DeltaTable(str(dataset_dir(out_dir)), version=version).to_pyarrow_dataset().count_rows()
+
+
+def find_rows(table_path: Path, column: str, value: str, columns: list[str] | None = None) -> pa.Table | None:
+    """Rows of the current version of a Delta table where ``column == value`` (None: no table)."""
+    table = open_table(table_path)
+    if table is None:
+        return None
+    return table.to_pyarrow_dataset().to_table(filter=pc.field(column) == value, columns=columns)
+

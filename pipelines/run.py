@@ -1,0 +1,217 @@
+"""The run lifecycle: validate → lineage START → Beam pipeline → gate → commit → manifest → lineage end.
+
+Exit status: 0 published, 2 gate failed (nothing published), 1 error.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+from openlineage.client.uuid import generate_new_uuid
+
+from expectations.gate import GateResult, run_gate
+from pipelines.config import JobConfig, load_config
+from pipelines.graph import KEPT_DIR, REJECTS_DIR, pipeline_options, run_pipeline
+from pipelines.lineage import LineageEmitter
+from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
+from transforms.base import RunContext
+from transforms.ingest import FILES, expand_sources
+from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA
+
+EXIT_PUBLISHED, EXIT_ERROR, EXIT_GATE_FAILED = 0, 1, 2
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str  # published | gate_failed | failed
+    manifest: dict[str, Any]
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    gate: GateResult | None = None
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return {"published": EXIT_PUBLISHED, "gate_failed": EXIT_GATE_FAILED}.get(self.status, EXIT_ERROR)
+
+
+def code_version() -> str:
+    version = importlib.metadata.version("datasteward")
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return version
+    return f"{version}+g{sha}{'.dirty' if dirty else ''}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _grouped(dataset: ds.Dataset, keys: list[str]) -> list[dict]:
+    table = dataset.to_table(columns=keys)
+    if table.num_rows == 0:
+        return []
+    return table.group_by(keys).aggregate([([], "count_all")]).to_pylist()
+
+
+def staged_counts(kept: ds.Dataset, rejects: ds.Dataset, input_records: int) -> dict[str, Any]:
+    """Counts read back from what was actually staged, so the accounting identity is a real check."""
+    by_reason = {f"{r['stage']}/{r['reason']}": r["count_all"] for r in _grouped(rejects, ["stage", "reason"])}
+    per_source: dict[str, dict[str, Any]] = defaultdict(lambda: {"kept": 0, "rejected": 0, "rejected_by": {}})
+    for row in _grouped(kept, ["source"]):
+        per_source[row["source"]]["kept"] = row["count_all"]
+    for row in _grouped(rejects, ["source", "stage", "reason"]):
+        entry = per_source[row["source"]]
+        entry["rejected"] += row["count_all"]
+        entry["rejected_by"][f"{row['stage']}/{row['reason']}"] = row["count_all"]
+    return {
+        "input": input_records,
+        "kept": kept.count_rows(),
+        "rejected": rejects.count_rows(),
+        "rejected_by": dict(sorted(by_reason.items())),
+        "by_category": {r["category"]: r["count_all"] for r in _grouped(rejects, ["category"])},
+        "by_risk_level": {r["risk_level"]: r["count_all"] for r in _grouped(rejects, ["risk_level"])},
+        "per_source": dict(sorted(per_source.items())),
+    }
+
+
+def stage_rows(names: list[str], counters: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "stage": name,
+            "input": counters.get(f"{name}:input", 0),
+            "kept": counters.get(f"{name}:kept", 0),
+            "rejected": counters.get(f"{name}:rejected", 0),
+        }
+        for name in names
+    ]
+
+
+def _input_fingerprints(staging_dir: Path) -> list[dict]:
+    return sorted(
+        (json.loads(p.read_text()) for p in (staging_dir / FILES).glob("*.json")), key=lambda f: (f["source"], f["uri"])
+    )
+
+
+def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phase=lambda phase: None) -> RunOutcome:
+    """Run one governed job end to end. Config errors raise ConfigError before anything is written."""
+    config, config_sha = load_config(config_path)
+    run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
+    out_dir = Path(config.output.dir)
+    run_dir = out_dir / "runs" / run_id
+    staging_dir = out_dir / "_staging" / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "job": config.job,
+        "status": "failed",
+        "dataset_version": None,
+        "parent_version": None,
+        "config_path": str(config_path),
+        "config_sha256": config_sha,
+        "config": config.model_dump(mode="json"),
+        "code_version": code_version(),
+        "started_at": _now(),
+    }
+    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
+    lineage.start()
+    outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
+    try:
+        _run(config, beam_args or [], ctx, manifest, outcome, lineage, on_phase)
+    except Exception as exc:
+        outcome.status = "failed"
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        manifest["status"] = "failed"
+        manifest["error"] = outcome.error
+        (run_dir / "error.txt").write_text(traceback.format_exc())
+        lineage.finish(False, error=outcome.error)
+    finally:
+        manifest["finished_at"] = _now()
+        (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+        shutil.rmtree(staging_dir, ignore_errors=True)
+    return outcome
+
+
+def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase) -> None:
+    stages = [entry.create() for entry in config.stages]
+    ingest, controls = stages[0], stages[1:]
+    files = expand_sources(config.sources)
+
+    on_phase("pipeline")
+    counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+    kept = staged(ctx.staging_dir / KEPT_DIR, RECORD_SCHEMA)
+    rejects = staged(ctx.staging_dir / REJECTS_DIR, REJECT_SCHEMA)
+    counts = staged_counts(kept, rejects, counters.get("ingest:input", 0))
+    outcome.stages = stage_rows([s.name for s in stages], counters)
+    manifest["counts"] = counts
+    manifest["stages"] = outcome.stages
+    manifest["counters"] = dict(sorted(counters.items()))
+    manifest["inputs"] = _input_fingerprints(ctx.staging_dir)
+    manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
+
+    on_phase("gate")
+    gate = run_gate(config.gate.suites, kept, counts, ctx.run_dir)
+    outcome.gate = gate
+    manifest["gate"] = {
+        "success": gate.success,
+        "results_path": gate.results_path,
+        "data_docs": gate.data_docs,
+        "expectations": [vars(o) for o in gate.outcomes],
+    }
+    assertions = [
+        {"assertion": o.expectation, "success": o.success, "column": o.column, "actual": json.dumps(o.observed, default=str)}
+        for o in gate.outcomes
+    ]
+
+    on_phase("publish")
+    previous = _current_version(ctx.out_dir)
+    manifest["parent_version"] = previous
+    if gate.success:
+        version = commit_dataset(
+            ctx.out_dir,
+            kept,
+            config.output.mode,
+            {
+                "run_id": ctx.run_id,
+                "job": config.job,
+                "config_sha256": manifest["config_sha256"],
+                "code_version": manifest["code_version"],
+                "inputs": [{k: f[k] for k in ("uri", "sha256", "records")} for f in manifest["inputs"]],
+                "counts": {k: counts[k] for k in ("input", "kept", "rejected")},
+                "gate": "passed",
+                "parent_version": previous,
+            },
+        )
+        for stage in controls:
+            stage.on_publish(ctx, version)
+        manifest["dataset_version"] = version
+        manifest["status"] = outcome.status = "published"
+    else:
+        manifest["status"] = outcome.status = "gate_failed"
+    manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id)
+    lineage.finish(
+        gate.success, version=manifest["dataset_version"], rows=counts["kept"] if gate.success else None, assertions=assertions
+    )
+
+
+def _current_version(out_dir: Path) -> int | None:
+    table = open_table(dataset_dir(out_dir))
+    return table.version() if table is not None else None
