@@ -1,6 +1,7 @@
 """The publish gate: Great Expectations suites over a run's staged output.
 
-Suites are GX 1.x JSON files in ``expectations/suites/``. Each names the frame it validates in
+Suites are GX 1.x JSON files: shipped ones in ``expectations/suites/`` (named in the job's
+``gate.suites`` by file stem) or a job's own (named by path, ending in ``.json``). Each names the frame it validates in
 ``meta.frame``:
 
 - ``records``: one row per kept record with cheap per-record statistics (never the text itself):
@@ -56,7 +57,8 @@ class GateResult:
 
 
 def load_suite(name: str) -> dict:
-    path = SUITES_DIR / f"{name}.json"
+    """A shipped suite by name, or a suite JSON file by path (names ending in .json)."""
+    path = Path(name) if name.endswith(".json") else SUITES_DIR / f"{name}.json"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in SUITES_DIR.glob("*.json")))
         raise ValueError(f"gate suite {name!r} not found (known: {known})")

@@ -1,0 +1,144 @@
+"""A governed run end to end on a small corpus: accounting, versions, rollback, trace, failing gate."""
+
+import json
+
+import pytest
+from deltalake import DeltaTable
+from typer.testing import CliRunner
+
+from pipelines import cli
+from pipelines.publish import versions
+from pipelines.run import execute
+from tests.conftest import NEWS, job_config, write_jsonl
+
+runner = CliRunner()
+
+
+def steward(*args):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def events(run_dir):
+    return [json.loads(line) for line in (run_dir / "openlineage.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def project(corpus, monkeypatch):
+    monkeypatch.chdir(corpus)
+    return corpus
+
+
+def test_runs_publish_versions_that_roll_back_and_trace(project):
+    config = job_config(project)
+    first = execute(config)
+    assert first.status == "published" and first.exit_code == 0, first.error
+    m = first.manifest
+    counts = m["counts"]
+    assert counts["input"] == counts["kept"] + counts["rejected"] > 0
+    for reason in (
+        "invalid_json",
+        "invalid_utf8",
+        "missing_text",
+        "wrong_type",
+        "blank_text",
+        "not_an_object",
+        "oversized_record",
+        "truncated_archive",
+    ):
+        assert counts["rejected_by"].get(f"ingest/{reason}", 0) >= 1, reason
+    assert counts["rejected_by"]["quality/too_short"] >= 1
+    assert [s["stage"] for s in m["stages"]] == ["ingest", "quality"]
+    assert m["dataset_version"] == 0 and m["status"] == "published"
+    assert {i["uri"] for i in m["inputs"]} >= {"in/news/a.jsonl", "in/pages/p1.txt"}
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"] if i["uri"] != "in/news/cut.jsonl.gz")
+    run_dir = project / "out" / "runs" / first.run_id
+    assert (run_dir / "manifest.json").exists() and (run_dir / "gate" / "records.json").exists()
+    kinds = [e["eventType"] for e in events(run_dir)]
+    assert kinds == ["START", "COMPLETE"]
+    complete = events(run_dir)[-1]
+    output = complete["outputs"][0]
+    assert output["facets"]["version"]["datasetVersion"] == "0"
+    assert output["outputFacets"]["outputStatistics"]["rowCount"] == counts["kept"]
+    assert {a["assertion"] for a in output["facets"]["dataQualityAssertions"]["assertions"]} >= {
+        "expect_column_values_to_be_unique"
+    }
+    v0 = DeltaTable("out/dataset", version=0).to_pyarrow_table()
+    assert v0.num_rows == counts["kept"]
+    assert len(set(v0.column("id").to_pylist())) == v0.num_rows
+    rejects = DeltaTable("out/rejects").to_pyarrow_table()
+    assert rejects.num_rows == counts["rejected"] and "text" not in rejects.schema.names
+
+    # A second run over more input makes the next version.
+    write_jsonl(project / "in" / "news" / "b.jsonl", [{"id": "x", "text": NEWS[2] + " More text here."}])
+    second = execute(config)
+    assert second.status == "published" and second.manifest["dataset_version"] == 1
+    assert second.manifest["parent_version"] == 0
+    assert second.manifest["counts"]["kept"] == counts["kept"] + 1
+    # Ids are stable across runs: every v0 id is in v1.
+    v1_ids = set(DeltaTable("out/dataset", version=1).to_pyarrow_table().column("id").to_pylist())
+    assert set(v0.column("id").to_pylist()) <= v1_ids
+
+    # Rollback restores v0's rows as version 2, recording who and why.
+    result = steward("rollback", "out", "--to", "0", "--reason", "bad batch", "--by", "auditor")
+    assert result.exit_code == 0, result.output
+    current = DeltaTable("out/dataset")
+    assert current.version() == 2
+    assert sorted(current.to_pyarrow_table().column("id").to_pylist()) == sorted(v0.column("id").to_pylist())
+    listed = versions(project / "out")
+    assert [v["operation"] for v in listed] == ["publish", "publish", "rollback"]
+    assert listed[2]["restored_from"] == 0 and listed[2]["by"] == "auditor" and listed[2]["reason"] == "bad batch"
+    assert listed[2]["rows"] == counts["kept"]
+    shown = json.loads(steward("versions", "out", "--json").output)
+    assert [v["version"] for v in shown] == [0, 1, 2]
+
+    # Trace a kept record and a rejected one.
+    kept_id = v0.column("id")[0].as_py()
+    found = json.loads(steward("trace", "out", kept_id, "--json").output)
+    assert found["outcomes"][0]["outcome"] == "published"
+    assert [d["stage"] for d in found["outcomes"][0]["decisions"]] == ["ingest", "quality"]
+    assert found["source_uri"] and found["locator"] and len(found["content_sha256"]) == 64
+    short = next(r for r in rejects.to_pylist() if r["reason"] == "too_short")
+    found = json.loads(steward("trace", "out", short["id"], "--json").output)
+    outcome = found["outcomes"][0]
+    assert outcome["outcome"] == "rejected" and outcome["stage"] == "quality" and outcome["clause"] == "4.1.2(b)"
+    assert [(d["stage"], d["action"]) for d in outcome["decisions"]] == [("ingest", "keep"), ("quality", "reject")]
+    assert steward("trace", "out", "no-such-id").exit_code == 1
+
+
+def test_failing_gate_publishes_nothing(project):
+    suite = project / "strict.json"
+    suite.write_text(
+        json.dumps(
+            {
+                "name": "strict",
+                "meta": {"frame": "records"},
+                "expectations": [
+                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "text_chars", "min_value": 10000}}
+                ],
+            }
+        )
+    )
+    config = job_config(project, gate={"suites": ["records", str(suite)]})
+    outcome = execute(config)
+    assert outcome.status == "gate_failed" and outcome.exit_code == 2
+    assert not (project / "out" / "dataset").exists()
+    run_dir = project / "out" / "runs" / outcome.run_id
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "gate_failed" and manifest["dataset_version"] is None
+    assert manifest["gate"]["success"] is False
+    assert (run_dir / "gate" / "strict.json").exists()
+    assert [e["eventType"] for e in events(run_dir)] == ["START", "FAIL"]
+    assert not (project / "out" / "_staging" / outcome.run_id).exists()
+
+
+def test_cli_config_errors_and_dry_run(project):
+    config = job_config(project)
+    result = steward("run", config, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "stage plan" in result.output and "quality" in result.output and "FnApiRunner" in result.output
+    bad = project / "bad.yaml"
+    bad.write_text(config.read_text().replace("min_chars", "min_charz"))
+    result = steward("run", bad)
+    assert result.exit_code == 1
+    assert "min_charz: unknown key" in result.output
+    assert not (project / "out").exists()
