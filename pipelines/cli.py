@@ -116,7 +116,7 @@ def _print_outcome(outcome) -> None:
             gate.add_column(column)
         for o in outcome.gate.outcomes:
             mark = "[green]pass[/green]" if o.success else "[red]FAIL[/red]"
-            gate.add_row(o.suite, o.expectation, o.column, mark, json.dumps(o.observed, default=str))
+            gate.add_row(o.suite, o.expectation.removeprefix("expect_"), o.column, mark, json.dumps(o.observed, default=str))
         console.print(gate)
     if counts:
         console.print(
@@ -195,13 +195,11 @@ def trace(
             if outcome["outcome"] == "published"
             else f"rejected by {outcome['stage']} ({outcome['reason']}, clause {outcome['clause']}, {outcome['risk_level']})"
         )
-        table = Table(title=f"{where} — run {outcome['run_id']}")
-        for column in ("#", "stage", "action", "rule", "clause", "risk", "reason", "detail"):
-            table.add_column(column)
+        console.print(f"\n[bold]{where}[/bold] — run {outcome['run_id']}")
         for i, d in enumerate(outcome["decisions"], 1):
+            rule = " ".join(p for p in (d["rule"], f"clause {d['clause']}" if d["clause"] else "", d["risk_level"] or "") if p)
             detail = json.dumps(d["detail"], ensure_ascii=False) if d["detail"] else ""
-            table.add_row(str(i), d["stage"], d["action"], d["rule"], d["clause"], d["risk_level"] or "", d["reason"], detail)
-        console.print(table)
+            console.print(f"  {i}. {d['stage']}: {d['action']}  {rule}  {detail}", highlight=False)
 
 
 def _register_area_commands() -> None:

@@ -60,7 +60,7 @@ class SourceConfig(_Strict):
 
 
 class GateConfig(_Strict):
-    suites: list[str] = ["records", "run_accounting"]
+    suites: list[str] = ["records", "run_accounting", "no_residual_pii"]
 
 
 class OutputConfig(_Strict):

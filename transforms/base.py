@@ -267,6 +267,7 @@ class StageConfig(BaseModel, abc.ABC):
 STAGE_MODULES: dict[str, str] = {
     "ingest": "transforms.ingest",
     "quality": "transforms.quality",
+    "pii": "transforms.pii",
 }
 """Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
 

@@ -1,0 +1,116 @@
+"""Detectors: valid and invalid checksums, exact spans in running Chinese text, full-width forms."""
+
+import pytest
+
+from transforms import pii_detectors as det
+from transforms.pii_detectors import Detector, Span, count_structured_identifiers, resolve_overlaps
+
+DETECTOR = Detector()
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.type) for s in DETECTOR.detect(text)]
+
+
+@pytest.mark.parametrize(
+    "text, value, entity",
+    [
+        ("身份证号110105199003071239请核对", "110105199003071239", det.CN_RESIDENT_ID),
+        ("证件11010519491231002X已登记", "11010519491231002X", det.CN_RESIDENT_ID),
+        ("号码１１０１０５１９９００３０７１２３９。", "１１０１０５１９９００３０７１２３９", det.CN_RESIDENT_ID),
+        ("身份证号码：110105900307123，旧证", "110105900307123", det.CN_RESIDENT_ID),
+        ("邮箱zhangwei@example.cn请回复", "zhangwei@example.cn", det.EMAIL_ADDRESS),
+        ("手机１３８００１３８０００联系", "１３８００１３８０００", det.PHONE_NUMBER),
+        ("电话+86 138-0013-8000转人工", "+86 138-0013-8000", det.PHONE_NUMBER),
+        ("座机010-62345678找我", "010-62345678", det.PHONE_NUMBER),
+        ("Call (415) 555-2671 today", "(415) 555-2671", det.PHONE_NUMBER),
+        ("UK mobile 07700 900123 ok", "07700 900123", det.PHONE_NUMBER),
+        ("信用卡4111111111111111到期", "4111111111111111", det.BANK_CARD),
+        ("银联卡号6222 0212 3456 7890 128。", "6222 0212 3456 7890 128", det.BANK_CARD),
+        ("代码91350100M000100Y43有效", "91350100M000100Y43", det.CN_USCC),
+        ("IBAN:DE89370400440532013000,谢谢", "DE89370400440532013000", det.IBAN),
+        ("pay GB82 WEST 1234 5698 7654 32 now", "GB82 WEST 1234 5698 7654 32", det.IBAN),
+        ("服务器106.31.73.20被访问", "106.31.73.20", det.IP_ADDRESS),
+        ("v6 2001:4860:4860::8888 up", "2001:4860:4860::8888", det.IP_ADDRESS),
+        ("SSN 460-89-9847.", "460-89-9847", det.US_SSN),
+        ("护照号码E12345678已过期", "E12345678", det.PASSPORT),
+        ("港澳通行证C12345678办理", "C12345678", det.CN_TRAVEL_PERMIT),
+        ("车牌京A12345违章", "京A12345", det.CN_LICENSE_PLATE),
+        ("新能源粤B·D12345停车", "粤B·D12345", det.CN_LICENSE_PLATE),
+        ("见https://bob:hunter2@db.internal/x。", "https://bob:hunter2@db.internal/x", det.CREDENTIAL_URL),
+        ("see https://api.x.com/v1?api_key=abcdef123456 now", "https://api.x.com/v1?api_key=abcdef123456", det.CREDENTIAL_URL),
+    ],
+)
+def test_detects_exact_span(text, value, entity):
+    assert (value, entity) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "编号110105199003071238请核对",  # ID with a wrong check digit and no identity-card label
+        "编号110105199013071239",  # month 13
+        "卡号4111111111111112",  # fails Luhn
+        "代码91350100M000100Y44",  # wrong USCC check character
+        "IBAN DE89370400440532013001",  # fails mod-97
+        "version 999.31.73.20",  # not an IPv4 address
+        "SSN 000-12-3456",  # area 000 never issued
+        "订单号20231105123456号",  # long number, nothing personal
+        "The year 2023 had 365 days and 1,000,000 visitors.",
+        "会议时间12:30:45结束",
+    ],
+)
+def test_rejects_invalid_or_plain_numbers(text):
+    assert count_structured_identifiers([text]) == [0]
+
+
+def test_labelled_identity_number_with_wrong_check_digit_is_still_personal():
+    text = "身份证号110105199003071234请核对"
+    assert found(text) == [("110105199003071234", det.CN_RESIDENT_ID)]
+
+
+def test_validators():
+    assert det.cn_id_valid("11010519491231002X")
+    assert not det.cn_id_valid("11010519491231002Y")
+    assert det.uscc_valid("91350100M000100Y43")
+    assert det.luhn_valid("6222021234567890128")
+    assert det.iban_valid("GB82WEST12345698765432")
+    assert det.card_valid("4111 1111 1111 1111")
+    assert not det.card_valid("1234567812345670")  # Luhn-valid, but no card scheme starts with 1234
+
+
+def test_no_digit_glue_with_ascii_neighbours():
+    # a 19-digit run inside a longer alphanumeric token is not a card
+    assert count_structured_identifiers(["ref A4111111111111111B", "x6222021234567890128y"]) == [0, 0]
+
+
+def test_names_and_addresses_with_context():
+    text = "联系人：张伟，住址：北京市朝阳区建国路88号3号楼1201室。王先生已到。"
+    got = found(text)
+    assert ("张伟", det.PERSON) in got
+    assert ("王", det.PERSON) in got
+    assert ("北京市朝阳区建国路88号3号楼1201室", det.STREET_ADDRESS) in got
+    en = "Name: Toshimi Arata\nDear Dr. Jane Doe, I live at 12 Maple Street, Springfield."
+    got = found(en)
+    assert ("Toshimi Arata", det.PERSON) in got and ("Jane Doe", det.PERSON) in got
+    assert any(t == det.STREET_ADDRESS and v.startswith("12 Maple Street") for v, t in got)
+
+
+def test_address_start_skips_leading_verb():
+    text = "我住在浙江省杭州市西湖区文三路478号。"
+    assert ("浙江省杭州市西湖区文三路478号", det.STREET_ADDRESS) in found(text)
+
+
+def test_overlaps_longest_then_score_wins():
+    spans = [Span(0, 11, "PHONE_NUMBER", 0.9), Span(0, 18, "CN_RESIDENT_ID", 0.97), Span(20, 25, "A", 0.5),
+             Span(20, 25, "B", 0.7)]  # fmt: skip
+    assert resolve_overlaps(spans) == [Span(0, 18, "CN_RESIDENT_ID", 0.97), Span(20, 25, "B", 0.7)]
+
+
+def test_entities_and_languages_limit_detection():
+    text = "姓名：张伟 邮箱a.b@qq.com"
+    only_email = Detector([det.EMAIL_ADDRESS])
+    assert [s.type for s in only_email.detect(text)] == [det.EMAIL_ADDRESS]
+    assert det.PERSON not in {s.type for s in Detector(languages=("en",)).detect(text)}
+    with pytest.raises(ValueError, match="NOPE"):
+        Detector(["NOPE"])
