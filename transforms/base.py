@@ -268,6 +268,7 @@ STAGE_MODULES: dict[str, str] = {
     "ingest": "transforms.ingest",
     "quality": "transforms.quality",
     "pii": "transforms.pii",
+    "dedup": "transforms.dedup",
 }
 """Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
 

@@ -1,0 +1,195 @@
+"""Dedup throughput: our signature step, the whole Beam stage, datasketch and rensa, side by side.
+
+Generates ~1 KB English-like documents (Zipf word frequencies) of which ``--dup-share`` are copies
+of earlier documents (half verbatim, half with a few words changed). Each configuration runs in its
+own subprocess so its peak RSS is its own (``os.wait4``). The Beam rows include generating the
+input batches inside the pipeline.
+
+    .venv/bin/python bench/dedup_bench.py [--docs 100000] [--only sig,beam1,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BATCH = 1000
+CONFIGS = {
+    "sig": "signature step (ours, numpy)",
+    "beam1": "dedup stage, Beam FnApiRunner, 1 worker",
+    "beam2": "dedup stage, Beam multi_processing, 2 workers",
+    "datasketch": "datasketch MinHash.bulk (shared permutations)",
+    "rensa": "rensa RMinHash.update (5-gram strings)",
+    "rensa_flat": "rensa digest matrix from our shingle hashes",
+}
+
+
+def make_batch(index: int, dup_share: float, seed: int = 0):
+    """Batch ``index`` of the synthetic corpus: deterministic, so any worker can build it."""
+    from transforms.records import Batch
+
+    rng = np.random.default_rng(seed * 1_000_003 + index)
+    vocab = _vocab()
+    texts, ids = [], []
+    for n in range(BATCH):
+        doc = index * BATCH + n
+        if doc > 0 and rng.random() < dup_share:
+            source = int(rng.integers(0, doc))
+            words = _words(source, seed, vocab)
+            if rng.random() < 0.5:
+                words = words.copy()
+                words[rng.integers(0, len(words), 3)] = vocab[rng.integers(0, len(vocab), 3)]
+        else:
+            words = _words(doc, seed, vocab)
+        texts.append(" ".join(words.tolist()))
+        ids.append(f"doc-{doc}")
+    return Batch(
+        id=ids, text=texts, source=["bench"] * BATCH, source_uri=["bench"] * BATCH, locator=ids, license=["MIT"] * BATCH,
+        lang=["en"] * BATCH, meta=[{} for _ in ids], content_sha256=[""] * BATCH, tags=[[] for _ in ids], lineage=[[] for _ in ids],
+    )
+
+
+_VOCAB = None
+
+
+def _vocab():
+    global _VOCAB
+    if _VOCAB is None:
+        rng = np.random.default_rng(42)
+        letters = np.array(list("etaoinshrdlucmfwypvbgkqjxz"))
+        _VOCAB = np.array(["".join(rng.choice(letters, int(rng.integers(2, 9)))) for _ in range(20000)])
+    return _VOCAB
+
+
+def _words(doc: int, seed: int, vocab) -> np.ndarray:
+    rng = np.random.default_rng((seed, doc))
+    ranks = np.minimum(rng.zipf(1.2, 170), len(vocab)) - 1
+    return vocab[ranks]
+
+
+def _shingle_strings(text: str) -> list[str]:
+    from transforms.minhash import normalize
+
+    words = normalize(text).split()
+    return [" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))]
+
+
+def run_config(name: str, docs: int, dup_share: float) -> dict:
+    n_batches = max(1, docs // BATCH)
+    if name.startswith("beam"):
+        return _run_beam(name, n_batches, dup_share)
+    batches = [make_batch(i, dup_share) for i in range(n_batches)]
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if name == "sig":
+        from transforms.dedup import DedupConfig, batch_chunk
+
+        params = DedupConfig().params()
+        for batch in batches:
+            batch_chunk(batch, params)
+    elif name == "datasketch":
+        from datasketch import MinHash
+
+        template = MinHash(num_perm=128, seed=1)
+        for batch in batches:
+            MinHash.bulk(
+                [[s.encode() for s in _shingle_strings(t)] for t in batch.text],
+                num_perm=128, permutations=template.permutations, scheme=template.scheme,
+            )
+    elif name == "rensa":
+        from rensa import RMinHash
+
+        for batch in batches:
+            for text in batch.text:
+                m = RMinHash(num_perm=128, seed=1)
+                m.update(_shingle_strings(text))
+                m.digest()
+    elif name == "rensa_flat":
+        from rensa import RMinHash
+
+        from transforms.minhash import normalize, shingle_hashes
+
+        for batch in batches:
+            hashes, offsets = shingle_hashes([normalize(t) for t in batch.text])
+            RMinHash.digest_matrix_from_flat_token_hashes(hashes, offsets, 128, 1)
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu_start, "docs": n_batches * BATCH}
+
+
+def _run_beam(name: str, n_batches: int, dup_share: float) -> dict:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from transforms.base import RunContext
+    from transforms.dedup import DedupConfig
+
+    args = ["--runner=FnApiRunner"]
+    if name == "beam2":
+        args += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = RunContext("bench", Path(tmp), Path(tmp), Path(tmp), SimpleNamespace(output=SimpleNamespace(mode="overwrite")))
+        stage = DedupConfig(cross_version=False).create()
+        start = time.perf_counter()
+        pipeline = beam.Pipeline(options=PipelineOptions(args))
+        batches = (
+            pipeline
+            | beam.Create(list(range(n_batches)))
+            | beam.Reshuffle()
+            | beam.Map(make_batch, dup_share)
+        )
+        kept, rejects = stage.expand(batches, ctx)
+        result = pipeline.run()
+        result.wait_until_finish()
+        seconds = time.perf_counter() - start
+        counters = {m.key.metric.name: m.committed for m in result.metrics().query()["counters"]}
+    return {"seconds": seconds, "docs": n_batches * BATCH, "rejected": counters.get("dedup:rejected", 0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--dup-share", type=float, default=0.2)
+    parser.add_argument("--only", default=",".join(CONFIGS))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_config(args.worker, args.docs, args.dup_share)))
+        return
+    print(f"{args.docs} docs of ~1 KB, {args.dup_share:.0%} duplicates; cores: {os.cpu_count()} (shared: numbers are noisy)")
+    print(f"{'configuration':<48} {'docs/s':>10} {'docs/CPU-s':>11} {'peak RSS MiB':>13}  note")
+    for name in args.only.split(","):
+        with tempfile.TemporaryFile(mode="w+") as err:
+            proc = subprocess.Popen(
+                [sys.executable, __file__, "--worker", name, "--docs", str(args.docs), "--dup-share", str(args.dup_share)],
+                stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT,
+            )
+            out = proc.stdout.read()
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            err.seek(0)
+            error = err.read()
+        rss = usage.ru_maxrss / 1024
+        if proc.returncode != 0:
+            reason = (error.strip().splitlines() or ["failed"])[-1]
+            print(f"{CONFIGS[name]:<48} {'-':>10} {'-':>11} {'-':>13}  {reason[:80]}")
+            continue
+        result = json.loads(out.strip().splitlines()[-1])
+        # the timed region's CPU time; Beam rows: the whole subprocess tree incl. start-up and input generation
+        cpu = result.get("cpu") or (usage.ru_utime + usage.ru_stime)
+        note = f"rejected {result['rejected']}" if "rejected" in result else ""
+        print(
+            f"{CONFIGS[name]:<48} {result['docs'] / result['seconds']:>10,.0f} {result['docs'] / cpu:>11,.0f} {rss:>13,.0f}  {note}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Deduplication: kernel (normalise, shingle, MinHash, LSH, union-find), keep policy, Beam stage, cross-version."""
+
+from __future__ import annotations
+
+import json
+import random
+from types import SimpleNamespace
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from pydantic import ValidationError
+
+from transforms.base import RunContext
+from transforms.dedup import (
+    DedupConfig,
+    DedupParams,
+    candidate_pairs,
+    index_dir,
+    keep_order,
+    resolve_component,
+    signature_chunk,
+)
+from transforms.minhash import (
+    MinHasher,
+    UnionFind,
+    band_keys,
+    components,
+    exact_key,
+    jaccard_estimate,
+    normalize,
+    optimal_bands_rows,
+    shingle_hashes,
+)
+from transforms.records import RECORD_SCHEMA, Batch, content_sha256, lineage_entry
+
+RNG = random.Random(7)
+VOCAB = [f"word{i}" for i in range(5000)]
+
+
+def _doc(n_words: int = 160) -> list[str]:
+    return [RNG.choice(VOCAB) for _ in range(n_words)]
+
+
+def _edit(words: list[str], n_changes: int) -> list[str]:
+    out = list(words)
+    for i in RNG.sample(range(len(out)), n_changes):
+        out[i] = RNG.choice(VOCAB)
+    return out
+
+
+def _shingle_set(text: str, **kw) -> set[int]:
+    hashes, offsets = shingle_hashes([normalize(text)], **kw)
+    return set(hashes[offsets[0] : offsets[1]].tolist())
+
+
+def test_normalize_folds_width_case_and_whitespace():
+    assert normalize("  Ｈｅｌｌｏ\u00a0 WORLD\n\tStraße ") == "hello world strasse"
+    assert exact_key(normalize("A  b")) == exact_key(normalize("a b"))
+    assert exact_key(normalize("a b")) != exact_key(normalize("ab"))
+
+
+def test_word_shingles_ignore_punctuation_and_count_ngrams():
+    assert _shingle_set("The quick, brown fox jumps over!") == _shingle_set("the quick brown fox jumps over")
+    assert len(_shingle_set("a b c d e f g")) == 3  # 7 words → 3 word 5-grams
+    assert len(_shingle_set("a b", word_ngram=5)) == 1  # short run → one shingle of the whole run
+    assert _shingle_set("!!! ...") == set()
+
+
+def test_chinese_uses_character_ngrams():
+    text = "今天天气很好我们去公园散步吧"
+    assert len(_shingle_set(text, char_ngram=5)) == len(text) - 4
+    # one changed character touches at most char_ngram shingles
+    assert len(_shingle_set(text) - _shingle_set("今天天气很坏我们去公园散步吧")) == 5
+
+
+def test_mixed_text_shingles_each_run_by_its_script():
+    mixed = "我们使用机器学习 apache beam pipeline runs on many workers 来处理数据"
+    shingles = _shingle_set(mixed)
+    # CJK run (8 chars → 4), word run (7 words → 3), CJK run (5 chars → 1)
+    assert len(shingles) == 8
+    assert _shingle_set("apache beam pipeline runs on many workers") <= shingles
+
+
+def test_minhash_estimates_agree_with_exact_and_datasketch():
+    from datasketch import MinHash
+
+    hasher = MinHasher(num_perm=128, seed=3)
+    ours, exact, theirs = [], [], []
+    for changes in range(0, 160, 8):
+        a = " ".join(_doc())
+        b = " ".join(_edit(a.split(), changes))
+        hashes, offsets = shingle_hashes([a, b])
+        sets = [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(2)]
+        exact.append(len(sets[0] & sets[1]) / len(sets[0] | sets[1]))
+        sig = hasher.signatures(hashes, offsets)
+        ours.append(float(jaccard_estimate(sig[0], sig[1])))
+        ds = [MinHash(num_perm=128, seed=3) for _ in range(2)]
+        for m, s in zip(ds, sets):
+            m.update_batch([int(h).to_bytes(8, "little") for h in s])
+        theirs.append(ds[0].jaccard(ds[1]))
+    ours, exact, theirs = map(np.array, (ours, exact, theirs))
+    sd = np.sqrt(np.maximum(exact * (1 - exact), 0.01) / 128)
+    assert np.all(np.abs(ours - exact) <= 4 * sd)
+    assert np.all(np.abs(ours - theirs) <= 4 * np.sqrt(2) * sd)
+    assert abs(np.mean(ours - exact)) < 0.02  # no bias
+
+
+def test_optimal_bands_rows_matches_datasketch():
+    from datasketch.lsh import _optimal_param
+
+    for threshold in (0.5, 0.7, 0.85):
+        assert optimal_bands_rows(threshold, 128) == _optimal_param(threshold, 128, 0.5, 0.5)
+
+
+def test_band_keys_equal_only_for_equal_bands():
+    sig = np.tile(np.arange(12, dtype=np.uint32), (2, 1))
+    sig[1, 4:] += 100  # second doc shares only band 0
+    keys = band_keys(sig, bands=3, rows=4)
+    assert keys.shape == (2, 3)
+    assert keys[0, 0] == keys[1, 0] and keys[0, 1] != keys[1, 1]
+    same = np.tile(np.uint32(5), (1, 12))
+    assert len(set(band_keys(same, 3, 4)[0].tolist())) == 3  # bands salted by index
+
+
+def test_candidate_pairs_star_and_small_runs():
+    band = np.array([1, 1, 1, 2, 2, 3], dtype=np.uint64)
+    docs = np.array([30, 10, 20, 10, 40, 50], dtype=np.uint64)
+    a, b = candidate_pairs(band, docs)
+    assert sorted(zip(a.tolist(), b.tolist())) == [(10, 20), (10, 30), (10, 40), (20, 30)]
+
+
+def test_union_find_components_are_order_independent():
+    uf = UnionFind(5)
+    uf.union(0, 1)
+    uf.union(3, 4)
+    uf.union(1, 0)
+    labels = uf.labels()
+    assert labels[0] == labels[1] and labels[3] == labels[4] and len(set(labels.tolist())) == 3
+    a = np.array([9, 7, 100], dtype=np.uint64)
+    b = np.array([7, 5, 200], dtype=np.uint64)
+    keys, comp = components(a, b)
+    keys2, comp2 = components(b[::-1], a[::-1])
+    assert keys.tolist() == [5, 7, 9, 100, 200] and comp.tolist() == [5, 5, 5, 100, 100]
+    assert comp.tolist() == comp2.tolist() and keys.tolist() == keys2.tolist()
+
+
+def test_keep_policy_priority_length_id():
+    params = DedupParams(keep=("source_priority", "longest", "id"), source_priority=("gold", "silver"))
+    chunk = signature_chunk(["c", "b", "a", "d"], ["x y z", "x y z w", "x y", "x y z w v"], params, sources=["silver", "gold", "gold", "web"])
+    order = keep_order(chunk, params)
+    assert [chunk.ids[i] for i in order] == ["b", "a", "c", "d"]
+    by_id = DedupParams(keep=("id",))
+    assert [chunk.ids[i] for i in keep_order(chunk, by_id)] == ["a", "b", "c", "d"]
+
+
+def test_resolve_component_reasons_and_details():
+    params = DedupParams(threshold=0.5, bands=16, rows=8)
+    base = _doc()
+    texts = [" ".join(base), " ".join(base).upper(), " ".join(_edit(base, 6)), " ".join(_doc())]
+    chunk = signature_chunk(["k", "x", "n", "u"], texts, params)
+    decisions, counts = resolve_component(chunk, params)
+    kept = decisions["k"]  # equal lengths, so id decides: "k" < "n" < "x"
+    assert kept[0] == "keep"
+    assert decisions["x"][0] == "exact_duplicate" and decisions["x"][1]["similarity"] == 1.0
+    assert decisions["n"][0] == "near_duplicate" and decisions["n"][1]["kept_id"] == "k"
+    assert 0.5 <= decisions["n"][1]["similarity"] < 1.0
+    assert "u" not in decisions and counts["clusters"] == 1
+
+
+def test_config_validation_names_key():
+    with pytest.raises(ValidationError, match="bands"):
+        DedupConfig(bands=20)
+    with pytest.raises(ValidationError, match="bands"):
+        DedupConfig(bands=20, rows=10)
+    with pytest.raises(ValidationError, match="keep"):
+        DedupConfig(keep=["newest"])
+    with pytest.raises(ValidationError, match="date_field"):
+        DedupConfig(keep=["earliest"])
+    with pytest.raises(ValidationError, match="extra"):
+        DedupConfig(treshold=0.3)
+    params = DedupConfig(threshold=0.7).params()
+    assert params.bands * params.rows <= 128 and params.bands > 1
+
+
+def _batch(rows: list[tuple[str, str, str]]) -> Batch:
+    return Batch.from_rows(
+        {
+            "id": rid,
+            "text": text,
+            "source": source,
+            "source_uri": f"file://{source}",
+            "locator": rid,
+            "license": "MIT",
+            "lang": "en",
+            "meta": {},
+            "content_sha256": content_sha256(text),
+            "tags": [],
+            "lineage": [lineage_entry("ingest", "keep")],
+        }
+        for rid, text, source in rows
+    )
+
+
+def _corpus():
+    a, b, c = _doc(), _doc(), _doc()
+    zh = "".join(RNG.choice("的一是不了人我在有他这中大来上国个到说们为子和地出道也时年得就那要下以生会自之着去") for _ in range(300))
+    rows = [
+        ("a1", " ".join(a), "web"),
+        ("a2", " ".join(a).upper() + "  ", "gold"),  # exact copy from the preferred source
+        ("a3", " ".join(_edit(a, 4)), "web"),  # light edit
+        ("b1", " ".join(b), "web"),
+        ("b2", " ".join(_edit(b, 5)), "web"),
+        ("c1", " ".join(c), "web"),  # unique
+        ("z1", zh, "web"),
+        ("z2", zh[:100] + "改" + zh[101:], "web"),  # one character changed
+        ("u1", " ".join(_doc()), "web"),
+    ]
+    return rows
+
+
+def _ctx(tmp_path, mode="append"):
+    return RunContext(
+        run_id="run-1",
+        out_dir=tmp_path,
+        run_dir=tmp_path / "runs" / "run-1",
+        staging_dir=tmp_path / "staging",
+        config=SimpleNamespace(output=SimpleNamespace(mode=mode)),
+    )
+
+
+def test_stage_in_beam_keeps_one_per_cluster(tmp_path):
+    rows = _corpus()
+    batches = [_batch(rows[:4]), _batch(rows[4:])]
+    stage = DedupConfig(source_priority=["gold"], cross_version=False).create()
+    options = PipelineOptions(["--runner=FnApiRunner"])
+    with BeamTestPipeline(runner="FnApiRunner", options=options) as p:
+        kept, rejects = stage.expand(p | beam.Create(batches), _ctx(tmp_path))
+        assert_that(kept | "KeptIds" >> beam.FlatMap(lambda b: b.id), equal_to(["a2", "b1", "c1", "z1", "u1"]), label="kept")
+        assert_that(
+            rejects
+            | "Rows" >> beam.FlatMap(lambda rows: [(r["id"], r["reason"], json.loads(r["detail"])["kept_id"], r["category"], r["clause"], r["risk_level"]) for r in rows]),
+            equal_to(
+                [
+                    ("a1", "exact_duplicate", "a2", "duplicate", "4.1.2(b)", "low"),
+                    ("a3", "near_duplicate", "a2", "duplicate", "4.1.2(b)", "low"),
+                    ("b2", "near_duplicate", "b1", "duplicate", "4.1.2(b)", "low"),
+                    ("z2", "near_duplicate", "z1", "duplicate", "4.1.2(b)", "low"),
+                ]
+            ),
+            label="rejects",
+        )
+        assert_that(
+            kept | "KeptLineage" >> beam.FlatMap(lambda b: [(i, h[-1]["stage"], h[-1]["action"]) for i, h in zip(b.id, b.lineage)]),
+            equal_to([(i, "dedup", "keep") for i in ["a2", "b1", "c1", "z1", "u1"]]),
+            label="lineage",
+        )
+
+
+def test_cross_version_rejects_copies_of_published_records(tmp_path):
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    rows = _corpus()
+    published = _batch([rows[0], rows[3], rows[5]])  # a1, b1, c1 published as version 0
+    write_deltalake(str(tmp_path / "dataset"), pa.Table.from_batches([published.to_arrow()], schema=RECORD_SCHEMA))
+    ctx = _ctx(tmp_path)
+    stage = DedupConfig().create()
+    stage.on_publish(ctx, 0)
+    assert (index_dir(tmp_path, 0) / "signatures.parquet").exists()
+
+    a, b = rows[0][1].split(), rows[3][1].split()
+    resubmitted = _batch(
+        [
+            ("new-a", " ".join(_edit(a, 3)), "web"),  # near copy of published a1
+            ("new-b", " ".join(b), "web"),  # exact copy of published b1
+            ("c1", rows[5][1], "web"),  # the same record again is not its own duplicate
+            ("fresh", " ".join(_doc()), "web"),
+        ]
+    )
+    stage = DedupConfig().create()
+    options = PipelineOptions(["--runner=FnApiRunner"])
+    with BeamTestPipeline(runner="FnApiRunner", options=options) as p:
+        kept, rejects = stage.expand(p | beam.Create([resubmitted]), ctx)
+        assert_that(kept | "KeptIds" >> beam.FlatMap(lambda b: b.id), equal_to(["c1", "fresh"]), label="kept")
+        assert_that(
+            rejects
+            | "Rows" >> beam.FlatMap(lambda rows: [(r["id"], r["reason"], json.loads(r["detail"])["kept_id"], json.loads(r["detail"])["published_version"]) for r in rows]),
+            equal_to([("new-a", "near_duplicate", "a1", 0), ("new-b", "exact_duplicate", "b1", 0)]),
+            label="rejects",
+        )
+    assert "published version 0" in stage.cross_version_note
