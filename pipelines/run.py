@@ -24,6 +24,7 @@ from pipelines.config import JobConfig, load_config
 from pipelines.graph import KEPT_DIR, REJECTS_DIR, pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter
 from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
+from pipelines.report import write_report
 from transforms.base import RunContext
 from transforms.ingest import FILES, expand_sources
 from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -127,7 +128,7 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
         "parent_version": None,
         "config_path": str(config_path),
         "config_sha256": config_sha,
-        "config": config.model_dump(mode="json"),
+        "config": config.model_dump(mode="json", serialize_as_any=True),
         "code_version": code_version(),
         "started_at": _now(),
     }
@@ -147,6 +148,10 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
         manifest["finished_at"] = _now()
         (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
         shutil.rmtree(staging_dir, ignore_errors=True)
+        try:  # the report explains the run; failing to draw it must not change the run's outcome
+            write_report(out_dir, run_id)
+        except Exception:
+            (run_dir / "report_error.txt").write_text(traceback.format_exc())
     return outcome
 
 

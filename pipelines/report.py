@@ -1,0 +1,571 @@
+"""The run report: one self-contained HTML page per run, ``OUT_DIR/runs/<run_id>/report.html``.
+
+Everything comes from what the run left behind: its manifest (stages, counts, counters, control
+sections, gate), the rejects table (filtered by run id), the published dataset version (lineage scores,
+sampled), the reviews table, annotation-audit reports and the parent version's run. A section whose
+source is missing says so instead of failing. Plots are matplotlib SVG inlined in the page, CSS is
+inline, so the file opens offline and prints (print CSS keeps tables whole and drops the navigation).
+
+The clause → control mapping is data: ``pipelines/clause_map.yaml``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import yaml
+
+from pipelines.diff import diff_versions
+from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
+from transforms.records import RISK_LEVELS
+
+CLAUSE_MAP = Path(__file__).with_name("clause_map.yaml")
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "transforms" / "models"
+SCORE_SAMPLE_ROWS = 20_000  # lineage rows read per table for the score histograms
+REPORT_FILE = "report.html"
+
+PASS, FAIL, PENDING, NOT_COVERED = "pass", "fail", "pending", "not covered in this run"
+
+
+# --- locating runs -----------------------------------------------------------------------------------
+
+
+def run_ids(out_dir: Path) -> list[str]:
+    """Runs that wrote a manifest, oldest first (run ids are UUIDv7, so their order is time order)."""
+    runs = Path(out_dir) / "runs"
+    return sorted(p.parent.name for p in runs.glob("*/manifest.json")) if runs.exists() else []
+
+
+def latest_run(out_dir: Path) -> str:
+    ids = run_ids(out_dir)
+    if not ids:
+        raise FileNotFoundError(f"no runs under {Path(out_dir) / 'runs'}")
+    return ids[-1]
+
+
+def load_manifest(out_dir: Path, run_id: str) -> dict[str, Any]:
+    path = Path(out_dir) / "runs" / run_id / "manifest.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no manifest for run {run_id} ({path})")
+    return json.loads(path.read_text())
+
+
+# --- data gathering ----------------------------------------------------------------------------------
+
+
+def stage_configs(manifest: dict) -> dict[str, dict]:
+    """Each stage's parameters, by stage name.
+
+    A manifest written from the base ``StageConfig`` type holds only ``{"stage": name}``; then the parameters
+    are read back from the job config file, but only when its sha256 still matches the run's."""
+    entries = {e["stage"]: {k: v for k, v in e.items() if k != "stage"} for e in manifest["config"]["stages"]}
+    if any(entries.values()):
+        return entries
+    path = Path(manifest.get("config_path", ""))
+    try:
+        from pipelines.config import load_config
+
+        job, sha = load_config(path)
+    except (ValueError, OSError):
+        return entries
+    if sha != manifest.get("config_sha256"):
+        return entries
+    return {e.stage: {k: v for k, v in e.model_dump(mode="json").items() if k != "stage"} for e in job.stages}
+
+
+def _rejects_of_run(out_dir: Path, run_id: str) -> ds.Dataset | None:
+    table = open_table(rejects_dir(out_dir))
+    return table.to_pyarrow_dataset() if table is not None else None
+
+
+def reject_groups(out_dir: Path, manifest: dict) -> list[dict]:
+    """Rejects of the run grouped by stage, reason, clause, risk level, category (manifest counts if no table)."""
+    rejects = _rejects_of_run(out_dir, manifest["run_id"])
+    keys = ["stage", "reason", "clause", "risk_level", "category"]
+    if rejects is not None:
+        table = rejects.to_table(columns=keys, filter=pc.field("run_id") == manifest["run_id"])
+        if table.num_rows:
+            rows = table.group_by(keys).aggregate([([], "count_all")]).to_pylist()
+            return sorted(
+                ({**{k: r[k] for k in keys}, "records": r["count_all"]} for r in rows),
+                key=lambda r: (-r["records"], r["stage"], r["reason"]),
+            )
+    by_reason = (manifest.get("counts") or {}).get("rejected_by", {})
+    return [
+        {"stage": key.split("/", 1)[0], "reason": key.split("/", 1)[1], "clause": None, "risk_level": None, "category": None, "records": n}
+        for key, n in sorted(by_reason.items(), key=lambda kv: -kv[1])
+    ]
+
+
+def _clause_parts(clause: str | None) -> list[str]:
+    return [part.strip() for part in (clause or "").split(" / ") if part.strip()]
+
+
+def _lineage_details(dataset: ds.Dataset | None, stages: set[str], row_filter=None) -> Iterable[tuple[str, dict]]:
+    """(stage, detail) of lineage entries of ``stages``, from at most SCORE_SAMPLE_ROWS records."""
+    if dataset is None or not stages:
+        return
+    seen = 0
+    for batch in dataset.to_batches(columns=["lineage"], filter=row_filter, batch_size=4096):
+        entries = pc.list_flatten(batch.column("lineage"))
+        if len(entries):
+            entries = entries.filter(pc.is_in(pc.struct_field(entries, "stage"), pa.array(sorted(stages))))
+            for stage, detail in zip(pc.struct_field(entries, "stage").to_pylist(), pc.struct_field(entries, "detail").to_pylist()):
+                yield stage, json.loads(detail or "{}")
+        seen += batch.num_rows
+        if seen >= SCORE_SAMPLE_ROWS:
+            return
+
+
+def _model_thresholds(stage_config: dict) -> dict[str, dict[str, float]]:
+    """{model name: {label: threshold}}: the model card's thresholds overridden by the stage's config.
+
+    Keys ``model``/``model_<lang>`` name the models, ``thresholds``/``thresholds_<lang>`` the overrides;
+    the high-risk model's ``hazard_`` label prefix is dropped so its domains match the config's keys."""
+    out = {}
+    for key, path in stage_config.items():
+        if not key.startswith("model") or not isinstance(path, str):
+            continue
+        suffix = key.removeprefix("model")
+        sidecar = Path(path) if Path(path).is_absolute() or Path(path).exists() else MODELS_DIR / path
+        sidecar = sidecar.with_suffix(".json")
+        card = json.loads(sidecar.read_text()).get("thresholds", {}) if sidecar.is_file() else {}
+        merged = {label.removeprefix("hazard_"): t for label, t in card.items()}
+        merged.update(stage_config.get(f"thresholds{suffix}") or {})
+        out[Path(path).stem] = merged
+    return out
+
+
+def classifier_scores(out_dir: Path, manifest: dict, configs: dict[str, dict]) -> list[dict]:
+    """Score samples per (stage, model, label) from lineage details that carry ``scores``, with thresholds."""
+    stages = {name for name, cfg in configs.items() if any(k.startswith("model") for k in cfg)}
+    if not stages:
+        return []
+    values: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    sources = []
+    if manifest.get("dataset_version") is not None:
+        table = open_table(dataset_dir(out_dir), version=manifest["dataset_version"])
+        sources.append((table.to_pyarrow_dataset() if table else None, None))
+    sources.append((_rejects_of_run(out_dir, manifest["run_id"]), pc.field("run_id") == manifest["run_id"]))
+    for dataset, row_filter in sources:
+        for stage, detail in _lineage_details(dataset, stages, row_filter):
+            for label, p in (detail.get("scores") or {}).items():
+                values[(stage, detail.get("model", stage))][label.removeprefix("hazard_")].append(float(p))
+    groups = []
+    for (stage, model), labels in sorted(values.items()):
+        thresholds = _model_thresholds(configs[stage]).get(model, {})
+        plotted = {label: v for label, v in sorted(labels.items()) if label in thresholds}
+        if plotted:
+            groups.append({"stage": stage, "model": model, "scores": plotted, "thresholds": thresholds,
+                           "records": max(len(v) for v in plotted.values())})  # fmt: skip
+    return groups
+
+
+def source_rows(manifest: dict) -> list[dict]:
+    controls = manifest.get("controls") or {}
+    licensing = (controls.get("licensing") or {}).get("sources", {})
+    rollup = controls.get("source_rollup") or {}
+    per_source = (manifest.get("counts") or {}).get("per_source", {})
+    rows = []
+    for source in manifest["config"]["sources"]:
+        name = source["name"]
+        verdict = licensing.get(name) or {}
+        rates = (rollup.get("sources") or {}).get(name)
+        counts = per_source.get(name, {})
+        rows.append(
+            {
+                "name": name,
+                "license": source["license"],
+                "basis": source["basis"],
+                "evidence": source["evidence"],
+                "owner": source.get("owner") or "",
+                "verdict": verdict.get("verdict"),
+                "verdict_why": (verdict.get("verdict_detail") or {}).get("failing_branch")
+                or (verdict.get("verdict_detail") or {}).get("use_not_allowed"),
+                "kept": counts.get("kept", 0),
+                "rejected": counts.get("rejected", 0),
+                "rejected_by": counts.get("rejected_by", {}),
+                "rate": rates["rate"] if rates else None,
+                "threshold": rates["threshold"] if rates else rollup.get("threshold"),
+                "excluded": rates["excluded"] if rates else None,
+            }
+        )
+    return rows
+
+
+def _prefixed(counters: dict[str, int], prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): v for k, v in sorted(counters.items()) if k.startswith(prefix)}
+
+
+def pii_section(manifest: dict, configs: dict) -> dict | None:
+    if "pii" not in configs:
+        return None
+    config = configs["pii"]
+    counters = manifest.get("counters", {})
+    modes = config.get("modes") or {}
+    default = config.get("default_mode", "redact")
+    entities = _prefixed(counters, "pii:entity:")
+    return {
+        "entities": [{"type": t, "count": n, "mode": modes.get(t, default)} for t, n in sorted(entities.items(), key=lambda kv: -kv[1])],
+        "modified": counters.get("pii:modify", 0),
+        "rejected": _prefixed(counters, "pii:rejected:"),
+        "checked": counters.get("pii:input", 0),
+        "default_mode": default,
+        "on_residual": config.get("on_residual"),
+    }
+
+
+def secrets_section(manifest: dict, configs: dict) -> dict | None:
+    counters = manifest.get("counters", {})
+    out = {}
+    for stage in ("classified", "credentials"):
+        if stage in configs:
+            out[stage] = {
+                "checked": counters.get(f"{stage}:input", 0),
+                "rejected": _prefixed(counters, f"{stage}:rejected:"),
+                "annotated": counters.get(f"{stage}:annotate", 0),
+                "redacted": counters.get(f"{stage}:modify", 0),
+                "hits": _prefixed(counters, f"{stage}:credential:"),
+                "action": configs[stage].get("action"),
+            }
+    return out or None
+
+
+def review_section(out_dir: Path, version: int | None) -> dict | None:
+    """Manual spot-check reviews of this version (OUT_DIR/reviews), newest first."""
+    if version is None:
+        return None
+    table = open_table(Path(out_dir) / "reviews")
+    if table is None:
+        return None
+    rows = table.to_pyarrow_dataset().to_table(filter=pc.field("version") == version).to_pylist()
+    rows.sort(key=lambda r: r["reviewed_at"], reverse=True)
+    return {"reviews": rows, "latest": rows[0] if rows else None}
+
+
+def annotation_audits(out_dir: Path, run_dir: Path) -> list[dict]:
+    """Annotation-audit reports (``steward audit-annotations``) under OUT_DIR or beside it."""
+    out_dir = Path(out_dir)
+    found = []
+    for path in sorted({*out_dir.glob("*/report.json"), *out_dir.parent.glob("*/report.json")}):
+        try:
+            report = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(report, dict) or "audit_id" not in report:
+            continue
+        html = path.with_suffix(".html")
+        metrics, gate = report.get("metrics", {}), report.get("gate", {})
+        found.append(
+            {
+                "name": (report.get("config") or {}).get("name") or path.parent.name,
+                "audit_id": report["audit_id"],
+                "alpha": metrics.get("alpha"),
+                "alpha_ci": metrics.get("alpha_ci") or {},
+                "level": metrics.get("level"),
+                "passed": gate.get("passed"),
+                "band": gate.get("band"),
+                "items": (report.get("counts") or {}).get("items"),
+                "html": os.path.relpath(html, run_dir) if html.exists() else None,
+            }
+        )
+    return found
+
+
+def machine_check_section(manifest: dict, stages: list[str]) -> dict | None:
+    from transforms.spotcheck import machine_check, stage_counts_from_counters
+
+    counts = stage_counts_from_counters(manifest.get("counters", {}), stages)
+    if not counts:
+        return None
+    return machine_check(counts, (manifest.get("counts") or {}).get("input", 0))
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def config_diff(old: dict, new: dict) -> list[dict]:
+    """Keys whose value differs between the job configs of two run manifests, sources and stages keyed by name."""
+
+    def keyed(manifest: dict) -> dict:
+        config = manifest["config"]
+        return {**config, "sources": {s["name"]: s for s in config["sources"]}, "stages": stage_configs(manifest)}
+
+    a, b = _flatten(keyed(old)), _flatten(keyed(new))
+    return [{"key": k, "old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+
+
+def version_section(out_dir: Path, manifest: dict) -> dict:
+    version, parent = manifest.get("dataset_version"), manifest.get("parent_version")
+    known = {v["version"]: v for v in versions(out_dir)}
+    section: dict[str, Any] = {"version": version, "parent": parent, "history": list(known.values())}
+    if version is not None and parent is not None and {version, parent} <= known.keys():
+        section["diff"] = diff_versions(out_dir, parent, version)
+    parent_run = known.get(parent, {}).get("run_id") if parent is not None else None
+    section["parent_run"] = parent_run
+    if parent_run:
+        try:
+            section["config_diff"] = config_diff(load_manifest(out_dir, parent_run), manifest)
+        except FileNotFoundError:
+            section["config_diff"] = None
+    return section
+
+
+def lineage_run_id(run_dir: Path) -> str | None:
+    path = run_dir / "openlineage.jsonl"
+    if not path.exists():
+        return None
+    for line in path.read_text().splitlines():
+        return json.loads(line).get("run", {}).get("runId")
+    return None
+
+
+def clause_rows(manifest: dict, configs: dict, rejects: list[dict], context: dict) -> list[dict]:
+    """One row per clause of the clause map: controls, their configuration, findings, status."""
+    spec = yaml.safe_load(CLAUSE_MAP.read_text())
+    gate = (manifest.get("gate") or {}).get("expectations", [])
+    rows = []
+    for clause in spec["clauses"]:
+        def matches(text: str | None) -> bool:
+            return any(part.startswith(prefix) for part in _clause_parts(text) for prefix in clause["matches"])
+
+        controls = [{"stage": s, "config": configs[s]} for s in clause["stages"] if s in configs]
+        missing = [s for s in clause["stages"] if s not in configs]
+        found = Counter()
+        for r in rejects:
+            if matches(r["clause"]):
+                found[f"{r['stage']}/{r['reason']}"] += r["records"]
+        evidence, failed = [], False
+        for kind in clause["evidence"]:
+            item = _evidence(kind, manifest, gate, matches, context)
+            if item is not None:
+                evidence.append(item)
+                failed |= item["status"] == FAIL
+        covered = controls or any(e["status"] != PENDING for e in evidence)
+        if not covered:
+            status = NOT_COVERED  # a pending check (e.g. no spot check yet) is not coverage
+        elif failed or manifest.get("status") == "failed":
+            status = FAIL
+        else:
+            status = PASS
+        rows.append({**clause, "controls": controls, "missing": missing, "rejects": dict(found.most_common()),
+                     "rejected": sum(found.values()), "evidence": evidence, "status": status})  # fmt: skip
+    return rows
+
+
+def _evidence(kind: str, manifest: dict, gate: list[dict], matches, context: dict) -> dict | None:
+    """One check outside the stage list for the clause map, or None where this run has none."""
+    if kind == "gate":
+        mine = [e for e in gate if matches(e.get("clause"))]
+        if not mine:
+            return None
+        bad = [e for e in mine if not e["success"]]
+        return {"kind": "gate", "status": FAIL if bad else PASS,
+                "text": f"{len(mine) - len(bad)}/{len(mine)} gate expectations passed"}  # fmt: skip
+    if kind == "versions":
+        version, history = manifest.get("dataset_version"), context["version"]["history"]
+        if version is None:
+            return {"kind": "versions", "status": PASS if manifest.get("status") == "gate_failed" else FAIL,
+                    "text": f"nothing published ({manifest.get('status')}); the current version stays as it was"}  # fmt: skip
+        return {"kind": "versions", "status": PASS,
+                "text": f"published as Delta version {version} (parent {manifest.get('parent_version')}); "
+                        f"{len(history)} versions kept, any can be restored with steward rollback"}  # fmt: skip
+    if kind == "spot_check":
+        reviews = context.get("reviews")
+        latest = reviews and reviews["latest"]
+        if not latest:
+            return {"kind": "spot_check", "status": PENDING, "text": "no manual spot-check review of this version yet"}
+        return {"kind": "spot_check", "status": PASS if latest["approved"] else FAIL,
+                "text": f"manual review: {latest['n_pass']}/{latest['n_reviewed']} qualified = {latest['rate']:.2%} "
+                        f"(95% CI {latest['ci_low']:.2%}–{latest['ci_high']:.2%}; needs ≥ {latest['threshold']:.0%} "
+                        f"on ≥ {latest['min_sample']:,})"}  # fmt: skip
+    if kind == "machine_check":
+        check = context.get("machine_check")
+        if not check:
+            return None
+        return {"kind": "machine_check", "status": PASS if check["passed"] else FAIL,
+                "text": f"keyword + classifier checked {check['share']:.1%} of the corpus (≥ {check['min_share']:.0%}), "
+                        f"pass rate {check['pass_rate']:.2%} (≥ {check['min_pass_rate']:.0%})"}  # fmt: skip
+    if kind == "annotation_audit":
+        audits = context.get("audits")
+        if not audits:
+            return None
+        bad = [a for a in audits if not a["passed"]]
+        return {"kind": "annotation_audit", "status": FAIL if bad else PASS,
+                "text": f"{len(audits) - len(bad)}/{len(audits)} annotation audits passed their agreement gate"}  # fmt: skip
+    raise ValueError(f"clause_map.yaml: unknown evidence kind {kind!r}")
+
+
+# --- plots -------------------------------------------------------------------------------------------
+
+
+def _svg(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+KEPT_COLOUR, REJECT_COLOUR, ACCENT = "#3b7dd8", "#d9534f", "#444444"
+RISK_COLOURS = ["#9ccc65", "#ffd54f", "#ffa726", "#ef5350", "#8e24aa"]
+
+
+def funnel_plot(stages: list[dict]) -> str | None:
+    if not stages:
+        return None
+    plt = _pyplot()
+    names = [s["stage"] for s in stages][::-1]
+    kept = [s["kept"] for s in stages][::-1]
+    rejected = [s["rejected"] for s in stages][::-1]
+    fig, ax = plt.subplots(figsize=(5.5, 0.3 * len(names) + 0.8))
+    ax.barh(names, kept, color=KEPT_COLOUR, label="kept")
+    ax.barh(names, rejected, left=kept, color=REJECT_COLOUR, label="rejected")
+    ax.set_xlabel("records")
+    ax.legend(loc="lower right", frameon=False)
+    return _svg(fig)
+
+
+def bar_plot(labels: list[str], values: list[int], xlabel: str, colours=None) -> str | None:
+    if not labels or not any(values):
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 0.28 * len(labels) + 0.7))
+    bars = ax.barh(labels[::-1], values[::-1], color=(colours[::-1] if colours else KEPT_COLOUR))
+    ax.bar_label(bars, padding=2)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # counts: no 0.2-record ticks
+    ax.set_xlabel(xlabel)
+    return _svg(fig)
+
+
+def score_plot(group: dict) -> str:
+    plt = _pyplot()
+    labels = list(group["scores"])
+    fig, axes = plt.subplots(1, len(labels), figsize=(2.6 * len(labels) + 0.6, 2.4), squeeze=False, sharey=False)
+    for ax, label in zip(axes[0], labels):
+        ax.hist(group["scores"][label], bins=20, range=(0, 1), color=KEPT_COLOUR)
+        threshold = group["thresholds"].get(label)
+        if threshold is not None:
+            ax.axvline(threshold, color=REJECT_COLOUR, linestyle="--", linewidth=1.2)
+            ax.text(threshold, ax.get_ylim()[1] * 0.95, f" {threshold:g}", color=REJECT_COLOUR, va="top")
+        ax.set_yscale("symlog")
+        ax.set_title(label)
+        ax.set_xlabel("score")
+    axes[0][0].set_ylabel("records")
+    return _svg(fig)
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+
+
+def build_context(out_dir: Path, run_id: str) -> dict[str, Any]:
+    out_dir = Path(out_dir)
+    manifest = load_manifest(out_dir, run_id)
+    run_dir = out_dir / "runs" / run_id
+    configs = stage_configs(manifest)
+    controls = manifest.get("controls") or {}
+    rejects = reject_groups(out_dir, manifest)
+    counts = manifest.get("counts") or {}
+    stages = manifest.get("stages") or []
+    spec = yaml.safe_load(CLAUSE_MAP.read_text())
+
+    by_risk = Counter()
+    for r in rejects:
+        by_risk[r["risk_level"]] += r["records"]
+    if not any(by_risk.get(level) for level in RISK_LEVELS):
+        by_risk.update(counts.get("by_risk_level", {}))
+    context: dict[str, Any] = {
+        "m": manifest,
+        "run_id": run_id,
+        "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "lineage_run_id": lineage_run_id(run_dir),
+        "counts": counts,
+        "balanced": bool(counts) and counts["input"] == counts["kept"] + counts["rejected"],
+        "stages": stages,
+        "configs": configs,
+        "rejects": rejects,
+        "risk_levels": [{"level": level, "records": by_risk.get(level, 0)} for level in RISK_LEVELS],
+        "sources": source_rows(manifest),
+        "pii": pii_section(manifest, configs),
+        "dedup": controls.get("dedup"),
+        "secrets": secrets_section(manifest, configs),
+        "aigc": controls.get("aigc"),
+        "rollup": controls.get("source_rollup"),
+        "classifiers": classifier_scores(out_dir, manifest, configs),
+        "other_controls": {k: _flatten(v) for k, v in controls.items() if k not in ("licensing", "dedup", "aigc", "source_rollup")},
+        "gate": manifest.get("gate"),
+        "data_docs": _data_docs(run_dir),
+        "reviews": review_section(out_dir, manifest.get("dataset_version")),
+        "audits": annotation_audits(out_dir, run_dir),
+        "machine_check": machine_check_section(manifest, spec.get("machine_check_stages", [])),
+        "version": version_section(out_dir, manifest),
+    }
+    context["clauses"] = clause_rows(manifest, configs, rejects, context)
+    context["plots"] = {
+        "funnel": funnel_plot(stages),
+        "risk": bar_plot([r["level"] for r in context["risk_levels"]], [r["records"] for r in context["risk_levels"]],
+                         "rejected records", RISK_COLOURS),  # fmt: skip
+        "pii": context["pii"] and bar_plot([e["type"] for e in context["pii"]["entities"]],
+                                           [e["count"] for e in context["pii"]["entities"]], "entities replaced"),  # fmt: skip
+        "dedup": context["dedup"] and bar_plot(list(context["dedup"].get("cluster_sizes", {})),
+                                               list(context["dedup"].get("cluster_sizes", {}).values()), "clusters"),  # fmt: skip
+        "scores": [score_plot(g) for g in context["classifiers"]],
+    }
+    return context
+
+
+def _data_docs(run_dir: Path) -> str | None:
+    index = run_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return os.path.relpath(index, run_dir) if index.exists() else None
+
+
+def render(context: dict[str, Any]) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, undefined=jinja2.ChainableUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )  # fmt: skip
+    env.filters["num"] = lambda v: "—" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.4g}" if isinstance(v, float) else v
+    env.filters["pct"] = lambda v: "—" if v is None else f"{v:.2%}"
+    env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False, default=str)
+    env.filters["safe_svg"] = lambda svg: jinja2.utils.markupsafe.Markup(svg or "")
+    return env.get_template("report.html.j2").render(**context)
+
+
+def write_report(out_dir: Path, run_id: str) -> Path:
+    """Render ``OUT_DIR/runs/<run_id>/report.html`` from what the run left behind; return its path."""
+    html = render(build_context(Path(out_dir), run_id))
+    path = Path(out_dir) / "runs" / run_id / REPORT_FILE
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
