@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo/corpus/.complete: $(STAMP) demo/make_corpus.py
+demo/corpus/.complete: $(STAMP) demo/make_corpus.py demo/textgen.py demo/textbanks_en.py demo/textbanks_zh.py
 	$(PY) demo/make_corpus.py demo/corpus
 	touch $@
 

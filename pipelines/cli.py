@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Training-data governance pipeline on Apache Beam.")
-console = Console()
-err = Console(stderr=True)
+# Piped output has no terminal width to follow; 120 columns keeps the summary tables readable in logs.
+console = Console() if Console().is_terminal else Console(width=120)
+err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
 
 
 def _quiet_libraries() -> None:
@@ -97,10 +98,18 @@ def _print_outcome(outcome) -> None:
     m = outcome.manifest
     if outcome.stages:
         table = Table(title=f"run {outcome.run_id}")
-        for column in ("stage", "in", "kept", "rejected"):
-            table.add_column(column, justify="left" if column == "stage" else "right")
+        for column in ("stage", "in", "kept", "rejected", "modified", "findings"):
+            table.add_column(column, justify="left" if column in ("stage", "findings") else "right")
+        counters = m.get("counters", {})
         for row in outcome.stages:
-            table.add_row(row["stage"], f"{row['input']:,}", f"{row['kept']:,}", f"{row['rejected']:,}")
+            table.add_row(
+                row["stage"],
+                f"{row['input']:,}",
+                f"{row['kept']:,}",
+                f"{row['rejected']:,}",
+                f"{counters.get(row['stage'] + ':modify', 0):,}",
+                _findings(row["stage"], counters),
+            )
         console.print(table)
     counts = m.get("counts")
     if counts:
@@ -130,6 +139,19 @@ def _print_outcome(outcome) -> None:
         err.print(f"[red]gate failed[/red]: nothing published — results in {m['gate']['results_path']}")
     else:
         err.print(f"[red]run failed[/red]: {outcome.error} — details in {run_dir / 'error.txt'}")
+
+
+_STAGE_COUNTS = ("input", "kept", "rejected", "modify", "keep", "annotate", "reject")
+
+
+def _findings(stage: str, counters: dict[str, int]) -> str:
+    """A stage's own counters (e.g. pii:entity:EMAIL), beyond the in/kept/rejected every stage has."""
+    own = {
+        name.removeprefix(f"{stage}:"): n
+        for name, n in counters.items()
+        if name.startswith(f"{stage}:") and not name.startswith(f"{stage}:rejected:")
+    }
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(own.items()) if k not in _STAGE_COUNTS and v)
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Deterministic demo corpus: text banks (`textgen`) and the generator script (`make_corpus.py`)."""
