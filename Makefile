@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo demo-annotations test test-slow bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo/corpus/.complete: $(STAMP) demo/make_corpus.py demo/textgen.py demo/textban
 demo: demo/corpus/.complete
 	$(VENV)/bin/steward run configs/demo.yaml
 
+# Annotation-quality audit on a generated annotation set (several annotators, a weak one, a voided batch).
+demo-annotations: $(STAMP)
+	$(PY) demo/make_annotations.py demo/annotations
+	$(VENV)/bin/steward audit-annotations configs/annotations_demo.yaml
+
 test: $(STAMP)
 	$(PY) -m pytest -q
 
@@ -31,4 +36,4 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf out demo/corpus
+	rm -rf out demo/corpus demo/annotations

@@ -1,8 +1,9 @@
 """The annotation-quality audit as a Beam pipeline (issue 7; Framework 4.1.2(c), 6.1.6; TC260-003).
 
 read → parse (bad rows counted, not fatal) → group by item → summarise (latest label per annotator,
-consensus, role separation, voided batches from a side input) → one mergeable aggregate of small integer
-tables (coincidence pairs, unit profiles, annotator-pair label counts…) combined with ``CombineGlobally``.
+consensus, role separation, illegal verdicts) → void the batches of illegal items (side input) → one
+mergeable aggregate of small integer tables (coincidence pairs, unit profiles, annotator-pair label
+counts…) combined with ``CombineGlobally``.
 The driver turns the aggregate into metrics (:func:`transforms.annotations.compute_report`), applies the
 gate and writes the outputs; per-item rows go through Parquet staging so millions of items never sit in the
 driver's memory at once during the pipeline.
@@ -23,6 +24,7 @@ from typing import Iterable
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -82,19 +84,14 @@ class _Parse(beam.DoFn):
                 yield record
 
 
-class _Summarise(beam.DoFn):
-    def __init__(self, config: AnnotationAuditConfig):
-        self.config = config
+class _MarkVoided(beam.DoFn):
+    def start_bundle(self):
         self._voided: frozenset | None = None
 
-    def start_bundle(self):
-        self._voided = None
-
-    def process(self, element, voided_batches):
+    def process(self, item, voided_batches):
         if self._voided is None:  # the side input is the same for the whole bundle
             self._voided = frozenset(voided_batches)
-        item_id, records = element
-        yield ann.summarise_item(item_id, records, self._voided, self.config)
+        yield ann.mark_voided(item, self._voided)
 
 
 class AuditCombineFn(beam.CombineFn):
@@ -127,20 +124,19 @@ def build_audit(pipeline: beam.Pipeline, config: AnnotationAuditConfig) -> tuple
         | "Inputs" >> beam.Create(list(config.inputs))
         | "Parse" >> beam.ParDo(_Parse(config)).with_outputs(INVALID, main="records")
     )
-    records = parsed["records"]
-    illegal = set(config.illegal_labels)
-    voided = (
-        records
-        | "IllegalReviews" >> beam.Filter(lambda r: r.role == "reviewer" and r.label in illegal)
-        | "BatchOf" >> beam.Map(lambda r: ann.batch_key(r.item_id, r.batch))
-        | "VoidedBatches" >> beam.Distinct()
-    )
-    items = (
-        records
+    summaries = (
+        parsed["records"]
         | "ByItem" >> beam.Map(lambda r: (r.item_id, r))
         | "GroupByItem" >> beam.GroupByKey()
-        | "Summarise" >> beam.ParDo(_Summarise(config), beam.pvalue.AsList(voided))
+        | "Summarise" >> beam.Map(lambda kv, cfg: ann.summarise_item(kv[0], kv[1], cfg), config)
     )
+    voided = (
+        summaries
+        | "IllegalItems" >> beam.Filter(lambda i: i.illegal)
+        | "BatchOf" >> beam.Map(lambda i: ann.batch_key(i.item_id, i.batch))
+        | "VoidedBatches" >> beam.Distinct()
+    )
+    items = summaries | "VoidBatches" >> beam.ParDo(_MarkVoided(), beam.pvalue.AsList(voided))
     aggregate = (
         (items, parsed[INVALID])
         | "ItemsAndInvalid" >> beam.Flatten()
@@ -157,7 +153,7 @@ def run_beam(config: AnnotationAuditConfig, staging: Path) -> tuple[dict, pa.Tab
     """Run the pipeline; (aggregate, item rows, reject rows) read back from ``staging``."""
     staging.mkdir(parents=True, exist_ok=True)
     schema = item_schema(config)
-    options = PipelineOptions(runner=config.runner)
+    options = PipelineOptions(flags=[], runner=config.runner)  # never parse the CLI's own argv
     with beam.Pipeline(options=options) as pipeline:
         items, aggregate = build_audit(pipeline, config)
         kept = items | "Scored" >> beam.Filter(lambda i: not i.voided and bool(i.annotators))
@@ -211,45 +207,47 @@ def audit_id(config: AnnotationAuditConfig) -> str:
 
 
 def consensus_rows(items: pa.Table, config: AnnotationAuditConfig, report: dict) -> pa.Table:
-    """Publishable consensus: items that need no adjudication, with majority or Dawid–Skene labels."""
-    rows = items.to_pylist()
-    label_type = pa.float64() if config.numeric else pa.string()
-    posterior: list = [None] * len(rows)
-    labels = [row["consensus"] for row in rows]
-    if config.consensus == "dawid_skene" and rows:
-        values = ann.label_order(config, {v for row in rows for v in row["labels"]})
-        results = [
-            ItemResult(r["item_id"], r["batch_id"], False, tuple(r["annotators"]), tuple(r["labels"]), (), None, 0.0, False, (), ())
-            for r in rows
-        ]
-        labels, posterior, accuracy = ann.dawid_skene_labels(results, config, values)
+    """Publishable consensus: items that need no adjudication, with majority or Dawid–Skene labels.
+
+    Columnar throughout, so a million items never become Python dicts on the driver."""
+    labels, posterior = items.column("consensus"), pa.nulls(items.num_rows, pa.float64())
+    if config.consensus == "dawid_skene" and items.num_rows:
+        flat_labels = pc.list_flatten(items.column("labels")).to_pylist()
+        values = ann.label_order(config, set(flat_labels))
+        ds_labels, ds_posterior, accuracy = ann.dawid_skene_labels(
+            pc.list_parent_indices(items.column("labels")).to_numpy(),
+            pc.list_flatten(items.column("annotators")).to_numpy(zero_copy_only=False),
+            flat_labels, items.num_rows, values, iterations=config.dawid_skene_iterations,
+        )
+        labels, posterior = pa.array(ds_labels, pa.string()), pa.array(ds_posterior, pa.float64())
+        changed = pc.sum(pc.not_equal(labels, items.column("consensus"))).as_py() or 0
         report["dawid_skene"] = {"annotator_accuracy": {a: round(x, 6) for a, x in sorted(accuracy.items())},
-                                 "changed_from_majority": sum(a != b for a, b in zip(labels, (r["consensus"] for r in rows)))}
-    keep = [i for i, row in enumerate(rows) if not row["adjudication"]]
-    return pa.table(
+                                 "changed_from_majority": changed}
+    table = pa.table(
         {
-            "item_id": pa.array([rows[i]["item_id"] for i in keep], pa.string()),
-            "batch_id": pa.array([rows[i]["batch_id"] for i in keep], pa.string()),
-            "label": pa.array([labels[i] for i in keep], label_type),
-            "method": pa.array([config.consensus] * len(keep), pa.string()),
-            "agreement": pa.array([rows[i]["agreement"] for i in keep], pa.float64()),
-            "posterior": pa.array([posterior[i] for i in keep], pa.float64()),
-            "n_annotators": pa.array([len(rows[i]["annotators"]) for i in keep], pa.int32()),
-            "audit_id": pa.array([report["audit_id"]] * len(keep), pa.string()),
+            "item_id": items.column("item_id"),
+            "batch_id": items.column("batch_id"),
+            "label": labels,
+            "method": pa.array([config.consensus] * items.num_rows, pa.string()),
+            "agreement": items.column("agreement"),
+            "posterior": posterior,
+            "n_annotators": pc.cast(pc.list_value_length(items.column("annotators")), pa.int32()),
+            "audit_id": pa.array([report["audit_id"]] * items.num_rows, pa.string()),
         }
     )
+    return table.filter(pc.equal(pc.list_value_length(items.column("adjudication")), 0))
 
 
 def write_adjudication_queue(items: pa.Table, path: Path) -> int:
-    rows = [r for r in items.to_pylist() if r["adjudication"]]
+    queue = items.filter(pc.greater(pc.list_value_length(items.column("adjudication")), 0))
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["item_id", "batch_id", "reasons", "consensus", "agreement", "labels", "reviewers"])
-        for r in rows:
+        for r in queue.to_pylist():
             labels = ";".join(f"{a}={v}" for a, v in zip(r["annotators"], r["labels"]))
             writer.writerow([r["item_id"], r["batch_id"], "|".join(r["adjudication"]), r["consensus"],
                              round(r["agreement"], 4), labels, ";".join(r["reviewers"])])
-    return len(rows)
+    return queue.num_rows
 
 
 def finish_audit(config: AnnotationAuditConfig, aggregate: dict, items: pa.Table, rejects: pa.Table, out_dir: Path) -> dict:

@@ -28,6 +28,7 @@ from pipelines.report import write_report
 from transforms.base import RunContext
 from transforms.ingest import FILES, expand_sources
 from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA
+from transforms.spotcheck import MACHINE_CHECK_STAGES, machine_check, stage_counts_from_counters
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_GATE_FAILED = 0, 1, 2
 
@@ -171,6 +172,9 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     manifest["counters"] = dict(sorted(counters.items()))
     manifest["inputs"] = _input_fingerprints(ctx.staging_dir)
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
+    checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
+    if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing
+        manifest["machine_check"] = machine_check(checked, counts["input"])
 
     on_phase("gate")
     gate = run_gate(config.gate.suites, kept, counts, ctx.run_dir)

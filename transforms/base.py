@@ -269,6 +269,7 @@ STAGE_MODULES: dict[str, str] = {
     "quality": "transforms.quality",
     "pii": "transforms.pii",
     "dedup": "transforms.dedup",
+    "review_exclusions": "transforms.review_exclusions",
 }
 """Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
 

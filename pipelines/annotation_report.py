@@ -1,0 +1,154 @@
+"""Self-contained HTML for the annotation audit: no CDN, plots as inline base64 PNG (matplotlib)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
+import numpy as np  # noqa: E402
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+.pass{background:#e5f5e0;padding:.6em;border-left:6px solid #31a354}
+.fail{background:#fde0dd;padding:.6em;border-left:6px solid #de2d26}.low{background:#fde0dd}
+img{max-width:100%}
+"""
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return escape(str(value))
+
+
+def _table(headers: list[str], rows: list[list], highlight: list[bool] | None = None) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cls = ' class="low"' if highlight and highlight[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _annotator_plot(report: dict) -> str:
+    names = list(report["annotators"])
+    if not names:
+        return ""
+    values = [report["annotators"][a]["agreement_with_others_consensus"] or 0.0 for a in names]
+    threshold = report["config"]["annotator_min_agreement"]
+    fig, ax = plt.subplots(figsize=(max(4, 0.6 * len(names)), 3))
+    ax.bar(names, values, color=["#de2d26" if v < threshold else "#3182bd" for v in values])
+    ax.axhline(threshold, color="black", linestyle="--", linewidth=1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("agreement with others' consensus")
+    ax.tick_params(axis="x", rotation=45)
+    return _png(fig)
+
+
+def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, vmin=None, vmax=None) -> str:
+    fig, ax = plt.subplots(figsize=(max(4, 0.55 * len(cols) + 2), max(3, 0.45 * len(rows) + 1.5)))
+    image = ax.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    low = np.nanmin(matrix) if vmin is None else vmin
+    high = np.nanmax(matrix) if vmax is None else vmax
+    for (i, j), value in np.ndenumerate(matrix):
+        if not np.isnan(value):
+            light = high > low and (value - low) / (high - low) > 0.6  # viridis is light at the top
+            ax.text(j, i, f"{value:.2f}" if vmax is not None else f"{int(value)}", ha="center", va="center",
+                    color="black" if light else "white", fontsize=8)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax)
+    return _png(fig)
+
+
+def _kappa_plot(report: dict) -> str:
+    names = list(report["annotators"])
+    if len(names) < 2:
+        return ""
+    index = {a: i for i, a in enumerate(names)}
+    matrix = np.full((len(names), len(names)), np.nan)
+    for row in report["pairs"]:
+        if row["kappa"] is not None:
+            matrix[index[row["a"]], index[row["b"]]] = matrix[index[row["b"]], index[row["a"]]] = row["kappa"]
+    return _heatmap(matrix, names, names, "Cohen's kappa per annotator pair", vmin=-1, vmax=1)
+
+
+def _confusion_plot(report: dict) -> str:
+    confusion = report["confusion"]
+    if not confusion["matrix"]:
+        return ""
+    labels = confusion["labels"]
+    return _heatmap(np.array(confusion["matrix"], dtype=float), labels, labels, "annotator label (rows) vs consensus (columns)")
+
+
+def render_html(report: dict) -> str:
+    gate = report["gate"]
+    metrics = report["metrics"]
+    ci = metrics["alpha_ci"]
+    verdict = "PASSED" if gate["passed"] else "FAILED"
+    published = report.get("published")
+    banner = (
+        f'<p class="{"pass" if gate["passed"] else "fail"}"><b>Gate {verdict}</b>: Krippendorff\'s α = '
+        f'{_fmt(gate["alpha"])} ({escape(gate["band"])}; threshold {gate["alpha_threshold"]}, tentative from '
+        f'{gate["alpha_tentative"]}). Consensus {"published as version " + str(published["version"]) if published else "not published"}.</p>'
+    )
+    metric_rows = [
+        ["Krippendorff's α (" + metrics["level"] + ")", metrics["alpha"]],
+        [f"α {int(ci['confidence'] * 100)}% CI ({ci['samples']} bootstrap samples, seed {ci['seed']})",
+         f"{_fmt(ci['low'])} – {_fmt(ci['high'])}"],
+        ["observed agreement (pairable value pairs)", metrics["observed_agreement"]],
+        ["Fleiss' κ", metrics.get("fleiss_kappa")],
+        ["pairable units", metrics["pairable_units"]],
+    ]
+    if "alpha_nominal" in metrics:
+        metric_rows.insert(1, ["Krippendorff's α (nominal)", metrics["alpha_nominal"]])
+    annotator_rows, low = [], []
+    for name, s in report["annotators"].items():
+        annotator_rows.append([name, s["items"], s["agreement_with_consensus"], s["agreement_with_others_consensus"],
+                               s["mean_kappa_with_peers"], "below threshold" if s["below_threshold"] else ""])
+        low.append(s["below_threshold"])
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>Annotation audit {escape(report['name'])}</title><style>{STYLE}</style></head><body>",
+        f"<h1>Annotation audit: {escape(report['name'])}</h1><p>audit {escape(report['audit_id'])}</p>",
+        banner,
+        "<h2>Counts</h2>" + _table(["count", "n"], [[k, v] for k, v in report["counts"].items()]),
+        "<h2>Agreement</h2>" + _table(["metric", "value"], metric_rows),
+        "<h2>Annotators</h2>" + _annotator_plot(report)
+        + _table(["annotator", "items", "agreement with consensus", "with others' consensus", "mean κ with peers", ""], annotator_rows, low),
+        "<h2>Annotator pairs</h2>" + _kappa_plot(report)
+        + _table(["a", "b", "shared items", "agreement", "κ", "κ linear", "κ quadratic"],
+                 [[p["a"], p["b"], p["items"], p["agreement"], p["kappa"], p["kappa_linear"], p["kappa_quadratic"]] for p in report["pairs"]]),
+        "<h2>Labels</h2>" + _confusion_plot(report)
+        + _table(["label", "pairable values", "pair agreement", "annotations", "precision vs consensus", "recall vs consensus"],
+                 [[k, v["pairable_values"], v["pair_agreement"], v["annotations"], v["precision_vs_consensus"], v["recall_vs_consensus"]]
+                  for k, v in report["per_label"].items()]),
+        "<h2>Role separation and voided batches</h2>"
+        + f"<p>Items reviewed by one of their own annotators: {report['counts']['self_reviewed_items']}.</p>"
+        + _table(["voided batch", "items rejected (batch_voided)"], [[b, n] for b, n in report["voided_batches"].items()]),
+    ]
+    if report.get("dawid_skene"):
+        parts.append("<h2>Dawid–Skene</h2>" + _table(["annotator", "estimated accuracy"],
+                                                      [[a, x] for a, x in report["dawid_skene"]["annotator_accuracy"].items()]))
+    if report["warnings"] or report["invalid_rows"]:
+        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"])
+                     + "".join(f"<li>{n} invalid rows: {escape(r)}</li>" for r, n in report["invalid_rows"].items()) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
