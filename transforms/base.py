@@ -267,6 +267,8 @@ class StageConfig(BaseModel, abc.ABC):
 STAGE_MODULES: dict[str, str] = {
     "ingest": "transforms.ingest",
     "quality": "transforms.quality",
+    "licensing": "transforms.licensing",
+    "source_rollup": "transforms.rollup",
     "pii": "transforms.pii",
     "dedup": "transforms.dedup",
     "review_exclusions": "transforms.review_exclusions",
