@@ -125,11 +125,15 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
     tags: list[list[str]] | None = None
     rejects: list[dict] = []
     counts: Counter = Counter(input=len(batch))
+    keep_entry = lineage_entry(stage, "keep")  # shared by every plain keep: entries are never mutated
     for i, d in enumerate(decisions):
-        d.check(stage)
-        entry = lineage_entry(
-            stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail=d.detail
-        )
+        if d is KEEP:
+            entry = keep_entry
+        else:
+            d.check(stage)
+            entry = lineage_entry(
+                stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail=d.detail
+            )
         history = batch.lineage[i] + [entry]
         counts[d.action] += 1
         if d.action == "reject":
@@ -272,6 +276,9 @@ STAGE_MODULES: dict[str, str] = {
     "pii": "transforms.pii",
     "dedup": "transforms.dedup",
     "review_exclusions": "transforms.review_exclusions",
+    "classified": "transforms.secrets",
+    "credentials": "transforms.secrets",
+    "aigc": "transforms.aigc",
 }
 """Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
 

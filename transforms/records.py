@@ -104,6 +104,8 @@ def content_sha256(data: str | bytes) -> str:
 
 
 def to_json(value: Mapping[str, Any] | None) -> str:
+    if not value:
+        return "{}"
     return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
 
 
