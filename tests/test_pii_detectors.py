@@ -112,5 +112,51 @@ def test_entities_and_languages_limit_detection():
     only_email = Detector([det.EMAIL_ADDRESS])
     assert [s.type for s in only_email.detect(text)] == [det.EMAIL_ADDRESS]
     assert det.PERSON not in {s.type for s in Detector(languages=("en",)).detect(text)}
+    assert [s.type for s in Detector([det.CN_TRAVEL_PERMIT]).detect("港澳通行证C12345678办理")] == [det.CN_TRAVEL_PERMIT]
     with pytest.raises(ValueError, match="NOPE"):
         Detector(["NOPE"])
+
+
+TRICKY_NUMBERS = [
+    "电话+86 138-0013-8000转人工，备用０１０－６２３４５６７８，或 (415) 555-2671 x12",
+    "SSN 460-89-9847 and 460 89 9847; card 4111 1111 1111 1111 1111; +1 2 3; 00441234567890",
+    "IPs 10.0.0.1.5 and 256.1.1.1 and ６.19.184.221 and 8.8.8.8; order 2023-11-05 12:30",
+    "codes 91350100M000100Y43X, E12345678, EA1234567, G123456789, 13800138000138001380",
+    "a4111111111111111 (0571)88889999 0086-13800138000 8613800138000 07700 900123",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_NUMBERS)
+def test_one_scan_finds_what_each_pattern_finds_alone(text):
+    # the combined scan must reproduce each pattern's own finditer: same matches, same non-overlap rule
+    led = tuple(p for p in det._NUMERIC_PATTERNS if p.first) + (det._GENERIC_PHONE,)
+    scan = det._led_scan(led)
+    ends, combined = [0] * len(led), [[] for _ in led]
+    for m in (scan.ascii_regex if text.isascii() else scan.regex).finditer(text):
+        for i, (group, _) in enumerate(scan.patterns):
+            end = m.regs[group][1]
+            if end != -1 and m.start() >= ends[i]:
+                ends[i] = end
+                combined[i].append((m.start(), end))
+    alone = [[m.span() for m in p.regex.finditer(text) if m.end() - m.start() >= 7] for p in led]
+    assert [[s for s in c if s[1] - s[0] >= 7] for c in combined] == alone
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dear John Smith,\nthanks", "Name: Ana López; contact: Li Wei", "signed:  Jane Doe\nREGARDS, Bob",
+     "İstanbul. Name: Kemal Ak", "ſincerely, Tom Ray", "username: jdoe\nBest,\nann lee\n"],
+)  # fmt: skip
+def test_label_lookup_matches_a_full_scan(text):
+    lower = det._lower(text)
+    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
+    found = det._label_matches(det._EN_NAME_LABEL, det._EN_NAME_LABEL_STARTS, text, lower, ascii_lower)
+    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_NAME_LABEL.finditer(text)]
+
+
+def test_street_hint_is_necessary_for_a_street():
+    for text in ["12 Maple Street, Springfield", "Koskikatu 25", "Calle Mayor 5", "10 Downing St."]:
+        has_street = bool(det._EN_STREET.search(text))
+        assert bool(det._EN_STREET_HINT.search(text)) >= has_street
+        assert bool(det._EN_STREET_HINT_ASCII.search(text)) >= has_street
+    assert not det._EN_STREET_HINT_ASCII.search("On 12 March 2024 costs rose by 4.5 percent in 30 days.")

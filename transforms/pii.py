@@ -1,7 +1,8 @@
 """Personal-information de-identification control (stage ``pii``).
 
 Detects personal information with :mod:`transforms.pii_detectors` and replaces every span by slicing
-(presidio-anonymizer's engine is 15–23× slower; its *operators* are reused for mask and encrypt).
+(presidio-anonymizer's engine is ~9× slower on the bench's documents with PII: 22 vs 2.5 µs per document;
+its *operators* are reused for mask and encrypt).
 Modes per entity type:
 
 * ``redact``    — a type tag, ``<CN_RESIDENT_ID>``;

@@ -9,14 +9,18 @@ Everything here is plain Python and Beam-free. Design points:
 * Cheap pre-checks decide which detectors run at all: digit patterns only when the text has a
   run of ≥6 digit-ish characters, e-mail only with ``@``, URLs only with ``://``, Chinese
   detectors only for non-ASCII text. Validators (checksums, dates, prefixes) run on candidates only.
+* Few full-text scans, each able to skip ahead in C: the numeric patterns share one scan
+  (:func:`_led_scan`), patterns start with a character class rather than a lookbehind, and
+  case-insensitive labels are found as substrings before their regex is tried (docs/pii.md).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import ipaddress
 import re
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 # --------------------------------------------------------------------------- entity types
 
@@ -82,6 +86,10 @@ def digits_of(value: str) -> str:
 D = "[0-9０-９]"
 _ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
 NB = f"(?<![{_ALNUM}])"  # not preceded by an ASCII/full-width alphanumeric
+# The same check placed after a pattern's first character. A pattern that starts with a plain character
+# class lets the regex engine skip in C to the next character that can start a match; one that starts
+# with a lookbehind is tried at every position (3–5× slower on 1 KB of text).
+NB1 = f"(?<![{_ALNUM}].)"
 NA = f"(?![{_ALNUM}])"  # not followed by one
 SEP = "[ \\-－.]"  # separators inside numbers (ASCII and full-width)
 
@@ -266,7 +274,6 @@ def cn_landline_valid(digits: str) -> bool:
 
 # --------------------------------------------------------------------------- patterns
 
-_FW_PLUS = "[+＋]"
 _PHONE_CONTEXT_BEFORE = re.compile(
     r"(?i:phone|tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
     r"messages? to|answering at|registered|hotline|number is|no\.:?)|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
@@ -281,31 +288,55 @@ class _Pattern(NamedTuple):
     validate: Callable[[str], bool] | None
     score: float
     group: int = 0  # which group is the entity (context words stay outside the span)
+    # Patterns whose first character cannot lead the scan: ``anchor`` finds a piece every match contains,
+    # at most ``lead`` characters after the match start; no anchor, no match, else the scan starts there.
+    anchor: re.Pattern | None = None
+    lead: int = 0
+    # Patterns written as ``first + rest`` (a one-character class, then the rest, which starts by checking
+    # what precedes that character) run together in one scan, see :func:`_led_scan`.
+    first: str = ""
+    rest: str = ""
+    offset: int = 0  # the regex matches this many characters after the entity's start
 
 
-def _p(entity: str, pattern: str, validate, score: float, group: int = 0, flags: int = 0) -> _Pattern:
-    return _Pattern(entity, re.compile(pattern, flags), validate, score, group)
+def _after_letters(entity: str, pattern: str, validate, score: float, offset: int) -> _Pattern:
+    """A pattern that starts at the digit ``offset`` characters into the entity (which starts with
+    letters), so the scan stops only at digits; what precedes that digit is checked by a lookbehind."""
+    return _Pattern(entity, re.compile(pattern), validate, score, offset=offset)
+
+
+def _led(entity: str, first: str, rest: str, validate, score: float) -> _Pattern:
+    return _Pattern(entity, re.compile(first + rest), validate, score, first=first, rest=rest)
+
+
+def _p(entity: str, pattern: str, validate, score: float, group: int = 0, flags: int = 0,
+       anchor: str | None = None, lead: int = 0) -> _Pattern:  # fmt: skip
+    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead)
 
 
 # Patterns that need a run of ≥6 digit characters somewhere in the text.
 _DIGIT_GATE = re.compile(f"{D}(?:[ \\-－.()（）/]?{D}){{5}}")
+_DIGIT_GATE_ASCII = re.compile(r"[0-9](?:[ \-.()/]?[0-9]){5}")  # the same on ASCII text, faster to scan
 
 _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
-    _p(
+    _led(
         CN_RESIDENT_ID,
-        f"{NB}[1-9１-９]{D}{{5}} ?(?:18|19|20|１８|１９|２０){D}{{2}}{D}{{4}} ?{D}{{3}}[0-9０-９XxＸｘ]{NA}",
+        "[1-9１-９]",
+        f"{NB1}{D}{{5}} ?(?:18|19|20|１８|１９|２０){D}{{2}}{D}{{4}} ?{D}{{3}}[0-9０-９XxＸｘ]{NA}",
         cn_id_valid,
         0.97,
     ),
-    _p(
+    _after_letters(
         CN_USCC,
-        f"{NB}[0-9A-HJ-NP-RTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NP-RTUWXY]{{10}}{NA}",
+        f"[0-9](?<={NB}[0-9A-HJ-NP-RTUWXY]{{2}}[0-9])[0-9]{{5}}[0-9A-HJ-NP-RTUWXY]{{10}}{NA}",
         uscc_valid,
         0.93,
+        offset=2,
     ),
-    _p(
+    _led(
         BANK_CARD,
-        f"{NB}(?:{D}{{4}}(?:[ \\-]{D}{{4}}){{2,3}}(?:[ \\-]{D}{{1,3}})?|{D}{{4}}[ \\-]{D}{{6}}[ \\-]{D}{{4,5}}|{D}{{12,19}}){NA}",
+        D,
+        f"{NB1}(?:{D}{{3}}(?:[ \\-]{D}{{4}}){{2,3}}(?:[ \\-]{D}{{1,3}})?|{D}{{3}}[ \\-]{D}{{6}}[ \\-]{D}{{4,5}}|{D}{{11,18}}){NA}",
         card_valid,
         0.9,
     ),
@@ -314,64 +345,84 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
         f"{NB}[A-Za-z]{{2}}[0-9]{{2}}(?:[A-Za-z0-9]{{11,30}}|(?: [A-Za-z0-9]{{4}}){{2,7}}(?: [A-Za-z0-9]{{1,3}})?){NA}",
         iban_valid,
         0.95,
+        anchor=r"[0-9](?<=[A-Za-z]{2}[0-9])[0-9]",  # country code and check digits
+        lead=2,
     ),
-    _p(US_SSN, f"{NB}[0-9]{{3}}([- ])[0-9]{{2}}\\1[0-9]{{4}}{NA}", ssn_valid, 0.85),
-    _p(
+    _led(US_SSN, "[0-9]", f"{NB1}[0-9]{{2}}(?P<ssn_separator>[- ])[0-9]{{2}}(?P=ssn_separator)[0-9]{{4}}{NA}", ssn_valid, 0.85),
+    # octet: 25[0-5] | 2[0-4]\d | 1\d\d | [1-9]?\d, in that order, after its first digit was read
+    _led(
         IP_ADDRESS,
-        r"(?<![0-9A-Za-z.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z]|\.\d)",
+        "[\\d]",
+        r"(?<![0-9A-Za-z.].)(?:(?<=2)(?:5[0-5]|[0-4]\d|\d|)|(?<=1)(?:\d\d|\d|)|(?<=[3-9])(?:\d|)|)\."
+        r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){2}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z]|\.\d)",
         ip_valid,
         0.9,
     ),
     # Chinese mobile: optional +86/0086, 3-4-4 with optional separators, full-width digits.
-    _p(
+    _led(
         PHONE_NUMBER,
-        f"{NB}(?:(?:{_FW_PLUS}|00|００)?(?:86|８６)[ \\-－]?)?[1１][3-9３-９]{D}{SEP}?{D}{{4}}{SEP}?{D}{{4}}{NA}",
+        "[+＋0０8８1１]",
+        f"{NB1}(?:(?<=[+＋])(?:86|８６)[ \\-－]?[1１]|(?<=0)0(?:86|８６)[ \\-－]?[1１]|(?<=０)０(?:86|８６)[ \\-－]?[1１]"
+        f"|(?<=8)6[ \\-－]?[1１]|(?<=８)６[ \\-－]?[1１]|(?<=[1１]))[3-9３-９]{D}{SEP}?{D}{{4}}{SEP}?{D}{{4}}{NA}",
         lambda v: cn_mobile_valid(digits_of(v)),
         0.9,
     ),
     # Chinese landline: (0AA) / 0AAA- subscriber, optional +86 (then without the trunk 0).
-    _p(
+    _led(
         PHONE_NUMBER,
-        f"{NB}(?:(?:{_FW_PLUS}|00)(?:86|８６)[ \\-－]?[(（]?[1-9１-９]{D}{{1,2}}[)）]?|[(（]?[0０][1-9１-９]{D}{{1,2}}[)）]?)"
+        "[+＋0０(（]",
+        f"{NB1}(?:(?:(?<=[+＋])|(?<=0)0)(?:86|８６)[ \\-－]?[(（]?[1-9１-９]{D}{{1,2}}[)）]?"
+        f"|(?<=[(（])[0０][1-9１-９]{D}{{1,2}}[)）]?|(?<=[0０])[1-9１-９]{D}{{1,2}}[)）]?)"
         f"[ \\-－]?[2-8２-８]{D}{{2,3}}[ \\-－]?{D}{{4}}{NA}",
         lambda v: cn_landline_valid(digits_of(v)),
         0.85,
     ),
     # International E.164-style with a leading + (or 00), 8-15 digits.
-    _p(
+    _led(
         PHONE_NUMBER,
-        f"(?<![{_ALNUM}+＋])(?:{_FW_PLUS}|00)[1-9１-９]{D}{{0,2}}(?:[ \\-.]?[(（]0?{D}{{0,4}}[)）])?(?:[ \\-.－]?{D}{{1,5}}){{2,6}}"
+        "[+＋0]",
+        f"(?<![{_ALNUM}+＋].)(?:(?<=0)0|(?<=[+＋]))[1-9１-９]{D}{{0,2}}(?:[ \\-.]?[(（]0?{D}{{0,4}}[)）])?(?:[ \\-.－]?{D}{{1,5}}){{2,6}}"
         f"(?:\\s?(?:x|ext\\.?)\\s?{D}{{1,5}})?{NA}",
         lambda v: 8 <= len(digits_of(v.split("x")[0].split("ext")[0])) <= 15,
         0.8,
     ),
     # North American: (AAA) EEE-NNNN, AAA-EEE-NNNN, AAA.EEE.NNNN, optional 1/001 and extension.
-    _p(
+    _led(
         PHONE_NUMBER,
-        f"(?<![{_ALNUM}+\\-])(?:(?:1|001)[ \\-.])?(?:\\([2-9]\\d\\d\\) ?|[2-9]\\d\\d[\\-.])\\d{{3}}[\\-.]\\d{{4}}"
+        "[0-9(]",
+        f"(?<![{_ALNUM}+\\-].)(?:(?:(?<=1)|(?<=0)01)[ \\-.](?:\\([2-9]\\d\\d\\) ?|[2-9]\\d\\d[\\-.])"
+        f"|(?<=\\()[2-9]\\d\\d\\) ?|(?<=[2-9])\\d\\d[\\-.])\\d{{3}}[\\-.]\\d{{4}}"
         f"(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
         None,
         0.8,
     ),
     # UK national: 07xxx xxxxxx, 01xx/02x landlines.
-    _p(
+    _led(
         PHONE_NUMBER,
-        f"{NB}0(?:7\\d{{3}} ?\\d{{3}} ?\\d{{3}}|[12]\\d{{2,3}} ?\\d{{3}} ?\\d{{3,4}}){NA}",
+        "0",
+        f"{NB1}(?:7\\d{{3}} ?\\d{{3}} ?\\d{{3}}|[12]\\d{{2,3}} ?\\d{{3}} ?\\d{{3,4}}){NA}",
         lambda v: len(digits_of(v)) in (10, 11),
         0.75,
     ),
-    _p(PASSPORT, f"{NB}[EG][0-9]{{8}}{NA}|{NB}E[A-HJ-NP-Z][0-9]{{7}}{NA}", None, 0.8),
+    _after_letters(PASSPORT, f"[0-9](?<={NB}[EG][0-9])[0-9]{{7}}{NA}", None, 0.8, offset=1),
+    _after_letters(PASSPORT, f"[0-9](?<={NB}E[A-HJ-NP-Z][0-9])[0-9]{{6}}{NA}", None, 0.8, offset=2),
 )
 
 # Any digit run of 7-15 digits with separators: a phone number only when a context word says so.
-_GENERIC_PHONE = re.compile(
-    f"(?<![{_ALNUM}+＋])(?:{_FW_PLUS})?[(（]?{D}(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}"
+_GENERIC_PHONE = _led(
+    PHONE_NUMBER,
+    "[+＋(（0-9０-９]",
+    f"(?<![{_ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+    None,
+    0.6,
 )
 
-# Identifiers that need an introducing word (context group 1 is not part of the span).
-_CONTEXT_PATTERNS: tuple[tuple[str, _Pattern], ...] = (
+# Identifiers that need an introducing word (context group 1 is not part of the span). Each comes with
+# the words its label cannot do without, as (in the text, in the case-folded text): a pattern whose
+# words are absent is skipped, since its case-insensitive label alternation is slow to scan for.
+_CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern], ...] = (
     (
-        "",
+        (("护照",), ("passport",)),
         _p(
             PASSPORT,
             r"(?i:passport(?: no\.?| number| #)?|护照(?:号码|号)?)[\s:：#]{0,3}([A-Za-z]{0,2}[0-9]{6,9})(?![0-9A-Za-z])",
@@ -381,7 +432,7 @@ _CONTEXT_PATTERNS: tuple[tuple[str, _Pattern], ...] = (
         ),
     ),
     (
-        "",
+        (("通行证", "回乡证", "台胞证"), ("permit",)),
         _p(
             CN_TRAVEL_PERMIT,
             r"(?:港澳通行证|往来港澳通行证|台湾通行证|往来台湾通行证|回乡证|港澳居民来往内地通行证|台胞证|台湾居民来往大陆通行证|"
@@ -393,7 +444,7 @@ _CONTEXT_PATTERNS: tuple[tuple[str, _Pattern], ...] = (
         ),
     ),
     (
-        "",
+        (("身份证",), ("id card", "identity card", "resident id", "id number", "id no")),
         _p(
             CN_RESIDENT_ID,
             f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}"
@@ -404,7 +455,7 @@ _CONTEXT_PATTERNS: tuple[tuple[str, _Pattern], ...] = (
         ),
     ),
     (
-        "",
+        ((), ("ssn", "social security")),
         _p(US_SSN, r"(?i:SSN|social security(?: number| no\.?)?)[\s:：#]{0,3}([0-9]{9})(?![0-9A-Za-z])", ssn_valid, 0.85, group=1),
     ),
 )
@@ -435,6 +486,27 @@ def _ipv6_valid(value: str) -> bool:
     return len(groups) >= 3 and any(c.isdigit() for c in value) and ip_valid(value)
 
 
+# the second colon is at most 4 characters after the start ("abcd:ef:…", "::1")
+_IPV6_PATTERN = _Pattern(IP_ADDRESS, _IPV6, _ipv6_valid, 0.9, anchor=re.compile(r":[0-9A-Fa-f]{0,4}:"), lead=4)
+_PLATE_PATTERN = _Pattern(CN_LICENSE_PLATE, _PLATE, None, 0.85)
+_WHITESPACE = re.compile(r"\s")
+_URL_SCHEME_MAX = 16  # characters of scheme before "://"
+
+
+def _credential_urls(text: str, out: list[Span]) -> None:
+    """``_CREDENTIAL_URL.finditer(text)``, searched only around each "://": a match contains no
+    whitespace and starts at most 16 characters before its "://"."""
+    end = 0
+    sep = text.find("://")
+    while sep != -1:
+        space = _WHITESPACE.search(text, sep)
+        m = _CREDENTIAL_URL.search(text, max(end, sep - _URL_SCHEME_MAX), space.start() if space else len(text))
+        if m:
+            out.append(Span(m.start(), m.end(), CREDENTIAL_URL, 0.9))
+            end = m.end()
+        sep = text.find("://", max(sep + 1, end))
+
+
 # --------------------------------------------------------------------------- names and addresses
 
 _CJK = "\u4e00-\u9fff"
@@ -455,38 +527,40 @@ _ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小�
 
 _EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
 _EN_NAME = f"{_EN_NAME_WORD}(?:[ \\t](?:[A-Z]\\.|{_EN_NAME_WORD})){{0,3}}"
+_EN_NAME_COLON_LABELS = ("full name", "name", "customer", "patient", "contact person", "contact", "applicant",
+                         "cardholder", "account holder", "signed", "signature", "from", "attn", "attention")  # fmt: skip
+_EN_NAME_SIGNOFFS = ("dear", "sincerely", "regards", "best regards", "kind regards", "best", "thanks", "cheers",
+                     "yours truly", "yours sincerely")  # fmt: skip
 _EN_NAME_LABEL = re.compile(
-    r"(?:(?i:full name|name|customer|patient|contact person|contact|applicant|cardholder|account holder|signed|"
-    r"signature|from|attn|attention)[ \t]*[:：][ \t]*|(?i:dear|sincerely|regards|best regards|kind regards|"
-    r"best|thanks|cheers|yours truly|yours sincerely)[ \t]*,?[ \t]*\n?[ \t]*)"
+    f"(?:(?i:{'|'.join(_EN_NAME_COLON_LABELS)})[ \\t]*[:：][ \\t]*|(?i:{'|'.join(_EN_NAME_SIGNOFFS)})[ \\t]*,?[ \\t]*\\n?[ \\t]*)"
     f"({_EN_NAME}|[a-zà-ÿ][a-zà-ÿ'’\\-]+(?:[ \\t][a-zà-ÿ][a-zà-ÿ'’\\-]+){{1,2}}(?=[ \\t]*(?:\\n|$)))"
 )
 _EN_HONORIFIC = re.compile(f"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
-# lower-cased cue words; the name regexes run only when one is present (their case-insensitive label
-# alternation cannot use the regex engine's prefix scan and costs ~100 µs per 1 KB otherwise)
-_EN_LABEL_CUES = ("name", "customer", "patient", "contact", "applicant", "cardholder", "holder", "signed", "signature",
-                  "from:", "attn", "attention", "dear", "sincerely", "regards", "best,", "thanks,", "cheers", "truly")  # fmt: skip
-_EN_HONORIFIC_CUES = ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam")
 _EN_NAME_STOP = frozenset(
     {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
      "Regards", "Hello", "Hi", "Dear", "Please", "I", "We", "You", "It", "My", "Our", "Your", "Mr", "Ms", "Dr"}
 )  # fmt: skip
 
-_STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Square|Sq|"
-    r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Crescent|Close|Grove|Gardens|Alley|Trail|Row|Mews|Walk|Hill|Park|Plaza|"
-    r"Loop|Pike|Ridge|Route|Crossing|Heights|Quay|Rue|Strasse|Straße|Gasse|Platz|Weg|Calle|Via|Rua|Avenida|Vej|Gata|"
-    r"gatan|vägen|katu|tie|straat|laan|gade|vej|utca|ulica|tér)"
-)
+_STREET_SUFFIXES = (
+    "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Way",
+    "Place", "Pl", "Terrace", "Square", "Sq", "Parkway", "Pkwy", "Highway", "Hwy", "Circle", "Cir", "Crescent", "Close",
+    "Grove", "Gardens", "Alley", "Trail", "Row", "Mews", "Walk", "Hill", "Park", "Plaza", "Loop", "Pike", "Ridge",
+    "Route", "Crossing", "Heights", "Quay", "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle", "Via", "Rua",
+    "Avenida", "Vej", "Gata", "gatan", "vägen", "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+)  # fmt: skip
+_STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})"
 _EN_STREET = re.compile(
     r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*[ \t]){0,4}" + _STREET_SUFFIX + r"\.?"
     r"|(?:[A-Z][\w'’\-]*[ \t]){0,3}" + _STREET_SUFFIX + r"[ \t]\d{1,5}[A-Za-z]?)"
     r"(?:,?[ \t]*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|#)[ \t]*\d+[A-Za-z]?)?"
     r"(?:(?:,[ \t]*|\n[ \t]*)(?:[A-Z][\w'’.\-]*(?:[ \t][A-Z][\w'’.\-]*){0,3}|[A-Z]{2}[ \t]\d{5}(?:-\d{4})?|\d{4,6}))*"
 )
+_EN_ADDRESS_COLON_LABELS = ("home address", "mailing address", "postal address", "street address", "address", "addr.",
+                            "residence")  # fmt: skip
+_EN_ADDRESS_PHRASES = ("lives at", "living at", "resides at", "reside at", "moved to", "address is", "located at")
 _EN_ADDRESS_LABEL = re.compile(
-    r"(?:(?i:home address|mailing address|postal address|street address|address|addr\.|residence)[ \t]*[:：][ \t]*\n?[ \t]*"
-    r"|(?i:lives at|living at|resides at|reside at|moved to|address is|located at)[ \t]+)"
+    f"(?:(?i:{'|'.join(map(re.escape, _EN_ADDRESS_COLON_LABELS))})[ \\t]*[:：][ \\t]*\\n?[ \\t]*"
+    f"|(?i:{'|'.join(_EN_ADDRESS_PHRASES)})[ \\t]+)"
     r"([^\n]{6,80}?)(?=[ \t]*(?:\n\n|\n[A-Z][a-z]+:|[.;]?[ \t]*$|\.[ \t]|;))",
     re.MULTILINE,
 )
@@ -495,15 +569,19 @@ _PROVINCES = (
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|"
     "内蒙古|广西|西藏|宁夏|新疆|香港|澳门"
 )
+_ZH_ROAD_NUMBER = "(?:大道|大街|路|街|巷|弄|胡同|道|里)[0-9０-９]{1,5}(?:-[0-9]{1,4})?[号號]"
 _ZH_ADDRESS = re.compile(
     f"(?:(?:{_PROVINCES})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)?"
     f"(?:(?<![在住于到是从往去来位址])[{_CJK}]{{2,5}}?(?:市|自治州|地区|盟))?"
     f"(?:[{_CJK}]{{1,5}}?(?:区|县|旗))?"
     f"(?:[{_CJK}]{{1,6}}?(?:街道|镇|乡))?"
-    f"(?:[{_CJK}0-9０-９]{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|道|里))"
-    f"[0-9０-９]{{1,5}}(?:-[0-9]{{1,4}})?[号號]"
+    f"(?:[{_CJK}0-9０-９]{{1,10}}?{_ZH_ROAD_NUMBER})"
     f"(?:[{_CJK}A-Za-z0-9０-９\\-]{{0,10}}?(?:栋|幢|座|号楼|楼|单元|层|室|号|户))*"
 )
+# Every address has a road and house number; what precedes it (province 9, city 8, district 6,
+# street 8, road name 10 characters at most) starts no further back than this.
+_ZH_ROAD_NUMBER_RE = re.compile(_ZH_ROAD_NUMBER)
+_ZH_ADDRESS_MAX_LEAD = 48
 _ZH_ADDRESS_START_STOP = frozenset("在住于到是从往去来位址的我他她您你请寄送家生士姐为：:，,。、")
 _PROVINCE_RE = re.compile(_PROVINCES)
 _ZH_ADDRESS_LABEL = re.compile(
@@ -516,10 +594,16 @@ _ZH_ADDRESS_LABEL = re.compile(
 
 def _run_patterns(text: str, patterns: Iterable[_Pattern], out: list[Span]) -> None:
     for p in patterns:
-        for m in p.regex.finditer(text):
-            value = m.group(p.group)
-            if p.validate is None or p.validate(value):
-                out.append(Span(m.start(p.group), m.end(p.group), p.type, p.score))
+        start = 0
+        if p.anchor is not None:
+            first = p.anchor.search(text)
+            if first is None:
+                continue
+            start = max(0, first.start() - p.lead)
+        for m in p.regex.finditer(text, start):
+            begin, end = m.start(p.group) - p.offset, m.end(p.group)
+            if p.validate is None or p.validate(text[begin:end]):
+                out.append(Span(begin, end, p.type, p.score))
 
 
 def _emails(text: str, out: list[Span]) -> None:
@@ -536,15 +620,59 @@ def _emails(text: str, out: list[Span]) -> None:
         at = text.find("@", at + 1)
 
 
-def _generic_phones(text: str, out: list[Span]) -> None:
-    for m in _GENERIC_PHONE.finditer(text):
-        value = m.group()
-        n_digits = len(digits_of(value))
-        if not 7 <= n_digits <= 15 or _DATE_LIKE.match(normalise_digits(value)):
-            continue
-        before = text[max(0, m.start() - 32) : m.start()]
-        if _PHONE_CONTEXT_BEFORE.search(before) or _PHONE_CONTEXT_AFTER.match(text, m.end(), m.end() + 12):
-            out.append(Span(m.start(), m.end(), PHONE_NUMBER, 0.6))
+def _generic_phone(text: str, start: int, end: int) -> bool:
+    """A 7–15-digit run that is not a date and has a phone word before or after it."""
+    value = text[start:end]
+    if not 7 <= len(digits_of(value)) <= 15 or _DATE_LIKE.match(normalise_digits(value)):
+        return False
+    before = text[max(0, start - 32) : start]
+    return bool(_PHONE_CONTEXT_BEFORE.search(before) or _PHONE_CONTEXT_AFTER.match(text, end, end + 12))
+
+
+class _LedScan(NamedTuple):
+    regex: re.Pattern
+    ascii_regex: re.Pattern  # the same for ASCII text (``\d`` is [0-9] there), a faster scan
+    patterns: tuple[tuple[int, _Pattern], ...]  # (group number of the pattern's rest, pattern)
+
+
+# Every ``first + rest`` pattern starts with a digit, a plus or an opening bracket, not after an ASCII
+# letter or digit, and its first 7 characters are digits or these separators (shorter matches, such
+# as "+1 2 3", fail validation anyway): most numbers in running text ("2023 figures") stop here.
+_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{6})"
+_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{6})"
+
+
+@functools.lru_cache(maxsize=None)
+def _led_scan(patterns: tuple[_Pattern, ...]) -> _LedScan:
+    """One regex for all ``first + rest`` patterns: it stops (in C) only where one of them can start,
+    then tries each there as a lookahead, capturing its rest in group ``r<i>``; it matches where at
+    least one does."""
+    tries = "".join(f"(?:(?<={p.first})(?=(?P<r{i}>{p.rest}))|)" for i, p in enumerate(patterns))
+    at_least_one = "(?!)"
+    for i in reversed(range(len(patterns))):
+        at_least_one = f"(?(r{i})|{at_least_one})"
+    regex = re.compile(_LED_HEAD + tries + at_least_one)
+    ascii_regex = re.compile(_LED_HEAD_ASCII + tries + at_least_one, re.ASCII)
+    return _LedScan(regex, ascii_regex, tuple((regex.groupindex[f"r{i}"], p) for i, p in enumerate(patterns)))
+
+
+def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
+    """``finditer`` of every pattern in ``scan``: a pattern's next match must start at or after the end
+    of its previous one, as with its own ``finditer``."""
+    ends = [0] * len(scan.patterns)
+    for m in (scan.ascii_regex if text.isascii() else scan.regex).finditer(text):
+        start = m.start()
+        regs = m.regs
+        for i, (group, p) in enumerate(scan.patterns):
+            end = regs[group][1]
+            if end == -1 or start < ends[i]:
+                continue
+            ends[i] = end
+            if p is _GENERIC_PHONE:
+                if _generic_phone(text, start, end):
+                    out.append(Span(start, end, p.type, p.score))
+            elif p.validate is None or p.validate(text[start:end]):
+                out.append(Span(start, end, p.type, p.score))
 
 
 def _zh_names(text: str, out: list[Span]) -> None:
@@ -570,10 +698,23 @@ def _zh_address_start(text: str, start: int, end: int) -> int:
     return start + cut + 1
 
 
+def _zh_address_matches(text: str) -> Iterator[re.Match]:
+    """``_ZH_ADDRESS.finditer(text)``, searching only from shortly before each road-and-number."""
+    end = 0
+    for road in _ZH_ROAD_NUMBER_RE.finditer(text):
+        if road.end() <= end:
+            continue
+        m = _ZH_ADDRESS.search(text, max(end, road.start() - _ZH_ADDRESS_MAX_LEAD))
+        if m is None:
+            return
+        yield m
+        end = m.end()
+
+
 def _zh_addresses(text: str, out: list[Span]) -> None:
     structural: list[Span] = []
     if "号" in text or "號" in text:
-        for m in _ZH_ADDRESS.finditer(text):
+        for m in _zh_address_matches(text):
             start = _zh_address_start(text, m.start(), m.end())
             if m.end() - start >= 6:
                 structural.append(Span(start, m.end(), STREET_ADDRESS, 0.7))
@@ -586,15 +727,45 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
                 out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
 
-def _en_names(text: str, out: list[Span]) -> None:
-    regexes = []
-    if any(w in text for w in _EN_HONORIFIC_CUES):
-        regexes.append(_EN_HONORIFIC)
+def _label_matches(
+    regex: re.Pattern, labels: tuple[str, ...], text: str, lower: str, ascii_lower: str
+) -> Iterator[re.Match]:
+    """``regex.finditer(text)`` for a regex that starts with one of ``labels`` (case-insensitive), tried
+    only where a label occurs in ``lower``: a case-insensitive alternation is tried at every position.
+    ``ascii_lower`` is ``lower`` without its non-ASCII characters: labels absent there are absent."""
+    if ascii_lower is not lower:
+        labels = tuple(label for label in labels if label in ascii_lower)
+        if not labels:
+            return
+    if len(lower) != len(text):  # lower-casing changed offsets (e.g. "İ"): scan the text itself
+        yield from regex.finditer(text)
+        return
+    starts = []
+    for label in labels:
+        i = lower.find(label)
+        while i != -1:
+            starts.append(i)
+            i = lower.find(label, i + 1)
+    end = 0
+    for i in sorted(starts):
+        if i >= end and (m := regex.match(text, i)):
+            yield m
+            end = m.end()
+
+
+def _lower(text: str) -> str:
+    """Lower-cased text for label look-ups. "ſ", "ı" and the Kelvin sign match "s", "i", "k" in a
+    case-insensitive regex; only the Kelvin sign lower-cases to its match."""
     lower = text.lower()
-    if any(w in lower for w in _EN_LABEL_CUES):
-        regexes.append(_EN_NAME_LABEL)
-    for regex in regexes:
-        for m in regex.finditer(text):
+    return lower if text.isascii() else lower.replace("ſ", "s").replace("ı", "i")
+
+
+def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, out: list[Span]) -> None:
+    starts = _EN_NAME_LABEL_STARTS if has_colon else _EN_NAME_SIGNOFF_STARTS
+    labelled = _label_matches(_EN_NAME_LABEL, starts, text, lower, ascii_lower)
+    # an honorific is followed by a space or tab
+    for found in (_EN_HONORIFIC.finditer(text) if has_space else (), labelled):
+        for m in found:
             words = m.group(1).split()
             while words and words[-1] in _EN_NAME_STOP:
                 words.pop()
@@ -604,14 +775,15 @@ def _en_names(text: str, out: list[Span]) -> None:
             out.append(Span(m.start(1), end, PERSON, 0.65))
 
 
-def _en_addresses(text: str, out: list[Span]) -> None:
-    if _EN_STREET_GATE.search(text):
+def _en_addresses(text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, out: list[Span]) -> None:
+    # both street forms have a space or tab next to the number
+    hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
+    if has_space and hint.search(text) and _EN_STREET_GATE.search(text):
         for m in _EN_STREET.finditer(text):
             out.append(Span(m.start(), m.end(), STREET_ADDRESS, 0.6))
-    lower = text.lower()
-    if any(w in lower for w in _EN_ADDRESS_CUES):
-        for m in _EN_ADDRESS_LABEL.finditer(text):
-            out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.55))
+    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_STARTS
+    for m in _label_matches(_EN_ADDRESS_LABEL, starts, text, lower, ascii_lower):
+        out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.55))
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
@@ -636,34 +808,49 @@ class Detector:
         if unknown:
             raise ValueError(f"unknown entity types: {', '.join(sorted(unknown))}")
         self.languages = frozenset(languages)
-        self._numeric = tuple(p for p in _NUMERIC_PATTERNS if p.type in self.entities)
-        self._context = tuple(p for _, p in _CONTEXT_PATTERNS if p.type in self.entities)
-        self._generic_phone = PHONE_NUMBER in self.entities
+        numeric = [p for p in _NUMERIC_PATTERNS if p.type in self.entities]
+        if PHONE_NUMBER in self.entities:
+            numeric.append(_GENERIC_PHONE)
+        self._numeric = tuple(p for p in numeric if not p.first)  # anchored patterns, scanned alone
+        self._led = _led_scan(tuple(p for p in numeric if p.first)) if any(p.first for p in numeric) else None
+        self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
 
     def detect(self, text: str) -> list[Span]:
         """Resolved, non-overlapping spans in text order."""
         spans: list[Span] = []
         ents = self.entities
-        if self._numeric and _DIGIT_GATE.search(text):
+        ascii_only = text.isascii()
+        digit_led = self._numeric or self._led or self._context
+        if digit_led and (_DIGIT_GATE_ASCII if ascii_only else _DIGIT_GATE).search(text):
             _run_patterns(text, self._numeric, spans)
-            if self._generic_phone:
-                _generic_phones(text, spans)
+            if self._led:
+                _run_led(text, self._led, spans)
+            # every labelled identifier has ≥ 6 digits in a row, so these need the digit gate too
+            if self._context and any(w in text for w in _CONTEXT_GATE_WORDS):
+                folded = text.casefold()
+                _run_patterns(
+                    text,
+                    (p for (raw, fold), p in self._context
+                     if any(w in text for w in raw) or any(w in folded for w in fold)),
+                    spans,
+                )  # fmt: skip
         if EMAIL_ADDRESS in ents and "@" in text:
             _emails(text, spans)
         if CREDENTIAL_URL in ents and "://" in text:
-            _run_patterns(text, (_Pattern(CREDENTIAL_URL, _CREDENTIAL_URL, None, 0.9),), spans)
+            _credential_urls(text, spans)
         if IP_ADDRESS in ents and text.count(":") >= 2:
-            _run_patterns(text, (_Pattern(IP_ADDRESS, _IPV6, _ipv6_valid, 0.9),), spans)
-        if self._context and any(w in text for w in _CONTEXT_GATE_WORDS):
-            _run_patterns(text, self._context, spans)
-        ascii_only = text.isascii()
+            _run_patterns(text, (_IPV6_PATTERN,), spans)
         if not ascii_only and CN_LICENSE_PLATE in ents:
-            _run_patterns(text, (_Pattern(CN_LICENSE_PLATE, _PLATE, None, 0.85),), spans)
-        if "en" in self.languages:
+            _run_patterns(text, (_PLATE_PATTERN,), spans)
+        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents):
+            lower = _lower(text)
+            ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
+            has_colon = ":" in text or "：" in text
+            has_space = " " in text or "\t" in text
             if PERSON in ents:
-                _en_names(text, spans)
+                _en_names(text, lower, ascii_lower, has_colon, has_space, spans)
             if STREET_ADDRESS in ents:
-                _en_addresses(text, spans)
+                _en_addresses(text, lower, ascii_lower, has_colon, has_space, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
@@ -672,9 +859,45 @@ class Detector:
         return resolve_overlaps(spans)
 
 
-# a house number next to a capitalised word ("12 Maple", "Koskikatu 25"): digit-anchored, so it is cheap
+# Whether _EN_STREET can match, in one scan that stops only at digits: its two alternatives need a house
+# number, words and a street suffix ("12 Maple Street"), or a street suffix (not glued to an ASCII
+# letter or digit), a space and a number ("Via Roma 12"); lookbehinds are fixed-width, so one per length.
+# Possessive quantifiers where giving characters back cannot help; suffixes grouped by first letter so a
+# failing position is rejected after one comparison per group.
+def _by_first_letter(words: Iterable[str]) -> str:
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(sorted(rest, key=len, reverse=True))})" for c, rest in groups.items()) + ")"
+
+
+_SUFFIX_BEFORE_NUMBER = "|".join(
+    f"(?<=(?<![0-9A-Za-z]){_by_first_letter(w for w in _STREET_SUFFIXES if len(w) == n)}[ \\t]\\d)"
+    for n in sorted({len(w) for w in _STREET_SUFFIXES})
+)
+_EN_STREET_HINT_PATTERN = (
+    r"\d(?:(?<![0-9A-Za-z].)\d{0,4}+[A-Za-z]?+(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*+[ \t]){0,4}"
+    + _by_first_letter(_STREET_SUFFIXES)
+    + f"|(?<=[A-Za-z][ \\t]\\d)(?:{_SUFFIX_BEFORE_NUMBER}))"
+)
+_EN_STREET_HINT = re.compile(_EN_STREET_HINT_PATTERN)
+# A number next to a capitalised word, or a word next to a number. Not needed for a match, but it keeps
+# _EN_STREET off number-word soups ("1Q Mr. Bob Stone" reads as "1Q … St"); checked after the hint,
+# which is cheaper and rarely passes.
 _EN_STREET_GATE = re.compile(r"\d[ \t,]+[A-Z][a-z]|[a-z]{3}[ \t]\d{1,5}(?![\d.,%])")
-_EN_ADDRESS_CUES = ("address", "addr.", "residence", "lives at", "living at", "reside", "moved to", "located at")
+_EN_STREET_HINT_ASCII = re.compile(_EN_STREET_HINT_PATTERN, re.ASCII)  # same on ASCII text, faster digit scan
+
+
+def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """Labels that do not start with another label: where "contact person" starts, "contact" does too."""
+    return tuple(w for w in labels if not any(w != v and w.startswith(v) for v in labels))
+
+
+# Labels followed by a colon can only match in a text with one.
+_EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
+_EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
+_EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASES)
+_EN_ADDRESS_PHRASE_STARTS = _without_extensions(_EN_ADDRESS_PHRASES)
 
 _STRUCTURED_DETECTOR: Detector | None = None
 
