@@ -16,11 +16,14 @@ from pydantic import ValidationError
 
 from transforms.base import RunContext
 from transforms.dedup import (
+    DecisionTable,
     DedupConfig,
     DedupParams,
     candidate_pairs,
     index_dir,
     keep_order,
+    pairs_within_runs,
+    resolve,
     resolve_component,
     signature_chunk,
 )
@@ -30,10 +33,13 @@ from transforms.minhash import (
     band_keys,
     components,
     exact_key,
+    exact_keys,
     jaccard_estimate,
     normalize,
+    normalize_codes,
     optimal_bands_rows,
     shingle_hashes,
+    shingle_hashes_of_codes,
 )
 from transforms.records import RECORD_SCHEMA, Batch, content_sha256, lineage_entry
 
@@ -61,6 +67,18 @@ def test_normalize_folds_width_case_and_whitespace():
     assert normalize("  Ｈｅｌｌｏ\u00a0 WORLD\n\tStraße ") == "hello world strasse"
     assert exact_key(normalize("A  b")) == exact_key(normalize("a b"))
     assert exact_key(normalize("a b")) != exact_key(normalize("ab"))
+
+
+def test_batch_normalisation_equals_text_by_text():
+    texts = ["", "   ", "  Ａb\u00a0\u3000c \n", "\u0301é Straße", "x\x1cy\x1f ", "中文  テキスト ไทย", "ascii  only\t", "\ud800 lone"]
+    for batch in (texts, [t for t in texts if t.isascii()], texts + ["nul\0inside  it"], []):
+        codes, bounds = normalize_codes(batch)
+        decoded = codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        assert [decoded[s : e - 1] for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist())] == [normalize(t) for t in batch]
+        assert exact_keys(codes, bounds).tobytes() == b"".join(exact_key(normalize(t)) for t in batch)
+        hashes, offsets = shingle_hashes_of_codes(codes, bounds)
+        expected = shingle_hashes([normalize(t) for t in batch])
+        assert np.array_equal(hashes, expected[0]) and np.array_equal(offsets, expected[1])
 
 
 def test_word_shingles_ignore_punctuation_and_count_ngrams():
@@ -133,6 +151,13 @@ def test_candidate_pairs_star_and_small_runs():
     assert sorted(zip(a.tolist(), b.tolist())) == [(10, 20), (10, 30), (10, 40), (20, 30)]
 
 
+def test_pairs_within_runs():
+    i, j = pairs_within_runs(np.array([0, 5]), np.array([3, 2]))
+    assert list(zip(i.tolist(), j.tolist())) == [(0, 1), (0, 2), (1, 2), (5, 6)]
+    i, j = pairs_within_runs(np.array([2]), np.array([4]), skip_first=True)
+    assert list(zip(i.tolist(), j.tolist())) == [(3, 4), (3, 5), (4, 5)]
+
+
 def test_union_find_components_are_order_independent():
     uf = UnionFind(5)
     uf.union(0, 1)
@@ -169,6 +194,29 @@ def test_resolve_component_reasons_and_details():
     assert decisions["n"][0] == "near_duplicate" and decisions["n"][1]["kept_id"] == "k"
     assert 0.5 <= decisions["n"][1]["similarity"] < 1.0
     assert "u" not in decisions and counts["clusters"] == 1
+
+
+def test_resolve_many_components_at_once_matches_one_by_one():
+    params = DedupParams(threshold=0.5, bands=16, rows=8)
+    ids, texts, labels = [], [], []
+    for component in range(6):
+        base = _doc()
+        for copy in range(component % 3 + 2):
+            ids.append(f"c{component}-{copy}")
+            texts.append(" ".join(_edit(base, 3 * copy) if copy < 3 else _doc()))
+            labels.append(component)
+    chunk = signature_chunk(ids, texts, params).take(np.arange(len(ids))[::-1])  # components need not arrive sorted
+    chunk.labels = np.array(labels[::-1], dtype=np.uint64)
+    rows, table, counts = resolve(chunk, params)
+    together = {chunk.ids[r]: (d.reason or "keep", dict(d.detail)) for r, d in zip(rows.tolist(), (table.decision(k) for k in range(len(table))))}
+    one_by_one = {}
+    for component in range(6):
+        members = np.flatnonzero(chunk.labels == component)
+        one_by_one.update(resolve_component(chunk.take(members), params)[0])
+    assert together == one_by_one and counts["clusters"] == 6
+    lookup = DecisionTable.concat([table]).lookup(["c0-1", "nobody"])  # concat also sorts by key for lookup
+    assert (lookup[0].reason or "keep", lookup[0].detail) == together["c0-1"]
+    assert lookup[1].action == "keep" and lookup[1].detail is None
 
 
 def test_config_validation_names_key():

@@ -6,15 +6,16 @@ Shape of the Beam graph (every shuffled element carries many keys; nothing is co
    :class:`SignatureChunk` (numpy arrays). With cross-version dedup on, chunks of the published
    version's signature index join here.
 2. ``BandKeys`` → ``GroupByKey``: each chunk emits one element per shuffle bucket holding the
-   (band key, doc key) pairs of that bucket; a bucket group sorts its keys and emits the candidate
-   pairs (docs sharing a band key, or the exact key).
-3. ``CandidateComponents``: a global combine over the candidate pairs only (memory grows with the
+   (band key, doc key) pairs of that bucket; a bucket group sorts its keys and emits candidate
+   edges (a star per shared key or exact key: connectivity is all the next step needs).
+3. ``CandidateComponents``: a global combine over the candidate edges only (memory grows with the
    number of duplicate candidates, not with the corpus) gives each candidate doc a component label.
-4. ``Resolve``: chunks are filtered to candidate docs and regrouped by component bucket; each
-   component verifies its pairs on the signature estimate (>= threshold) or exact key, takes the
-   connected components of the verified pairs (union-find) and applies the keep policy.
-5. ``Filter``: a ParDo over the record batches with the removal decisions (id → detail, only for
-   clustered docs) as a side input, through :func:`transforms.base.apply_control`.
+4. ``Resolve``: chunks are filtered to candidate docs and regrouped by component bucket; all
+   components of a bucket are resolved at once with numpy (:func:`resolve`): pairs verified on the
+   signature estimate (>= threshold) or exact key, connected components of the verified pairs,
+   keep policy by one lexsort. Decisions leave as a :class:`DecisionTable` (arrays).
+5. ``Filter``: a ParDo over the record batches with the merged decision table (clustered docs
+   only) as a side input, through :func:`transforms.base.apply_control`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Mapping, Sequence
+from typing import Literal, Sequence
 
 import apache_beam as beam
 import numpy as np
@@ -51,12 +52,11 @@ from transforms.minhash import (
     band_keys,
     components,
     doc_key,
-    exact_key,
+    exact_keys,
     jaccard_estimate,
-    normalize,
+    normalize_codes,
     optimal_bands_rows,
-    UnionFind,
-    shingle_hashes,
+    shingle_hashes_of_codes,
 )
 from transforms.records import Batch
 
@@ -142,9 +142,9 @@ def signature_chunk(
     dates: Sequence[str | None] | None = None,
     published: int = -1,
 ) -> SignatureChunk:
-    normalized = [normalize(t or "") for t in texts]
-    exact = np.frombuffer(b"".join(exact_key(t) for t in normalized), dtype=np.uint64).reshape(-1, 2)
-    shingles, offsets = shingle_hashes(normalized, params.word_ngram, params.char_ngram)
+    codes, bounds = normalize_codes([t or "" for t in texts])
+    exact = exact_keys(codes, bounds)
+    shingles, offsets = shingle_hashes_of_codes(codes, bounds, params.word_ngram, params.char_ngram)
     signatures = _hasher(params.num_perm, params.seed).signatures(shingles, offsets)
     keys = np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids))
     if published >= 0:
@@ -156,7 +156,7 @@ def signature_chunk(
         has_shingles=np.diff(offsets) > 0,
         ids=list(ids),
         sources=list(sources) if sources is not None else [""] * len(ids),
-        lengths=np.fromiter((len(t) for t in normalized), dtype=np.int64, count=len(ids)),
+        lengths=np.diff(bounds) - 1,
         dates=list(dates) if dates is not None else [None] * len(ids),
         versions=np.full(len(ids), published, dtype=np.int64),
     )
@@ -183,8 +183,24 @@ def chunk_band_entries(chunk: SignatureChunk, params: DedupParams) -> tuple[np.n
     return np.concatenate(keys), np.concatenate(docs)
 
 
-def candidate_pairs(band: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique (a, b), a < b, of docs sharing a band key: all pairs in small buckets, a star in large ones."""
+def pairs_within_runs(run_first: np.ndarray, run_size: np.ndarray, skip_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i < j, of every pair inside each run ``[first, first + size)`` of a sorted
+    array (without the pairs of each run's first position when ``skip_first``)."""
+    size_of = np.repeat(run_size, run_size)
+    position = np.arange(len(size_of)) - np.repeat(np.cumsum(run_size) - run_size, run_size)
+    left = np.repeat(run_first, run_size) + position
+    if skip_first:
+        left, position, size_of = left[position > 0], position[position > 0], size_of[position > 0]
+    partners = size_of - position - 1
+    right_offset = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
+    left = np.repeat(left, partners)
+    return left, left + 1 + right_offset
+
+
+def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _RUN_ALL_PAIRS_UP_TO) -> tuple[np.ndarray, np.ndarray]:
+    """Unique (a, b), a < b, of docs sharing a band key: all pairs in runs of up to ``all_pairs_up_to``
+    docs, a star to the first doc in larger ones (``all_pairs_up_to=0``: stars only, enough for
+    connectivity)."""
     order = np.lexsort((docs, band))
     band, docs = band[order], docs[order]
     if len(band) < 2:
@@ -196,38 +212,20 @@ def candidate_pairs(band: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.
     first_of = np.repeat(run_first, run_size)
     member = np.flatnonzero(~new_run)
     lefts, rights = [docs[first_of[member]]], [docs[member]]
-    for start, size in zip(run_first[(run_size > 2) & (run_size <= _RUN_ALL_PAIRS_UP_TO)].tolist(),
-                           run_size[(run_size > 2) & (run_size <= _RUN_ALL_PAIRS_UP_TO)].tolist()):
-        i, j = np.triu_indices(size, k=1)
-        keep = i > 0  # pairs with the first member are already in the star
-        lefts.append(docs[start + i[keep]])
-        rights.append(docs[start + j[keep]])
+    small = (run_size > 2) & (run_size <= all_pairs_up_to)
+    if small.any():  # pairs with a run's first doc are already in the star
+        i, j = pairs_within_runs(run_first[small], run_size[small], skip_first=True)
+        lefts.append(docs[i])
+        rights.append(docs[j])
     a, b = np.concatenate(lefts), np.concatenate(rights)
     a, b = np.minimum(a, b), np.maximum(a, b)
     distinct = a != b
-    pairs = np.unique(np.stack([a[distinct], b[distinct]], axis=1), axis=0)
-    return pairs[:, 0].copy(), pairs[:, 1].copy()
-
-
-def keep_order(chunk: SignatureChunk, params: DedupParams) -> list[int]:
-    """Indices of ``chunk`` best first: published docs, then the configured criteria, then id."""
-    priority = {s: i for i, s in enumerate(params.source_priority)}
-
-    def rank(i: int) -> tuple:
-        key: list = [0 if chunk.versions[i] >= 0 else 1]
-        for criterion in params.keep:
-            if criterion == "source_priority":
-                key.append(priority.get(chunk.sources[i], len(priority)))
-            elif criterion == "longest":
-                key.append(-int(chunk.lengths[i]))
-            elif criterion == "earliest":
-                key.append((chunk.dates[i] is None, chunk.dates[i] or ""))
-            elif criterion == "id":
-                key.append(chunk.ids[i])
-        key.append(chunk.ids[i])  # total order: reruns keep the same survivor
-        return tuple(key)
-
-    return sorted(range(len(chunk)), key=rank)
+    a, b = a[distinct], b[distinct]
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[first], b[first]
 
 
 def concat_chunks(chunks: Sequence[SignatureChunk]) -> SignatureChunk:
@@ -245,67 +243,212 @@ def concat_chunks(chunks: Sequence[SignatureChunk]) -> SignatureChunk:
     )
 
 
-def _verified_pairs(group: SignatureChunk, params: DedupParams) -> list[tuple[int, int]]:
-    n = len(group)
-    if n <= _ALL_PAIRS_UP_TO:
-        i, j = np.triu_indices(n, k=1)
-    else:
-        entries = chunk_band_entries(group, params)
-        local = {int(k): x for x, k in enumerate(group.keys.tolist())}
-        a, b = candidate_pairs(*entries)
-        i = np.array([local[int(k)] for k in a.tolist()], dtype=np.int64)
-        j = np.array([local[int(k)] for k in b.tolist()], dtype=np.int64)
-    same_exact = np.all(group.exact[i] == group.exact[j], axis=1) & params.exact
+def _verified_pairs(chunk: SignatureChunk, run_first: np.ndarray, run_size: np.ndarray, params: DedupParams) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) of ``chunk`` rows inside one candidate component (the runs of rows
+    ``[first, first + size)``) that are exact duplicates or estimated similar enough.
+
+    Small components check every pair; larger ones only the pairs sharing an LSH band.
+    """
+    small = run_size <= _ALL_PAIRS_UP_TO
+    i, j = pairs_within_runs(run_first[small], run_size[small])
+    lefts, rights = [i], [j]
+    for first, size in zip(run_first[~small].tolist(), run_size[~small].tolist()):
+        rows = np.arange(first, first + size)
+        group = chunk.take(rows)
+        a, b = candidate_pairs(*chunk_band_entries(group, params))
+        order = np.argsort(group.keys, kind="stable")
+        lefts.append(rows[order[np.searchsorted(group.keys[order], a)]])
+        rights.append(rows[order[np.searchsorted(group.keys[order], b)]])
+    i, j = np.concatenate(lefts), np.concatenate(rights)
+    same_exact = np.all(chunk.exact[i] == chunk.exact[j], axis=1) & params.exact
     similar = np.zeros(len(i), dtype=bool)
     if params.near:
-        shingled = group.has_shingles[i] & group.has_shingles[j]
-        similar = shingled & (jaccard_estimate(group.signatures[i], group.signatures[j]) >= params.threshold)
-    ids = group.ids
-    linked = (same_exact | similar) & np.array([ids[x] != ids[y] for x, y in zip(i.tolist(), j.tolist())], dtype=bool)
-    return list(zip(i[linked].tolist(), j[linked].tolist()))
+        shingled = chunk.has_shingles[i] & chunk.has_shingles[j]
+        similar = shingled & (jaccard_estimate(chunk.signatures[i], chunk.signatures[j]) >= params.threshold)
+    _, id_codes = np.unique(np.array(chunk.ids, dtype=object), return_inverse=True)
+    linked = (same_exact | similar) & (id_codes[i] != id_codes[j])  # a re-ingested record is not its own copy
+    return i[linked], j[linked]
 
 
 def size_bin(size: int) -> str:
     return next(label for low, label in reversed(SIZE_BINS) if size >= low)
 
 
-def resolve_component(group: SignatureChunk, params: DedupParams) -> tuple[dict[str, tuple[str, dict]], Counter]:
-    """Verified clusters of one candidate component and what to do with each current doc in them.
+def _keep_rank(chunk: SignatureChunk, params: DedupParams) -> list[np.ndarray]:
+    """Sort keys, most significant first, for :func:`keep_order` (smaller is better)."""
+    priority = {s: i for i, s in enumerate(params.source_priority)}
+    _, id_rank = np.unique(np.array(chunk.ids, dtype=object), return_inverse=True)
+    keys = [np.where(chunk.versions >= 0, 0, 1)]  # published docs first
+    for criterion in params.keep:
+        if criterion == "source_priority":
+            keys.append(np.array([priority.get(s, len(priority)) for s in chunk.sources], dtype=np.int64))
+        elif criterion == "longest":
+            keys.append(-chunk.lengths)
+        elif criterion == "earliest":
+            _, date_rank = np.unique(np.array([d or "" for d in chunk.dates], dtype=object), return_inverse=True)
+            keys.append(np.array([d is None for d in chunk.dates]))
+            keys.append(date_rank)
+        elif criterion == "id":
+            keys.append(id_rank)
+    keys.append(id_rank)  # total order: reruns keep the same survivor
+    return keys
 
-    Returns ({record id: (reason or "keep", detail)}, counts) for docs of this run only.
+
+def keep_order(chunk: SignatureChunk, params: DedupParams) -> list[int]:
+    """Indices of ``chunk`` best first: published docs, then the configured criteria, then id."""
+    return np.lexsort(_keep_rank(chunk, params)[::-1]).tolist()
+
+
+def resolve(chunk: SignatureChunk, params: DedupParams) -> tuple[np.ndarray, "DecisionTable", Counter]:
+    """Verified clusters of every candidate component of ``chunk`` (``chunk.labels``) and what to
+    do with each doc of this run in them, for all components at once.
+
+    Returns (rows of ``chunk`` decided, their :class:`DecisionTable` in that order, counts).
     """
     counts: Counter = Counter()
-    pairs = _verified_pairs(group, params)
-    counts["verified_pairs"] += len(pairs)
-    uf = UnionFind(len(group))
-    for a, b in pairs:
-        uf.union(a, b)
-    roots = uf.labels()
-    decisions: dict[str, tuple[str, dict]] = {}
-    for root in np.unique(roots).tolist():
-        members = np.flatnonzero(roots == root)
-        if len(members) < 2:
-            continue
-        cluster = group.take(members)
-        order = keep_order(cluster, params)
-        kept = order[0]
-        cluster_id = hashlib.blake2b("\x1f".join(sorted(cluster.ids)).encode(), digest_size=8).hexdigest()
-        counts["clusters"] += 1
-        counts[f"cluster_size:{size_bin(len(members))}"] += 1
-        kept_version = int(cluster.versions[kept])
-        if kept_version < 0:
-            decisions[cluster.ids[kept]] = ("keep", {"cluster_id": cluster_id, "cluster_size": len(members), "role": "kept"})
-        for i in order[1:]:
-            if cluster.versions[i] >= 0:
-                continue  # published docs are never removed again
-            exact = bool(np.all(cluster.exact[i] == cluster.exact[kept]))
-            similarity = 1.0 if exact else float(jaccard_estimate(cluster.signatures[i], cluster.signatures[kept]))
-            detail = {"kept_id": cluster.ids[kept], "similarity": round(similarity, 4), "cluster_id": cluster_id, "cluster_size": len(members)}
-            if kept_version >= 0:
-                detail["published_version"] = kept_version
-                counts["cross_version"] += 1
-            decisions[cluster.ids[i]] = (EXACT if exact else NEAR, detail)
+    order = np.argsort(chunk.labels, kind="stable")
+    chunk = chunk.take(order)
+    new_run = np.ones(len(chunk), dtype=bool)
+    new_run[1:] = chunk.labels[1:] != chunk.labels[:-1]
+    run_first = np.flatnonzero(new_run)
+    run_size = np.diff(np.append(run_first, len(chunk)))
+    i, j = _verified_pairs(chunk, run_first, run_size, params)
+    counts["verified_pairs"] += len(i)
+    if not len(i):
+        return np.zeros(0, np.int64), DecisionTable.empty(), counts
+    members, cluster_of = components(i.astype(np.uint64), j.astype(np.uint64))
+    members, cluster_of = members.astype(np.int64), cluster_of.astype(np.int64)
+    ranks = _keep_rank(chunk.take(members), params)
+    best_first = np.lexsort([*ranks[::-1], cluster_of])  # by cluster, best first inside it
+    members, cluster_of = members[best_first], cluster_of[best_first]
+    new_cluster = np.ones(len(members), dtype=bool)
+    new_cluster[1:] = cluster_of[1:] != cluster_of[:-1]
+    cluster_first = np.flatnonzero(new_cluster)
+    sizes = np.diff(np.append(cluster_first, len(members)))
+    kept = np.repeat(members[cluster_first], sizes)
+    size_of = np.repeat(sizes, sizes)
+    cluster_ids = []
+    for first, size in zip(cluster_first.tolist(), sizes.tolist()):
+        ids = sorted(chunk.ids[m] for m in members[first : first + size].tolist())
+        cluster_ids.append(int.from_bytes(hashlib.blake2b("\x1f".join(ids).encode(), digest_size=8).digest(), "big"))
+        counts[f"cluster_size:{size_bin(size)}"] += 1
+    counts["clusters"] += len(sizes)
+    clusters = np.repeat(np.array(cluster_ids, dtype=np.uint64), sizes)
+
+    kept_version = chunk.versions[kept]
+    is_kept = new_cluster
+    current = chunk.versions[members] < 0  # published docs are never removed again
+    decided = current & (~is_kept | (kept_version < 0))
+    exact = np.all(chunk.exact[members] == chunk.exact[kept], axis=1)
+    similarity = np.where(exact, 1.0, np.round(jaccard_estimate(chunk.signatures[members], chunk.signatures[kept]), 4))
+    actions = np.where(is_kept, ACTIONS.index("keep"), np.where(exact, ACTIONS.index(EXACT), ACTIONS.index(NEAR)))
+    counts["cross_version"] += int(np.count_nonzero(decided & ~is_kept & (kept_version >= 0)))
+    pick = np.flatnonzero(decided)
+    kept_ids = [b"" if is_kept[p] else chunk.ids[kept[p]].encode() for p in pick.tolist()]
+    table = DecisionTable(
+        keys=chunk.keys[members[pick]],
+        actions=actions[pick].astype(np.int8),
+        similarity=similarity[pick],
+        clusters=clusters[pick],
+        cluster_sizes=size_of[pick].astype(np.int64),
+        published_versions=np.where(kept_version >= 0, kept_version, -1)[pick].astype(np.int64),
+        kept_ids=b"".join(kept_ids),
+        kept_offsets=np.concatenate(([0], np.cumsum([len(k) for k in kept_ids], dtype=np.int64))).astype(np.int64),
+    )
+    return order[members[pick]], table, counts
+
+
+def resolve_component(group: SignatureChunk, params: DedupParams) -> tuple[dict[str, tuple[str, dict]], Counter]:
+    """:func:`resolve` for docs forming one candidate component, as {record id: (reason or "keep", detail)}."""
+    labelled = group.take(np.arange(len(group)))
+    labelled.labels = np.zeros(len(group), dtype=np.uint64)
+    rows, table, counts = resolve(labelled, params)
+    decisions = {}
+    for k, row in enumerate(rows.tolist()):
+        decision = table.decision(k)
+        decisions[group.ids[row]] = (decision.reason or "keep", dict(decision.detail))
     return decisions, counts
+
+
+ACTIONS = ("keep", EXACT, NEAR)
+
+
+@dataclass
+class DecisionTable:
+    """Decisions for clustered docs as sorted arrays: the Filter's side input.
+
+    Arrays instead of a dict of detail dicts, so pickling it and the runner's side-input cache
+    (which walks every object to size it) cost O(arrays), not O(objects), and it stays small:
+    ~50 bytes per clustered doc plus its kept id.
+    """
+
+    keys: np.ndarray  # uint64 doc keys, sorted
+    actions: np.ndarray  # int8 index into ACTIONS
+    similarity: np.ndarray  # float64
+    clusters: np.ndarray  # uint64: the 8-byte cluster id
+    cluster_sizes: np.ndarray  # int64
+    published_versions: np.ndarray  # int64, -1 when the kept doc is from this run
+    kept_ids: bytes  # UTF-8 kept ids of rejected docs, concatenated
+    kept_offsets: np.ndarray  # int64, len(keys) + 1
+
+    @classmethod
+    def empty(cls) -> "DecisionTable":
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none.astype(np.uint64), none.astype(np.int8), none.astype(np.float64), none.astype(np.uint64), none, none, b"", np.zeros(1, dtype=np.int64))
+
+    @classmethod
+    def concat(cls, tables: Sequence["DecisionTable"]) -> "DecisionTable":
+        tables = [t for t in tables if len(t.keys)]
+        if not tables:
+            return cls.empty()
+        starts = np.cumsum([0] + [t.kept_offsets[-1] for t in tables[:-1]])
+        table = cls(
+            keys=np.concatenate([t.keys for t in tables]),
+            actions=np.concatenate([t.actions for t in tables]),
+            similarity=np.concatenate([t.similarity for t in tables]),
+            clusters=np.concatenate([t.clusters for t in tables]),
+            cluster_sizes=np.concatenate([t.cluster_sizes for t in tables]),
+            published_versions=np.concatenate([t.published_versions for t in tables]),
+            kept_ids=b"".join(t.kept_ids for t in tables),
+            kept_offsets=np.concatenate([[0]] + [t.kept_offsets[1:] + start for t, start in zip(tables, starts)]).astype(np.int64),
+        )
+        return table.sorted()
+
+    def sorted(self) -> "DecisionTable":
+        order = np.argsort(self.keys, kind="stable")
+        lengths = np.diff(self.kept_offsets)[order]
+        starts = self.kept_offsets[:-1][order]
+        kept = b"".join(self.kept_ids[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist()))
+        return DecisionTable(
+            self.keys[order], self.actions[order], self.similarity[order], self.clusters[order],
+            self.cluster_sizes[order], self.published_versions[order], kept,
+            np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def lookup(self, record_ids: Sequence[str]) -> list[Decision]:
+        """One decision per record id: a plain keep for docs outside every cluster."""
+        out = [KEEP] * len(record_ids)
+        if not len(self.keys):
+            return out
+        keys = np.fromiter((doc_key(i) for i in record_ids), dtype=np.uint64, count=len(record_ids))
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        for i in np.flatnonzero(self.keys[pos] == keys).tolist():
+            out[i] = self.decision(int(pos[i]))
+        return out
+
+    def decision(self, row: int) -> Decision:
+        action = ACTIONS[self.actions[row]]
+        cluster = {"cluster_id": int(self.clusters[row]).to_bytes(8, "big").hex(), "cluster_size": int(self.cluster_sizes[row])}
+        if action == "keep":
+            return Decision("keep", rule=RULE, clause=CLAUSE, detail={**cluster, "role": "kept"})
+        kept_id = self.kept_ids[self.kept_offsets[row] : self.kept_offsets[row + 1]].decode()
+        detail = {"kept_id": kept_id, "similarity": float(self.similarity[row]), **cluster}
+        if self.published_versions[row] >= 0:
+            detail["published_version"] = int(self.published_versions[row])
+        return Decision.reject(rule=RULE, clause=CLAUSE, risk_level="low", category="duplicate", reason=action, detail=detail)
 
 
 class _DecisionLookup(Control):
@@ -313,20 +456,11 @@ class _DecisionLookup(Control):
 
     stage = STAGE
 
-    def __init__(self, decisions: Mapping[str, tuple[str, dict]]):
+    def __init__(self, decisions: DecisionTable):
         self.decisions = decisions
 
     def decide(self, batch: Batch) -> list[Decision]:
-        out = []
-        for record_id in batch.id:
-            found = self.decisions.get(record_id)
-            if found is None:
-                out.append(KEEP)
-            elif found[0] == "keep":
-                out.append(Decision("keep", rule=RULE, clause=CLAUSE, detail=found[1]))
-            else:
-                out.append(Decision.reject(rule=RULE, clause=CLAUSE, risk_level="low", category="duplicate", reason=found[0], detail=found[1]))
-        return out
+        return self.decisions.lookup(batch.id)
 
 
 # ---- Beam pieces -----------------------------------------------------------------------------
@@ -355,7 +489,8 @@ def _bucketed_band_entries(chunk: SignatureChunk, params: DedupParams):
 def _bucket_pairs(element):
     _, parts = element
     parts = list(parts)
-    a, b = candidate_pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    # connectivity is all the component step needs: stars, not all pairs
+    a, b = candidate_pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), all_pairs_up_to=0)
     count(STAGE, "candidate_pairs", len(a))
     if len(a):
         yield a, b
@@ -403,38 +538,26 @@ class _CandidatesFn(beam.DoFn):
 
 def _resolve_bucket(element, params: DedupParams):
     _, chunks = element
-    merged = concat_chunks(list(chunks))
-    totals: Counter = Counter()
-    out: dict = {}
-    order = np.argsort(merged.labels, kind="stable")
-    edges = np.flatnonzero(np.diff(merged.labels[order])) + 1
-    for members in np.split(order, edges):
-        group = merged.take(members)
-        decisions, counts = resolve_component(group, params)
-        out.update(decisions)
-        totals.update(counts)
-    for name, n in totals.items():
+    _, table, counts = resolve(concat_chunks(list(chunks)), params)
+    for name, n in counts.items():
         count(STAGE, name, n)
-    if out:
-        yield out
+    if len(table):
+        yield table
 
 
-class _MergeDicts(beam.CombineFn):
+class _MergeTables(beam.CombineFn):
     def create_accumulator(self):
-        return {}
+        return []
 
-    def add_input(self, acc, part):
-        acc.update(part)
+    def add_input(self, acc, table):
+        acc.append(table)
         return acc
 
     def merge_accumulators(self, accs):
-        out: dict = {}
-        for acc in accs:
-            out.update(acc)
-        return out
+        return [t for acc in accs for t in acc]
 
     def extract_output(self, acc):
-        return acc
+        return DecisionTable.concat(acc)
 
 
 class _FilterFn(beam.DoFn):
@@ -578,7 +701,7 @@ class DedupStage(Stage):
             | "dedup/Candidates" >> beam.ParDo(_CandidatesFn(params), beam.pvalue.AsSingleton(component_map))
             | "dedup/GroupComponents" >> beam.GroupByKey()
             | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, params)
-            | "dedup/Decisions" >> beam.CombineGlobally(_MergeDicts())
+            | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
         )
         outputs = batches | "dedup/Filter" >> beam.ParDo(
             _FilterFn(ctx.run_id), beam.pvalue.AsSingleton(decisions)

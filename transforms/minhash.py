@@ -1,10 +1,12 @@
 """Beam-free MinHash kernel for deduplication: normalisation, shingling, signatures, LSH, union-find.
 
-Everything here works on whole batches with numpy so the per-document Python cost stays at a few
-string calls (normalise, hash the id). Shingles are never built as Python strings: the batch is
-encoded once to UTF-32 code points, tokens and n-grams are hashed with rolling polynomial hashes
-over prefix sums, and the signature is ``min((a*x + b) mod 2**32)`` over each document's shingle
-hashes, evaluated for all permutations at once.
+Everything here works on whole batches with numpy so the per-document Python cost stays at two
+C-level calls (the exact-key digest, the id hash). The batch is joined and NFKC-normalised and
+casefolded in one call, encoded once to code points (UTF-32, or bytes when the batch is ASCII),
+and whitespace is collapsed on those code points; shingles are never built as Python strings: tokens and n-grams are hashed with
+polynomial hashes (segment sums of ``code * B**position``), and the signature is
+``min((a*x + b) mod 2**32)`` over each document's shingle hashes, evaluated for all permutations
+at once.
 
 Tokenisation: letters, digits and combining marks form words; each character of a script written
 without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) is a token of its own; anything
@@ -22,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-SEPARATOR, WORD, UNSPACED = 0, 1, 2
+SEPARATOR, WORD, UNSPACED, WHITESPACE = 0, 1, 2, 3  # WHITESPACE is a separator that normalisation collapses
 MAX_HASH = np.uint32(0xFFFFFFFF)
 _BASE = 0x100000001B3  # odd, so invertible mod 2**64
 _LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
@@ -47,6 +49,83 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def normalize_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``normalize`` of every text as one code-point array, each text followed by a 0.
+
+    Returns (codes, bounds): text ``i`` is ``codes[bounds[i]:bounds[i+1] - 1]``. NFKC and casefold
+    run once over the joined batch (a NUL is a stable starter that nothing composes with, and
+    casefolding is per character, so this equals normalising each text); whitespace runs are
+    collapsed and trimmed on the code points, which is where the per-text ``split``/``join`` cost went.
+    The array is uint8 when the batch is ASCII after NFKC, else uint32.
+    """
+    if not texts:
+        return np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64)
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:  # a text holds NUL itself: normalise text by text
+        normalized = [normalize(t) for t in texts]
+        return _encode(normalized), _bounds([len(t) for t in normalized])
+    folded = unicodedata.normalize("NFKC", joined) + "\0"
+    if folded.isascii():  # the common case: one byte per code point, classes by bytes.translate
+        raw = folded.lower().encode("ascii")
+        codes = np.frombuffer(raw, dtype=np.uint8)
+        classes = np.frombuffer(raw.translate(_ascii_classes()), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(folded.casefold().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        classes = char_classes()[codes]
+    space = classes == WHITESPACE
+    if space.any():
+        nul = codes == 0
+        # a space survives if it follows a non-space character of the same text
+        after_text = np.zeros(len(codes), dtype=bool)
+        after_text[1:] = ~space[:-1] & ~nul[:-1]
+        keep = ~space | after_text
+        if not keep.all():
+            codes, space = codes[keep], space[keep]
+        # now spaces are single; one right before a text's end is trailing
+        trailing = np.flatnonzero(space[:-1] & (codes[1:] == 0))
+        if len(trailing):
+            codes = np.delete(codes, trailing)
+            space = np.delete(space, trailing)
+        other_space = space & (codes != 0x20)
+        if other_space.any():
+            codes = codes.copy()
+            codes[other_space] = 0x20
+    ends = np.flatnonzero(codes == 0) + 1
+    return codes, np.concatenate(([0], ends)).astype(np.int64)
+
+
+@lru_cache(maxsize=1)
+def _ascii_classes() -> bytes:
+    return char_classes()[:256].tobytes()
+
+
+def _encode(texts: Sequence[str]) -> np.ndarray:
+    return np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _bounds(lengths: Sequence[int]) -> np.ndarray:
+    bounds = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64) + 1, out=bounds[1:])
+    return bounds
+
+
+def exact_keys(codes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """(n, 2) uint64 :func:`exact_key` of every text of :func:`normalize_codes` output."""
+    if len(bounds) == 1:
+        return np.zeros((0, 2), dtype=np.uint64)
+    if codes.dtype == np.uint8:  # ASCII: the code points are the UTF-8 bytes
+        data = codes.tobytes()
+    else:
+        data = codes.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
+    if np.count_nonzero(codes == 0) == len(bounds) - 1:  # separators are the only NULs: split once
+        parts = data.split(b"\0")[:-1]
+    else:
+        texts = codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+        parts = [texts[s : e - 1].encode("utf-8", "surrogatepass") for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+    digests = b"".join(hashlib.blake2b(p, digest_size=16).digest() for p in parts)
+    return np.frombuffer(digests, dtype=np.uint64).reshape(-1, 2)
+
+
 def exact_key(normalized: str) -> bytes:
     """128-bit blake2b of the normalised text: equal keys mean exact duplicates."""
     return hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -69,22 +148,29 @@ def char_classes() -> np.ndarray:
     for c in range(0x0E00, 0x0F00):  # Thai/Lao digits and punctuation stay out of the char n-grams
         if unicodedata.category(chr(c))[0] not in "LM":
             table[c] = SEPARATOR
+    for c in range(0x3001):  # str.isspace: what str.split() splits on (none above U+3000)
+        if chr(c).isspace():
+            table[c] = WHITESPACE
     return table
 
 
 class _Powers:
-    """B**i and B**-i mod 2**64 for prefix-sum hashing, grown on demand."""
+    """B**i and B**-i mod 2**64 for prefix-sum hashing, grown on demand.
+
+    Replaced as one tuple and read once per call, so bundles hashing in parallel threads of one
+    worker never see a grown ``forward`` with the old, shorter ``inverse``.
+    """
 
     def __init__(self):
-        self.forward = np.ones(1, dtype=np.uint64)
-        self.inverse = np.ones(1, dtype=np.uint64)
+        self.series = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
 
     def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.forward) < n:
-            size = max(n, 2 * len(self.forward))
-            self.forward = _power_series(_BASE, size)
-            self.inverse = _power_series(pow(_BASE, -1, 2**64), size)
-        return self.forward[:n], self.inverse[:n]
+        forward, inverse = self.series
+        if len(forward) < n:
+            size = max(n, 2 * len(forward))
+            forward, inverse = _power_series(_BASE, size), _power_series(pow(_BASE, -1, 2**64), size)
+            self.series = (forward, inverse)
+        return forward[:n], inverse[:n]
 
 
 def _power_series(base: int, n: int) -> np.ndarray:
@@ -121,9 +207,14 @@ def shingle_hashes(texts: Sequence[str], word_ngram: int = 5, char_ngram: int = 
     Shingles of text ``i`` are ``hashes[offsets[i]:offsets[i+1]]``; a text without any word or
     unspaced character has none.
     """
-    n_docs = len(texts)
-    joined = "\0".join(texts) + "\0"
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return shingle_hashes_of_codes(_encode(texts), _bounds([len(t) for t in texts]), word_ngram, char_ngram)
+
+
+def shingle_hashes_of_codes(
+    codes: np.ndarray, bounds: np.ndarray, word_ngram: int = 5, char_ngram: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hashes` of texts given as code points, each followed by a 0 (see :func:`normalize_codes`)."""
+    n_docs = len(bounds) - 1
     classes = char_classes()[codes]
     is_word = classes == WORD
     is_unspaced = classes == UNSPACED
@@ -136,33 +227,29 @@ def shingle_hashes(texts: Sequence[str], word_ngram: int = 5, char_ngram: int = 
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(n_docs + 1, dtype=np.int64)
 
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=n_docs)
-    text_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    tokens_per_doc = np.diff(np.append(np.searchsorted(starts, text_starts), len(starts)))
-    token_doc = np.repeat(np.arange(n_docs), tokens_per_doc)
-    kind = classes[starts].astype(np.uint64)
+    n_tokens = len(starts)
+    doc_first_token = np.searchsorted(starts, bounds[:-1])
+    kind = classes[starts]
+    # runs of one kind inside one text; shingles are chosen per run, not per token
+    kind_change = np.flatnonzero(kind[1:] != kind[:-1]) + 1
+    run_first = np.union1d(doc_first_token, kind_change)
+    run_first = run_first[run_first < n_tokens]
+    run_length = np.diff(np.append(run_first, n_tokens))
+    run_kind = kind[run_first]
+    n = np.where(run_kind == UNSPACED, char_ngram, word_ngram)
+    per_run = np.maximum(run_length - n + 1, 1)  # a run shorter than n gives one shingle of the whole run
+    run_offsets = np.cumsum(per_run) - per_run
+    take = np.arange(int(per_run.sum())) + np.repeat(run_first - run_offsets, per_run)
+    span = np.repeat(np.minimum(n, run_length).astype(np.uint64), per_run)
+    salt = np.repeat(run_kind.astype(np.uint64) * _KIND_SALT, per_run)
     with np.errstate(over="ignore"):
         tokens = _span_hashes(codes, starts, ends)
         tokens = mix64(tokens ^ ((ends - starts).astype(np.uint64) * _LENGTH_SALT))
-
-        n_tokens = len(tokens)
-        new_run = np.ones(n_tokens, dtype=bool)
-        new_run[1:] = (token_doc[1:] != token_doc[:-1]) | (kind[1:] != kind[:-1])
-        run_first = np.flatnonzero(new_run)
-        run_end = np.append(run_first[1:], n_tokens)
-        run_of = np.cumsum(new_run) - 1
-        first, end = run_first[run_of], run_end[run_of]
-        index = np.arange(n_tokens)
-        n = np.where(kind == UNSPACED, char_ngram, word_ngram)
-        full = index + n <= end
-        whole_short_run = (index == first) & (end - first < n)
-        take = np.flatnonzero(full | whole_short_run)
-        span = np.where(full, n, end - first)[take]
-        shingles = _span_hashes(tokens, take, take + span)
-        shingles = mix64(shingles ^ (span.astype(np.uint64) * _LENGTH_SALT) ^ (kind[take] * _KIND_SALT))
-    counts = np.bincount(token_doc[take], minlength=n_docs)
+        shingles = _span_hashes(tokens, take, take + span.astype(np.int64))
+        shingles = mix64(shingles ^ (span * _LENGTH_SALT) ^ salt)
+    run_doc = np.searchsorted(doc_first_token, run_first, side="right") - 1
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
+    np.cumsum(np.bincount(run_doc, weights=per_run, minlength=n_docs).astype(np.int64), out=offsets[1:])
     return shingles, offsets
 
 
