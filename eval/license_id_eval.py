@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/license_id_eval.py [--spdx PATH] [--per-kind N]
 
-Three sets:
+Four sets:
 - *tuned* perturbations of the SPDX texts (the kinds the thresholds were picked on): a real copyright
   line instead of the template's, markdown and extra whitespace, a BOM and CRLF line ends;
 - *held-out* perturbations (never looked at while tuning): truncation to the first 60 % of the
@@ -11,6 +11,8 @@ Three sets:
 - *real* licence files found on this machine (installed Python distributions whose metadata names
   one SPDX licence, Debian's /usr/share/common-licenses, Rust toolchain docs): texts the index was
   not built from.
+- *fresh real* licence files (:func:`fresh_real_files`): one per installed distribution, labelled from
+  METADATA, split by text hash into a *tune* half (errors listed) and a *report* half (only counted).
 A prediction is correct when the true id is in the predicted group (ids the text cannot tell
 apart, e.g. GPL-2.0-only / GPL-2.0-or-later). Negatives (package descriptions that talk about
 licences without carrying one) give the false-positive rate.
@@ -31,7 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms.license_id import MatchSettings, load_index  # noqa: E402
+from transforms.license_id import MatchSettings, find_licenses, load_index  # noqa: E402
 from transforms.license_policy import get_spdx_licensing  # noqa: E402
 
 SPDX = "/work/shared/data/licenses/spdx_license_texts.jsonl"
@@ -125,6 +127,91 @@ def real_files() -> list[tuple[str, str, str]]:
     return unique
 
 
+# Free-text ``License:`` values and trove classifiers that name exactly one SPDX id. "BSD", "BSD License"
+# and "Apache Software License" do not (2- or 3-clause; Apache 1.1 or 2.0) and label nothing.
+_LICENSE_FIELD = {
+    "mit": "MIT", "mit license": "MIT", "the mit license": "MIT", "mit licence": "MIT",
+    "apache 2.0": "Apache-2.0", "apache license 2.0": "Apache-2.0", "apache license, version 2.0": "Apache-2.0",
+    "apache software license 2.0": "Apache-2.0", "asl 2": "Apache-2.0", "asl 2.0": "Apache-2.0", "apache 2": "Apache-2.0",
+    "bsd 3-clause license": "BSD-3-Clause", "3-clause bsd license": "BSD-3-Clause", "modified bsd license": "BSD-3-Clause",
+    "new bsd license": "BSD-3-Clause", "bsd-3": "BSD-3-Clause", "bsd 2-clause license": "BSD-2-Clause",
+    "simplified bsd license": "BSD-2-Clause", "isc license": "ISC", "isc": "ISC", "mozilla public license 2.0": "MPL-2.0",
+}  # fmt: skip
+_CLASSIFIER = {
+    "OSI Approved :: MIT License": "MIT", "OSI Approved :: ISC License (ISCL)": "ISC",
+    "OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0", "OSI Approved :: The Unlicense (Unlicense)": "Unlicense",
+    "OSI Approved :: GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
+    "OSI Approved :: GNU General Public License v2 (GPLv2)": "GPL-2.0-only",
+    "OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)": "LGPL-3.0-only",
+    "OSI Approved :: Zope Public License": "ZPL-2.1", "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication": "CC0-1.0",
+}  # fmt: skip
+_MAIN_LICENCE_FILE = re.compile(r"(?i)^(?:licen[cs]e|copying)(?:\.(?:txt|md|rst))?$")
+
+
+def metadata_label(header: str) -> str | None:
+    """The one SPDX id a distribution's metadata names (License-Expression, License, classifiers), or None.
+
+    Every source that names something must agree; expressions with AND/OR/WITH label nothing.
+    """
+    named = set()
+    expression = re.search(r"^License-Expression:\s*(.+?)\s*$", header, re.M)
+    if expression:
+        named.add(expression.group(1))
+    field = re.search(r"^License:\s*(.+?)\s*$", header, re.M)
+    if field and "\n" not in field.group(1):
+        value = field.group(1)
+        alias = _LICENSE_FIELD.get(value.lower())
+        if alias:
+            named.add(alias)
+        elif re.fullmatch(r"[A-Za-z0-9.\-]+", value) and canonical(value) in load_index().ids:
+            named.add(canonical(value))
+    classifiers = re.findall(r"^Classifier:\s*License :: (.+?)\s*$", header, re.M)
+    named |= {_CLASSIFIER[c] for c in classifiers if c in _CLASSIFIER}
+    if any(c not in _CLASSIFIER for c in classifiers if c != "OSI Approved"):
+        named.add("ambiguous")  # a second, unmapped licence classifier: not one licence
+    if len(named) != 1:
+        return None
+    label = named.pop()
+    return None if label == "ambiguous" or re.search(r"\s(?:AND|OR|WITH)\s", label) else canonical(label)
+
+
+def fresh_real_files() -> list[tuple[str, str, str, str]]:
+    """(label, path, text, split) for the licence files of installed Python distributions, labelled from METADATA.
+
+    Distributions of the project's venv, every pyenv interpreter and Debian's Python; one file per distribution (its
+    only licence file, or the one called LICENSE/COPYING); texts deduplicated. ``split`` is "tune" or "report" from
+    the text's hash, so it never changes: thresholds may be looked at on "tune" only.
+    """
+    metas = sorted(
+        glob.glob(f"{sys.prefix}/lib/python3*/site-packages/*.dist-info/METADATA")
+        + glob.glob("/root/.pyenv/versions/*/lib/python3*/site-packages/*.dist-info/METADATA")
+        + glob.glob("/usr/lib/python3/dist-packages/*.dist-info/METADATA")
+        + glob.glob("/usr/local/lib/python3*/*-packages/*.dist-info/METADATA")
+    )
+    found, seen = [], set()
+    for meta in metas:
+        label = metadata_label(open(meta, encoding="utf-8", errors="replace").read().split("\n\n", 1)[0])
+        if label is None:
+            continue
+        dist = os.path.dirname(meta)
+        files = sorted(
+            f
+            for f in glob.glob(f"{dist}/licenses/**/*", recursive=True) + glob.glob(f"{dist}/LICEN[CS]E*") + glob.glob(f"{dist}/COPYING*")
+            if os.path.isfile(f)
+        )
+        if len(files) > 1:
+            files = [f for f in files if _MAIN_LICENCE_FILE.match(os.path.basename(f))]
+        if len(files) != 1:
+            continue
+        text = open(files[0], encoding="utf-8", errors="replace").read()
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest in seen or not text.strip():
+            continue
+        seen.add(digest)
+        found.append((label, files[0], text, "tune" if int(digest[:8], 16) % 2 == 0 else "report"))
+    return found
+
+
 def negatives() -> list[str]:
     """Package descriptions: prose about licences (badges, "Licensed under MIT") without a licence text."""
     docs = []
@@ -173,6 +260,20 @@ def evaluate(args) -> dict:
         # Bundled files (a project licence followed by its dependencies' licences): the label among all found.
         every = index.match_all(text, settings.min_score, settings.min_coverage, settings.min_shared)
         results["real_files:any_of_bundle"]["correct" if any(canonical(label) in f.group for f in every) else "wrong"] += 1
+    per_family: dict[str, Counter] = defaultdict(Counter)
+    licence_texts = []
+    for label, path, text, split in fresh_real_files():
+        licence_texts.append(text)
+        m = predict(text)
+        ok = m is not None and label in m.group
+        results[f"fresh_real:{split}"]["correct" if ok else "wrong"] += 1
+        per_family[f"{split}:{label}"]["correct" if ok else "wrong"] += 1
+        if not ok and split == "tune":  # report-split errors are counted, never listed: nothing to tune on
+            errors["fresh_real:tune"].append((label, path, m.license if m else None, m and round(m.score, 2)))
+    t0 = time.perf_counter()
+    for text in licence_texts:
+        find_licenses(text, index, settings)
+    licence_docs_per_s = len(licence_texts) / (time.perf_counter() - t0)
     negs = negatives()
     false_positives = [(m.license, round(m.coverage, 2)) for m in map(predict, negs) if m is not None]
     summary = {
@@ -180,6 +281,10 @@ def evaluate(args) -> dict:
         for k, c in sorted(results.items())
     }
     summary["negatives"] = {"n": len(negs), "false_positives": len(false_positives), "examples": false_positives[:5]}
+    summary["fresh_real_per_family"] = {
+        k: f"{c['correct']}/{c['correct'] + c['wrong']}" for k, c in sorted(per_family.items())
+    }
+    summary["licence_files_docs_per_s"] = round(licence_docs_per_s)
     summary["ms_per_doc_median"] = round(sorted(timings)[len(timings) // 2] * 1000, 2)
     summary["errors"] = {k: v[:8] for k, v in errors.items()}
     return summary
@@ -197,6 +302,8 @@ def main() -> None:
         if isinstance(v, dict) and "top1" in v:
             print(f"{k:40} {v['n']:>5} {v['top1']:>7.2%} {v['family_level']:>13}")
     print("negatives:", summary["negatives"])
+    print("fresh real files, correct/n per split and label:", summary["fresh_real_per_family"])
+    print("find_licenses on the fresh real licence files, docs/s:", summary["licence_files_docs_per_s"])
     print("median ms/doc:", summary["ms_per_doc_median"])
     print("errors:", json.dumps(errors, indent=1)[:3000])
 

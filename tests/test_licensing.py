@@ -402,3 +402,32 @@ def test_licensing_stage_in_a_pipeline(tmp_path):
     assert report["sources"]["nc"]["rejected"] == {"source_licence_denied": 1}
     assert report["sources"]["web"]["evidence"] == "https://example.org/terms"
     assert report["sources"]["web"]["kept"] == 1 and report["sources"]["web"]["verdict"] == PASS
+
+
+ISC = """ISC License
+
+Copyright (c) 2003-2017 Nominum, Inc.
+
+Permission to use, copy, modify, and distribute this software and its documentation for any purpose with or without
+fee is hereby granted, provided that the above copyright notice and this permission notice appear in all copies.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND NOMINUM DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE INCLUDING ALL
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL NOMINUM BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF
+THIS SOFTWARE.
+"""
+
+
+def test_holder_names_in_disclaimers_are_replaceable():
+    # The holder stands where the ISC text says "ISC": the "appear in all copies" condition tells ISC from 0BSD.
+    assert load_index().match(ISC, 0.5, 0.6, 20).license == "ISC"
+    named = BSD_3.replace("<year> <owner>", "1998 The Regents").replace("COPYRIGHT HOLDER", "REGENTS")
+    assert load_index().match(named.replace("the copyright holder", "the University"), 0.5, 0.6, 20).license == "BSD-3-Clause"
+
+
+def test_bundle_reports_its_first_licence_first():
+    bundle = "The project is MIT licensed.\n\n" + MIT + "\n\n---- Bundled: ----\n\n" + BSD_3
+    found = [m.license for m in load_index().match_all(bundle, 0.5, 0.6, 20)]
+    assert found == ["MIT", "BSD-3-Clause"]
+    assert load_index().match(bundle, 0.5, 0.6, 20).license == "MIT"

@@ -6,7 +6,9 @@ the set of 32-bit hashes of its normalised word 5-grams. A document is scored ag
 by an IDF-weighted Otsuka–Ochiai coefficient ``w(D∩L) / sqrt(w(D)·w(L))`` over those sets (boilerplate
 shared by many licences weighs little, distinguishing clauses much), which stays high for the right
 licence whether the document is the whole text, a truncated one, or a README that embeds it. Near
-ties go to the common licences (:data:`COMMON_LICENSES`).
+ties go to the common licences (:data:`COMMON_LICENSES`). Copyright lines and the parties named in
+disclaimers are replaceable (one :data:`HOLDER` token on both sides), and a bundle's licences are
+reported in document order.
 Licences whose texts the index cannot tell apart (GPL-2.0-only / GPL-2.0-or-later, …) form one
 *group*; a match reports the group and callers treat it at family level.
 
@@ -52,12 +54,44 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _P = np.uint64(1_000_003)
 
 
+HOLDER = "zzholder"
+"""The token that stands for a replaceable part: a copyright line, the party named in a disclaimer."""
+# SPDX templates mark holder names, years and the party of disclaimers as replaceable; real files fill them in
+# ("IN NO EVENT SHALL NOMINUM BE LIABLE" where the ISC text says "ISC"). Both the index and the documents put
+# HOLDER there, so licences are told apart by the words that actually differ. Spans stop at ; and : and are
+# short, so a missing "be liable" cannot swallow a clause.
+_COPYRIGHT_LINE = re.compile(
+    r"^[ \t#*/>\-]*(?:copyright\s*(?:\(c\)|©)|copyright\s+(?=[\d<\[{]|yyyy|year)|\(c\)\s*(?=\d)|©)"
+    r"[^\n]{0,120}?(?=\s(?:permission|redistribution|all\s+rights\s+reserved|licensed|this\s+(?:program|software|library))|$)",
+    re.MULTILINE,
+)
+_PARTY = r"[^;:]{1,100}?"
+# Forward anchors, not look-behinds: the scan then costs a first-character test per position.
+_DISCLAIMER_PARTY = re.compile(
+    rf"(in\s+no\s+event\s+shall\s+){_PARTY}(?=\s+be\s+liable)"
+    rf"|(provided\s+by\s+){_PARTY}(?=\W+as\s+is\W)"
+    rf"|(as\s+is\W+and\s+){_PARTY}(?=\s+disclaims?\b)"
+    rf"|(neither\s+the\s+name\s+of\s+){_PARTY}(?=\s+nor\s+the\s+names)"
+)
+
+
+def _holder(match: re.Match) -> str:
+    return next(g for g in match.groups() if g) + f" {HOLDER} "
+
+
 def normalise_tokens(text: str) -> list[str]:
-    """Lower-case word tokens: punctuation, markdown, whitespace, BOMs and single letters (list markers, "(c)") dropped."""
+    """Lower-case word tokens: punctuation, markdown, whitespace, BOMs and single letters (list markers, "(c)") dropped.
+
+    Copyright lines and the parties named in standard disclaimers become one :data:`HOLDER` token.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
+    text = _COPYRIGHT_LINE.sub(f" {HOLDER} ", text)
+    text = _DISCLAIMER_PARTY.sub(_holder, text)
     tokens = []
     for token in _TOKEN.findall(text):
         if len(token) == 1 and not token.isdigit():
+            continue
+        if token == HOLDER and tokens and tokens[-1] == HOLDER:  # several copyright lines: one replaceable part
             continue
         tokens.extend(_EQUIVALENT_WORDS.get(token, token).split())
     return tokens
@@ -70,14 +104,19 @@ def _token_hash(token: str) -> int:
 
 def shingle_hashes(tokens: list[str]) -> np.ndarray:
     """Sorted unique uint32 hashes of the word 5-grams of ``tokens``."""
+    return shingles_with_positions(tokens)[0]
+
+
+def shingles_with_positions(tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique uint32 shingle hashes and the token position where each first occurs."""
     if len(tokens) < SHINGLE:
-        return np.zeros(0, dtype=np.uint32)
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
     th = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
     n = len(tokens) - SHINGLE + 1
     h = np.zeros(n, dtype=np.uint64)
     for k in range(SHINGLE):  # polynomial rolling combination; uint64 wraps, then fold to 32 bits
         h = h * _P + th[k : k + n]
-    return np.unique(((h >> np.uint64(32)) ^ h).astype(np.uint32))
+    return np.unique(((h >> np.uint64(32)) ^ h).astype(np.uint32), return_index=True)
 
 
 @dataclass(frozen=True)
@@ -117,20 +156,22 @@ class LicenseIndex:
         self.prior = np.array([COMMON_PRIOR if i in COMMON_LICENSES else 1.0 for i in self.ids])
 
     def match(self, text: str, min_score: float, min_coverage: float, min_shared: int) -> TextMatch | None:
-        """The licence whose text ``text`` is or contains, or None."""
-        found = self.match_all(text, min_score, min_coverage, min_shared, limit=1)
+        """The licence whose text ``text`` is or contains (a bundle's first block), or None."""
+        found = self.match_all(text, min_score, min_coverage, min_shared)
         return found[0] if found else None
 
     def match_all(
         self, text: str, min_score: float, min_coverage: float, min_shared: int, limit: int = 4
     ) -> list[TextMatch]:
-        """Every licence ``text`` carries, best first: bundled LICENSE files hold several.
+        """Every licence ``text`` carries, in document order: bundled LICENSE files hold several.
 
-        After each match, the document shingles that licence explains are set aside, so a text that
-        merely shares boilerplate with the first (BSD-2-Clause inside BSD-3-Clause) is not reported again.
+        Licences are found best first; after each match, the document shingles that licence explains are
+        set aside, so a text that merely shares boilerplate with the first (BSD-2-Clause inside
+        BSD-3-Clause) is not reported again. The result is ordered by where each licence's block starts:
+        a bundle states the project's own licence first, its dependencies' after it.
         """
-        doc = shingle_hashes(normalise_tokens(text))
-        if len(doc) < min_shared:
+        doc, position = shingles_with_positions(normalise_tokens(text))
+        if len(doc) < SHINGLE:
             return []
         lo = np.searchsorted(self.hashes, doc, side="left")
         hi = np.searchsorted(self.hashes, doc, side="right")
@@ -143,6 +184,7 @@ class LicenseIndex:
         doc_weight = self.weight[lo[hit]].sum() + self.unseen_weight * (len(doc) - hit.sum())
         alive = np.ones(len(doc), dtype=bool)
         found: list[TextMatch] = []
+        starts: list[float] = []
         while len(found) < limit:
             live = alive[doc_of_row]
             shared = np.bincount(owners[live], minlength=len(self.ids)).astype(np.float64)
@@ -156,11 +198,18 @@ class LicenseIndex:
             accepted = coverage >= min_coverage or (
                 not found and (score[best] >= min_score or (containment >= 0.8 and shared[best] >= 100))
             )
-            if shared[best] < min_shared or not accepted:
+            # A licence shorter than min_shared shingles (one sentence) counts when the document is mostly it.
+            short = self.sizes[best] < min_shared and coverage >= 0.8 and containment >= 0.5 and not found
+            if not short and (shared[best] < min_shared or not accepted):
                 break
             found.append(TextMatch(self.ids[best], tuple(self.groups[self.group_of[best]]), float(score[best]), float(coverage)))
-            alive[doc_of_row[owners == best]] = False
-        return found
+            explained = doc_of_row[(owners == best) & live]
+            # Where the block starts: a low percentile, so a stray boilerplate shingle earlier does not count.
+            starts.append(float(np.percentile(position[explained], 10)))
+            alive[explained] = False
+            if np.count_nonzero(alive[doc_of_row]) < min_shared:  # nothing left that could hold another licence
+                break
+        return [found[i] for i in np.argsort(starts, kind="stable")]
 
 
 _INDEXES: dict[str, LicenseIndex] = {}
