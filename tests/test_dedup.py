@@ -196,6 +196,19 @@ def test_resolve_component_reasons_and_details():
     assert "u" not in decisions and counts["clusters"] == 1
 
 
+def test_a_chain_of_similar_docs_keeps_its_unrelated_ends():
+    # a ~ b and b ~ c (Jaccard ≈ 0.6) but a and c share little (≈ 0.3): one component, two survivors.
+    params = DedupParams(threshold=0.5, bands=16, rows=8)
+    words = _doc(200)
+    texts = [" ".join(words[start : start + 100]) for start in (0, 25, 50)]
+    chunk = signature_chunk(["a", "b", "c"], texts, params)
+    decisions, counts = resolve_component(chunk, params)
+    assert counts["clusters"] == 1
+    assert decisions["a"][0] == "keep" and decisions["c"][0] == "keep"
+    assert decisions["b"][0] == "near_duplicate" and decisions["b"][1]["kept_id"] in {"a", "c"}
+    assert decisions["b"][1]["similarity"] >= 0.5 and decisions["b"][1]["cluster_size"] == 3
+
+
 def test_resolve_many_components_at_once_matches_one_by_one():
     params = DedupParams(threshold=0.5, bands=16, rows=8)
     ids, texts, labels = [], [], []

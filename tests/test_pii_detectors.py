@@ -160,3 +160,65 @@ def test_street_hint_is_necessary_for_a_street():
         assert bool(det._EN_STREET_HINT.search(text)) >= has_street
         assert bool(det._EN_STREET_HINT_ASCII.search(text)) >= has_street
     assert not det._EN_STREET_HINT_ASCII.search("On 12 March 2024 costs rose by 4.5 percent in 30 days.")
+
+
+def addresses(text: str) -> list[str]:
+    return [v for v, t in found(text) if t == det.STREET_ADDRESS]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cooling centres will stay open at the community centre on 88 Church Road.",
+        "The project includes a small park along 1720 Lincoln Boulevard, which opened last May.",
+        "Questions? Visit the service point at 410 Market Street, Riverton, open Monday to Friday.",
+        "Attendance has risen since the club moved to its new stadium in 2019. Tickets sold out.",
+        "The office is located at 12 Maple Street, Springfield.",
+        "Mr. Bob Stone met 12 Stone Masons at 12 Stonegate.",
+        "Road Closures\n12 Maple Street will be closed on Monday.",
+        "We go live at 9 a.m. sharp tomorrow.",
+    ],
+)
+def test_street_in_running_text_without_context_is_not_personal(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Address: 12 Maple Street, Springfield", "12 Maple Street, Springfield"),  # label
+        ("Ship to: Flat 3, 12 Maple Street, Leeds", "Flat 3, 12 Maple Street, Leeds"),
+        ("He resides at Flat 2, 9 Elm Street, Riverton.", "Flat 2, 9 Elm Street, Riverton"),
+        ("My new address is PSC 2581, Box 0041.", "PSC 2581, Box 0041"),
+        ("Mrs. Sarah Brown of 702 Lakeview Terrace, Milford can be called on weekdays.",  # person before it
+         "702 Lakeview Terrace, Milford"),
+        ("Best regards,\nJohn Smith\n12 Maple Street\nSpringfield\n", "12 Maple Street\nSpringfield"),  # signature
+        ("Jane Doe\nAcme Corp\n12 Station Approach, Ashford\nPhone: 555 0100", "12 Station Approach, Ashford"),
+        ("Billing address: Ana Dias\n    48 Chestnut Lane\n    Kingston\n\nThanks", "48 Chestnut Lane\n    Kingston"),
+        ("The shop at 12 Maple Street, Springfield, IL 62704 opened.", "12 Maple Street, Springfield, IL 62704"),  # postal
+        ("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500 by Friday.",
+         "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+        ("Returns go to 10 Downing St, London SW1A 2AA.", "10 Downing St, London SW1A 2AA"),
+    ],
+)  # fmt: skip
+def test_street_with_personal_context_is_detected(text, address):
+    assert address in addresses(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My address is 14 Maple Avenue. Address: 9 Elm St", "the address is 3 Elm Road; her address is 4 Elm Road.",
+     "She lives at 221B Baker Street. RESIDING AT 5 Mill Road", "Residence: Flat 2\nship to 7 Oak Way",
+     "İstanbul. Home address: 1 Main St", "delivered olives at 5 Oak Way"],
+)  # fmt: skip
+def test_address_label_lookup_matches_a_full_scan(text):
+    lower = det._lower(text)
+    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
+    found = det._label_matches(det._EN_ADDRESS_LABEL, det._EN_ADDRESS_LABEL_STARTS, text, lower, ascii_lower)
+    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_ADDRESS_LABEL.finditer(text)]
+
+
+def test_person_context_counts_even_when_person_is_not_reported():
+    text = "Dr. Steven Adams of 702 Lakeview Terrace, Nanaimo"
+    spans = Detector([det.STREET_ADDRESS]).detect(text)
+    assert [(text[s.start : s.end], s.type) for s in spans] == [("702 Lakeview Terrace, Nanaimo", det.STREET_ADDRESS)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -299,6 +299,35 @@ def keep_order(chunk: SignatureChunk, params: DedupParams) -> list[int]:
     return np.lexsort(_keep_rank(chunk, params)[::-1]).tolist()
 
 
+def _greedy_survivors(
+    members: np.ndarray, i: np.ndarray, j: np.ndarray, versions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which members survive, and the kept member each one matched (itself when kept).
+
+    ``members`` are ordered by cluster, best first. A component is a chain of verified pairs, so its
+    ends can be far apart (A~B~C with A and C unrelated): walking best first, a member is removed
+    only if it has a verified pair with a member already kept, and that member is named as its match.
+    Published members always stay (they are never removed again).
+    """
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for a, b in zip(i.tolist(), j.tolist()):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    position = {m: p for p, m in enumerate(members.tolist())}
+    kept_set: set[int] = set()
+    match = np.empty(len(members), dtype=np.int64)
+    is_kept = np.zeros(len(members), dtype=bool)
+    for p, m in enumerate(members.tolist()):
+        linked = [n for n in neighbours[m] if n in kept_set]
+        if linked and versions[m] < 0:
+            match[p] = min(linked, key=position.__getitem__)
+        else:
+            kept_set.add(m)
+            is_kept[p] = True
+            match[p] = m
+    return match, is_kept
+
+
 def resolve(chunk: SignatureChunk, params: DedupParams) -> tuple[np.ndarray, "DecisionTable", Counter]:
     """Verified clusters of every candidate component of ``chunk`` (``chunk.labels``) and what to
     do with each doc of this run in them, for all components at once.
@@ -325,7 +354,7 @@ def resolve(chunk: SignatureChunk, params: DedupParams) -> tuple[np.ndarray, "De
     new_cluster[1:] = cluster_of[1:] != cluster_of[:-1]
     cluster_first = np.flatnonzero(new_cluster)
     sizes = np.diff(np.append(cluster_first, len(members)))
-    kept = np.repeat(members[cluster_first], sizes)
+    kept, is_kept = _greedy_survivors(members, i, j, chunk.versions)
     size_of = np.repeat(sizes, sizes)
     cluster_ids = []
     for first, size in zip(cluster_first.tolist(), sizes.tolist()):
@@ -336,7 +365,6 @@ def resolve(chunk: SignatureChunk, params: DedupParams) -> tuple[np.ndarray, "De
     clusters = np.repeat(np.array(cluster_ids, dtype=np.uint64), sizes)
 
     kept_version = chunk.versions[kept]
-    is_kept = new_cluster
     current = chunk.versions[members] < 0  # published docs are never removed again
     decided = current & (~is_kept | (kept_version < 0))
     exact = np.all(chunk.exact[members] == chunk.exact[kept], axis=1)

@@ -545,24 +545,60 @@ _STREET_SUFFIXES = (
     "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Way",
     "Place", "Pl", "Terrace", "Square", "Sq", "Parkway", "Pkwy", "Highway", "Hwy", "Circle", "Cir", "Crescent", "Close",
     "Grove", "Gardens", "Alley", "Trail", "Row", "Mews", "Walk", "Hill", "Park", "Plaza", "Loop", "Pike", "Ridge",
-    "Route", "Crossing", "Heights", "Quay", "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle", "Via", "Rua",
-    "Avenida", "Vej", "Gata", "gatan", "vägen", "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+    "Route", "Crossing", "Heights", "Quay", "Approach", "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle",
+    "Via", "Rua", "Avenida", "Vej", "Gata", "gatan", "vägen", "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
 )  # fmt: skip
-_STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})"
+_STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})(?![A-Za-z])"  # "12 St" is not the start of "12 Stone"
+# What may follow the street line: a unit, then city / state / postcode parts separated by commas or line
+# breaks ("Springfield, IL 62704", "London SW1A 1AA", "10115 Berlin"). A word followed by a colon starts
+# the next field of a form ("Phone:"), not a city.
+_POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4,6})(?![0-9A-Za-z])"
+_PLACE_WORD = r"[A-Z](?:[^\W\d]|['’.\-])*+(?!\d)"  # no digits: "London SW1A 1AA" is a town and a postcode
+_PLACE_WORDS = f"(?![A-Za-z]+:){_PLACE_WORD}(?:[ \\t]{_PLACE_WORD}){{0,3}}"
 _EN_STREET = re.compile(
-    r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*[ \t]){0,4}" + _STREET_SUFFIX + r"\.?"
-    r"|(?:[A-Z][\w'’\-]*[ \t]){0,3}" + _STREET_SUFFIX + r"[ \t]\d{1,5}[A-Za-z]?)"
-    r"(?:,?[ \t]*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|#)[ \t]*\d+[A-Za-z]?)?"
-    r"(?:(?:,[ \t]*|\n[ \t]*)(?:[A-Z][\w'’.\-]*(?:[ \t][A-Z][\w'’.\-]*){0,3}|[A-Z]{2}[ \t]\d{5}(?:-\d{4})?|\d{4,6}))*"
+    r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*[ \t]){0,4}" + _STREET_SUFFIX
+    + r"\.?(?:[ \t](?:[NS][EW]?|[EW])(?![0-9A-Za-z]))?"  # "Pennsylvania Avenue NW"
+    r"|(?:[A-Z][\w'’\-]*[ \t]){0,3}" + _STREET_SUFFIX + r"[ \t]\d{1,5}[A-Za-z]?(?![0-9A-Za-z]))"
+    r"(?:(?:,?[ \t]*|\n[ \t]*)(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|#)[ \t]*\d+[A-Za-z]?)?"
+    r"(?:(?:,[ \t]*\n?|\n[ \t]*,?)[ \t]*(?:" + _PLACE_WORDS + r"(?:[ \t]+" + _POSTCODE + r")?|" + _POSTCODE
+    + r"(?:[ \t]+" + _PLACE_WORDS + r")?))*"
 )
-_EN_ADDRESS_COLON_LABELS = ("home address", "mailing address", "postal address", "street address", "address", "addr.",
-                            "residence")  # fmt: skip
-_EN_ADDRESS_PHRASES = ("lives at", "living at", "resides at", "reside at", "moved to", "address is", "located at")
+# A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
+# "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
+# identifies a household even without a name.
+_US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+              "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()  # fmt: skip
+_POSTAL_TAIL = re.compile(
+    r"[A-Za-z][ \t]+" + _POSTCODE + r"|(?<![0-9A-Za-z])\d{4,6}[ \t]+[A-Z]"
+    r"|(?<![0-9A-Za-z])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![0-9A-Za-z])"
+    f"|,[ \\t]*(?:{'|'.join(_US_STATES)})$"
+)
+_EN_ADDRESS_COLON_LABELS = ("home address", "mailing address", "postal address", "street address", "billing address",
+                            "shipping address", "delivery address", "address", "addr.", "residence", "ship to")  # fmt: skip
+# Phrases that say where a person lives or receives post ("moved to", "located at" and the like also introduce
+# clubs, offices and venues, so they are not labels). Each starts with one of _EN_ADDRESS_PHRASE_STARTS, looked
+# up as substrings (few look-ups: each is a scan of the text); whose address it is, is checked behind.
+_EN_ADDRESS_PHRASE = (
+    "liv(?:es|e|ed|ing) at|resid(?:es|e|ing) at|ship to|(?:"
+    + "|".join(f"(?<={w} )" for w in ("my", "my new", "my home", "his", "her", "their", "our", "your", "home"))
+    + ")address is"
+)
+_EN_ADDRESS_PHRASE_STARTS = ("liv", "resid", "ship to", "address is")
 _EN_ADDRESS_LABEL = re.compile(
     f"(?:(?i:{'|'.join(map(re.escape, _EN_ADDRESS_COLON_LABELS))})[ \\t]*[:：][ \\t]*\\n?[ \\t]*"
-    f"|(?i:{'|'.join(_EN_ADDRESS_PHRASES)})[ \\t]+)"
+    f"|(?i:{_EN_ADDRESS_PHRASE})[ \\t]+)"
     r"([^\n]{6,80}?)(?=[ \t]*(?:\n\n|\n[A-Z][a-z]+:|[.;]?[ \t]*$|\.[ \t]|;))",
     re.MULTILINE,
+)
+# After a phrase (no colon) the value must look like an address ("we go live at 9 a.m." does not): a street
+# found in it, or a unit or post-office box first.
+_EN_UNIT_FIRST = re.compile(r"(?i:flat|apt|apartment|unit|suite|psc|cmr|p\.?o\.? box|box)[ \t.]*\d")
+# Between a person's name and their address: "Mrs. Sarah Brown of 702 Lakeview Terrace", "Jane Doe, 12 …",
+# or the next line of a block.
+_PERSON_TO_ADDRESS = re.compile(r",?[ \t]+(?:of|at|from)[ \t]+|,[ \t]*|[ \t]*,?[ \t]*\n[ \t]*")
+# A line holding only a name (signature blocks): two to four capitalised words, an optional honorific.
+_EN_NAME_LINE = re.compile(
+    f"[ \\t]*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\\.?[ \\t]+)?({_EN_NAME_WORD}(?:[ \\t]+(?:[A-Z]\\.|{_EN_NAME_WORD})){{1,3}})[ \\t]*,?[ \\t]*"
 )
 
 _PROVINCES = (
@@ -775,15 +811,77 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
             out.append(Span(m.start(1), end, PERSON, 0.65))
 
 
-def _en_addresses(text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, out: list[Span]) -> None:
+def _en_addresses(
+    text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, names: list[Span], out: list[Span]
+) -> None:
+    """A house number and street is personal only in context: a label or phrase (Address:, lives at), a
+    person's name just before it, a signature block, or a full postal form. Without one ("the community
+    centre on 88 Church Road") it is a public place in running text."""
+    # labelled values: (start, end, introduced by a phrase; None for the lines under a name)
+    values: list[tuple[int, int, bool | None]] = []
+    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_STARTS
+    for m in _label_matches(_EN_ADDRESS_LABEL, starts, text, lower, ascii_lower):
+        label = text[m.start() : m.start(1)]
+        phrase = ":" not in label and "：" not in label
+        if not phrase and _is_name_line(m.group(1)):
+            # "Billing address: Ana Dias" and the address on the lines below, up to a blank line
+            block_end = text.find("\n\n", m.end(1))
+            values.append((m.end(1), len(text) if block_end == -1 else block_end, None))
+        else:
+            values.append((m.start(1), m.end(1), phrase))
+    streets: list[Span] = []
     # both street forms have a space or tab next to the number
     hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
     if has_space and hint.search(text) and _EN_STREET_GATE.search(text):
         for m in _EN_STREET.finditer(text):
-            out.append(Span(m.start(), m.end(), STREET_ADDRESS, 0.6))
-    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_STARTS
-    for m in _label_matches(_EN_ADDRESS_LABEL, starts, text, lower, ascii_lower):
-        out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.55))
+            start, end = m.span()
+            if (
+                any(v_start <= start < v_end for v_start, v_end, _ in values)
+                or _POSTAL_TAIL.search(text, _street_line_end(text, start, end), end)
+                or any(_PERSON_TO_ADDRESS.fullmatch(text, n.end, start) for n in names if n.end <= start)
+                or _in_signature_block(text, start, end, names)
+            ):
+                streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+    out.extend(streets)
+    for v_start, v_end, phrase in values:
+        if phrase is None:
+            continue  # the lines under a name: only the streets found there
+        # the value after a phrase runs to the end of the sentence; kept whole (the longer span wins),
+        # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
+        if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
+            out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
+
+
+def _street_line_end(text: str, start: int, end: int) -> int:
+    """Where the house-number-and-street part of an ``_EN_STREET`` match ends (its tail of unit, city and
+    postcode follows); the street name itself never holds a postcode."""
+    comma, newline = text.find(",", start + 1, end), text.find("\n", start, end)
+    return min((i for i in (comma, newline) if i != -1), default=end)
+
+
+def _in_signature_block(text: str, start: int, end: int, names: list[Span]) -> bool:
+    """The address starts a line and fills it, and the line above (or the one above that, under a title or
+    company line) holds only a name."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if text[line_start:start].strip() or text[end : len(text) if line_end == -1 else line_end].strip():
+        return False
+    for _ in range(2):
+        if line_start == 0:
+            return False
+        above = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[above : line_start - 1]
+        if not line.strip():
+            return False  # a blank line ends the block
+        if any(above <= n.start and n.end <= line_start - 1 for n in names) or _is_name_line(line):
+            return True
+        line_start = above
+    return False
+
+
+def _is_name_line(line: str) -> bool:
+    m = _EN_NAME_LINE.fullmatch(line)
+    return bool(m) and not any(w in _EN_NAME_STOP for w in m.group(1).split())
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
@@ -847,10 +945,12 @@ class Detector:
             ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
             has_colon = ":" in text or "：" in text
             has_space = " " in text or "\t" in text
+            names: list[Span] = []  # addresses use them as context even where PERSON is not reported
+            _en_names(text, lower, ascii_lower, has_colon, has_space, names)
             if PERSON in ents:
-                _en_names(text, lower, ascii_lower, has_colon, has_space, spans)
+                spans.extend(names)
             if STREET_ADDRESS in ents:
-                _en_addresses(text, lower, ascii_lower, has_colon, has_space, spans)
+                _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
@@ -884,20 +984,19 @@ _EN_STREET_HINT = re.compile(_EN_STREET_HINT_PATTERN)
 # A number next to a capitalised word, or a word next to a number. Not needed for a match, but it keeps
 # _EN_STREET off number-word soups ("1Q Mr. Bob Stone" reads as "1Q … St"); checked after the hint,
 # which is cheaper and rarely passes.
-_EN_STREET_GATE = re.compile(r"\d[ \t,]+[A-Z][a-z]|[a-z]{3}[ \t]\d{1,5}(?![\d.,%])")
+_EN_STREET_GATE = re.compile(r"\d[A-Za-z]?[ \t,]+[A-Z][a-z]|[a-z]{3}[ \t]\d{1,5}(?![\d.,%])")
 _EN_STREET_HINT_ASCII = re.compile(_EN_STREET_HINT_PATTERN, re.ASCII)  # same on ASCII text, faster digit scan
 
 
 def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
     """Labels that do not start with another label: where "contact person" starts, "contact" does too."""
-    return tuple(w for w in labels if not any(w != v and w.startswith(v) for v in labels))
+    return tuple(dict.fromkeys(w for w in labels if not any(w != v and w.startswith(v) for v in labels)))
 
 
 # Labels followed by a colon can only match in a text with one.
 _EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
 _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
-_EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASES)
-_EN_ADDRESS_PHRASE_STARTS = _without_extensions(_EN_ADDRESS_PHRASES)
+_EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
 
 _STRUCTURED_DETECTOR: Detector | None = None
 
