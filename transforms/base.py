@@ -279,6 +279,8 @@ STAGE_MODULES: dict[str, str] = {
     "classified": "transforms.secrets",
     "credentials": "transforms.secrets",
     "aigc": "transforms.aigc",
+    "harmful": "transforms.harmful",
+    "highrisk": "transforms.highrisk",
 }
 """Where each stage usable in a job's ``stages:`` list is defined; imported only when a job names it."""
 

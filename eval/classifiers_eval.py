@@ -1,0 +1,149 @@
+"""Evaluate the shipped content-risk models and the full controls (classifier + lexicon).
+
+Needs ../shared/data (run from the repository root). Uses the same held-out splits as training
+(eval/train_shipped_models.py): COLD dev for Chinese, the seeded 20% split for Davidson and the
+high-risk set, plus hand-written high-risk sentences outside the training templates
+(eval/data/highrisk_handwritten.jsonl).
+
+    .venv/bin/python eval/classifiers_eval.py [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eval.train_shipped_models import BIO_CHEM_MED, jobs  # noqa: E402
+from transforms.classifier_training import (  # noqa: E402
+    TrainingInput,
+    _load,
+    classification_metrics,
+    decide_labels,
+    detection_metrics,
+    predict_probabilities,
+    split_examples,
+)
+from transforms.content_risk import load_classifier  # noqa: E402
+from transforms.harmful import HarmfulConfig  # noqa: E402
+from transforms.highrisk import HighRiskConfig  # noqa: E402
+from transforms.records import Batch  # noqa: E402
+
+HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
+
+
+def held_out(name: str):
+    job = jobs()[name]
+    if job.test_inputs:
+        return _load(job.test_inputs, job)
+    return split_examples(_load(job.inputs, job), job.test_fraction, job.seed)[1]
+
+
+def control_labels(control, examples, lang: str | None, negative: str, label_of=lambda reason: reason) -> list[str]:
+    """What the stage decides per example: the rejected category, or ``negative`` when kept."""
+    batch = Batch.from_rows(
+        {
+            "id": str(i), "text": ex.text, "source": "eval", "source_uri": "", "locator": str(i), "license": None,
+            "lang": lang, "meta": {}, "content_sha256": "", "tags": [], "lineage": [],
+        }
+        for i, ex in enumerate(examples)
+    )
+    decisions = control.decide(batch)
+    return [label_of(d.reason) if d.action == "reject" else negative for d in decisions]
+
+
+def evaluate_harmful_en() -> dict:
+    model = load_classifier("harmful_en.ftz")
+    test = held_out("harmful_en")
+    gold = [ex.label for ex in test]
+    labels = ["hate", "neither", "offensive"]
+    probs = predict_probabilities(model.model, [ex.text for ex in test])
+    clf = decide_labels(probs, model.thresholds, "neither", "label")
+    control = HarmfulConfig().create().control
+    ctl = control_labels(control, test, "en", "neither")
+    binary = lambda seq: ["harmful" if x != "neither" else "neither" for x in seq]  # noqa: E731
+    return {
+        "n": len(test),
+        "classifier": classification_metrics(gold, clf, labels),
+        "control": classification_metrics(gold, ctl, labels),
+        "control_binary_harmful": classification_metrics(binary(gold), binary(ctl), ["harmful", "neither"]),
+    }
+
+
+def evaluate_harmful_zh() -> dict:
+    model = load_classifier("harmful_zh.ftz")
+    test = held_out("harmful_zh")
+    gold = [ex.label for ex in test]
+    probs = predict_probabilities(model.model, [ex.text for ex in test])
+    clf = decide_labels(probs, model.thresholds, "safe", "label")
+    ctl = control_labels(HarmfulConfig().create().control, test, "zh", "safe")
+    return {
+        "n": len(test),
+        "classifier": classification_metrics(gold, clf, ["offensive", "safe"]),
+        "control": classification_metrics(gold, ctl, ["offensive", "safe"]),
+    }
+
+
+def _highrisk_report(examples, decided) -> dict:
+    report = detection_metrics(examples, decided, "benign", BIO_CHEM_MED)
+    report["per_domain_recall"] = {
+        lab: sum(d != "benign" for ex, d in zip(examples, decided) if ex.label == lab)
+        / max(1, sum(ex.label == lab for ex in examples))
+        for lab in sorted({ex.label for ex in examples} - {"benign"})
+    }
+    return report
+
+
+def evaluate_highrisk() -> dict:
+    model = load_classifier("highrisk.ftz")
+    control = HighRiskConfig().create().control
+    out = {}
+    job = jobs()["highrisk"]
+    sets = {"held_out": held_out("highrisk"), "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job)}
+    for name, examples in sets.items():
+        probs = predict_probabilities(model.model, [ex.text for ex in examples])
+        clf = decide_labels(probs, model.thresholds, "benign", "risk")
+        ctl = control_labels(control, examples, None, "benign", lambda reason: f"hazard_{reason}")
+        out[name] = {"n": len(examples), "classifier": _highrisk_report(examples, clf), "control": _highrisk_report(examples, ctl)}
+    return out
+
+
+def _slice_fpr(*reports: dict) -> list[float | None]:
+    """The bio/chem/medicine false-positive rate, or None where the set has no such negatives."""
+    return [r["fpr_slice"] if r.get("slice_negatives") else None for r in reports]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="also write the full results here")
+    args = parser.parse_args()
+    results = {"harmful_en": evaluate_harmful_en(), "harmful_zh": evaluate_harmful_zh(), "highrisk": evaluate_highrisk()}
+    en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
+    rows = [
+        ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.70"),
+        ("harmful_en F1 hate", en["classifier"]["per_label"]["hate"]["f1"], en["control"]["per_label"]["hate"]["f1"], ""),
+        ("harmful_en binary harmful-vs-neither accuracy", None, en["control_binary_harmful"]["accuracy"], ""),
+        ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], "≥ 0.80"),
+    ]
+    for name in ("held_out", "handwritten"):
+        c, k = hr[name]["classifier"], hr[name]["control"]
+        rows += [
+            (f"highrisk {name} recall", c["recall"], k["recall"], "≥ 0.90"),
+            (f"highrisk {name} FPR, MMLU bio/chem/medicine", *_slice_fpr(c, k), "≤ 0.02"),
+            (f"highrisk {name} FPR, all benign", c["fpr"], k["fpr"], ""),
+        ]
+    print(f"{'metric':<52} {'classifier':>10} {'control':>10}  target")
+    for metric, clf, ctl, target in rows:
+        fmt = lambda x: f"{x:10.3f}" if x is not None else f"{'—':>10}"  # noqa: E731
+        print(f"{metric:<52} {fmt(clf)} {fmt(ctl)}  {target}")
+    for name in ("held_out", "handwritten"):
+        print(f"highrisk {name} per-domain recall (control):", {k: round(v, 3) for k, v in hr[name]["control"]["per_domain_recall"].items()})
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,524 @@
+"""Train, calibrate, evaluate and quantise the fastText content classifiers.
+
+One :func:`preprocess` serves training and inference, so the model always sees tokens made the same
+way. Thresholds are chosen on out-of-fold predictions of the training split (k-fold cross-validation),
+never on the held-out test split, so the reported test numbers are an honest estimate for unseen data.
+The result is a quantised ``.ftz``, a ``.json`` sidecar (labels, thresholds, preprocessing version)
+read by the controls, and a ``.md`` model card.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import random
+import re
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
+
+import fasttext
+import numpy as np
+
+PREPROCESS_VERSION = 2
+LABEL_PREFIX = "__label__"
+
+_CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_CJK_CHAR = re.compile(rf"[{_CJK_RANGES}]")
+_SEPARATOR = "\x1e"  # joins a batch into one string; texts holding it are handled one by one
+
+# Code points that become a space: ASCII punctuation and control characters (fastText predicts one line
+# at a time, so newlines must go), general and CJK punctuation, full-width forms.
+_SPACE_LIKE = np.zeros(0x10000, dtype=bool)
+_SPACE_LIKE[[ord(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~"]] = True
+_SPACE_LIKE[0x00:0x20] = True
+_SPACE_LIKE[0x7F:0xA0] = True
+_SPACE_LIKE[0x2000:0x2070] = True  # general punctuation
+_SPACE_LIKE[0x3000:0x3040] = True  # CJK symbols and punctuation
+_SPACE_LIKE[0xFF01:0xFF10] = True  # full-width punctuation
+_SPACE_LIKE[0xFF1A:0xFF21] = True
+_SPACE_LIKE[0xFF3B:0xFF41] = True
+_SPACE_LIKE[0xFF5B:0xFF66] = True
+_SPACE_LIKE[ord(_SEPARATOR)] = False
+_SPACE = np.uint32(32)
+
+
+def preprocess_batch(texts: Sequence[str]) -> list[str]:
+    """The model's view of each text: lowercase, URLs and @mentions as placeholder tokens, punctuation
+    as spaces, every CJK character its own token (so fastText's word bigrams are character bigrams).
+
+    Training and inference both go through here. It works on the whole batch at once (one string, one
+    numpy pass over its code points), which keeps it at a few microseconds per 1 KB document.
+    """
+    if not texts:
+        return []
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        return [preprocess_batch([t])[0] for t in texts] if len(texts) > 1 else [_normalise(texts[0].replace(_SEPARATOR, " "))]
+    return _normalise(joined).split(_SEPARATOR)
+
+
+def _normalise(text: str) -> str:
+    text = text.lower()
+    if "&" in text:
+        text = html.unescape(text)
+    if "http" in text or "www." in text:
+        text = _URL.sub(" urltoken ", text)
+    if "@" in text:
+        text = _MENTION.sub(" usertoken ", text)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space_like = _SPACE_LIKE[np.minimum(points, 0xFFFF)] & (points < 0x10000)
+    points = np.where(space_like, _SPACE, points)
+    cjk = ((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF)) | ((points >= 0xF900) & (points <= 0xFAFF))
+    if cjk.any():
+        pad = np.where(cjk, _SPACE, np.uint32(0))
+        spaced = np.stack([pad, points, pad], axis=1).ravel()
+        points = spaced[spaced != 0]
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def preprocess(text: str) -> str:
+    """:func:`preprocess_batch` for one text."""
+    return preprocess_batch([text])[0]
+
+
+def cjk_share(text: str, sample: int = 400) -> float:
+    """Share of CJK characters among the non-space characters of the first ``sample`` characters."""
+    letters = "".join(text[:sample].split())
+    return len(_CJK_CHAR.findall(letters)) / len(letters) if letters else 0.0
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    group: str = ""  # e.g. MMLU subject: lets the false-positive rate be measured on a slice
+
+
+def read_examples(
+    path: str | Path, text_field: str = "text", label_field: str = "label", group_field: str | None = None
+) -> list[Example]:
+    """Labelled examples from JSONL or CSV (by extension); rows without text or label are skipped."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows: Iterable[dict] = list(csv.DictReader(fh))
+    else:
+        with path.open(encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+    examples = []
+    for row in rows:
+        if text_field not in row or label_field not in row:
+            raise ValueError(f"{path}: rows need fields {text_field!r} and {label_field!r}, found {sorted(row)}")
+        text, label = row[text_field], row[label_field]
+        if text and label not in (None, ""):
+            group = str(row.get(group_field) or "") if group_field else ""
+            examples.append(Example(str(text), str(label).strip().replace(" ", "_"), group))
+    return examples
+
+
+def split_examples(examples: Sequence[Example], test_fraction: float, seed: int) -> tuple[list, list]:
+    """Stratified by label (and group), deterministic for a seed."""
+    strata: dict[tuple[str, str], list[Example]] = {}
+    for ex in examples:
+        strata.setdefault((ex.label, ex.group), []).append(ex)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(strata):
+        items = strata[key][:]
+        rng.shuffle(items)
+        n_test = round(len(items) * test_fraction)
+        test += items[:n_test]
+        train += items[n_test:]
+    rng.shuffle(train)
+    return train, test
+
+
+@dataclass
+class Hyperparameters:
+    epoch: int = 25
+    lr: float = 0.5
+    dim: int = 50
+    word_ngrams: int = 2
+    minn: int = 0
+    maxn: int = 0
+    bucket: int = 200_000
+    min_count: int = 1
+    cutoff: int = 100_000  # quantisation keeps the most important n rows: bounds the .ftz size
+    threads: int = 1  # one thread: fastText is then deterministic for a seed (hogwild threads are not)
+
+
+def _write_fasttext_file(examples: Sequence[Example], path: Path) -> None:
+    processed = preprocess_batch([ex.text for ex in examples])
+    with path.open("w", encoding="utf-8") as fh:
+        for ex, text in zip(examples, processed):
+            fh.write(f"{LABEL_PREFIX}{ex.label} {text}\n")
+
+
+_NAN_RETRIES = 4
+
+
+def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
+    path = workdir / "train.txt"
+    _write_fasttext_file(examples, path)
+    # fastText sometimes diverges ("Encountered NaN") for one initialisation and not another; retry with
+    # other seeds derived from this one, so a run stays reproducible.
+    for attempt in range(_NAN_RETRIES):
+        try:
+            model = fasttext.train_supervised(
+                input=str(path),
+                epoch=hp.epoch,
+                lr=hp.lr,
+                dim=hp.dim,
+                wordNgrams=hp.word_ngrams,
+                minn=hp.minn,
+                maxn=hp.maxn,
+                bucket=hp.bucket,
+                minCount=hp.min_count,
+                loss="softmax",
+                thread=hp.threads,
+                seed=seed + 7919 * attempt,
+                verbose=0,
+            )
+            break
+        except RuntimeError as exc:
+            if "NaN" not in str(exc) or attempt == _NAN_RETRIES - 1:
+                raise
+    if quantize:
+        # No retraining after pruning: fastText's quantise-retrain diverges (NaN) on some inputs.
+        model.quantize(input=str(path), qnorm=True, retrain=False, cutoff=hp.cutoff, thread=hp.threads, verbose=0)
+    return model
+
+
+def predict_probabilities(model, texts: Sequence[str]) -> list[dict[str, float]]:
+    """``{label: probability}`` for every label, one dict per text (one batched call)."""
+    labels, probs = model.predict(preprocess_batch(texts), k=-1)
+    cut = len(LABEL_PREFIX)
+    return [{lab[cut:]: float(p) for lab, p in zip(ls, ps)} for ls, ps in zip(labels, probs)]
+
+
+def decide_labels(
+    probabilities: Sequence[dict[str, float]], thresholds: dict[str, float], negative_label: str, scoring: str
+) -> list[str]:
+    """The label a control would act on: the most likely flagged label, or ``negative_label``.
+
+    ``scoring="label"``: a label is flagged when its own probability reaches its threshold.
+    ``scoring="risk"``: the risk is 1 - P(negative); the most likely positive label is flagged when the
+    risk reaches that label's threshold (all positives pool their evidence, good for recall).
+    """
+    decided = []
+    for probs in probabilities:
+        positives = {lab: p for lab, p in probs.items() if lab != negative_label}
+        if scoring == "risk":
+            top = max(positives, key=positives.get)
+            risk = 1.0 - probs.get(negative_label, 0.0)
+            decided.append(top if risk >= thresholds.get(top, 1.1) else negative_label)
+        else:
+            flagged = {lab: p for lab, p in positives.items() if p >= thresholds.get(lab, 1.1)}
+            decided.append(max(flagged, key=flagged.get) if flagged else negative_label)
+    return decided
+
+
+def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict:
+    per_label = {}
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, predicted) if g == lab and p == lab)
+        fp = sum(1 for g, p in zip(gold, predicted) if g != lab and p == lab)
+        fn = sum(1 for g, p in zip(gold, predicted) if g == lab and p != lab)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[lab] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold) if gold else 0.0
+    macro_f1 = sum(m["f1"] for m in per_label.values()) / len(per_label) if per_label else 0.0
+    return {"accuracy": accuracy, "macro_f1": macro_f1, "per_label": per_label, "n": len(gold)}
+
+
+def detection_metrics(
+    examples: Sequence[Example], decided: Sequence[str], negative_label: str, fpr_groups: Sequence[str] = ()
+) -> dict:
+    """Recall on positives (any positive label flagged) and false-positive rate on negatives."""
+    pos = [d != negative_label for ex, d in zip(examples, decided) if ex.label != negative_label]
+    neg = [d != negative_label for ex, d in zip(examples, decided) if ex.label == negative_label]
+    out = {
+        "recall": sum(pos) / len(pos) if pos else 0.0,
+        "fpr": sum(neg) / len(neg) if neg else 0.0,
+        "positives": len(pos),
+        "negatives": len(neg),
+    }
+    if fpr_groups:
+        sliced = [d != negative_label for ex, d in zip(examples, decided) if ex.label == negative_label and ex.group in fpr_groups]
+        out["fpr_slice"] = sum(sliced) / len(sliced) if sliced else 0.0
+        out["slice_negatives"] = len(sliced)
+    return out
+
+
+Objective = Literal["f1", "accuracy", "fpr"]
+
+
+def choose_thresholds(
+    examples: Sequence[Example],
+    probabilities: Sequence[dict[str, float]],
+    negative_label: str,
+    objective: Objective,
+    target_fpr: float = 0.01,
+    fpr_groups: Sequence[str] = (),
+) -> dict[str, float]:
+    """Thresholds from out-of-fold predictions.
+
+    ``f1``/``accuracy``: per positive label, the threshold on its probability that maximises its
+    one-vs-rest F1 or accuracy. ``fpr``: one risk threshold (1 - P(negative)), the lowest whose
+    false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``.
+    """
+    positives = sorted({ex.label for ex in examples} - {negative_label})
+    grid = [i / 100 for i in range(5, 100)]
+    if objective == "fpr":
+        negatives = [
+            1.0 - p.get(negative_label, 0.0)
+            for ex, p in zip(examples, probabilities)
+            if ex.label == negative_label and (not fpr_groups or ex.group in fpr_groups)
+        ]
+        chosen = next(t for t in grid + [0.995] if sum(r >= t for r in negatives) <= target_fpr * len(negatives))
+        return {lab: chosen for lab in positives}
+    thresholds = {}
+    for lab in positives:
+        gold = [ex.label == lab for ex in examples]
+        scores = [p.get(lab, 0.0) for p in probabilities]
+
+        def quality(t: float) -> float:
+            tp = sum(1 for g, s in zip(gold, scores) if g and s >= t)
+            fp = sum(1 for g, s in zip(gold, scores) if not g and s >= t)
+            fn = sum(1 for g, s in zip(gold, scores) if g and s < t)
+            if objective == "accuracy":
+                return (len(gold) - fp - fn) / len(gold)
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+        thresholds[lab] = max(grid, key=lambda t: (quality(t), -abs(t - 0.5)))
+    return thresholds
+
+
+@dataclass
+class TrainingInput:
+    path: str
+    license: str
+    label_map: dict[str, str] = field(default_factory=dict)  # e.g. reuse another task's rows as negatives
+    sample: int | None = None  # keep a seeded random sample of this many rows
+    concat: int = 1  # join this many rows of one label into one example (teaches document-length negatives)
+    rows: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class TrainingJob:
+    name: str
+    inputs: list[TrainingInput]
+    output: str  # path of the .ftz
+    negative_label: str
+    text_field: str = "text"
+    label_field: str = "label"
+    group_field: str | None = None
+    test_inputs: list[TrainingInput] = field(default_factory=list)  # a given held-out set; else a split
+    test_fraction: float = 0.2
+    seed: int = 13
+    folds: int = 5
+    objective: Objective = "f1"
+    scoring: Literal["label", "risk"] = "label"
+    target_fpr: float = 0.01
+    fpr_groups: list[str] = field(default_factory=list)
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    description: str = ""
+    notes: list[str] = field(default_factory=list)  # free-form lines for the model card (e.g. attribution)
+
+
+def _sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
+    examples = []
+    for item in inputs:
+        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field)
+        if item.sample is not None and item.sample < len(rows):
+            rows = random.Random(job.seed).sample(rows, item.sample)
+        for ex in rows:
+            ex.label = item.label_map.get(ex.label, ex.label)
+        if item.concat > 1:
+            rows = _concatenate(rows, item.concat)
+        item.rows, item.sha256 = len(rows), _sha256_file(item.path)
+        examples += rows
+    return examples
+
+
+def _concatenate(rows: list[Example], k: int) -> list[Example]:
+    by_label: dict[str, list[Example]] = {}
+    for ex in rows:
+        by_label.setdefault(ex.label, []).append(ex)
+    joined = []
+    for label, items in by_label.items():
+        for start in range(0, len(items), k):
+            chunk = items[start : start + k]
+            joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group))
+    return joined
+
+
+def train_classifier(job: TrainingJob) -> dict:
+    """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
+    examples = _load(job.inputs, job)
+    if job.test_inputs:
+        train, test = examples, _load(job.test_inputs, job)
+        random.Random(job.seed).shuffle(train)
+    else:
+        train, test = split_examples(examples, job.test_fraction, job.seed)
+    labels = sorted({ex.label for ex in train})
+    if job.negative_label not in labels or len(labels) < 2:
+        raise ValueError(f"labels {labels}: need at least two, including the negative label {job.negative_label!r}")
+    hp = job.hyperparameters
+    with tempfile.TemporaryDirectory(prefix="steward-train-") as tmp:
+        workdir = Path(tmp)
+        oof: list[dict[str, float] | None] = [None] * len(train)
+        for fold in range(job.folds):
+            held = [i for i in range(len(train)) if i % job.folds == fold]
+            held_set = set(held)
+            # Quantised like the shipped model: quantisation shifts the probabilities the thresholds apply to.
+            model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
+            for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
+                oof[i] = probs
+        thresholds = choose_thresholds(train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups)
+        model = _fit(train, hp, job.seed, workdir, quantize=True)
+    output = Path(job.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model.save_model(str(output))
+
+    test_probs = predict_probabilities(model, [ex.text for ex in test])
+    decided = decide_labels(test_probs, thresholds, job.negative_label, job.scoring)
+    argmax = [max(p, key=p.get) for p in test_probs]
+    gold = [ex.label for ex in test]
+    oof_decided = decide_labels(oof, thresholds, job.negative_label, job.scoring)
+    metrics = {
+        "test": classification_metrics(gold, decided, labels),
+        "test_argmax": classification_metrics(gold, argmax, labels),
+        "test_detection": detection_metrics(test, decided, job.negative_label, job.fpr_groups),
+        "cross_validation": classification_metrics([ex.label for ex in train], oof_decided, labels),
+        "cross_validation_detection": detection_metrics(train, oof_decided, job.negative_label, job.fpr_groups),
+    }
+    meta = {
+        "name": job.name,
+        "model": output.name,
+        "trained": dt.date.today().isoformat(),
+        "preprocess_version": PREPROCESS_VERSION,
+        "labels": labels,
+        "negative_label": job.negative_label,
+        "scoring": job.scoring,
+        "thresholds": thresholds,
+        "threshold_objective": job.objective,
+        "target_fpr": job.target_fpr if job.objective == "fpr" else None,
+        "fpr_groups": job.fpr_groups,
+        "train_label_counts": dict(sorted(Counter(ex.label for ex in train).items())),
+        "test_label_counts": dict(sorted(Counter(ex.label for ex in test).items())),
+        "inputs": [asdict(i) for i in job.inputs],
+        "test_inputs": [asdict(i) for i in job.test_inputs],
+        "split": {"test_fraction": None if job.test_inputs else job.test_fraction, "seed": job.seed, "folds": job.folds},
+        "hyperparameters": asdict(hp),
+        "size_bytes": os.path.getsize(output),
+        "metrics": metrics,
+    }
+    output.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    output.with_suffix(".md").write_text(model_card(meta, job), encoding="utf-8")
+    return meta
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def model_card(meta: dict, job: TrainingJob) -> str:
+    m = meta["metrics"]
+    lines = [
+        f"# Model card: {meta['name']}",
+        "",
+        job.description or "fastText text classifier.",
+        "",
+        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, quantised fastText); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
+        "holds labels and thresholds read by the controls.",
+        f"- Trained: {meta['trained']} with transforms/classifier_training.py (the logic behind `steward train-classifier`).",
+        f"- Preprocessing (shared with inference, version {meta['preprocess_version']}): lowercase, HTML entities "
+        "unescaped, URLs → `urltoken`, @mentions → `usertoken`, punctuation dropped, each CJK character a token "
+        "(so word bigrams are character bigrams).",
+        "",
+        "## Training data and licences",
+        "",
+        "| file | rows used | labels | licence | sha256 |",
+        "|---|---|---|---|---|",
+    ]
+    for role, items in (("", meta["inputs"]), (" (held-out test)", meta["test_inputs"])):
+        for item in items:
+            relabel = ", ".join(f"{a}→{b}" for a, b in item["label_map"].items()) or "as given"
+            sampled = " (seeded sample)" if item["sample"] else ""
+            sampled += f", joined {item['concat']} per example" if item["concat"] > 1 else ""
+            lines.append(
+                f"| `{item['path']}`{role} | {item['rows']}{sampled} | {relabel} | {item['license']} | `{item['sha256'][:16]}…` |"
+            )
+    split = meta["split"]
+    held = "the given held-out file" if meta["test_inputs"] else f"a stratified {split['test_fraction']:.0%} split"
+    lines += [
+        "",
+        f"Test set: {held} (seed {split['seed']}). Thresholds: chosen on {split['folds']}-fold out-of-fold "
+        "predictions of the training split, never on the test set.",
+        "",
+        *job.notes,
+        "",
+        "## Labels",
+        "",
+        "| label | train | test |",
+        "|---|---|---|",
+        *[f"| {lab} | {meta['train_label_counts'].get(lab, 0)} | {meta['test_label_counts'].get(lab, 0)} |" for lab in meta["labels"]],
+        "",
+        f"Negative (acceptable) label: `{meta['negative_label']}`. Scoring: `{meta['scoring']}` "
+        + ("(risk = 1 − P(negative), category = most likely positive label)." if meta["scoring"] == "risk" else "(each label's own probability)."),
+        "",
+        "## Thresholds",
+        "",
+        f"Objective: `{meta['threshold_objective']}`"
+        + (f", false-positive target {meta['target_fpr']:.1%} on negatives" + (f" of {', '.join(meta['fpr_groups'])}" if meta["fpr_groups"] else "") if meta["target_fpr"] else "")
+        + ".",
+        "",
+        "| label | threshold |",
+        "|---|---|",
+        *[f"| {lab} | {t:.2f} |" for lab, t in meta["thresholds"].items()],
+        "",
+        "## Metrics (held-out test set, quantised model, chosen thresholds)",
+        "",
+        f"- accuracy {_pct(m['test']['accuracy'])}, macro-F1 {_pct(m['test']['macro_f1'])} "
+        f"(argmax without thresholds: accuracy {_pct(m['test_argmax']['accuracy'])}, macro-F1 {_pct(m['test_argmax']['macro_f1'])})",
+        f"- detection: recall {_pct(m['test_detection']['recall'])} on {m['test_detection']['positives']} positives, "
+        f"false-positive rate {_pct(m['test_detection']['fpr'])} on {m['test_detection']['negatives']} negatives"
+        + (f", {_pct(m['test_detection']['fpr_slice'])} on {m['test_detection']['slice_negatives']} negatives of the slice" if "fpr_slice" in m["test_detection"] else ""),
+        f"- cross-validation (out-of-fold, training split): accuracy {_pct(m['cross_validation']['accuracy'])}, "
+        f"macro-F1 {_pct(m['cross_validation']['macro_f1'])}, recall {_pct(m['cross_validation_detection']['recall'])}, "
+        f"FPR {_pct(m['cross_validation_detection']['fpr'])}",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {lab} | {_pct(v['precision'])} | {_pct(v['recall'])} | {_pct(v['f1'])} | {v['support']} |"
+            for lab, v in m["test"]["per_label"].items()
+        ],
+        "",
+        "## Hyperparameters",
+        "",
+        ", ".join(f"{k}={v}" for k, v in meta["hyperparameters"].items()),
+        "",
+    ]
+    return "\n".join(lines)

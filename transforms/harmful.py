@@ -1,0 +1,105 @@
+"""Harmful-content control (clause 6.1.5): hateful and offensive language, English and Chinese.
+
+Each record is scored by a fastText classifier chosen by language (Chinese when ``lang`` is zh or the
+text is CJK-dominant, English otherwise) and by a weighted bilingual lexicon; a category is flagged
+when the classifier's probability reaches its threshold or the lexicon score reaches
+``lexicon_threshold``. Both scores go to lineage for every record.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from transforms.base import ControlStage, Stage, StageConfig, register_stage
+from transforms.content_risk import ContentRiskControl, Classifier, is_chinese, load_classifier, load_lexicon
+from transforms.records import RISK_LEVELS, Batch
+
+
+@register_stage("harmful")
+class HarmfulConfig(StageConfig):
+    stage: Literal["harmful"] = "harmful"
+    model_en: str = "harmful_en.ftz"  # relative paths resolve against transforms/models/
+    model_zh: str = "harmful_zh.ftz"
+    thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
+    thresholds_zh: dict[str, float] = {}
+    lexicon: str = "harmful.tsv"  # relative paths resolve against transforms/lexicons/
+    lexicon_threshold: float = 0.9
+    zh_min_cjk_share: float = 0.3  # CJK share of the text that routes it to the Chinese model
+    risk_levels: dict[str, str] = {"hate": "major", "offensive": "considerable"}
+    action: Literal["reject", "annotate"] = "reject"
+
+    @field_validator("model_en", "model_zh")
+    @classmethod
+    def _model_loads(cls, path: str) -> str:
+        load_classifier(path)
+        return path
+
+    @field_validator("lexicon")
+    @classmethod
+    def _lexicon_loads(cls, path: str) -> str:
+        load_lexicon(path)
+        return path
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "HarmfulConfig":
+        for key, model_key in (("thresholds_en", "model_en"), ("thresholds_zh", "model_zh")):
+            _check_thresholds(key, getattr(self, key), load_classifier(getattr(self, model_key)))
+        categories = set(load_lexicon(self.lexicon).categories)
+        for model_key in ("model_en", "model_zh"):
+            model = load_classifier(getattr(self, model_key))
+            categories |= {lab for lab in model.labels if lab != model.negative_label}
+        _check_risk_levels(self.risk_levels, categories)
+        if not 0.0 < self.lexicon_threshold <= 1.0:
+            raise ValueError("lexicon_threshold: must be in (0, 1]")
+        return self
+
+    def create(self) -> Stage:
+        return ControlStage(HarmfulControl(self))
+
+
+def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier) -> None:
+    positives = [lab for lab in model.labels if lab != model.negative_label]
+    for label, value in thresholds.items():
+        if label not in positives:
+            raise ValueError(f"{key}.{label}: not a label of {model.path} (labels: {', '.join(positives)})")
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"{key}.{label}: threshold must be in (0, 1]")
+
+
+def _check_risk_levels(risk_levels: dict[str, str], categories: set[str]) -> None:
+    for category, level in risk_levels.items():
+        if level not in RISK_LEVELS:
+            raise ValueError(f"risk_levels.{category}: {level!r} is not one of {', '.join(RISK_LEVELS)}")
+    missing = sorted(categories - set(risk_levels))
+    if missing:
+        raise ValueError(f"risk_levels: no level for {', '.join(missing)}")
+
+
+class HarmfulControl(ContentRiskControl):
+    """Rejects hateful or offensive text (6.1.5): language-routed fastText classifier + weighted lexicon."""
+
+    stage = "harmful"
+    clause = "6.1.5"
+    category = "harmful"
+
+    def load_models(self) -> None:
+        config = self.config
+        self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
+        self._thresholds = {
+            lang: {**model.thresholds, **getattr(config, f"thresholds_{lang}")} for lang, model in self._models.items()
+        }
+
+    def score(self, batch: Batch, processed: list[str]):
+        routes = ["zh" if is_chinese(lang, text, self.config.zh_min_cjk_share) else "en" for lang, text in zip(batch.lang, batch.text)]
+        results: list = [None] * len(batch)
+        for lang, model in self._models.items():
+            indices = [i for i, r in enumerate(routes) if r == lang]
+            if not indices:
+                continue
+            thresholds = self._thresholds[lang]
+            for i, probs in zip(indices, model.predict([processed[i] for i in indices])):
+                flagged = {lab: p for lab, p in probs.items() if lab in thresholds and p >= thresholds[lab]}
+                results[i] = (f"harmful_{lang}", probs, flagged)
+        return results
