@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,10 @@ def expand_sources(sources) -> list[InputFile]:
     return files
 
 
-CJK_LANGS = (("ja", ("\u3040", "\u30ff")), ("ko", ("\uac00", "\ud7af")))
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def detect_cjk_lang(text: str) -> str | None:
@@ -108,24 +112,17 @@ def detect_cjk_lang(text: str) -> str | None:
     Only the script is looked at: a cheap, reliable signal that controls use to pick tokenisers
     and models. Latin-script languages are left to controls that need them.
     """
-    sample = text[:2000]
-    han = kana = hangul = letters = 0
-    for ch in sample:
-        if ch.isalpha():
-            letters += 1
-            if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
-                han += 1
-            elif "\u3040" <= ch <= "\u30ff":
-                kana += 1
-            elif "\uac00" <= ch <= "\ud7af":
-                hangul += 1
+    sample = text[:512]  # enough characters to tell the script
+    if sample.isascii():
+        return None
+    letters = len(_LETTER.findall(sample))
     if not letters:
         return None
-    if kana / letters > 0.1:
+    if len(_KANA.findall(sample)) / letters > 0.1:
         return "ja"
-    if hangul / letters > 0.3:
+    if len(_HANGUL.findall(sample)) / letters > 0.3:
         return "ko"
-    if han / letters > 0.3:
+    if len(_HAN.findall(sample)) / letters > 0.3:
         return "zh"
     return None
 
