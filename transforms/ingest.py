@@ -16,13 +16,13 @@ import hashlib
 import io
 import json
 import os
-import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
@@ -100,12 +100,6 @@ def expand_sources(sources) -> list[InputFile]:
     return files
 
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-_KANA = re.compile("[\u3040-\u30ff]")
-_HANGUL = re.compile("[\uac00-\ud7af]")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
 def detect_cjk_lang(text: str) -> str | None:
     """'zh', 'ja' or 'ko' when the text is written mostly in that script; None otherwise.
 
@@ -115,14 +109,19 @@ def detect_cjk_lang(text: str) -> str | None:
     sample = text[:512]  # enough characters to tell the script
     if sample.isascii():
         return None
-    letters = len(_LETTER.findall(sample))
+    codes = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = np.count_nonzero(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF)))
+    kana = np.count_nonzero((codes >= 0x3040) & (codes <= 0x30FF))
+    hangul = np.count_nonzero((codes >= 0xAC00) & (codes <= 0xD7AF))
+    latin = np.count_nonzero(((codes | 0x20) >= 0x61) & ((codes | 0x20) <= 0x7A))
+    letters = han + kana + hangul + latin
     if not letters:
         return None
-    if len(_KANA.findall(sample)) / letters > 0.1:
+    if kana / letters > 0.1:
         return "ja"
-    if len(_HANGUL.findall(sample)) / letters > 0.3:
+    if hangul / letters > 0.3:
         return "ko"
-    if len(_HAN.findall(sample)) / letters > 0.3:
+    if han / letters > 0.3:
         return "zh"
     return None
 
