@@ -34,15 +34,13 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from transforms.base import (
+    DecideWithView,
     KEEP,
-    KEPT,
-    REJECTED,
     Control,
     ControlStage,
     Decision,
     Stage,
     StageConfig,
-    apply_control,
     count,
     register_stage,
 )
@@ -309,21 +307,6 @@ class _CensusCombineFn(beam.CombineFn):
         return cap_decision(self.max_share, total, hashes)
 
 
-class _CappedFn(beam.DoFn):
-    def __init__(self, control: AigcControl, run_id: str):
-        self.control = control
-        self.run_id = run_id
-
-    def process(self, batch, cap: CapDecision):
-        result = apply_control(self.control.with_cap(cap), batch, self.run_id)
-        for name, n in result.counts.items():
-            count(STAGE, name, n)
-        if len(result.kept):
-            yield result.kept
-        if result.rejects:
-            yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
-
-
 class AigcStage(Stage):
     """Detect AI-generated-content labels and keep, tag, drop or cap them (5.6, GB 45438-2025)."""
 
@@ -341,10 +324,9 @@ class AigcStage(Stage):
             | f"{STAGE}:census" >> beam.Map(self.control.census)
             | f"{STAGE}:threshold" >> beam.CombineGlobally(_CensusCombineFn(self.config.max_share))
         )
-        outputs = batches | STAGE >> beam.ParDo(
-            _CappedFn(self.control, ctx.run_id), cap=beam.pvalue.AsSingleton(cap)
-        ).with_outputs(REJECTED, main=KEPT)
-        return outputs[KEPT], outputs[REJECTED]
+        return batches | DecideWithView(
+            STAGE, self.control.with_cap, beam.pvalue.AsSingleton(cap), ctx.spill_dir(STAGE), ctx.run_id
+        )
 
     def report(self, ctx, counters):
         def n(name: str) -> int:

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import abc
 import importlib
+import os
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
 from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict
 
@@ -180,6 +184,16 @@ def count(stage: str, name: str, n: int = 1) -> None:
         Metrics.counter(METRICS_NAMESPACE, f"{stage}:{name}").inc(n)
 
 
+def _emit(stage: str, result: ControlResult):
+    """Count a control's result and yield kept batches (main output) and rejects (tagged)."""
+    for name, n in result.counts.items():
+        count(stage, name, n)
+    if len(result.kept):
+        yield result.kept
+    if result.rejects:
+        yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+
+
 class _ApplyControlFn(beam.DoFn):
     def __init__(self, control: Control, run_id: str):
         self.control = control
@@ -189,13 +203,60 @@ class _ApplyControlFn(beam.DoFn):
         self.control.setup()
 
     def process(self, batch: Batch):
-        result = apply_control(self.control, batch, self.run_id)
-        for name, n in result.counts.items():
-            count(self.control.stage, name, n)
-        if len(result.kept):
-            yield result.kept
-        if result.rejects:
-            yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+        yield from _emit(self.control.stage, apply_control(self.control, batch, self.run_id))
+
+
+class _SpillFn(beam.DoFn):
+    """Writes each batch to its own Parquet file and passes on the file's path."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def process(self, batch: Batch):
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
+        pq.write_table(pa.Table.from_batches([batch.to_arrow()]), path, compression="zstd")
+        yield path
+
+
+class _DecideSpilledFn(beam.DoFn):
+    """Reads a spilled batch back and applies the control made from the corpus-wide view."""
+
+    def __init__(self, stage: str, make_control: Callable[[Any], Control], run_id: str):
+        self.stage = stage
+        self.make_control = make_control
+        self.run_id = run_id
+
+    def process(self, path: str, view):
+        batch = Batch.from_arrow(pq.read_table(path))
+        os.remove(path)
+        yield from _emit(self.stage, apply_control(self.make_control(view), batch, self.run_id))
+
+
+class DecideWithView(beam.PTransform):
+    """Applies a control that needs a corpus-wide view (a side input) to every batch.
+
+    Deduplication, the source roll-up and the AIGC share cap can only decide once every batch has
+    been seen. Until then the batches wait as Parquet files under ``spill_dir``: the embedded runner
+    would otherwise hold the whole corpus in memory in front of this step (and send it to a worker
+    as one message, which gRPC caps at 2 GiB), so memory would grow with the corpus.
+    ``make_control(view)`` builds the :class:`Control` that decides, from the side input's value.
+    """
+
+    def __init__(self, stage: str, make_control: Callable[[Any], Control], view, spill_dir: str, run_id: str):
+        super().__init__(label=f"{stage}/DecideWithView")
+        self.stage = stage
+        self.make_control = make_control
+        self.view = view
+        self.spill_dir = spill_dir
+        self.run_id = run_id
+
+    def expand(self, batches):
+        paths = batches | f"{self.stage}/Spill" >> beam.ParDo(_SpillFn(self.spill_dir))
+        outputs = paths | f"{self.stage}/Decide" >> beam.ParDo(
+            _DecideSpilledFn(self.stage, self.make_control, self.run_id), self.view
+        ).with_outputs(REJECTED, main=KEPT)
+        return outputs[KEPT], outputs[REJECTED]
 
 
 @dataclass
@@ -216,6 +277,10 @@ class RunContext:
     @property
     def dataset_dir(self) -> Path:
         return self.out_dir / "dataset"
+
+    def spill_dir(self, stage: str) -> str:
+        """Where :class:`DecideWithView` keeps a stage's batches while its view is computed."""
+        return str(self.staging_dir / "spill" / stage)
 
 
 class Stage(abc.ABC):

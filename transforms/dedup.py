@@ -35,15 +35,13 @@ import pyarrow.parquet as pq
 from pydantic import Field, field_validator, model_validator
 
 from transforms.base import (
-    KEPT,
-    REJECTED,
+    DecideWithView,
     Control,
     Decision,
     KEEP,
     RunContext,
     Stage,
     StageConfig,
-    apply_control,
     count,
     register_stage,
 )
@@ -588,20 +586,6 @@ class _MergeTables(beam.CombineFn):
         return DecisionTable.concat(acc)
 
 
-class _FilterFn(beam.DoFn):
-    def __init__(self, run_id: str):
-        self.run_id = run_id
-
-    def process(self, batch: Batch, decisions):
-        result = apply_control(_DecisionLookup(decisions), batch, self.run_id)
-        for name, n in result.counts.items():
-            count(STAGE, name, n)
-        if len(result.kept):
-            yield result.kept
-        if result.rejects:
-            yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
-
-
 # ---- cross-version index ---------------------------------------------------------------------
 
 INDEX_FILE = "signatures.parquet"
@@ -731,10 +715,9 @@ class DedupStage(Stage):
             | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, params)
             | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
         )
-        outputs = batches | "dedup/Filter" >> beam.ParDo(
-            _FilterFn(ctx.run_id), beam.pvalue.AsSingleton(decisions)
-        ).with_outputs(REJECTED, main=KEPT)
-        return outputs[KEPT], outputs[REJECTED]
+        return batches | DecideWithView(
+            STAGE, _DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id
+        )
 
     def report(self, ctx, counters):
         def get(name: str) -> int:

@@ -20,8 +20,8 @@ from typing import Literal
 
 import apache_beam as beam
 
-from transforms.base import KEPT, REJECTED, Stage, StageConfig, count, register_stage
-from transforms.records import CONTENT_RISK_CATEGORIES, Batch, identity, lineage_entry, reject_row
+from transforms.base import KEEP, Control, Decision, DecideWithView, Stage, StageConfig, count, register_stage
+from transforms.records import CONTENT_RISK_CATEGORIES, Batch
 
 STAGE = "source_rollup"
 CLAUSE = "TC260-003 §5.1"
@@ -76,36 +76,29 @@ class _Verdicts(beam.DoFn):
         yield source, verdict
 
 
-class _Exclude(beam.DoFn):
-    def __init__(self, run_id: str):
-        self.run_id = run_id
+class SourceExclusion(Control):
+    """Reject every record of a source whose verdict is `excluded`; keep the rest."""
 
-    def process(self, batch: Batch, verdicts: dict):
-        excluded = [i for i, s in enumerate(batch.source) if verdicts.get(s, {}).get("excluded")]
-        count(STAGE, "input", len(batch))
-        if not excluded:
-            count(STAGE, "kept", len(batch))
-            yield batch
-            return
-        rejects = []
-        for i in excluded:
-            v = verdicts[batch.source[i]]
-            detail = {k: v[k] for k in ("rate", "threshold", "content_risk_rejects", "kept_before_rollup")}
-            entry = lineage_entry(STAGE, "reject", rule="source_risk_rate", clause=CLAUSE, risk_level="major",
-                                  reason="source_excluded", detail=detail)  # fmt: skip
-            rejects.append(
-                reject_row(identity(batch, i), stage=STAGE, rule="source_risk_rate", clause=CLAUSE, risk_level="major",
-                           category="source", reason="source_excluded", detail=detail, run_id=self.run_id,
-                           lineage=batch.lineage[i] + [entry])  # fmt: skip
+    stage = STAGE
+
+    def __init__(self, verdicts: dict[str, dict]):
+        self.verdicts = verdicts
+
+    def decide(self, batch: Batch) -> list[Decision]:
+        decisions = []
+        for source in batch.source:
+            verdict = self.verdicts.get(source, {})
+            if not verdict.get("excluded"):
+                decisions.append(KEEP)
+                continue
+            detail = {k: verdict[k] for k in ("rate", "threshold", "content_risk_rejects", "kept_before_rollup")}
+            decisions.append(
+                Decision.reject(
+                    rule="source_risk_rate", clause=CLAUSE, risk_level="major", category="source",
+                    reason="source_excluded", detail=detail,
+                )  # fmt: skip
             )
-        gone = set(excluded)
-        kept = [i for i in range(len(batch)) if i not in gone]
-        count(STAGE, "kept", len(kept))
-        count(STAGE, "rejected", len(rejects))
-        count(STAGE, "rejected:source_excluded", len(rejects))
-        if kept:
-            yield batch.take(kept)
-        yield beam.pvalue.TaggedOutput(REJECTED, rejects)
+        return decisions
 
 
 @register_stage(STAGE)
@@ -145,10 +138,9 @@ class SourceRollupStage(Stage):
             | f"{STAGE}/Join" >> beam.CoGroupByKey()
             | f"{STAGE}/Verdicts" >> beam.ParDo(_Verdicts(self.config.threshold, self.config.min_assessed))
         )
-        outputs = batches | f"{STAGE}/Exclude" >> beam.ParDo(
-            _Exclude(ctx.run_id), beam.pvalue.AsDict(verdicts)
-        ).with_outputs(REJECTED, main=KEPT)
-        return outputs[KEPT], outputs[REJECTED]
+        return batches | DecideWithView(
+            STAGE, SourceExclusion, beam.pvalue.AsDict(verdicts), ctx.spill_dir(STAGE), ctx.run_id
+        )
 
     def report(self, ctx, counters):
         prefix = f"{STAGE}:source:"
