@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-annotations test test-slow bench install clean
+.PHONY: demo demo-annotations test test-slow bench bench-e2e bench-e2e-quick install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,21 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# Every benchmark at its default size (component benches, then ours vs datatrove at 100k documents).
+bench: $(BENCH_STAMP)
 	$(PY) bench/run_all.py
+
+# Ours vs datatrove at 100k and 1M documents (about 3 hours on 2 cores; run on a quiet machine).
+bench-e2e: $(BENCH_STAMP)
+	$(PY) bench/e2e_bench.py --docs 100000 --docs 1000000 --allow-million --profile
+
+bench-e2e-quick: $(BENCH_STAMP)
+	$(PY) bench/e2e_bench.py --docs 10000
 
 clean:
 	rm -rf out demo/corpus demo/annotations
