@@ -163,8 +163,8 @@ def run_config(name: str, paths: list[str]) -> dict:
 
 def _run_beam(name: str, paths: list[str]) -> dict:
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipelines.graph import pipeline_options
     from transforms.base import RunContext
     from transforms.dedup import DedupConfig
 
@@ -177,7 +177,7 @@ def _run_beam(name: str, paths: list[str]) -> dict:
         ctx = RunContext("bench", Path(tmp), Path(tmp), Path(tmp), SimpleNamespace(output=SimpleNamespace(mode="overwrite")))
         stage = DedupConfig(cross_version=False).create()
         start = time.perf_counter()
-        pipeline = beam.Pipeline(options=PipelineOptions(args))
+        pipeline = beam.Pipeline(options=pipeline_options(args))  # with the runner's data-plane fix
         batches = pipeline | beam.Create(paths) | beam.Reshuffle() | beam.Map(load_batch)
         kept, rejects = stage.expand(batches, ctx)
         result = pipeline.run()

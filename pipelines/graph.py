@@ -58,14 +58,34 @@ class _WriteParquetFn(beam.DoFn):
             self.writer = None
 
 
+def disable_periodic_data_flush() -> None:
+    """Stop the embedded FnApiRunner's gRPC data plane from losing elements (Beam 2.77).
+
+    In ``multi_threading`` and ``multi_processing`` modes the runner (and, multi-threaded, each
+    worker) sends data through streams that a background thread flushes every second. That flush
+    reads the buffer, hands it to the send queue (which blocks while 100 MB are in flight) and only
+    then clears the buffer, so bytes written meanwhile are dropped without an error: whole chunks
+    (~10 MB) of a stage's input vanish once writing one bundle's input takes longer than a second.
+    With the limit at 0 the streams flush only on the writing thread: workers every ~10 MB, the
+    runner a worker's whole bundle input in one message (protobuf caps a message at 2 GiB, so a
+    stage's buffered input must stay under 2 GiB per worker). One worker (``in_memory``) never
+    uses these streams.
+    """
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
+
+
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     """Beam options from the command line; the embedded FnApiRunner unless a runner is named.
 
-    Beam's stock default runner first tries to download Prism, which fails offline.
+    Beam's stock default runner first tries to download Prism, which fails offline. Building the
+    options also makes the embedded runner's multi-worker modes safe (:func:`disable_periodic_data_flush`).
     """
     args = list(beam_args)
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.append("--runner=FnApiRunner")
+    disable_periodic_data_flush()
     return PipelineOptions(args, save_main_session=False)
 
 
