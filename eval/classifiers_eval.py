@@ -3,7 +3,10 @@
 Needs ../shared/data (run from the repository root). Uses the same held-out splits as training
 (eval/train_shipped_models.py): COLD dev for Chinese, the seeded 20% split for Davidson and the
 high-risk set, plus hand-written high-risk sentences outside the training templates
-(eval/data/highrisk_handwritten.jsonl).
+(eval/data/highrisk_handwritten.jsonl), and out-of-domain benign sets never used in training, on which
+any flag is a false positive: the held-out fifth of the SPDX licence texts (whole documents) and of the
+MMLU questions, and the test halves of the hand-written Chinese formal and English technical documents
+(eval/data/{zh_formal,en_technical}_benign_test.jsonl, sentences disjoint from the training halves).
 
     .venv/bin/python eval/classifiers_eval.py [--json out.json]
 """
@@ -17,13 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.train_shipped_models import BIO_CHEM_MED, jobs  # noqa: E402
+from eval.train_shipped_models import BIO_CHEM_MED, MMLU, SPDX, jobs  # noqa: E402
 from transforms.classifier_training import (  # noqa: E402
     TrainingInput,
     _load,
     classification_metrics,
     decide_labels,
     detection_metrics,
+    is_train_only,
     predict_probabilities,
     split_examples,
 )
@@ -33,13 +37,35 @@ from transforms.highrisk import HighRiskConfig  # noqa: E402
 from transforms.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
+ZH_FORMAL_TEST = "eval/data/zh_formal_benign_test.jsonl"
+EN_TECHNICAL_TEST = "eval/data/en_technical_benign_test.jsonl"
+
+
+def out_of_domain(name: str):
+    """Benign sets outside the training data, per control language: {set name: (examples, lang)}."""
+    job = jobs()[name]
+    spdx = ("spdx_test", (_load([TrainingInput(SPDX, "CC0-1.0", label="benign", part="test")], job), "en"))
+    mmlu = ("mmlu_test", (_load([TrainingInput(MMLU, "MIT", part="test")], job), "en"))
+    zh = ("zh_formal_test", (_load([TrainingInput(ZH_FORMAL_TEST, "Apache-2.0")], job), "zh"))
+    tech = ("en_technical_test", (_load([TrainingInput(EN_TECHNICAL_TEST, "Apache-2.0", label="benign")], job), "en"))
+    return dict({"harmful_en": [spdx, mmlu, tech], "harmful_zh": [zh], "highrisk": [spdx, tech, zh]}[name])
+
+
+def out_of_domain_fpr(name: str, control) -> dict:
+    """Share of each out-of-domain benign set the stage would reject (every one is a false positive)."""
+    report = {}
+    for set_name, (examples, lang) in out_of_domain(name).items():
+        decided = control_labels(control, examples, lang, "benign")
+        flagged = [d for d in decided if d != "benign"]
+        report[set_name] = {"n": len(examples), "fpr": len(flagged) / len(examples), "flagged": len(flagged)}
+    return report
 
 
 def held_out(name: str):
     job = jobs()[name]
     if job.test_inputs:
         return _load(job.test_inputs, job)
-    return split_examples(_load(job.inputs, job), job.test_fraction, job.seed)[1]
+    return split_examples(_load([i for i in job.inputs if not is_train_only(i)], job), job.test_fraction, job.seed)[1]
 
 
 def control_labels(control, examples, lang: str | None, negative: str, label_of=lambda reason: reason) -> list[str]:
@@ -70,6 +96,7 @@ def evaluate_harmful_en() -> dict:
         "classifier": classification_metrics(gold, clf, labels),
         "control": classification_metrics(gold, ctl, labels),
         "control_binary_harmful": classification_metrics(binary(gold), binary(ctl), ["harmful", "neither"]),
+        "out_of_domain": out_of_domain_fpr("harmful_en", control),
     }
 
 
@@ -79,11 +106,13 @@ def evaluate_harmful_zh() -> dict:
     gold = [ex.label for ex in test]
     probs = predict_probabilities(model.model, [ex.text for ex in test])
     clf = decide_labels(probs, model.thresholds, "safe", "label")
-    ctl = control_labels(HarmfulConfig().create().control, test, "zh", "safe")
+    control = HarmfulConfig().create().control
+    ctl = control_labels(control, test, "zh", "safe")
     return {
         "n": len(test),
         "classifier": classification_metrics(gold, clf, ["offensive", "safe"]),
         "control": classification_metrics(gold, ctl, ["offensive", "safe"]),
+        "out_of_domain": out_of_domain_fpr("harmful_zh", control),
     }
 
 
@@ -105,9 +134,10 @@ def evaluate_highrisk() -> dict:
     sets = {"held_out": held_out("highrisk"), "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job)}
     for name, examples in sets.items():
         probs = predict_probabilities(model.model, [ex.text for ex in examples])
-        clf = decide_labels(probs, model.thresholds, "benign", "risk")
+        clf = decide_labels(probs, model.thresholds, "benign", model.scoring)
         ctl = control_labels(control, examples, None, "benign", lambda reason: f"hazard_{reason}")
         out[name] = {"n": len(examples), "classifier": _highrisk_report(examples, clf), "control": _highrisk_report(examples, ctl)}
+    out["out_of_domain"] = out_of_domain_fpr("highrisk", control)
     return out
 
 
@@ -135,6 +165,9 @@ def main() -> None:
             (f"highrisk {name} FPR, MMLU bio/chem/medicine", *_slice_fpr(c, k), "≤ 0.02"),
             (f"highrisk {name} FPR, all benign", c["fpr"], k["fpr"], ""),
         ]
+    for name, ood in (("harmful_en", en), ("harmful_zh", zh), ("highrisk", hr)):
+        for set_name, r in ood["out_of_domain"].items():
+            rows.append((f"{name} out-of-domain FPR, {set_name} (n={r['n']})", None, r["fpr"], ""))
     print(f"{'metric':<52} {'classifier':>10} {'control':>10}  target")
     for metric, clf, ctl, target in rows:
         fmt = lambda x: f"{x:10.3f}" if x is not None else f"{'—':>10}"  # noqa: E731

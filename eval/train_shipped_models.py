@@ -3,6 +3,8 @@
 Run from the repository root (needs ../shared/data; the pipeline itself never does):
 
     .venv/bin/python eval/make_highrisk_examples.py      # authored nuclear/missile/Chinese examples
+    .venv/bin/python eval/make_zh_formal_examples.py     # hand-written Chinese formal benign documents
+    .venv/bin/python eval/make_en_technical_examples.py  # hand-written English technical benign documents
     .venv/bin/python eval/train_shipped_models.py [harmful_en harmful_zh highrisk]
 
 Each model gets its ``.ftz``, ``.json`` (labels, thresholds) and ``.md`` model card beside it.
@@ -31,6 +33,12 @@ BIO_CHEM_MED = [
     "human_aging",
 ]
 
+ZH_FORMAL_TRAIN = "eval/data/zh_formal_benign_train.jsonl"
+EN_TECHNICAL_TRAIN = "eval/data/en_technical_benign_train.jsonl"
+SPDX = f"{DATA}/licenses/spdx_license_texts.jsonl"
+DAVIDSON = f"{DATA}/harmful/en_davidson_dev.jsonl"
+MMLU = f"{DATA}/highrisk/mmlu_benign_dev.jsonl"
+
 ANY_BENIGN = {"hate": "benign", "offensive": "benign", "neither": "benign", "safe": "benign"}
 
 ATTRIBUTION = {
@@ -42,6 +50,26 @@ ATTRIBUTION = {
     "questions from a public copy under the MIT licence.",
     "mmlu": "Hendrycks et al., *Measuring Massive Multitask Language Understanding* (ICLR 2021), MIT licence.",
     "authored": "Authored for datasteward by eval/make_highrisk_examples.py (template questions; project licence Apache-2.0).",
+    "spdx": "SPDX licence texts, spdx-license-list 6.12.0, CC0-1.0.",
+    "en_technical": "Hand-written English technical and product documents composed by eval/make_en_technical_examples.py "
+    "(project licence Apache-2.0).",
+    "zh_formal": "Hand-written Chinese formal text (notices, law articles, technical docs, news, company texts) composed by "
+    "eval/make_zh_formal_examples.py (project licence Apache-2.0).",
+}
+
+
+# What the previous shipped versions (2026-11-22, trained on the task corpora alone) measured, for the
+# model cards; out-of-domain rates are the classifier's on the same test sets as eval/classifiers_eval.py.
+PREVIOUS = {
+    "harmful_en": "Previous version (2026-11-22, Davidson tweets only): macro-F1 0.706 on its seeded 20% split "
+    "(this version holds out a hash-chosen fifth instead, so that joined tweets never contain a test tweet); "
+    "out-of-domain false-positive rate 0.067 on SPDX licence texts, 0.212 on MMLU questions, 0.165 on English "
+    "technical/product documents.",
+    "harmful_zh": "Previous version (2026-11-22, COLD only): accuracy 0.888 on COLD dev; out-of-domain "
+    "false-positive rate 0.275 on the Chinese formal test documents.",
+    "highrisk": "Previous version (2026-11-22, rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
+    "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
+    "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents.",
 }
 
 
@@ -50,24 +78,44 @@ def jobs() -> dict[str, TrainingJob]:
         "harmful_en": TrainingJob(
             name="harmful_en",
             description="English hateful / offensive language classifier (tweets): `hate`, `offensive`, `neither`.",
-            inputs=[TrainingInput(f"{DATA}/harmful/en_davidson_dev.jsonl", "MIT")],
+            # Held out: the deterministic fifth of Davidson by text hash, so that tweets joined into longer
+            # training examples (below) never include a test tweet.
+            inputs=[
+                TrainingInput(DAVIDSON, "MIT", part="train"),
+                # Tweets of one label joined 4 at a time: harmful text is not always short, and without this
+                # the long benign examples below teach that length alone means `neither`.
+                TrainingInput(DAVIDSON, "MIT", part="train", sample=8000, concat=4),
+                # Long-form formal text as `neither`: the tweets alone make any long formal document drift
+                # towards `offensive`. Exam questions of every MMLU subject and licence texts cut into paragraph
+                # windows; the other fifth of each file is an out-of-domain false-positive test (eval/classifiers_eval.py).
+                TrainingInput(MMLU, "MIT", label_map={"benign": "neither"}, sample=4000, part="train"),
+                TrainingInput(SPDX, "CC0-1.0", label="neither", chunk_chars=600, sample=3000, part="train"),
+            ],
+            test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
             output=str(MODELS / "harmful_en.ftz"),
             negative_label="neither",
             objective="f1",
             hyperparameters=Hyperparameters(epoch=20, lr=0.2, dim=50, word_ngrams=2, cutoff=50_000),
-            notes=["Attribution: " + ATTRIBUTION["davidson"]],
+            notes=[
+                "Attribution: " + ATTRIBUTION["davidson"], "", "Attribution: " + ATTRIBUTION["mmlu"], "",
+                "Attribution: " + ATTRIBUTION["spdx"], "", PREVIOUS["harmful_en"],
+            ],
         ),
         "harmful_zh": TrainingJob(
             name="harmful_zh",
             description="Chinese offensive language classifier (social-media comments on race, gender, region): "
             "`offensive`, `safe`.",
-            inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0")],
+            inputs=[
+                TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0"),
+                # Formal documents as `safe`: COLD comments alone make a law article on trade secrets look offensive.
+                TrainingInput(ZH_FORMAL_TRAIN, "Apache-2.0", label_map={"benign": "safe"}, train_only=True),
+            ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
             output=str(MODELS / "harmful_zh.ftz"),
             negative_label="safe",
             objective="accuracy",
-            hyperparameters=Hyperparameters(epoch=10, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000),
-            notes=["Attribution: " + ATTRIBUTION["cold"]],
+            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, cutoff=50_000),
+            notes=["Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "", PREVIOUS["harmful_zh"]],
         ),
         "highrisk": TrainingJob(
             name="highrisk",
@@ -86,13 +134,23 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(f"{DATA}/harmful/en_davidson_dev.jsonl", "MIT", label_map=ANY_BENIGN, sample=6000, concat=12),
                 TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0", label_map=ANY_BENIGN, sample=3000),
                 TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0", label_map=ANY_BENIGN, sample=12000, concat=12),
+                # Formal prose in both languages (training only): licence texts as paragraph windows, Chinese notices,
+                # law articles, technical docs and news; the model had almost no benign Chinese formal text.
+                TrainingInput(SPDX, "CC0-1.0", label="benign", chunk_chars=800, sample=2000, part="train"),
+                TrainingInput(ZH_FORMAL_TRAIN, "Apache-2.0", train_only=True),
+                # Everyday English technical and product text (READMEs, changelogs, product Q&A, IT how-tos):
+                # without it, a headset's pairing FAQ scored as offensive cyber.
+                TrainingInput(EN_TECHNICAL_TRAIN, "Apache-2.0", train_only=True),
             ],
             output=str(MODELS / "highrisk.ftz"),
             negative_label="benign",
             group_field="subject",
             objective="fpr",
-            scoring="risk",
-            target_fpr=0.01,
+            scoring="top",
+            # The task budget (2%) itself: with the top-class rule, out-of-domain text no longer spends it
+            # (0 false positives on licence texts and Chinese formal documents at any threshold), and the
+            # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
+            target_fpr=0.02,
             fpr_groups=BIO_CHEM_MED,
             hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000),
             notes=[
@@ -104,8 +162,16 @@ def jobs() -> dict[str, TrainingJob]:
                 "",
                 "Attribution: " + ATTRIBUTION["cold"],
                 "",
+                "Attribution: " + ATTRIBUTION["spdx"],
+                "",
+                "Formal negatives: " + ATTRIBUTION["zh_formal"],
+                "",
+                "Technical negatives: " + ATTRIBUTION["en_technical"],
+                "",
                 "Authored examples: " + ATTRIBUTION["authored"] + " Their held-out scores are optimistic (same "
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",
+                "",
+                PREVIOUS["highrisk"],
             ],
         ),
     }

@@ -16,7 +16,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pydantic import ValidationError
 
 from transforms.base import RunContext, apply_control
-from transforms.classifier_training import preprocess, preprocess_batch, read_examples
+from transforms.classifier_training import chunk_text, decide_labels, in_part, preprocess, preprocess_batch, read_examples, top_score
 from transforms.content_risk import ContentModelError, load_classifier, load_lexicon
 from transforms.harmful import HarmfulConfig
 from transforms.highrisk import HighRiskConfig
@@ -98,10 +98,55 @@ def test_highrisk_model_separates_hazard_from_school_science():
         "Which organelle is responsible for photosynthesis in plant cells?",
         "光合作用的光反应发生在叶绿体的哪个部位？",
     ]
-    risks = [1 - p["benign"] for p in model.predict(preprocess_batch(texts))]
-    threshold = min(model.thresholds.values())
-    assert risks[0] >= threshold and risks[1] >= threshold
-    assert risks[2] < threshold and risks[3] < threshold
+    scores = [top_score(p, "benign")[1] for p in model.predict(preprocess_batch(texts))]
+    threshold = max(model.thresholds.values())
+    assert scores[0] >= threshold and scores[1] >= threshold
+    assert scores[2] < threshold and scores[3] < threshold
+
+
+def test_top_score_needs_one_hazard_class_to_beat_benign():
+    spread = {"benign": 0.2, "hazard_bio": 0.3, "hazard_chem": 0.25, "hazard_cyber": 0.25}
+    assert top_score(spread, "benign") == ("hazard_bio", 0.3)
+    assert top_score({"benign": 0.5, "hazard_bio": 0.45, "hazard_chem": 0.05}, "benign")[1] == 0.0
+    assert decide_labels([spread], {"hazard_bio": 0.5, "hazard_chem": 0.5, "hazard_cyber": 0.5}, "benign", "top") == ["benign"]
+    assert decide_labels([spread], {"hazard_bio": 0.5, "hazard_chem": 0.5, "hazard_cyber": 0.5}, "benign", "risk") == ["hazard_bio"]
+
+
+# Formal out-of-domain prose that the tweet/comment-trained models used to reject (written for this test).
+FORMAL_EN = [
+    "Residents spent Wednesday clearing fallen branches after an overnight storm brought down power lines "
+    "across the valley. The city council said crews would work through the weekend to restore service.",
+    "Questions & answers: Does the headset support multipoint pairing? Yes, it can connect to two devices at "
+    "once. How long does the battery last? About 30 hours with noise cancelling switched off.",
+    "Changelog 2.4.0: fixed a race condition in the connection pool; added support for Python 3.12; "
+    "deprecated the legacy --config flag, which will be removed in the next major release.",
+    "Redistribution and use in source and binary forms, with or without modification, are permitted provided "
+    "that the following conditions are met: redistributions of source code must retain the above copyright notice.",
+]
+FORMAL_ZH = [
+    "本法所称商业秘密，是指不为公众所知悉、具有商业价值并经权利人采取相应保密措施的技术信息和经营信息。"
+    "经营者不得以不正当手段获取或者披露权利人的商业秘密，违反规定的，由监督检查部门责令停止违法行为。",
+    "为保障马拉松比赛顺利进行，确保道路交通安全畅通，比赛当日沿线道路实行临时交通管制，请过往车辆绕行，"
+    "公交线路临时调整，给市民出行带来的不便敬请谅解。",
+    "升级说明：新版本修复了数据库连接超时的问题，优化了日志写入性能。升级前请备份配置文件，升级后重启服务即可生效。",
+]
+
+
+def test_formal_out_of_domain_text_is_kept_by_both_controls():
+    for config in (HarmfulConfig(), HighRiskConfig()):
+        result = apply_control(config.create().control, make_batch(FORMAL_EN + FORMAL_ZH), "r")
+        assert result.counts["rejected"] == 0, [json.loads(r["detail"]) for r in result.rejects]
+
+
+def test_chunk_text_and_parts_are_deterministic():
+    text = "\n\n".join(f"Paragraph {i} " + "word " * 30 for i in range(10))
+    windows = chunk_text(text, 400)
+    assert len(windows) > 1 and all(len(w) <= 800 for w in windows)
+    assert "".join(windows).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    texts = [f"row {i}" for i in range(1000)]
+    test_part = [t for t in texts if in_part(t, "test")]
+    assert 150 < len(test_part) < 250
+    assert not set(test_part) & {t for t in texts if in_part(t, "train")}
 
 
 # --- lexicons -----------------------------------------------------------------------------------------

@@ -104,9 +104,11 @@ class Example:
 
 
 def read_examples(
-    path: str | Path, text_field: str = "text", label_field: str = "label", group_field: str | None = None
+    path: str | Path, text_field: str = "text", label_field: str = "label", group_field: str | None = None, label: str = ""
 ) -> list[Example]:
-    """Labelled examples from JSONL or CSV (by extension); rows without text or label are skipped."""
+    """Labelled examples from JSONL or CSV (by extension); rows without text or label are skipped.
+
+    ``label`` gives every row that label (for unlabelled files such as licence texts)."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
@@ -116,12 +118,12 @@ def read_examples(
             rows = [json.loads(line) for line in fh if line.strip()]
     examples = []
     for row in rows:
-        if text_field not in row or label_field not in row:
+        if text_field not in row or (not label and label_field not in row):
             raise ValueError(f"{path}: rows need fields {text_field!r} and {label_field!r}, found {sorted(row)}")
-        text, label = row[text_field], row[label_field]
-        if text and label not in (None, ""):
+        text, row_label = row[text_field], label or row[label_field]
+        if text and row_label not in (None, ""):
             group = str(row.get(group_field) or "") if group_field else ""
-            examples.append(Example(str(text), str(label).strip().replace(" ", "_"), group))
+            examples.append(Example(str(text), str(row_label).strip().replace(" ", "_"), group))
     return examples
 
 
@@ -169,8 +171,10 @@ _NAN_RETRIES = 4
 def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
     path = workdir / "train.txt"
     _write_fasttext_file(examples, path)
-    # fastText sometimes diverges ("Encountered NaN") for one initialisation and not another; retry with
-    # other seeds derived from this one, so a run stays reproducible.
+    probe = [line.split(" ", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()]
+    # fastText sometimes diverges ("Encountered NaN", in training or only at the first predict of the
+    # quantised model) for one initialisation and not another; retry with other seeds derived from this
+    # one, so a run stays reproducible.
     for attempt in range(_NAN_RETRIES):
         try:
             model = fasttext.train_supervised(
@@ -188,13 +192,14 @@ def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: P
                 seed=seed + 7919 * attempt,
                 verbose=0,
             )
+            if quantize:
+                # No retraining after pruning: fastText's quantise-retrain diverges (NaN) on some inputs.
+                model.quantize(input=str(path), qnorm=True, retrain=False, cutoff=hp.cutoff, thread=hp.threads, verbose=0)
+            model.predict(probe, k=-1)
             break
         except RuntimeError as exc:
             if "NaN" not in str(exc) or attempt == _NAN_RETRIES - 1:
                 raise
-    if quantize:
-        # No retraining after pruning: fastText's quantise-retrain diverges (NaN) on some inputs.
-        model.quantize(input=str(path), qnorm=True, retrain=False, cutoff=hp.cutoff, thread=hp.threads, verbose=0)
     return model
 
 
@@ -213,11 +218,16 @@ def decide_labels(
     ``scoring="label"``: a label is flagged when its own probability reaches its threshold.
     ``scoring="risk"``: the risk is 1 - P(negative); the most likely positive label is flagged when the
     risk reaches that label's threshold (all positives pool their evidence, good for recall).
+    ``scoring="top"``: the most likely positive label is flagged when its own probability reaches its
+    threshold and beats P(negative) (see :func:`top_score`).
     """
     decided = []
     for probs in probabilities:
         positives = {lab: p for lab, p in probs.items() if lab != negative_label}
-        if scoring == "risk":
+        if scoring == "top":
+            top, score = top_score(probs, negative_label)
+            decided.append(top if score >= thresholds.get(top, 1.1) else negative_label)
+        elif scoring == "risk":
             top = max(positives, key=positives.get)
             risk = 1.0 - probs.get(negative_label, 0.0)
             decided.append(top if risk >= thresholds.get(top, 1.1) else negative_label)
@@ -225,6 +235,16 @@ def decide_labels(
             flagged = {lab: p for lab, p in positives.items() if p >= thresholds.get(lab, 1.1)}
             decided.append(max(flagged, key=flagged.get) if flagged else negative_label)
     return decided
+
+
+def top_score(probs: dict[str, float], negative_label: str) -> tuple[str, float]:
+    """The most likely positive label and its probability, or 0 when it does not beat P(negative).
+
+    Unlike 1 - P(negative), this needs one class to carry the evidence: out-of-domain text whose
+    probability mass is spread thinly over several positive labels scores low.
+    """
+    top, p = max(((lab, p) for lab, p in probs.items() if lab != negative_label), key=lambda item: item[1])
+    return top, (p if p > probs.get(negative_label, 0.0) else 0.0)
 
 
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict:
@@ -271,18 +291,26 @@ def choose_thresholds(
     objective: Objective,
     target_fpr: float = 0.01,
     fpr_groups: Sequence[str] = (),
+    scoring: str = "risk",
 ) -> dict[str, float]:
     """Thresholds from out-of-fold predictions.
 
     ``f1``/``accuracy``: per positive label, the threshold on its probability that maximises its
     one-vs-rest F1 or accuracy. ``fpr``: one risk threshold (1 - P(negative)), the lowest whose
-    false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``.
+    false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``; the
+    score is the risk, or with ``scoring="top"`` the top positive probability (:func:`top_score`), then
+    never below 0.5.
     """
     positives = sorted({ex.label for ex in examples} - {negative_label})
     grid = [i / 100 for i in range(5, 100)]
     if objective == "fpr":
+        if scoring == "top":
+            # The top class must hold at least half the probability: below that, "beats the negative" alone
+            # would flag text whose mass is spread over several positive labels.
+            grid = [t for t in grid if t >= 0.5]
+        score = (lambda p: top_score(p, negative_label)[1]) if scoring == "top" else (lambda p: 1.0 - p.get(negative_label, 0.0))
         negatives = [
-            1.0 - p.get(negative_label, 0.0)
+            score(p)
             for ex, p in zip(examples, probabilities)
             if ex.label == negative_label and (not fpr_groups or ex.group in fpr_groups)
         ]
@@ -312,6 +340,13 @@ class TrainingInput:
     label_map: dict[str, str] = field(default_factory=dict)  # e.g. reuse another task's rows as negatives
     sample: int | None = None  # keep a seeded random sample of this many rows
     concat: int = 1  # join this many rows of one label into one example (teaches document-length negatives)
+    label: str = ""  # give every row this label (unlabelled files, e.g. licence texts)
+    chunk_chars: int = 0  # cut each text into paragraph windows of about this many characters
+    # "train"/"test": only that deterministic part of the file (by text hash, 1 in 5 rows is "test"); the
+    # other part then serves as an out-of-domain test set. Such inputs, and `train_only` ones, go to
+    # training only, never into the held-out split (which stays that of the task's own data).
+    part: Literal["all", "train", "test"] = "all"
+    train_only: bool = False
     rows: int = 0
     sha256: str = ""
 
@@ -330,7 +365,7 @@ class TrainingJob:
     seed: int = 13
     folds: int = 5
     objective: Objective = "f1"
-    scoring: Literal["label", "risk"] = "label"
+    scoring: Literal["label", "risk", "top"] = "label"
     target_fpr: float = 0.01
     fpr_groups: list[str] = field(default_factory=list)
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
@@ -346,10 +381,40 @@ def _sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def in_part(text: str, part: str) -> bool:
+    """Deterministic 80/20 train/test membership of a text (stable across runs and machines)."""
+    if part == "all":
+        return True
+    is_test = hashlib.sha1(text.encode("utf-8")).digest()[0] % 5 == 0
+    return is_test == (part == "test")
+
+
+def chunk_text(text: str, size: int) -> list[str]:
+    """Paragraph windows of about ``size`` characters (paragraphs joined until the window is full)."""
+    windows, current = [], ""
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        if current and len(current) + len(paragraph) > size:
+            windows.append(current)
+            current = ""
+        current = f"{current}\n{paragraph}" if current else paragraph
+        while len(current) > 2 * size:
+            windows.append(current[:size])
+            current = current[size:]
+    if current:
+        windows.append(current)
+    return windows
+
+
 def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
     examples = []
     for item in inputs:
-        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field)
+        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field, item.label)
+        rows = [ex for ex in rows if in_part(ex.text, item.part)]
+        if item.chunk_chars:
+            rows = [Example(w, ex.label, ex.group) for ex in rows for w in chunk_text(ex.text, item.chunk_chars)]
         if item.sample is not None and item.sample < len(rows):
             rows = random.Random(job.seed).sample(rows, item.sample)
         for ex in rows:
@@ -373,14 +438,22 @@ def _concatenate(rows: list[Example], k: int) -> list[Example]:
     return joined
 
 
+def is_train_only(item: TrainingInput) -> bool:
+    """Inputs that only ever train (never in the held-out split)."""
+    return item.train_only or item.part != "all"
+
+
 def train_classifier(job: TrainingJob) -> dict:
     """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
-    examples = _load(job.inputs, job)
+    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
+    extra_train = _load([i for i in job.inputs if is_train_only(i)], job)
     if job.test_inputs:
-        train, test = examples, _load(job.test_inputs, job)
+        train, test = examples + extra_train, _load(job.test_inputs, job)
         random.Random(job.seed).shuffle(train)
     else:
         train, test = split_examples(examples, job.test_fraction, job.seed)
+        train += extra_train
+        random.Random(job.seed).shuffle(train)
     labels = sorted({ex.label for ex in train})
     if job.negative_label not in labels or len(labels) < 2:
         raise ValueError(f"labels {labels}: need at least two, including the negative label {job.negative_label!r}")
@@ -395,7 +468,7 @@ def train_classifier(job: TrainingJob) -> dict:
             model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
             for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
                 oof[i] = probs
-        thresholds = choose_thresholds(train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups)
+        thresholds = choose_thresholds(train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups, job.scoring)
         model = _fit(train, hp, job.seed, workdir, quantize=True)
     output = Path(job.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -464,8 +537,11 @@ def model_card(meta: dict, job: TrainingJob) -> str:
     ]
     for role, items in (("", meta["inputs"]), (" (held-out test)", meta["test_inputs"])):
         for item in items:
-            relabel = ", ".join(f"{a}→{b}" for a, b in item["label_map"].items()) or "as given"
-            sampled = " (seeded sample)" if item["sample"] else ""
+            relabel = ", ".join(f"{a}→{b}" for a, b in item["label_map"].items()) or (f"all `{item['label']}`" if item.get("label") else "as given")
+            sampled = {"train": " of the training four fifths (by text hash)", "test": " of the test fifth (by text hash)"}.get(item.get("part"), "")
+            sampled += " (training only)" if item.get("train_only") else ""
+            sampled += f", cut into ~{item['chunk_chars']}-character paragraph windows" if item.get("chunk_chars") else ""
+            sampled += " (seeded sample)" if item["sample"] else ""
             sampled += f", joined {item['concat']} per example" if item["concat"] > 1 else ""
             lines.append(
                 f"| `{item['path']}`{role} | {item['rows']}{sampled} | {relabel} | {item['license']} | `{item['sha256'][:16]}…` |"

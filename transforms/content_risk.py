@@ -51,6 +51,7 @@ class Classifier:
     labels: tuple[str, ...]
     negative_label: str
     thresholds: dict[str, float]
+    scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
 
     def predict(self, processed: Sequence[str]) -> list[dict[str, float]]:
         """``{label: probability}`` per text already passed through ``preprocess_batch``; one batched call."""
@@ -82,6 +83,7 @@ def _load_classifier(path: Path) -> Classifier:
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         labels, negative, thresholds = tuple(meta["labels"]), meta["negative_label"], dict(meta["thresholds"])
+        scoring = meta.get("scoring", "label")
         version = meta["preprocess_version"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ContentModelError(f"model metadata unreadable: {sidecar}: {exc}") from None
@@ -94,7 +96,7 @@ def _load_classifier(path: Path) -> Classifier:
     model_labels = tuple(sorted(lab[len(LABEL_PREFIX) :] for lab in model.get_labels()))
     if model_labels != tuple(sorted(labels)):
         raise ContentModelError(f"{path}: model labels {model_labels} do not match {sidecar.name} {labels}")
-    return Classifier(str(path), model, labels, negative, thresholds)
+    return Classifier(str(path), model, labels, negative, thresholds, scoring)
 
 
 class Lexicon:

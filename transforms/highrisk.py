@@ -1,7 +1,9 @@
 """High-risk-domain control (clause 4.1.2(b)): nuclear, biological, chemical weapons, missiles, offensive cyber.
 
-One bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the risk is 1 - P(benign)
-and the record is flagged for its most likely domain when the risk reaches that domain's threshold.
+One bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the record is flagged for
+its most likely domain when that domain's own probability reaches its threshold and beats P(benign).
+(Not 1 - P(benign): out-of-domain text, e.g. a Chinese traffic notice, spreads its mass thinly over
+several hazard classes with benign low, and no single domain carries real evidence.)
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
 Both scores go to lineage for every record.
 """
@@ -13,6 +15,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 
 from transforms.base import ControlStage, Stage, StageConfig, register_stage
+from transforms.classifier_training import top_score
 from transforms.content_risk import ContentRiskControl, load_classifier, load_lexicon
 from transforms.harmful import _check_risk_levels
 from transforms.records import Batch
@@ -24,7 +27,7 @@ HAZARD_PREFIX = "hazard_"
 class HighRiskConfig(StageConfig):
     stage: Literal["highrisk"] = "highrisk"
     model: str = "highrisk.ftz"  # relative paths resolve against transforms/models/
-    thresholds: dict[str, float] = {}  # domain (bio, chem, cyber, nuclear, missile) -> risk threshold; default: model card
+    thresholds: dict[str, float] = {}  # domain (bio, chem, cyber, nuclear, missile) -> probability threshold; default: model card
     lexicon: str = "highrisk.tsv"  # relative paths resolve against transforms/lexicons/
     lexicon_threshold: float = 0.9
     risk_levels: dict[str, str] = {
@@ -82,9 +85,8 @@ class HighRiskControl(ContentRiskControl):
         negative = self._model.negative_label
         results = []
         for probs in self._model.predict(processed):
-            hazards = {lab.removeprefix(HAZARD_PREFIX): p for lab, p in probs.items() if lab != negative}
-            domain = max(hazards, key=hazards.get)
-            risk = 1.0 - probs.get(negative, 0.0)
-            flagged = {domain: risk} if risk >= self._thresholds[domain] else {}
+            label, score = top_score(probs, negative)
+            domain = label.removeprefix(HAZARD_PREFIX)
+            flagged = {domain: score} if score >= self._thresholds[domain] else {}
             results.append(("highrisk", probs, flagged))
         return results
