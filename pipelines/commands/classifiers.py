@@ -23,7 +23,9 @@ def train_classifier_command(
     seed: int = typer.Option(13, help="Seed of the split, the folds and fastText."),
     folds: int = typer.Option(5, min=2, help="Cross-validation folds used to choose thresholds."),
     objective: str = typer.Option("f1", help="Threshold objective: f1 | accuracy | fpr."),
-    scoring: str = typer.Option("label", help="label: each label's probability; risk: 1 - P(negative)."),
+    scoring: str = typer.Option(
+        "label", help="label: each label's probability; risk: 1 - P(negative); top: the most likely positive label."
+    ),
     target_fpr: float = typer.Option(0.01, help="For --objective fpr: false-positive rate allowed on negatives."),
     fpr_group: list[str] = typer.Option([], "--fpr-group", help="Restrict the FPR target to negatives of these groups."),
     name: Optional[str] = typer.Option(None, help="Model name in the card (default: output file stem)."),
@@ -41,8 +43,8 @@ def train_classifier_command(
     evaluate on a held-out split, quantise to .ftz and write the model card."""
     if objective not in ("f1", "accuracy", "fpr"):
         raise typer.BadParameter("must be f1, accuracy or fpr", param_hint="--objective")
-    if scoring not in ("label", "risk"):
-        raise typer.BadParameter("must be label or risk", param_hint="--scoring")
+    if scoring not in ("label", "risk", "top"):
+        raise typer.BadParameter("must be label, risk or top", param_hint="--scoring")
     if len(licenses) not in (1, len(inputs)):
         raise typer.BadParameter(f"give one licence, or one per --input ({len(inputs)})", param_hint="--license")
     per_input = licenses if len(licenses) == len(inputs) else licenses * len(inputs)
