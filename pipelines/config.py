@@ -14,7 +14,7 @@ import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from transforms.base import STAGE_MODULES, StageConfig, stage_config_class
+from transforms.base import STAGE_MODULES, StageConfig, first_error, stage_config_class
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
 BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")
@@ -116,7 +116,7 @@ class JobConfig(_Strict):
             try:
                 typed.append(stage_config_class(name).model_validate(entry))
             except ValidationError as exc:
-                raise ValueError(f"[{i}] ({name}): {_first_error(exc)}") from None
+                raise ValueError(f"[{i}] ({name}): {first_error(exc)}") from None
         if typed[0].stage != "ingest":
             raise ValueError("[0]: the first stage must be `ingest`")
         seen = [s.stage for s in typed]
@@ -131,24 +131,13 @@ class JobConfig(_Strict):
         return next((s for s in self.stages if s.stage == name), None)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif err["type"] == "missing":
-        message = "required key is missing"
-    return f"{where}: {message}" if where else message
-
-
 def parse_config(data: Any) -> JobConfig:
     if not isinstance(data, dict):
         raise ConfigError("config error: the file must hold a YAML mapping")
     try:
         return JobConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"config error: {_first_error(exc)}") from None
+        raise ConfigError(f"config error: {first_error(exc)}") from None
 
 
 def load_config(path: str | Path) -> tuple[JobConfig, str]:

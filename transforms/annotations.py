@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from transforms import agreement
 from transforms.agreement import LEVELS
+from transforms.base import first_error
 
 ROLES = ("annotator", "reviewer")
 VOID_REASON = "batch_voided"
@@ -111,26 +112,13 @@ class AnnotationAuditConfig(BaseModel):
         return inferred
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif err["type"] == "missing":
-        message = "required key is missing"
-    if not where and ": " in message:  # model validators name the key themselves
-        return message
-    return f"{where}: {message}" if where else message
-
-
 def parse_audit_config(data: Any) -> AnnotationAuditConfig:
     if not isinstance(data, dict):
         raise AnnotationConfigError("config error: the file must hold a YAML mapping")
     try:
         return AnnotationAuditConfig.model_validate(data)
     except ValidationError as exc:
-        raise AnnotationConfigError(f"config error: {_first_error(exc)}") from None
+        raise AnnotationConfigError(f"config error: {first_error(exc)}") from None
 
 
 def load_audit_config(path: str | Path) -> AnnotationAuditConfig:

@@ -27,7 +27,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.metrics import Metrics
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from transforms.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
 
@@ -331,6 +331,20 @@ class StageConfig(BaseModel, abc.ABC):
     @abc.abstractmethod
     def create(self) -> Stage:
         """Build the stage this entry configures."""
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as one line naming the key, e.g. ``stages.1.min_chars: unknown key``."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    if not where and ": " in message:  # model validators name the key themselves
+        return message
+    return f"{where}: {message}" if where else message
 
 
 STAGE_MODULES: dict[str, str] = {
