@@ -30,6 +30,25 @@ from transforms.minhash import components
 SENTENCE = re.compile(r"(?<=[.!?。！？\n])\s*")
 
 
+def _joined(path: Path, key: str, prefix: str, *, min_chars: int, per_group: int, sep: str) -> list[tuple[str, str, str]]:
+    """Short texts of one group (subject, topic) joined into documents of at least ``min_chars``."""
+    by_group = defaultdict(list)
+    for line in path.open():
+        row = json.loads(line)
+        by_group[row[key]].append(row["text"])
+    docs = []
+    for group, texts in sorted(by_group.items()):
+        doc, n = [], 0
+        for text in texts:
+            doc.append(text)
+            if sum(map(len, doc)) >= min_chars:
+                docs.append((f"{prefix}:{group}:{n}", f"{prefix}:{group}", sep.join(doc)))
+                doc, n = [], n + 1
+            if n >= per_group:
+                break
+    return docs
+
+
 def load_documents(data: Path, rng: random.Random) -> list[tuple[str, str, str]]:
     """(doc id, topic, text) triples."""
     docs = []
@@ -37,32 +56,8 @@ def load_documents(data: Path, rng: random.Random) -> list[tuple[str, str, str]]
         row = json.loads(line)
         if len(row["text"]) >= 800:
             docs.append((f"spdx:{row['spdx_id']}", "spdx", row["text"][:3000]))
-    by_subject = defaultdict(list)
-    for line in (data / "highrisk/mmlu_benign_dev.jsonl").open():
-        row = json.loads(line)
-        by_subject[row["subject"]].append(row["text"])
-    for subject, texts in sorted(by_subject.items()):
-        doc, n = [], 0
-        for text in texts:
-            doc.append(text)
-            if sum(map(len, doc)) >= 1000:
-                docs.append((f"mmlu:{subject}:{n}", f"mmlu:{subject}", "\n".join(doc)))
-                doc, n = [], n + 1
-            if n >= 20:
-                break
-    by_topic = defaultdict(list)
-    for line in (data / "harmful/zh_cold_dev.jsonl").open():
-        row = json.loads(line)
-        by_topic[row["topic"]].append(row["text"])
-    for topic, texts in sorted(by_topic.items()):
-        doc, n = [], 0
-        for text in texts:
-            doc.append(text)
-            if sum(map(len, doc)) >= 400:
-                docs.append((f"cold:{topic}:{n}", f"cold:{topic}", "。".join(doc)))
-                doc, n = [], n + 1
-            if n >= 150:
-                break
+    docs += _joined(data / "highrisk/mmlu_benign_dev.jsonl", "subject", "mmlu", min_chars=1000, per_group=20, sep="\n")
+    docs += _joined(data / "harmful/zh_cold_dev.jsonl", "topic", "cold", min_chars=400, per_group=150, sep="。")
     rng.shuffle(docs)
     return docs
 

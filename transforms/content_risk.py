@@ -12,13 +12,15 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Literal, Sequence
 
 import ahocorasick
 import fasttext
 import fasttext.FastText
 
-from transforms.base import Control, Decision
+from pydantic import Field, field_validator
+
+from transforms.base import Control, Decision, StageConfig
 from transforms.classifier_training import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_batch
 from transforms.records import RISK_LEVELS, Batch
 
@@ -291,3 +293,33 @@ class ContentRiskControl(Control):
             if not by_classifier or RISK_LEVELS.index(lexical) > RISK_LEVELS.index(configured):
                 return lexical
         return configured
+
+
+class ContentRiskConfig(StageConfig):
+    """What every classifier + lexicon stage configures; each model path must load at validation."""
+
+    lexicon: str  # relative paths resolve against transforms/lexicons/
+    lexicon_threshold: float = Field(0.9, gt=0.0, le=1.0)
+    action: Literal["reject", "annotate"] = "reject"
+
+    @field_validator("model", "model_en", "model_zh", check_fields=False)
+    @classmethod
+    def _model_loads(cls, path: str) -> str:
+        load_classifier(path)
+        return path
+
+    @field_validator("lexicon")
+    @classmethod
+    def _lexicon_loads(cls, path: str) -> str:
+        load_lexicon(path)
+        return path
+
+
+def check_risk_levels(risk_levels: dict[str, str], categories: set[str]) -> None:
+    """Every category a stage can flag needs an Appendix-1 risk level."""
+    for category, level in risk_levels.items():
+        if level not in RISK_LEVELS:
+            raise ValueError(f"risk_levels.{category}: {level!r} is not one of {', '.join(RISK_LEVELS)}")
+    missing = sorted(categories - set(risk_levels))
+    if missing:
+        raise ValueError(f"risk_levels: no level for {', '.join(missing)}")

@@ -10,37 +10,31 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
-from transforms.base import ControlStage, Stage, StageConfig, register_stage
-from transforms.content_risk import ContentRiskControl, Classifier, is_chinese, load_classifier, load_lexicon
-from transforms.records import RISK_LEVELS, Batch
+from transforms.base import ControlStage, Stage, register_stage
+from transforms.content_risk import (
+    Classifier,
+    ContentRiskConfig,
+    ContentRiskControl,
+    check_risk_levels,
+    is_chinese,
+    load_classifier,
+    load_lexicon,
+)
+from transforms.records import Batch
 
 
 @register_stage("harmful")
-class HarmfulConfig(StageConfig):
+class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
     model_en: str = "harmful_en.ftz"  # relative paths resolve against transforms/models/
     model_zh: str = "harmful_zh.ftz"
     thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
     thresholds_zh: dict[str, float] = {}
-    lexicon: str = "harmful.tsv"  # relative paths resolve against transforms/lexicons/
-    lexicon_threshold: float = 0.9
+    lexicon: str = "harmful.tsv"
     zh_min_cjk_share: float = 0.3  # CJK share of the text that routes it to the Chinese model
     risk_levels: dict[str, str] = {"hate": "major", "offensive": "considerable"}
-    action: Literal["reject", "annotate"] = "reject"
-
-    @field_validator("model_en", "model_zh")
-    @classmethod
-    def _model_loads(cls, path: str) -> str:
-        load_classifier(path)
-        return path
-
-    @field_validator("lexicon")
-    @classmethod
-    def _lexicon_loads(cls, path: str) -> str:
-        load_lexicon(path)
-        return path
 
     @model_validator(mode="after")
     def _consistent(self) -> "HarmfulConfig":
@@ -50,9 +44,7 @@ class HarmfulConfig(StageConfig):
         for model_key in ("model_en", "model_zh"):
             model = load_classifier(getattr(self, model_key))
             categories |= {lab for lab in model.labels if lab != model.negative_label}
-        _check_risk_levels(self.risk_levels, categories)
-        if not 0.0 < self.lexicon_threshold <= 1.0:
-            raise ValueError("lexicon_threshold: must be in (0, 1]")
+        check_risk_levels(self.risk_levels, categories)
         return self
 
     def create(self) -> Stage:
@@ -66,15 +58,6 @@ def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier)
             raise ValueError(f"{key}.{label}: not a label of {model.path} (labels: {', '.join(positives)})")
         if not 0.0 < value <= 1.0:
             raise ValueError(f"{key}.{label}: threshold must be in (0, 1]")
-
-
-def _check_risk_levels(risk_levels: dict[str, str], categories: set[str]) -> None:
-    for category, level in risk_levels.items():
-        if level not in RISK_LEVELS:
-            raise ValueError(f"risk_levels.{category}: {level!r} is not one of {', '.join(RISK_LEVELS)}")
-    missing = sorted(categories - set(risk_levels))
-    if missing:
-        raise ValueError(f"risk_levels: no level for {', '.join(missing)}")
 
 
 class HarmfulControl(ContentRiskControl):

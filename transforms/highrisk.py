@@ -12,24 +12,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
-from transforms.base import ControlStage, Stage, StageConfig, register_stage
+from transforms.base import ControlStage, Stage, register_stage
 from transforms.classifier_training import top_score
-from transforms.content_risk import ContentRiskControl, load_classifier, load_lexicon
-from transforms.harmful import _check_risk_levels
+from transforms.content_risk import ContentRiskConfig, ContentRiskControl, check_risk_levels, load_classifier, load_lexicon
 from transforms.records import Batch
 
 HAZARD_PREFIX = "hazard_"
 
 
 @register_stage("highrisk")
-class HighRiskConfig(StageConfig):
+class HighRiskConfig(ContentRiskConfig):
     stage: Literal["highrisk"] = "highrisk"
     model: str = "highrisk.ftz"  # relative paths resolve against transforms/models/
     thresholds: dict[str, float] = {}  # domain (bio, chem, cyber, nuclear, missile) -> probability threshold; default: model card
-    lexicon: str = "highrisk.tsv"  # relative paths resolve against transforms/lexicons/
-    lexicon_threshold: float = 0.9
+    lexicon: str = "highrisk.tsv"
     risk_levels: dict[str, str] = {
         "nuclear": "extremely_serious",
         "bio": "extremely_serious",
@@ -37,19 +35,6 @@ class HighRiskConfig(StageConfig):
         "missile": "extremely_serious",
         "cyber": "major",
     }
-    action: Literal["reject", "annotate"] = "reject"
-
-    @field_validator("model")
-    @classmethod
-    def _model_loads(cls, path: str) -> str:
-        load_classifier(path)
-        return path
-
-    @field_validator("lexicon")
-    @classmethod
-    def _lexicon_loads(cls, path: str) -> str:
-        load_lexicon(path)
-        return path
 
     @model_validator(mode="after")
     def _consistent(self) -> "HighRiskConfig":
@@ -60,9 +45,7 @@ class HighRiskConfig(StageConfig):
                 raise ValueError(f"thresholds.{domain}: not a domain of {model.path} (domains: {', '.join(domains)})")
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"thresholds.{domain}: threshold must be in (0, 1]")
-        _check_risk_levels(self.risk_levels, set(domains) | set(load_lexicon(self.lexicon).categories))
-        if not 0.0 < self.lexicon_threshold <= 1.0:
-            raise ValueError("lexicon_threshold: must be in (0, 1]")
+        check_risk_levels(self.risk_levels, set(domains) | set(load_lexicon(self.lexicon).categories))
         return self
 
     def create(self) -> Stage:
