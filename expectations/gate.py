@@ -4,9 +4,10 @@ Suites are GX 1.x JSON files: shipped ones in ``expectations/suites/`` (named in
 ``gate.suites`` by file stem) or a job's own (named by path, ending in ``.json``). Each names the frame it validates in
 ``meta.frame``:
 
-- ``records``: one row per kept record with cheap per-record statistics (never the text itself):
+- ``records``: one row per kept record with per-record statistics (never the text itself):
   ``id``, ``source``, ``license``, ``lang``, ``text_chars``, plus any column of
-  :data:`RECORD_STATS` that an expectation names (computed only when asked for);
+  :data:`RECORD_STATS` that an expectation names (computed only when asked for). The pipeline
+  computes these rows beside the records it stages (:func:`record_stats`), in parallel;
 - ``run``: one row of run-level counts: ``input``, ``kept``, ``rejected``, ``accounted``.
 
 Results go to ``<run_dir>/gate/`` (one JSON per suite) and Great Expectations Data Docs are built
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
@@ -78,28 +80,39 @@ def _stat_function(column: str) -> Callable[[list[str]], list[int]]:
     return getattr(importlib.import_module(module), function)
 
 
-def records_frame(kept: ds.Dataset, wanted: set[str]):
-    """Per-record statistics of the staged kept records, streamed batch by batch."""
+def record_stat_columns(suite_names: list[str]) -> list[str]:
+    """The :data:`RECORD_STATS` columns that the ``records`` suites among ``suite_names`` name."""
+    suites = [load_suite(name) for name in suite_names]
+    wanted = set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records"))
+    return sorted(wanted & RECORD_STATS.keys())
+
+
+def record_stats_schema(extra: list[str]) -> pa.Schema:
+    return pa.schema(
+        [(name, pa.string()) for name in ("id", "source", "license", "lang")]
+        + [("text_chars", pa.int64())]
+        + [(column, pa.int64()) for column in extra]
+    )
+
+
+def record_stats(ids, sources, licenses, langs, texts, extra: list[str]) -> pa.RecordBatch:
+    """The ``records`` frame's rows for some records: computed where the records are, in the
+    pipeline, so the gate reads a few numbers per record instead of scanning the text again."""
+    columns = [pa.array(values, pa.string()) for values in (ids, sources, licenses, langs)]
+    columns.append(pc.utf8_length(pa.array(texts, pa.string())).cast(pa.int64()))
+    columns += [pa.array(list(_stat_function(column)(texts)), pa.int64()) for column in extra]
+    return pa.record_batch(columns, schema=record_stats_schema(extra))
+
+
+def records_frame(stats: ds.Dataset):
+    """The ``records`` frame from the staged statistics: ids stay Arrow strings and the repeated
+    columns are categorical, so it costs tens of bytes per record."""
     import pandas as pd
 
-    extra = sorted(wanted & RECORD_STATS.keys())
-    functions = {column: _stat_function(column) for column in extra}
-    parts = []
-    for batch in kept.to_batches(columns=["id", "source", "license", "lang", "text"], batch_size=8192):
-        part = {
-            "id": batch.column("id").to_pylist(),
-            "source": batch.column("source").to_pylist(),
-            "license": batch.column("license").to_pylist(),
-            "lang": batch.column("lang").to_pylist(),
-            "text_chars": pc.utf8_length(batch.column("text")).to_pylist(),
-        }
-        if functions:
-            texts = batch.column("text").to_pylist()
-            for column, function in functions.items():
-                part[column] = list(function(texts))
-        parts.append(pd.DataFrame(part))
-    columns = ["id", "source", "license", "lang", "text_chars", *extra]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
+    table = stats.to_table()
+    for name in ("source", "license", "lang"):
+        table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table.column(name)))
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def run_frame(counts: dict[str, int]):
@@ -117,15 +130,15 @@ def run_frame(counts: dict[str, int]):
     )
 
 
-def run_gate(suite_names: list[str], kept: ds.Dataset, counts: dict[str, int], run_dir: Path) -> GateResult:
-    """Validate the staged run against the named suites; save results and Data Docs under run_dir."""
+def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], run_dir: Path) -> GateResult:
+    """Validate the staged run (``stats``: its :func:`record_stats` rows) against the named suites;
+    save results and Data Docs under run_dir."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
 
     suites = [load_suite(name) for name in suite_names]
-    wanted = set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records")) if suites else set()
-    frames = {"records": lambda: records_frame(kept, wanted), "run": lambda: run_frame(counts)}
+    frames = {"records": lambda: records_frame(stats), "run": lambda: run_frame(counts)}
 
     context = gx.get_context(mode="file", project_root_dir=str(run_dir))
     context.variables.progress_bars = {"globally": False}

@@ -8,6 +8,7 @@ never saw is reported as ``not in the run's input``. Used by ``steward diff`` an
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,23 @@ import pyarrow.compute as pc
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 
 NOT_IN_INPUT = "not in the run's input"
+_ROWS_SCHEMA = pa.schema(
+    [("id", pa.string()), ("source", pa.string()), ("content_sha256", pa.string()), ("text_digest", pa.binary(8))]
+)
 
 
 def _version_rows(out_dir: Path, version: int) -> pa.Table:
+    """id, source, content hash and an 8-byte digest of the published text of every row: the
+    texts themselves are read batch by batch and never held for the whole version."""
     table = open_table(dataset_dir(out_dir), version=version)
     if table is None:
         raise FileNotFoundError(f"no dataset under {dataset_dir(out_dir)}")
-    return table.to_pyarrow_dataset().to_table(columns=["id", "source", "content_sha256", "text"])
+    parts = []
+    for batch in table.to_pyarrow_dataset().to_batches(columns=["id", "source", "content_sha256", "text"], batch_size=8192):
+        digests = [hashlib.blake2b(t.encode(), digest_size=8).digest() for t in batch.column("text").to_pylist()]
+        columns = [batch.column(c) for c in ("id", "source", "content_sha256")] + [pa.array(digests, pa.binary(8))]
+        parts.append(pa.Table.from_arrays(columns, schema=_ROWS_SCHEMA))
+    return pa.concat_tables(parts) if parts else _ROWS_SCHEMA.empty_table()
 
 
 def _reject_reasons(out_dir: Path, run_id: str | None, ids: pa.Array) -> dict[str, str]:
@@ -49,7 +60,7 @@ def diff_versions(out_dir: Path, old: int, new: int) -> dict[str, Any]:
     removed = before.filter(pc.invert(pc.is_in(before.column("id"), after.column("id"))))
     both = before.join(after, "id", join_type="inner", left_suffix="_old", right_suffix="_new")
     content_changed = pc.not_equal(both.column("content_sha256_old"), both.column("content_sha256_new"))
-    text_changed = pc.not_equal(both.column("text_old"), both.column("text_new"))
+    text_changed = pc.not_equal(both.column("text_digest_old"), both.column("text_digest_new"))
     changed = both.filter(pc.or_(content_changed, text_changed))
 
     run_id = known[new]["run_id"]

@@ -16,17 +16,20 @@ import pyarrow.parquet as pq
 from apache_beam.metrics import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from expectations.gate import record_stat_columns, record_stats, record_stats_schema
 from transforms.base import METRICS_NAMESPACE, RunContext, Stage
 from transforms.ingest import IngestStage, InputFile
 from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow
 
-KEPT_DIR = "kept"
-REJECTS_DIR = "rejects"
 _ROWS_PER_FILE = 200_000
 
 
 class _WriteParquetFn(beam.DoFn):
-    """Appends batches to one Parquet file per bundle, rolling over every ~200k rows."""
+    """Appends elements to one Parquet file per bundle, rolling over every ~200k rows.
+
+    ``kind`` says what the elements are: ``records`` (:class:`Batch`), ``rejects`` (lists of reject
+    rows) or ``arrow`` (Arrow record batches already in ``schema``).
+    """
 
     def __init__(self, directory: str, schema: pa.Schema, kind: str):
         self.directory = directory
@@ -38,7 +41,9 @@ class _WriteParquetFn(beam.DoFn):
         self.rows = 0
 
     def _to_arrow(self, element) -> pa.RecordBatch:
-        return element.to_arrow() if self.kind == "records" else rejects_to_arrow(element)
+        if self.kind == "records":
+            return element.to_arrow()
+        return rejects_to_arrow(element) if self.kind == "rejects" else element
 
     def process(self, element):
         if self.writer is None:
@@ -56,6 +61,10 @@ class _WriteParquetFn(beam.DoFn):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def _batch_stats(batch, extra: list[str]) -> pa.RecordBatch:
+    return record_stats(batch.id, batch.source, batch.license, batch.lang, batch.text, extra)
 
 
 def disable_periodic_data_flush() -> None:
@@ -95,12 +104,17 @@ def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx
     for stage in stages:
         batches, stage_rejects = stage.expand(batches, ctx)
         ctx.upstream_rejects.append(stage_rejects)
-    staging = str(ctx.staging_dir)
-    batches | "StageKept" >> beam.ParDo(_WriteParquetFn(os.path.join(staging, KEPT_DIR), RECORD_SCHEMA, "records"))
+    batches | "StageKept" >> beam.ParDo(_WriteParquetFn(str(ctx.kept_dir), RECORD_SCHEMA, "records"))
+    extra = record_stat_columns(ctx.config.gate.suites)
+    (
+        batches
+        | "GateStatistics" >> beam.Map(_batch_stats, extra)
+        | "StageGateStatistics" >> beam.ParDo(_WriteParquetFn(str(ctx.record_stats_dir), record_stats_schema(extra), "arrow"))
+    )
     (
         ctx.upstream_rejects
         | "AllRejects" >> beam.Flatten()
-        | "StageRejects" >> beam.ParDo(_WriteParquetFn(os.path.join(staging, REJECTS_DIR), REJECT_SCHEMA, "rejects"))
+        | "StageRejects" >> beam.ParDo(_WriteParquetFn(str(ctx.rejects_dir), REJECT_SCHEMA, "rejects"))
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,11 @@ import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from transforms.storage import link_or_copy
+
 
 META_PREFIX = "datasteward."
+TARGET_FILE_BYTES = 64 * 1024 * 1024  # the Delta writer buffers about one file's rows: this bounds its memory
 
 
 def dataset_dir(out_dir: Path) -> Path:
@@ -64,6 +68,7 @@ def commit_dataset(out_dir: Path, kept: ds.Dataset, mode: str, metadata: dict[st
         str(target),
         reader,
         mode=mode if previous is not None else "overwrite",
+        target_file_size=TARGET_FILE_BYTES,
         commit_properties=_metadata({**metadata, "rows": rows, "operation": "publish"}),
     )
     return DeltaTable(str(target)).version()
@@ -138,7 +143,16 @@ def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
             }
         ),
     )
-    return DeltaTable(str(dataset_dir(out_dir))).version()
+    restored = DeltaTable(str(dataset_dir(out_dir))).version()
+    _carry_indexes(out_dir, to, restored)
+    return restored
+
+
+def _carry_indexes(out_dir: Path, source_version: int, new_version: int) -> None:
+    """A restored version gets the per-stage indexes (``OUT_DIR/index/<stage>/v<N>``) of the one it restores."""
+    for stage_index in sorted((Path(out_dir) / "index").glob("*")):
+        if (stage_index / f"v{source_version}").is_dir():
+            shutil.copytree(stage_index / f"v{source_version}", stage_index / f"v{new_version}", copy_function=link_or_copy)
 
 
 def _count_rows(out_dir: Path, version: int) -> int:

@@ -19,9 +19,9 @@ from typing import Any
 import pyarrow.dataset as ds
 from openlineage.client.uuid import generate_new_uuid
 
-from expectations.gate import GateResult, run_gate
+from expectations.gate import GateResult, record_stat_columns, record_stats_schema, run_gate
 from pipelines.config import JobConfig, load_config
-from pipelines.graph import KEPT_DIR, REJECTS_DIR, pipeline_options, run_pipeline
+from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter
 from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
 from pipelines.report import write_report
@@ -163,8 +163,8 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
 
     on_phase("pipeline")
     counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
-    kept = staged(ctx.staging_dir / KEPT_DIR, RECORD_SCHEMA)
-    rejects = staged(ctx.staging_dir / REJECTS_DIR, REJECT_SCHEMA)
+    kept = staged(ctx.kept_dir, RECORD_SCHEMA)
+    rejects = staged(ctx.rejects_dir, REJECT_SCHEMA)
     counts = staged_counts(kept, rejects, counters.get("ingest:input", 0))
     outcome.stages = stage_rows([s.name for s in stages], counters)
     manifest["counts"] = counts
@@ -177,7 +177,8 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
         manifest["machine_check"] = machine_check(checked, counts["input"])
 
     on_phase("gate")
-    gate = run_gate(config.gate.suites, kept, counts, ctx.run_dir)
+    record_stats = staged(ctx.record_stats_dir, record_stats_schema(record_stat_columns(config.gate.suites)))
+    gate = run_gate(config.gate.suites, record_stats, counts, ctx.run_dir)
     outcome.gate = gate
     manifest["gate"] = {
         "success": gate.success,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+import shutil
 from types import SimpleNamespace
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
@@ -19,8 +23,13 @@ from transforms.dedup import (
     DecisionTable,
     DedupConfig,
     DedupParams,
+    _StageSignaturesFn,
+    batch_chunk,
     candidate_pairs,
+    chunk_from_arrow,
+    chunk_to_arrow,
     index_dir,
+    index_parts,
     keep_order,
     pairs_within_runs,
     resolve,
@@ -321,17 +330,85 @@ def test_stage_in_beam_keeps_one_per_cluster(tmp_path):
         )
 
 
-def test_cross_version_rejects_copies_of_published_records(tmp_path):
-    import pyarrow as pa
+def _publish(ctx, stage, batch: Batch, version: int, staged: Batch | None = None) -> None:
+    """What a run leaves for ``on_publish``: signatures staged by the dedup step (of ``staged``,
+    default ``batch``), ``batch`` as the kept records, committed as ``version`` of the dataset."""
     from deltalake import write_deltalake
 
+    ctx = dataclasses.replace(ctx, run_id=f"run-{version}")
+    records = pa.Table.from_batches([batch.to_arrow()], schema=RECORD_SCHEMA)
+    list(_StageSignaturesFn(ctx.stage_dir("dedup")).process(batch_chunk(staged or batch, stage.params)))
+    ctx.kept_dir.mkdir(parents=True, exist_ok=True)
+    pq.write_table(records, ctx.kept_dir / "part-0.parquet")
+    write_deltalake(str(ctx.dataset_dir), records, mode="append")
+    stage.on_publish(ctx, version)
+    shutil.rmtree(ctx.staging_dir)
+
+
+def test_index_of_an_appended_version_links_the_previous_parts_and_adds_only_published_records(tmp_path):
+    rows = _corpus()
+    stage = DedupConfig().create()
+    ctx = _ctx(tmp_path)
+    _publish(ctx, stage, _batch(rows[:2]), version=0)
+    second = _batch(rows[3:5])
+    # the run signed one more record that a later stage rejected: it is not in the index
+    _publish(ctx, stage, second, version=1, staged=_batch(rows[3:6]))
+    parts = index_parts(index_dir(tmp_path, 1))
+    assert len(parts) == 2 and parts[0].stat().st_ino in {p.stat().st_ino for p in index_parts(index_dir(tmp_path, 0))}
+    ids = [i for p in parts for i in pq.read_table(p).column("id").to_pylist()]
+    assert sorted(ids) == sorted([r[0] for r in rows[:2]] + [r[0] for r in rows[3:5]])
+
+
+def test_index_is_signed_from_the_version_when_the_previous_index_is_missing(tmp_path):
+    rows = _corpus()
+    stage = DedupConfig().create()
+    ctx = _ctx(tmp_path)
+    _publish(ctx, stage, _batch(rows[:2]), version=0)
+    shutil.rmtree(index_dir(tmp_path, 0))  # e.g. version 0 was published with cross_version off
+    _publish(ctx, stage, _batch(rows[3:5]), version=1)
+    parts = index_parts(index_dir(tmp_path, 1))
+    table = pa.concat_tables(pq.read_table(p) for p in parts)
+    assert sorted(table.column("id").to_pylist()) == sorted(r[0] for r in rows[:2] + rows[3:5])
+    signed = {r[0]: r[1] for r in rows}
+    again = chunk_from_arrow(table, -1)
+    fresh = signature_chunk(again.ids, [signed[i] for i in again.ids], stage.params)
+    assert np.array_equal(again.signatures, fresh.signatures) and np.array_equal(again.exact, fresh.exact)
+
+
+def test_a_rollback_restores_the_index_of_the_version_it_restores(tmp_path):
+    from pipelines.publish import rollback
+    from transforms.dedup import published_index
+
+    rows = _corpus()
+    stage = DedupConfig().create()
+    ctx = _ctx(tmp_path)
+    _publish(ctx, stage, _batch(rows[:2]), version=0)
+    _publish(ctx, stage, _batch(rows[3:5]), version=1)
+    assert rollback(tmp_path, to=0, reason="bad batch", by="test") == 2
+    parts, version, note = published_index(tmp_path, ctx.dataset_dir, stage.params)
+    assert version == 2 and "published version 2" in note
+    assert [p.name for p in parts] == [p.name for p in index_parts(index_dir(tmp_path, 0))]
+
+
+def test_signature_files_round_trip():
+    rows = _corpus()
+    params = DedupConfig().params()
+    chunk = batch_chunk(_batch(rows), params)
+    back = chunk_from_arrow(pa.Table.from_batches([chunk_to_arrow(chunk)]), -1)
+    for name in ("keys", "exact", "signatures", "has_shingles", "lengths", "versions"):
+        assert np.array_equal(getattr(back, name), getattr(chunk, name)), name
+    assert (back.ids, back.sources, back.dates) == (chunk.ids, chunk.sources, chunk.dates)
+    published = chunk_from_arrow(pa.Table.from_batches([chunk_to_arrow(chunk)]), 3)
+    assert (published.versions == 3).all() and not np.intersect1d(published.keys, chunk.keys).size
+
+
+def test_cross_version_rejects_copies_of_published_records(tmp_path):
     rows = _corpus()
     published = _batch([rows[0], rows[3], rows[5]])  # a1, b1, c1 published as version 0
-    write_deltalake(str(tmp_path / "dataset"), pa.Table.from_batches([published.to_arrow()], schema=RECORD_SCHEMA))
     ctx = _ctx(tmp_path)
     stage = DedupConfig().create()
-    stage.on_publish(ctx, 0)
-    assert (index_dir(tmp_path, 0) / "signatures.parquet").exists()
+    _publish(ctx, stage, published, version=0)
+    assert json.loads((index_dir(tmp_path, 0) / "params.json").read_text())["rows"] == 3  # beside version 0
 
     a, b = rows[0][1].split(), rows[3][1].split()
     resubmitted = _batch(

@@ -278,9 +278,28 @@ class RunContext:
     def dataset_dir(self) -> Path:
         return self.out_dir / "dataset"
 
+    @property
+    def kept_dir(self) -> Path:
+        """Where the run stages the records it will publish (Parquet, one file per bundle)."""
+        return self.staging_dir / "kept"
+
+    @property
+    def record_stats_dir(self) -> Path:
+        """Where the run stages the gate's per-record statistics of the records it will publish."""
+        return self.staging_dir / "record_stats"
+
+    @property
+    def rejects_dir(self) -> Path:
+        """Where the run stages every stage's reject rows."""
+        return self.staging_dir / "rejects"
+
     def spill_dir(self, stage: str) -> str:
         """Where :class:`DecideWithView` keeps a stage's batches while its view is computed."""
         return str(self.staging_dir / "spill" / stage)
+
+    def stage_dir(self, stage: str) -> str:
+        """Staging space of one stage for files it reads back after the pipeline (e.g. in ``on_publish``)."""
+        return str(self.staging_dir / "stages" / stage)
 
 
 class Stage(abc.ABC):

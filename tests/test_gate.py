@@ -1,0 +1,43 @@
+"""The Great Expectations gate on a staged run: what each shipped suite catches."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from expectations.gate import record_stat_columns, record_stats, records_frame, run_gate
+
+
+def _staged(tmp_path, id, source, license, lang, text) -> ds.Dataset:
+    """The gate statistics a run stages for these records."""
+    extra = record_stat_columns(["records", "no_residual_pii"])
+    pq.write_table(pa.Table.from_batches([record_stats(id, source, license, lang, text, extra)]), tmp_path / "stats.parquet")
+    return ds.dataset([str(tmp_path / "stats.parquet")])
+
+
+def test_records_suite_catches_duplicate_ids_and_missing_licences(tmp_path):
+    kept = _staged(
+        tmp_path,
+        id=["a", "a", "b"],
+        source=["s", "s", "s"],
+        license=["MIT", None, "MIT"],
+        lang=["en", "en", "en"],
+        text=["hello world", "x" * 10, "more text"],
+    )
+    result = run_gate(["records"], kept, {"input": 3, "kept": 3, "rejected": 0}, tmp_path / "run")
+    failed = {(o.expectation, o.column): o.observed for o in result.outcomes if not o.success}
+    assert not result.success
+    assert failed == {
+        ("expect_column_values_to_be_unique", "id"): {"unexpected": 2, "of": 3},
+        ("expect_column_values_to_not_be_null", "license"): {"unexpected": 1, "of": 3},
+    }
+
+
+def test_records_frame_holds_statistics_not_text(tmp_path):
+    texts = ["héllo", "你好，电话 13812345678"]
+    stats = _staged(tmp_path, id=["a", "b"], source=["s", "t"], license=["MIT", "MIT"], lang=["en", "zh"], text=texts)
+    frame = records_frame(stats)
+    assert list(frame.columns) == ["id", "source", "license", "lang", "text_chars", "residual_identifiers"]
+    assert frame["text_chars"].tolist() == [5, len(texts[1])] and frame["residual_identifiers"].tolist() == [0, 1]
+    assert str(frame["source"].dtype) == "category" and frame["id"].tolist() == ["a", "b"]
