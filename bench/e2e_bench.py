@@ -280,6 +280,7 @@ def run_ours(docs: int, corpus_dir: Path, profile: str, stages: list[str], worke
         kept=manifest.get("counts", {}).get("kept"),
         rejected=manifest.get("counts", {}).get("rejected"),
         stage_counts=manifest.get("stages", []),
+        phases=manifest.get("seconds"),
         manifest=str(manifests[-1].relative_to(ROOT)) if manifests else None,
     )
     result.pop("stdout")
@@ -413,20 +414,29 @@ def _bucket(files: list[str], stage_files: dict[str, str], helper_files: dict[st
 # --------------------------------------------------------------------------------------------------
 
 
+PHASES = ("start", "pipeline", "gate", "publish", "report")
+
+
 def _rate(run: dict) -> float | None:
     return round(run["docs"] / run["wall_s"], 1) if run.get("wall_s") else None
 
 
+def _phases(run: dict) -> str:
+    """Where our run's wall time went: only ``pipeline`` runs on every worker, the rest is serial."""
+    seconds = run.get("phases") or {}
+    return "/".join(f"{seconds[p]:.1f}" for p in PHASES if p in seconds) or "—"
+
+
 def table(runs: list[dict]) -> str:
     head = ("| pipeline | workers | docs | kept | wall s | docs/s | CPU s | docs/CPU-s | peak tree RSS MiB | peak tree PSS MiB "
-            "| max single RSS MiB | status | load (1/5/15 min) before → after |")
+            "| max single RSS MiB | status | phases s: start/pipeline/gate/publish/report | load (1/5/15 min) before → after |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in runs:
         lines.append(
             f"| {r['pipeline']} | {r['workers']} | {r['docs']:,} | {r.get('kept')} | {r['wall_s']} | {_rate(r)} | {r['cpu_s']} "
             f"| {r['docs'] / r['cpu_s'] if r['cpu_s'] else 0:.0f} "
             f"| {r['peak_tree_rss_mib']} | {r['peak_tree_pss_mib']} | {r['max_rss_single_mib']} | {r.get('status')} "
-            f"| {'/'.join(map(str, r['load_before']))} → {'/'.join(map(str, r['load_after']))} |"
+            f"| {_phases(r)} | {'/'.join(map(str, r['load_before']))} → {'/'.join(map(str, r['load_after']))} |"
         )
     return "\n".join(lines)
 

@@ -101,9 +101,11 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx: RunContext, files: list[InputFile]):
     batches, rejects = ingest.read(pipeline, ctx, files)
     ctx.upstream_rejects = [rejects]
+    _stage_rejects(ingest.name, rejects, ctx)
     for stage in stages:
         batches, stage_rejects = stage.expand(batches, ctx)
         ctx.upstream_rejects.append(stage_rejects)
+        _stage_rejects(stage.name, stage_rejects, ctx)
     batches | "StageKept" >> beam.ParDo(_WriteParquetFn(str(ctx.kept_dir), RECORD_SCHEMA, "records"))
     extra = record_stat_columns(ctx.config.gate.suites)
     (
@@ -111,11 +113,12 @@ def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx
         | "GateStatistics" >> beam.Map(_batch_stats, extra)
         | "StageGateStatistics" >> beam.ParDo(_WriteParquetFn(str(ctx.record_stats_dir), record_stats_schema(extra), "arrow"))
     )
-    (
-        ctx.upstream_rejects
-        | "AllRejects" >> beam.Flatten()
-        | "StageRejects" >> beam.ParDo(_WriteParquetFn(str(ctx.rejects_dir), REJECT_SCHEMA, "rejects"))
-    )
+
+
+def _stage_rejects(stage: str, rejects: beam.PCollection, ctx: RunContext) -> None:
+    # One writer per stage, fused with the step that rejects: a Flatten of every stage's rejects
+    # in front of one writer would make the embedded runner hold all of them until the end.
+    rejects | f"StageRejects/{stage}" >> beam.ParDo(_WriteParquetFn(str(ctx.rejects_dir), REJECT_SCHEMA, "rejects"))
 
 
 def run_pipeline(options: PipelineOptions, ingest: IngestStage, stages: list[Stage], ctx: RunContext, files) -> dict[str, int]:

@@ -9,6 +9,7 @@ import importlib.metadata
 import json
 import shutil
 import subprocess
+import time
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -136,8 +137,9 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
     lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
     lineage.start()
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
+    phases = _PhaseClock(manifest, on_phase)
     try:
-        _run(config, beam_args or [], ctx, manifest, outcome, lineage, on_phase)
+        _run(config, beam_args or [], ctx, manifest, outcome, lineage, phases)
     except Exception as exc:
         outcome.status = "failed"
         outcome.error = f"{type(exc).__name__}: {exc}"
@@ -146,14 +148,37 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
         (run_dir / "error.txt").write_text(traceback.format_exc())
         lineage.finish(False, error=outcome.error)
     finally:
-        manifest["finished_at"] = _now()
-        (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
         shutil.rmtree(staging_dir, ignore_errors=True)
+        phases("report")
+        manifest["finished_at"] = _now()
+        _write_manifest(run_dir, manifest)  # the report reads it
         try:  # the report explains the run; failing to draw it must not change the run's outcome
             write_report(out_dir, run_id)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
+        phases(None)
+        _write_manifest(run_dir, manifest)
     return outcome
+
+
+def _write_manifest(run_dir: Path, manifest: dict) -> None:
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+
+
+class _PhaseClock:
+    """Tells ``on_phase`` which phase starts and keeps each phase's seconds in ``manifest["seconds"]``."""
+
+    def __init__(self, manifest: dict, on_phase):
+        self.seconds = manifest.setdefault("seconds", {})
+        self.on_phase = on_phase
+        self.phase, self.since = "start", time.perf_counter()
+
+    def __call__(self, phase: str | None) -> None:
+        now = time.perf_counter()
+        self.seconds[self.phase] = round(self.seconds.get(self.phase, 0.0) + now - self.since, 3)
+        self.phase, self.since = phase, now
+        if phase is not None:
+            self.on_phase(phase)
 
 
 def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase) -> None:

@@ -126,6 +126,8 @@ def test_failing_gate_publishes_nothing(project):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "gate_failed" and manifest["dataset_version"] is None
     assert manifest["gate"]["success"] is False
+    assert set(manifest["seconds"]) == {"start", "pipeline", "gate", "publish", "report"}  # phase times on disk
+    assert all(seconds >= 0 for seconds in manifest["seconds"].values())
     assert (run_dir / "gate" / "strict.json").exists()
     assert [e["eventType"] for e in events(run_dir)] == ["START", "FAIL"]
     assert not (project / "out" / "_staging" / outcome.run_id).exists()

@@ -3,19 +3,26 @@
 Shape of the Beam graph (every shuffled element carries many keys; nothing is collected per document):
 
 1. ``Signatures``: per record batch, normalised-text hash (exact key) and MinHash signature, as one
-   :class:`SignatureChunk` (numpy arrays). With cross-version dedup on, chunks of the published
-   version's signature index join here.
+   :class:`SignatureChunk` (numpy arrays), also written to a Parquet file in the run's staging
+   space (``StageSignatures``): step 4 re-reads it and, once the version is published, the
+   records that made it into the version become its signature index (``OUT_DIR/index/dedup/v<N>``).
+   With cross-version dedup on, the published index's files join here.
 2. ``BandKeys`` → ``GroupByKey``: each chunk emits one element per shuffle bucket holding the
    (band key, doc key) pairs of that bucket; a bucket group sorts its keys and emits candidate
    edges (a star per shared key or exact key: connectivity is all the next step needs).
 3. ``CandidateComponents``: a global combine over the candidate edges only (memory grows with the
    number of duplicate candidates, not with the corpus) gives each candidate doc a component label.
-4. ``Resolve``: chunks are filtered to candidate docs and regrouped by component bucket; all
+4. ``Resolve``: signature files are re-read and filtered to candidate docs, regrouped by component bucket; all
    components of a bucket are resolved at once with numpy (:func:`resolve`): pairs verified on the
    signature estimate (>= threshold) or exact key, connected components of the verified pairs,
    keep policy by one lexsort. Decisions leave as a :class:`DecisionTable` (arrays).
 5. ``Filter``: a ParDo over the record batches with the merged decision table (clustered docs
-   only) as a side input, through :func:`transforms.base.apply_control`.
+   only) as a side input, through :func:`transforms.base.apply_control`; the batches wait in
+   Parquet files meanwhile (:class:`transforms.base.DecideWithView`).
+
+Memory that grows with the corpus (the embedded runner holds what crosses a step boundary): the
+band-key shuffle, ≈ (bands + 1) × 16 bytes per document (416 bytes with the default 25 bands),
+plus the component map and decision table, which grow with the duplicates only.
 """
 
 from __future__ import annotations
@@ -797,6 +804,7 @@ class DedupStage(Stage):
         params = self.params
         chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
         files = chunks | "dedup/StageSignatures" >> beam.ParDo(_StageSignaturesFn(ctx.stage_dir(STAGE)))
+        band_entries = chunks | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
         if self.cross_version:
             mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
             if mode == "append":
@@ -806,12 +814,16 @@ class DedupStage(Stage):
             if parts:
                 groups = [(str(p), g, version) for p in parts for g in range(pq.ParquetFile(p).num_row_groups)]
                 published_files = batches.pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
-                published = published_files | "dedup/ReadIndex" >> beam.MapTuple(read_chunk)
-                chunks = (chunks, published) | "dedup/WithPublished" >> beam.Flatten()
+                published_entries = (
+                    published_files
+                    | "dedup/ReadIndex" >> beam.MapTuple(read_chunk)
+                    | "dedup/PublishedBandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+                )
+                # band entries, not signatures, meet in the Flatten: the embedded runner holds its input
+                band_entries = (band_entries, published_entries) | "dedup/WithPublished" >> beam.Flatten()
                 files = (files, published_files) | "dedup/AllSignatureFiles" >> beam.Flatten()
         component_map = (
-            chunks
-            | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+            band_entries
             | "dedup/GroupBands" >> beam.GroupByKey()
             | "dedup/CandidatePairs" >> beam.FlatMap(_bucket_pairs)
             | "dedup/CandidateComponents" >> beam.CombineGlobally(_ComponentsFn())

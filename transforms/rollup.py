@@ -122,10 +122,16 @@ class SourceRollupStage(Stage):
     def expand(self, batches, ctx):
         p = batches.pipeline
         upstream = list(ctx.upstream_rejects) or [p | f"{STAGE}/NoUpstream" >> beam.Create([])]
+        # Counted where each stage rejects, so only per-source totals meet: the embedded runner
+        # holds a Flatten's whole input in memory, and all rejects would be a lot.
         risk = (
-            upstream
-            | f"{STAGE}/FlattenRejects" >> beam.Flatten()
-            | f"{STAGE}/RiskBySource" >> beam.FlatMap(_risk_sources)
+            [
+                rejects
+                | f"{STAGE}/RiskBySource{i}" >> beam.FlatMap(_risk_sources)
+                | f"{STAGE}/SumRisk{i}" >> beam.CombinePerKey(sum)
+                for i, rejects in enumerate(upstream)
+            ]
+            | f"{STAGE}/FlattenRisk" >> beam.Flatten()
             | f"{STAGE}/SumRisk" >> beam.CombinePerKey(sum)
         )
         kept = (
