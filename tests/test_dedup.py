@@ -47,6 +47,7 @@ from transforms.minhash import (
     normalize,
     normalize_codes,
     optimal_bands_rows,
+    pair_similarity,
     shingle_hashes,
     shingle_hashes_of_codes,
 )
@@ -388,6 +389,15 @@ def test_a_rollback_restores_the_index_of_the_version_it_restores(tmp_path):
     parts, version, note = published_index(tmp_path, ctx.dataset_dir, stage.params)
     assert version == 2 and "published version 2" in note
     assert [p.name for p in parts] == [p.name for p in index_parts(index_dir(tmp_path, 0))]
+
+
+def test_pair_similarity_in_blocks_equals_the_estimate_of_each_pair():
+    rng = np.random.default_rng(0)
+    signatures = rng.integers(0, 4, size=(50, 128), dtype=np.uint32)
+    i, j = rng.integers(0, 50, 1000), rng.integers(0, 50, 1000)
+    expected = jaccard_estimate(signatures[i], signatures[j])
+    assert np.array_equal(pair_similarity(signatures, i, j, block=7), expected)
+    assert 0.2 < expected.mean() < 0.3  # 1/4 of positions agree by chance
 
 
 def test_signature_files_round_trip():

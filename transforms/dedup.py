@@ -62,7 +62,7 @@ from transforms.minhash import (
     components,
     doc_key,
     exact_keys,
-    jaccard_estimate,
+    pair_similarity,
     normalize_codes,
     optimal_bands_rows,
     shingle_hashes_of_codes,
@@ -270,14 +270,18 @@ def _verified_pairs(chunk: SignatureChunk, run_first: np.ndarray, run_size: np.n
         lefts.append(rows[order[np.searchsorted(group.keys[order], a)]])
         rights.append(rows[order[np.searchsorted(group.keys[order], b)]])
     i, j = np.concatenate(lefts), np.concatenate(rights)
-    same_exact = np.all(chunk.exact[i] == chunk.exact[j], axis=1) & params.exact
+    same_exact = _same_exact(chunk.exact, i, j) & params.exact
     similar = np.zeros(len(i), dtype=bool)
     if params.near:
         shingled = chunk.has_shingles[i] & chunk.has_shingles[j]
-        similar = shingled & (jaccard_estimate(chunk.signatures[i], chunk.signatures[j]) >= params.threshold)
+        similar = shingled & (pair_similarity(chunk.signatures, i, j) >= params.threshold)
     _, id_codes = np.unique(np.array(chunk.ids, dtype=object), return_inverse=True)
     linked = (same_exact | similar) & (id_codes[i] != id_codes[j])  # a re-ingested record is not its own copy
     return i[linked], j[linked]
+
+
+def _same_exact(exact: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    return (exact[i, 0] == exact[j, 0]) & (exact[i, 1] == exact[j, 1])
 
 
 def size_bin(size: int) -> str:
@@ -377,8 +381,8 @@ def resolve(chunk: SignatureChunk, params: DedupParams) -> tuple[np.ndarray, "De
     kept_version = chunk.versions[kept]
     current = chunk.versions[members] < 0  # published docs are never removed again
     decided = current & (~is_kept | (kept_version < 0))
-    exact = np.all(chunk.exact[members] == chunk.exact[kept], axis=1)
-    similarity = np.where(exact, 1.0, np.round(jaccard_estimate(chunk.signatures[members], chunk.signatures[kept]), 4))
+    exact = _same_exact(chunk.exact, members, kept)
+    similarity = np.where(exact, 1.0, np.round(pair_similarity(chunk.signatures, members, kept), 4))
     actions = np.where(is_kept, ACTIONS.index("keep"), np.where(exact, ACTIONS.index(EXACT), ACTIONS.index(NEAR)))
     counts["cross_version"] += int(np.count_nonzero(decided & ~is_kept & (kept_version >= 0)))
     pick = np.flatnonzero(decided)
