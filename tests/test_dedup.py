@@ -38,7 +38,6 @@ from transforms.dedup import (
 )
 from transforms.minhash import (
     MinHasher,
-    UnionFind,
     band_keys,
     components,
     exact_key,
@@ -168,19 +167,17 @@ def test_pairs_within_runs():
     assert list(zip(i.tolist(), j.tolist())) == [(3, 4), (3, 5), (4, 5)]
 
 
-def test_union_find_components_are_order_independent():
-    uf = UnionFind(5)
-    uf.union(0, 1)
-    uf.union(3, 4)
-    uf.union(1, 0)
-    labels = uf.labels()
-    assert labels[0] == labels[1] and labels[3] == labels[4] and len(set(labels.tolist())) == 3
+def test_components_are_order_independent():
     a = np.array([9, 7, 100], dtype=np.uint64)
     b = np.array([7, 5, 200], dtype=np.uint64)
     keys, comp = components(a, b)
     keys2, comp2 = components(b[::-1], a[::-1])
     assert keys.tolist() == [5, 7, 9, 100, 200] and comp.tolist() == [5, 5, 5, 100, 100]
     assert comp.tolist() == comp2.tolist() and keys.tolist() == keys2.tolist()
+    chain = np.arange(1, 2001, dtype=np.uint64)  # one long chain, edges shuffled, plus a self-loop
+    order = np.random.default_rng(1).permutation(1999)
+    keys, comp = components(np.append(chain[:-1][order], 5000), np.append(chain[1:][order], 5000))
+    assert set(comp[:-1].tolist()) == {1} and comp[-1] == 5000
 
 
 def test_keep_policy_priority_length_id():

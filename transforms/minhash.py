@@ -341,45 +341,19 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         return mix64(combined)
 
 
-class UnionFind:
-    """Disjoint sets over 0..n-1 with path halving and union by size."""
-
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-        self.size = [1] * n
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-
-    def labels(self) -> np.ndarray:
-        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
-
-
 def components(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of the edges (keys_a[i], keys_b[i]) over arbitrary uint64 keys.
 
     Returns (sorted unique keys, component label per key) where a label is the smallest key of its
     component, so labels are the same whatever order the edges arrive in.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     keys, inverse = np.unique(np.concatenate([keys_a, keys_b]), return_inverse=True)
-    uf = UnionFind(len(keys))
     half = len(keys_a)
-    for a, b in zip(inverse[:half].tolist(), inverse[half:].tolist()):
-        uf.union(a, b)
-    roots = uf.labels()
+    edges = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(len(keys), len(keys)))
+    _, roots = connected_components(edges, directed=False)  # C union-find: no Python object per doc
     smallest = np.full(len(keys), len(keys), dtype=np.int64)
     np.minimum.at(smallest, roots, np.arange(len(keys)))
     return keys, keys[smallest[roots]]
