@@ -1,12 +1,17 @@
 """Evaluate the shipped content-risk models and the full controls (classifier + lexicon).
 
 Needs ../shared/data (run from the repository root). Uses the same held-out splits as training
-(eval/train_shipped_models.py): COLD dev for Chinese, the seeded 20% split for Davidson and the
-high-risk set, plus hand-written high-risk sentences outside the training templates
-(eval/data/highrisk_handwritten.jsonl), and out-of-domain benign sets never used in training, on which
-any flag is a false positive: the held-out fifth of the SPDX licence texts (whole documents) and of the
-MMLU questions, and the test halves of the hand-written Chinese formal and English technical documents
-(eval/data/{zh_formal,en_technical}_benign_test.jsonl, sentences disjoint from the training halves).
+(eval/train_shipped_models.py): COLD dev for Chinese, the hash-chosen fifth of Davidson and the seeded
+20% split of the high-risk set, plus two sets of hand-written high-risk requests and look-alikes outside
+the training data (eval/data/highrisk_handwritten.jsonl; eval/data/highrisk_handwritten_2.jsonl, written
+later in other styles — forum posts, story pretexts, multi-sentence requests), and out-of-domain benign
+sets never used in training, on which any flag is a false positive: the held-out fifth of the SPDX
+licence texts (whole documents) and of the MMLU questions, the test halves of the composed Chinese formal
+and English technical documents (eval/data/{zh_formal,en_technical}_benign_test.jsonl, sentences disjoint
+from the training halves; reported apart for the genres of the first version and those added later),
+and hand-written documents of genres and styles the generators do not have
+(eval/data/zh_formal_handwritten_test.jsonl: court notices, abstracts, drug labels, tenders…;
+eval/data/en_product_qa_handwritten_test.jsonl: product Q&A pages).
 
     .venv/bin/python eval/classifiers_eval.py [--json out.json]
 """
@@ -29,6 +34,7 @@ from transforms.classifier_training import (  # noqa: E402
     detection_metrics,
     is_train_only,
     predict_probabilities,
+    read_examples,
     split_examples,
 )
 from transforms.content_risk import load_classifier  # noqa: E402
@@ -37,8 +43,19 @@ from transforms.highrisk import HighRiskConfig  # noqa: E402
 from transforms.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
+HANDWRITTEN_2 = "eval/data/highrisk_handwritten_2.jsonl"
 ZH_FORMAL_TEST = "eval/data/zh_formal_benign_test.jsonl"
 EN_TECHNICAL_TEST = "eval/data/en_technical_benign_test.jsonl"
+ZH_FORMAL_HANDWRITTEN = "eval/data/zh_formal_handwritten_test.jsonl"
+EN_PRODUCT_QA_HANDWRITTEN = "eval/data/en_product_qa_handwritten_test.jsonl"
+# Genres of the first version of the composed sets; later genres are reported apart.
+FIRST_GENRES = {"notice", "law", "tech", "news", "company", "readme", "changelog", "product_qa", "it_howto"}
+
+
+def _by_genre(path: str) -> tuple[list, list]:
+    """The benign documents of a composed test set: (genres of the first version, genres added later)."""
+    examples = read_examples(path, label="benign", group_field="genre")
+    return [ex for ex in examples if ex.group in FIRST_GENRES], [ex for ex in examples if ex.group not in FIRST_GENRES]
 
 
 def out_of_domain(name: str):
@@ -46,9 +63,19 @@ def out_of_domain(name: str):
     job = jobs()[name]
     spdx = ("spdx_test", (_load([TrainingInput(SPDX, "CC0-1.0", label="benign", part="test")], job), "en"))
     mmlu = ("mmlu_test", (_load([TrainingInput(MMLU, "MIT", part="test")], job), "en"))
-    zh = ("zh_formal_test", (_load([TrainingInput(ZH_FORMAL_TEST, "Apache-2.0")], job), "zh"))
-    tech = ("en_technical_test", (_load([TrainingInput(EN_TECHNICAL_TEST, "Apache-2.0", label="benign")], job), "en"))
-    return dict({"harmful_en": [spdx, mmlu, tech], "harmful_zh": [zh], "highrisk": [spdx, tech, zh]}[name])
+    zh_first, zh_added = _by_genre(ZH_FORMAL_TEST)
+    tech_first, tech_added = _by_genre(EN_TECHNICAL_TEST)
+    zh = [
+        ("zh_formal_test", (zh_first, "zh")),
+        ("zh_formal_test_added_genres", (zh_added, "zh")),
+        ("zh_formal_handwritten", (read_examples(ZH_FORMAL_HANDWRITTEN, label="benign"), "zh")),
+    ]
+    tech = [
+        ("en_technical_test", (tech_first, "en")),
+        ("en_technical_test_added_genres", (tech_added, "en")),
+        ("en_product_qa_handwritten", (read_examples(EN_PRODUCT_QA_HANDWRITTEN, label="benign"), "en")),
+    ]
+    return dict({"harmful_en": [spdx, mmlu, *tech], "harmful_zh": zh, "highrisk": [spdx, *tech, *zh]}[name])
 
 
 def out_of_domain_fpr(name: str, control) -> dict:
@@ -131,7 +158,11 @@ def evaluate_highrisk() -> dict:
     control = HighRiskConfig().create().control
     out = {}
     job = jobs()["highrisk"]
-    sets = {"held_out": held_out("highrisk"), "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job)}
+    sets = {
+        "held_out": held_out("highrisk"),
+        "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job),
+        "handwritten_2": _load([TrainingInput(HANDWRITTEN_2, "Apache-2.0")], job),
+    }
     for name, examples in sets.items():
         probs = predict_probabilities(model.model, [ex.text for ex in examples])
         clf = decide_labels(probs, model.thresholds, "benign", model.scoring)
@@ -158,7 +189,7 @@ def main() -> None:
         ("harmful_en binary harmful-vs-neither accuracy", None, en["control_binary_harmful"]["accuracy"], ""),
         ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], "≥ 0.80"),
     ]
-    for name in ("held_out", "handwritten"):
+    for name in ("held_out", "handwritten", "handwritten_2"):
         c, k = hr[name]["classifier"], hr[name]["control"]
         rows += [
             (f"highrisk {name} recall", c["recall"], k["recall"], "≥ 0.90"),
@@ -172,7 +203,7 @@ def main() -> None:
     for metric, clf, ctl, target in rows:
         fmt = lambda x: f"{x:10.3f}" if x is not None else f"{'—':>10}"  # noqa: E731
         print(f"{metric:<52} {fmt(clf)} {fmt(ctl)}  {target}")
-    for name in ("held_out", "handwritten"):
+    for name in ("held_out", "handwritten", "handwritten_2"):
         print(f"highrisk {name} per-domain recall (control):", {k: round(v, 3) for k, v in hr[name]["control"]["per_domain_recall"].items()})
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

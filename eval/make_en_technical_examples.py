@@ -18,6 +18,8 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "data"
 PRODUCTS = ["Aurora smart thermostat", "Nimbus wireless earbuds", "Vela e-reader", "Orbit robot vacuum", "Kestrel mesh router", "Tidal fitness band"]
+ITEMS = ["Kestrel mesh router", "Bastion antivirus", "Harbor VPN", "Lookout security camera", "Keystone password manager",
+         "Sentry hardware firewall", "Latch smart lock", "Beacon parental controls", "Vault cloud backup", "Skylark camera drone"]
 PROJECTS = ["fastcsv", "logrotate-lite", "pyfeeds", "tiny-http", "gridplot", "schemakit"]
 
 GENRES: dict[str, dict] = {
@@ -97,11 +99,43 @@ GENRES: dict[str, dict] = {
             "Keep a copy of important files in the cloud in case the laptop is lost or stolen.",
         ],
     },
+    # Added 2026-11-23: product Q&A pages were the high-risk model's false positives (question-and-answer
+    # form about networks, apps and security products looked like exploit questions). More products and
+    # questions, appended after the first four genres so their documents are unchanged.
+    "product_qa_more": {
+        "titles": ["Customer questions & answers: {item}", "{item}: frequently asked questions", "Ask the community about {item}",
+                   "{item} support", "Questions about {item}", "{item} buyer's guide"],
+        "sentences": [
+            "Q: Does the router support WPA3? A: Yes, and it falls back to WPA2 for older devices.",
+            "Q: Can I block a device from the internet at night? A: Use the schedule option in the app to pause it.",
+            "Q: Will the antivirus slow down games? A: It has a game mode that postpones scans and notifications.",
+            "Q: How do I set up the VPN on my TV? A: Install the app from the TV's store or configure it on your router.",
+            "Q: Is my data encrypted in the cloud backup? A: Files are encrypted before upload with a key only you hold.",
+            "Q: Can the camera be used without a subscription? A: Live view and local recording are free; cloud history needs a plan.",
+            "Q: What happens if I lose the security key? A: Register a second key as a backup and keep it somewhere safe.",
+            "Q: Does the firewall appliance need a licence? A: Basic filtering is included; threat updates need a yearly licence.",
+            "Q: Can the smart lock be opened if the battery dies? A: Yes, with the physical key or a 9 V battery at the contacts.",
+            "Q: How do I update the firmware? A: The app checks nightly and installs updates while the device is idle.",
+            "Q: Does the password manager work offline? A: Yes, your vault is cached on the device and syncs when you reconnect.",
+            "Q: Can the parental controls see what my kids type? A: No, they only filter websites and limit screen time.",
+            "Q: Is the mesh system compatible with my old router? A: Put the old router in access point mode or replace it.",
+            "Q: Why does the app ask for location access? A: It uses location to suggest the nearest server; you can refuse it.",
+            "Q: Can I run the monitoring software on Linux? A: The agent supports the main distributions and installs as a service.",
+            "Q: How many devices does one licence cover? A: Up to five devices, on any mix of operating systems.",
+            "Q: Will the drone work in light rain? A: It is not waterproof, so land it before rain and dry it fully.",
+            "Q: Does the label printer need special paper? A: It takes standard thermal labels up to 62 mm wide.",
+            "Q: Can I return it if it does not fit my desk? A: Returns are free within 30 days in the original packaging.",
+            "Q: How loud is the fan at full speed? A: About 45 decibels, similar to a quiet conversation.",
+        ],
+    },
 }
 
 
 def fill(template: str, rng: random.Random) -> str:
-    return template.format(project=rng.choice(PROJECTS), product=rng.choice(PRODUCTS), ver=f"{rng.randint(1, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}")
+    item = rng.choice(ITEMS) if "{item}" in template else ""  # drawn only where used: older genres stay as they were
+    return template.format(
+        project=rng.choice(PROJECTS), product=rng.choice(PRODUCTS), item=item, ver=f"{rng.randint(1, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"
+    )
 
 
 def compose(part: int, n: int, seed: int) -> list[dict]:

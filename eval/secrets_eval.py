@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from secrets_testset import Doc, build  # noqa: E402
+from transforms.records import Batch  # noqa: E402
 from transforms.secrets import ClassifiedConfig, ClassifiedControl, CredentialsConfig, CredentialsControl  # noqa: E402
 
 
@@ -35,12 +36,25 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def evaluate(name: str, docs: list[Doc], positive_kind: str, acts, show_errors: bool) -> dict:
-    """``acts(text) -> bool``: whether the stage acted (rejected or redacted) on the document."""
+def actions(control, texts: list[str], batch_size: int = 1000) -> list[str]:
+    """The action the stage takes on each text, decided batch by batch as in a run (batch gate included)."""
+    out = []
+    for start in range(0, len(texts), batch_size):
+        rows = [
+            {"id": str(start + i), "text": t, "source": "eval", "source_uri": "", "locator": "", "license": None, "lang": None,
+             "meta": {}, "content_sha256": "", "tags": [], "lineage": []}
+            for i, t in enumerate(texts[start : start + batch_size])
+        ]
+        out += [d.action for d in control.decide(Batch.from_rows(rows))]
+    return out
+
+
+def evaluate(name: str, docs: list[Doc], positive_kind: str, acted: list[bool], show_errors: bool) -> dict:
+    """``acted``: per document, whether the stage acted on it (rejected or redacted)."""
     pos = [d for d in docs if d.kind == positive_kind]
     neg = [d for d in docs if d.kind != positive_kind]
-    missed = [d for d in pos if not acts(d.text)]
-    false_pos = [d for d in neg if acts(d.text)]
+    missed = [d for d, a in zip(docs, acted) if d.kind == positive_kind and not a]
+    false_pos = [d for d, a in zip(docs, acted) if d.kind != positive_kind and a]
     lo, hi = wilson(len(false_pos), len(neg))
     print(f"\n== {name} ==")
     print(f"positives {len(pos):5d}   missed {len(missed):4d}   recall {1 - len(missed) / max(1, len(pos)):.4f}")
@@ -74,8 +88,8 @@ def evaluate_real(root: Path, classified, credentials, show_errors: bool) -> Non
     print(f"\n== real unmarked text under {root} ==")
     print(f"{'file':44s} {'docs':>6s} {'classified':>10s} {'credentials':>11s}")
     for name, texts in real_texts(root).items():
-        marked = [t for t in texts if classified.check(t).action == "reject"]
-        creds = [t for t in texts if credentials.check(t).action != "keep"]
+        marked = [t for t, a in zip(texts, actions(classified, texts)) if a == "reject"]
+        creds = [t for t, a in zip(texts, actions(credentials, texts)) if a != "keep"]
         print(f"{name:44s} {len(texts):6d} {len(marked):10d} {len(creds):11d}")
         if show_errors:
             for t in marked[:3] + creds[:3]:
@@ -91,8 +105,9 @@ def main() -> int:
     docs = build(args.seed)
     classified = ClassifiedControl(ClassifiedConfig())
     credentials = CredentialsControl(CredentialsConfig(action="redact"))
-    marked = evaluate("classified", docs, "classified", lambda t: classified.check(t).action == "reject", args.show_errors)
-    cred = evaluate("credentials", docs, "credential", lambda t: credentials.check(t).action != "keep", args.show_errors)
+    texts = [d.text for d in docs]
+    marked = evaluate("classified", docs, "classified", [a == "reject" for a in actions(classified, texts)], args.show_errors)
+    cred = evaluate("credentials", docs, "credential", [a != "keep" for a in actions(credentials, texts)], args.show_errors)
     if args.real_negatives:
         evaluate_real(args.real_negatives, classified, credentials, args.show_errors)
     return 1 if marked["missed"] or cred["missed"] else 0

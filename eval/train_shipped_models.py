@@ -49,11 +49,13 @@ ATTRIBUTION = {
     "wmdp": "Li et al., *The WMDP Benchmark: Measuring and Reducing Malicious Use with Unlearning* (2024), "
     "questions from a public copy under the MIT licence.",
     "mmlu": "Hendrycks et al., *Measuring Massive Multitask Language Understanding* (ICLR 2021), MIT licence.",
-    "authored": "Authored for datasteward by eval/make_highrisk_examples.py (template questions; project licence Apache-2.0).",
+    "authored": "Authored for datasteward by eval/make_highrisk_examples.py (template questions, and hand-written requests "
+    "and look-alikes each with varied lead-ins; project licence Apache-2.0).",
     "spdx": "SPDX licence texts, spdx-license-list 6.12.0, CC0-1.0.",
-    "en_technical": "Hand-written English technical and product documents composed by eval/make_en_technical_examples.py "
-    "(project licence Apache-2.0).",
-    "zh_formal": "Hand-written Chinese formal text (notices, law articles, technical docs, news, company texts) composed by "
+    "en_technical": "Hand-written English technical and product documents (READMEs, changelogs, product Q&A incl. network "
+    "and security products, IT how-tos) composed by eval/make_en_technical_examples.py (project licence Apache-2.0).",
+    "zh_formal": "Hand-written Chinese formal text (notices, law articles, technical docs, news, company texts, policy "
+    "texts, public-service notices, encyclopedia entries on ethnic groups, regions and gender) composed by "
     "eval/make_zh_formal_examples.py (project licence Apache-2.0).",
 }
 
@@ -65,11 +67,15 @@ PREVIOUS = {
     "(this version holds out a hash-chosen fifth instead, so that joined tweets never contain a test tweet); "
     "out-of-domain false-positive rate 0.067 on SPDX licence texts, 0.212 on MMLU questions, 0.165 on English "
     "technical/product documents.",
-    "harmful_zh": "Previous version (2026-11-22, COLD only): accuracy 0.888 on COLD dev; out-of-domain "
-    "false-positive rate 0.275 on the Chinese formal test documents.",
-    "highrisk": "Previous version (2026-11-22, rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
+    "harmful_zh": "Previous versions: 2026-11-22 (COLD only): accuracy 0.888 on COLD dev, out-of-domain false-positive "
+    "rate 0.275 on the Chinese formal test documents; 2026-11-23 (plus 400 formal documents, accuracy-optimal "
+    "threshold 0.42): control accuracy 0.887, false-positive rate 0.095 on the formal test documents of the first "
+    "genres, 0.300 on those of the genres added later, 0.167 on the hand-written formal documents.",
+    "highrisk": "Previous versions: 2026-11-22 (rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
     "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
-    "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents.",
+    "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents. 2026-11-23 "
+    "(template examples only): held-out recall 0.932, bio/chem/medicine FPR 0.008, hand-written recall 0.630 and "
+    "0.341 (second set), false-positive rate 0.085 on English technical/product documents.",
 }
 
 
@@ -114,6 +120,9 @@ def jobs() -> dict[str, TrainingJob]:
             output=str(MODELS / "harmful_zh.ftz"),
             negative_label="safe",
             objective="accuracy",
+            # COLD's out-of-fold accuracy is flat over a wide range of thresholds (0.38-0.70 within 0.2
+            # points), while the share of formal text flagged halves across it: take the top of the plateau.
+            threshold_tolerance=0.002,
             hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, cutoff=50_000),
             notes=["Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "", PREVIOUS["harmful_zh"]],
         ),

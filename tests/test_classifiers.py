@@ -318,11 +318,23 @@ def test_read_examples_csv_and_missing_field(tmp_path):
         read_examples(csv_path)
 
 
-def test_shared_preprocessing_reuses_results_only_for_the_same_text_object():
-    from transforms.content_risk import preprocess_shared
+def test_shared_preparation_reuses_results_only_for_the_same_text_object():
+    from transforms.content_risk import prepare_texts
 
     first = "".join(["Hello, ", "World"])
-    assert preprocess_shared([first]) == [preprocess(first)]
+    (prepared,) = prepare_texts([first])
+    assert (prepared.processed, prepared.lowered) == (preprocess(first), b"hello, world")
     twin = "".join(["Hello, ", "World"])  # equal text, another object: computed, still correct
-    other = "".join(["Bye, ", "World"])
-    assert preprocess_shared([first, twin, other]) == [preprocess(first), preprocess(twin), preprocess(other)]
+    modified = "".join(["Bye, ", "World"])  # what an earlier stage that changed the text passes on
+    again = prepare_texts([first, twin, modified])
+    assert again[0] is prepared and again[1] is not prepared
+    assert [p.processed for p in again] == [preprocess(first), preprocess(twin), preprocess(modified)]
+    assert again[2].lowered == b"bye, world"
+
+
+def test_lexicon_batch_scan_maps_matches_to_their_documents():
+    lex = load_lexicon("highrisk.tsv")
+    texts = ["nothing here", "武器级钚", "Sarin", "unsarin", "", "SARIN and 武器级钚"]
+    matched = lex.scan_batch([t.lower().encode() for t in texts])
+    assert sorted(matched) == [1, 2, 5]
+    assert [matched.get(i, ({}, [])) for i in range(len(texts))] == [lex.scan(t) for t in texts]

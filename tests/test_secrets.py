@@ -37,9 +37,7 @@ def verdict(text: str):
 NOTICE_BODY = "\n杭州市人民政府文件\n杭政发〔2024〕12号\n关于做好汛期防灾减灾工作的通知\n各区县人民政府：\n现就有关事项通知如下。\n"
 
 
-@pytest.mark.parametrize(
-    "text, level",
-    [
+MARKED = [
         ("000123\n机密★1年\n特急" + NOTICE_BODY, "major"),
         ("秘密★" + NOTICE_BODY, "major"),
         ("绝密★长期" + NOTICE_BODY, "extremely_serious"),
@@ -64,8 +62,10 @@ NOTICE_BODY = "\n杭州市人民政府文件\n杭政发〔2024〕12号\n关于�
         ("MEMORANDUM FOR THE DIRECTOR\n1. (TS//NF) Reporting summary.\n2. (U) Open sources agree.", "extremely_serious"),
         ("CLASSIFICATION: CONFIDENTIAL\nBody.", "major"),
         ("RESTRICTED\n\nTraining manual, chapter 1.", "considerable"),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("text, level", MARKED)
 def test_marked_documents_are_rejected(text, level):
     d = verdict(text)
     assert d.action == "reject", d
@@ -74,9 +74,7 @@ def test_marked_documents_are_rejected(text, level):
     assert d.detail["markings"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+PROSE = [
         "The secret to good bread is time: let the dough rise slowly overnight.",
         "商业机密的法律保护主要依据《反不正当竞争法》第九条，经营者不得以不正当手段获取权利人的商业秘密。",
         "\"Confidential Information\" is defined as any information disclosed by either party.",
@@ -94,8 +92,10 @@ def test_marked_documents_are_rejected(text, level):
         "公司内部培训将于下周举行。",
         "(C) 1988 Adobe Systems Incorporated. All rights reserved.",
         "(C) Copyright 1994-2002 by A. Author\n(C) Copyright 2002-2011 by B. Author\nUse is granted.",
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("text", PROSE)
 def test_prose_using_the_words_is_kept(text):
     assert verdict(text).action != "reject"
 
@@ -120,9 +120,7 @@ def redacted(text: str) -> str:
     return d.text
 
 
-@pytest.mark.parametrize(
-    "secret, kind",
-    [
+CREDENTIALS = [
         ("-----BEGIN RSA PRIVATE KEY-----\n" + "MIIEowIBAAKCAQEA" * 8 + "\n-----END RSA PRIVATE KEY-----", "PRIVATE_KEY"),
         ("-----BEGIN OPENSSH PRIVATE KEY-----\n" + "b3BlbnNzaC1rZXktdjEAAAAA" * 4 + "\n-----END OPENSSH PRIVATE KEY-----", "PRIVATE_KEY"),
         ("aws_access_key_id = AKIA2E0A8F3B244C9986", "AWS_ACCESS_KEY"),
@@ -142,8 +140,10 @@ def redacted(text: str) -> str:
         ('"secret_key": "9f8e7d6c5b4a"', "SECRET"),
         ("用户名：root\n密码：Abc@12345，请及时修改", "PASSWORD"),
         ("AccessKeySecret=Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1", "SECRET"),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("secret, kind", CREDENTIALS)
 def test_credentials_are_redacted_by_type(secret, kind):
     text = f"Config for the deploy:\n{secret}\nThanks!"
     out = redacted(text)
@@ -158,9 +158,7 @@ def test_redaction_keeps_the_structure_around_the_value():
     assert "<CREDENTIAL:AWS_ACCESS_KEY>" in out and "<CREDENTIAL:AWS_SECRET_KEY>" in out
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+NOT_CREDENTIALS = [
         "Set password=<your password> in the config file.",
         "DATABASE_URL=postgresql://user:password@localhost:5432/mydb",
         "Use mysql://USER:PASS@HOST/DB",
@@ -176,8 +174,10 @@ def test_redaction_keeps_the_structure_around_the_value():
         "初始密码为身份证号后六位。",
         "Set SLACK_BOT_TOKEN to xoxb-your-bot-token-here",
         "Export OPENAI_API_KEY=sk-your-key-goes-here-xxxxxxxx",
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("text", NOT_CREDENTIALS)
 def test_placeholders_and_prose_are_not_credentials(text):
     assert CRED.check(text).action == "keep"
 
@@ -256,3 +256,54 @@ def test_generated_test_set_has_no_missed_markings_or_credentials():
     assert missed == []
     false_pos = [d for d in docs if d.kind == "clean" and verdict(d.text).action == "reject"]
     assert len(false_pos) / sum(d.kind == "clean" for d in docs) < 0.01
+
+
+# --- batch gates: decide() skips the documents that hold no needle -------------------------------------
+
+FILLER = ["An ordinary paragraph about gardening and the weather.", "今天天气很好，我们去公园散步。", ""]
+
+
+def _gated_batch(texts: list[str]) -> Batch:
+    """The texts interleaved with filler documents, so a needle's match must be mapped to the right one."""
+    mixed = [t for text in texts for t in (FILLER[len(text) % 3], text)]
+    return make_batch(mixed)
+
+
+@pytest.mark.parametrize(
+    "control, texts",
+    [
+        (CLASSIFIED, [t for t, _ in MARKED] + PROSE + ["第三章\n秘密\n她从来没有告诉过任何人。"]),
+        (CRED, [f"x\n{s}\ny" for s, _ in CREDENTIALS] + NOT_CREDENTIALS),
+        (CredentialsControl(CredentialsConfig(action="reject")), [f"{s}" for s, _ in CREDENTIALS]),
+    ],
+    ids=["classified", "credentials_redact", "credentials_reject"],
+)
+def test_batch_decisions_equal_per_document_checks(control, texts):
+    batch = _gated_batch(texts)
+    assert list(control.decide(batch)) == [control.check(t) for t in batch.text]
+
+
+def test_gate_keeps_documents_whose_keys_match_only_under_ignorecase():
+    # re.I lets "ſ" (long s), the Kelvin sign and dotted/dotless i stand for ASCII letters of a config key
+    texts = ["ſecret_key = Zx9Yw8Vu7Ts6", "api_\u212aey: Zx9Yw8Vu7Ts6Rq", "PASSWORD=Xy12345678", "db_Pass := Qw3rty!x9"]
+    batch = _gated_batch(texts)
+    decisions = CRED.decide(batch)
+    assert decisions == [CRED.check(t) for t in batch.text]
+    assert [d.action for d in decisions[1::2]] == [CRED.check(t).action for t in texts]
+    assert decisions[1].action == "modify"
+
+
+def test_every_config_key_holds_a_gate_word():
+    from transforms.secrets import _CONFIG_KEY_WORDS, _CONFIG_KEYS
+
+    keys = [k.replace("_?", "_") for k in _CONFIG_KEYS.split("|")] + [k.replace("_?", "") for k in _CONFIG_KEYS.split("|")]
+    assert all(any(word in key for word in _CONFIG_KEY_WORDS) for key in keys)
+
+
+def test_batch_gate_maps_matches_to_texts():
+    from transforms.textscan import BatchGate
+
+    gate = BatchGate(["AKIA", "密码"], any_case=["secret"])
+    texts = ["", "no needle", "has AKIA", "akia lowercase", "SeCrEt", "a\x00secret", "密码：x", "AKIA"]
+    assert gate.candidates(texts) == [2, 4, 5, 6, 7]
+    assert gate.candidates([]) == [] and BatchGate(["x"]).candidates(["abc"]) == []

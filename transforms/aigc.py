@@ -44,7 +44,7 @@ from transforms.base import (
     count,
     register_stage,
 )
-from transforms.textscan import Needles, line_bounds, normalise
+from transforms.textscan import BatchGate, Needles, line_bounds, normalise
 
 STAGE = "aigc"
 CLAUSE = "5.6"
@@ -103,11 +103,14 @@ _NEEDLES = Needles((
     "generat", "written", "created", "produced", "composed", "authored", "drafted", "translated",
 ), fold_case=True)
 _BEFORE, _AFTER, _LABEL_LINE_CHARS = 120, 60, 100
+_WIDE = ("Ａ", "ａ")  # every Latin-script label has an "a" (AI, generated, ChatGPT): normalised when present
+# Documents with no needle (in any case) and no full-width "a" carry no explicit label.
+_GATE = BatchGate(any_case=_NEEDLES.needles + _WIDE)
 
 
 def explicit_label(text: str) -> str | None:
     """The explicit label in ``text`` (normalised, at most 80 characters), or None."""
-    text = normalise(text, ("Ａ", "ａ"))  # every Latin-script label has an "a" (AI, generated, ChatGPT)
+    text = normalise(text, _WIDE)
     for at in _NEEDLES.positions(text):
         line_start, line_end = line_bounds(text, at)
         start, end = max(line_start, at - _BEFORE), min(line_end, at + _AFTER)
@@ -221,22 +224,34 @@ class AigcControl(Control):
         capped.cap = cap
         return capped
 
-    def detect(self, text: str, meta: Mapping[str, Any] | None) -> dict | None:
-        """Lineage detail of a labelled record (which labels, producer), or None."""
-        explicit = explicit_label(text) if self.config.detect_explicit else None
-        implicit = implicit_label(meta, self.keys) if self.config.detect_implicit else None
-        if explicit is None and implicit is None:
-            return None
-        detail: dict[str, Any] = {"explicit": explicit is not None, "implicit": implicit is not None}
-        if explicit is not None:
-            detail["explicit_label"] = explicit
-        if implicit is not None:
-            detail.update(implicit)
-        return detail
+    def detect(self, batch) -> list[dict | None]:
+        """Per record, the lineage detail of its labels (which labels, producer), or None when it has none.
+
+        Explicit labels are looked for only in the texts that hold one of their words (one gate pass
+        over the batch); most texts hold none."""
+        explicit: list[str | None] = [None] * len(batch)
+        if self.config.detect_explicit:
+            for i in _GATE.candidates(batch.text):
+                explicit[i] = explicit_label(batch.text[i])
+        implicit: list[dict | None] = [None] * len(batch)
+        if self.config.detect_implicit:
+            implicit = [implicit_label(meta, self.keys) for meta in batch.meta]
+        details: list[dict | None] = []
+        for found, label in zip(explicit, implicit):
+            if found is None and label is None:
+                details.append(None)
+                continue
+            detail: dict[str, Any] = {"explicit": found is not None, "implicit": label is not None}
+            if found is not None:
+                detail["explicit_label"] = found
+            if label is not None:
+                detail.update(label)
+            details.append(detail)
+        return details
 
     def census(self, batch) -> tuple[int, np.ndarray]:
         """Records in ``batch`` and the id hashes of its AIGC records (the cap's first pass)."""
-        hashes = [id_hash(i) for i, t, m in zip(batch.id, batch.text, batch.meta) if self.detect(t, m)]
+        hashes = [id_hash(i) for i, detail in zip(batch.id, self.detect(batch)) if detail]
         return len(batch), np.array(hashes, dtype=np.int64)
 
     def decide(self, batch):
@@ -244,8 +259,7 @@ class AigcControl(Control):
         if policy == "cap" and self.cap is None:
             raise ValueError("aigc: the cap policy needs the corpus census (use AigcStage or with_cap)")
         decisions = []
-        for record_id, text, meta in zip(batch.id, batch.text, batch.meta):
-            detail = self.detect(text, meta)
+        for record_id, detail in zip(batch.id, self.detect(batch)):
             if detail is None:
                 decisions.append(KEEP)
                 continue

@@ -164,7 +164,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
             texts[i] = d.text
         if d.tags:
             if tags is None:
-                tags = [list(t) for t in batch.tags]
+                tags = list(batch.tags)  # inner lists are replaced, never mutated
             tags[i] = tags[i] + [t for t in d.tags if t not in tags[i]]
         kept_idx.append(i)
         lineage.append(history)

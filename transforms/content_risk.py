@@ -10,19 +10,21 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal, NamedTuple, Sequence
 
-import ahocorasick
+import ahocorasick_rs
 import fasttext
 import fasttext.FastText
+import numpy as np
 
 from pydantic import Field, field_validator
 
 from transforms.base import Control, Decision, StageConfig
-from transforms.classifier_training import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_batch
+from transforms.classifier_training import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_and_lower
 from transforms.records import RISK_LEVELS, Batch
+from transforms.textscan import BatchGate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODELS_DIR = PACKAGE_DIR / "models"
@@ -54,12 +56,33 @@ class Classifier:
     negative_label: str
     thresholds: dict[str, float]
     scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
+    _orders: dict = field(default_factory=dict, compare=False, repr=False)  # fastText label order -> columns
+
+    def probabilities(self, processed: Sequence[str]) -> np.ndarray:
+        """One row per text already passed through ``preprocess_batch``, one column per label (in the
+        order of ``labels``); one batched call into fastText."""
+        labels, probs = self.model.predict(list(processed), k=-1)
+        matrix = np.zeros((len(labels), len(self.labels)))
+        if labels:
+            # fastText lists each text's labels by probability: put them back in column order
+            columns = np.array([self._columns(order) for order in map(tuple, labels)])
+            np.put_along_axis(matrix, columns, np.array(probs, dtype=np.float64), axis=1)
+        return matrix
+
+    def _columns(self, order: tuple[str, ...]) -> tuple[int, ...]:
+        columns = self._orders.get(order)
+        if columns is None:
+            columns = self._orders[order] = tuple(self.labels.index(lab[len(LABEL_PREFIX) :]) for lab in order)
+        return columns
 
     def predict(self, processed: Sequence[str]) -> list[dict[str, float]]:
-        """``{label: probability}`` per text already passed through ``preprocess_batch``; one batched call."""
-        labels, probs = self.model.predict(list(processed), k=-1)
-        cut = len(LABEL_PREFIX)
-        return [{lab[cut:]: float(p) for lab, p in zip(ls, ps)} for ls, ps in zip(labels, probs)]
+        """``{label: probability}`` per text already passed through ``preprocess_batch``."""
+        return [dict(zip(self.labels, row)) for row in self.probabilities(processed).tolist()]
+
+
+def lineage_scores(labels: Sequence[str], matrix: np.ndarray) -> list[dict[str, float]]:
+    """Per row, ``{label: probability}`` rounded to 4 places for lineage (rounded as one array)."""
+    return [dict(zip(labels, row)) for row in np.round(matrix, 4).tolist()]
 
 
 _lock = threading.Lock()
@@ -104,45 +127,52 @@ def _load_classifier(path: Path) -> Classifier:
 class Lexicon:
     """Weighted terms from a TSV (term, language, category, weight, risk_level), matched in one pass.
 
-    One Aho-Corasick automaton over the lowercased text finds every term at once, whatever the size of
-    the list. Chinese terms match anywhere (no word boundaries in Chinese); English terms only as whole
-    words, checked on the few candidate hits with ASCII boundaries (CJK characters count as word
-    characters for `\\b`, which would miss "用sarin").
+    Aho-Corasick automata find every term at once, whatever the size of the list: a
+    :class:`~transforms.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
+    one call into compiled code) picks the few texts that hold a term, and only those are scanned for
+    every match. Chinese terms match anywhere (no word boundaries in Chinese); English terms only as
+    whole words, checked on the matches with ASCII boundaries (CJK characters count as word characters
+    for `\\b`, which would miss "用sarin").
     """
 
     def __init__(self, path: Path, entries: list[tuple[str, str, str, float, str]]):
         self.path = path
         self.entries = entries
         self.categories = sorted({e[2] for e in entries})
-        self._automaton = ahocorasick.Automaton()
         by_term: dict[str, list[int]] = {}
         for i, (term, *_rest) in enumerate(entries):
             by_term.setdefault(term, []).append(i)
-        for term, indices in by_term.items():
-            self._automaton.add_word(term, (len(term), tuple(indices)))
-        if by_term:
-            self._automaton.make_automaton()
+        self._term_entries = [tuple(indices) for indices in by_term.values()]
+        self._gate = BatchGate(list(by_term))
+        self._automaton = ahocorasick_rs.BytesAhoCorasick([term.encode() for term in by_term]) if by_term else None
 
-    def scan_lowered(self, text: str) -> tuple[dict[str, float], list[int]]:
-        """Per-category noisy-or score of the distinct matched entries, and their indices (``text`` lowercased)."""
-        if not self.entries:
-            return {}, []
-        hits: set[int] = set()
-        for end, (length, indices) in self._automaton.iter(text):
-            start = end - length + 1
-            for i in indices:
-                if self.entries[i][1] == "zh" or (
-                    (start == 0 or text[start - 1] not in _ASCII_WORD) and (end + 1 == len(text) or text[end + 1] not in _ASCII_WORD)
-                ):
-                    hits.add(i)
-        scores: dict[str, float] = {}
-        for i in hits:
-            category, weight = self.entries[i][2], self.entries[i][3]
-            scores[category] = 1.0 - (1.0 - scores.get(category, 0.0)) * (1.0 - weight)
-        return scores, sorted(hits)
+    def scan_batch(self, lowered: Sequence[bytes]) -> dict[int, tuple[dict[str, float], list[int]]]:
+        """For each text (lowercased, UTF-8) with a match, by position: per-category noisy-or score of
+        the distinct matched entries, and their indices. Texts without a match are left out."""
+        if self._automaton is None:
+            return {}
+        results = {}
+        for doc in self._gate.candidates_encoded(lowered):
+            hits = self._hits(lowered[doc])
+            if hits:
+                scores: dict[str, float] = {}
+                for i in hits:
+                    category, weight = self.entries[i][2], self.entries[i][3]
+                    scores[category] = 1.0 - (1.0 - scores.get(category, 0.0)) * (1.0 - weight)
+                results[doc] = (scores, sorted(hits))
+        return results
+
+    def _hits(self, text: bytes) -> set[int]:
+        """The entries matched in ``text``: every (overlapping) match, English ones as whole words."""
+        hits = set()
+        for term, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            whole_word = (start == 0 or text[start - 1] not in _ASCII_WORD) and (end == len(text) or text[end] not in _ASCII_WORD)
+            hits.update(i for i in self._term_entries[term] if whole_word or self.entries[i][1] == "zh")
+        return hits
 
     def scan(self, text: str) -> tuple[dict[str, float], list[int]]:
-        return self.scan_lowered(text.lower())
+        """Per-category score and matched entries of one text, as given."""
+        return self.scan_batch([text.lower().encode("utf-8", "surrogatepass")]).get(0, ({}, []))
 
     def risk_level(self, hits: list[int], category: str) -> str:
         levels = [self.entries[i][4] for i in hits if self.entries[i][2] == category]
@@ -153,7 +183,8 @@ class Lexicon:
         return f"{self.path.name}#{i + 1}"
 
 
-_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+# Bytes of ASCII word characters: an English term must not touch one.
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
@@ -191,27 +222,39 @@ def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
     return bool(lang and lang.lower().startswith("zh")) or cjk_share(text) >= min_cjk_share
 
 
-_PROCESSED_LIMIT = 50_000
-_processed: dict[int, tuple[str, str]] = {}
+class PreparedText(NamedTuple):
+    """What the content-risk stages derive from a text before scoring it."""
+
+    processed: str  # the classifiers' view (classifier_training.preprocess_batch)
+    lowered: bytes  # the text lowercased, UTF-8: what the lexicons scan
 
 
-def preprocess_shared(texts: list[str]) -> list[str]:
-    """:func:`preprocess_batch`, remembering results per text object for the next content stage.
+# Remembered per text object (with the object itself, checked by identity, so a recycled id() can never
+# return another text's result) for the next content stage: fused stages pass the same string objects
+# along, and a stage that changed a text passes a new object, which is prepared afresh. Bounded to a few
+# batches' worth of characters; lives in the worker process, never pickled.
+_PREPARED_LIMIT_CHARS = 4_000_000
+_prepared: dict[int, tuple[str, PreparedText]] = {}
+_prepared_chars = 0
 
-    Fused stages pass the same string objects along, so the second of harmful/highrisk reuses the
-    first one's work. Entries keep their text alive and are checked by identity, so a recycled
-    ``id()`` can never return another text's result.
-    """
-    cached = [_processed.get(id(t)) for t in texts]
-    missing = [i for i, (t, c) in enumerate(zip(texts, cached)) if c is None or c[0] is not t]
-    out = [c[1] if c is not None else "" for c in cached]
+
+def prepare_texts(texts: Sequence[str]) -> list[PreparedText]:
+    """The :class:`PreparedText` of each text; texts prepared by an earlier stage are not redone."""
+    global _prepared_chars
+    found = [_prepared.get(id(t)) for t in texts]
+    missing = [i for i, (t, f) in enumerate(zip(texts, found)) if f is None or f[0] is not t]
+    out = [f[1] if f is not None else None for f in found]
     if missing:
-        fresh = preprocess_batch([texts[i] for i in missing])
-        if len(_processed) > _PROCESSED_LIMIT:
-            _processed.clear()
-        for i, processed in zip(missing, fresh):
-            out[i] = processed
-            _processed[id(texts[i])] = (texts[i], processed)
+        processed, lowered = preprocess_and_lower([texts[i] for i in missing])
+        encoded = [text.encode("utf-8", "surrogatepass") for text in lowered]
+        added = sum(len(texts[i]) for i in missing)
+        if _prepared_chars + added > _PREPARED_LIMIT_CHARS:
+            _prepared.clear()
+            _prepared_chars = 0
+        _prepared_chars += added
+        for i, p, b in zip(missing, processed, encoded):
+            out[i] = prepared = PreparedText(p, b)
+            _prepared[id(texts[i])] = (texts[i], prepared)
     return out
 
 
@@ -244,47 +287,50 @@ class ContentRiskControl(Control):
         raise NotImplementedError
 
     def score(self, batch: Batch, processed: list[str]) -> list[tuple[str, dict[str, float], dict[str, float]]]:
-        """Per record: (model name, {label: probability}, {category: classifier score if flagged})."""
+        """Per record: (model name, {label: probability, rounded for lineage}, {category: classifier score
+        if flagged})."""
         raise NotImplementedError
 
     def decide(self, batch: Batch) -> list[Decision]:
         if self._lexicon is None:
             self.setup()
-        processed = preprocess_shared(batch.text)
-        scored = self.score(batch, processed)
-        config = self.config
+        prepared = prepare_texts(batch.text)
+        scored = self.score(batch, [p.processed for p in prepared])
+        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
         decisions = []
-        for text, (model_name, probs, flagged) in zip(batch.text, scored):
-            lexicon_scores, hits = self._lexicon.scan(text)
-            lexicon_flagged = {c: s for c, s in lexicon_scores.items() if s >= config.lexicon_threshold}
-            detail = {
-                "model": model_name,
-                "scores": {label: round(p, 4) for label, p in probs.items()},
-                "lexicon": {c: round(s, 4) for c, s in lexicon_scores.items()},
-            }
-            if hits:
-                detail["lexicon_hits"] = [self._lexicon.entry_ref(i) for i in hits[:5]]
-            categories = set(flagged) | set(lexicon_flagged)
-            if not categories:
-                decisions.append(Decision("keep", detail=detail))
-                continue
-            levels = {c: self._risk_level(c, c in flagged, hits) for c in categories}
-            top = max(categories, key=lambda c: (RISK_LEVELS.index(levels[c]), max(flagged.get(c, 0.0), lexicon_flagged.get(c, 0.0))))
-            detail["by"] = [name for name, hit in (("classifier", top in flagged), ("lexicon", top in lexicon_flagged)) if hit]
-            if config.action == "annotate":
-                decisions.append(Decision("annotate", detail=detail, tags=(f"{self.stage}:{top}",)))
+        for i, (model_name, scores, flagged) in enumerate(scored):
+            detail = {"model": model_name, "scores": scores, "lexicon": {}}
+            if i in matched:
+                lexicon_scores, hits = matched[i]
+                detail["lexicon"] = {c: round(s, 4) for c, s in lexicon_scores.items()}
+                detail["lexicon_hits"] = [self._lexicon.entry_ref(h) for h in hits[:5]]
+                decisions.append(self._flag(detail, flagged, lexicon_scores, hits))
+            elif flagged:
+                decisions.append(self._flag(detail, flagged, {}, []))
             else:
-                decisions.append(
-                    Decision.reject(
-                        rule=f"{self.stage}.{top}",
-                        clause=self.clause,
-                        risk_level=levels[top],
-                        category=self.category,
-                        reason=top,
-                        detail=detail,
-                    )
-                )
+                decisions.append(Decision("keep", detail=detail))
         return decisions
+
+    def _flag(self, detail: dict, flagged: dict[str, float], lexicon_scores: dict[str, float], hits: list[int]) -> Decision:
+        """The decision for a record the classifier flagged or the lexicon matched."""
+        config = self.config
+        lexicon_flagged = {c: s for c, s in lexicon_scores.items() if s >= config.lexicon_threshold}
+        categories = set(flagged) | set(lexicon_flagged)
+        if not categories:
+            return Decision("keep", detail=detail)
+        levels = {c: self._risk_level(c, c in flagged, hits) for c in categories}
+        top = max(categories, key=lambda c: (RISK_LEVELS.index(levels[c]), max(flagged.get(c, 0.0), lexicon_flagged.get(c, 0.0))))
+        detail["by"] = [name for name, hit in (("classifier", top in flagged), ("lexicon", top in lexicon_flagged)) if hit]
+        if config.action == "annotate":
+            return Decision("annotate", detail=detail, tags=(f"{self.stage}:{top}",))
+        return Decision.reject(
+            rule=f"{self.stage}.{top}",
+            clause=self.clause,
+            risk_level=levels[top],
+            category=self.category,
+            reason=top,
+            detail=detail,
+        )
 
     def _risk_level(self, category: str, by_classifier: bool, hits: list[int]) -> str:
         configured = self.config.risk_levels[category]

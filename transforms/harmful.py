@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import model_validator
 
 from transforms.base import ControlStage, Stage, register_stage
@@ -19,6 +20,7 @@ from transforms.content_risk import (
     ContentRiskControl,
     check_risk_levels,
     is_chinese,
+    lineage_scores,
     load_classifier,
     load_lexicon,
 )
@@ -70,19 +72,26 @@ class HarmfulControl(ContentRiskControl):
     def load_models(self) -> None:
         config = self.config
         self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
-        self._thresholds = {
-            lang: {**model.thresholds, **getattr(config, f"thresholds_{lang}")} for lang, model in self._models.items()
-        }
+        self._thresholds = {}
+        for lang, model in self._models.items():
+            thresholds = {**model.thresholds, **getattr(config, f"thresholds_{lang}")}
+            # per column of the model's probabilities; a label without a threshold is never flagged
+            self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
 
     def score(self, batch: Batch, processed: list[str]):
-        routes = ["zh" if is_chinese(lang, text, self.config.zh_min_cjk_share) else "en" for lang, text in zip(batch.lang, batch.text)]
+        share = self.config.zh_min_cjk_share
+        routes = ["zh" if is_chinese(lang, text, share) else "en" for lang, text in zip(batch.lang, batch.text)]
         results: list = [None] * len(batch)
         for lang, model in self._models.items():
             indices = [i for i, r in enumerate(routes) if r == lang]
             if not indices:
                 continue
-            thresholds = self._thresholds[lang]
-            for i, probs in zip(indices, model.predict([processed[i] for i in indices])):
-                flagged = {lab: p for lab, p in probs.items() if lab in thresholds and p >= thresholds[lab]}
-                results[i] = (f"harmful_{lang}", probs, flagged)
+            probabilities = model.probabilities([processed[i] for i in indices])
+            reached = probabilities >= self._thresholds[lang]
+            name = f"harmful_{lang}"
+            for row, (i, scores) in enumerate(zip(indices, lineage_scores(model.labels, probabilities))):
+                flagged = {}
+                if reached[row].any():
+                    flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
+                results[i] = (name, scores, flagged)
         return results

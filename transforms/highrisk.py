@@ -12,11 +12,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import model_validator
 
 from transforms.base import ControlStage, Stage, register_stage
-from transforms.classifier_training import top_score
-from transforms.content_risk import ContentRiskConfig, ContentRiskControl, check_risk_levels, load_classifier, load_lexicon
+from transforms.content_risk import (
+    ContentRiskConfig,
+    ContentRiskControl,
+    check_risk_levels,
+    lineage_scores,
+    load_classifier,
+    load_lexicon,
+)
 from transforms.records import Batch
 
 HAZARD_PREFIX = "hazard_"
@@ -60,16 +67,24 @@ class HighRiskControl(ContentRiskControl):
     category = "high_risk"
 
     def load_models(self) -> None:
-        self._model = load_classifier(self.config.model)
-        model_thresholds = {lab.removeprefix(HAZARD_PREFIX): t for lab, t in self._model.thresholds.items()}
-        self._thresholds = {**model_thresholds, **self.config.thresholds}
+        model = self._model = load_classifier(self.config.model)
+        thresholds = {**{lab.removeprefix(HAZARD_PREFIX): t for lab, t in model.thresholds.items()}, **self.config.thresholds}
+        self._negative = model.labels.index(model.negative_label)
+        self._hazards = [j for j, lab in enumerate(model.labels) if j != self._negative]
+        self._domains = [model.labels[j].removeprefix(HAZARD_PREFIX) for j in self._hazards]
+        self._domain_thresholds = np.array([thresholds[d] for d in self._domains])
 
     def score(self, batch: Batch, processed: list[str]):
-        negative = self._model.negative_label
+        # classifier_training.top_score on the whole batch: the most likely hazard domain, scored by its
+        # probability when that beats P(benign), else 0
+        probabilities = self._model.probabilities(processed)
+        hazards = probabilities[:, self._hazards]
+        top = hazards.argmax(axis=1)
+        top_p = hazards[np.arange(len(top)), top]
+        score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
+        reached = score >= self._domain_thresholds[top]
         results = []
-        for probs in self._model.predict(processed):
-            label, score = top_score(probs, negative)
-            domain = label.removeprefix(HAZARD_PREFIX)
-            flagged = {domain: score} if score >= self._thresholds[domain] else {}
-            results.append(("highrisk", probs, flagged))
+        for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
+            flagged = {self._domains[top[row]]: float(score[row])} if reached[row] else {}
+            results.append(("highrisk", scores, flagged))
         return results

@@ -103,10 +103,11 @@ def content_sha256(data: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))  # built once: it runs per record
+
+
 def to_json(value: Mapping[str, Any] | None) -> str:
-    if not value:
-        return "{}"
-    return json.dumps(value or {}, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    return _JSON.encode(value) if value else "{}"
 
 
 def lineage_entry(

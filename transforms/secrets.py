@@ -35,7 +35,7 @@ from pydantic import field_validator
 
 from transforms.base import KEEP, Control, ControlStage, Decision, StageConfig, count, register_stage
 from transforms.records import RISK_LEVELS
-from transforms.textscan import Needles, line_bounds, normalise
+from transforms.textscan import BatchGate, Needles, line_bounds, normalise
 
 CLASSIFIED_STAGE = "classified"
 CLASSIFIED_CLAUSE = "4.1.2(b) / classified-information directive"
@@ -106,6 +106,8 @@ _NEEDLES = Needles((
     "NOCONTRACT", "PROPIN",
 ))
 _WIDE = ("Ｓ", "Ｃ", "Ｒ", "Ｔ")  # full-width first letters of the banners and portion marks
+# Documents with neither a needle nor a full-width letter that normalises into one carry no marking.
+_GATE = BatchGate(_NEEDLES.needles + _WIDE)
 
 
 def _may_mark(text: str) -> bool:
@@ -234,7 +236,10 @@ class ClassifiedControl(Control):
         }
 
     def decide(self, batch):
-        return [self.check(text) for text in batch.text]
+        decisions = [KEEP] * len(batch)
+        for i in _GATE.candidates(batch.text):
+            decisions[i] = self.check(batch.text[i])
+        return decisions
 
 
 @register_stage(CLASSIFIED_STAGE)
@@ -320,6 +325,10 @@ _CONFIG_LINE = re.compile(
 )
 # A config key just before a separator: the cheap test that picks the lines _CONFIG_LINE reads.
 _KEY_BEFORE = re.compile(r"(?:" + _CONFIG_KEYS + r")[\w\"'.-]{0,30}\s*[:=]?$", re.I)
+# Every _CONFIG_KEYS alternative holds one of these words; under re.I an ASCII letter also matches
+# "İ", "ı", "ſ" or the Kelvin sign, so a document with one of those is a candidate too.
+_CONFIG_KEY_WORDS = ("pass", "pwd", "secret", "token", "apikey", "api_key", "密码", "口令", "密钥", "秘钥")
+_IGNORECASE_EXTRAS = ("\u0130", "\u0131", "\u017f", "\u212a")
 _KEY_WINDOW = 48
 # A bare value that reads on ("Password: at least 8 characters") is prose, not a config line.
 _PROSE_AFTER = re.compile(r"[ \t]+[a-z\u4e00-\u9fff]")
@@ -415,6 +424,10 @@ class CredentialScanner:
         return kind, m.start(group), m.end(group)
 
 
+# A document holding none of the token prefixes and no config key word (in any case) has no credential.
+_CREDENTIAL_GATE = BatchGate(_CREDENTIAL_NEEDLES.needles, any_case=_CONFIG_KEY_WORDS + _IGNORECASE_EXTRAS)
+
+
 def _config_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of the lines where a separator follows a config key (``password =``, ``密码：``).
 
@@ -502,7 +515,10 @@ class CredentialsControl(Control):
         )
 
     def decide(self, batch):
-        return [self.check(text) for text in batch.text]
+        decisions = [KEEP] * len(batch)
+        for i in _CREDENTIAL_GATE.candidates(batch.text):
+            decisions[i] = self.check(batch.text[i])
+        return decisions
 
 
 @register_stage(CREDENTIALS_STAGE)
