@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import shutil
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from transforms.storage import link_or_copy
 
 
 META_PREFIX = "datasteward."
-TARGET_FILE_BYTES = 64 * 1024 * 1024  # the Delta writer buffers about one file's rows: this bounds its memory
 
 
 def dataset_dir(out_dir: Path) -> Path:
@@ -56,35 +58,54 @@ def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
         return None
 
 
-def commit_dataset(out_dir: Path, kept: ds.Dataset, mode: str, metadata: dict[str, Any]) -> int:
-    """Write the staged kept records as the next dataset version; return its number."""
+def commit_dataset(out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any]) -> int:
+    """Commit the staged kept records as the next dataset version; return its number."""
     target = dataset_dir(out_dir)
     previous = open_table(target)
     rows = kept.count_rows()
     if mode == "append" and previous is not None:
         rows += _rows(previous)
-    reader = kept.scanner(batch_size=4096).to_reader()
-    write_deltalake(
-        str(target),
-        reader,
-        mode=mode if previous is not None else "overwrite",
-        target_file_size=TARGET_FILE_BYTES,
-        commit_properties=_metadata({**metadata, "rows": rows, "operation": "publish"}),
-    )
+    _commit_files(target, kept, mode, _metadata({**metadata, "rows": rows, "operation": "publish"}))
     return DeltaTable(str(target)).version()
 
 
-def append_rejects(out_dir: Path, rejects: ds.Dataset, run_id: str) -> int:
-    """Append a run's rejects (with their run id) to the rejects table; return the row count."""
+def append_rejects(out_dir: Path, rejects: ds.FileSystemDataset, run_id: str) -> int:
+    """Append a run's staged rejects (with their run id) to the rejects table; return the row count."""
     n = rejects.count_rows()
     if n:
-        write_deltalake(
-            str(rejects_dir(out_dir)),
-            rejects.scanner(batch_size=4096).to_reader(),
-            mode="append",
-            commit_properties=_metadata({"run_id": run_id, "rows": n}),
-        )
+        _commit_files(rejects_dir(out_dir), rejects, "append", _metadata({"run_id": run_id, "rows": n}))
     return n
+
+
+def _commit_files(table_dir: Path, staged_files: ds.FileSystemDataset, mode: str, properties: CommitProperties) -> None:
+    """Link the staged Parquet files into the Delta table's directory and commit them as one version.
+
+    The files are not rewritten: committing costs a hard link and a log entry per file, however
+    many records they hold (rewriting 1M records took ≈ 90 s of the run, on one core). Staging lives
+    under OUT_DIR, so the link is on the same file system (else the file is copied). Until the log
+    entry is written the files are invisible to readers; if the commit fails they are removed.
+    """
+    table_dir.mkdir(parents=True, exist_ok=True)
+    actions, linked = [], []
+    try:
+        for staged_file in staged_files.files:
+            path = table_dir / f"part-{uuid.uuid4().hex}.parquet"
+            link_or_copy(staged_file, path)
+            linked.append(path)
+            stat = path.stat()
+            stats = json.dumps({"numRecords": pq.ParquetFile(path).metadata.num_rows})
+            actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
+        table = open_table(table_dir)
+        if table is None:
+            create_table_with_add_actions(
+                str(table_dir), Schema.from_arrow(staged_files.schema), actions, mode="error", commit_properties=properties
+            )
+        else:
+            table.create_write_transaction(actions, mode, staged_files.schema, commit_properties=properties)
+    except BaseException:
+        for path in linked:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _rows(table: DeltaTable) -> int:

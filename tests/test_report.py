@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 import typer
 import yaml
@@ -41,7 +43,14 @@ def _records(rows: list[tuple[str, str, str]]) -> ds.Dataset:
                   "license": "MIT", "lang": "en", "meta": "{}", "content_sha256": f"h-{text}", "tags": [], "lineage": []}  # fmt: skip
         for name in columns:
             columns[name].append(values[name])
-    return ds.dataset(pa.table(columns, schema=RECORD_SCHEMA))
+    return _staged(pa.table(columns, schema=RECORD_SCHEMA))
+
+
+def _staged(table: pa.Table) -> ds.Dataset:
+    """``table`` as a run stages it: a Parquet file, which publishing commits without rewriting."""
+    path = Path(tempfile.mkdtemp()) / "part-0.parquet"
+    pq.write_table(table, path)
+    return ds.dataset([str(path)], schema=table.schema)
 
 
 def test_diff_counts_added_removed_changed_by_source_and_reason(tmp_path):
@@ -51,7 +60,7 @@ def test_diff_counts_added_removed_changed_by_source_and_reason(tmp_path):
     reject = {name: None for name in REJECT_SCHEMA.names} | {
         "id": "c", "source": "s2", "stage": "dedup", "reason": "near_duplicate", "run_id": "run-1", "lineage": []}  # fmt: skip
     other_run = reject | {"id": "d", "run_id": "run-0", "reason": "too_short", "stage": "quality"}
-    append_rejects(tmp_path, ds.dataset(pa.Table.from_pylist([reject, other_run], schema=REJECT_SCHEMA)), "run-1")
+    append_rejects(tmp_path, _staged(pa.Table.from_pylist([reject, other_run], schema=REJECT_SCHEMA)), "run-1")
 
     result = diff_versions(tmp_path, 0, 1)
     assert result["totals"] == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1, "content_changed": 1, "text_changed": 1}

@@ -40,7 +40,6 @@ from typing import Literal, Sequence
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pydantic import Field, field_validator, model_validator
@@ -236,6 +235,14 @@ def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _
     first = np.ones(len(a), dtype=bool)
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[first], b[first]
+
+
+def sorted_lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``sorted_keys``, whether it is there) for each of ``keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return pos, sorted_keys[pos] == keys
 
 
 def concat_chunks(chunks: Sequence[SignatureChunk]) -> SignatureChunk:
@@ -476,8 +483,8 @@ class DecisionTable:
         if not len(self.keys):
             return out
         keys = np.fromiter((doc_key(i) for i in record_ids), dtype=np.uint64, count=len(record_ids))
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        for i in np.flatnonzero(self.keys[pos] == keys).tolist():
+        pos, found = sorted_lookup(self.keys, keys)
+        for i in np.flatnonzero(found).tolist():
             out[i] = self.decision(int(pos[i]))
         return out
 
@@ -568,8 +575,8 @@ class _CandidatesFn(beam.DoFn):
         if not len(keys):
             return
         chunk = read_chunk(*signature_file)
-        pos = np.minimum(np.searchsorted(keys, chunk.keys), len(keys) - 1)
-        found = np.flatnonzero(keys[pos] == chunk.keys)
+        pos, found = sorted_lookup(keys, chunk.keys)
+        found = np.flatnonzero(found)
         if not len(found):
             return
         part = chunk.take(found)
@@ -720,26 +727,27 @@ def write_index(ctx: RunContext, version: int, params: DedupParams) -> int:
                 link_or_copy(part, target / part.name)
             rows += pq.ParquetFile(part).metadata.num_rows
     staged = sorted(Path(ctx.stage_dir(STAGE)).glob("*.parquet"))
-    rows += _write_part(staged, _published_ids(ctx), target / f"part-{ctx.run_id}.parquet", params)
+    rows += _write_part(staged, _published_keys(ctx), target / f"part-{ctx.run_id}.parquet", params)
     (target / INDEX_PARAMS).write_text(json.dumps({**params.signature_params(), "version": version, "rows": rows}))
     return rows
 
 
-def _published_ids(ctx: RunContext) -> pa.Array:
+def _published_keys(ctx: RunContext) -> np.ndarray:
+    """Sorted doc keys of the records this run staged for publishing."""
     files = sorted(str(p) for p in ctx.kept_dir.glob("*.parquet")) if ctx.kept_dir.exists() else []
-    if not files:
-        return pa.array([], pa.string())
-    return ds.dataset(files, format="parquet").to_table(columns=["id"]).column("id").combine_chunks()
+    ids = ds.dataset(files, format="parquet").to_table(columns=["id"]).column("id").to_pylist() if files else []
+    return np.sort(np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids)))
 
 
-def _write_part(staged: list[Path], published_ids: pa.Array, path: Path, params: DedupParams) -> int:
+def _write_part(staged: list[Path], published: np.ndarray, path: Path, params: DedupParams) -> int:
     """The rows of the staged signature files whose record was published, in row groups of ~4k."""
     rows, pending = 0, []
     tmp = path.with_suffix(".tmp")
     with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
         for i, file in enumerate(staged):
             table = pq.read_table(file)
-            pending.append(table.filter(pc.is_in(table.column("id"), value_set=published_ids)))
+            _, found = sorted_lookup(published, table.column("key").to_numpy())
+            pending.append(table.filter(pa.array(found)))
             if sum(t.num_rows for t in pending) >= _INDEX_ROWS or i == len(staged) - 1:
                 part = pa.concat_tables(pending)
                 writer.write_table(part, row_group_size=_INDEX_ROWS)
