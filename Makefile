@@ -43,7 +43,7 @@ bench: $(BENCH_STAMP)
 
 # Ours vs datatrove at 100k and 1M documents (about 3 hours on 2 cores; run on a quiet machine).
 bench-e2e: $(BENCH_STAMP)
-	$(PY) bench/e2e_bench.py --docs 100000 --docs 1000000 --allow-million --profile
+	$(PY) bench/e2e_bench.py --docs 100000 --docs 1000000 --allow-million --profile  # ≈ 2 h: datatrove at 1M dominates
 
 bench-e2e-quick: $(BENCH_STAMP)
 	$(PY) bench/e2e_bench.py --docs 10000
