@@ -90,14 +90,18 @@ _classifiers: dict[str, Classifier] = {}
 _lexicons: dict[str, "Lexicon"] = {}
 
 
+def _load_once(cache: dict, path: str | Path, base_dir: Path, load):
+    """``load(resolved path)``, once per process and path: threads of a worker share the result."""
+    key = str(resolve(path, base_dir))
+    with _lock:
+        if key not in cache:
+            cache[key] = load(Path(key))
+        return cache[key]
+
+
 def load_classifier(path: str | Path) -> Classifier:
     """The classifier at ``path`` (``.ftz`` with its ``.json`` sidecar), loaded once per process."""
-    resolved = resolve(path, MODELS_DIR)
-    key = str(resolved)
-    with _lock:
-        if key not in _classifiers:
-            _classifiers[key] = _load_classifier(resolved)
-        return _classifiers[key]
+    return _load_once(_classifiers, path, MODELS_DIR, _load_classifier)
 
 
 def _load_classifier(path: Path) -> Classifier:
@@ -188,12 +192,8 @@ _ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
-    resolved = resolve(path, LEXICONS_DIR)
-    key = str(resolved)
-    with _lock:
-        if key not in _lexicons:
-            _lexicons[key] = _read_lexicon(resolved)
-        return _lexicons[key]
+    """The lexicon at ``path``, read once per process."""
+    return _load_once(_lexicons, path, LEXICONS_DIR, _read_lexicon)
 
 
 def _read_lexicon(path: Path) -> Lexicon:
