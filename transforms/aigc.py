@@ -231,8 +231,7 @@ class AigcControl(Control):
         over the batch); most texts hold none."""
         explicit: list[str | None] = [None] * len(batch)
         if self.config.detect_explicit:
-            for i in _GATE.candidates(batch.text):
-                explicit[i] = explicit_label(batch.text[i])
+            explicit = _GATE.map(batch.text, explicit_label, None)
         implicit: list[dict | None] = [None] * len(batch)
         if self.config.detect_implicit:
             implicit = [implicit_label(meta, self.keys) for meta in batch.meta]

@@ -236,10 +236,7 @@ class ClassifiedControl(Control):
         }
 
     def decide(self, batch):
-        decisions = [KEEP] * len(batch)
-        for i in _GATE.candidates(batch.text):
-            decisions[i] = self.check(batch.text[i])
-        return decisions
+        return _GATE.map(batch.text, self.check, KEEP)
 
 
 @register_stage(CLASSIFIED_STAGE)
@@ -515,10 +512,7 @@ class CredentialsControl(Control):
         )
 
     def decide(self, batch):
-        decisions = [KEEP] * len(batch)
-        for i in _CREDENTIAL_GATE.candidates(batch.text):
-            decisions[i] = self.check(batch.text[i])
-        return decisions
+        return _CREDENTIAL_GATE.map(batch.text, self.check, KEEP)
 
 
 @register_stage(CREDENTIALS_STAGE)

@@ -13,9 +13,11 @@ import bisect
 import itertools
 import re
 import unicodedata
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import ahocorasick_rs
+
+T = TypeVar("T")
 
 
 def normalise(text: str, wide: tuple[str, ...]) -> str:
@@ -110,6 +112,13 @@ class BatchGate:
     def candidates(self, texts: Sequence[str]) -> list[int]:
         """Indices (ascending) of the texts that hold a needle."""
         return self.candidates_encoded([t.encode("utf-8", "surrogatepass") for t in texts])
+
+    def map(self, texts: Sequence[str], check: Callable[[str], T], default: T) -> list[T]:
+        """``check(text)`` for the texts that hold a needle, ``default`` for the others."""
+        out = [default] * len(texts)
+        for i in self.candidates(texts):
+            out[i] = check(texts[i])
+        return out
 
     def candidates_encoded(self, encoded: Sequence[bytes]) -> list[int]:
         """:meth:`candidates` of texts already encoded as UTF-8."""
