@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -16,28 +17,42 @@ def _staged(tmp_path, id, source, license, lang, text) -> ds.Dataset:
     return ds.dataset([str(tmp_path / "stats.parquet")])
 
 
-def test_records_suite_catches_duplicate_ids_and_missing_licences(tmp_path):
+def test_records_suite_catches_duplicate_and_missing_ids_and_missing_licences(tmp_path):
     kept = _staged(
         tmp_path,
-        id=["a", "a", "b"],
-        source=["s", "s", "s"],
-        license=["MIT", None, "MIT"],
-        lang=["en", "en", "en"],
-        text=["hello world", "x" * 10, "more text"],
+        id=["a", "a", "b", None],
+        source=["s", "s", "s", "s"],
+        license=["MIT", None, "MIT", "MIT"],
+        lang=["en", "en", "en", "en"],
+        text=["hello world", "x" * 10, "more text", "no id"],
     )
-    result = run_gate(["records"], kept, {"input": 3, "kept": 3, "rejected": 0}, tmp_path / "run")
+    result = run_gate(["records"], kept, {"input": 4, "kept": 4, "rejected": 0}, tmp_path / "run")
     failed = {(o.expectation, o.column): o.observed for o in result.outcomes if not o.success}
     assert not result.success
     assert failed == {
-        ("expect_column_values_to_be_unique", "id"): {"unexpected": 2, "of": 3},
-        ("expect_column_values_to_not_be_null", "license"): {"unexpected": 1, "of": 3},
+        ("expect_column_values_to_not_be_null", "id_hash"): {"unexpected": 1, "of": 4},
+        ("expect_column_values_to_be_unique", "id_hash"): {"unexpected": 2, "of": 4},
+        ("expect_column_values_to_not_be_null", "license"): {"unexpected": 1, "of": 4},
     }
+
+
+def test_records_suite_passes_distinct_ids(tmp_path):
+    kept = _staged(tmp_path, id=["a", "b"], source=["s", "s"], license=["MIT", "MIT"], lang=["en", "en"], text=["x", "y"])
+    assert run_gate(["records"], kept, {"input": 2, "kept": 2, "rejected": 0}, tmp_path / "run").success
 
 
 def test_records_frame_holds_statistics_not_text(tmp_path):
     texts = ["héllo", "你好，电话 13812345678"]
     stats = _staged(tmp_path, id=["a", "b"], source=["s", "t"], license=["MIT", "MIT"], lang=["en", "zh"], text=texts)
-    frame = records_frame(stats)
-    assert list(frame.columns) == ["id", "source", "license", "lang", "text_chars", "residual_identifiers"]
+    frame = records_frame(stats, ["id", "source", "text_chars", "residual_identifiers"])
+    assert list(frame.columns) == ["id", "source", "text_chars", "residual_identifiers"]
     assert frame["text_chars"].tolist() == [5, len(texts[1])] and frame["residual_identifiers"].tolist() == [0, 1]
     assert str(frame["source"].dtype) == "category" and frame["id"].tolist() == ["a", "b"]
+
+
+def test_records_frame_loads_only_named_columns_and_rejects_unknown_ones(tmp_path):
+    stats = _staged(tmp_path, id=["a"], source=["s"], license=["MIT"], lang=["en"], text=["x"])
+    frame = records_frame(stats, ["id_hash", "lang"])
+    assert list(frame.columns) == ["id_hash", "lang"] and str(frame["id_hash"].dtype) == "Int64"
+    with pytest.raises(ValueError, match="unknown columns \\['idd'\\]"):
+        records_frame(stats, ["idd"])
