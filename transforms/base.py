@@ -172,7 +172,9 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
         **({"text": texts} if texts is not None else {}),
         **({"tags": tags} if tags is not None else {}),
     )
-    kept = updated.take(kept_idx).replace(lineage=lineage)
+    if len(kept_idx) < len(batch):
+        updated = updated.take(kept_idx)
+    kept = updated.replace(lineage=lineage)
     counts["kept"] = len(kept)
     counts["rejected"] = len(rejects)
     return ControlResult(kept, rejects, counts)

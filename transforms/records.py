@@ -9,10 +9,10 @@ published dataset and of the rejects table.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+import orjson
 import pyarrow as pa
 
 RISK_LEVELS = ("low", "moderate", "considerable", "major", "extremely_serious")
@@ -103,11 +103,13 @@ def content_sha256(data: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))  # built once: it runs per record
+# orjson: ~8x faster than the json module on the small dicts every stage writes per record
+_JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 def to_json(value: Mapping[str, Any] | None) -> str:
-    return _JSON.encode(value) if value else "{}"
+    """Compact JSON with sorted keys and UTF-8 text; values JSON has no type for become strings."""
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode() if value else "{}"
 
 
 def lineage_entry(
@@ -199,7 +201,7 @@ class Batch:
     @classmethod
     def from_arrow(cls, table: pa.RecordBatch | pa.Table) -> "Batch":
         columns = table.to_pydict()
-        columns["meta"] = [json.loads(m) if m else {} for m in columns["meta"]]
+        columns["meta"] = [orjson.loads(m) if m else {} for m in columns["meta"]]
         columns["tags"] = [list(t or []) for t in columns["tags"]]
         columns["lineage"] = [list(entries or []) for entries in columns["lineage"]]
         return cls(**{name: columns[name] for name in FIELDS})
