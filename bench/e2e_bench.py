@@ -11,6 +11,8 @@ its own subprocess tree:
   transforms.base.STAGE_MODULES right now (the plan is printed), then the gate, the Delta commit
   and lineage — i.e. the whole `steward run`;
 * ours, ``matched``: ingest → dedup → pii → harmful, the stage set closest to datatrove's;
+* ours, ``streaming`` (only when asked for with ``--pipelines``): ``full`` without dedup, to show
+  the memory of everything that must stream (the memory target exempts the dedup index);
 * datatrove (bench/datatrove_pipeline.py in its own venv, bench/_work/datatrove-venv): MinHash in
   four steps → PIIFormatter → FastTextClassifierFilter (our harmful_en.ftz) → JsonlWriter;
 
@@ -68,6 +70,9 @@ FULL_PLAN = [
     "harmful", "highrisk", "classified", "credentials", "aigc", "source_rollup",
 ]
 MATCHED_PLAN = ["ingest", "dedup", "pii", "harmful"]  # closest to datatrove's MinHash → PII → fastText
+# The full plan without dedup: what must stream in constant memory (the memory target exempts the dedup index)
+STREAMING_PLAN = [s for s in FULL_PLAN if s != "dedup"]
+PLANS = {"full": FULL_PLAN, "matched": MATCHED_PLAN, "streaming": STREAMING_PLAN}
 WORKER_MODES = {
     1: ["--direct_num_workers=1"],
     2: ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
@@ -452,7 +457,7 @@ def ratios(runs: list[dict]) -> list[str]:
                 out.append(f"ours/{profile} ÷ datatrove, {workers} worker(s): docs/s ×{_rate(ours) / _rate(dt):.2f} "
                            f"(target ≥ 1.5), docs per CPU-second ×{dt['cpu_s'] / ours['cpu_s']:.2f}, peak tree PSS ×"
                            f"{ours['peak_tree_pss_mib'] / max(dt['peak_tree_pss_mib'], 1):.2f}")
-    for name in ("ours/full", "ours/matched", "datatrove"):
+    for name in ("ours/full", "ours/matched", "ours/streaming", "datatrove"):
         one, two = by.get((name, 1)), by.get((name, 2))
         if one and two:
             out.append(f"{name}: 2 workers ÷ 1 worker docs/s ×{_rate(two) / _rate(one):.2f} (target ≥ 1.7 at 1M)")
@@ -492,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, action="append", help="corpus size (repeatable); default 10000")
     parser.add_argument("--allow-million", action="store_true", help="required for --docs ≥ 1,000,000 (takes hours on 2 cores)")
     parser.add_argument("--workers", default="1,2", help="comma list of worker counts: 1 and/or 2")
-    parser.add_argument("--pipelines", default="full,matched,datatrove", help="comma list of full, matched, datatrove")
+    parser.add_argument("--pipelines", default="full,matched,datatrove", help="comma list of full, matched, streaming, datatrove")
     parser.add_argument("--profile", action="store_true", help="one extra py-spy run of ours/full, 1 worker, attributed to stages")
     parser.add_argument("--shards", type=int, default=8)
     args = parser.parse_args(argv)
@@ -504,8 +509,12 @@ def main(argv: list[str] | None = None) -> int:
     workers = [int(w) for w in args.workers.split(",")]
     pipelines = args.pipelines.split(",")
 
-    full, pending = plan(FULL_PLAN)
-    matched, matched_pending = plan(MATCHED_PLAN)
+    unknown = sorted(set(pipelines) - set(PLANS) - {"datatrove"})
+    if unknown:
+        parser.error(f"unknown pipelines {unknown}: choose from {', '.join([*PLANS, 'datatrove'])}")
+    plans = {name: plan(stages)[0] for name, stages in PLANS.items()}
+    full, pending = plans["full"], plan(FULL_PLAN)[1]
+    matched, matched_pending = plans["matched"], plan(MATCHED_PLAN)[1]
     extra = sorted(set(STAGE_MODULES) - set(FULL_PLAN))
     print(f"ours/full stages: {' → '.join(full)}")
     if pending:
@@ -525,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "datatrove":
                     run = run_datatrove(docs, corpus_dir, w)
                 else:
-                    run = run_ours(docs, corpus_dir, name, full if name == "full" else matched, w)
+                    run = run_ours(docs, corpus_dir, name, plans[name], w)
                 runs.append(run)
                 print(f"    wall {run['wall_s']} s, {_rate(run)} docs/s, CPU {run['cpu_s']} s, "
                       f"peak tree PSS {run['peak_tree_pss_mib']} MiB, status {run.get('status')}", flush=True)
@@ -569,6 +578,12 @@ def scaling(history: list[dict], sizes: list[int]) -> list[str]:
     for (docs, pipeline, workers), run in sorted(latest.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         if docs in sizes:
             lines.append(f"| {pipeline} | {workers} | {docs:,} | {run['wall_s'] / docs * 1e6:.0f} | {run['peak_tree_pss_mib']} |")
+    small, large = min(sizes), max(sizes)
+    for (docs, pipeline, workers), run in sorted(latest.items()):
+        base = latest.get((small, pipeline, workers))
+        if docs == large > small and base:
+            lines.append(f"- {pipeline}, {workers} worker(s): peak tree PSS {large:,} ÷ {small:,} documents "
+                         f"×{run['peak_tree_pss_mib'] / base['peak_tree_pss_mib']:.2f} (target ≤ 1.5 outside the dedup index)")
     return lines
 
 

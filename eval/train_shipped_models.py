@@ -161,7 +161,9 @@ def jobs() -> dict[str, TrainingJob]:
             # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
             target_fpr=0.02,
             fpr_groups=BIO_CHEM_MED,
-            hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000),
+            # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
+            # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
+            hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
