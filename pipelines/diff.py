@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
+from transforms.storage import stream_batches
 
 NOT_IN_INPUT = "not in the run's input"
 _ROWS_SCHEMA = pa.schema(
@@ -31,7 +32,7 @@ def _version_rows(out_dir: Path, version: int) -> pa.Table:
     if table is None:
         raise FileNotFoundError(f"no dataset under {dataset_dir(out_dir)}")
     parts = []
-    for batch in table.to_pyarrow_dataset().to_batches(columns=["id", "source", "content_sha256", "text"], batch_size=8192):
+    for batch in stream_batches(table.to_pyarrow_dataset(), ["id", "source", "content_sha256", "text"], 8192):
         digests = [hashlib.blake2b(t.encode(), digest_size=8).digest() for t in batch.column("text").to_pylist()]
         columns = [batch.column(c) for c in ("id", "source", "content_sha256")] + [pa.array(digests, pa.binary(8))]
         parts.append(pa.Table.from_arrays(columns, schema=_ROWS_SCHEMA))

@@ -27,6 +27,7 @@ import yaml
 from pipelines.diff import diff_versions
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.records import RISK_LEVELS
+from transforms.storage import stream_batches
 
 CLAUSE_MAP = Path(__file__).with_name("clause_map.yaml")
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -116,7 +117,7 @@ def _lineage_details(dataset: ds.Dataset | None, stages: set[str], row_filter=No
     if dataset is None or not stages:
         return
     seen = 0
-    for batch in dataset.to_batches(columns=["lineage"], filter=row_filter, batch_size=4096):
+    for batch in stream_batches(dataset, ["lineage"], 4096, row_filter):
         entries = pc.list_flatten(batch.column("lineage"))
         if len(entries):
             entries = entries.filter(pc.is_in(pc.struct_field(entries, "stage"), pa.array(sorted(stages))))

@@ -67,7 +67,7 @@ from transforms.minhash import (
     shingle_hashes_of_codes,
 )
 from transforms.records import Batch
-from transforms.storage import link_or_copy
+from transforms.storage import link_or_copy, stream_batches
 
 STAGE = "dedup"
 CLAUSE = "4.1.2(b)"
@@ -766,7 +766,7 @@ def _sign_published(dataset_dir: Path, version: int, target: Path, params: Dedup
     tmp = target / "part-rebuilt.tmp"
     with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
         dataset = DeltaTable(str(dataset_dir), version=version).to_pyarrow_dataset()
-        for record_batch in dataset.to_batches(columns=["id", "text", "source"], batch_size=_INDEX_ROWS):
+        for record_batch in stream_batches(dataset, ["id", "text", "source"], _INDEX_ROWS):
             if record_batch.num_rows:
                 columns = record_batch.to_pydict()
                 writer.write_batch(chunk_to_arrow(signature_chunk(columns["id"], columns["text"], params, sources=columns["source"])))
