@@ -76,3 +76,14 @@ def test_datatrove_pipeline_script_parses_without_datatrove():
     # the anchor runs in its own venv; here we only check it is valid Python with a CLI
     completed = subprocess.run([sys.executable, "-m", "py_compile", str(ROOT / "bench" / "datatrove_pipeline.py")])
     assert completed.returncode == 0
+
+
+def test_streaming_plan_is_full_without_dedup_and_scaling_reports_the_memory_ratio():
+    assert e2e.PLANS["streaming"] == [s for s in e2e.FULL_PLAN if s != "dedup"]
+    run = {"pipeline": "ours/streaming", "workers": 1, "wall_s": 10.0}
+    history = [
+        {"docs": 100_000, "runs": [run | {"peak_tree_pss_mib": 500.0}]},
+        {"docs": 1_000_000, "runs": [run | {"wall_s": 90.0, "peak_tree_pss_mib": 600.0}]},
+    ]
+    lines = e2e.scaling(history, [100_000, 1_000_000])
+    assert "- ours/streaming, 1 worker(s): peak tree PSS 1,000,000 ÷ 100,000 documents ×1.20 (target ≤ 1.5 outside the dedup index)" in lines
