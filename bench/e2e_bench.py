@@ -512,9 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(pipelines) - set(PLANS) - {"datatrove"})
     if unknown:
         parser.error(f"unknown pipelines {unknown}: choose from {', '.join([*PLANS, 'datatrove'])}")
-    plans = {name: plan(stages)[0] for name, stages in PLANS.items()}
-    full, pending = plans["full"], plan(FULL_PLAN)[1]
-    matched, matched_pending = plans["matched"], plan(MATCHED_PLAN)[1]
+    planned = {name: plan(stages) for name, stages in PLANS.items()}  # (stages that run, stages not registered)
+    plans = {name: stages for name, (stages, _pending) in planned.items()}
+    full, pending = planned["full"]
+    matched, matched_pending = planned["matched"]
     extra = sorted(set(STAGE_MODULES) - set(FULL_PLAN))
     print(f"ours/full stages: {' → '.join(full)}")
     if pending:

@@ -85,11 +85,14 @@ def _stat_function(column: str) -> Callable[[list[str]], list[int]]:
     return getattr(importlib.import_module(module), function)
 
 
+def _records_columns(suites: list[dict]) -> set[str]:
+    """Every column the ``records`` suites among ``suites`` name."""
+    return set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records"))
+
+
 def record_stat_columns(suite_names: list[str]) -> list[str]:
     """The :data:`RECORD_STATS` columns that the ``records`` suites among ``suite_names`` name."""
-    suites = [load_suite(name) for name in suite_names]
-    wanted = set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records"))
-    return sorted(wanted & RECORD_STATS.keys())
+    return sorted(_records_columns([load_suite(name) for name in suite_names]) & RECORD_STATS.keys())
 
 
 def record_stats_schema(extra: list[str]) -> pa.Schema:
@@ -156,8 +159,7 @@ def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], 
     import great_expectations as gx
 
     suites = [load_suite(name) for name in suite_names]
-    named = sorted(set().union(*(_columns(s) for s in suites if s["meta"]["frame"] == "records")))
-    frames = {"records": lambda: records_frame(stats, named), "run": lambda: run_frame(counts)}
+    frames = {"records": lambda: records_frame(stats, sorted(_records_columns(suites))), "run": lambda: run_frame(counts)}
 
     context = gx.get_context(mode="file", project_root_dir=str(run_dir))
     context.variables.progress_bars = {"globally": False}
