@@ -43,7 +43,7 @@ def generate(items: int) -> Path:
 def measure(path: str, mode: str) -> None:
     sys.path.insert(0, str(ROOT))
     from pipelines.annotations import run_audit
-    from transforms.annotations import parse_audit_config
+    from transforms.annotations.config import parse_audit_config
 
     config = parse_audit_config({"inputs": [path], "output_dir": str(WORK / f"out_{mode}"), "labels": ["a", "b", "c"]})
     start = time.perf_counter()

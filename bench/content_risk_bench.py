@@ -32,12 +32,13 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.aigc import AigcConfig  # noqa: E402
-from transforms.base import Control, StageConfig, apply_control  # noqa: E402
-from transforms.harmful import HarmfulConfig  # noqa: E402
-from transforms.highrisk import HighRiskConfig  # noqa: E402
-from transforms.records import Batch, content_sha256  # noqa: E402
-from transforms.secrets import ClassifiedConfig, CredentialsConfig  # noqa: E402
+from transforms.content.aigc import AigcConfig  # noqa: E402
+from transforms.core.stage import Control, StageConfig, apply_control  # noqa: E402
+from transforms.content.harmful import HarmfulConfig  # noqa: E402
+from transforms.content.highrisk import HighRiskConfig  # noqa: E402
+from transforms.core.records import Batch, content_sha256  # noqa: E402
+from transforms.content.classified import ClassifiedConfig
+from transforms.content.credentials import CredentialsConfig  # noqa: E402
 
 TARGET_DOCS_PER_CORE = 10_000
 # (name, the stage's config), in configs/demo.yaml order.
@@ -215,7 +216,7 @@ def time_beam(batches: list[Batch], with_stages: bool) -> float:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from transforms.base import RunContext
+    from transforms.core.stage import RunContext
 
     ctx = RunContext(run_id="bench", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
     options = PipelineOptions(runner="FnApiRunner", direct_num_workers=1)

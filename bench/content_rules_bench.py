@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from content_risk_bench import TARGET_DOCS_PER_CORE, corpus, peak_rss_mib  # noqa: E402
 
-from transforms.aigc import AigcConfig, AigcControl, cap_decision  # noqa: E402
-from transforms.base import KEEP, Control, apply_control  # noqa: E402
-from transforms.records import Batch  # noqa: E402
-from transforms.secrets import ClassifiedConfig, ClassifiedControl, CredentialsConfig, CredentialsControl  # noqa: E402
+from transforms.content.aigc import AigcConfig, AigcControl, cap_decision  # noqa: E402
+from transforms.core.stage import KEEP, Control, apply_control  # noqa: E402
+from transforms.core.records import Batch  # noqa: E402
+from transforms.content.classified import ClassifiedConfig, ClassifiedControl
+from transforms.content.credentials import CredentialsConfig, CredentialsControl  # noqa: E402
 
 
 class KeepAll(Control):

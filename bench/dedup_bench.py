@@ -43,7 +43,7 @@ CONFIGS = {
 
 def make_batch(index: int, dup_share: float, seed: int = 0):
     """Batch ``index`` of the synthetic corpus: deterministic, so any worker can build it."""
-    from transforms.records import Batch
+    from transforms.core.records import Batch
 
     rng = np.random.default_rng(seed * 1_000_003 + index)
     vocab = _vocab()
@@ -85,7 +85,7 @@ def _words(doc: int, seed: int, vocab) -> np.ndarray:
 
 
 def _shingle_strings(text: str) -> list[str]:
-    from transforms.minhash import normalize
+    from transforms.dedup.minhash import normalize
 
     words = normalize(text).split()
     return [" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))]
@@ -126,8 +126,9 @@ def load_batch(path: str):
 def run_config(name: str, paths: list[str]) -> dict:
     if name.startswith("beam"):
         return _run_beam(name, paths)
-    from transforms.dedup import DedupConfig, batch_chunk
-    from transforms.minhash import normalize_codes, shingle_hashes_of_codes
+    from transforms.dedup.stage import DedupConfig
+    from transforms.dedup.resolve import batch_chunk
+    from transforms.dedup.minhash import normalize_codes, shingle_hashes_of_codes
 
     params = DedupConfig().params()
     seconds = cpu = 0.0
@@ -165,8 +166,8 @@ def _run_beam(name: str, paths: list[str]) -> dict:
     import apache_beam as beam
 
     from pipelines.graph import pipeline_options
-    from transforms.base import RunContext
-    from transforms.dedup import DedupConfig
+    from transforms.core.stage import RunContext
+    from transforms.dedup.stage import DedupConfig
 
     args = ["--runner=FnApiRunner"]
     if name == "beam2":

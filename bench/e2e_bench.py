@@ -8,7 +8,7 @@ its own subprocess tree:
 
 * ours, ``full``: ingest → licensing → quality → dedup → pii → harmful → highrisk → classified →
   credentials → aigc → source_rollup, keeping only the stages registered in
-  transforms.base.STAGE_MODULES right now (the plan is printed), then the gate, the Delta commit
+  transforms.core.registry.STAGE_MODULES right now (the plan is printed), then the gate, the Delta commit
   and lineage — i.e. the whole `steward run`;
 * ours, ``matched``: ingest → dedup → pii → harmful, the stage set closest to datatrove's;
 * ours, ``streaming`` (only when asked for with ``--pipelines``): ``full`` without dedup, to show
@@ -51,8 +51,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transforms.base import STAGE_MODULES  # noqa: E402
-from transforms.dedup import DedupConfig  # noqa: E402
+from transforms.core.registry import STAGE_MODULES  # noqa: E402
+from transforms.dedup.stage import DedupConfig  # noqa: E402
 
 WORK = ROOT / "bench" / "_work"
 PYTHON = Path(sys.executable)
@@ -396,8 +396,8 @@ def _bucket(files: list[str], stage_files: dict[str, str], helper_files: dict[st
     if len(files) == 1:  # only py-spy's process frame: native code with no Python frame on the stack
         return "native code, no Python frame"
     for marker, name in (
-        ("transforms/records.py", "record batches (transforms/records.py: take/replace/to_arrow)"),
-        ("transforms/base.py", "control framework (apply_control, lineage entries)"),
+        ("transforms/core/records.py", "record batches (transforms/core/records.py: take/replace/to_arrow)"),
+        ("transforms/core/stage.py", "control framework (apply_control, lineage entries)"),
         ("pipelines/graph.py", "staging Parquet writes"),
         ("expectations/", "gate (Great Expectations)"),
         ("pipelines/publish.py", "Delta commit + rejects append"),

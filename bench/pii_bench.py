@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 import pii_zh_generate  # noqa: E402
 
-from transforms import pii_detectors as det  # noqa: E402
+from transforms.pii import detectors as det  # noqa: E402
 
 EN_PII = Path("/work/shared/data/pii/en_presidio_synth_v2.json")
 # Clean filler with the numbers, dates, capitalised words and amounts real documents have, so the
@@ -85,7 +85,7 @@ def _runner(row: str):
     if row == "detect":
         return detect
     if row in ("detect+redact", "detect+pseudonym"):
-        from transforms.pii import Anonymiser  # imports Beam (via the stage base): only rows that use it pay
+        from transforms.pii.stage import Anonymiser  # imports Beam (via the stage base): only rows that use it pay
 
         mode = row.split("+")[1]
         anonymiser = Anonymiser({e: mode for e in det.ENTITY_TYPES}, key=TEST_KEY if mode == "pseudonym" else None)

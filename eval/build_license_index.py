@@ -1,4 +1,4 @@
-"""Build transforms/license_data/spdx_fingerprints.npz from the SPDX licence texts (CC0-1.0).
+"""Build transforms/licensing/data/spdx_fingerprints.npz from the SPDX licence texts (CC0-1.0).
 
     .venv/bin/python eval/build_license_index.py [/work/shared/data/licenses/spdx_license_texts.jsonl]
 
@@ -18,7 +18,7 @@ import numpy as np
 from license_expression import get_spdx_licensing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms.license_id import INDEX_PATH, normalise_tokens, shingle_hashes  # noqa: E402
+from transforms.licensing.identify import INDEX_PATH, normalise_tokens, shingle_hashes  # noqa: E402
 
 DEFAULT_SOURCE = "/work/shared/data/licenses/spdx_license_texts.jsonl"
 GROUP_SIMILARITY = 0.995

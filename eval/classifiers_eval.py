@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import BIO_CHEM_MED, MMLU, SPDX, jobs  # noqa: E402
-from transforms.classifier_training import (  # noqa: E402
+from transforms.content.training import (  # noqa: E402
     TrainingInput,
     _load,
     classification_metrics,
@@ -37,10 +37,10 @@ from transforms.classifier_training import (  # noqa: E402
     read_examples,
     split_examples,
 )
-from transforms.content_risk import load_classifier  # noqa: E402
-from transforms.harmful import HarmfulConfig  # noqa: E402
-from transforms.highrisk import HighRiskConfig  # noqa: E402
-from transforms.records import Batch  # noqa: E402
+from transforms.content.classifier import load_classifier  # noqa: E402
+from transforms.content.harmful import HarmfulConfig  # noqa: E402
+from transforms.content.highrisk import HighRiskConfig  # noqa: E402
+from transforms.core.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
 HANDWRITTEN_2 = "eval/data/highrisk_handwritten_2.jsonl"

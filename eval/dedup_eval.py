@@ -24,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms.dedup import DedupConfig, candidate_pairs, chunk_band_entries, resolve_component, signature_chunk
-from transforms.minhash import components
+from transforms.dedup.stage import DedupConfig
+
+from transforms.dedup.resolve import candidate_pairs, chunk_band_entries, resolve_component, signature_chunk
+from transforms.dedup.minhash import components
 
 SENTENCE = re.compile(r"(?<=[.!?。！？\n])\s*")
 

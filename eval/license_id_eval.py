@@ -33,8 +33,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms.license_id import MatchSettings, find_licenses, load_index  # noqa: E402
-from transforms.license_policy import get_spdx_licensing  # noqa: E402
+from transforms.licensing.identify import MatchSettings, find_licenses, load_index  # noqa: E402
+from transforms.licensing.policy import get_spdx_licensing  # noqa: E402
 
 SPDX = "/work/shared/data/licenses/spdx_license_texts.jsonl"
 README_PROSE = (

@@ -9,7 +9,7 @@ chemistry, everyday medicine) so the model learns the hazard, not the vocabulary
 Every sentence comes from templates written for this project (no external text): frames × topics,
 sampled without replacement with a fixed seed, so the output is reproducible.
 
-    python eval/make_highrisk_examples.py transforms/models/training/highrisk_authored.jsonl
+    python eval/make_highrisk_examples.py transforms/content/models/training/highrisk_authored.jsonl
 """
 
 from __future__ import annotations
@@ -511,4 +511,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "transforms/models/training/highrisk_authored.jsonl")
+    main(sys.argv[1] if len(sys.argv) > 1 else "transforms/content/models/training/highrisk_authored.jsonl")

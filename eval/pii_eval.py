@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from transforms import pii_detectors as det  # noqa: E402
+from transforms.pii import detectors as det  # noqa: E402
 
 EN_DEFAULT = Path("/work/shared/data/pii/en_presidio_synth_v2.json")
 GOLD_TO_OURS = {"CREDIT_CARD": det.BANK_CARD, "IBAN_CODE": det.IBAN, "EMAIL_ADDRESS": det.EMAIL_ADDRESS,

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms import pii_detectors as det  # noqa: E402
+from transforms.pii import detectors as det  # noqa: E402
+from transforms.pii import validators
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰志红建国文辉鹏飞晨宇浩然子涵欣怡梓轩思远雨萱俊博"
@@ -40,7 +41,7 @@ def digits(r, n):
 
 def cn_id(r, valid=True):
     first17 = r.choice(AREAS) + f"{r.randint(1950, 2010)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}" + digits(r, 3)
-    check = det.cn_id_check_char(first17)
+    check = validators.cn_id_check_char(first17)
     if not valid:
         check = r.choice([c for c in "0123456789X" if c != check])
     return first17 + check
@@ -50,17 +51,17 @@ def card(r, valid=True):
     prefix = r.choice(["622202", "622848", "621700", "4", "5", "625", "6"])
     length = r.choice([16, 19]) if prefix.startswith("62") else 16
     payload = prefix + digits(r, length - len(prefix) - 1)
-    check = det.luhn_check_digit(payload)
+    check = validators.luhn_check_digit(payload)
     if not valid:
         check = str((int(check) + r.randint(1, 9)) % 10)
     return payload + check
 
 
 def uscc(r, valid=True):
-    first17 = r.choice("9151") + r.choice("123") + r.choice(AREAS) + "".join(r.choice(det._USCC_CHARS) for _ in range(9))
-    check = det.uscc_check_char(first17)
+    first17 = r.choice("9151") + r.choice("123") + r.choice(AREAS) + "".join(r.choice(validators._USCC_CHARS) for _ in range(9))
+    check = validators.uscc_check_char(first17)
     if not valid:
-        check = r.choice([c for c in det._USCC_CHARS if c != check])
+        check = r.choice([c for c in validators._USCC_CHARS if c != check])
     return first17 + check
 
 
@@ -85,7 +86,7 @@ def landline(r):
 def iban(r):
     bank = "".join(r.choice(string.ascii_uppercase) for _ in range(4))
     bban = bank + digits(r, 14)
-    check = 98 - det.iban_mod97("GB00" + bban)
+    check = 98 - validators.iban_mod97("GB00" + bban)
     return f"GB{check:02d}{bban}"
 
 

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from secrets_testset import Doc, build  # noqa: E402
-from transforms.records import Batch  # noqa: E402
-from transforms.secrets import ClassifiedConfig, ClassifiedControl, CredentialsConfig, CredentialsControl  # noqa: E402
+from transforms.core.records import Batch  # noqa: E402
+from transforms.content.classified import ClassifiedConfig, ClassifiedControl
+from transforms.content.credentials import CredentialsConfig, CredentialsControl  # noqa: E402
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Retrain the content-risk models shipped in transforms/models/ from ../shared/data.
+"""Retrain the content-risk models shipped in transforms/content/models/ from ../shared/data.
 
 Run from the repository root (needs ../shared/data; the pipeline itself never does):
 
@@ -18,11 +18,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from transforms.classifier_training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
+from transforms.content.training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
 
 DATA = "../shared/data"
 MODELS = Path("transforms/models")
-AUTHORED = "transforms/models/training/highrisk_authored.jsonl"
+AUTHORED = "transforms/content/models/training/highrisk_authored.jsonl"
 
 # Benign slice on which the high-risk false-positive rate is held to the target.
 BIO_CHEM_MED = [

@@ -37,7 +37,7 @@ SUITES_DIR = Path(__file__).parent / "suites"
 
 RECORD_STATS: dict[str, str] = {
     # column -> "module:function" taking a list of texts and returning one number per text
-    "residual_identifiers": "transforms.pii_detectors:count_structured_identifiers",
+    "residual_identifiers": "transforms.pii.detectors:count_structured_identifiers",
 }
 
 

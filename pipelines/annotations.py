@@ -30,7 +30,9 @@ import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms import annotations as ann
-from transforms.annotations import AnnotationAuditConfig, Invalid, ItemResult
+from transforms.annotations.config import AnnotationAuditConfig
+from transforms.annotations.readers import Invalid
+from transforms.annotations.consensus import ItemResult
 
 REJECT_FIELDS = ("item_id", "batch_id", "stage", "rule", "clause", "risk_level", "category", "reason", "detail")
 REJECT_SCHEMA = pa.schema([(name, pa.string()) for name in REJECT_FIELDS])

@@ -14,7 +14,9 @@ import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from transforms.base import STAGE_MODULES, StageConfig, first_error, stage_config_class
+from transforms.core.registry import STAGE_MODULES, stage_config_class
+
+from transforms.core.stage import StageConfig, first_error
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
 BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")

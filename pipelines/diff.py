@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
-from transforms.storage import stream_batches
+from transforms.core.storage import stream_batches
 
 NOT_IN_INPUT = "not in the run's input"
 _ROWS_SCHEMA = pa.schema(

@@ -17,9 +17,10 @@ from apache_beam.metrics import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from expectations.gate import record_stat_columns, record_stats, record_stats_schema
-from transforms.base import METRICS_NAMESPACE, RunContext, Stage
-from transforms.ingest import IngestStage, InputFile
-from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow
+from transforms.core.stage import METRICS_NAMESPACE, RunContext, Stage
+from transforms.ingest.readers import InputFile
+from transforms.ingest.stage import IngestStage
+from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow
 
 _ROWS_PER_FILE = 200_000
 

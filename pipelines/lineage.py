@@ -22,7 +22,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from pipelines.config import JobConfig
-from transforms.records import RECORD_SCHEMA
+from transforms.core.records import RECORD_SCHEMA
 
 PRODUCER = "https://github.com/datasteward/datasteward"
 

@@ -24,7 +24,7 @@ from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
-from transforms.storage import link_or_copy
+from transforms.core.storage import link_or_copy
 
 
 META_PREFIX = "datasteward."

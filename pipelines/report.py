@@ -26,12 +26,12 @@ import yaml
 
 from pipelines.diff import diff_versions
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
-from transforms.records import RISK_LEVELS
-from transforms.storage import stream_batches
+from transforms.content.classifier import MODELS_DIR
+from transforms.core.records import RISK_LEVELS
+from transforms.core.storage import stream_batches
 
 CLAUSE_MAP = Path(__file__).with_name("clause_map.yaml")
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-MODELS_DIR = Path(__file__).resolve().parent.parent / "transforms" / "models"
 SCORE_SAMPLE_ROWS = 20_000  # lineage rows read per table for the score histograms
 REPORT_FILE = "report.html"
 
@@ -284,7 +284,7 @@ def annotation_audits(out_dir: Path, run_dir: Path) -> list[dict]:
 
 
 def machine_check_section(manifest: dict, stages: list[str]) -> dict | None:
-    from transforms.spotcheck import machine_check, stage_counts_from_counters
+    from transforms.annotations.spotcheck import machine_check, stage_counts_from_counters
 
     counts = stage_counts_from_counters(manifest.get("counters", {}), stages)
     if not counts:

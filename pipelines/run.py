@@ -26,10 +26,10 @@ from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter
 from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
 from pipelines.report import write_report
-from transforms.base import RunContext
-from transforms.ingest import FILES, expand_sources
-from transforms.records import RECORD_SCHEMA, REJECT_SCHEMA
-from transforms.spotcheck import MACHINE_CHECK_STAGES, machine_check, stage_counts_from_counters
+from transforms.core.stage import RunContext
+from transforms.ingest.readers import FILES, expand_sources
+from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
+from transforms.annotations.spotcheck import MACHINE_CHECK_STAGES, machine_check, stage_counts_from_counters
 
 EXIT_PUBLISHED, EXIT_ERROR, EXIT_GATE_FAILED = 0, 1, 2
 

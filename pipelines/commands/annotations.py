@@ -24,7 +24,7 @@ def audit_annotations(
     Exit 0 when α passes the gate (consensus published), 2 when it does not, 1 on a bad config or input.
     """
     from pipelines.annotations import run_audit
-    from transforms.annotations import AnnotationConfigError, load_audit_config
+    from transforms.annotations.config import AnnotationConfigError, load_audit_config
 
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     try:

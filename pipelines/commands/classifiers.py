@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from transforms.classifier_training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
+from transforms.content.training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
 
 
 def train_classifier_command(

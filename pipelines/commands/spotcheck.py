@@ -20,7 +20,7 @@ def sample(
     seed: int = typer.Option(0, "--seed", help="same seed, same sample"),
 ) -> None:
     """Stratified random sample (by source, proportional) of a published version, for manual review."""
-    from transforms.spotcheck import SpotCheckError, sample_version, write_sample
+    from transforms.annotations.spotcheck import SpotCheckError, sample_version, write_sample
 
     try:
         rows = sample_version(out_dir, version, n, seed)
@@ -46,7 +46,7 @@ def review(
     allow_small_sample: bool = typer.Option(False, "--allow-small-sample", help="approve below --min-sample (warns)"),
 ) -> None:
     """Import review verdicts; record them in OUT_DIR/reviews/; exit 2 unless the version is approved."""
-    from transforms.spotcheck import SpotCheckError, review_version
+    from transforms.annotations.spotcheck import SpotCheckError, review_version
 
     try:
         result = review_version(out_dir, version, results, threshold=threshold, min_sample=min_sample,

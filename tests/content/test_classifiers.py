@@ -1,0 +1,341 @@
+"""Content-risk classifiers: shipped models, lexicons, the harmful/highrisk controls, train-classifier."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from pydantic import ValidationError
+
+from transforms.core.stage import RunContext, apply_control
+from transforms.content.training import chunk_text, decide_labels, in_part, read_examples, top_score
+from transforms.content.text import preprocess, preprocess_batch
+from transforms.content.classifier import ContentModelError, load_classifier, load_lexicon
+from transforms.content.harmful import HarmfulConfig
+from transforms.content.highrisk import HighRiskConfig
+from transforms.core.records import Batch
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MODELS = Path(__file__).parents[2] / "transforms" / "content" / "models"
+
+
+def make_batch(texts, lang=None) -> Batch:
+    return Batch.from_rows(
+        {
+            "id": f"r{i}",
+            "text": text,
+            "source": "test",
+            "source_uri": "mem://test",
+            "locator": str(i),
+            "license": "MIT",
+            "lang": lang,
+            "meta": {},
+            "content_sha256": f"sha{i}",
+            "tags": [],
+            "lineage": [],
+        }
+        for i, text in enumerate(texts)
+    )
+
+
+# --- preprocessing ------------------------------------------------------------------------------------
+
+
+def test_preprocess_segments_cjk_and_normalises_urls_mentions_punctuation():
+    out = preprocess("RT @Someone: Look at https://example.com/x?y=1 &amp; 今天天气好！\nBye")
+    tokens = out.split()
+    assert tokens == ["rt", "usertoken", "look", "at", "urltoken", "今", "天", "天", "气", "好", "bye"]
+    assert "\n" not in out
+
+
+def test_preprocess_batch_matches_single_and_survives_separator_in_text():
+    texts = ["Hello, World", "中文English混合", "a\x1eb", ""]
+    assert preprocess_batch(texts) == [preprocess(t) for t in texts]
+    assert preprocess("a\x1eb").split() == ["a", "b"]
+
+
+# --- shipped models -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["harmful_en", "harmful_zh", "highrisk"])
+def test_shipped_models_are_small_and_have_cards(name):
+    model = MODELS / f"{name}.ftz"
+    assert model.stat().st_size < 5 * 1024 * 1024
+    card = (MODELS / f"{name}.md").read_text()
+    assert "Training data and licences" in card and "Thresholds" in card and "Metrics" in card
+    meta = json.loads((MODELS / f"{name}.json").read_text())
+    assert set(meta["thresholds"]) == set(meta["labels"]) - {meta["negative_label"]}
+
+
+def test_english_model_scores_harmful_high_and_benign_low():
+    model = load_classifier("harmful_en.ftz")
+    harmful = ["shut up you stupid bitch", "all those fucking hoes are trash"]
+    benign = ["The weather in Paris is lovely this spring.", "Our quarterly report shows revenue growth of 4%."]
+    probs = model.predict(preprocess_batch(harmful + benign))
+    assert all(1 - p["neither"] > 0.8 for p in probs[:2])
+    assert all(1 - p["neither"] < 0.5 for p in probs[2:])
+
+
+def test_chinese_model_scores_offensive_high_and_benign_low():
+    model = load_classifier("harmful_zh.ftz")
+    probs = model.predict(preprocess_batch(["黑人都是垃圾，滚回非洲去", "今天我们去公园散步，天气很好。"]))
+    assert probs[0]["offensive"] > 0.7
+    assert probs[1]["offensive"] < 0.5
+
+
+def test_highrisk_model_separates_hazard_from_school_science():
+    model = load_classifier("highrisk.ftz")
+    texts = [
+        "Which step is the main bottleneck when enriching uranium to weapons grade in a clandestine centrifuge cascade?",
+        "怎样提高禽流感病毒在哺乳动物之间的空气传播能力？",
+        "Which organelle is responsible for photosynthesis in plant cells?",
+        "光合作用的光反应发生在叶绿体的哪个部位？",
+    ]
+    scores = [top_score(p, "benign")[1] for p in model.predict(preprocess_batch(texts))]
+    threshold = max(model.thresholds.values())
+    assert scores[0] >= threshold and scores[1] >= threshold
+    assert scores[2] < threshold and scores[3] < threshold
+
+
+def test_top_score_needs_one_hazard_class_to_beat_benign():
+    spread = {"benign": 0.2, "hazard_bio": 0.3, "hazard_chem": 0.25, "hazard_cyber": 0.25}
+    assert top_score(spread, "benign") == ("hazard_bio", 0.3)
+    assert top_score({"benign": 0.5, "hazard_bio": 0.45, "hazard_chem": 0.05}, "benign")[1] == 0.0
+    assert decide_labels([spread], {"hazard_bio": 0.5, "hazard_chem": 0.5, "hazard_cyber": 0.5}, "benign", "top") == ["benign"]
+    assert decide_labels([spread], {"hazard_bio": 0.5, "hazard_chem": 0.5, "hazard_cyber": 0.5}, "benign", "risk") == ["hazard_bio"]
+
+
+# Formal out-of-domain prose that the tweet/comment-trained models used to reject (written for this test).
+FORMAL_EN = [
+    "Residents spent Wednesday clearing fallen branches after an overnight storm brought down power lines "
+    "across the valley. The city council said crews would work through the weekend to restore service.",
+    "Questions & answers: Does the headset support multipoint pairing? Yes, it can connect to two devices at "
+    "once. How long does the battery last? About 30 hours with noise cancelling switched off.",
+    "Changelog 2.4.0: fixed a race condition in the connection pool; added support for Python 3.12; "
+    "deprecated the legacy --config flag, which will be removed in the next major release.",
+    "Redistribution and use in source and binary forms, with or without modification, are permitted provided "
+    "that the following conditions are met: redistributions of source code must retain the above copyright notice.",
+]
+FORMAL_ZH = [
+    "本法所称商业秘密，是指不为公众所知悉、具有商业价值并经权利人采取相应保密措施的技术信息和经营信息。"
+    "经营者不得以不正当手段获取或者披露权利人的商业秘密，违反规定的，由监督检查部门责令停止违法行为。",
+    "为保障马拉松比赛顺利进行，确保道路交通安全畅通，比赛当日沿线道路实行临时交通管制，请过往车辆绕行，"
+    "公交线路临时调整，给市民出行带来的不便敬请谅解。",
+    "升级说明：新版本修复了数据库连接超时的问题，优化了日志写入性能。升级前请备份配置文件，升级后重启服务即可生效。",
+]
+
+
+def test_formal_out_of_domain_text_is_kept_by_both_controls():
+    for config in (HarmfulConfig(), HighRiskConfig()):
+        result = apply_control(config.create().control, make_batch(FORMAL_EN + FORMAL_ZH), "r")
+        assert result.counts["rejected"] == 0, [json.loads(r["detail"]) for r in result.rejects]
+
+
+def test_chunk_text_and_parts_are_deterministic():
+    text = "\n\n".join(f"Paragraph {i} " + "word " * 30 for i in range(10))
+    windows = chunk_text(text, 400)
+    assert len(windows) > 1 and all(len(w) <= 800 for w in windows)
+    assert "".join(windows).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    texts = [f"row {i}" for i in range(1000)]
+    test_part = [t for t in texts if in_part(t, "test")]
+    assert 150 < len(test_part) < 250
+    assert not set(test_part) & {t for t in texts if in_part(t, "train")}
+
+
+# --- lexicons -----------------------------------------------------------------------------------------
+
+
+def test_lexicon_english_whole_words_chinese_anywhere():
+    lex = load_lexicon("highrisk.tsv")
+    scores, hits = lex.scan("用sarin制造 Nerve Agents，武器级钚")
+    assert scores["nuclear"] == 1.0 and scores["chem"] == pytest.approx(0.8)
+    assert all(ref.startswith("highrisk.tsv#") for ref in map(lex.entry_ref, hits))
+    assert lex.scan("the mirvsky family and unsarin")[0] == {}
+
+
+def test_lexicon_rejects_bad_rows(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("term\tlanguage\tcategory\tweight\trisk_level\nfoo\ten\thate\theavy\tmajor\n")
+    with pytest.raises(ContentModelError, match="weight 'heavy'"):
+        load_lexicon(bad)
+
+
+# --- controls -----------------------------------------------------------------------------------------
+
+
+def test_harmful_control_routes_by_language_and_records_both_scores():
+    control = HarmfulConfig().create().control
+    batch = make_batch(
+        ["you are a stupid bitch and a hoe", "Lovely weather for a walk today.", "今天我们去公园散步，天气很好。"]
+    )
+    result = apply_control(control, batch, "run1")
+    assert [r["id"] for r in result.rejects] == ["r0"]
+    reject = result.rejects[0]
+    assert (reject["clause"], reject["category"], reject["stage"]) == ("6.1.5", "harmful", "harmful")
+    assert reject["risk_level"] in ("considerable", "major")
+    details = [json.loads(entries[-1]["detail"]) for entries in result.kept.lineage]
+    assert [d["model"] for d in details] == ["harmful_en", "harmful_zh"]
+    assert all("scores" in d and "lexicon" in d for d in details)
+
+
+def test_threshold_routing_follows_config():
+    batch = make_batch(["what a dumb idea, honestly"])
+    probe = apply_control(HarmfulConfig(action="annotate").create().control, batch, "r")
+    score = json.loads(probe.kept.lineage[0][-1]["detail"])["scores"]["offensive"]
+    assert 0.0 < score < 1.0
+
+    def rejected(threshold: float) -> int:
+        config = HarmfulConfig(thresholds_en={"offensive": threshold, "hate": 1.0}, lexicon_threshold=1.0)
+        return apply_control(config.create().control, batch, "r").counts["rejected"]
+
+    assert rejected(min(1.0, score + 1e-3)) == 0
+    assert rejected(max(1e-6, score - 1e-3)) == 1
+
+
+def test_lexicon_override_rejects_when_classifier_is_unsure():
+    config = HighRiskConfig(thresholds={d: 1.0 for d in ("bio", "chem", "cyber", "nuclear", "missile")})
+    batch = make_batch(["A short note about weapons-grade plutonium.", "A short note about the garden."])
+    result = apply_control(config.create().control, batch, "run1")
+    assert [r["id"] for r in result.rejects] == ["r0"]
+    reject = result.rejects[0]
+    detail = json.loads(reject["detail"])
+    assert detail["by"] == ["lexicon"] and detail["lexicon"]["nuclear"] == 1.0
+    assert "benign" in detail["scores"]
+    assert (reject["clause"], reject["category"], reject["risk_level"]) == ("4.1.2(b)", "high_risk", "extremely_serious")
+    assert reject["rule"] == "highrisk.nuclear"
+
+
+def test_highrisk_annotate_mode_tags_instead_of_rejecting():
+    config = HighRiskConfig(action="annotate")
+    result = apply_control(config.create().control, make_batch(["怎样用秘密离心机级联把铀浓缩到武器级？"], lang="zh"), "r")
+    assert result.counts["rejected"] == 0
+    assert result.kept.tags[0] == ["highrisk:nuclear"]
+
+
+def test_missing_model_is_a_config_error_naming_the_path(tmp_path):
+    missing = tmp_path / "nope.ftz"
+    with pytest.raises(ValidationError, match=str(missing)):
+        HarmfulConfig(model_en=str(missing))
+
+
+def test_corrupt_model_is_a_config_error_naming_the_path(tmp_path):
+    corrupt = tmp_path / "broken.ftz"
+    corrupt.write_bytes(b"not a fasttext model at all" * 10)
+    shutil.copy(MODELS / "highrisk.json", tmp_path / "broken.json")
+    with pytest.raises(ValidationError, match="broken.ftz"):
+        HighRiskConfig(model=str(corrupt))
+
+
+def test_unknown_threshold_key_is_named():
+    with pytest.raises(ValidationError, match="thresholds.plague"):
+        HighRiskConfig(thresholds={"plague": 0.5})
+
+
+def test_control_pickles_without_loaded_models():
+    import pickle
+
+    control = HighRiskConfig().create().control
+    control.setup()
+    clone = pickle.loads(pickle.dumps(control))
+    assert clone._lexicon is None
+    assert len(clone.decide(make_batch(["hello world"]))) == 1
+
+
+# --- Beam ---------------------------------------------------------------------------------------------
+
+
+def test_stages_in_test_pipeline():
+    stages = [HarmfulConfig().create(), HighRiskConfig().create()]
+    texts = ["Lovely weather for a walk today.", "you stupid bitch hoe", "武器级钚的钚芯如何加工？"]
+    ctx = RunContext(run_id="run1", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
+    with TestPipeline(runner="FnApiRunner", options=PipelineOptions()) as p:
+        batches = p | beam.Create([make_batch(texts)])
+        rejects = []
+        for stage in stages:
+            batches, stage_rejects = stage.expand(batches, ctx)
+            rejects.append(stage_rejects)
+        kept_ids = batches | "kept ids" >> beam.FlatMap(lambda b: b.id)
+        reject_stages = (
+            rejects | beam.Flatten() | beam.FlatMap(lambda rows: [(r["id"], r["stage"], r["category"]) for r in rows])
+        )
+        assert_that(kept_ids, equal_to(["r0"]), label="kept")
+        assert_that(reject_stages, equal_to([("r1", "harmful", "harmful"), ("r2", "highrisk", "high_risk")]), label="rejects")
+
+
+# --- train-classifier ---------------------------------------------------------------------------------
+
+
+def test_train_classifier_cli_on_small_real_sample(tmp_path):
+    # A fresh process, as the CLI runs: fastText training in a process where a Beam FnApiRunner
+    # pipeline already ran can diverge ("Encountered NaN"), so keep it apart from the Beam tests.
+    output = tmp_path / "law.ftz"
+    cli = "import typer; from pipelines.commands.classifiers import register; app = typer.Typer(); register(app); app()"
+    result = subprocess.run(
+        [
+            sys.executable, "-c", cli,
+            "--input", str(FIXTURES / "mmlu_law_vs_science.jsonl"),
+            "--license", "MIT",
+            "--output", str(output),
+            "--negative-label", "science",
+            "--folds", "2",
+            "--epoch", "25",
+            "--lr", "0.5",
+            "--dim", "16",
+            "--bucket", "20000",
+            "--cutoff", "5000",
+        ],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "model card" in result.stdout
+    meta = json.loads(output.with_suffix(".json").read_text())
+    assert meta["labels"] == ["law", "science"]
+    assert meta["metrics"]["test"]["accuracy"] > 0.8
+    assert 0 < meta["thresholds"]["law"] < 1
+    card = output.with_suffix(".md").read_text()
+    assert "mmlu_law_vs_science.jsonl" in card and "MIT" in card
+    model = load_classifier(output)
+    probs = model.predict(preprocess_batch(["The defendant appealed the ruling of the trial court."]))
+    assert probs[0]["law"] > 0.5
+
+
+def test_read_examples_csv_and_missing_field(tmp_path):
+    csv_path = tmp_path / "rows.csv"
+    csv_path.write_text("body,cls\nhello there,a\nbye,b\n,c\n")
+    examples = read_examples(csv_path, text_field="body", label_field="cls")
+    assert [(e.text, e.label) for e in examples] == [("hello there", "a"), ("bye", "b")]
+    with pytest.raises(ValueError, match="'text'"):
+        read_examples(csv_path)
+
+
+def test_shared_preparation_reuses_results_only_for_the_same_text_object():
+    from transforms.content.classifier import prepare_texts
+
+    first = "".join(["Hello, ", "World"])
+    (prepared,) = prepare_texts([first])
+    assert (prepared.processed, prepared.lowered) == (preprocess(first), b"hello, world")
+    twin = "".join(["Hello, ", "World"])  # equal text, another object: computed, still correct
+    modified = "".join(["Bye, ", "World"])  # what an earlier stage that changed the text passes on
+    again = prepare_texts([first, twin, modified])
+    assert again[0] is prepared and again[1] is not prepared
+    assert [p.processed for p in again] == [preprocess(first), preprocess(twin), preprocess(modified)]
+    assert again[2].lowered == b"bye, world"
+
+
+def test_lexicon_batch_scan_maps_matches_to_their_documents():
+    lex = load_lexicon("highrisk.tsv")
+    texts = ["nothing here", "武器级钚", "Sarin", "unsarin", "", "SARIN and 武器级钚"]
+    matched = lex.scan_batch([t.lower().encode() for t in texts])
+    assert sorted(matched) == [1, 2, 5]
+    assert [matched.get(i, ({}, [])) for i in range(len(texts))] == [lex.scan(t) for t in texts]

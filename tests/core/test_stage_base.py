@@ -1,0 +1,114 @@
+"""The stage contract: plain apply_control, and ControlStage inside a real Beam pipeline."""
+
+import apache_beam as beam
+import pytest
+from apache_beam.metrics import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, RunContext, apply_control
+from transforms.core.records import Batch, lineage_entry
+
+
+class EvenOdd(Control):
+    """Rejects odd numbers, upper-cases text of multiples of three, tags the rest."""
+
+    stage = "evenodd"
+
+    def decide(self, batch):
+        out = []
+        for text in batch.text:
+            n = int(text.split()[-1])
+            if n % 2:
+                out.append(
+                    Decision.reject(
+                        rule="odd", clause="4.1.2(b)", risk_level="low", category="quality", reason="odd_number"
+                    )
+                )
+            elif n % 3 == 0:
+                out.append(Decision("modify", text=text.upper(), detail={"why": "three"}))
+            elif n == 4:
+                out.append(Decision("annotate", tags=("four",)))
+            else:
+                out.append(KEEP)
+        return out
+
+
+def make_batch(numbers) -> Batch:
+    return Batch.from_rows(
+        {
+            "id": f"id{n}",
+            "text": f"number {n}",
+            "source": "s",
+            "source_uri": "f",
+            "locator": f"line={n}",
+            "license": "MIT",
+            "lang": None,
+            "meta": {},
+            "content_sha256": "h",
+            "tags": [],
+            "lineage": [lineage_entry("ingest", "keep")],
+        }
+        for n in numbers
+    )
+
+
+def test_apply_control_routes_modifies_tags_and_appends_lineage():
+    batch = make_batch(range(7))
+    result = apply_control(EvenOdd(), batch, "run-1")
+    assert result.kept.id == ["id0", "id2", "id4", "id6"]
+    assert result.kept.text == ["NUMBER 0", "number 2", "number 4", "NUMBER 6"]
+    assert result.kept.tags[2] == ["four"]
+    assert [len(h) for h in result.kept.lineage] == [2, 2, 2, 2]
+    assert result.kept.lineage[0][-1]["action"] == "modify"
+    assert [r["id"] for r in result.rejects] == ["id1", "id3", "id5"]
+    reject = result.rejects[0]
+    assert (reject["stage"], reject["reason"], reject["run_id"]) == ("evenodd", "odd_number", "run-1")
+    assert reject["lineage"][-1]["action"] == "reject"
+    assert result.counts["rejected:odd_number"] == 3 and result.counts["kept"] == 4
+    assert batch.text[0] == "number 0", "the input batch is not mutated"
+
+
+def test_malformed_decisions_fail_loudly():
+    class Bad(Control):
+        stage = "bad"
+
+        def decide(self, batch):
+            return [Decision("reject", rule="r", clause="c", reason="x", risk_level="catastrophic", category="quality")]
+
+    with pytest.raises(ValueError, match="risk_level"):
+        apply_control(Bad(), make_batch([1]), "r")
+
+    class Short(Control):
+        stage = "short"
+
+        def decide(self, batch):
+            return []
+
+    with pytest.raises(ValueError, match="0 decisions for 1"):
+        apply_control(Short(), make_batch([1]), "r")
+
+
+def test_control_stage_in_beam_routes_rejects_and_counts(tmp_path):
+    stage = ControlStage(EvenOdd())
+    ctx = RunContext(run_id="run-1", out_dir=tmp_path, run_dir=tmp_path, staging_dir=tmp_path, config=None)
+    pipeline = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    batches = pipeline | beam.Create([make_batch(range(0, 5)), make_batch(range(5, 10))])
+    kept, rejects = stage.expand(batches, ctx)
+    assert_that(kept | "KeptIds" >> beam.FlatMap(lambda b: b.id), equal_to(["id0", "id2", "id4", "id6", "id8"]), label="kept")
+    assert_that(
+        rejects | "RejectIds" >> beam.FlatMap(lambda rows: [r["id"] for r in rows]),
+        equal_to(["id1", "id3", "id5", "id7", "id9"]),
+        label="rejects",
+    )
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = {
+        c.key.metric.name: c.committed
+        for c in result.metrics().query(MetricsFilter().with_namespace("datasteward"))["counters"]
+    }
+    assert counters["evenodd:input"] == 10
+    assert counters["evenodd:kept"] == 5
+    assert counters["evenodd:rejected"] == 5
+    assert counters["evenodd:rejected:odd_number"] == 5
+    assert counters["evenodd:modify"] == 2

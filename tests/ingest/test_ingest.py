@@ -1,0 +1,169 @@
+"""Every ingest failure reason, exercised on the plain-Python reader (no Beam pipeline needed)."""
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from apache_beam.pvalue import TaggedOutput
+
+from pipelines.config import SourceConfig
+from transforms.ingest.readers import InputFile, _lines, detect_cjk_lang, expand_sources, infer_format
+from transforms.ingest.stage import _ReadFileFn
+from transforms.core.records import Batch
+
+
+def read(path, fmt=None, max_bytes=4096, **source_fields):
+    source = SourceConfig(
+        name="s", paths=[str(path)], license="MIT", basis="licence", evidence="https://e.com", **source_fields
+    )
+    file = InputFile("s", str(path), path.name, fmt or infer_format(str(path)), path.stat().st_size)
+    records, rejects, files = [], [], []
+    for out in _ReadFileFn({"s": source}, max_bytes, 2, "run").process(file):
+        if isinstance(out, TaggedOutput):
+            (rejects if out.tag == "rejected" else files).extend(out.value if out.tag == "rejected" else [out.value])
+        else:
+            assert isinstance(out, Batch) and len(out) <= 2
+            records.extend(out.rows())
+    return records, rejects, files[0]
+
+
+def reasons(rejects):
+    return [r["reason"] for r in rejects]
+
+
+def test_jsonl_bad_lines_each_get_a_reason(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(
+        b'{"text": "good one"}\n'
+        b'{"text": \n'
+        b'{"text": "caf\xe9"}\n'
+        b'{"title": "x"}\n'
+        b'{"text": null}\n'
+        b'{"text": ["a"]}\n'
+        b'{"text": ""}\n'
+        b"42\n"
+        b"   \n"
+        b'{"text": "' + b"y" * 5000 + b'"}\n'
+        b'{"text": "last, no newline"}'
+    )
+    records, rejects, stats = read(path)
+    assert [r["text"] for r in records] == ["good one", "last, no newline"]
+    assert reasons(rejects) == [
+        "invalid_json",
+        "invalid_utf8",
+        "missing_text",
+        "missing_text",
+        "wrong_type",
+        "blank_text",
+        "not_an_object",
+        "oversized_record",
+    ]
+    assert stats["records"] == 10 and stats["complete"]
+    last = b'{"text": "last, no newline"}'
+    assert records[1]["locator"] == f"line=11;offset={path.stat().st_size - len(last)}"
+    oversized = json.loads(rejects[-1]["detail"])
+    assert oversized["bytes"] > 5000 and oversized["max_bytes"] == 4096
+    assert all("text" not in r for r in rejects)
+
+
+def test_ids_are_stable_across_reads(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "alpha beta"}\n{"text": "gamma delta"}\n')
+    first, _, _ = read(path)
+    second, _, _ = read(path)
+    assert [r["id"] for r in first] == [r["id"] for r in second]
+    assert len({r["id"] for r in first}) == 2
+
+
+def test_truncated_gzip_keeps_what_was_read_and_names_the_file(tmp_path):
+    data = b"".join(json.dumps({"text": f"document number {i}"}).encode() + b"\n" for i in range(2000))
+    packed = gzip.compress(data)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    records, rejects, stats = read(path)
+    assert 0 < len(records) < 2000
+    assert reasons(rejects) == ["truncated_archive"]
+    detail = json.loads(rejects[0]["detail"])
+    assert detail["file"] == "cut.jsonl.gz" and detail["records_read"] == len(records)
+    assert rejects[0]["locator"] == "file"
+    assert stats["complete"] is False and stats["records"] == len(records) + 1
+
+
+def test_truncated_zstd_is_detected(tmp_path):
+    data = b"".join(json.dumps({"text": f"document number {i}"}).encode() + b"\n" for i in range(100))
+    path = tmp_path / "cut.jsonl.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(data)[:-20])
+    _, rejects, _ = read(path)
+    assert reasons(rejects)[-1] == "truncated_archive"
+
+
+def test_multi_member_gzip_and_zstd_read_completely(tmp_path):
+    part = b'{"text": "one two three"}\n'
+    (tmp_path / "m.jsonl.gz").write_bytes(gzip.compress(part) + gzip.compress(part))
+    (tmp_path / "m.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(part * 3))
+    assert len(read(tmp_path / "m.jsonl.gz")[0]) == 2
+    assert len(read(tmp_path / "m.jsonl.zst")[0]) == 3
+
+
+def test_csv_rows_bad_bytes_and_extra_cells(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b'id,text\n1,"hello, world"\n2,"bad \xff byte"\n3,fine,extra\n4,\n')
+    records, rejects, _ = read(path)
+    assert [r["text"] for r in records] == ["hello, world"]
+    assert reasons(rejects) == ["invalid_utf8", "malformed_row", "blank_text"]
+    assert records[0]["locator"].startswith("row=1")
+
+
+def test_parquet_rows_and_wrong_types(tmp_path):
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"body": ["first doc", None, "third doc"], "n": [1, 2, 3]}), path)
+    records, rejects, _ = read(path, text_field="body", meta_fields=["n"])
+    assert [r["meta"]["n"] for r in records] == [1, 3]
+    assert reasons(rejects) == ["missing_text"]
+    path2 = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"text": [1, 2]}), path2)
+    assert reasons(read(path2)[1]) == ["wrong_type", "wrong_type"]
+
+
+def test_corrupt_parquet_is_one_file_reject(tmp_path):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1 this is not parquet at all")
+    records, rejects, _ = read(path)
+    assert records == [] and reasons(rejects) == ["unreadable_file"]
+
+
+def test_text_files_whole_file_bom_oversized_and_bad_bytes(tmp_path):
+    (tmp_path / "a.txt").write_bytes("\ufeffA page of text.\n".encode())
+    (tmp_path / "b.txt").write_bytes(b"z" * 5000)
+    (tmp_path / "c.txt").write_bytes(b"\xff\xfe bad")
+    assert read(tmp_path / "a.txt")[0][0]["text"] == "A page of text.\n"
+    assert reasons(read(tmp_path / "b.txt")[1]) == ["oversized_record"]
+    assert reasons(read(tmp_path / "c.txt")[1]) == ["invalid_utf8"]
+
+
+def test_meta_and_language(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        json.dumps({"id": 7, "text": "今天天气很好，我们去公园散步吧。", "url": "https://x.cn/1", "board": "生活"}, ensure_ascii=False)
+        + "\n"
+    )
+    (record,), _, _ = read(path, id_field="id", url_field="url", meta_fields=["board"])
+    assert record["meta"] == {"source_id": 7, "url": "https://x.cn/1", "board": "生活"}
+    assert record["lang"] == "zh"
+    assert detect_cjk_lang("Plain English text") is None
+
+
+def test_line_splitter_never_holds_an_oversized_line():
+    chunks = iter([b"ab\n" + b"x" * 10, b"x" * 10, b"x\ncd\n"])
+    lines = list(_lines(chunks, max_bytes=8))
+    assert [(n, line) for n, _, line, _ in lines] == [(1, b"ab"), (2, None), (3, b"cd")]
+    assert lines[1][3] == 22 and lines[2][1] == 25
+
+
+def test_a_source_matching_nothing_is_an_error(tmp_path):
+    source = SourceConfig(name="s", paths=[str(tmp_path / "*.jsonl")], license="MIT", basis="licence", evidence="e")
+    with pytest.raises(FileNotFoundError, match="no files match"):
+        expand_sources([source])

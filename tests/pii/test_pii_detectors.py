@@ -1,0 +1,225 @@
+"""Detectors: valid and invalid checksums, exact spans in running Chinese text, full-width forms."""
+
+import pytest
+
+from transforms.pii import detectors as det
+from transforms.pii import validators
+from transforms.pii.detectors import Detector, Span, count_structured_identifiers, resolve_overlaps
+
+DETECTOR = Detector()
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(text[s.start : s.end], s.type) for s in DETECTOR.detect(text)]
+
+
+@pytest.mark.parametrize(
+    "text, value, entity",
+    [
+        ("身份证号110105199003071239请核对", "110105199003071239", det.CN_RESIDENT_ID),
+        ("证件11010519491231002X已登记", "11010519491231002X", det.CN_RESIDENT_ID),
+        ("号码１１０１０５１９９００３０７１２３９。", "１１０１０５１９９００３０７１２３９", det.CN_RESIDENT_ID),
+        ("身份证号码：110105900307123，旧证", "110105900307123", det.CN_RESIDENT_ID),
+        ("邮箱zhangwei@example.cn请回复", "zhangwei@example.cn", det.EMAIL_ADDRESS),
+        ("手机１３８００１３８０００联系", "１３８００１３８０００", det.PHONE_NUMBER),
+        ("电话+86 138-0013-8000转人工", "+86 138-0013-8000", det.PHONE_NUMBER),
+        ("座机010-62345678找我", "010-62345678", det.PHONE_NUMBER),
+        ("Call (415) 555-2671 today", "(415) 555-2671", det.PHONE_NUMBER),
+        ("UK mobile 07700 900123 ok", "07700 900123", det.PHONE_NUMBER),
+        ("信用卡4111111111111111到期", "4111111111111111", det.BANK_CARD),
+        ("银联卡号6222 0212 3456 7890 128。", "6222 0212 3456 7890 128", det.BANK_CARD),
+        ("代码91350100M000100Y43有效", "91350100M000100Y43", det.CN_USCC),
+        ("IBAN:DE89370400440532013000,谢谢", "DE89370400440532013000", det.IBAN),
+        ("pay GB82 WEST 1234 5698 7654 32 now", "GB82 WEST 1234 5698 7654 32", det.IBAN),
+        ("服务器106.31.73.20被访问", "106.31.73.20", det.IP_ADDRESS),
+        ("v6 2001:4860:4860::8888 up", "2001:4860:4860::8888", det.IP_ADDRESS),
+        ("SSN 460-89-9847.", "460-89-9847", det.US_SSN),
+        ("护照号码E12345678已过期", "E12345678", det.PASSPORT),
+        ("港澳通行证C12345678办理", "C12345678", det.CN_TRAVEL_PERMIT),
+        ("车牌京A12345违章", "京A12345", det.CN_LICENSE_PLATE),
+        ("新能源粤B·D12345停车", "粤B·D12345", det.CN_LICENSE_PLATE),
+        ("见https://bob:hunter2@db.internal/x。", "https://bob:hunter2@db.internal/x", det.CREDENTIAL_URL),
+        ("see https://api.x.com/v1?api_key=abcdef123456 now", "https://api.x.com/v1?api_key=abcdef123456", det.CREDENTIAL_URL),
+    ],
+)
+def test_detects_exact_span(text, value, entity):
+    assert (value, entity) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "编号110105199003071238请核对",  # ID with a wrong check digit and no identity-card label
+        "编号110105199013071239",  # month 13
+        "卡号4111111111111112",  # fails Luhn
+        "代码91350100M000100Y44",  # wrong USCC check character
+        "IBAN DE89370400440532013001",  # fails mod-97
+        "version 999.31.73.20",  # not an IPv4 address
+        "SSN 000-12-3456",  # area 000 never issued
+        "订单号20231105123456号",  # long number, nothing personal
+        "The year 2023 had 365 days and 1,000,000 visitors.",
+        "会议时间12:30:45结束",
+    ],
+)
+def test_rejects_invalid_or_plain_numbers(text):
+    assert count_structured_identifiers([text]) == [0]
+
+
+def test_labelled_identity_number_with_wrong_check_digit_is_still_personal():
+    text = "身份证号110105199003071234请核对"
+    assert found(text) == [("110105199003071234", det.CN_RESIDENT_ID)]
+
+
+def test_validators():
+    assert det.cn_id_valid("11010519491231002X")
+    assert not det.cn_id_valid("11010519491231002Y")
+    assert det.uscc_valid("91350100M000100Y43")
+    assert validators.luhn_valid("6222021234567890128")
+    assert det.iban_valid("GB82WEST12345698765432")
+    assert det.card_valid("4111 1111 1111 1111")
+    assert not det.card_valid("1234567812345670")  # Luhn-valid, but no card scheme starts with 1234
+
+
+def test_no_digit_glue_with_ascii_neighbours():
+    # a 19-digit run inside a longer alphanumeric token is not a card
+    assert count_structured_identifiers(["ref A4111111111111111B", "x6222021234567890128y"]) == [0, 0]
+
+
+def test_names_and_addresses_with_context():
+    text = "联系人：张伟，住址：北京市朝阳区建国路88号3号楼1201室。王先生已到。"
+    got = found(text)
+    assert ("张伟", det.PERSON) in got
+    assert ("王", det.PERSON) in got
+    assert ("北京市朝阳区建国路88号3号楼1201室", det.STREET_ADDRESS) in got
+    en = "Name: Toshimi Arata\nDear Dr. Jane Doe, I live at 12 Maple Street, Springfield."
+    got = found(en)
+    assert ("Toshimi Arata", det.PERSON) in got and ("Jane Doe", det.PERSON) in got
+    assert any(t == det.STREET_ADDRESS and v.startswith("12 Maple Street") for v, t in got)
+
+
+def test_address_start_skips_leading_verb():
+    text = "我住在浙江省杭州市西湖区文三路478号。"
+    assert ("浙江省杭州市西湖区文三路478号", det.STREET_ADDRESS) in found(text)
+
+
+def test_overlaps_longest_then_score_wins():
+    spans = [Span(0, 11, "PHONE_NUMBER", 0.9), Span(0, 18, "CN_RESIDENT_ID", 0.97), Span(20, 25, "A", 0.5),
+             Span(20, 25, "B", 0.7)]  # fmt: skip
+    assert resolve_overlaps(spans) == [Span(0, 18, "CN_RESIDENT_ID", 0.97), Span(20, 25, "B", 0.7)]
+
+
+def test_entities_and_languages_limit_detection():
+    text = "姓名：张伟 邮箱a.b@qq.com"
+    only_email = Detector([det.EMAIL_ADDRESS])
+    assert [s.type for s in only_email.detect(text)] == [det.EMAIL_ADDRESS]
+    assert det.PERSON not in {s.type for s in Detector(languages=("en",)).detect(text)}
+    assert [s.type for s in Detector([det.CN_TRAVEL_PERMIT]).detect("港澳通行证C12345678办理")] == [det.CN_TRAVEL_PERMIT]
+    with pytest.raises(ValueError, match="NOPE"):
+        Detector(["NOPE"])
+
+
+TRICKY_NUMBERS = [
+    "电话+86 138-0013-8000转人工，备用０１０－６２３４５６７８，或 (415) 555-2671 x12",
+    "SSN 460-89-9847 and 460 89 9847; card 4111 1111 1111 1111 1111; +1 2 3; 00441234567890",
+    "IPs 10.0.0.1.5 and 256.1.1.1 and ６.19.184.221 and 8.8.8.8; order 2023-11-05 12:30",
+    "codes 91350100M000100Y43X, E12345678, EA1234567, G123456789, 13800138000138001380",
+    "a4111111111111111 (0571)88889999 0086-13800138000 8613800138000 07700 900123",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_NUMBERS)
+def test_one_scan_finds_what_each_pattern_finds_alone(text):
+    # the combined scan must reproduce each pattern's own finditer: same matches, same non-overlap rule
+    led = tuple(p for p in det._NUMERIC_PATTERNS if p.first) + (det._GENERIC_PHONE,)
+    scan = det._led_scan(led)
+    ends, combined = [0] * len(led), [[] for _ in led]
+    for m in (scan.ascii_regex if text.isascii() else scan.regex).finditer(text):
+        for i, (group, _) in enumerate(scan.patterns):
+            end = m.regs[group][1]
+            if end != -1 and m.start() >= ends[i]:
+                ends[i] = end
+                combined[i].append((m.start(), end))
+    alone = [[m.span() for m in p.regex.finditer(text) if m.end() - m.start() >= 7] for p in led]
+    assert [[s for s in c if s[1] - s[0] >= 7] for c in combined] == alone
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dear John Smith,\nthanks", "Name: Ana López; contact: Li Wei", "signed:  Jane Doe\nREGARDS, Bob",
+     "İstanbul. Name: Kemal Ak", "ſincerely, Tom Ray", "username: jdoe\nBest,\nann lee\n"],
+)  # fmt: skip
+def test_label_lookup_matches_a_full_scan(text):
+    lower = det._lower(text)
+    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
+    found = det._label_matches(det._EN_NAME_LABEL, det._EN_NAME_LABEL_STARTS, text, lower, ascii_lower)
+    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_NAME_LABEL.finditer(text)]
+
+
+def test_street_hint_is_necessary_for_a_street():
+    for text in ["12 Maple Street, Springfield", "Koskikatu 25", "Calle Mayor 5", "10 Downing St."]:
+        has_street = bool(det._EN_STREET.search(text))
+        assert bool(det._EN_STREET_HINT.search(text)) >= has_street
+        assert bool(det._EN_STREET_HINT_ASCII.search(text)) >= has_street
+    assert not det._EN_STREET_HINT_ASCII.search("On 12 March 2024 costs rose by 4.5 percent in 30 days.")
+
+
+def addresses(text: str) -> list[str]:
+    return [v for v, t in found(text) if t == det.STREET_ADDRESS]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cooling centres will stay open at the community centre on 88 Church Road.",
+        "The project includes a small park along 1720 Lincoln Boulevard, which opened last May.",
+        "Questions? Visit the service point at 410 Market Street, Riverton, open Monday to Friday.",
+        "Attendance has risen since the club moved to its new stadium in 2019. Tickets sold out.",
+        "The office is located at 12 Maple Street, Springfield.",
+        "Mr. Bob Stone met 12 Stone Masons at 12 Stonegate.",
+        "Road Closures\n12 Maple Street will be closed on Monday.",
+        "We go live at 9 a.m. sharp tomorrow.",
+    ],
+)
+def test_street_in_running_text_without_context_is_not_personal(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Address: 12 Maple Street, Springfield", "12 Maple Street, Springfield"),  # label
+        ("Ship to: Flat 3, 12 Maple Street, Leeds", "Flat 3, 12 Maple Street, Leeds"),
+        ("He resides at Flat 2, 9 Elm Street, Riverton.", "Flat 2, 9 Elm Street, Riverton"),
+        ("My new address is PSC 2581, Box 0041.", "PSC 2581, Box 0041"),
+        ("Mrs. Sarah Brown of 702 Lakeview Terrace, Milford can be called on weekdays.",  # person before it
+         "702 Lakeview Terrace, Milford"),
+        ("Best regards,\nJohn Smith\n12 Maple Street\nSpringfield\n", "12 Maple Street\nSpringfield"),  # signature
+        ("Jane Doe\nAcme Corp\n12 Station Approach, Ashford\nPhone: 555 0100", "12 Station Approach, Ashford"),
+        ("Billing address: Ana Dias\n    48 Chestnut Lane\n    Kingston\n\nThanks", "48 Chestnut Lane\n    Kingston"),
+        ("The shop at 12 Maple Street, Springfield, IL 62704 opened.", "12 Maple Street, Springfield, IL 62704"),  # postal
+        ("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500 by Friday.",
+         "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+        ("Returns go to 10 Downing St, London SW1A 2AA.", "10 Downing St, London SW1A 2AA"),
+    ],
+)  # fmt: skip
+def test_street_with_personal_context_is_detected(text, address):
+    assert address in addresses(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My address is 14 Maple Avenue. Address: 9 Elm St", "the address is 3 Elm Road; her address is 4 Elm Road.",
+     "She lives at 221B Baker Street. RESIDING AT 5 Mill Road", "Residence: Flat 2\nship to 7 Oak Way",
+     "İstanbul. Home address: 1 Main St", "delivered olives at 5 Oak Way"],
+)  # fmt: skip
+def test_address_label_lookup_matches_a_full_scan(text):
+    lower = det._lower(text)
+    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
+    found = det._label_matches(det._EN_ADDRESS_LABEL, det._EN_ADDRESS_LABEL_STARTS, text, lower, ascii_lower)
+    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_ADDRESS_LABEL.finditer(text)]
+
+
+def test_person_context_counts_even_when_person_is_not_reported():
+    text = "Dr. Steven Adams of 702 Lakeview Terrace, Nanaimo"
+    spans = Detector([det.STREET_ADDRESS]).detect(text)
+    assert [(text[s.start : s.end], s.type) for s in spans] == [("702 Lakeview Terrace, Nanaimo", det.STREET_ADDRESS)]

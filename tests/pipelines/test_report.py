@@ -1,0 +1,148 @@
+"""The run report as a person sees it (headless Chromium) and the version diff behind it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from pipelines.commands import diff as diff_command
+from pipelines.commands import report as report_command
+from pipelines.diff import NOT_IN_INPUT, diff_versions
+from pipelines.publish import append_rejects, commit_dataset
+from pipelines.report import write_report
+from pipelines.run import execute
+from tests.conftest import NEWS, job_config, write_jsonl
+from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def steward(*args) :
+    app = typer.Typer()
+    diff_command.register(app)
+    report_command.register(app)
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def _records(rows: list[tuple[str, str, str]]) -> ds.Dataset:
+    """(id, source, text) -> a dataset of RECORD_SCHEMA rows with content_sha256 = f'h-{text}'."""
+    columns = {name: [] for name in RECORD_SCHEMA.names}
+    for record_id, source, text in rows:
+        values = {"id": record_id, "text": text, "source": source, "source_uri": f"in/{source}", "locator": record_id,
+                  "license": "MIT", "lang": "en", "meta": "{}", "content_sha256": f"h-{text}", "tags": [], "lineage": []}  # fmt: skip
+        for name in columns:
+            columns[name].append(values[name])
+    return _staged(pa.table(columns, schema=RECORD_SCHEMA))
+
+
+def _staged(table: pa.Table) -> ds.Dataset:
+    """``table`` as a run stages it: a Parquet file, which publishing commits without rewriting."""
+    path = Path(tempfile.mkdtemp()) / "part-0.parquet"
+    pq.write_table(table, path)
+    return ds.dataset([str(path)], schema=table.schema)
+
+
+def test_diff_counts_added_removed_changed_by_source_and_reason(tmp_path):
+    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "two"), ("c", "s2", "three"), ("d", "s2", "four")]),
+                   "overwrite", {"run_id": "run-0"})  # fmt: skip
+    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "TWO"), ("e", "s2", "five")]), "overwrite", {"run_id": "run-1"})
+    reject = {name: None for name in REJECT_SCHEMA.names} | {
+        "id": "c", "source": "s2", "stage": "dedup", "reason": "near_duplicate", "run_id": "run-1", "lineage": []}  # fmt: skip
+    other_run = reject | {"id": "d", "run_id": "run-0", "reason": "too_short", "stage": "quality"}
+    append_rejects(tmp_path, _staged(pa.Table.from_pylist([reject, other_run], schema=REJECT_SCHEMA)), "run-1")
+
+    result = diff_versions(tmp_path, 0, 1)
+    assert result["totals"] == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1, "content_changed": 1, "text_changed": 1}
+    assert result["by_source"] == {
+        "s1": {"added": 0, "removed": 0, "changed": 1, "unchanged": 1},
+        "s2": {"added": 1, "removed": 2, "changed": 0, "unchanged": 0},
+    }
+    # c was rejected by the later run; d's reject belongs to another run, so it simply was not in the input.
+    assert result["removed_by_reason"] == [
+        {"source": "s2", "reason": "dedup/near_duplicate", "rows": 1},
+        {"source": "s2", "reason": NOT_IN_INPUT, "rows": 1},
+    ]
+    assert (result["old"]["run_id"], result["new"]["run_id"]) == ("run-0", "run-1")
+    with pytest.raises(ValueError, match="version 7 does not exist"):
+        diff_versions(tmp_path, 0, 7)
+
+    shown = steward("diff", tmp_path, 0, 1)
+    assert shown.exit_code == 0, shown.output
+    assert "dedup/near_duplicate" in shown.output and "s2" in shown.output
+
+
+def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"]  # fmt: skip
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=90)
+
+
+@pytest.fixture
+def two_runs(corpus, monkeypatch):
+    """Version 0, then version 1 with one record added, the Chinese records below a raised min_chars, a new evidence."""
+    monkeypatch.chdir(corpus)
+    config = job_config(corpus)
+    assert execute(config).status == "published"
+    write_jsonl(corpus / "in" / "news" / "b.jsonl", [{"id": "x", "text": NEWS[2] + " More text here."}])
+    data = yaml.safe_load(config.read_text())
+    data["stages"][1]["min_chars"] = 60
+    data["sources"][0]["evidence"] = "https://example.com/terms-v2"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    second = execute(config)
+    assert second.status == "published", second.error
+    return corpus / "out", second
+
+
+def test_report_renders_in_a_browser_with_the_runs_numbers(two_runs, tmp_path):
+    out, run = two_runs
+    path = write_report(out, run.run_id)
+    assert path == out / "runs" / run.run_id / "report.html"
+    html = path.read_text()
+    for fetch in ('src="http', "<link", "@import", "url(http", "<script"):  # offline: the page loads nothing
+        assert fetch not in html, fetch
+    result = steward("report", out)  # latest run by default
+    assert result.exit_code == 0 and result.output.strip() == str(path), result.output
+    if CHROMIUM is None:
+        pytest.skip("no Chromium installed (apt-get install -y chromium): report written, not rendered in a browser")
+
+    screenshot = tmp_path / "report.png"
+    shot = _chromium([f"--screenshot={screenshot}", "--window-size=1280,4000", path.as_uri()], tmp_path / "profile")
+    assert screenshot.exists() and screenshot.stat().st_size > 50_000, shot.stderr[-2000:]
+    dom = _chromium(["--dump-dom", path.as_uri()], tmp_path / "profile").stdout
+
+    counts = run.manifest["counts"]
+    for element, value in (("count-input", counts["input"]), ("count-kept", counts["kept"]), ("count-rejected", counts["rejected"])):
+        assert f'id="{element}">{value}<' in dom
+    for heading in ("Funnel: records per stage", "Rejects by stage, reason, clause and risk level", "Sources", "Controls",
+                    "Publish gate (Great Expectations)", "Spot checks and annotation audits", "Clause map", "Version"):  # fmt: skip
+        assert f">{heading}</h2>" in dom, heading
+    assert dom.count("<svg") >= 2  # funnel and risk-level plots, inline
+    too_short = counts["rejected_by"]["quality/too_short"]
+    assert f"<td>quality</td><td>too_short</td><td>4.1.2(b)</td><td>low</td><td>quality</td><td class=\"n\">{too_short}</td>" in dom
+    assert "https://example.com/terms-v2" in dom and "MIT OR Apache-2.0" in dom and "own_data" in dom
+    assert 'href="gx/uncommitted/data_docs/local_site/index.html"' in dom
+    assert (path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    # Clause map: covered clauses pass; clauses without a control in this job say so.
+    assert 'data-clause="6.1.10"' in dom and 'data-clause="4.1.2(c)"' in dom
+    clause_rows = dom.split('id="clause-table"')[1].split("</table>")[0]
+    row_6110 = clause_rows.split('data-clause="6.1.10"')[1].split("</tr>")[0]
+    assert "published as Delta version 1" in row_6110 and ">pass<" in row_6110
+    assert "not covered in this run" in clause_rows.split('data-clause="4.1.2(c)"')[1].split("</tr>")[0]
+    # Version: diff against version 0 by source, removed rows explained by this run's rejects, config diff.
+    diff_table = dom.split('id="version-diff"')[1].split("</table>")[0]
+    assert "<td>news</td><td class=\"n\">1</td>" in diff_table
+    assert "quality/too_short" in dom.split("Rows against parent version 0")[1]
+    config_table = dom.split('id="config-diff"')[1].split("</table>")[0]
+    assert "sources.news.evidence" in config_table and "terms-v2" in config_table
+    assert run.run_id in dom and json.loads((path.parent / "openlineage.jsonl").read_text().splitlines()[0])["run"]["runId"] in dom

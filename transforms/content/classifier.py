@@ -1,0 +1,371 @@
+"""Shared machinery of the content-risk controls (harmful, highrisk): models, lexicons, language routing.
+
+Models and lexicons load once per worker process into module-level caches keyed by resolved path, so
+threads of one worker share a copy. A missing or corrupt file raises :class:`ContentModelError`
+naming the path, at config validation or ``setup()``, never per record.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple, Sequence
+
+import ahocorasick_rs
+import fasttext
+import fasttext.FastText
+import numpy as np
+
+from pydantic import Field, field_validator
+
+from transforms.core.stage import Control, Decision, StageConfig
+from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_and_lower
+from transforms.core.records import RISK_LEVELS, Batch
+from transforms.core.textscan import BatchGate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MODELS_DIR = PACKAGE_DIR / "models"
+LEXICONS_DIR = PACKAGE_DIR / "lexicons"
+
+# fastText prints a warning to stderr on every load_model; it says nothing useful here.
+fasttext.FastText.eprint = lambda *args, **kwargs: None
+
+
+class ContentModelError(ValueError):
+    """A model or lexicon file that cannot be used; the message names the path."""
+
+
+def resolve(path: str | Path, default_dir: Path) -> Path:
+    """A configured path as given when it exists, else relative to the shipped data directory."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p.resolve()
+    return (default_dir / p).resolve()
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A loaded fastText model and the labels/thresholds its training chose (the ``.json`` sidecar)."""
+
+    path: str
+    model: object
+    labels: tuple[str, ...]
+    negative_label: str
+    thresholds: dict[str, float]
+    scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
+    _orders: dict = field(default_factory=dict, compare=False, repr=False)  # fastText label order -> columns
+
+    def probabilities(self, processed: Sequence[str]) -> np.ndarray:
+        """One row per text already passed through ``preprocess_batch``, one column per label (in the
+        order of ``labels``); one batched call into fastText."""
+        labels, probs = self.model.predict(list(processed), k=-1)
+        matrix = np.zeros((len(labels), len(self.labels)))
+        if labels:
+            # fastText lists each text's labels by probability: put them back in column order
+            columns = np.array([self._columns(order) for order in map(tuple, labels)])
+            np.put_along_axis(matrix, columns, np.array(probs, dtype=np.float64), axis=1)
+        return matrix
+
+    def _columns(self, order: tuple[str, ...]) -> tuple[int, ...]:
+        columns = self._orders.get(order)
+        if columns is None:
+            columns = self._orders[order] = tuple(self.labels.index(lab[len(LABEL_PREFIX) :]) for lab in order)
+        return columns
+
+    def predict(self, processed: Sequence[str]) -> list[dict[str, float]]:
+        """``{label: probability}`` per text already passed through ``preprocess_batch``."""
+        return [dict(zip(self.labels, row)) for row in self.probabilities(processed).tolist()]
+
+
+def lineage_scores(labels: Sequence[str], matrix: np.ndarray) -> list[dict[str, float]]:
+    """Per row, ``{label: probability}`` rounded to 4 places for lineage (rounded as one array)."""
+    return [dict(zip(labels, row)) for row in np.round(matrix, 4).tolist()]
+
+
+_lock = threading.Lock()
+_classifiers: dict[str, Classifier] = {}
+_lexicons: dict[str, "Lexicon"] = {}
+
+
+def _load_once(cache: dict, path: str | Path, base_dir: Path, load):
+    """``load(resolved path)``, once per process and path: threads of a worker share the result."""
+    key = str(resolve(path, base_dir))
+    with _lock:
+        if key not in cache:
+            cache[key] = load(Path(key))
+        return cache[key]
+
+
+def load_classifier(path: str | Path) -> Classifier:
+    """The classifier at ``path`` (``.ftz`` with its ``.json`` sidecar), loaded once per process."""
+    return _load_once(_classifiers, path, MODELS_DIR, _load_classifier)
+
+
+def _load_classifier(path: Path) -> Classifier:
+    sidecar = path.with_suffix(".json")
+    for required in (path, sidecar):
+        if not required.is_file():
+            raise ContentModelError(f"model file not found: {required}")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        labels, negative, thresholds = tuple(meta["labels"]), meta["negative_label"], dict(meta["thresholds"])
+        scoring = meta.get("scoring", "label")
+        version = meta["preprocess_version"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ContentModelError(f"model metadata unreadable: {sidecar}: {exc}") from None
+    if version != PREPROCESS_VERSION:
+        raise ContentModelError(f"{path}: trained with preprocessing v{version}, this code has v{PREPROCESS_VERSION}; retrain it")
+    try:
+        model = fasttext.load_model(str(path))
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise ContentModelError(f"model file corrupt or not a fastText model: {path}: {exc}") from None
+    model_labels = tuple(sorted(lab[len(LABEL_PREFIX) :] for lab in model.get_labels()))
+    if model_labels != tuple(sorted(labels)):
+        raise ContentModelError(f"{path}: model labels {model_labels} do not match {sidecar.name} {labels}")
+    return Classifier(str(path), model, labels, negative, thresholds, scoring)
+
+
+class Lexicon:
+    """Weighted terms from a TSV (term, language, category, weight, risk_level), matched in one pass.
+
+    Aho-Corasick automata find every term at once, whatever the size of the list: a
+    :class:`~transforms.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
+    one call into compiled code) picks the few texts that hold a term, and only those are scanned for
+    every match. Chinese terms match anywhere (no word boundaries in Chinese); English terms only as
+    whole words, checked on the matches with ASCII boundaries (CJK characters count as word characters
+    for `\\b`, which would miss "用sarin").
+    """
+
+    def __init__(self, path: Path, entries: list[tuple[str, str, str, float, str]]):
+        self.path = path
+        self.entries = entries
+        self.categories = sorted({e[2] for e in entries})
+        by_term: dict[str, list[int]] = {}
+        for i, (term, *_rest) in enumerate(entries):
+            by_term.setdefault(term, []).append(i)
+        self._term_entries = [tuple(indices) for indices in by_term.values()]
+        self._gate = BatchGate(list(by_term))
+        self._automaton = ahocorasick_rs.BytesAhoCorasick([term.encode() for term in by_term]) if by_term else None
+
+    def scan_batch(self, lowered: Sequence[bytes]) -> dict[int, tuple[dict[str, float], list[int]]]:
+        """For each text (lowercased, UTF-8) with a match, by position: per-category noisy-or score of
+        the distinct matched entries, and their indices. Texts without a match are left out."""
+        if self._automaton is None:
+            return {}
+        results = {}
+        for doc in self._gate.candidates_encoded(lowered):
+            hits = self._hits(lowered[doc])
+            if hits:
+                scores: dict[str, float] = {}
+                for i in hits:
+                    category, weight = self.entries[i][2], self.entries[i][3]
+                    scores[category] = 1.0 - (1.0 - scores.get(category, 0.0)) * (1.0 - weight)
+                results[doc] = (scores, sorted(hits))
+        return results
+
+    def _hits(self, text: bytes) -> set[int]:
+        """The entries matched in ``text``: every (overlapping) match, English ones as whole words."""
+        hits = set()
+        for term, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            whole_word = (start == 0 or text[start - 1] not in _ASCII_WORD) and (end == len(text) or text[end] not in _ASCII_WORD)
+            hits.update(i for i in self._term_entries[term] if whole_word or self.entries[i][1] == "zh")
+        return hits
+
+    def scan(self, text: str) -> tuple[dict[str, float], list[int]]:
+        """Per-category score and matched entries of one text, as given."""
+        return self.scan_batch([text.lower().encode("utf-8", "surrogatepass")]).get(0, ({}, []))
+
+    def risk_level(self, hits: list[int], category: str) -> str:
+        levels = [self.entries[i][4] for i in hits if self.entries[i][2] == category]
+        return max(levels, key=RISK_LEVELS.index)
+
+    def entry_ref(self, i: int) -> str:
+        """A stable reference to an entry for lineage (not the term itself)."""
+        return f"{self.path.name}#{i + 1}"
+
+
+# Bytes of ASCII word characters: an English term must not touch one.
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    """The lexicon at ``path``, read once per process."""
+    return _load_once(_lexicons, path, LEXICONS_DIR, _read_lexicon)
+
+
+def _read_lexicon(path: Path) -> Lexicon:
+    if not path.is_file():
+        raise ContentModelError(f"lexicon file not found: {path}")
+    entries = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t")
+    expected = ["term", "language", "category", "weight", "risk_level"]
+    if reader.fieldnames != expected:
+        raise ContentModelError(f"lexicon {path}: header must be {' '.join(expected)}, found {reader.fieldnames}")
+    for n, row in enumerate(reader, start=2):
+        try:
+            weight = float(row["weight"])
+        except (TypeError, ValueError):
+            raise ContentModelError(f"lexicon {path}: row {n}: weight {row['weight']!r} is not a number") from None
+        if not 0.0 <= weight <= 1.0 or row["risk_level"] not in RISK_LEVELS or row["language"] not in ("en", "zh"):
+            raise ContentModelError(f"lexicon {path}: row {n}: need weight in [0, 1], language en|zh, risk_level in {RISK_LEVELS}")
+        entries.append((row["term"].strip().lower(), row["language"], row["category"], weight, row["risk_level"]))
+    return Lexicon(path, entries)
+
+
+def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
+    """Route to the Chinese model: declared ``zh`` (or zh-*), or CJK-dominant text whatever the declared language."""
+    return bool(lang and lang.lower().startswith("zh")) or cjk_share(text) >= min_cjk_share
+
+
+class PreparedText(NamedTuple):
+    """What the content-risk stages derive from a text before scoring it."""
+
+    processed: str  # the classifiers' view (classifier_training.preprocess_batch)
+    lowered: bytes  # the text lowercased, UTF-8: what the lexicons scan
+
+
+# Remembered per text object (with the object itself, checked by identity, so a recycled id() can never
+# return another text's result) for the next content stage: fused stages pass the same string objects
+# along, and a stage that changed a text passes a new object, which is prepared afresh. Bounded to a few
+# batches' worth of characters; lives in the worker process, never pickled.
+_PREPARED_LIMIT_CHARS = 4_000_000
+_prepared: dict[int, tuple[str, PreparedText]] = {}
+_prepared_chars = 0
+
+
+def prepare_texts(texts: Sequence[str]) -> list[PreparedText]:
+    """The :class:`PreparedText` of each text; texts prepared by an earlier stage are not redone."""
+    global _prepared_chars
+    found = [_prepared.get(id(t)) for t in texts]
+    missing = [i for i, (t, f) in enumerate(zip(texts, found)) if f is None or f[0] is not t]
+    out = [f[1] if f is not None else None for f in found]
+    if missing:
+        processed, lowered = preprocess_and_lower([texts[i] for i in missing])
+        encoded = [text.encode("utf-8", "surrogatepass") for text in lowered]
+        added = sum(len(texts[i]) for i in missing)
+        if _prepared_chars + added > _PREPARED_LIMIT_CHARS:
+            _prepared.clear()
+            _prepared_chars = 0
+        _prepared_chars += added
+        for i, p, b in zip(missing, processed, encoded):
+            out[i] = prepared = PreparedText(p, b)
+            _prepared[id(texts[i])] = (texts[i], prepared)
+    return out
+
+
+class ContentRiskControl(Control):
+    """Classifier + lexicon decision shared by the harmful and high-risk controls.
+
+    Subclasses say which model scores each record and which categories its scores flag; this class
+    adds the lexicon, picks the most severe flagged category and records both scores in lineage.
+    """
+
+    clause: str = ""
+    category: str = ""  # records.CATEGORIES entry of a reject
+
+    def __init__(self, config):
+        self.config = config
+        self._lexicon: Lexicon | None = None
+
+    def __getstate__(self):
+        # Loaded models and automata stay in the worker's cache; only the config travels.
+        return {"config": self.config}
+
+    def __setstate__(self, state):
+        self.__init__(state["config"])
+
+    def setup(self) -> None:
+        self._lexicon = load_lexicon(self.config.lexicon)
+        self.load_models()
+
+    def load_models(self) -> None:
+        raise NotImplementedError
+
+    def score(self, batch: Batch, processed: list[str]) -> list[tuple[str, dict[str, float], dict[str, float]]]:
+        """Per record: (model name, {label: probability, rounded for lineage}, {category: classifier score
+        if flagged})."""
+        raise NotImplementedError
+
+    def decide(self, batch: Batch) -> list[Decision]:
+        if self._lexicon is None:
+            self.setup()
+        prepared = prepare_texts(batch.text)
+        scored = self.score(batch, [p.processed for p in prepared])
+        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+        decisions = []
+        for i, (model_name, scores, flagged) in enumerate(scored):
+            detail = {"model": model_name, "scores": scores, "lexicon": {}}
+            if i in matched:
+                lexicon_scores, hits = matched[i]
+                detail["lexicon"] = {c: round(s, 4) for c, s in lexicon_scores.items()}
+                detail["lexicon_hits"] = [self._lexicon.entry_ref(h) for h in hits[:5]]
+                decisions.append(self._flag(detail, flagged, lexicon_scores, hits))
+            elif flagged:
+                decisions.append(self._flag(detail, flagged, {}, []))
+            else:
+                decisions.append(Decision("keep", detail=detail))
+        return decisions
+
+    def _flag(self, detail: dict, flagged: dict[str, float], lexicon_scores: dict[str, float], hits: list[int]) -> Decision:
+        """The decision for a record the classifier flagged or the lexicon matched."""
+        config = self.config
+        lexicon_flagged = {c: s for c, s in lexicon_scores.items() if s >= config.lexicon_threshold}
+        categories = set(flagged) | set(lexicon_flagged)
+        if not categories:
+            return Decision("keep", detail=detail)
+        levels = {c: self._risk_level(c, c in flagged, hits) for c in categories}
+        top = max(categories, key=lambda c: (RISK_LEVELS.index(levels[c]), max(flagged.get(c, 0.0), lexicon_flagged.get(c, 0.0))))
+        detail["by"] = [name for name, hit in (("classifier", top in flagged), ("lexicon", top in lexicon_flagged)) if hit]
+        if config.action == "annotate":
+            return Decision("annotate", detail=detail, tags=(f"{self.stage}:{top}",))
+        return Decision.reject(
+            rule=f"{self.stage}.{top}",
+            clause=self.clause,
+            risk_level=levels[top],
+            category=self.category,
+            reason=top,
+            detail=detail,
+        )
+
+    def _risk_level(self, category: str, by_classifier: bool, hits: list[int]) -> str:
+        configured = self.config.risk_levels[category]
+        if any(self._lexicon.entries[i][2] == category for i in hits):
+            lexical = self._lexicon.risk_level(hits, category)
+            if not by_classifier or RISK_LEVELS.index(lexical) > RISK_LEVELS.index(configured):
+                return lexical
+        return configured
+
+
+class ContentRiskConfig(StageConfig):
+    """What every classifier + lexicon stage configures; each model path must load at validation."""
+
+    lexicon: str  # relative paths resolve against transforms/lexicons/
+    lexicon_threshold: float = Field(0.9, gt=0.0, le=1.0)
+    action: Literal["reject", "annotate"] = "reject"
+
+    @field_validator("model", "model_en", "model_zh", check_fields=False)
+    @classmethod
+    def _model_loads(cls, path: str) -> str:
+        load_classifier(path)
+        return path
+
+    @field_validator("lexicon")
+    @classmethod
+    def _lexicon_loads(cls, path: str) -> str:
+        load_lexicon(path)
+        return path
+
+
+def check_risk_levels(risk_levels: dict[str, str], categories: set[str]) -> None:
+    """Every category a stage can flag needs an Appendix-1 risk level."""
+    for category, level in risk_levels.items():
+        if level not in RISK_LEVELS:
+            raise ValueError(f"risk_levels.{category}: {level!r} is not one of {', '.join(RISK_LEVELS)}")
+    missing = sorted(categories - set(risk_levels))
+    if missing:
+        raise ValueError(f"risk_levels: no level for {', '.join(missing)}")

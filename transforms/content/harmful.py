@@ -1,0 +1,99 @@
+"""Harmful-content control (clause 6.1.5): hateful and offensive language, English and Chinese.
+
+Each record is scored by a fastText classifier chosen by language (Chinese when ``lang`` is zh or the
+text is CJK-dominant, English otherwise) and by a weighted bilingual lexicon; a category is flagged
+when the classifier's probability reaches its threshold or the lexicon score reaches
+``lexicon_threshold``. Both scores go to lineage for every record.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import model_validator
+
+from transforms.core.stage import ControlStage, Stage
+
+from transforms.core.registry import register_stage
+from transforms.content.classifier import (
+    Classifier,
+    ContentRiskConfig,
+    ContentRiskControl,
+    check_risk_levels,
+    is_chinese,
+    lineage_scores,
+    load_classifier,
+    load_lexicon,
+)
+from transforms.core.records import Batch
+
+
+@register_stage("harmful")
+class HarmfulConfig(ContentRiskConfig):
+    stage: Literal["harmful"] = "harmful"
+    model_en: str = "harmful_en.ftz"  # relative paths resolve against transforms/models/
+    model_zh: str = "harmful_zh.ftz"
+    thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
+    thresholds_zh: dict[str, float] = {}
+    lexicon: str = "harmful.tsv"
+    zh_min_cjk_share: float = 0.3  # CJK share of the text that routes it to the Chinese model
+    risk_levels: dict[str, str] = {"hate": "major", "offensive": "considerable"}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "HarmfulConfig":
+        for key, model_key in (("thresholds_en", "model_en"), ("thresholds_zh", "model_zh")):
+            _check_thresholds(key, getattr(self, key), load_classifier(getattr(self, model_key)))
+        categories = set(load_lexicon(self.lexicon).categories)
+        for model_key in ("model_en", "model_zh"):
+            model = load_classifier(getattr(self, model_key))
+            categories |= {lab for lab in model.labels if lab != model.negative_label}
+        check_risk_levels(self.risk_levels, categories)
+        return self
+
+    def create(self) -> Stage:
+        return ControlStage(HarmfulControl(self))
+
+
+def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier) -> None:
+    positives = [lab for lab in model.labels if lab != model.negative_label]
+    for label, value in thresholds.items():
+        if label not in positives:
+            raise ValueError(f"{key}.{label}: not a label of {model.path} (labels: {', '.join(positives)})")
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"{key}.{label}: threshold must be in (0, 1]")
+
+
+class HarmfulControl(ContentRiskControl):
+    """Rejects hateful or offensive text (6.1.5): language-routed fastText classifier + weighted lexicon."""
+
+    stage = "harmful"
+    clause = "6.1.5"
+    category = "harmful"
+
+    def load_models(self) -> None:
+        config = self.config
+        self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
+        self._thresholds = {}
+        for lang, model in self._models.items():
+            thresholds = {**model.thresholds, **getattr(config, f"thresholds_{lang}")}
+            # per column of the model's probabilities; a label without a threshold is never flagged
+            self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
+
+    def score(self, batch: Batch, processed: list[str]):
+        share = self.config.zh_min_cjk_share
+        routes = ["zh" if is_chinese(lang, text, share) else "en" for lang, text in zip(batch.lang, batch.text)]
+        results: list = [None] * len(batch)
+        for lang, model in self._models.items():
+            indices = [i for i, r in enumerate(routes) if r == lang]
+            if not indices:
+                continue
+            probabilities = model.probabilities([processed[i] for i in indices])
+            reached = probabilities >= self._thresholds[lang]
+            name = f"harmful_{lang}"
+            for row, (i, scores) in enumerate(zip(indices, lineage_scores(model.labels, probabilities))):
+                flagged = {}
+                if reached[row].any():
+                    flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
+                results[i] = (name, scores, flagged)
+        return results

@@ -1,0 +1,549 @@
+"""Train, calibrate, evaluate and quantise the fastText content classifiers.
+
+One :func:`preprocess` serves training and inference, so the model always sees tokens made the same
+way. Thresholds are chosen on out-of-fold predictions of the training split (k-fold cross-validation),
+never on the held-out test split, so the reported test numbers are an honest estimate for unseen data.
+The result is a quantised ``.ftz``, a ``.json`` sidecar (labels, thresholds, preprocessing version)
+read by the controls, and a ``.md`` model card.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import re
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal, Sequence
+
+import fasttext
+from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, preprocess_batch
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    group: str = ""  # e.g. MMLU subject: lets the false-positive rate be measured on a slice
+
+
+def read_examples(
+    path: str | Path, text_field: str = "text", label_field: str = "label", group_field: str | None = None, label: str = ""
+) -> list[Example]:
+    """Labelled examples from JSONL or CSV (by extension); rows without text or label are skipped.
+
+    ``label`` gives every row that label (for unlabelled files such as licence texts)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows: Iterable[dict] = list(csv.DictReader(fh))
+    else:
+        with path.open(encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+    examples = []
+    for row in rows:
+        if text_field not in row or (not label and label_field not in row):
+            raise ValueError(f"{path}: rows need fields {text_field!r} and {label_field!r}, found {sorted(row)}")
+        text, row_label = row[text_field], label or row[label_field]
+        if text and row_label not in (None, ""):
+            group = str(row.get(group_field) or "") if group_field else ""
+            examples.append(Example(str(text), str(row_label).strip().replace(" ", "_"), group))
+    return examples
+
+
+def split_examples(examples: Sequence[Example], test_fraction: float, seed: int) -> tuple[list, list]:
+    """Stratified by label (and group), deterministic for a seed."""
+    strata: dict[tuple[str, str], list[Example]] = {}
+    for ex in examples:
+        strata.setdefault((ex.label, ex.group), []).append(ex)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(strata):
+        items = strata[key][:]
+        rng.shuffle(items)
+        n_test = round(len(items) * test_fraction)
+        test += items[:n_test]
+        train += items[n_test:]
+    rng.shuffle(train)
+    return train, test
+
+
+@dataclass
+class Hyperparameters:
+    epoch: int = 25
+    lr: float = 0.5
+    dim: int = 50
+    word_ngrams: int = 2
+    minn: int = 0
+    maxn: int = 0
+    bucket: int = 200_000
+    min_count: int = 1
+    cutoff: int = 100_000  # quantisation keeps the most important n rows: bounds the .ftz size
+    dsub: int = 2  # dimensions per product-quantisation sub-vector: larger is smaller and faster to score
+    threads: int = 1  # one thread: fastText is then deterministic for a seed (hogwild threads are not)
+
+
+def _write_fasttext_file(examples: Sequence[Example], path: Path) -> None:
+    processed = preprocess_batch([ex.text for ex in examples])
+    with path.open("w", encoding="utf-8") as fh:
+        for ex, text in zip(examples, processed):
+            fh.write(f"{LABEL_PREFIX}{ex.label} {text}\n")
+
+
+_NAN_RETRIES = 4
+
+
+def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
+    path = workdir / "train.txt"
+    _write_fasttext_file(examples, path)
+    probe = [line.split(" ", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()]
+    # fastText sometimes diverges ("Encountered NaN", in training or only at the first predict of the
+    # quantised model) for one initialisation and not another; retry with other seeds derived from this
+    # one, so a run stays reproducible.
+    for attempt in range(_NAN_RETRIES):
+        try:
+            model = fasttext.train_supervised(
+                input=str(path),
+                epoch=hp.epoch,
+                lr=hp.lr,
+                dim=hp.dim,
+                wordNgrams=hp.word_ngrams,
+                minn=hp.minn,
+                maxn=hp.maxn,
+                bucket=hp.bucket,
+                minCount=hp.min_count,
+                loss="softmax",
+                thread=hp.threads,
+                seed=seed + 7919 * attempt,
+                verbose=0,
+            )
+            if quantize:
+                # No retraining after pruning: fastText's quantise-retrain diverges (NaN) on some inputs.
+                model.quantize(input=str(path), qnorm=True, retrain=False, cutoff=hp.cutoff, dsub=hp.dsub, thread=hp.threads, verbose=0)
+            model.predict(probe, k=-1)
+            break
+        except RuntimeError as exc:
+            if "NaN" not in str(exc) or attempt == _NAN_RETRIES - 1:
+                raise
+    return model
+
+
+def predict_probabilities(model, texts: Sequence[str]) -> list[dict[str, float]]:
+    """``{label: probability}`` for every label, one dict per text (one batched call)."""
+    labels, probs = model.predict(preprocess_batch(texts), k=-1)
+    cut = len(LABEL_PREFIX)
+    return [{lab[cut:]: float(p) for lab, p in zip(ls, ps)} for ls, ps in zip(labels, probs)]
+
+
+def decide_labels(
+    probabilities: Sequence[dict[str, float]], thresholds: dict[str, float], negative_label: str, scoring: str
+) -> list[str]:
+    """The label a control would act on: the most likely flagged label, or ``negative_label``.
+
+    ``scoring="label"``: a label is flagged when its own probability reaches its threshold.
+    ``scoring="risk"``: the risk is 1 - P(negative); the most likely positive label is flagged when the
+    risk reaches that label's threshold (all positives pool their evidence, good for recall).
+    ``scoring="top"``: the most likely positive label is flagged when its own probability reaches its
+    threshold and beats P(negative) (see :func:`top_score`).
+    """
+    decided = []
+    for probs in probabilities:
+        positives = {lab: p for lab, p in probs.items() if lab != negative_label}
+        if scoring == "top":
+            top, score = top_score(probs, negative_label)
+            decided.append(top if score >= thresholds.get(top, 1.1) else negative_label)
+        elif scoring == "risk":
+            top = max(positives, key=positives.get)
+            risk = 1.0 - probs.get(negative_label, 0.0)
+            decided.append(top if risk >= thresholds.get(top, 1.1) else negative_label)
+        else:
+            flagged = {lab: p for lab, p in positives.items() if p >= thresholds.get(lab, 1.1)}
+            decided.append(max(flagged, key=flagged.get) if flagged else negative_label)
+    return decided
+
+
+def top_score(probs: dict[str, float], negative_label: str) -> tuple[str, float]:
+    """The most likely positive label and its probability, or 0 when it does not beat P(negative).
+
+    Unlike 1 - P(negative), this needs one class to carry the evidence: out-of-domain text whose
+    probability mass is spread thinly over several positive labels scores low.
+    """
+    top, p = max(((lab, p) for lab, p in probs.items() if lab != negative_label), key=lambda item: item[1])
+    return top, (p if p > probs.get(negative_label, 0.0) else 0.0)
+
+
+def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict:
+    per_label = {}
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, predicted) if g == lab and p == lab)
+        fp = sum(1 for g, p in zip(gold, predicted) if g != lab and p == lab)
+        fn = sum(1 for g, p in zip(gold, predicted) if g == lab and p != lab)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[lab] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold) if gold else 0.0
+    macro_f1 = sum(m["f1"] for m in per_label.values()) / len(per_label) if per_label else 0.0
+    return {"accuracy": accuracy, "macro_f1": macro_f1, "per_label": per_label, "n": len(gold)}
+
+
+def detection_metrics(
+    examples: Sequence[Example], decided: Sequence[str], negative_label: str, fpr_groups: Sequence[str] = ()
+) -> dict:
+    """Recall on positives (any positive label flagged) and false-positive rate on negatives."""
+    pos = [d != negative_label for ex, d in zip(examples, decided) if ex.label != negative_label]
+    neg = [d != negative_label for ex, d in zip(examples, decided) if ex.label == negative_label]
+    out = {
+        "recall": sum(pos) / len(pos) if pos else 0.0,
+        "fpr": sum(neg) / len(neg) if neg else 0.0,
+        "positives": len(pos),
+        "negatives": len(neg),
+    }
+    if fpr_groups:
+        sliced = [d != negative_label for ex, d in zip(examples, decided) if ex.label == negative_label and ex.group in fpr_groups]
+        out["fpr_slice"] = sum(sliced) / len(sliced) if sliced else 0.0
+        out["slice_negatives"] = len(sliced)
+    return out
+
+
+Objective = Literal["f1", "accuracy", "fpr"]
+
+
+def choose_thresholds(
+    examples: Sequence[Example],
+    probabilities: Sequence[dict[str, float]],
+    negative_label: str,
+    objective: Objective,
+    target_fpr: float = 0.01,
+    fpr_groups: Sequence[str] = (),
+    scoring: str = "risk",
+    tolerance: float = 0.0,
+) -> dict[str, float]:
+    """Thresholds from out-of-fold predictions.
+
+    ``f1``/``accuracy``: per positive label, the threshold on its probability that maximises its
+    one-vs-rest F1 or accuracy; with a ``tolerance``, the highest threshold whose F1 or accuracy is
+    within ``tolerance`` of that best. Where the curve is flat the best point is chance, and the highest
+    threshold on the plateau is the one that flags least of the text unlike the training data. ``fpr``: one risk threshold (1 - P(negative)), the lowest whose
+    false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``; the
+    score is the risk, or with ``scoring="top"`` the top positive probability (:func:`top_score`), then
+    never below 0.5.
+    """
+    positives = sorted({ex.label for ex in examples} - {negative_label})
+    grid = [i / 100 for i in range(5, 100)]
+    if objective == "fpr":
+        if scoring == "top":
+            # The top class must hold at least half the probability: below that, "beats the negative" alone
+            # would flag text whose mass is spread over several positive labels.
+            grid = [t for t in grid if t >= 0.5]
+        score = (lambda p: top_score(p, negative_label)[1]) if scoring == "top" else (lambda p: 1.0 - p.get(negative_label, 0.0))
+        negatives = [
+            score(p)
+            for ex, p in zip(examples, probabilities)
+            if ex.label == negative_label and (not fpr_groups or ex.group in fpr_groups)
+        ]
+        chosen = next(t for t in grid + [0.995] if sum(r >= t for r in negatives) <= target_fpr * len(negatives))
+        return {lab: chosen for lab in positives}
+    thresholds = {}
+    for lab in positives:
+        gold = [ex.label == lab for ex in examples]
+        scores = [p.get(lab, 0.0) for p in probabilities]
+
+        def quality(t: float) -> float:
+            tp = sum(1 for g, s in zip(gold, scores) if g and s >= t)
+            fp = sum(1 for g, s in zip(gold, scores) if not g and s >= t)
+            fn = sum(1 for g, s in zip(gold, scores) if g and s < t)
+            if objective == "accuracy":
+                return (len(gold) - fp - fn) / len(gold)
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+        qualities = {t: quality(t) for t in grid}
+        best = max(qualities.values())
+        if tolerance:
+            thresholds[lab] = max(t for t, q in qualities.items() if q >= best - tolerance)
+        else:
+            thresholds[lab] = max(grid, key=lambda t: (qualities[t], -abs(t - 0.5)))
+    return thresholds
+
+
+@dataclass
+class TrainingInput:
+    path: str
+    license: str
+    label_map: dict[str, str] = field(default_factory=dict)  # e.g. reuse another task's rows as negatives
+    sample: int | None = None  # keep a seeded random sample of this many rows
+    concat: int = 1  # join this many rows of one label into one example (teaches document-length negatives)
+    label: str = ""  # give every row this label (unlabelled files, e.g. licence texts)
+    chunk_chars: int = 0  # cut each text into paragraph windows of about this many characters
+    # "train"/"test": only that deterministic part of the file (by text hash, 1 in 5 rows is "test"); the
+    # other part then serves as an out-of-domain test set. Such inputs, and `train_only` ones, go to
+    # training only, never into the held-out split (which stays that of the task's own data).
+    part: Literal["all", "train", "test"] = "all"
+    train_only: bool = False
+    rows: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class TrainingJob:
+    name: str
+    inputs: list[TrainingInput]
+    output: str  # path of the .ftz
+    negative_label: str
+    text_field: str = "text"
+    label_field: str = "label"
+    group_field: str | None = None
+    test_inputs: list[TrainingInput] = field(default_factory=list)  # a given held-out set; else a split
+    test_fraction: float = 0.2
+    seed: int = 13
+    folds: int = 5
+    objective: Objective = "f1"
+    scoring: Literal["label", "risk", "top"] = "label"
+    target_fpr: float = 0.01
+    fpr_groups: list[str] = field(default_factory=list)
+    threshold_tolerance: float = 0.0  # f1/accuracy: take the highest threshold within this of the best
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    description: str = ""
+    notes: list[str] = field(default_factory=list)  # free-form lines for the model card (e.g. attribution)
+
+
+def _sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def in_part(text: str, part: str) -> bool:
+    """Deterministic 80/20 train/test membership of a text (stable across runs and machines)."""
+    if part == "all":
+        return True
+    is_test = hashlib.sha1(text.encode("utf-8")).digest()[0] % 5 == 0
+    return is_test == (part == "test")
+
+
+def chunk_text(text: str, size: int) -> list[str]:
+    """Paragraph windows of about ``size`` characters (paragraphs joined until the window is full)."""
+    windows, current = [], ""
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        if current and len(current) + len(paragraph) > size:
+            windows.append(current)
+            current = ""
+        current = f"{current}\n{paragraph}" if current else paragraph
+        while len(current) > 2 * size:
+            windows.append(current[:size])
+            current = current[size:]
+    if current:
+        windows.append(current)
+    return windows
+
+
+def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
+    examples = []
+    for item in inputs:
+        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field, item.label)
+        rows = [ex for ex in rows if in_part(ex.text, item.part)]
+        if item.chunk_chars:
+            rows = [Example(w, ex.label, ex.group) for ex in rows for w in chunk_text(ex.text, item.chunk_chars)]
+        if item.sample is not None and item.sample < len(rows):
+            rows = random.Random(job.seed).sample(rows, item.sample)
+        for ex in rows:
+            ex.label = item.label_map.get(ex.label, ex.label)
+        if item.concat > 1:
+            rows = _concatenate(rows, item.concat)
+        item.rows, item.sha256 = len(rows), _sha256_file(item.path)
+        examples += rows
+    return examples
+
+
+def _concatenate(rows: list[Example], k: int) -> list[Example]:
+    by_label: dict[str, list[Example]] = {}
+    for ex in rows:
+        by_label.setdefault(ex.label, []).append(ex)
+    joined = []
+    for label, items in by_label.items():
+        for start in range(0, len(items), k):
+            chunk = items[start : start + k]
+            joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group))
+    return joined
+
+
+def is_train_only(item: TrainingInput) -> bool:
+    """Inputs that only ever train (never in the held-out split)."""
+    return item.train_only or item.part != "all"
+
+
+def train_classifier(job: TrainingJob) -> dict:
+    """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
+    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
+    extra_train = _load([i for i in job.inputs if is_train_only(i)], job)
+    if job.test_inputs:
+        train, test = examples + extra_train, _load(job.test_inputs, job)
+        random.Random(job.seed).shuffle(train)
+    else:
+        train, test = split_examples(examples, job.test_fraction, job.seed)
+        train += extra_train
+        random.Random(job.seed).shuffle(train)
+    labels = sorted({ex.label for ex in train})
+    if job.negative_label not in labels or len(labels) < 2:
+        raise ValueError(f"labels {labels}: need at least two, including the negative label {job.negative_label!r}")
+    hp = job.hyperparameters
+    with tempfile.TemporaryDirectory(prefix="steward-train-") as tmp:
+        workdir = Path(tmp)
+        oof: list[dict[str, float] | None] = [None] * len(train)
+        for fold in range(job.folds):
+            held = [i for i in range(len(train)) if i % job.folds == fold]
+            held_set = set(held)
+            # Quantised like the shipped model: quantisation shifts the probabilities the thresholds apply to.
+            model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
+            for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
+                oof[i] = probs
+        thresholds = choose_thresholds(
+            train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance
+        )
+        model = _fit(train, hp, job.seed, workdir, quantize=True)
+    output = Path(job.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model.save_model(str(output))
+
+    test_probs = predict_probabilities(model, [ex.text for ex in test])
+    decided = decide_labels(test_probs, thresholds, job.negative_label, job.scoring)
+    argmax = [max(p, key=p.get) for p in test_probs]
+    gold = [ex.label for ex in test]
+    oof_decided = decide_labels(oof, thresholds, job.negative_label, job.scoring)
+    metrics = {
+        "test": classification_metrics(gold, decided, labels),
+        "test_argmax": classification_metrics(gold, argmax, labels),
+        "test_detection": detection_metrics(test, decided, job.negative_label, job.fpr_groups),
+        "cross_validation": classification_metrics([ex.label for ex in train], oof_decided, labels),
+        "cross_validation_detection": detection_metrics(train, oof_decided, job.negative_label, job.fpr_groups),
+    }
+    meta = {
+        "name": job.name,
+        "model": output.name,
+        "trained": dt.date.today().isoformat(),
+        "preprocess_version": PREPROCESS_VERSION,
+        "labels": labels,
+        "negative_label": job.negative_label,
+        "scoring": job.scoring,
+        "thresholds": thresholds,
+        "threshold_objective": job.objective,
+        "target_fpr": job.target_fpr if job.objective == "fpr" else None,
+        "threshold_tolerance": job.threshold_tolerance,
+        "fpr_groups": job.fpr_groups,
+        "train_label_counts": dict(sorted(Counter(ex.label for ex in train).items())),
+        "test_label_counts": dict(sorted(Counter(ex.label for ex in test).items())),
+        "inputs": [asdict(i) for i in job.inputs],
+        "test_inputs": [asdict(i) for i in job.test_inputs],
+        "split": {"test_fraction": None if job.test_inputs else job.test_fraction, "seed": job.seed, "folds": job.folds},
+        "hyperparameters": asdict(hp),
+        "size_bytes": os.path.getsize(output),
+        "metrics": metrics,
+    }
+    output.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    output.with_suffix(".md").write_text(model_card(meta, job), encoding="utf-8")
+    return meta
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def model_card(meta: dict, job: TrainingJob) -> str:
+    m = meta["metrics"]
+    lines = [
+        f"# Model card: {meta['name']}",
+        "",
+        job.description or "fastText text classifier.",
+        "",
+        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, quantised fastText); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
+        "holds labels and thresholds read by the controls.",
+        f"- Trained: {meta['trained']} with transforms/classifier_training.py (the logic behind `steward train-classifier`).",
+        f"- Preprocessing (shared with inference, version {meta['preprocess_version']}): lowercase, HTML entities "
+        "unescaped, URLs → `urltoken`, @mentions → `usertoken`, punctuation dropped, each CJK character a token "
+        "(so word bigrams are character bigrams).",
+        "",
+        "## Training data and licences",
+        "",
+        "| file | rows used | labels | licence | sha256 |",
+        "|---|---|---|---|---|",
+    ]
+    for role, items in (("", meta["inputs"]), (" (held-out test)", meta["test_inputs"])):
+        for item in items:
+            relabel = ", ".join(f"{a}→{b}" for a, b in item["label_map"].items()) or (f"all `{item['label']}`" if item.get("label") else "as given")
+            sampled = {"train": " of the training four fifths (by text hash)", "test": " of the test fifth (by text hash)"}.get(item.get("part"), "")
+            sampled += " (training only)" if item.get("train_only") else ""
+            sampled += f", cut into ~{item['chunk_chars']}-character paragraph windows" if item.get("chunk_chars") else ""
+            sampled += " (seeded sample)" if item["sample"] else ""
+            sampled += f", joined {item['concat']} per example" if item["concat"] > 1 else ""
+            lines.append(
+                f"| `{item['path']}`{role} | {item['rows']}{sampled} | {relabel} | {item['license']} | `{item['sha256'][:16]}…` |"
+            )
+    split = meta["split"]
+    held = "the given held-out file" if meta["test_inputs"] else f"a stratified {split['test_fraction']:.0%} split"
+    lines += [
+        "",
+        f"Test set: {held} (seed {split['seed']}). Thresholds: chosen on {split['folds']}-fold out-of-fold "
+        "predictions of the training split, never on the test set.",
+        "",
+        *job.notes,
+        "",
+        "## Labels",
+        "",
+        "| label | train | test |",
+        "|---|---|---|",
+        *[f"| {lab} | {meta['train_label_counts'].get(lab, 0)} | {meta['test_label_counts'].get(lab, 0)} |" for lab in meta["labels"]],
+        "",
+        f"Negative (acceptable) label: `{meta['negative_label']}`. Scoring: `{meta['scoring']}` "
+        + ("(risk = 1 − P(negative), category = most likely positive label)." if meta["scoring"] == "risk" else "(each label's own probability)."),
+        "",
+        "## Thresholds",
+        "",
+        f"Objective: `{meta['threshold_objective']}`"
+        + (f", false-positive target {meta['target_fpr']:.1%} on negatives" + (f" of {', '.join(meta['fpr_groups'])}" if meta["fpr_groups"] else "") if meta["target_fpr"] else "")
+        + (
+            f"; the highest threshold within {meta['threshold_tolerance']:.3f} of the best out-of-fold {meta['threshold_objective']} "
+            "(where the curve is flat, the one that flags least of the text unlike the training data)"
+            if meta.get("threshold_tolerance")
+            else ""
+        )
+        + ".",
+        "",
+        "| label | threshold |",
+        "|---|---|",
+        *[f"| {lab} | {t:.2f} |" for lab, t in meta["thresholds"].items()],
+        "",
+        "## Metrics (held-out test set, quantised model, chosen thresholds)",
+        "",
+        f"- accuracy {_pct(m['test']['accuracy'])}, macro-F1 {_pct(m['test']['macro_f1'])} "
+        f"(argmax without thresholds: accuracy {_pct(m['test_argmax']['accuracy'])}, macro-F1 {_pct(m['test_argmax']['macro_f1'])})",
+        f"- detection: recall {_pct(m['test_detection']['recall'])} on {m['test_detection']['positives']} positives, "
+        f"false-positive rate {_pct(m['test_detection']['fpr'])} on {m['test_detection']['negatives']} negatives"
+        + (f", {_pct(m['test_detection']['fpr_slice'])} on {m['test_detection']['slice_negatives']} negatives of the slice" if "fpr_slice" in m["test_detection"] else ""),
+        f"- cross-validation (out-of-fold, training split): accuracy {_pct(m['cross_validation']['accuracy'])}, "
+        f"macro-F1 {_pct(m['cross_validation']['macro_f1'])}, recall {_pct(m['cross_validation_detection']['recall'])}, "
+        f"FPR {_pct(m['cross_validation_detection']['fpr'])}",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {lab} | {_pct(v['precision'])} | {_pct(v['recall'])} | {_pct(v['f1'])} | {v['support']} |"
+            for lab, v in m["test"]["per_label"].items()
+        ],
+        "",
+        "## Hyperparameters",
+        "",
+        ", ".join(f"{k}={v}" for k, v in meta["hyperparameters"].items()),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,374 @@
+"""The stage contract every control plugs into.
+
+A control's decisions are plain Python (:class:`Control.decide` over a :class:`Batch`), testable
+without Beam. :class:`ControlStage` is the thin composite ``PTransform`` around it: it applies the
+control to each batch, appends one lineage entry per record, routes rejects to a tagged output and
+counts records in / kept / rejected (per reason) in Beam counters.
+
+Stages that need a view of the whole corpus (deduplication, the source roll-up) subclass
+:class:`Stage` directly and build their own composite from the same pieces.
+
+A job's ``stages:`` list is validated against the :class:`StageConfig` subclass registered with
+:func:`register_stage` for each name; :data:`STAGE_MODULES` says which module defines it.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.metrics import Metrics
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from transforms.core.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
+
+
+
+class JobView(Protocol):
+    """What stages read of the job config (``pipelines.config.JobConfig`` satisfies it): the sources
+    with their declared metadata and the output settings. Typed structurally, so ``transforms`` never
+    imports ``pipelines``."""
+
+    sources: Sequence[Any]
+    output: Any
+
+METRICS_NAMESPACE = "datasteward"
+KEPT = "kept"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one control decided for one record.
+
+    ``keep`` passes it on unchanged; ``annotate`` passes it on with tags and detail in lineage;
+    ``modify`` passes it on with ``text`` replaced (e.g. de-identified); ``reject`` sends it to the
+    rejects table with ``rule``, ``clause``, ``risk_level``, ``category`` and ``reason``.
+    ``detail`` goes to lineage as JSON: scores, counts, matched ids — never raw personal data.
+    """
+
+    action: str = "keep"
+    rule: str = ""
+    clause: str = ""
+    risk_level: str | None = None
+    category: str = ""
+    reason: str = ""
+    detail: Mapping[str, Any] | None = None
+    text: str | None = None
+    tags: tuple[str, ...] = ()
+    preview: str | None = None
+
+    @classmethod
+    def reject(
+        cls,
+        *,
+        rule: str,
+        clause: str,
+        risk_level: str,
+        category: str,
+        reason: str,
+        detail: Mapping[str, Any] | None = None,
+        preview: str | None = None,
+    ) -> "Decision":
+        return cls("reject", rule, clause, risk_level, category, reason, detail, preview=preview)
+
+    def check(self, stage: str) -> None:
+        """Fail loudly on a malformed decision: that is a bug in the control, not bad data."""
+        if self.action not in ("keep", "annotate", "modify", "reject"):
+            raise ValueError(f"{stage}: unknown action {self.action!r}")
+        if self.action == "reject":
+            missing = [n for n in ("rule", "clause", "reason") if not getattr(self, n)]
+            if missing:
+                raise ValueError(f"{stage}: reject without {', '.join(missing)}")
+            if self.risk_level not in RISK_LEVELS:
+                raise ValueError(f"{stage}: risk_level {self.risk_level!r} not in {RISK_LEVELS}")
+            if self.category not in CATEGORIES:
+                raise ValueError(f"{stage}: category {self.category!r} not in {CATEGORIES}")
+        if self.action == "modify" and self.text is None:
+            raise ValueError(f"{stage}: modify without replacement text")
+
+
+KEEP = Decision()
+
+
+class Control(abc.ABC):
+    """Decision logic of one control. Subclasses set ``stage`` and implement :meth:`decide`.
+
+    Instances are pickled to workers: keep heavy state (models, compiled automata) out of
+    ``__init__`` and load it in :meth:`setup`, which runs once per worker before the first batch.
+    """
+
+    stage: str = ""
+
+    def setup(self) -> None:
+        """Load models or other per-process state. Called once per worker."""
+
+    @abc.abstractmethod
+    def decide(self, batch: Batch) -> Sequence[Decision]:
+        """One decision per record of ``batch``, in order."""
+
+
+@dataclass
+class ControlResult:
+    kept: Batch
+    rejects: list[dict]
+    counts: Counter = field(default_factory=Counter)
+
+
+def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
+    """Apply ``control`` to ``batch``: the plain-Python core of :class:`ControlStage`."""
+    decisions = control.decide(batch)
+    if len(decisions) != len(batch):
+        raise ValueError(f"{control.stage}: {len(decisions)} decisions for {len(batch)} records")
+    stage = control.stage
+    kept_idx: list[int] = []
+    lineage: list[list[dict]] = []
+    texts: list[str] | None = None
+    tags: list[list[str]] | None = None
+    rejects: list[dict] = []
+    counts: Counter = Counter(input=len(batch))
+    keep_entry = lineage_entry(stage, "keep")  # shared by every plain keep: entries are never mutated
+    for i, d in enumerate(decisions):
+        if d is KEEP:
+            entry = keep_entry
+        else:
+            d.check(stage)
+            entry = lineage_entry(
+                stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail=d.detail
+            )
+        history = batch.lineage[i] + [entry]
+        counts[d.action] += 1
+        if d.action == "reject":
+            counts[f"rejected:{d.reason}"] += 1
+            rejects.append(
+                reject_row(
+                    identity(batch, i),
+                    stage=stage,
+                    rule=d.rule,
+                    clause=d.clause,
+                    risk_level=d.risk_level,
+                    category=d.category,
+                    reason=d.reason,
+                    detail=d.detail,
+                    run_id=run_id,
+                    lineage=history,
+                    preview=d.preview,
+                )
+            )
+            continue
+        if d.text is not None:
+            if texts is None:
+                texts = list(batch.text)
+            texts[i] = d.text
+        if d.tags:
+            if tags is None:
+                tags = list(batch.tags)  # inner lists are replaced, never mutated
+            tags[i] = tags[i] + [t for t in d.tags if t not in tags[i]]
+        kept_idx.append(i)
+        lineage.append(history)
+    updated = batch.replace(
+        **({"text": texts} if texts is not None else {}),
+        **({"tags": tags} if tags is not None else {}),
+    )
+    if len(kept_idx) < len(batch):
+        updated = updated.take(kept_idx)
+    kept = updated.replace(lineage=lineage)
+    counts["kept"] = len(kept)
+    counts["rejected"] = len(rejects)
+    return ControlResult(kept, rejects, counts)
+
+
+def count(stage: str, name: str, n: int = 1) -> None:
+    """Increment the Beam counter ``<stage>:<name>`` (read back by the run summary)."""
+    if n:
+        Metrics.counter(METRICS_NAMESPACE, f"{stage}:{name}").inc(n)
+
+
+def _emit(stage: str, result: ControlResult):
+    """Count a control's result and yield kept batches (main output) and rejects (tagged)."""
+    for name, n in result.counts.items():
+        count(stage, name, n)
+    if len(result.kept):
+        yield result.kept
+    if result.rejects:
+        yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+
+
+class _ApplyControlFn(beam.DoFn):
+    def __init__(self, control: Control, run_id: str):
+        self.control = control
+        self.run_id = run_id
+
+    def setup(self):
+        self.control.setup()
+
+    def process(self, batch: Batch):
+        yield from _emit(self.control.stage, apply_control(self.control, batch, self.run_id))
+
+
+class _SpillFn(beam.DoFn):
+    """Writes each batch to its own Parquet file and passes on the file's path."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def process(self, batch: Batch):
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
+        pq.write_table(pa.Table.from_batches([batch.to_arrow()]), path, compression="zstd")
+        yield path
+
+
+class _DecideSpilledFn(beam.DoFn):
+    """Reads a spilled batch back and applies the control made from the corpus-wide view."""
+
+    def __init__(self, stage: str, make_control: Callable[[Any], Control], run_id: str):
+        self.stage = stage
+        self.make_control = make_control
+        self.run_id = run_id
+
+    def process(self, path: str, view):
+        batch = Batch.from_arrow(pq.read_table(path))
+        os.remove(path)
+        yield from _emit(self.stage, apply_control(self.make_control(view), batch, self.run_id))
+
+
+class DecideWithView(beam.PTransform):
+    """Applies a control that needs a corpus-wide view (a side input) to every batch.
+
+    Deduplication, the source roll-up and the AIGC share cap can only decide once every batch has
+    been seen. Until then the batches wait as Parquet files under ``spill_dir``: the embedded runner
+    would otherwise hold the whole corpus in memory in front of this step (and send it to a worker
+    as one message, which gRPC caps at 2 GiB), so memory would grow with the corpus.
+    ``make_control(view)`` builds the :class:`Control` that decides, from the side input's value.
+    """
+
+    def __init__(self, stage: str, make_control: Callable[[Any], Control], view, spill_dir: str, run_id: str):
+        super().__init__(label=f"{stage}/DecideWithView")
+        self.stage = stage
+        self.make_control = make_control
+        self.view = view
+        self.spill_dir = spill_dir
+        self.run_id = run_id
+
+    def expand(self, batches):
+        paths = batches | f"{self.stage}/Spill" >> beam.ParDo(_SpillFn(self.spill_dir))
+        outputs = paths | f"{self.stage}/Decide" >> beam.ParDo(
+            _DecideSpilledFn(self.stage, self.make_control, self.run_id), self.view
+        ).with_outputs(REJECTED, main=KEPT)
+        return outputs[KEPT], outputs[REJECTED]
+
+
+@dataclass
+class RunContext:
+    """What a stage may know about the run: ids, paths and the validated job config.
+
+    It lives on the driver. Pass only the plain values a DoFn needs (``run_id``, ``staging_dir``)
+    into transforms, never this object, so transforms stay picklable for any runner.
+    """
+
+    run_id: str
+    out_dir: Path
+    run_dir: Path
+    staging_dir: Path
+    config: JobView
+    upstream_rejects: list = field(default_factory=list)  # reject PCollections of earlier stages
+
+    @property
+    def dataset_dir(self) -> Path:
+        return self.out_dir / "dataset"
+
+    @property
+    def kept_dir(self) -> Path:
+        """Where the run stages the records it will publish (Parquet, one file per bundle)."""
+        return self.staging_dir / "kept"
+
+    @property
+    def record_stats_dir(self) -> Path:
+        """Where the run stages the gate's per-record statistics of the records it will publish."""
+        return self.staging_dir / "record_stats"
+
+    @property
+    def rejects_dir(self) -> Path:
+        """Where the run stages every stage's reject rows."""
+        return self.staging_dir / "rejects"
+
+    def spill_dir(self, stage: str) -> str:
+        """Where :class:`DecideWithView` keeps a stage's batches while its view is computed."""
+        return str(self.staging_dir / "spill" / stage)
+
+    def stage_dir(self, stage: str) -> str:
+        """Staging space of one stage for files it reads back after the pipeline (e.g. in ``on_publish``)."""
+        return str(self.staging_dir / "stages" / stage)
+
+
+class Stage(abc.ABC):
+    """One step of the plan. ``expand`` wires it into the Beam graph."""
+
+    name: str
+
+    @abc.abstractmethod
+    def expand(self, batches: beam.PCollection, ctx: RunContext) -> tuple[beam.PCollection, beam.PCollection]:
+        """Return (kept batches, reject-row lists)."""
+
+    def describe(self) -> str:
+        """One line for ``steward run --dry-run``."""
+        return self.__class__.__doc__.strip().splitlines()[0] if self.__class__.__doc__ else self.name
+
+    def report(self, ctx: RunContext, counters: Mapping[str, int]) -> dict | None:
+        """After the pipeline ran: a section for the run manifest (None for none)."""
+        return None
+
+    def on_publish(self, ctx: RunContext, version: int) -> None:
+        """After the dataset version was committed: persist what a later run needs beside it."""
+
+
+class ControlStage(Stage):
+    """Applies a :class:`Control` to every batch; rejects go to a tagged output."""
+
+    def __init__(self, control: Control):
+        self.control = control
+        self.name = control.stage
+
+    def expand(self, batches, ctx):
+        outputs = batches | self.name >> beam.ParDo(_ApplyControlFn(self.control, ctx.run_id)).with_outputs(
+            REJECTED, main=KEPT
+        )
+        return outputs[KEPT], outputs[REJECTED]
+
+    def describe(self) -> str:
+        doc = type(self.control).__doc__
+        return doc.strip().splitlines()[0] if doc else self.name
+
+
+class StageConfig(BaseModel, abc.ABC):
+    """Parameters of one ``stages:`` entry. Subclasses add fields and build the stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    stage: str
+
+    @abc.abstractmethod
+    def create(self) -> Stage:
+        """Build the stage this entry configures."""
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as one line naming the key, e.g. ``stages.1.min_chars: unknown key``."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    if not where and ": " in message:  # model validators name the key themselves
+        return message
+    return f"{where}: {message}" if where else message

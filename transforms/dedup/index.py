@@ -1,0 +1,212 @@
+"""Signature files: this run's staged signatures and the published cross-version index beside each version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from transforms.core.stage import RunContext
+
+from transforms.dedup.minhash import (
+    doc_key,
+)
+from transforms.core.storage import link_or_copy, stream_batches
+from transforms.dedup.resolve import DedupParams, STAGE, SignatureChunk, _PUBLISHED_SALT, signature_chunk, sorted_lookup
+
+
+# ---- signature files: this run's (staged) and the published index ---------------------------
+
+INDEX_PARAMS = "params.json"
+_INDEX_ROWS = 4096
+
+
+def signature_schema(num_perm: int) -> pa.Schema:
+    return pa.schema(
+        [
+            ("key", pa.uint64()),  # doc key, unsalted
+            ("exact", pa.binary(16)),
+            ("signature", pa.binary(num_perm * 4)),
+            ("has_shingles", pa.bool_()),
+            ("id", pa.string()),
+            ("source", pa.string()),
+            ("length", pa.int64()),
+            ("date", pa.string()),
+        ]
+    )
+
+
+def chunk_to_arrow(chunk: SignatureChunk) -> pa.RecordBatch:
+    """The columns of this run's ``chunk`` that a later step or run needs, as one Arrow batch."""
+    num_perm = chunk.signatures.shape[1]
+    return pa.record_batch(
+        [
+            pa.array(chunk.keys, pa.uint64()),
+            _fixed_width(np.ascontiguousarray(chunk.exact), 16),
+            _fixed_width(np.ascontiguousarray(chunk.signatures), num_perm * 4),
+            pa.array(chunk.has_shingles, pa.bool_()),
+            pa.array(chunk.ids, pa.string()),
+            pa.array(chunk.sources, pa.string()),
+            pa.array(chunk.lengths, pa.int64()),
+            pa.array(chunk.dates, pa.string()),
+        ],
+        schema=signature_schema(num_perm),
+    )
+
+
+def _fixed_width(rows: np.ndarray, width: int) -> pa.Array:
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(rows), [None, pa.py_buffer(rows.tobytes())])
+
+
+def _fixed_width_rows(column: pa.ChunkedArray, dtype, per_row: int) -> np.ndarray:
+    array = column.combine_chunks()
+    data = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return data[array.offset * per_row : (array.offset + len(array)) * per_row].reshape(len(array), per_row)
+
+
+def chunk_from_arrow(table: pa.Table, version: int) -> SignatureChunk:
+    """A :class:`SignatureChunk` read back; ``version`` >= 0 marks docs of that published version."""
+    n = table.num_rows
+    signatures = _fixed_width_rows(table.column("signature"), np.uint32, table.schema.field("signature").type.byte_width // 4)
+    keys = table.column("key").to_numpy()
+    return SignatureChunk(
+        keys=keys ^ _PUBLISHED_SALT if version >= 0 else keys,
+        exact=_fixed_width_rows(table.column("exact"), np.uint64, 2),
+        signatures=signatures,
+        has_shingles=table.column("has_shingles").to_numpy(zero_copy_only=False),
+        ids=table.column("id").to_pylist(),
+        sources=table.column("source").to_pylist(),
+        lengths=table.column("length").to_numpy(),
+        dates=table.column("date").to_pylist(),
+        versions=np.full(n, version, dtype=np.int64),
+    )
+
+
+def read_chunk(path: str, row_group: int, version: int) -> SignatureChunk:
+    """One row group of a signature file: this run's (``version`` -1) or a published index part."""
+    return chunk_from_arrow(pq.ParquetFile(path).read_row_group(row_group), version)
+
+
+class _StageSignaturesFn(beam.DoFn):
+    """Writes a batch's signatures to the stage's staging space; passes on (path, row group, -1).
+
+    The files are what ``Candidates`` re-reads once the candidate components exist (so the runner
+    does not buffer every signature in memory) and what the published index is made of.
+    """
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def process(self, chunk: SignatureChunk):
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
+        pq.write_table(pa.Table.from_batches([chunk_to_arrow(chunk)]), path, compression="none")
+        yield path, 0, -1
+
+
+def index_dir(out_dir: Path, version: int) -> Path:
+    return Path(out_dir) / "index" / STAGE / f"v{version}"
+
+
+def index_parts(directory: Path) -> list[Path]:
+    return sorted(Path(directory).glob("part-*.parquet"))
+
+
+def write_index(ctx: RunContext, version: int, params: DedupParams) -> int:
+    """The signature index of dataset ``version``, beside it; returns its rows.
+
+    It is this run's staged signatures of the records it published, plus (appending) the parts of
+    the previous version's index, hard-linked. Without a usable previous index the published
+    table is signed again.
+    """
+    target = index_dir(ctx.out_dir, version)
+    target.mkdir(parents=True, exist_ok=True)
+    previous = index_dir(ctx.out_dir, version - 1)
+    appended = version > 0 and ctx.config.output.mode == "append"
+    if appended and not _usable(previous, params):
+        return _sign_published(ctx.dataset_dir, version, target, params)
+    rows = 0
+    if appended:
+        for part in index_parts(previous):
+            if not (target / part.name).exists():
+                link_or_copy(part, target / part.name)
+            rows += pq.ParquetFile(part).metadata.num_rows
+    staged = sorted(Path(ctx.stage_dir(STAGE)).glob("*.parquet"))
+    rows += _write_part(staged, _published_keys(ctx), target / f"part-{ctx.run_id}.parquet", params)
+    (target / INDEX_PARAMS).write_text(json.dumps({**params.signature_params(), "version": version, "rows": rows}))
+    return rows
+
+
+def _published_keys(ctx: RunContext) -> np.ndarray:
+    """Sorted doc keys of the records this run staged for publishing."""
+    files = sorted(str(p) for p in ctx.kept_dir.glob("*.parquet")) if ctx.kept_dir.exists() else []
+    ids = ds.dataset(files, format="parquet").to_table(columns=["id"]).column("id").to_pylist() if files else []
+    return np.sort(np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids)))
+
+
+def _write_part(staged: list[Path], published: np.ndarray, path: Path, params: DedupParams) -> int:
+    """The rows of the staged signature files whose record was published, in row groups of ~4k."""
+    rows, pending = 0, []
+    tmp = path.with_suffix(".tmp")
+    with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
+        for i, file in enumerate(staged):
+            table = pq.read_table(file)
+            _, found = sorted_lookup(published, table.column("key").to_numpy())
+            pending.append(table.filter(pa.array(found)))
+            if sum(t.num_rows for t in pending) >= _INDEX_ROWS or i == len(staged) - 1:
+                part = pa.concat_tables(pending)
+                writer.write_table(part, row_group_size=_INDEX_ROWS)
+                rows += part.num_rows
+                pending = []
+    tmp.replace(path)
+    return rows
+
+
+def _sign_published(dataset_dir: Path, version: int, target: Path, params: DedupParams) -> int:
+    from deltalake import DeltaTable
+
+    for stale in index_parts(target):
+        stale.unlink()
+    rows = 0
+    tmp = target / "part-rebuilt.tmp"
+    with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
+        dataset = DeltaTable(str(dataset_dir), version=version).to_pyarrow_dataset()
+        for record_batch in stream_batches(dataset, ["id", "text", "source"], _INDEX_ROWS):
+            if record_batch.num_rows:
+                columns = record_batch.to_pydict()
+                writer.write_batch(chunk_to_arrow(signature_chunk(columns["id"], columns["text"], params, sources=columns["source"])))
+                rows += record_batch.num_rows
+    tmp.replace(target / "part-rebuilt.parquet")
+    (target / INDEX_PARAMS).write_text(json.dumps({**params.signature_params(), "version": version, "rows": rows}))
+    return rows
+
+
+def _usable(directory: Path, params: DedupParams) -> bool:
+    params_file = Path(directory) / INDEX_PARAMS
+    if not params_file.exists():
+        return False
+    stored = json.loads(params_file.read_text())
+    return all(stored.get(k) == v for k, v in params.signature_params().items())
+
+
+def published_index(out_dir: Path, dataset_dir: Path, params: DedupParams) -> tuple[list[Path], int, str]:
+    """(index parts, version, note) of the current published version's index, if usable."""
+    from deltalake import DeltaTable
+
+    if not (Path(dataset_dir) / "_delta_log").exists():
+        return [], -1, "no published version"
+    version = DeltaTable(str(dataset_dir)).version()
+    target = index_dir(out_dir, version)
+    if not (target / INDEX_PARAMS).exists():
+        return [], version, f"no dedup index for published version {version}"
+    if not _usable(target, params):
+        return [], version, f"index of version {version} was built with other signature parameters"
+    return index_parts(target), version, f"deduplicated against published version {version}"

@@ -1,0 +1,305 @@
+"""Deduplication (clause 4.1.2(b)): exact and near duplicates, within a run and against the published version.
+
+Shape of the Beam graph (every shuffled element carries many keys; nothing is collected per document):
+
+1. ``Signatures``: per record batch, normalised-text hash (exact key) and MinHash signature, as one
+   :class:`SignatureChunk` (numpy arrays), also written to a Parquet file in the run's staging
+   space (``StageSignatures``): step 4 re-reads it and, once the version is published, the
+   records that made it into the version become its signature index (``OUT_DIR/index/dedup/v<N>``).
+   With cross-version dedup on, the published index's files join here.
+2. ``BandKeys`` → ``GroupByKey``: each chunk emits one element per shuffle bucket holding the
+   (band key, doc key) pairs of that bucket; a bucket group sorts its keys and emits candidate
+   edges (a star per shared key or exact key: connectivity is all the next step needs).
+3. ``CandidateComponents``: a global combine over the candidate edges only (memory grows with the
+   number of duplicate candidates, not with the corpus) gives each candidate doc a component label.
+4. ``Resolve``: signature files are re-read and filtered to candidate docs, regrouped by component bucket; all
+   components of a bucket are resolved at once with numpy (:func:`resolve`): pairs verified on the
+   signature estimate (>= threshold) or exact key, connected components of the verified pairs,
+   keep policy by one lexsort. Decisions leave as a :class:`DecisionTable` (arrays).
+5. ``Filter``: a ParDo over the record batches with the merged decision table (clustered docs
+   only) as a side input, through :func:`transforms.base.apply_control`; the batches wait in
+   Parquet files meanwhile (:class:`transforms.base.DecideWithView`).
+
+Memory that grows with the corpus (the embedded runner holds what crosses a step boundary): the
+band-key shuffle, ≈ (bands + 1) × 16 bytes per document (416 bytes with the default 25 bands),
+plus the component map and decision table, which grow with the duplicates only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import apache_beam as beam
+import numpy as np
+import pyarrow.parquet as pq
+from pydantic import Field, field_validator, model_validator
+
+from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
+
+from transforms.core.registry import register_stage
+from transforms.dedup.minhash import (
+    components,
+    optimal_bands_rows,
+)
+from transforms.core.records import Batch
+from transforms.dedup.index import _StageSignaturesFn, published_index, read_chunk, write_index
+from transforms.dedup.resolve import EXACT, NEAR, DecisionTable, DedupParams, KEEP_CRITERIA, SIZE_BINS, STAGE, SignatureChunk, _DecisionLookup, batch_chunk, candidate_pairs, chunk_band_entries, concat_chunks, resolve, sorted_lookup
+
+
+# ---- Beam pieces -----------------------------------------------------------------------------
+
+
+class _SignatureFn(beam.DoFn):
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, batch: Batch):
+        if len(batch):
+            yield batch_chunk(batch, self.params)
+
+
+def _bucketed_band_entries(chunk: SignatureChunk, params: DedupParams):
+    band, docs = chunk_band_entries(chunk, params)
+    bucket = band % np.uint64(params.shuffle_buckets)
+    order = np.argsort(bucket, kind="stable")
+    bucket, band, docs = bucket[order], band[order], docs[order]
+    edges = np.flatnonzero(np.diff(bucket)) + 1
+    for part_band, part_docs in zip(np.split(band, edges), np.split(docs, edges)):
+        if len(part_band):
+            yield int(part_band[0] % np.uint64(params.shuffle_buckets)), (part_band, part_docs)
+
+
+def _bucket_pairs(element):
+    _, parts = element
+    parts = list(parts)
+    # connectivity is all the component step needs: stars, not all pairs
+    a, b = candidate_pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), all_pairs_up_to=0)
+    count(STAGE, "candidate_pairs", len(a))
+    if len(a):
+        yield a, b
+
+
+class _ComponentsFn(beam.CombineFn):
+    """Union of candidate pairs → component label per candidate doc (sparse: duplicates only)."""
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, pairs):
+        acc.append(pairs)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [p for acc in accs for p in acc]
+
+    def extract_output(self, acc):
+        if not acc:
+            return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+        return components(np.concatenate([p[0] for p in acc]), np.concatenate([p[1] for p in acc]))
+
+
+class _CandidatesFn(beam.DoFn):
+    """Keeps the candidate docs of a signature file, labelled with their component, keyed by component bucket."""
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+
+    def process(self, signature_file: tuple[str, int, int], component_map):
+        keys, labels = component_map
+        if not len(keys):
+            return
+        chunk = read_chunk(*signature_file)
+        pos, found = sorted_lookup(keys, chunk.keys)
+        found = np.flatnonzero(found)
+        if not len(found):
+            return
+        part = chunk.take(found)
+        part.labels = labels[pos[found]]
+        group = part.labels % np.uint64(self.params.shuffle_buckets)
+        for bucket in np.unique(group).tolist():
+            yield bucket, part.take(np.flatnonzero(group == bucket))
+
+
+def _resolve_bucket(element, params: DedupParams):
+    _, chunks = element
+    _, table, counts = resolve(concat_chunks(list(chunks)), params)
+    for name, n in counts.items():
+        count(STAGE, name, n)
+    if len(table):
+        yield table
+
+
+class _MergeTables(beam.CombineFn):
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, table):
+        acc.append(table)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [t for acc in accs for t in acc]
+
+    def extract_output(self, acc):
+        return DecisionTable.concat(acc)
+
+
+# ---- stage and config ------------------------------------------------------------------------
+
+
+class DedupStage(Stage):
+    """Removes exact and near duplicates (MinHash LSH), keeping one record per cluster."""
+
+    name = STAGE
+
+    def __init__(self, params: DedupParams, cross_version: bool):
+        self.params = params
+        self.cross_version = cross_version
+        self.cross_version_note = "off"
+
+    def expand(self, batches, ctx: RunContext):
+        params = self.params
+        chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
+        files = chunks | "dedup/StageSignatures" >> beam.ParDo(_StageSignaturesFn(ctx.stage_dir(STAGE)))
+        band_entries = chunks | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+        if self.cross_version:
+            mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
+            if mode == "append":
+                parts, version, self.cross_version_note = published_index(ctx.out_dir, ctx.dataset_dir, params)
+            else:
+                parts, self.cross_version_note = [], "output mode overwrite replaces the published version"
+            if parts:
+                groups = [(str(p), g, version) for p in parts for g in range(pq.ParquetFile(p).num_row_groups)]
+                published_files = batches.pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
+                published_entries = (
+                    published_files
+                    | "dedup/ReadIndex" >> beam.MapTuple(read_chunk)
+                    | "dedup/PublishedBandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+                )
+                # band entries, not signatures, meet in the Flatten: the embedded runner holds its input
+                band_entries = (band_entries, published_entries) | "dedup/WithPublished" >> beam.Flatten()
+                files = (files, published_files) | "dedup/AllSignatureFiles" >> beam.Flatten()
+        component_map = (
+            band_entries
+            | "dedup/GroupBands" >> beam.GroupByKey()
+            | "dedup/CandidatePairs" >> beam.FlatMap(_bucket_pairs)
+            | "dedup/CandidateComponents" >> beam.CombineGlobally(_ComponentsFn())
+        )
+        decisions = (
+            files
+            | "dedup/Candidates" >> beam.ParDo(_CandidatesFn(params), beam.pvalue.AsSingleton(component_map))
+            | "dedup/GroupComponents" >> beam.GroupByKey()
+            | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, params)
+            | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
+        )
+        return batches | DecideWithView(
+            STAGE, _DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id
+        )
+
+    def report(self, ctx, counters):
+        def get(name: str) -> int:
+            return int(counters.get(f"{STAGE}:{name}", 0))
+
+        return {
+            "input": get("input"),
+            "kept": get("kept"),
+            "rejected": get("rejected"),
+            "exact_duplicates": get(f"rejected:{EXACT}"),
+            "near_duplicates": get(f"rejected:{NEAR}"),
+            "against_published": get("cross_version"),
+            "clusters": get("clusters"),
+            "cluster_sizes": {label: get(f"cluster_size:{label}") for _, label in SIZE_BINS},
+            "candidate_pairs": get("candidate_pairs"),
+            "verified_pairs": get("verified_pairs"),
+            "cross_version": self.cross_version_note,
+            "parameters": {
+                "exact": self.params.exact,
+                "near": self.params.near,
+                "threshold": self.params.threshold,
+                "num_perm": self.params.num_perm,
+                "bands": self.params.bands,
+                "rows": self.params.rows,
+                "word_ngram": self.params.word_ngram,
+                "char_ngram": self.params.char_ngram,
+                "keep": list(self.params.keep),
+                "source_priority": list(self.params.source_priority),
+            },
+        }
+
+    def on_publish(self, ctx, version: int) -> None:
+        if self.cross_version:
+            write_index(ctx, version, self.params)
+
+
+@register_stage("dedup")
+class DedupConfig(StageConfig):
+    """Exact and near-duplicate removal (clause 4.1.2(b))."""
+
+    stage: Literal["dedup"] = "dedup"
+    exact: bool = True
+    near: bool = True
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    num_perm: int = Field(128, ge=16, le=1024)
+    bands: int | None = Field(None, ge=1)
+    rows: int | None = Field(None, ge=1)
+    false_positive_weight: float = Field(0.5, ge=0.0)
+    false_negative_weight: float = Field(0.5, ge=0.0)
+    word_ngram: int = Field(5, ge=1, le=16)
+    char_ngram: int = Field(5, ge=1, le=32)
+    seed: int = 1
+    keep: list[str] = ["source_priority", "longest", "id"]
+    source_priority: list[str] = []
+    date_field: str | None = None
+    cross_version: bool = True
+    shuffle_buckets: int = Field(64, ge=1, le=65536)
+
+    @field_validator("keep")
+    @classmethod
+    def _known_criteria(cls, keep: list[str]) -> list[str]:
+        unknown = [k for k in keep if k not in KEEP_CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criterion {unknown[0]!r} (known: {', '.join(KEEP_CRITERIA)})")
+        if len(set(keep)) != len(keep):
+            raise ValueError("criteria must not repeat")
+        return keep
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DedupConfig":
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("bands: set bands and rows together, or neither to derive them from threshold")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands: bands x rows = {self.bands * self.rows} exceeds num_perm {self.num_perm}")
+        if "earliest" in self.keep and not self.date_field:
+            raise ValueError("date_field: required when keep contains 'earliest'")
+        if not (self.exact or self.near):
+            raise ValueError("exact: at least one of exact and near must be on")
+        return self
+
+    def params(self) -> DedupParams:
+        bands, rows = (self.bands, self.rows) if self.bands is not None else _derived_bands_rows(
+            self.threshold, self.num_perm, self.false_positive_weight, self.false_negative_weight
+        )
+        return DedupParams(
+            exact=self.exact,
+            near=self.near,
+            threshold=self.threshold,
+            num_perm=self.num_perm,
+            bands=bands,
+            rows=rows,
+            word_ngram=self.word_ngram,
+            char_ngram=self.char_ngram,
+            seed=self.seed,
+            keep=tuple(self.keep),
+            source_priority=tuple(self.source_priority),
+            date_field=self.date_field,
+            shuffle_buckets=self.shuffle_buckets,
+        )
+
+    def create(self) -> Stage:
+        return DedupStage(self.params(), self.cross_version)
+
+
+@lru_cache(maxsize=32)
+def _derived_bands_rows(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    return optimal_bands_rows(threshold, num_perm, fp_weight, fn_weight)

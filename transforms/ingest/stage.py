@@ -1,0 +1,131 @@
+"""Ingest: read every source through Beam's file systems into record batches.
+
+Bad input never crashes the run. Each record that cannot be read becomes a reject with a specific
+reason; a file that breaks part-way (truncated archive, unreadable, corrupt Parquet) becomes one
+reject naming the file and how far it got, after the records read before the break.
+
+Reasons: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``missing_text``, ``wrong_type``,
+``blank_text``, ``oversized_record``, ``malformed_row``, ``truncated_archive``, ``unreadable_file``.
+Whitespace-only lines between JSONL records are not records and are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Literal
+
+import apache_beam as beam
+import pyarrow as pa
+from pydantic import PositiveInt
+
+from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
+
+from transforms.core.registry import register_stage
+from transforms.core.records import Batch
+from transforms.ingest.readers import FILES, InputFile, STAGE, TruncatedArchive, _HashingReader, _SourceReader
+
+
+class _ReadFileFn(beam.DoFn):
+    """One input file → record batches, reject lists, and the file's fingerprint (tagged FILES)."""
+
+    def __init__(self, sources: dict, max_bytes: int, batch_size: int, run_id: str):
+        self.sources = sources
+        self.max_bytes = max_bytes
+        self.batch_size = batch_size
+        self.run_id = run_id
+
+    def process(self, file: InputFile):
+        source = self.sources[file.source]
+        reader = _HashingReader(file.path)
+        parser = _SourceReader(file, source, self.max_bytes, self.run_id)
+        batch: list[dict] = []
+        rejects: list[dict] = []
+        failure = None
+        try:
+            for item in parser.read(reader):
+                if "text" in item:
+                    batch.append(item)
+                    if len(batch) >= self.batch_size:
+                        yield Batch.from_rows(batch)
+                        batch = []
+                else:
+                    rejects.append(item)
+        except TruncatedArchive as exc:
+            failure = ("truncated_archive", str(exc))
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            failure = ("unreadable_file", f"{type(exc).__name__}: {exc}")
+        if failure:
+            reason, error = failure
+            detail = {"error": error, "records_read": parser.records + parser.rejects, "bytes_read": reader.raw_bytes}
+            rejects.append(parser.reject("file", file.uri, reason, detail))
+        if batch:
+            yield Batch.from_rows(batch)
+        if rejects:
+            yield beam.pvalue.TaggedOutput(REJECTED, rejects)
+        n_input = parser.records + parser.rejects
+        count(STAGE, "input", n_input)
+        count(STAGE, "kept", parser.records)
+        count(STAGE, "rejected", parser.rejects)
+        for reject in rejects:
+            count(STAGE, f"rejected:{reject['reason']}")
+        yield beam.pvalue.TaggedOutput(
+            FILES,
+            {
+                "source": file.source,
+                "uri": file.uri,
+                "sha256": reader.sha256.hexdigest() if not failure else None,
+                "bytes": file.size,
+                "records": n_input,
+                "complete": failure is None,
+            },
+        )
+
+
+class _WriteJsonFn(beam.DoFn):
+    """Writes each element as one small JSON file (file fingerprints: one per input file)."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def process(self, element: dict):
+        os.makedirs(self.directory, exist_ok=True)
+        name = hashlib.blake2b(element["uri"].encode(), digest_size=8).hexdigest()
+        with open(os.path.join(self.directory, f"{name}.json"), "w", encoding="utf-8") as handle:
+            json.dump(element, handle)
+
+
+class IngestStage(Stage):
+    """Read every source (jsonl, jsonl.gz, jsonl.zst, parquet, csv, text) into record batches."""
+
+    name = STAGE
+
+    def __init__(self, config: "IngestConfig"):
+        self.config = config
+
+    def read(self, pipeline: beam.Pipeline, ctx: RunContext, files: list[InputFile]):
+        sources = {s.name: s for s in ctx.config.sources}
+        outputs = (
+            pipeline
+            | "ListInputFiles" >> beam.Create(files)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadFiles"
+            >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id))
+            .with_outputs(REJECTED, FILES, main="records")
+        )
+        outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(str(ctx.staging_dir / FILES)))
+        return outputs["records"], outputs[REJECTED]
+
+    def expand(self, batches, ctx):
+        raise TypeError("ingest starts the pipeline: use IngestStage.read")
+
+
+@register_stage(STAGE)
+class IngestConfig(StageConfig):
+    stage: Literal["ingest"] = "ingest"
+    max_record_bytes: PositiveInt = 1_000_000
+    batch_size: PositiveInt = 1000
+
+    def create(self) -> IngestStage:
+        return IngestStage(self)

@@ -1,0 +1,831 @@
+"""Personal-information detectors: validated structured identifiers plus context-cued names/addresses.
+
+Everything here is plain Python and Beam-free. Design points:
+
+* Chinese text has no spaces, so no pattern uses ``\\b`` (Python's ``\\w`` also matches CJK, which
+  would glue ``身份证号110105…`` into one word). Boundaries are ASCII-alphanumeric lookarounds.
+* Full-width digits (``１３８…``) and separators match directly; :func:`normalise_digits` folds
+  them to ASCII for validation only, so spans keep the original offsets.
+* Cheap pre-checks decide which detectors run at all: digit patterns only when the text has a
+  run of ≥6 digit-ish characters, e-mail only with ``@``, URLs only with ``://``, Chinese
+  detectors only for non-ASCII text. Validators (checksums, dates, prefixes) run on candidates only.
+* Few full-text scans, each able to skip ahead in C: the numeric patterns share one scan
+  (:func:`_led_scan`), patterns start with a character class rather than a lookbehind, and
+  case-insensitive labels are found as substrings before their regex is tried (docs/pii.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Callable, Iterable, Iterator, NamedTuple
+from transforms.pii.validators import D, NA, NB, NB1, SEP, _ALNUM, card_valid, cn_id_labelled, cn_id_valid, digits_of, iban_valid, ip_valid, normalise_digits, ssn_valid, uscc_valid
+
+
+# --------------------------------------------------------------------------- entity types
+
+EMAIL_ADDRESS = "EMAIL_ADDRESS"
+PHONE_NUMBER = "PHONE_NUMBER"
+CN_RESIDENT_ID = "CN_RESIDENT_ID"
+CN_USCC = "CN_USCC"  # unified social credit code (GB 32100)
+BANK_CARD = "BANK_CARD"  # credit and debit cards, incl. China UnionPay
+IBAN = "IBAN"
+IP_ADDRESS = "IP_ADDRESS"
+US_SSN = "US_SSN"
+PASSPORT = "PASSPORT"
+CN_TRAVEL_PERMIT = "CN_TRAVEL_PERMIT"  # Hong Kong/Macau/Taiwan travel permits and home-return permits
+CN_LICENSE_PLATE = "CN_LICENSE_PLATE"
+CREDENTIAL_URL = "CREDENTIAL_URL"
+PERSON = "PERSON"
+STREET_ADDRESS = "STREET_ADDRESS"
+
+STRUCTURED_TYPES = (
+    EMAIL_ADDRESS,
+    PHONE_NUMBER,
+    CN_RESIDENT_ID,
+    CN_USCC,
+    BANK_CARD,
+    IBAN,
+    IP_ADDRESS,
+    US_SSN,
+    PASSPORT,
+    CN_TRAVEL_PERMIT,
+    CN_LICENSE_PLATE,
+    CREDENTIAL_URL,
+)
+CONTEXTUAL_TYPES = (PERSON, STREET_ADDRESS)
+ENTITY_TYPES = STRUCTURED_TYPES + CONTEXTUAL_TYPES
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    type: str
+    score: float
+
+
+# --------------------------------------------------------------------------- phone numbers
+
+_CN_LANDLINE_AREA = re.compile(r"0(?:10|2\d|[3-9]\d{2})")
+
+
+def cn_mobile_valid(digits: str) -> bool:
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
+
+
+def cn_landline_valid(digits: str) -> bool:
+    if digits.startswith("0086"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("86"):
+        digits = "0" + digits[2:]
+    m = _CN_LANDLINE_AREA.match(digits)
+    if not m:
+        return False
+    subscriber = digits[m.end() :]
+    if m.end() == 3:  # 010, 02x: 8-digit subscribers
+        return len(subscriber) == 8 and subscriber[0] in "2345678"
+    return len(subscriber) in (7, 8) and subscriber[0] in "2345678"
+
+
+# --------------------------------------------------------------------------- patterns
+
+_PHONE_CONTEXT_BEFORE = re.compile(
+    r"(?i:phone|tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
+    r"messages? to|answering at|registered|hotline|number is|no\.:?)|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
+)
+_PHONE_CONTEXT_AFTER = re.compile(r"^\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+_DATE_LIKE = re.compile(r"^(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
+
+
+class _Pattern(NamedTuple):
+    type: str
+    regex: re.Pattern
+    validate: Callable[[str], bool] | None
+    score: float
+    group: int = 0  # which group is the entity (context words stay outside the span)
+    # Patterns whose first character cannot lead the scan: ``anchor`` finds a piece every match contains,
+    # at most ``lead`` characters after the match start; no anchor, no match, else the scan starts there.
+    anchor: re.Pattern | None = None
+    lead: int = 0
+    # Patterns written as ``first + rest`` (a one-character class, then the rest, which starts by checking
+    # what precedes that character) run together in one scan, see :func:`_led_scan`.
+    first: str = ""
+    rest: str = ""
+    offset: int = 0  # the regex matches this many characters after the entity's start
+
+
+def _after_letters(entity: str, pattern: str, validate, score: float, offset: int) -> _Pattern:
+    """A pattern that starts at the digit ``offset`` characters into the entity (which starts with
+    letters), so the scan stops only at digits; what precedes that digit is checked by a lookbehind."""
+    return _Pattern(entity, re.compile(pattern), validate, score, offset=offset)
+
+
+def _led(entity: str, first: str, rest: str, validate, score: float) -> _Pattern:
+    return _Pattern(entity, re.compile(first + rest), validate, score, first=first, rest=rest)
+
+
+def _p(entity: str, pattern: str, validate, score: float, group: int = 0, flags: int = 0,
+       anchor: str | None = None, lead: int = 0) -> _Pattern:  # fmt: skip
+    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead)
+
+
+# Patterns that need a run of ≥6 digit characters somewhere in the text.
+_DIGIT_GATE = re.compile(f"{D}(?:[ \\-－.()（）/]?{D}){{5}}")
+_DIGIT_GATE_ASCII = re.compile(r"[0-9](?:[ \-.()/]?[0-9]){5}")  # the same on ASCII text, faster to scan
+
+_NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
+    _led(
+        CN_RESIDENT_ID,
+        "[1-9１-９]",
+        f"{NB1}{D}{{5}} ?(?:18|19|20|１８|１９|２０){D}{{2}}{D}{{4}} ?{D}{{3}}[0-9０-９XxＸｘ]{NA}",
+        cn_id_valid,
+        0.97,
+    ),
+    _after_letters(
+        CN_USCC,
+        f"[0-9](?<={NB}[0-9A-HJ-NP-RTUWXY]{{2}}[0-9])[0-9]{{5}}[0-9A-HJ-NP-RTUWXY]{{10}}{NA}",
+        uscc_valid,
+        0.93,
+        offset=2,
+    ),
+    _led(
+        BANK_CARD,
+        D,
+        f"{NB1}(?:{D}{{3}}(?:[ \\-]{D}{{4}}){{2,3}}(?:[ \\-]{D}{{1,3}})?|{D}{{3}}[ \\-]{D}{{6}}[ \\-]{D}{{4,5}}|{D}{{11,18}}){NA}",
+        card_valid,
+        0.9,
+    ),
+    _p(
+        IBAN,
+        f"{NB}[A-Za-z]{{2}}[0-9]{{2}}(?:[A-Za-z0-9]{{11,30}}|(?: [A-Za-z0-9]{{4}}){{2,7}}(?: [A-Za-z0-9]{{1,3}})?){NA}",
+        iban_valid,
+        0.95,
+        anchor=r"[0-9](?<=[A-Za-z]{2}[0-9])[0-9]",  # country code and check digits
+        lead=2,
+    ),
+    _led(US_SSN, "[0-9]", f"{NB1}[0-9]{{2}}(?P<ssn_separator>[- ])[0-9]{{2}}(?P=ssn_separator)[0-9]{{4}}{NA}", ssn_valid, 0.85),
+    # octet: 25[0-5] | 2[0-4]\d | 1\d\d | [1-9]?\d, in that order, after its first digit was read
+    _led(
+        IP_ADDRESS,
+        "[\\d]",
+        r"(?<![0-9A-Za-z.].)(?:(?<=2)(?:5[0-5]|[0-4]\d|\d|)|(?<=1)(?:\d\d|\d|)|(?<=[3-9])(?:\d|)|)\."
+        r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){2}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z]|\.\d)",
+        ip_valid,
+        0.9,
+    ),
+    # Chinese mobile: optional +86/0086, 3-4-4 with optional separators, full-width digits.
+    _led(
+        PHONE_NUMBER,
+        "[+＋0０8８1１]",
+        f"{NB1}(?:(?<=[+＋])(?:86|８６)[ \\-－]?[1１]|(?<=0)0(?:86|８６)[ \\-－]?[1１]|(?<=０)０(?:86|８６)[ \\-－]?[1１]"
+        f"|(?<=8)6[ \\-－]?[1１]|(?<=８)６[ \\-－]?[1１]|(?<=[1１]))[3-9３-９]{D}{SEP}?{D}{{4}}{SEP}?{D}{{4}}{NA}",
+        lambda v: cn_mobile_valid(digits_of(v)),
+        0.9,
+    ),
+    # Chinese landline: (0AA) / 0AAA- subscriber, optional +86 (then without the trunk 0).
+    _led(
+        PHONE_NUMBER,
+        "[+＋0０(（]",
+        f"{NB1}(?:(?:(?<=[+＋])|(?<=0)0)(?:86|８６)[ \\-－]?[(（]?[1-9１-９]{D}{{1,2}}[)）]?"
+        f"|(?<=[(（])[0０][1-9１-９]{D}{{1,2}}[)）]?|(?<=[0０])[1-9１-９]{D}{{1,2}}[)）]?)"
+        f"[ \\-－]?[2-8２-８]{D}{{2,3}}[ \\-－]?{D}{{4}}{NA}",
+        lambda v: cn_landline_valid(digits_of(v)),
+        0.85,
+    ),
+    # International E.164-style with a leading + (or 00), 8-15 digits.
+    _led(
+        PHONE_NUMBER,
+        "[+＋0]",
+        f"(?<![{_ALNUM}+＋].)(?:(?<=0)0|(?<=[+＋]))[1-9１-９]{D}{{0,2}}(?:[ \\-.]?[(（]0?{D}{{0,4}}[)）])?(?:[ \\-.－]?{D}{{1,5}}){{2,6}}"
+        f"(?:\\s?(?:x|ext\\.?)\\s?{D}{{1,5}})?{NA}",
+        lambda v: 8 <= len(digits_of(v.split("x")[0].split("ext")[0])) <= 15,
+        0.8,
+    ),
+    # North American: (AAA) EEE-NNNN, AAA-EEE-NNNN, AAA.EEE.NNNN, optional 1/001 and extension.
+    _led(
+        PHONE_NUMBER,
+        "[0-9(]",
+        f"(?<![{_ALNUM}+\\-].)(?:(?:(?<=1)|(?<=0)01)[ \\-.](?:\\([2-9]\\d\\d\\) ?|[2-9]\\d\\d[\\-.])"
+        f"|(?<=\\()[2-9]\\d\\d\\) ?|(?<=[2-9])\\d\\d[\\-.])\\d{{3}}[\\-.]\\d{{4}}"
+        f"(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+        None,
+        0.8,
+    ),
+    # UK national: 07xxx xxxxxx, 01xx/02x landlines.
+    _led(
+        PHONE_NUMBER,
+        "0",
+        f"{NB1}(?:7\\d{{3}} ?\\d{{3}} ?\\d{{3}}|[12]\\d{{2,3}} ?\\d{{3}} ?\\d{{3,4}}){NA}",
+        lambda v: len(digits_of(v)) in (10, 11),
+        0.75,
+    ),
+    _after_letters(PASSPORT, f"[0-9](?<={NB}[EG][0-9])[0-9]{{7}}{NA}", None, 0.8, offset=1),
+    _after_letters(PASSPORT, f"[0-9](?<={NB}E[A-HJ-NP-Z][0-9])[0-9]{{6}}{NA}", None, 0.8, offset=2),
+)
+
+# Any digit run of 7-15 digits with separators: a phone number only when a context word says so.
+_GENERIC_PHONE = _led(
+    PHONE_NUMBER,
+    "[+＋(（0-9０-９]",
+    f"(?<![{_ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+    None,
+    0.6,
+)
+
+# Identifiers that need an introducing word (context group 1 is not part of the span). Each comes with
+# the words its label cannot do without, as (in the text, in the case-folded text): a pattern whose
+# words are absent is skipped, since its case-insensitive label alternation is slow to scan for.
+_CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern], ...] = (
+    (
+        (("护照",), ("passport",)),
+        _p(
+            PASSPORT,
+            r"(?i:passport(?: no\.?| number| #)?|护照(?:号码|号)?)[\s:：#]{0,3}([A-Za-z]{0,2}[0-9]{6,9})(?![0-9A-Za-z])",
+            None,
+            0.85,
+            group=1,
+        ),
+    ),
+    (
+        (("通行证", "回乡证", "台胞证"), ("permit",)),
+        _p(
+            CN_TRAVEL_PERMIT,
+            r"(?:港澳通行证|往来港澳通行证|台湾通行证|往来台湾通行证|回乡证|港澳居民来往内地通行证|台胞证|台湾居民来往大陆通行证|"
+            r"(?i:travel permit|home return permit|exit-entry permit))(?:号码|号|编号)?[\s:：#]{0,3}"
+            r"([CTHMLchmlt][A-Za-z]?[0-9]{7,10}|[0-9]{8}(?:[0-9]{2})?)(?![0-9A-Za-z])",
+            None,
+            0.85,
+            group=1,
+        ),
+    ),
+    (
+        (("身份证",), ("id card", "identity card", "resident id", "id number", "id no")),
+        _p(
+            CN_RESIDENT_ID,
+            f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}"
+            f"({D}{{15}}|{D}{{17}}[0-9０-９XxＸｘ]){NA}",
+            cn_id_labelled,
+            0.9,
+            group=1,
+        ),
+    ),
+    (
+        ((), ("ssn", "social security")),
+        _p(US_SSN, r"(?i:SSN|social security(?: number| no\.?)?)[\s:：#]{0,3}([0-9]{9})(?![0-9A-Za-z])", ssn_valid, 0.85, group=1),
+    ),
+)
+_CONTEXT_GATE_WORDS = ("护照", "assport", "ASSPORT", "通行证", "回乡证", "台胞证", "ermit", "身份证", "ID", "SSN", "ocial")
+
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+
+_CREDENTIAL_URL = re.compile(
+    r"(?i:[a-z][a-z0-9+.-]{1,15})://"
+    r"(?:[^\s/:@<>\"']+:[^\s/@<>\"']+@[^\s<>\"'，。]+"
+    r"|[^\s?#<>\"'，。]+\?[^\s#<>\"'，。]*?(?<![A-Za-z0-9_])"
+    r"(?i:token|access_token|auth_token|id_token|api_?key|apikey|key|secret|client_secret|password|passwd|pwd|"
+    r"sig|signature|x-amz-signature|x-amz-credential|session|sessionid|sid|auth)=[^\s&#<>\"'，。]{6,}[^\s#<>\"'，。]*)"
+)
+
+_PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(
+    f"[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•・ ]?(?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]|[DF][A-HJ-NP-Z0-9][0-9]{{4}}|[0-9]{{5}}[DF])"
+    f"(?![0-9A-Za-z])"
+)
+
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+
+
+def _ipv6_valid(value: str) -> bool:
+    groups = [g for g in value.split(":") if g]
+    return len(groups) >= 3 and any(c.isdigit() for c in value) and ip_valid(value)
+
+
+# the second colon is at most 4 characters after the start ("abcd:ef:…", "::1")
+_IPV6_PATTERN = _Pattern(IP_ADDRESS, _IPV6, _ipv6_valid, 0.9, anchor=re.compile(r":[0-9A-Fa-f]{0,4}:"), lead=4)
+_PLATE_PATTERN = _Pattern(CN_LICENSE_PLATE, _PLATE, None, 0.85)
+_WHITESPACE = re.compile(r"\s")
+_URL_SCHEME_MAX = 16  # characters of scheme before "://"
+
+
+def _credential_urls(text: str, out: list[Span]) -> None:
+    """``_CREDENTIAL_URL.finditer(text)``, searched only around each "://": a match contains no
+    whitespace and starts at most 16 characters before its "://"."""
+    end = 0
+    sep = text.find("://")
+    while sep != -1:
+        space = _WHITESPACE.search(text, sep)
+        m = _CREDENTIAL_URL.search(text, max(end, sep - _URL_SCHEME_MAX), space.start() if space else len(text))
+        if m:
+            out.append(Span(m.start(), m.end(), CREDENTIAL_URL, 0.9))
+            end = m.end()
+        sep = text.find("://", max(sep + 1, end))
+
+
+# --------------------------------------------------------------------------- names and addresses
+
+_CJK = "\u4e00-\u9fff"
+CN_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱"
+    "江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单"
+    "季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+CN_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文", "司徒", "夏侯")
+_CN_SURNAME = f"(?:{'|'.join(CN_COMPOUND_SURNAMES)}|[{CN_SURNAMES}])"
+
+_ZH_NAME_LABEL = re.compile(
+    f"(?:姓名|联系人|收件人|收货人|寄件人|申请人|患者|负责人|法定代表人|法人代表|户主|持卡人|开户人|签名|经办人|被保险人|投保人)"
+    f"[\\s:：]{{0,2}}({_CN_SURNAME}[{_CJK}]{{1,2}}?)(?=[\\s，。,；;、:：（(）)\\n电手身性男女年出住地的先于在]|$|[0-9])"
+)
+_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师|经理)")
+_ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小老医教律经")
+
+_EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
+_EN_NAME = f"{_EN_NAME_WORD}(?:[ \\t](?:[A-Z]\\.|{_EN_NAME_WORD})){{0,3}}"
+_EN_NAME_COLON_LABELS = ("full name", "name", "customer", "patient", "contact person", "contact", "applicant",
+                         "cardholder", "account holder", "signed", "signature", "from", "attn", "attention")  # fmt: skip
+_EN_NAME_SIGNOFFS = ("dear", "sincerely", "regards", "best regards", "kind regards", "best", "thanks", "cheers",
+                     "yours truly", "yours sincerely")  # fmt: skip
+_EN_NAME_LABEL = re.compile(
+    f"(?:(?i:{'|'.join(_EN_NAME_COLON_LABELS)})[ \\t]*[:：][ \\t]*|(?i:{'|'.join(_EN_NAME_SIGNOFFS)})[ \\t]*,?[ \\t]*\\n?[ \\t]*)"
+    f"({_EN_NAME}|[a-zà-ÿ][a-zà-ÿ'’\\-]+(?:[ \\t][a-zà-ÿ][a-zà-ÿ'’\\-]+){{1,2}}(?=[ \\t]*(?:\\n|$)))"
+)
+_EN_HONORIFIC = re.compile(f"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
+_EN_NAME_STOP = frozenset(
+    {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
+     "Regards", "Hello", "Hi", "Dear", "Please", "I", "We", "You", "It", "My", "Our", "Your", "Mr", "Ms", "Dr"}
+)  # fmt: skip
+
+_STREET_SUFFIXES = (
+    "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Way",
+    "Place", "Pl", "Terrace", "Square", "Sq", "Parkway", "Pkwy", "Highway", "Hwy", "Circle", "Cir", "Crescent", "Close",
+    "Grove", "Gardens", "Alley", "Trail", "Row", "Mews", "Walk", "Hill", "Park", "Plaza", "Loop", "Pike", "Ridge",
+    "Route", "Crossing", "Heights", "Quay", "Approach", "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle",
+    "Via", "Rua", "Avenida", "Vej", "Gata", "gatan", "vägen", "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+)  # fmt: skip
+_STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})(?![A-Za-z])"  # "12 St" is not the start of "12 Stone"
+# What may follow the street line: a unit, then city / state / postcode parts separated by commas or line
+# breaks ("Springfield, IL 62704", "London SW1A 1AA", "10115 Berlin"). A word followed by a colon starts
+# the next field of a form ("Phone:"), not a city.
+_POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4,6})(?![0-9A-Za-z])"
+_PLACE_WORD = r"[A-Z](?:[^\W\d]|['’.\-])*+(?!\d)"  # no digits: "London SW1A 1AA" is a town and a postcode
+_PLACE_WORDS = f"(?![A-Za-z]+:){_PLACE_WORD}(?:[ \\t]{_PLACE_WORD}){{0,3}}"
+_EN_STREET = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*[ \t]){0,4}" + _STREET_SUFFIX
+    + r"\.?(?:[ \t](?:[NS][EW]?|[EW])(?![0-9A-Za-z]))?"  # "Pennsylvania Avenue NW"
+    r"|(?:[A-Z][\w'’\-]*[ \t]){0,3}" + _STREET_SUFFIX + r"[ \t]\d{1,5}[A-Za-z]?(?![0-9A-Za-z]))"
+    r"(?:(?:,?[ \t]*|\n[ \t]*)(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|#)[ \t]*\d+[A-Za-z]?)?"
+    r"(?:(?:,[ \t]*\n?|\n[ \t]*,?)[ \t]*(?:" + _PLACE_WORDS + r"(?:[ \t]+" + _POSTCODE + r")?|" + _POSTCODE
+    + r"(?:[ \t]+" + _PLACE_WORDS + r")?))*"
+)
+# A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
+# "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
+# identifies a household even without a name.
+_US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+              "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()  # fmt: skip
+_POSTAL_TAIL = re.compile(
+    r"[A-Za-z][ \t]+" + _POSTCODE + r"|(?<![0-9A-Za-z])\d{4,6}[ \t]+[A-Z]"
+    r"|(?<![0-9A-Za-z])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![0-9A-Za-z])"
+    f"|,[ \\t]*(?:{'|'.join(_US_STATES)})$"
+)
+_EN_ADDRESS_COLON_LABELS = ("home address", "mailing address", "postal address", "street address", "billing address",
+                            "shipping address", "delivery address", "address", "addr.", "residence", "ship to")  # fmt: skip
+# Phrases that say where a person lives or receives post ("moved to", "located at" and the like also introduce
+# clubs, offices and venues, so they are not labels). Each starts with one of _EN_ADDRESS_PHRASE_STARTS, looked
+# up as substrings (few look-ups: each is a scan of the text); whose address it is, is checked behind.
+_EN_ADDRESS_PHRASE = (
+    "liv(?:es|e|ed|ing) at|resid(?:es|e|ing) at|ship to|(?:"
+    + "|".join(f"(?<={w} )" for w in ("my", "my new", "my home", "his", "her", "their", "our", "your", "home"))
+    + ")address is"
+)
+_EN_ADDRESS_PHRASE_STARTS = ("liv", "resid", "ship to", "address is")
+_EN_ADDRESS_LABEL = re.compile(
+    f"(?:(?i:{'|'.join(map(re.escape, _EN_ADDRESS_COLON_LABELS))})[ \\t]*[:：][ \\t]*\\n?[ \\t]*"
+    f"|(?i:{_EN_ADDRESS_PHRASE})[ \\t]+)"
+    r"([^\n]{6,80}?)(?=[ \t]*(?:\n\n|\n[A-Z][a-z]+:|[.;]?[ \t]*$|\.[ \t]|;))",
+    re.MULTILINE,
+)
+# After a phrase (no colon) the value must look like an address ("we go live at 9 a.m." does not): a street
+# found in it, or a unit or post-office box first.
+_EN_UNIT_FIRST = re.compile(r"(?i:flat|apt|apartment|unit|suite|psc|cmr|p\.?o\.? box|box)[ \t.]*\d")
+# Between a person's name and their address: "Mrs. Sarah Brown of 702 Lakeview Terrace", "Jane Doe, 12 …",
+# or the next line of a block.
+_PERSON_TO_ADDRESS = re.compile(r",?[ \t]+(?:of|at|from)[ \t]+|,[ \t]*|[ \t]*,?[ \t]*\n[ \t]*")
+# A line holding only a name (signature blocks): two to four capitalised words, an optional honorific.
+_EN_NAME_LINE = re.compile(
+    f"[ \\t]*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\\.?[ \\t]+)?({_EN_NAME_WORD}(?:[ \\t]+(?:[A-Z]\\.|{_EN_NAME_WORD})){{1,3}})[ \\t]*,?[ \\t]*"
+)
+
+_PROVINCES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|"
+    "内蒙古|广西|西藏|宁夏|新疆|香港|澳门"
+)
+_ZH_ROAD_NUMBER = "(?:大道|大街|路|街|巷|弄|胡同|道|里)[0-9０-９]{1,5}(?:-[0-9]{1,4})?[号號]"
+_ZH_ADDRESS = re.compile(
+    f"(?:(?:{_PROVINCES})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)?"
+    f"(?:(?<![在住于到是从往去来位址])[{_CJK}]{{2,5}}?(?:市|自治州|地区|盟))?"
+    f"(?:[{_CJK}]{{1,5}}?(?:区|县|旗))?"
+    f"(?:[{_CJK}]{{1,6}}?(?:街道|镇|乡))?"
+    f"(?:[{_CJK}0-9０-９]{{1,10}}?{_ZH_ROAD_NUMBER})"
+    f"(?:[{_CJK}A-Za-z0-9０-９\\-]{{0,10}}?(?:栋|幢|座|号楼|楼|单元|层|室|号|户))*"
+)
+# Every address has a road and house number; what precedes it (province 9, city 8, district 6,
+# street 8, road name 10 characters at most) starts no further back than this.
+_ZH_ROAD_NUMBER_RE = re.compile(_ZH_ROAD_NUMBER)
+_ZH_ADDRESS_MAX_LEAD = 48
+_ZH_ADDRESS_START_STOP = frozenset("在住于到是从往去来位址的我他她您你请寄送家生士姐为：:，,。、")
+_PROVINCE_RE = re.compile(_PROVINCES)
+_ZH_ADDRESS_LABEL = re.compile(
+    r"(?:家庭住址|家庭地址|通讯地址|收货地址|联系地址|居住地址|户籍地址|现住址|住址|地址|住所)[\s:：]{0,2}([^\s，。；;,\n]{5,60})"
+)
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _run_patterns(text: str, patterns: Iterable[_Pattern], out: list[Span]) -> None:
+    for p in patterns:
+        start = 0
+        if p.anchor is not None:
+            first = p.anchor.search(text)
+            if first is None:
+                continue
+            start = max(0, first.start() - p.lead)
+        for m in p.regex.finditer(text, start):
+            begin, end = m.start(p.group) - p.offset, m.end(p.group)
+            if p.validate is None or p.validate(text[begin:end]):
+                out.append(Span(begin, end, p.type, p.score))
+
+
+def _emails(text: str, out: list[Span]) -> None:
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        while start < at and text[start] in ".-":  # a local part does not start with a dot
+            start += 1
+        m = _EMAIL_DOMAIN.match(text, at + 1)
+        if start < at and m:
+            out.append(Span(start, m.end(), EMAIL_ADDRESS, 0.95))
+        at = text.find("@", at + 1)
+
+
+def _generic_phone(text: str, start: int, end: int) -> bool:
+    """A 7–15-digit run that is not a date and has a phone word before or after it."""
+    value = text[start:end]
+    if not 7 <= len(digits_of(value)) <= 15 or _DATE_LIKE.match(normalise_digits(value)):
+        return False
+    before = text[max(0, start - 32) : start]
+    return bool(_PHONE_CONTEXT_BEFORE.search(before) or _PHONE_CONTEXT_AFTER.match(text, end, end + 12))
+
+
+class _LedScan(NamedTuple):
+    regex: re.Pattern
+    ascii_regex: re.Pattern  # the same for ASCII text (``\d`` is [0-9] there), a faster scan
+    patterns: tuple[tuple[int, _Pattern], ...]  # (group number of the pattern's rest, pattern)
+
+
+# Every ``first + rest`` pattern starts with a digit, a plus or an opening bracket, not after an ASCII
+# letter or digit, and its first 7 characters are digits or these separators (shorter matches, such
+# as "+1 2 3", fail validation anyway): most numbers in running text ("2023 figures") stop here.
+_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{6})"
+_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{6})"
+
+
+@functools.lru_cache(maxsize=None)
+def _led_scan(patterns: tuple[_Pattern, ...]) -> _LedScan:
+    """One regex for all ``first + rest`` patterns: it stops (in C) only where one of them can start,
+    then tries each there as a lookahead, capturing its rest in group ``r<i>``; it matches where at
+    least one does."""
+    tries = "".join(f"(?:(?<={p.first})(?=(?P<r{i}>{p.rest}))|)" for i, p in enumerate(patterns))
+    at_least_one = "(?!)"
+    for i in reversed(range(len(patterns))):
+        at_least_one = f"(?(r{i})|{at_least_one})"
+    regex = re.compile(_LED_HEAD + tries + at_least_one)
+    ascii_regex = re.compile(_LED_HEAD_ASCII + tries + at_least_one, re.ASCII)
+    return _LedScan(regex, ascii_regex, tuple((regex.groupindex[f"r{i}"], p) for i, p in enumerate(patterns)))
+
+
+def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
+    """``finditer`` of every pattern in ``scan``: a pattern's next match must start at or after the end
+    of its previous one, as with its own ``finditer``."""
+    ends = [0] * len(scan.patterns)
+    for m in (scan.ascii_regex if text.isascii() else scan.regex).finditer(text):
+        start = m.start()
+        regs = m.regs
+        for i, (group, p) in enumerate(scan.patterns):
+            end = regs[group][1]
+            if end == -1 or start < ends[i]:
+                continue
+            ends[i] = end
+            if p is _GENERIC_PHONE:
+                if _generic_phone(text, start, end):
+                    out.append(Span(start, end, p.type, p.score))
+            elif p.validate is None or p.validate(text[start:end]):
+                out.append(Span(start, end, p.type, p.score))
+
+
+def _zh_names(text: str, out: list[Span]) -> None:
+    for m in _ZH_NAME_LABEL.finditer(text):
+        out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
+    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师", "经理")):
+        for m in _ZH_HONORIFIC.finditer(text):
+            name = m.group(1)
+            # trim given-name characters that are function words ("于先生" stays, "的" never starts a name)
+            if len(name) > 1 and any(c in _ZH_GIVEN_STOP for c in name[1:]):
+                continue
+            out.append(Span(m.start(1), m.end(1), PERSON, 0.6))
+
+
+def _zh_address_start(text: str, start: int, end: int) -> int:
+    """The regex has no word boundaries to stop at: move the start past a leading verb or pronoun
+    ("我住在北京市…"), preferring the first province name when there is one."""
+    province = _PROVINCE_RE.search(text, start, end)
+    if province and province.start() - start <= 6:
+        return province.start()
+    head = text[start : min(end, start + 8)]
+    cut = max((head.rfind(c) for c in _ZH_ADDRESS_START_STOP), default=-1)
+    return start + cut + 1
+
+
+def _zh_address_matches(text: str) -> Iterator[re.Match]:
+    """``_ZH_ADDRESS.finditer(text)``, searching only from shortly before each road-and-number."""
+    end = 0
+    for road in _ZH_ROAD_NUMBER_RE.finditer(text):
+        if road.end() <= end:
+            continue
+        m = _ZH_ADDRESS.search(text, max(end, road.start() - _ZH_ADDRESS_MAX_LEAD))
+        if m is None:
+            return
+        yield m
+        end = m.end()
+
+
+def _zh_addresses(text: str, out: list[Span]) -> None:
+    structural: list[Span] = []
+    if "号" in text or "號" in text:
+        for m in _zh_address_matches(text):
+            start = _zh_address_start(text, m.start(), m.end())
+            if m.end() - start >= 6:
+                structural.append(Span(start, m.end(), STREET_ADDRESS, 0.7))
+    out.extend(structural)
+    if "址" in text or "住所" in text:
+        # a labelled value runs to the next punctuation; where the structure was recognised inside
+        # it, the structural span is the better boundary
+        for m in _ZH_ADDRESS_LABEL.finditer(text):
+            if not any(m.start(1) <= s.start < m.end(1) for s in structural):
+                out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
+
+
+def _label_matches(
+    regex: re.Pattern, labels: tuple[str, ...], text: str, lower: str, ascii_lower: str
+) -> Iterator[re.Match]:
+    """``regex.finditer(text)`` for a regex that starts with one of ``labels`` (case-insensitive), tried
+    only where a label occurs in ``lower``: a case-insensitive alternation is tried at every position.
+    ``ascii_lower`` is ``lower`` without its non-ASCII characters: labels absent there are absent."""
+    if ascii_lower is not lower:
+        labels = tuple(label for label in labels if label in ascii_lower)
+        if not labels:
+            return
+    if len(lower) != len(text):  # lower-casing changed offsets (e.g. "İ"): scan the text itself
+        yield from regex.finditer(text)
+        return
+    starts = []
+    for label in labels:
+        i = lower.find(label)
+        while i != -1:
+            starts.append(i)
+            i = lower.find(label, i + 1)
+    end = 0
+    for i in sorted(starts):
+        if i >= end and (m := regex.match(text, i)):
+            yield m
+            end = m.end()
+
+
+def _lower(text: str) -> str:
+    """Lower-cased text for label look-ups. "ſ", "ı" and the Kelvin sign match "s", "i", "k" in a
+    case-insensitive regex; only the Kelvin sign lower-cases to its match."""
+    lower = text.lower()
+    return lower if text.isascii() else lower.replace("ſ", "s").replace("ı", "i")
+
+
+def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, out: list[Span]) -> None:
+    starts = _EN_NAME_LABEL_STARTS if has_colon else _EN_NAME_SIGNOFF_STARTS
+    labelled = _label_matches(_EN_NAME_LABEL, starts, text, lower, ascii_lower)
+    # an honorific is followed by a space or tab
+    for found in (_EN_HONORIFIC.finditer(text) if has_space else (), labelled):
+        for m in found:
+            words = m.group(1).split()
+            while words and words[-1] in _EN_NAME_STOP:
+                words.pop()
+            if not words or words[0] in _EN_NAME_STOP:
+                continue
+            end = m.start(1) + len(" ".join(words)) if len(words) < len(m.group(1).split()) else m.end(1)
+            out.append(Span(m.start(1), end, PERSON, 0.65))
+
+
+def _en_addresses(
+    text: str, lower: str, ascii_lower: str, has_colon: bool, has_space: bool, names: list[Span], out: list[Span]
+) -> None:
+    """A house number and street is personal only in context: a label or phrase (Address:, lives at), a
+    person's name just before it, a signature block, or a full postal form. Without one ("the community
+    centre on 88 Church Road") it is a public place in running text."""
+    # labelled values: (start, end, introduced by a phrase; None for the lines under a name)
+    values: list[tuple[int, int, bool | None]] = []
+    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_STARTS
+    for m in _label_matches(_EN_ADDRESS_LABEL, starts, text, lower, ascii_lower):
+        label = text[m.start() : m.start(1)]
+        phrase = ":" not in label and "：" not in label
+        if not phrase and _is_name_line(m.group(1)):
+            # "Billing address: Ana Dias" and the address on the lines below, up to a blank line
+            block_end = text.find("\n\n", m.end(1))
+            values.append((m.end(1), len(text) if block_end == -1 else block_end, None))
+        else:
+            values.append((m.start(1), m.end(1), phrase))
+    streets: list[Span] = []
+    # both street forms have a space or tab next to the number
+    hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
+    if has_space and hint.search(text) and _EN_STREET_GATE.search(text):
+        for m in _EN_STREET.finditer(text):
+            start, end = m.span()
+            if (
+                any(v_start <= start < v_end for v_start, v_end, _ in values)
+                or _POSTAL_TAIL.search(text, _street_line_end(text, start, end), end)
+                or any(_PERSON_TO_ADDRESS.fullmatch(text, n.end, start) for n in names if n.end <= start)
+                or _in_signature_block(text, start, end, names)
+            ):
+                streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+    out.extend(streets)
+    for v_start, v_end, phrase in values:
+        if phrase is None:
+            continue  # the lines under a name: only the streets found there
+        # the value after a phrase runs to the end of the sentence; kept whole (the longer span wins),
+        # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
+        if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
+            out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
+
+
+def _street_line_end(text: str, start: int, end: int) -> int:
+    """Where the house-number-and-street part of an ``_EN_STREET`` match ends (its tail of unit, city and
+    postcode follows); the street name itself never holds a postcode."""
+    comma, newline = text.find(",", start + 1, end), text.find("\n", start, end)
+    return min((i for i in (comma, newline) if i != -1), default=end)
+
+
+def _in_signature_block(text: str, start: int, end: int, names: list[Span]) -> bool:
+    """The address starts a line and fills it, and the line above (or the one above that, under a title or
+    company line) holds only a name."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if text[line_start:start].strip() or text[end : len(text) if line_end == -1 else line_end].strip():
+        return False
+    for _ in range(2):
+        if line_start == 0:
+            return False
+        above = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[above : line_start - 1]
+        if not line.strip():
+            return False  # a blank line ends the block
+        if any(above <= n.start and n.end <= line_start - 1 for n in names) or _is_name_line(line):
+            return True
+        line_start = above
+    return False
+
+
+def _is_name_line(line: str) -> bool:
+    m = _EN_NAME_LINE.fullmatch(line)
+    return bool(m) and not any(w in _EN_NAME_STOP for w in m.group(1).split())
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans, in text order: longest first, then highest score, then earliest, then type name."""
+    if len(spans) < 2:
+        return spans
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start - s.end, -s.score, s.start, s.type)):
+        if all(s.end <= k.start or s.start >= k.end for k in kept):
+            kept.append(s)
+    kept.sort()
+    return kept
+
+
+class Detector:
+    """Finds personal information in text. ``entities`` limits the types reported; ``languages``
+    turns the language-specific contextual detectors on (``en``, ``zh``)."""
+
+    def __init__(self, entities: Iterable[str] = ENTITY_TYPES, languages: Iterable[str] = ("en", "zh")):
+        self.entities = frozenset(entities)
+        unknown = self.entities - set(ENTITY_TYPES)
+        if unknown:
+            raise ValueError(f"unknown entity types: {', '.join(sorted(unknown))}")
+        self.languages = frozenset(languages)
+        numeric = [p for p in _NUMERIC_PATTERNS if p.type in self.entities]
+        if PHONE_NUMBER in self.entities:
+            numeric.append(_GENERIC_PHONE)
+        self._numeric = tuple(p for p in numeric if not p.first)  # anchored patterns, scanned alone
+        self._led = _led_scan(tuple(p for p in numeric if p.first)) if any(p.first for p in numeric) else None
+        self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
+
+    def detect(self, text: str) -> list[Span]:
+        """Resolved, non-overlapping spans in text order."""
+        spans: list[Span] = []
+        ents = self.entities
+        ascii_only = text.isascii()
+        digit_led = self._numeric or self._led or self._context
+        if digit_led and (_DIGIT_GATE_ASCII if ascii_only else _DIGIT_GATE).search(text):
+            _run_patterns(text, self._numeric, spans)
+            if self._led:
+                _run_led(text, self._led, spans)
+            # every labelled identifier has ≥ 6 digits in a row, so these need the digit gate too
+            if self._context and any(w in text for w in _CONTEXT_GATE_WORDS):
+                folded = text.casefold()
+                _run_patterns(
+                    text,
+                    (p for (raw, fold), p in self._context
+                     if any(w in text for w in raw) or any(w in folded for w in fold)),
+                    spans,
+                )  # fmt: skip
+        if EMAIL_ADDRESS in ents and "@" in text:
+            _emails(text, spans)
+        if CREDENTIAL_URL in ents and "://" in text:
+            _credential_urls(text, spans)
+        if IP_ADDRESS in ents and text.count(":") >= 2:
+            _run_patterns(text, (_IPV6_PATTERN,), spans)
+        if not ascii_only and CN_LICENSE_PLATE in ents:
+            _run_patterns(text, (_PLATE_PATTERN,), spans)
+        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents):
+            lower = _lower(text)
+            ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
+            has_colon = ":" in text or "：" in text
+            has_space = " " in text or "\t" in text
+            names: list[Span] = []  # addresses use them as context even where PERSON is not reported
+            _en_names(text, lower, ascii_lower, has_colon, has_space, names)
+            if PERSON in ents:
+                spans.extend(names)
+            if STREET_ADDRESS in ents:
+                _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
+        if "zh" in self.languages and not ascii_only:
+            if PERSON in ents:
+                _zh_names(text, spans)
+            if STREET_ADDRESS in ents:
+                _zh_addresses(text, spans)
+        return resolve_overlaps(spans)
+
+
+# Whether _EN_STREET can match, in one scan that stops only at digits: its two alternatives need a house
+# number, words and a street suffix ("12 Maple Street"), or a street suffix (not glued to an ASCII
+# letter or digit), a space and a number ("Via Roma 12"); lookbehinds are fixed-width, so one per length.
+# Possessive quantifiers where giving characters back cannot help; suffixes grouped by first letter so a
+# failing position is rejected after one comparison per group.
+def _by_first_letter(words: Iterable[str]) -> str:
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(sorted(rest, key=len, reverse=True))})" for c, rest in groups.items()) + ")"
+
+
+_SUFFIX_BEFORE_NUMBER = "|".join(
+    f"(?<=(?<![0-9A-Za-z]){_by_first_letter(w for w in _STREET_SUFFIXES if len(w) == n)}[ \\t]\\d)"
+    for n in sorted({len(w) for w in _STREET_SUFFIXES})
+)
+_EN_STREET_HINT_PATTERN = (
+    r"\d(?:(?<![0-9A-Za-z].)\d{0,4}+[A-Za-z]?+(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*+[ \t]){0,4}"
+    + _by_first_letter(_STREET_SUFFIXES)
+    + f"|(?<=[A-Za-z][ \\t]\\d)(?:{_SUFFIX_BEFORE_NUMBER}))"
+)
+_EN_STREET_HINT = re.compile(_EN_STREET_HINT_PATTERN)
+# A number next to a capitalised word, or a word next to a number. Not needed for a match, but it keeps
+# _EN_STREET off number-word soups ("1Q Mr. Bob Stone" reads as "1Q … St"); checked after the hint,
+# which is cheaper and rarely passes.
+_EN_STREET_GATE = re.compile(r"\d[A-Za-z]?[ \t,]+[A-Z][a-z]|[a-z]{3}[ \t]\d{1,5}(?![\d.,%])")
+_EN_STREET_HINT_ASCII = re.compile(_EN_STREET_HINT_PATTERN, re.ASCII)  # same on ASCII text, faster digit scan
+
+
+def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """Labels that do not start with another label: where "contact person" starts, "contact" does too."""
+    return tuple(dict.fromkeys(w for w in labels if not any(w != v and w.startswith(v) for v in labels)))
+
+
+# Labels followed by a colon can only match in a text with one.
+_EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
+_EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
+_EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
+
+_STRUCTURED_DETECTOR: Detector | None = None
+
+
+def count_structured_identifiers(texts: list[str]) -> list[int]:
+    """Number of structured identifiers (all :data:`STRUCTURED_TYPES`) left in each text.
+
+    The publish gate asserts this is zero for every published record; names and addresses are not
+    counted because their detection is contextual and would make the gate flaky."""
+    global _STRUCTURED_DETECTOR
+    if _STRUCTURED_DETECTOR is None:
+        _STRUCTURED_DETECTOR = Detector(STRUCTURED_TYPES, languages=())
+    return [len(_STRUCTURED_DETECTOR.detect(t)) if t else 0 for t in texts]
