@@ -59,7 +59,7 @@ PYTHON = Path(sys.executable)
 STEWARD = PYTHON.parent / "steward"
 DATATROVE_VERSION = "0.10.1"
 # spaCy supplies datatrove's English MinHash word tokenizer (spacy.blank("en"): no model download).
-DATATROVE_REQUIREMENTS = [f"datatrove[processing]=={DATATROVE_VERSION}", "spacy==3.8.18"]
+DATATROVE_REQUIREMENTS = [f"datatrove[processing]=={DATATROVE_VERSION}", "spacy==3.8.18", "orjson"]  # JsonlReader refuses to start without orjson
 DATATROVE_VENV = WORK / "datatrove-venv"
 HARMFUL_MODEL = ROOT / "transforms" / "models" / "harmful_en.ftz"
 MILLION = 1_000_000
