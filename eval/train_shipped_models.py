@@ -21,7 +21,7 @@ from pathlib import Path
 from transforms.content.training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
 
 DATA = "../shared/data"
-MODELS = Path("transforms/models")
+MODELS = Path("transforms/content/models")
 AUTHORED = "transforms/content/models/training/highrisk_authored.jsonl"
 
 # Benign slice on which the high-risk false-positive rate is held to the target.
@@ -32,6 +32,25 @@ BIO_CHEM_MED = [
     "professional_medicine",
     "human_aging",
 ]
+
+# Hard negatives the high-risk threshold is calibrated on: every science, medicine and computing subject
+# the shared MMLU copy has (its cross-validation folds by subject, so each subject is scored by a model
+# that never saw it: the threshold holds for subjects the data lacks, e.g. virology or nutrition).
+HARD_SCIENCE = BIO_CHEM_MED + [
+    "human_sexuality",
+    "conceptual_physics",
+    "college_physics",
+    "astronomy",
+    "electrical_engineering",
+    "computer_security",
+    "college_computer_science",
+    "high_school_computer_science",
+]
+# Real benign long-form text (../shared/data/bench/real-100k): IMDB reviews (English) and PRC statute
+# chunks (Chinese formal). Training uses the hash-chosen four fifths; the other fifth measures the benign
+# false-positive rate (eval/classifiers_eval.py). The corpus's tweets and COLD comments are the task
+# corpora's own rows, so they are never used from here.
+REAL = f"{DATA}/bench/real-100k"
 
 ZH_FORMAL_TRAIN = "eval/data/zh_formal_benign_train.jsonl"
 EN_TECHNICAL_TRAIN = "eval/data/en_technical_benign_train.jsonl"
@@ -96,11 +115,16 @@ def jobs() -> dict[str, TrainingJob]:
                 # windows; the other fifth of each file is an out-of-domain false-positive test (eval/classifiers_eval.py).
                 TrainingInput(MMLU, "MIT", label_map={"benign": "neither"}, sample=4000, part="train"),
                 TrainingInput(SPDX, "CC0-1.0", label="neither", chunk_chars=600, sample=3000, part="train"),
+                # Long-form reviews (profanity and violence in a plot summary are not abuse).
+                TrainingInput(REAL, "IMDB (research use)", label="neither", where={"src": "imdb"}, sample=4000, part="train"),
             ],
             test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
             output=str(MODELS / "harmful_en.ftz"),
             negative_label="neither",
             objective="f1",
+            # A `hate` reject is "major": its threshold must be right 65% of the time out of fold (the
+            # target is 60% on unseen tweets; the F1-optimal 0.08 was right 31% of the time there).
+            min_precision={"hate": 0.65},
             hyperparameters=Hyperparameters(epoch=20, lr=0.2, dim=50, word_ngrams=2, cutoff=50_000),
             notes=[
                 "Attribution: " + ATTRIBUTION["davidson"], "", "Attribution: " + ATTRIBUTION["mmlu"], "",
@@ -115,10 +139,17 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0"),
                 # Formal documents as `safe`: COLD comments alone make a law article on trade secrets look offensive.
                 TrainingInput(ZH_FORMAL_TRAIN, "Apache-2.0", label_map={"benign": "safe"}, train_only=True),
+                # Real statutes as `safe`: COLD alone flagged 8-12% of statute chunks (topic-held-out models).
+                TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="safe", where={"src": "laws"}, sample=3000, part="train"),
             ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
             output=str(MODELS / "harmful_zh.ftz"),
             negative_label="safe",
+            group_field="topic",
+            # Folds by COLD topic (race, gender, region): the threshold is chosen on comments about a topic
+            # the fold model never saw, closer to comment data unlike the training split.
+            group_folds=True,
+            folds=3,
             objective="accuracy",
             # COLD's out-of-fold accuracy is flat over a wide range of thresholds (0.38-0.70 within 0.2
             # points), while the share of formal text flagged halves across it: take the top of the plateau.
@@ -150,6 +181,9 @@ def jobs() -> dict[str, TrainingJob]:
                 # Everyday English technical and product text (READMEs, changelogs, product Q&A, IT how-tos):
                 # without it, a headset's pairing FAQ scored as offensive cyber.
                 TrainingInput(EN_TECHNICAL_TRAIN, "Apache-2.0", train_only=True),
+                # Real long-form benign text: reviews (violent plots, "nuclear", "virus") and statutes.
+                TrainingInput(REAL, "IMDB (research use)", label="benign", where={"src": "imdb"}, sample=3000, part="train"),
+                TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="benign", where={"src": "laws"}, sample=3000, part="train"),
             ],
             output=str(MODELS / "highrisk.ftz"),
             negative_label="benign",
@@ -160,7 +194,8 @@ def jobs() -> dict[str, TrainingJob]:
             # (0 false positives on licence texts and Chinese formal documents at any threshold), and the
             # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
             target_fpr=0.02,
-            fpr_groups=BIO_CHEM_MED,
+            fpr_groups=HARD_SCIENCE,
+            group_folds=True,
             # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
             # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
             hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
