@@ -173,24 +173,15 @@ def corpus(n: int, batch_size: int) -> list[Batch]:
     return to_batches(docs, batch_size, metas)
 
 
-REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bench" / "real-100k"
-
-
-def real_docs(n: int, directory: Path = REAL_DIR) -> list[tuple[str, str]]:
+def real_docs(n: int) -> list[tuple[str, str]]:
     """The first ``n`` documents of real-100k in shard order (its sources are interleaved), as (text, src)."""
-    import io
-    import json
-
-    import zstandard
+    from bench.real_corpus import real_documents
 
     docs: list[tuple[str, str]] = []
-    for part in sorted(directory.glob("*.jsonl.zst")):
-        with part.open("rb") as raw:
-            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(raw), encoding="utf-8"):
-                row = json.loads(line)
-                docs.append((row["text"], row["src"]))
-                if len(docs) >= n:
-                    return docs
+    for row in real_documents():
+        docs.append((row["text"], row["src"]))
+        if len(docs) >= n:
+            break
     return docs
 
 
