@@ -329,6 +329,10 @@ class TrainingInput:
     part: Literal["all", "train", "test"] = "all"
     train_only: bool = False
     where: dict[str, str] = field(default_factory=dict)  # keep rows whose fields have these values
+    # Give each row the group "h<text hash mod n>" (with TrainingJob.group_folds and folds == n: rows joined
+    # by `concat` then share a fold with their single copies, so out-of-fold scores never come from a model
+    # that saw the row inside a joined example).
+    hash_groups: int = 0
     rows: int = 0
     sha256: str = ""
 
@@ -418,6 +422,8 @@ def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
             rows = random.Random(job.seed).sample(rows, item.sample)
         for ex in rows:
             ex.label = item.label_map.get(ex.label, ex.label)
+            if item.hash_groups:
+                ex.group = f"h{hashlib.sha1(ex.text.encode('utf-8')).digest()[1] % item.hash_groups}"
         if item.concat > 1:
             rows = _concatenate(rows, item.concat)
         item.rows, item.sha256 = len(rows), _sha256_path(item.path)
@@ -426,11 +432,12 @@ def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
 
 
 def _concatenate(rows: list[Example], k: int) -> list[Example]:
-    by_label: dict[str, list[Example]] = {}
+    """Rows of one label (and one group) joined ``k`` at a time."""
+    by_label: dict[tuple[str, str], list[Example]] = {}
     for ex in rows:
-        by_label.setdefault(ex.label, []).append(ex)
+        by_label.setdefault((ex.label, ex.group), []).append(ex)
     joined = []
-    for label, items in by_label.items():
+    for (label, _group), items in by_label.items():
         for start in range(0, len(items), k):
             chunk = items[start : start + k]
             joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group))
