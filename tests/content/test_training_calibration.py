@@ -70,3 +70,13 @@ def test_score_distribution_deciles():
     d = score_distribution(examples, probs, "neither")["hate"]
     assert len(d["positives_deciles"]) == 9 and d["positives_deciles"] == sorted(d["positives_deciles"])
     assert d["negatives_deciles"][0] > d["positives_deciles"][-1]
+
+
+def test_only_listed_groups_fold_by_group():
+    # Authored hazard rows carry their class as group: folding them by group would hide a whole class
+    # from one fold model; only the hard-negative subjects fold by group.
+    examples = [Example(str(i), "hazard_nuclear", group="hazard_nuclear") for i in range(10)]
+    examples += [Example(str(i), "benign", group="virology") for i in range(10)]
+    folds = fold_assignment(examples, 5, by_group=True, only_groups=["virology"])
+    assert len({f for f in folds[:10]}) == 5
+    assert len({f for f in folds[10:]}) == 1

@@ -449,12 +449,15 @@ def is_train_only(item: TrainingInput) -> bool:
     return item.train_only or item.part != "all"
 
 
-def fold_assignment(examples: Sequence[Example], folds: int, by_group: bool) -> list[int]:
-    """Fold of each example: by row position, or (``by_group``) by a hash of its group when it has one."""
+def fold_assignment(examples: Sequence[Example], folds: int, by_group: bool, only_groups: Sequence[str] = ()) -> list[int]:
+    """Fold of each example: by row position, or (``by_group``) by its group when it has one (groups in
+    turn, sorted), and with ``only_groups`` only those groups (e.g. the hard-negative subjects: a group
+    that is a whole positive class must not sit in one fold, or no fold model would learn that class)."""
     if not by_group:
         return [i % folds for i in range(len(examples))]
-    order = {g: n % folds for n, g in enumerate(sorted({ex.group for ex in examples if ex.group}))}
-    return [order[ex.group] if ex.group else i % folds for i, ex in enumerate(examples)]
+    grouped = {ex.group for ex in examples if ex.group and (not only_groups or ex.group in only_groups)}
+    order = {g: n % folds for n, g in enumerate(sorted(grouped))}
+    return [order.get(ex.group, i % folds) for i, ex in enumerate(examples)]
 
 
 def score_distribution(examples: Sequence[Example], probabilities: Sequence[dict[str, float]], negative_label: str) -> dict:
@@ -486,7 +489,7 @@ def train_classifier(job: TrainingJob) -> dict:
     with tempfile.TemporaryDirectory(prefix="steward-train-") as tmp:
         workdir = Path(tmp)
         oof: list[dict[str, float] | None] = [None] * len(train)
-        fold_of = fold_assignment(train, job.folds, job.group_folds)
+        fold_of = fold_assignment(train, job.folds, job.group_folds, job.fpr_groups)
         for fold in range(job.folds):
             held = [i for i in range(len(train)) if fold_of[i] == fold]
             held_set = set(held)
