@@ -80,3 +80,14 @@ def test_only_listed_groups_fold_by_group():
     folds = fold_assignment(examples, 5, by_group=True, only_groups=["virology"])
     assert len({f for f in folds[:10]}) == 5
     assert len({f for f in folds[10:]}) == 1
+
+
+def test_language_routing_uses_lang_when_it_names_a_model_language():
+    from transforms.content.classifier import is_chinese
+
+    zh_text = "这是一段中文文本，用来测试语言路由。"
+    assert is_chinese("zh", "plain English words", 0.3)
+    assert is_chinese("zh-Hans", "plain English words", 0.3)
+    assert not is_chinese("en", zh_text, 0.3)
+    assert is_chinese(None, zh_text, 0.3) and is_chinese("und", zh_text, 0.3) and is_chinese("ja", zh_text, 0.3)
+    assert not is_chinese(None, "plain English words", 0.3)

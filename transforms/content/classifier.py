@@ -220,8 +220,17 @@ def _read_lexicon(path: Path) -> Lexicon:
 
 
 def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
-    """Route to the Chinese model: declared ``zh`` (or zh-*), or CJK-dominant text whatever the declared language."""
-    return bool(lang and lang.lower().startswith("zh")) or cjk_share(text) >= min_cjk_share
+    """Route to the Chinese model. The record's ``lang`` decides when it names one of the two languages
+    there are models for (``zh``/``zh-*`` → Chinese, ``en``/``en-*`` → English; the language-ID stage sets
+    it per record); otherwise (no ``lang``, ``und``, another language) the script decides: Chinese when
+    CJK characters are at least ``min_cjk_share`` of the text's head."""
+    if lang:
+        code = lang.lower()
+        if code.startswith("zh"):
+            return True
+        if code == "en" or code.startswith("en-"):
+            return False
+    return cjk_share(text) >= min_cjk_share
 
 
 class PreparedText(NamedTuple):
