@@ -28,9 +28,10 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-# Rows a writer buffers before it writes a file (≈ 16 MB of band entries). Below Parquet's default
-# maximum row-group length (1,048,576), so even a single bucket is one row group of each file.
+# A writer writes a file when it holds this many rows or bytes: the row cap stays below Parquet's
+# default maximum row-group length (1,048,576), so even a single bucket is one row group of each file.
 FLUSH_ROWS = 1_000_000
+FLUSH_BYTES = 32 << 20
 
 
 class BucketSpillFn(beam.DoFn, abc.ABC):
@@ -52,13 +53,15 @@ class BucketSpillFn(beam.DoFn, abc.ABC):
     def start_bundle(self):
         self._buffer: dict[int, list[pa.Table]] = defaultdict(list)
         self._rows = 0
+        self._bytes = 0
 
     def process(self, element, *side):
         for bucket, table in self.pieces(element, *side):
             if table.num_rows:
                 self._buffer[bucket].append(table)
                 self._rows += table.num_rows
-        if self._rows >= self.flush_rows:
+                self._bytes += table.nbytes
+        if self._rows >= self.flush_rows or self._bytes >= FLUSH_BYTES:
             yield self._flush()
 
     def finish_bundle(self):

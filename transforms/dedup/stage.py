@@ -125,21 +125,34 @@ def _bucket_forest(bucket: int, band_files):
 
 
 class _ComponentsFn(beam.CombineFn):
-    """Union of the buckets' forests → component label per candidate doc (sparse: duplicates only)."""
+    """Union of the buckets' forests → component label per candidate doc (sparse: duplicates only).
+
+    A doc that shares keys in many bands is in many buckets' forests; the accumulator is compacted to
+    one (doc, label) row per candidate doc whenever it passes ``COMPACT_ROWS``, so it stays near the
+    number of candidate docs."""
+
+    COMPACT_ROWS = 1 << 20
 
     def create_accumulator(self):
         return []
 
-    def add_input(self, acc, edges):
-        acc.append(edges)
-        return acc
+    def add_input(self, acc, forest):
+        acc.append(forest)
+        return self._compacted(acc)
 
     def merge_accumulators(self, accs):
-        return [p for acc in accs for p in acc]
+        return self._compacted([p for acc in accs for p in acc])
 
     def extract_output(self, acc):
         if not acc:
             return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+        return self._union(acc)
+
+    def _compacted(self, acc):
+        return [self._union(acc)] if len(acc) > 1 and sum(len(p[0]) for p in acc) > self.COMPACT_ROWS else acc
+
+    @staticmethod
+    def _union(acc):
         return components(np.concatenate([p[0] for p in acc]), np.concatenate([p[1] for p in acc]))
 
 
