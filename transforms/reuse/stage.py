@@ -102,7 +102,7 @@ class _SketchFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("paragraphs", (bucket, entries.take(idx)))
         if self.params.containment:
             fps = fingerprint_entries(chunk, self.params)
-            for bucket, idx in _buckets(fps.fingerprints, self.params.shuffle_buckets):
+            for bucket, idx in _buckets(fps.fingerprints.astype(np.uint64), self.params.shuffle_buckets):
                 yield beam.pvalue.TaggedOutput("fingerprints", (bucket, FingerprintEntries(fps.fingerprints[idx], fps.keys[idx], fps.sizes[idx])))
             sets = ShingleSets.of_chunk(chunk, self.params)
             if len(sets):
