@@ -203,7 +203,7 @@ def evaluate(args) -> dict:
 
     pe, _ = fingerprint_pairs(FingerprintEntries.concat([fingerprint_entries(c, tagged) for c in chunks]), tagged)
     a, b, _ = candidate_pairs(pe, tagged)
-    sets = ShingleSets.concat([ShingleSets.of_chunk(c, tagged) for c in chunks])
+    sets = ShingleSets.concat([ShingleSets.of_chunk(c, tagged) for c in chunks]).distinct()
     key_of = dict(zip(sets.ids, sets.keys.tolist()))
     size = dict(zip(sets.keys.tolist(), np.diff(sets.offsets).tolist()))
     row_of = {k: r for r, k in enumerate(sets.keys.tolist())}

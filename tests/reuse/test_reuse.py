@@ -180,3 +180,11 @@ def test_stage_in_beam(tmp_path):
                     equal_to([("s", "keep", True), ("p", "modify", False), ("u", "keep", False)]), label="kept")
         assert_that(rejects | "Rejects" >> beam.FlatMap(lambda rs: [(r["id"], r["reason"], json.loads(r["detail"])["matched_id"]) for r in rs]),
                     equal_to([("c", PARTIAL_COPY, "s")]), label="rejects")
+
+
+def test_fold_table_equals_str_casefold():
+    texts = ["Ünïcödé ÀÉÎ ΣΊΣΥΦΟΣ Привет 第一条（总则）", "Straße ﬁne", "plain", "𐐀 astral"]
+    for batch in (texts[:1], texts):
+        codes, _, _ = fold(batch)
+        expected = unicodedata.normalize("NFKC", "\0".join(batch)).casefold() + "\0"
+        assert codes.astype(np.uint32).tobytes().decode("utf-32-le") == expected

@@ -55,14 +55,25 @@ class ReuseParams:
     shuffle_buckets: int = 64
 
 
+def _locator_number(locator: str | None) -> int:
+    """The line or row number of an ingest locator (``line=N;offset=B``, ``row=N;line=L``, ``row=N``), else 0."""
+    if locator and locator[:5] == "line=" or locator and locator[:4] == "row=":
+        digits = locator[locator.index("=") + 1 :].split(";", 1)[0]
+        return int(digits) if digits.isdigit() else 0
+    m = _LOCATOR_NUMBER.search(locator or "")
+    return int(m.group(1)) if m else 0
+
+
 def order_keys(batch_sources: Sequence[str], uris: Sequence[str], locators: Sequence[str], priority: Sequence[str]) -> np.ndarray:
     """uint64 corpus-order key per record: source rank (8 bits), input file (24-bit hash), line/row number (32 bits)."""
     rank = {s: i for i, s in enumerate(priority)}
+    prefix: dict[tuple[str, str], int] = {}
     out = np.empty(len(uris), dtype=np.uint64)
     for i, (source, uri, locator) in enumerate(zip(batch_sources, uris, locators)):
-        m = _LOCATOR_NUMBER.search(locator or "")
-        number = int(m.group(1)) if m else 0
-        out[i] = (min(rank.get(source, len(priority)), 255) << 56) | ((zlib.crc32((uri or "").encode()) & 0xFFFFFF) << 32) | (number & 0xFFFFFFFF)
+        head = prefix.get((source, uri))
+        if head is None:
+            head = prefix[(source, uri)] = (min(rank.get(source, len(priority)), 255) << 56) | ((zlib.crc32((uri or "").encode()) & 0xFFFFFF) << 32)
+        out[i] = head | (_locator_number(locator) & 0xFFFFFFFF)
     return out
 
 
@@ -233,7 +244,9 @@ def fingerprint_pairs(entries: FingerprintEntries, params: ReuseParams) -> tuple
     """One row per (shared fingerprint, document pair); fingerprints held by more than ``max_postings``
     documents are common phrases, not copies, and make no pairs."""
     counts: Counter = Counter()
-    o = np.argsort(entries.fingerprints, kind="stable")  # (fingerprint, doc) rows are already distinct per doc
+    # (fingerprint, doc) rows are already distinct per doc; sorting fingerprint << 32 | row beats an argsort
+    o = (np.sort((entries.fingerprints.astype(np.uint64) << np.uint64(32)) | np.arange(len(entries.keys), dtype=np.uint64))
+         & np.uint64(0xFFFFFFFF)).astype(np.int64)
     f, k, s = entries.fingerprints[o], entries.keys[o], entries.sizes[o]
     new = np.ones(len(f), dtype=bool)
     new[1:] = f[1:] != f[:-1]
@@ -285,12 +298,17 @@ class ShingleSets:
 
     @classmethod
     def of_chunk(cls, chunk: ReuseChunk, params: ReuseParams) -> "ShingleSets":
+        """The docs with at least ``min_shingles`` shingles, their shingles in text order (made distinct and
+        sorted only for candidates, by :meth:`distinct`: most documents are never compared)."""
         sk = chunk.sketch
         usable = np.flatnonzero(np.diff(sk.shingle_offsets) >= params.min_shingles)
-        values, doc = _doc_unique((sk.shingles >> np.uint64(32)).astype(np.uint32), sk.shingle_offsets)
-        per_doc = np.bincount(doc, minlength=len(chunk))
-        sets = cls(chunk.keys, chunk.order, chunk.ids, values, np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64))
+        sets = cls(chunk.keys, chunk.order, chunk.ids, (sk.shingles >> np.uint64(32)).astype(np.uint32), sk.shingle_offsets)
         return sets.take(usable)
+
+    def distinct(self) -> "ShingleSets":
+        values, doc = _doc_unique(self.values, self.offsets)
+        per_doc = np.bincount(doc, minlength=len(self))
+        return ShingleSets(self.keys, self.order, self.ids, values, np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64))
 
     def take(self, index: np.ndarray) -> "ShingleSets":
         index = np.asarray(index, dtype=np.int64)
@@ -366,6 +384,9 @@ def resolve_containment(sets: ShingleSets, a: np.ndarray, b: np.ndarray, params:
     pos_b, found_b = sorted_lookup(sets.keys[by_key], b)
     here = found_a & found_b
     ra, rb = by_key[pos_a[here]], by_key[pos_b[here]]
+    involved, inverse = np.unique(np.concatenate([ra, rb]), return_inverse=True)
+    sets = sets.take(involved).distinct()  # only the candidates' shingles are sorted
+    ra, rb = inverse[: len(ra)], inverse[len(ra) :]
     size = np.diff(sets.offsets)
     common = np.empty(len(ra), dtype=np.int64)
     for k, (x, y) in enumerate(zip(ra.tolist(), rb.tolist())):
