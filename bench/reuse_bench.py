@@ -7,7 +7,9 @@ Rows (each in its own subprocess, so peak RSS is its own):
   candidates, exact containment, greedy pass (what the Beam stage computes, one bucket) and every record's
   decision (``ReuseControl.decide``, which rewrites the modified texts);
 - ``beam1``: the ``reuse`` stage in a Beam pipeline (FnApiRunner, 1 worker): batches read from pickles inside
-  the pipeline, spilled, shuffled, decided; docs/CPU-s counts the whole subprocess (start-up included).
+  the pipeline, spilled, shuffled, decided; docs/CPU-s counts the whole subprocess (start-up included);
+- ``beam_noop``: the same pipeline with a stage that keeps everything through the same corpus-wide shape
+  (:class:`DecideWithView`: spill, a side input, decide): what any corpus-wide stage pays before its own work.
 
 The input batches (1,000 records, source / file / line locator as ingest makes them) are pickled once into
 a cache directory outside the timed region. The machine is shared: the load average is printed with each row.
@@ -35,6 +37,7 @@ CONFIGS = {
     "sketch": "sketch kernel (lines, shingles, fingerprints)",
     "core": "decision core in memory (sketch + tables + decide)",
     "beam1": "reuse stage, Beam FnApiRunner, 1 worker",
+    "beam_noop": "same pipeline, a keep-all corpus-wide stage (baseline)",
 }
 CACHE = Path(tempfile.gettempdir()) / "datasteward-reuse-bench"
 
@@ -72,8 +75,8 @@ def load_batch(path: str):
 
 
 def run_config(name: str, paths: list[str]) -> dict:
-    if name == "beam1":
-        return _run_beam(paths)
+    if name.startswith("beam"):
+        return _run_beam(paths, noop=name == "beam_noop")
     from transforms.reuse.control import ReuseControl
     from transforms.reuse.resolve import batch_chunk, decide_in_memory
     from transforms.reuse.sketch import sketch
@@ -97,7 +100,7 @@ def run_config(name: str, paths: list[str]) -> dict:
     return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu_start, "docs": sum(len(b) for b in batches), **result}
 
 
-def _run_beam(paths: list[str]) -> dict:
+def _run_beam(paths: list[str], noop: bool = False) -> dict:
     import apache_beam as beam
 
     from pipelines.graph import pipeline_options
@@ -110,13 +113,34 @@ def _run_beam(paths: list[str]) -> dict:
         start = time.perf_counter()
         pipeline = beam.Pipeline(options=pipeline_options(["--runner=FnApiRunner"]))
         batches = pipeline | beam.Create(paths) | beam.Reshuffle() | beam.Map(load_batch)
-        stage.expand(batches, ctx)
+        if noop:
+            from transforms.core.stage import KEEP, Control, DecideWithView
+
+            view = beam.pvalue.AsSingleton(pipeline | "One" >> beam.Create([None]))
+            batches | DecideWithView("reuse", _KeepAll, view, ctx.spill_dir("reuse"), ctx.run_id)
+        else:
+            stage.expand(batches, ctx)
         result = pipeline.run()
         result.wait_until_finish()
         seconds = time.perf_counter() - start
         counters = {m.key.metric.name: m.committed for m in result.metrics().query()["counters"]}
     return {"seconds": seconds, "docs": len(paths) * BATCH,
             "actions": {k.split(":", 1)[1]: v for k, v in counters.items() if k.split(":", 1)[1] in ("input", "modify", "rejected", "annotate")}}  # fmt: skip
+
+
+class _KeepAll:
+    """make_control for the baseline: a control that keeps every record."""
+
+    def __new__(cls, view):
+        from transforms.core.stage import KEEP, Control
+
+        class KeepAll(Control):
+            stage = "reuse"
+
+            def decide(self, batch):
+                return [KEEP] * len(batch)
+
+        return KeepAll()
 
 
 def main() -> None:
