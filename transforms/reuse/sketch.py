@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from transforms.dedup.minhash import UNSPACED, WORD, _ascii_classes, _span_hashes, char_classes, mix64, shingle_hashes_of_codes
+from transforms.dedup.minhash import UNSPACED, WORD, ascii_classes, span_hashes, char_classes, mix64, shingle_hashes_of_codes
 
 _LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
 _NEWLINE = 10
@@ -83,7 +83,7 @@ def fold(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if folded.isascii():
         raw = folded.lower().encode("ascii")
         codes = np.frombuffer(raw, dtype=np.uint8)
-        classes = np.frombuffer(raw.translate(_ascii_classes()), dtype=np.uint8)
+        classes = np.frombuffer(raw.translate(ascii_classes()), dtype=np.uint8)
     else:
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         if codes.max() > 0xFFFF or _MULTI_FOLD[codes].any():  # rare: a character folding to several, or astral
@@ -108,7 +108,7 @@ def paragraph_hashes(codes: np.ndarray, classes: np.ndarray, bounds: np.ndarray)
     s, e = kept_before[line_start], kept_before[breaks]
     filtered = codes[keep]
     with np.errstate(over="ignore"):
-        h = _span_hashes(filtered, s, e) if len(filtered) else np.zeros(len(s), np.uint64)
+        h = span_hashes(filtered, s, e) if len(filtered) else np.zeros(len(s), np.uint64)
         h = mix64(h ^ ((e - s).astype(np.uint64) * _LENGTH_SALT))
     offsets = np.searchsorted(breaks, bounds, side="left").astype(np.int64)
     offsets[-1] = len(breaks)
