@@ -211,8 +211,11 @@ class LicenseIndex:
         return found[0] if found else None
 
     def licence_hashes(self, license_id: str) -> np.ndarray:
-        """Sorted fingerprint of one licence."""
-        return self.hashes[self.owner == self.ids.index(license_id)]
+        """Sorted fingerprint of one licence (cached: the index is shared by every control of the process)."""
+        cache = self.__dict__.setdefault("_licence_hashes", {})
+        if license_id not in cache:
+            cache[license_id] = self.hashes[self.owner == self.ids.index(license_id)]
+        return cache[license_id]
 
     def match_all(
         self, text: str, min_score: float, min_coverage: float, min_shared: int, limit: int = 4, min_modified_words: int = 0
@@ -239,7 +242,8 @@ class LicenseIndex:
         hit = hi > lo
         if not hit.any():
             return []
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo[hit], hi[hit])])
+        counts = (hi - lo)[hit]
+        rows = np.repeat(lo[hit] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))  # every (lo, hi) range
         doc_of_row = np.repeat(np.nonzero(hit)[0], (hi - lo)[hit])
         owners = self.owner[rows]
         doc_weight = self.weight[lo[hit]].sum() + self.unseen_weight * (len(doc) - hit.sum())
@@ -258,14 +262,20 @@ class LicenseIndex:
                 best = exact
             inserted = {}
             if min_modified_words:
-                near = [int(c) for c in np.argsort(-weighted)[:3] if weighted[c] >= 0.9 * weighted[best]]
-                for c in dict.fromkeys([best, *near]):
+
+                def edits(c: int) -> int:
                     owned = np.zeros(len(doc), dtype=bool)
                     owned[doc_of_row[(owners == c) & live]] = True
-                    inserted[c] = inserted_words(owned[at] | ~alive[at], repeated)  # earlier licences' text is not an edit
-                unmodified = [c for c in inserted if inserted[c] < min_modified_words]
-                if inserted[best] >= min_modified_words and unmodified:
-                    best = max(unmodified, key=lambda c: weighted[c])
+                    return inserted_words(owned[at] | ~alive[at], repeated)  # earlier licences' text is not an edit
+
+                inserted[best] = edits(best)
+                if inserted[best] >= min_modified_words:  # a near-tie under which the text is unmodified wins
+                    for c in np.argsort(-weighted)[:3].tolist():
+                        if c != best and weighted[c] >= 0.9 * weighted[best]:
+                            inserted[c] = edits(c)
+                    unmodified = [c for c in inserted if inserted[c] < min_modified_words]
+                    if unmodified:
+                        best = max(unmodified, key=lambda c: weighted[c])
             coverage = shared[best] / self.sizes[best]
             containment = shared[best] / len(doc)
             # A whole or embedded licence (score or coverage high) or a truncated one (the document is licence);
@@ -496,9 +506,11 @@ def _inside_licences(text: str, index: LicenseIndex, matches: list[TextMatch]) -
     The mention's own line first, widened a line at a time (at most :data:`_CONTEXT` characters each way)
     until it holds enough words to judge, so a sentence after the licence is judged on its own words.
     """
-    fingerprint = np.unique(np.concatenate([index.licence_hashes(m.license) for m in matches]))
+    fingerprint: list[np.ndarray] = []  # built on the first mention: most documents have none
 
     def inside(start: int, end: int) -> bool:
+        if not fingerprint:
+            fingerprint.append(np.unique(np.concatenate([index.licence_hashes(m.license) for m in matches])))
         lo_limit, hi_limit = max(0, start - _CONTEXT), min(len(text), end + _CONTEXT)
         lo = text.rfind("\n", 0, start) + 1
         hi = text.find("\n", end)
@@ -512,7 +524,7 @@ def _inside_licences(text: str, index: LicenseIndex, matches: list[TextMatch]) -
             if hi < hi_limit:
                 following = text.find("\n", hi + 1)
                 hi = min(hi_limit, len(text) if following < 0 else following)
-        return len(around) > 0 and bool(np.isin(around, fingerprint).mean() >= 0.5)
+        return len(around) > 0 and bool(np.isin(around, fingerprint[0]).mean() >= 0.5)
 
     return inside
 
