@@ -52,7 +52,7 @@ class ReuseParams:
     min_fingerprint_share: float = 0.1
     action: str = "reject"
     source_priority: tuple[str, ...] = ()
-    shuffle_buckets: int = 64
+    shuffle_buckets: int = 16
 
 
 def _locator_number(locator: str | None) -> int:

@@ -19,7 +19,7 @@ Beam graph (numpy arrays cross every step; no text after the sketch):
    :class:`RemovalTable` (repeated lines only).
 3. ``Fingerprints`` → ``GroupByKey`` (fingerprint bucket) → ``FingerprintPairs`` → ``GroupByKey`` (pair
    bucket) → ``Candidates`` → one global combine: candidate pairs and their connected components.
-4. ``ShingleSets``: each batch's distinct shingles (32-bit) go to a Parquet file in the stage's staging
+4. ``ShingleSets``: each batch's shingles (32-bit) go to an ``.npz`` file in the stage's staging
    space (hashes, keys, order, ids: never text); ``CandidateSets`` re-reads them, keeps candidate documents,
    regroups them by component bucket; ``Resolve`` computes exact containment and the greedy pass
    (:func:`transforms.reuse.resolve.resolve_containment`) → :class:`ContainmentTable`.
@@ -40,8 +40,6 @@ from typing import Literal
 
 import apache_beam as beam
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import Field, model_validator
 
 from transforms.core.records import Batch
@@ -66,9 +64,6 @@ from transforms.reuse.resolve import (
     repeated_paragraphs,
     resolve_containment,
 )
-
-_SETS_SCHEMA = pa.schema([("key", pa.uint64()), ("order", pa.uint64()), ("id", pa.string()), ("shingles", pa.binary())])
-
 
 def _count_all(counts: Counter) -> None:
     for name, n in counts.items():
@@ -107,21 +102,20 @@ class _SketchFn(beam.DoFn):
             sets = ShingleSets.of_chunk(chunk, self.params)
             if len(sets):
                 os.makedirs(self.directory, exist_ok=True)
-                path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
-                blobs = [sets.values[sets.offsets[k] : sets.offsets[k + 1]].tobytes() for k in range(len(sets))]
-                table = pa.table([pa.array(sets.keys, pa.uint64()), pa.array(sets.order, pa.uint64()), pa.array(sets.ids, pa.string()),
-                                  pa.array(blobs, pa.binary())], schema=_SETS_SCHEMA)  # fmt: skip
-                pq.write_table(table, path, compression="none")
+                path = os.path.join(self.directory, f"{uuid.uuid4().hex}.npz")
+                write_sets(path, sets)
                 yield beam.pvalue.TaggedOutput("sets", path)
 
 
+def write_sets(path: str, sets: ShingleSets) -> None:
+    """One batch's shingle sets as plain arrays (uncompressed: hashes do not compress); no text."""
+    with open(path, "wb") as f:
+        np.savez(f, keys=sets.keys, order=sets.order, ids=np.array(sets.ids, dtype=str), values=sets.values, offsets=sets.offsets)
+
+
 def read_sets(path: str) -> ShingleSets:
-    table = pq.read_table(path)
-    blobs = table.column("shingles").to_pylist()
-    lengths = np.array([len(b) // 4 for b in blobs], dtype=np.int64)
-    values = np.frombuffer(b"".join(blobs), dtype=np.uint32) if blobs else np.zeros(0, np.uint32)
-    return ShingleSets(table.column("key").to_numpy(), table.column("order").to_numpy(), table.column("id").to_pylist(),
-                       values, np.concatenate(([0], np.cumsum(lengths))).astype(np.int64))  # fmt: skip
+    with np.load(path, allow_pickle=False) as data:
+        return ShingleSets(data["keys"], data["order"], data["ids"].tolist(), data["values"], data["offsets"])
 
 
 def _repeats(element, params: ReuseParams):
@@ -312,7 +306,7 @@ class ReuseConfig(StageConfig):
     min_fingerprint_share: float = Field(0.1, ge=0.0, le=1.0)
     action: Literal["reject", "tag"] = "reject"
     source_priority: list[str] = []
-    shuffle_buckets: int = Field(64, ge=1, le=65536)
+    shuffle_buckets: int = Field(16, ge=1, le=65536)
 
     @model_validator(mode="after")
     def _something_on(self) -> "ReuseConfig":
