@@ -17,7 +17,11 @@ from transforms.licensing.identify import (
     load_index,
 )
 
-SPDX = Path("/work/shared/data/licenses/spdx_license_texts.jsonl")
+ROOT = Path(__file__).resolve().parents[2]
+SPDX = next(  # ../shared/data beside the checkout (or beside the worktrees' folder)
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "data/licenses/spdx_license_texts.jsonl").exists()),
+    ROOT.parent / "shared",
+) / "data/licenses/spdx_license_texts.jsonl"
 ASF_HEADER = """/*
  * Licensed to the Apache Software Foundation (ASF) under one
  * or more contributor license agreements.  See the NOTICE file
