@@ -157,7 +157,7 @@ def same_topic_pairs(rows: list[dict], rng: random.Random, n_max: int = 3000) ->
     laws = [(d[i], d[i + 1]) for d in (sorted(v, key=lambda r: r["id"]) for v in by_file.values()) for i in range(len(d) - 1)]
     rng.shuffle(laws)
     imdb = [r for r in rows if r["src"] == "imdb"]
-    names = [set(_CAP.findall(r["text"])) - _COMMON_CAPS for r in imdb]
+    names = [sorted(set(_CAP.findall(r["text"])) - _COMMON_CAPS) for r in imdb]  # sorted: no dependence on str hashing
     df = collections.Counter(n for ns in names for n in ns)
     posting = collections.defaultdict(list)
     for k, ns in enumerate(names):
