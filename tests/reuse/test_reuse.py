@@ -188,3 +188,19 @@ def test_fold_table_equals_str_casefold():
         codes, _, _ = fold(batch)
         expected = unicodedata.normalize("NFKC", "\0".join(batch)).casefold() + "\0"
         assert codes.astype(np.uint32).tobytes().decode("utf-32-le") == expected
+
+
+def test_a_line_first_seen_in_a_removed_partial_copy_stays_in_the_next_document():
+    source = " ".join(sentences(14))
+    notice = "This review was first published in the weekly film column of the Riverside Gazette newspaper"
+    copy = " ".join(source.split()[:150]) + "\n" + notice  # a partial copy, and the first to carry the notice
+    later = " ".join(sentences(8)) + "\n" + notice
+    ids, texts = ["src", "copy", "later"], [source, copy, later]
+    params = ReuseParams()
+    removal, table, _ = decide_in_memory([chunk_of(ids, texts, _order(3), params)], params)
+    decisions = ReuseControl((removal, table), params).decide(_batch(list(zip(ids, texts))))
+    assert [d.action for d in decisions] == ["keep", "reject", "keep"]  # the notice stays in "later"
+    tagged = ReuseParams(action="tag")
+    removal, table, _ = decide_in_memory([chunk_of(ids, texts, _order(3), tagged)], tagged)
+    decisions = ReuseControl((removal, table), tagged).decide(_batch(list(zip(ids, texts))))
+    assert decisions[2].action == "modify" and notice not in decisions[2].text  # tagged copies stay: they keep it

@@ -162,13 +162,22 @@ class RemovalTable:
         return slice(int(np.searchsorted(self.keys, k, "left")), int(np.searchsorted(self.keys, k, "right")))
 
 
-def repeated_paragraphs(entries: ParagraphEntries, params: ReuseParams) -> tuple[RemovalTable, Counter]:
+def repeated_paragraphs(
+    entries: ParagraphEntries, params: ReuseParams, rejected: np.ndarray | None = None
+) -> tuple[RemovalTable, Counter]:
     """Every occurrence of a line after its first in corpus order (order, doc key, line number), and with
-    ``boilerplate_min_docs`` set, every occurrence of a line held by at least that many documents."""
+    ``boilerplate_min_docs`` set, every occurrence of a line held by at least that many documents.
+
+    ``rejected`` (sorted doc keys: the partial copies this run removes) never keep a line: the first
+    occurrence is the first in a document that stays, so a line is not lost with the copy that held it first.
+    """
     counts: Counter = Counter()
     if not len(entries.hashes):
         return RemovalTable.empty(), counts
-    o = np.lexsort((entries.lines, entries.keys, entries.order, entries.hashes))
+    excluded = np.zeros(len(entries.keys), dtype=bool)
+    if rejected is not None and len(rejected):
+        excluded = sorted_lookup(rejected, entries.keys)[1]
+    o = np.lexsort((entries.lines, entries.keys, entries.order, excluded, entries.hashes))
     e = entries.take(o)
     first = np.ones(len(e.hashes), dtype=bool)
     first[1:] = e.hashes[1:] != e.hashes[:-1]
@@ -421,9 +430,6 @@ def decide_in_memory(chunks: Sequence[ReuseChunk], params: ReuseParams) -> tuple
     """The tables the Beam stage computes, for chunks held in memory (one bucket, same functions)."""
     counts: Counter = Counter()
     removal = RemovalTable.empty()
-    if params.paragraphs:
-        removal, c = repeated_paragraphs(ParagraphEntries.concat([paragraph_entries(ch, params) for ch in chunks]), params)
-        counts.update(c)
     containment = ContainmentTable.empty()
     if params.containment:
         pairs, c = fingerprint_pairs(FingerprintEntries.concat([fingerprint_entries(ch, params) for ch in chunks]), params)
@@ -433,7 +439,17 @@ def decide_in_memory(chunks: Sequence[ReuseChunk], params: ReuseParams) -> tuple
         sets = ShingleSets.concat([ShingleSets.of_chunk(ch, params) for ch in chunks])
         containment, c = resolve_containment(sets, a, b, params)
         counts.update(c)
+    if params.paragraphs:
+        removal, c = repeated_paragraphs(
+            ParagraphEntries.concat([paragraph_entries(ch, params) for ch in chunks]), params, rejected_keys(containment, params)
+        )
+        counts.update(c)
     return removal, containment, counts
+
+
+def rejected_keys(containment: ContainmentTable, params: ReuseParams) -> np.ndarray:
+    """Sorted keys of the documents the containment control removes (none with ``action: tag``)."""
+    return containment.keys if params.action == "reject" else np.zeros(0, np.uint64)
 
 
 def removed_lines(removal: RemovalTable, key: int) -> Mapping[int, tuple[int, int]]:

@@ -61,6 +61,7 @@ from transforms.reuse.resolve import (
     fingerprint_entries,
     fingerprint_pairs,
     paragraph_entries,
+    rejected_keys,
     repeated_paragraphs,
     resolve_containment,
 )
@@ -118,9 +119,9 @@ def read_sets(path: str) -> ShingleSets:
         return ShingleSets(data["keys"], data["order"], data["ids"].tolist(), data["values"], data["offsets"])
 
 
-def _repeats(element, params: ReuseParams):
+def _repeats(element, containment: ContainmentTable, params: ReuseParams):
     _, parts = element
-    table, counts = repeated_paragraphs(ParagraphEntries.concat(list(parts)), params)
+    table, counts = repeated_paragraphs(ParagraphEntries.concat(list(parts)), params, rejected_keys(containment, params))
     _count_all(counts)
     if len(table):
         yield table
@@ -218,15 +219,6 @@ class ReuseStage(Stage):
             "paragraphs", "fingerprints", "sets"
         )
         pipeline = batches.pipeline
-        if p.paragraphs:
-            removal = (
-                sketched.paragraphs
-                | "reuse/GroupParagraphs" >> beam.GroupByKey()
-                | "reuse/Repeats" >> beam.FlatMap(_repeats, p)
-                | "reuse/RemovalTable" >> beam.CombineGlobally(_ConcatFn(RemovalTable.concat))
-            )
-        else:
-            removal = pipeline | "reuse/NoRemovals" >> beam.Create([RemovalTable.empty()])
         if p.containment:
             graph = (
                 sketched.fingerprints
@@ -246,6 +238,15 @@ class ReuseStage(Stage):
             )
         else:
             containment = pipeline | "reuse/NoContainment" >> beam.Create([ContainmentTable.empty()])
+        if p.paragraphs:  # after containment: a line's first occurrence must be in a document that stays
+            removal = (
+                sketched.paragraphs
+                | "reuse/GroupParagraphs" >> beam.GroupByKey()
+                | "reuse/Repeats" >> beam.FlatMap(_repeats, beam.pvalue.AsSingleton(containment), p)
+                | "reuse/RemovalTable" >> beam.CombineGlobally(_ConcatFn(RemovalTable.concat))
+            )
+        else:
+            removal = pipeline | "reuse/NoRemovals" >> beam.Create([RemovalTable.empty()])
         view = (
             pipeline
             | "reuse/One" >> beam.Create([None])
