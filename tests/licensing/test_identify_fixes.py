@@ -148,3 +148,10 @@ def test_stage_sends_modified_licences_to_review(texts):
     tagged.setup()
     [decision] = tagged.decide(batch)
     assert decision.action == "annotate" and "licence_review" in decision.tags
+
+
+def test_a_copyright_statement_inside_a_paragraph_is_not_a_modification(texts, index):
+    text = texts["BSD-3-Clause"].replace(
+        "Redistribution and use", "Portions copyright 1998, 2001 The Regents of the University of California and the "
+        "Foo Project contributors, all of whom agreed. Redistribution and use", 1)
+    assert [f.license for f in text_findings(text, index)] == ["BSD-3-Clause"]

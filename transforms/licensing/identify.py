@@ -134,7 +134,7 @@ _MIN_FLANK = 5  # fewer (a gap right at the start or end of the text) and the ga
 _MIN_RUN = 12  # consecutive new words for a gap to count as an edit (a cluster of dropped words makes shorter gaps)
 
 
-def inserted_words(explained: np.ndarray, repeated: np.ndarray | None = None) -> int:
+def inserted_words(explained: np.ndarray, repeated: np.ndarray | None = None, notice: np.ndarray | None = None) -> int:
     """Words added or changed *inside* a licence block, from which document shingles the licence explains.
 
     A gap of unexplained shingles flanked on both sides by licence text is an edit: deleting words leaves a
@@ -142,7 +142,9 @@ def inserted_words(explained: np.ndarray, repeated: np.ndarray | None = None) ->
     of ``SHINGLE - 1 + k``. Only gaps of at least :data:`_MIN_RUN` new words count, so dropped words (even
     two close together), reflowed lines, markdown and replaced copyright lines (one placeholder on both
     sides) count 0. A README around the licence is not flanked on both sides, and a gap followed by text
-    the document already had (``repeated``: a second copy of the same licence in a bundle) is not an edit.
+    the document already had (``repeated``: a second copy of the same licence in a bundle) is not an edit,
+    nor is a gap holding a copyright statement that is not at a line start (``notice``: the shingle starts
+    a run with "copyright" and a year; a line-initial one is already the placeholder).
     """
     n = len(explained)
     if n == 0 or explained.all():
@@ -158,8 +160,24 @@ def inserted_words(explained: np.ndarray, repeated: np.ndarray | None = None) ->
     if repeated is not None:
         again = np.concatenate(([0], np.cumsum(repeated & explained)))
         inside &= (again[ends + right_span] - again[ends]) < 0.5 * np.maximum(right, 1)
+    if notice is not None:
+        noted = np.concatenate(([0], np.cumsum(notice)))
+        inside &= noted[ends] == noted[starts]
     new_words = ends - starts - (SHINGLE - 1)
     return int(new_words[inside & (new_words >= _MIN_RUN)].sum())
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def copyright_statements(tokens: list[str]) -> np.ndarray:
+    """Per shingle position: whether a "copyright" token followed within 6 tokens by a year starts there."""
+    n = len(tokens) - SHINGLE + 1
+    out = np.zeros(max(n, 0), dtype=bool)
+    for k, token in enumerate(tokens):
+        if token == "copyright" and any(_YEAR.fullmatch(t) for t in tokens[k + 1 : k + 7]):
+            out[max(0, k - SHINGLE + 1) : min(n, k + 1)] = True
+    return out
 
 
 @dataclass(frozen=True)
@@ -232,9 +250,11 @@ class LicenseIndex:
         added inside the licence (``min_modified_words`` > 0: Pixar's trademark clause is not an edit of
         Apache-2.0). A match with at least ``min_modified_words`` inserted words is marked ``modified``.
         """
-        sequence = ordered_shingles(normalise_tokens(text))
+        tokens = normalise_tokens(text)
+        sequence = ordered_shingles(tokens)
         doc, position, at = np.unique(sequence, return_index=True, return_inverse=True)
         repeated = position[at] < np.arange(len(sequence))  # a shingle the text already had earlier
+        notice = None
         if len(doc) < SHINGLE:
             return []
         lo = np.searchsorted(self.hashes, doc, side="left")
@@ -262,11 +282,14 @@ class LicenseIndex:
                 best = exact
             inserted = {}
             if min_modified_words:
+                if notice is None:
+                    notice = copyright_statements(tokens)
 
                 def edits(c: int) -> int:
                     owned = np.zeros(len(doc), dtype=bool)
                     owned[doc_of_row[(owners == c) & live]] = True
-                    return inserted_words(owned[at] | ~alive[at], repeated)  # earlier licences' text is not an edit
+                    # earlier licences' text and copyright statements are not edits
+                    return inserted_words(owned[at] | ~alive[at], repeated, notice)
 
                 inserted[best] = edits(best)
                 if inserted[best] >= min_modified_words:  # a near-tie under which the text is unmodified wins
