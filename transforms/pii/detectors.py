@@ -29,6 +29,7 @@ from transforms.pii.validators import (
     D,
     card_valid,
     cn_id_labelled,
+    cn_id_labelled_confidence,
     cn_id_valid,
     digits_of,
     iban_valid,
@@ -113,7 +114,13 @@ _PHONE_CONTEXT_BEFORE = re.compile(
     r"(?i:phone|tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
     r"messages? to|answering at|registered|hotline|number is|no\.:?)|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
 )
-_PHONE_CONTEXT_AFTER = re.compile(r"^\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+_PHONE_CONTEXT_AFTER = re.compile(r"\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+# The words that make a six-digit run a (local) phone number: "You can call 33 44 51".
+_PHONE_CONTEXT_STRONG = re.compile(r"(?i:phone|tel\b|tel\.|telephone|call|mobile|cell|fax|whatsapp|sms)|电话|手机|致电|拨打|座机|传真|热线")
+# A decimal amount ("786543.21", "12,345.67") or a number followed by a currency or unit is not a phone.
+_AMOUNT_TAIL = re.compile(r"[.,．][0-9０-９]{1,2}$")
+_AMOUNT_AFTER = re.compile(r"\s?(?:元|万|亿|块|美元|欧元|英镑|港币|人民币|%|％|‰|(?i:rmb|yuan|usd|eur|dollars?|euros?|percent|kg|km))")
+_AMOUNT_BEFORE = re.compile(r"(?:[¥￥$€£]|(?i:rmb|usd|eur|cny))\s?$")
 _DATE_LIKE = re.compile(r"^(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
 
 
@@ -132,6 +139,7 @@ class _Pattern(NamedTuple):
     first: str = ""
     rest: str = ""
     offset: int = 0  # the regex matches this many characters after the entity's start
+    confidence: Callable[[str], float] | None = None  # the span's score from its value (else ``score``)
 
 
 def _after_letters(entity: str, pattern: str, validate, score: float, offset: int) -> _Pattern:
@@ -145,8 +153,9 @@ def _led(entity: str, first: str, rest: str, validate, score: float) -> _Pattern
 
 
 def _p(entity: str, pattern: str, validate, score: float, group: int = 0, flags: int = 0,
-       anchor: str | None = None, lead: int = 0) -> _Pattern:  # fmt: skip
-    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead)
+       anchor: str | None = None, lead: int = 0, confidence=None) -> _Pattern:  # fmt: skip
+    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead,
+                    confidence=confidence)  # fmt: skip
 
 
 # Patterns that need a run of ≥6 digit characters somewhere in the text.
@@ -247,7 +256,7 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
 _GENERIC_PHONE = _led(
     PHONE_NUMBER,
     "[+＋(（0-9０-９]",
-    f"(?<![{ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+    f"(?<![{ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{5,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
     None,
     0.6,
 )
@@ -282,11 +291,12 @@ _CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern
         (("身份证",), ("id card", "identity card", "resident id", "id number", "id no")),
         _p(
             CN_RESIDENT_ID,
-            f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}"
+            f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}(?:为|是|(?i:is)\\s)?[\\s:：#]{{0,2}}"
             f"({D}{{15}}|{D}{{17}}[0-9０-９XxＸｘ]){NA}",
             cn_id_labelled,
             0.9,
             group=1,
+            confidence=cn_id_labelled_confidence,
         ),
     ),
     (
@@ -474,7 +484,8 @@ def _run_patterns(text: str, patterns: Iterable[_Pattern], out: list[Span]) -> N
         for m in p.regex.finditer(text, start):
             begin, end = m.start(p.group) - p.offset, m.end(p.group)
             if p.validate is None or p.validate(text[begin:end]):
-                out.append(Span(begin, end, p.type, p.score))
+                score = p.score if p.confidence is None else p.confidence(text[begin:end])
+                out.append(Span(begin, end, p.type, score))
 
 
 def _emails(text: str, out: list[Span]) -> None:
@@ -492,10 +503,16 @@ def _emails(text: str, out: list[Span]) -> None:
 
 
 def _generic_phone(text: str, start: int, end: int) -> bool:
-    """A 7–15-digit run that is not a date and has a phone word before or after it."""
+    """A 7–15-digit run (6 right after a strong phone word) that is not a date or an amount and has a
+    phone word before or after it."""
     value = text[start:end]
-    if not 7 <= len(digits_of(value)) <= 15 or _DATE_LIKE.match(normalise_digits(value)):
+    n = len(digits_of(value))
+    if not 6 <= n <= 15 or _DATE_LIKE.match(normalise_digits(value)):
         return False
+    if _AMOUNT_TAIL.search(value) or _AMOUNT_AFTER.match(text, end, end + 8) or _AMOUNT_BEFORE.search(text, max(0, start - 4), start):
+        return False
+    if n == 6:
+        return bool(_PHONE_CONTEXT_STRONG.search(text, max(0, start - 20), start))
     before = text[max(0, start - 32) : start]
     return bool(_PHONE_CONTEXT_BEFORE.search(before) or _PHONE_CONTEXT_AFTER.match(text, end, end + 12))
 
@@ -507,10 +524,10 @@ class _LedScan(NamedTuple):
 
 
 # Every ``first + rest`` pattern starts with a digit, a plus or an opening bracket, not after an ASCII
-# letter or digit, and its first 7 characters are digits or these separators (shorter matches, such
+# letter or digit, and its first 6 characters are digits or these separators (shorter matches, such
 # as "+1 2 3", fail validation anyway): most numbers in running text ("2023 figures") stop here.
-_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{6})"
-_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{6})"
+_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{5})"
+_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{5})"
 
 
 @functools.lru_cache(maxsize=None)

@@ -22,6 +22,7 @@ all modes without reusing key material.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -46,7 +47,12 @@ KEYED_MODES = frozenset({"pseudonym", "surrogate", "encrypt"})
 # them from real identifiers (IP surrogates use documentation ranges and are exempt).
 CHECKSUM_SURROGATES = frozenset(det.STRUCTURED_TYPES) - {det.IP_ADDRESS}
 
-_ENC_TOKEN = re.compile(r"<ENC:([A-Z_]+):([A-Za-z0-9_\-=]+)>")
+_ENC_TOKEN = re.compile(r"<ENC:([A-Z_]+):([a-p]+)>")
+# Tokens carry no digits, so no pseudonym or ciphertext can read as a phone, card or ID number to the
+# residual scan and the publish gate: the HMAC digest and the ciphertext bytes are written as hex with
+# the letters a-p for the sixteen nibbles.
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+_LETTERS_TO_HEX = str.maketrans("abcdefghijklmnop", "0123456789abcdef")
 
 
 class PiiKeyError(ValueError):
@@ -92,11 +98,12 @@ class Anonymiser:
             return self._mask.operate(value, {"masking_char": "*", "chars_to_mask": len(value) - keep, "from_end": False})
         if mode == "pseudonym":
             digest = hmac.new(self._pseudonym_key, f"{entity}\x1f{value}".encode(), hashlib.sha256).hexdigest()
-            return f"<{entity}_{digest[:12]}>"
+            return f"<{entity}_{digest[:12].translate(_HEX_TO_LETTERS)}>"
         if mode == "surrogate":
             return pii_surrogates.surrogate(self._surrogate_key, entity, value)
         if mode == "encrypt":
-            return f"<ENC:{entity}:{self._encrypt.operate(value, {'key': self._aes_key})}>"
+            cipher = base64.urlsafe_b64decode(self._encrypt.operate(value, {"key": self._aes_key}))
+            return f"<ENC:{entity}:{cipher.hex().translate(_HEX_TO_LETTERS)}>"
         raise ValueError(f"unknown mode {mode!r}")
 
     def apply(self, text: str, spans: list[det.Span]) -> tuple[str, list[tuple[int, int]]]:
@@ -124,7 +131,12 @@ def decrypt_text(text: str, key: bytes) -> str:
     """Reverse ``encrypt`` mode: every ``<ENC:TYPE:…>`` token back to the original value."""
     aes_key = _subkey(key, "encrypt")
     decrypt = Decrypt()
-    return _ENC_TOKEN.sub(lambda m: decrypt.operate(m.group(2), {"key": aes_key}), text)
+
+    def plain(m: re.Match) -> str:
+        cipher = base64.urlsafe_b64encode(bytes.fromhex(m.group(2).translate(_LETTERS_TO_HEX))).decode()
+        return decrypt.operate(cipher, {"key": aes_key})
+
+    return _ENC_TOKEN.sub(plain, text)
 
 
 class PiiControl(Control):
