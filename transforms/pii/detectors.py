@@ -20,6 +20,8 @@ import functools
 import re
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from transforms.pii import addresses as address_grammar
+from transforms.pii import names as names_model
 from transforms.pii.validators import (
     ALNUM,
     NA,
@@ -367,7 +369,7 @@ _ZH_NAME_LABEL = re.compile(
     f"(?:姓名|联系人|收件人|收货人|寄件人|申请人|患者|负责人|法定代表人|法人代表|户主|持卡人|开户人|签名|经办人|被保险人|投保人)"
     f"[\\s:：]{{0,2}}({_CN_SURNAME}[{_CJK}]{{1,2}}?)(?=[\\s，。,；;、:：（(）)\\n电手身性男女年出住地的先于在]|$|[0-9])"
 )
-_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师|经理)")
+_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师)")
 _ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小老医教律经")
 
 _EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
@@ -566,7 +568,7 @@ def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
 def _zh_names(text: str, out: list[Span]) -> None:
     for m in _ZH_NAME_LABEL.finditer(text):
         out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
-    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师", "经理")):
+    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")):
         for m in _ZH_HONORIFIC.finditer(text):
             name = m.group(1)
             # trim given-name characters that are function words ("于先生" stays, "的" never starts a name)
@@ -606,11 +608,17 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
             start = _zh_address_start(text, m.start(), m.end())
             if m.end() - start >= 6:
                 structural.append(Span(start, m.end(), STREET_ADDRESS, 0.7))
+    estates: list[tuple[int, int]] = []  # 小区/大厦/号楼/室 forms without a road
+    address_grammar.chinese(text, estates, _zh_address_start)
+    structural.extend(Span(s, e, STREET_ADDRESS, 0.65) for s, e in estates)
     out.extend(structural)
     if "址" in text or "住所" in text:
         # a labelled value runs to the next punctuation; where the structure was recognised inside
-        # it, the structural span is the better boundary
+        # it, the structural span is the better boundary; a web address ("地址：http://t.cn/…") is not one
         for m in _ZH_ADDRESS_LABEL.finditer(text):
+            value = m.group(1)
+            if _WEB_ADDRESS.match(value) or "://" in value:
+                continue
             if not any(m.start(1) <= s.start < m.end(1) for s in structural):
                 out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
@@ -695,6 +703,10 @@ def _en_addresses(
             ):
                 streets.append(Span(start, end, STREET_ADDRESS, 0.6))
     out.extend(streets)
+    # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
+    grammar: list[tuple[int, int]] = []
+    address_grammar.english(text, grammar)
+    out.extend(Span(s, e, STREET_ADDRESS, 0.6) for s, e in grammar)
     for v_start, v_end, phrase in values:
         if phrase is None:
             continue  # the lines under a name: only the streets found there
@@ -752,8 +764,12 @@ class Detector:
     """Finds personal information in text. ``entities`` limits the types reported; ``languages``
     turns the language-specific contextual detectors on (``en``, ``zh``)."""
 
-    def __init__(self, entities: Iterable[str] = ENTITY_TYPES, languages: Iterable[str] = ("en", "zh")):
+    def __init__(
+        self, entities: Iterable[str] = ENTITY_TYPES, languages: Iterable[str] = ("en", "zh"), name_model: bool = True
+    ):
         self.entities = frozenset(entities)
+        # the shipped name taggers (transforms/pii/names.py); without them only cue-word names are found
+        self.name_model = name_model and PERSON in self.entities
         unknown = self.entities - set(ENTITY_TYPES)
         if unknown:
             raise ValueError(f"unknown entity types: {', '.join(sorted(unknown))}")
@@ -765,8 +781,23 @@ class Detector:
         self._led = _led_scan(tuple(p for p in numeric if p.first)) if any(p.first for p in numeric) else None
         self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
 
+    def detect_batch(self, texts: list[str]) -> list[list[Span]]:
+        """``detect`` of each text; the Chinese name tagger runs once over the whole batch (one numpy pass
+        instead of one per document), which is how the stage calls it."""
+        zh: list[list[names_model.NameSpan] | None] = [None] * len(texts)
+        if self.name_model and "zh" in self.languages:
+            idx = [i for i, t in enumerate(texts) if t and not t.isascii() and _CJK_RE.search(t)]
+            if idx:
+                found = names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())
+                for i, f in zip(idx, found):
+                    zh[i] = f
+        return [self._detect(t, zh[i]) if t else [] for i, t in enumerate(texts)]
+
     def detect(self, text: str) -> list[Span]:
         """Resolved, non-overlapping spans in text order."""
+        return self.detect_batch([text])[0]
+
+    def _detect(self, text: str, zh_names: list | None) -> list[Span]:
         spans: list[Span] = []
         ents = self.entities
         ascii_only = text.isascii()
@@ -799,6 +830,8 @@ class Detector:
             has_space = " " in text or "\t" in text
             names: list[Span] = []  # addresses use them as context even where PERSON is not reported
             _en_names(text, lower, ascii_lower, has_colon, has_space, names)
+            if self.name_model and _EN_CAPITALISED.search(text):
+                names.extend(Span(n.start, n.end, PERSON, n.score) for n in names_model.en_names(text, names_model.en_model()))
             if PERSON in ents:
                 spans.extend(names)
             if STREET_ADDRESS in ents:
@@ -806,6 +839,8 @@ class Detector:
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
+                if zh_names:
+                    spans.extend(Span(n.start, n.end, PERSON, n.score) for n in zh_names)
             if STREET_ADDRESS in ents:
                 _zh_addresses(text, spans)
         return resolve_overlaps(spans)
@@ -849,6 +884,10 @@ def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
 _EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
 _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
+
+_EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+_WEB_ADDRESS = re.compile(r"(?i:https?|www\.|[a-z0-9-]+\.(?:cn|com|net|org|io|me|cc|tv)(?:/|$))")
+_CJK_RE = re.compile(f"[{_CJK}]")
 
 _STRUCTURED_DETECTOR: Detector | None = None
 

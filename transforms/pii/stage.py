@@ -160,11 +160,11 @@ class PiiControl(Control):
     def decide(self, batch: Batch) -> list[Decision]:
         if self._detector is None:
             self.setup()
-        detect = self._detector.detect
         totals: Counter = Counter()
         decisions: list[Decision] = []
-        for text in batch.text:
-            spans = detect(text) if text else []
+        texts = list(batch.text)
+        found = self._detector.detect_batch([t or "" for t in texts])
+        for text, spans in zip(texts, found):
             if not spans:
                 decisions.append(KEEP)
                 continue
