@@ -186,7 +186,7 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
         for toks, gold in seqs:
             prev = "O"
             for i, tok in enumerate(toks):
-                if not (tok[:1].isupper() and lex.get(tok.lower()) != "N"):
+                if not (tok[:1].isupper() and names.candidate(tok, toks[i - 1] if i else "<S>", lex)):
                     prev = "O"
                     continue
                 step += 1

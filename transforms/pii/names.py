@@ -256,6 +256,13 @@ def en_tokenize(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in EN_TOKEN.finditer(text)]
 
 
+def candidate(tok: str, prev: str, lex: dict[str, str]) -> bool:
+    """Whether a capitalised token is scored at all: not a closed-class word ("The", "When"), and not a
+    common lower-case word starting a sentence ("Great movie."); training uses the same rule."""
+    c = lex.get(tok.lower())
+    return c != "N" and not (c == "C" and (prev in _SENT_START or prev == "<S>"))
+
+
 class EnModel:
     """Feature weights (``feats`` names them, for training) and the lexicon. At run time the score is
     the same sum, from per-word partial sums cached on first use (``_own``, ``_ctx``)."""
@@ -332,11 +339,14 @@ class EnModel:
         start = ctx_c.get("<S>") or self._ctx_part("<S>")
         stop = ctx_c.get("</S>") or self._ctx_part("</S>")
         for i, tok in enumerate(toks):
-            if not tok[:1].isupper() or lex.get(tok.lower()) == "N":
+            if not tok[:1].isupper():
+                prev = "O"
+                continue
+            p = toks[i - 1] if i > 0 else "<S>"
+            if not candidate(tok, p, lex):
                 prev = "O"
                 continue
             own, sh, lc = own_c.get(tok) or self._own_part(tok)
-            p = toks[i - 1] if i > 0 else "<S>"
             n = toks[i + 1] if i + 1 < n_toks else "</S>"
             pc = ctx_c.get(p) or self._ctx_part(p)
             nc = ctx_c.get(n) or self._ctx_part(n)
