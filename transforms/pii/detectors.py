@@ -567,7 +567,8 @@ def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
 
 def _zh_names(text: str, out: list[Span]) -> None:
     for m in _ZH_NAME_LABEL.finditer(text):
-        out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
+        if not any(c in names_model.ZH_NOT_GIVEN for c in m.group(1)[1:]):  # "申请人应当…", "姓名和号码"
+            out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
     if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")):
         for m in _ZH_HONORIFIC.finditer(text):
             name = m.group(1)
@@ -617,7 +618,8 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
         # it, the structural span is the better boundary; a web address ("地址：http://t.cn/…") is not one
         for m in _ZH_ADDRESS_LABEL.finditer(text):
             value = m.group(1)
-            if _WEB_ADDRESS.match(value) or "://" in value:
+            # a web address ("地址：http://t.cn/…"), or the legal term 住所地 / "住址和联系方式" (no value follows)
+            if _WEB_ADDRESS.match(value) or "://" in value or value[0] in "地和或及、等的或者以":
                 continue
             if not any(m.start(1) <= s.start < m.end(1) for s in structural):
                 out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))

@@ -167,6 +167,8 @@ def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int
     return path[::-1]
 
 
+# Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
+ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款项者们当")
 _ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
 
 
@@ -219,7 +221,11 @@ def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> lis
                     j += 1
                 a, b = s + i - bounds_l[k], s + j - bounds_l[k]
                 text = texts[k]
-                if b - a >= 2 and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a:
+                if (
+                    b - a >= 2
+                    and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
+                    and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
+                ):
                     m = min(max(db[x], di[x]) for x in range(i, j))
                     out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
                 i = j
