@@ -120,7 +120,7 @@ _PHONE_CONTEXT_AFTER = re.compile(r"\W{0,3}(?i:office|fax|mobile|cell|home|work|
 # The words that make a six-digit run a (local) phone number: "You can call 33 44 51".
 _PHONE_CONTEXT_STRONG = re.compile(r"(?i:phone|tel\b|tel\.|telephone|call|mobile|cell|fax|whatsapp|sms)|电话|手机|致电|拨打|座机|传真|热线")
 # A decimal amount ("786543.21", "12,345.67") or a number followed by a currency or unit is not a phone.
-_AMOUNT_TAIL = re.compile(r"[.,．][0-9０-９]{1,2}$")
+_AMOUNT_TAIL = re.compile(r"[0-9０-９]+(?:[,，][0-9０-９]{3})*[.．][0-9０-９]{1,2}")  # fullmatch: "786543.21", "12,345.67"
 _AMOUNT_AFTER = re.compile(r"\s?(?:元|万|亿|块|美元|欧元|英镑|港币|人民币|%|％|‰|(?i:rmb|yuan|usd|eur|dollars?|euros?|percent|kg|km))")
 _AMOUNT_BEFORE = re.compile(r"(?:[¥￥$€£]|(?i:rmb|usd|eur|cny))\s?$")
 _DATE_LIKE = re.compile(r"^(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
@@ -511,7 +511,7 @@ def _generic_phone(text: str, start: int, end: int) -> bool:
     n = len(digits_of(value))
     if not 6 <= n <= 15 or _DATE_LIKE.match(normalise_digits(value)):
         return False
-    if _AMOUNT_TAIL.search(value) or _AMOUNT_AFTER.match(text, end, end + 8) or _AMOUNT_BEFORE.search(text, max(0, start - 4), start):
+    if _AMOUNT_TAIL.fullmatch(value) or _AMOUNT_AFTER.match(text, end, end + 8) or _AMOUNT_BEFORE.search(text, max(0, start - 4), start):
         return False
     if n == 6:
         return bool(_PHONE_CONTEXT_STRONG.search(text, max(0, start - 20), start))

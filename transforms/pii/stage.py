@@ -153,7 +153,7 @@ class PiiControl(Control):
     def setup(self) -> None:
         cfg = self.config
         key = load_key(cfg.key_env) if cfg.needs_key() else None
-        self._detector = det.Detector(cfg.entities, cfg.languages)
+        self._detector = det.Detector(cfg.entities, cfg.languages, name_model=cfg.name_model)
         self._residual = det.Detector(det.STRUCTURED_TYPES, languages=())
         self._anonymiser = Anonymiser(cfg.effective_modes(), cfg.mask_keep_last, key)
 
@@ -202,6 +202,7 @@ class PiiConfig(StageConfig):
     stage: Literal["pii"] = "pii"
     entities: list[str] = list(det.ENTITY_TYPES)  # which types are detected and replaced
     languages: list[Literal["en", "zh"]] = ["en", "zh"]  # contextual name/address detectors to run
+    name_model: bool = True  # the shipped name taggers (names.py); false: cue-word names only (faster)
     default_mode: Mode = "redact"
     modes: dict[str, Mode] = {}  # per-entity override of default_mode
     mask_keep_last: int = 4
