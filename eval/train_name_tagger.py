@@ -35,7 +35,7 @@ H_BITS = 18
 ZH_LABELS = ("O", "B", "I")
 # Decoding bias towards names (added to every transition into B): trades precision for recall; chosen on
 # the held-out news split (eval/names_eval.py), not on the test sets the project is measured on.
-ZH_NAME_BIAS = 2.0
+ZH_NAME_BIAS = 1.0
 # English decision threshold on the perceptron score (0 = the trained boundary); lower finds more names.
 # -3 balances precision and recall on the held-out social-media split (eval/names_eval.py).
 EN_THRESHOLD = -3.0

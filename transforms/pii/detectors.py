@@ -16,6 +16,7 @@ Everything here is plain Python and Beam-free. Design points:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import Callable, Iterable, Iterator, NamedTuple
@@ -755,8 +756,14 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     if len(spans) < 2:
         return spans
     kept: list[Span] = []
+    starts: list[int] = []  # kept spans' starts, sorted; kept spans never overlap, so their ends are sorted too
+    ends: list[int] = []
     for s in sorted(spans, key=lambda s: (s.start - s.end, -s.score, s.start, s.type)):
-        if all(s.end <= k.start or s.start >= k.end for k in kept):
+        i = bisect.bisect_right(starts, s.start)
+        # the kept span starting at or before s must end by s.start; the next one must start at or after s.end
+        if (i == 0 or ends[i - 1] <= s.start) and (i == len(starts) or starts[i] >= s.end):
+            starts.insert(i, s.start)
+            ends.insert(i, s.end)
             kept.append(s)
     kept.sort()
     return kept

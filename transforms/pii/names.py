@@ -279,6 +279,7 @@ class EnModel:
         self.threshold = threshold
         self._own: dict[str, tuple[float, str, str]] = {}
         self._ctx: dict[str, tuple[float, float, float, float, str, str, bool]] = {}
+        self._combos: dict[tuple, float] = {}
 
     def feats(self, toks: list[str], i: int, prev_label: str) -> list[str]:
         tok = toks[i]
@@ -335,23 +336,33 @@ class EnModel:
         self._ctx[tok] = r
         return r
 
+    def _combo(self, key: tuple) -> float:
+        """Weights of the feature conjunctions for ``key`` = (first, lexicon class, previous decision, shape,
+        previous / next shape, previous / next lexicon class), cached."""
+        first, lc, prev, sh, psh, nsh, plc, nlc = key
+        g = self.w.get
+        r = (g(f"f={first}", 0.0) + g(f"lxf={lc}{first}", 0.0) + g("pl=" + prev, 0.0) + g(f"plsh={prev}{sh}", 0.0)
+             + g(f"pl_lx={prev}{lc}", 0.0) + g(f"pnsh={psh}|{nsh}", 0.0) + g(f"lxpn={plc}|{lc}|{nlc}", 0.0))  # fmt: skip
+        if len(self._combos) > 200_000:
+            self._combos.clear()
+        self._combos[key] = r
+        return r
+
     def tag(self, toks: list[str]) -> list[float]:
         """A score per token: > threshold is part of a name; tokens that are not capitalised get -inf."""
         scores = [_NEG_INF] * len(toks)
-        prev = "O"
-        lex, own_c, ctx_c, g = self.lex, self._own, self._ctx, self.w.get
+        lex, own_c, ctx_c, combos = self.lex, self._own, self._ctx, self._combos
         thr = self.threshold
         n_toks = len(toks)
         start = ctx_c.get("<S>") or self._ctx_part("<S>")
         stop = ctx_c.get("</S>") or self._ctx_part("</S>")
-        for i, tok in enumerate(toks):
-            if not tok[:1].isupper():
-                prev = "O"
-                continue
-            p = toks[i - 1] if i > 0 else "<S>"
+        last, last_label = -2, "O"  # the previous scored token and its decision
+        for i in [i for i, tok in enumerate(toks) if tok[0].isupper()]:
+            tok = toks[i]
+            p = toks[i - 1] if i else "<S>"
             if not candidate(tok, p, lex):
-                prev = "O"
                 continue
+            prev = last_label if last == i - 1 else "O"
             own, sh, lc = own_c.get(tok) or self._own_part(tok)
             n = toks[i + 1] if i + 1 < n_toks else "</S>"
             pc = ctx_c.get(p) or self._ctx_part(p)
@@ -359,11 +370,13 @@ class EnModel:
             p2 = (ctx_c.get(toks[i - 2]) or self._ctx_part(toks[i - 2])) if i > 1 else start
             n2 = (ctx_c.get(toks[i + 2]) or self._ctx_part(toks[i + 2])) if i + 2 < n_toks else stop
             first = i == 0 or (pc[6] and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper()))
-            s = (own + pc[0] + nc[1] + p2[2] + n2[3] + g(f"f={first}", 0.0) + g(f"lxf={lc}{first}", 0.0)
-                 + g("pl=" + prev, 0.0) + g(f"plsh={prev}{sh}", 0.0) + g(f"pl_lx={prev}{lc}", 0.0)
-                 + g(f"pnsh={pc[4]}|{nc[4]}", 0.0) + g(f"lxpn={pc[5]}|{lc}|{nc[5]}", 0.0))  # fmt: skip
+            key = (first, lc, prev, sh, pc[4], nc[4], pc[5], nc[5])
+            c = combos.get(key)
+            if c is None:
+                c = self._combo(key)
+            s = own + pc[0] + nc[1] + p2[2] + n2[3] + c
             scores[i] = s
-            prev = "N" if s > thr else "C"
+            last, last_label = i, ("N" if s > thr else "C")
         return scores
 
 
@@ -378,22 +391,23 @@ def en_names(text: str, model: EnModel) -> list[NameSpan]:
     scores = model.tag(toks)
     thr = model.threshold
     found: list[tuple[int, int, float]] = []  # token ranges
-    i, n = 0, len(toks)
-    while i < n:
-        if scores[i] > thr:
-            j = i + 1
-            while j < n and (scores[j] > thr or (  # an initial's period: "J. Smith"
-                toks[j] == "." and j + 1 < n and scores[j + 1] > thr and len(toks[j - 1]) == 1
-            )):  # fmt: skip
-                j += 1
-            k = i
-            while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
-                k += 1
-            if k < j:
-                found.append((k, j, min(x for x in scores[k:j] if x != _NEG_INF)))
-            i = j
-        else:
-            i += 1
+    n = len(toks)
+    hits = [i for i, x in enumerate(scores) if x > thr]
+    end_of_run = -1
+    for i in hits:
+        if i < end_of_run:
+            continue
+        j = i + 1
+        while j < n and (scores[j] > thr or (  # an initial's period: "J. Smith"
+            toks[j] == "." and j + 1 < n and scores[j + 1] > thr and len(toks[j - 1]) == 1
+        )):  # fmt: skip
+            j += 1
+        k = i
+        while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
+            k += 1
+        if k < j:
+            found.append((k, j, min(x for x in scores[k:j] if x != _NEG_INF)))
+        end_of_run = j
     if not found:
         return []
     spans = []
