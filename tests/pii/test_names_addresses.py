@@ -165,3 +165,13 @@ def test_labelled_resident_id_with_bad_check_digit_is_removed_with_lower_confide
     assert bad[0].score < good[0].score
     # unlabelled, a bad check digit is still not an identity number
     assert det.Detector().detect("编号110105199003071238") == []
+
+
+def test_long_chinese_texts_are_cut_at_sentence_ends_with_the_same_names(monkeypatch):
+    model = names.zh_model()
+    base = "国务院副总理李岚清今天在中南海会见了客人。张伟和王小明出席。"
+    texts = [base * 3, "", base, "没有名字"]
+    whole = names.zh_names_batch(texts, model)
+    monkeypatch.setattr(names, "ZH_PASS_CHARS", 40)  # every text and the batch split into passes
+    assert names.zh_names_batch(texts, model) == whole
+    assert [texts[0][s.start : s.end] for s in whole[0]] == ["李岚清", "张伟", "王小明"] * 3

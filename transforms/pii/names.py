@@ -172,8 +172,39 @@ ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款
 _ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
 
 
+# Characters per numpy pass: the feature matrix holds 17 int64 per character (≈ 140 bytes), so a pass over
+# 64k characters stays under ~10 MB; longer batches are split, longer texts cut at sentence ends.
+ZH_PASS_CHARS = 1 << 16
+_ZH_CUT = re.compile(r"[。！？!?；;\n]")
+
+
 def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> list[list[NameSpan]]:
-    """Names in each text, from one feature pass over the whole batch."""
+    """Names in each text, from one feature pass per ``ZH_PASS_CHARS`` characters of the batch."""
+    out: list[list[NameSpan]] = [[] for _ in texts]
+    pieces: list[tuple[int, int, str]] = []  # (text index, offset in that text, piece)
+    for k, text in enumerate(texts):
+        pos = 0
+        while len(text) - pos > ZH_PASS_CHARS:
+            cut = max((m.end() for m in _ZH_CUT.finditer(text, pos + ZH_PASS_CHARS // 2, pos + ZH_PASS_CHARS)), default=0)
+            cut = cut or pos + ZH_PASS_CHARS
+            pieces.append((k, pos, text[pos:cut]))
+            pos = cut
+        pieces.append((k, pos, text[pos:] if pos else text))
+    group: list[tuple[int, int, str]] = []
+    size = 0
+    for piece in pieces + [None]:
+        if piece is None or (group and size + len(piece[2]) > ZH_PASS_CHARS):
+            found = _zh_pass([p[2] for p in group], model, margin)
+            for (k, offset, _), spans in zip(group, found):
+                out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
+            group, size = [], 0
+        if piece is not None:
+            group.append(piece)
+            size += len(piece[2])
+    return out
+
+
+def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameSpan]]:
     out: list[list[NameSpan]] = [[] for _ in texts]
     if not texts:
         return out
