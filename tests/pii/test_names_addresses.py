@@ -175,3 +175,16 @@ def test_long_chinese_texts_are_cut_at_sentence_ends_with_the_same_names(monkeyp
     monkeypatch.setattr(names, "ZH_PASS_CHARS", 40)  # every text and the batch split into passes
     assert names.zh_names_batch(texts, model) == whole
     assert [texts[0][s.start : s.end] for s in whole[0]] == ["李岚清", "张伟", "王小明"] * 3
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my name is vitoria", ["vitoria"]),
+        ("Her name is Anna and she works here", ["Anna"]),
+        ("my name is not on the list", []),
+        ("The file name is report.pdf", []),
+    ],
+)
+def test_self_introductions_in_any_case(text, expected):
+    assert persons(text) == expected

@@ -672,6 +672,16 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
                 continue
             end = m.start(1) + len(" ".join(words)) if len(words) < len(m.group(1).split()) else m.end(1)
             out.append(Span(m.start(1), end, PERSON, 0.65))
+    # self-introductions, in any case ("my name is vitoria", "My name is Antti Poutiainen")
+    if "name" in ascii_lower:
+        for m in _label_matches(_EN_INTRODUCTION, _EN_INTRO_STARTS, text, lower, ascii_lower):
+            words = []
+            for w in m.group(1).split():
+                if w.lower() in _EN_INTRO_STOP:
+                    break
+                words.append(w)
+            if words:
+                out.append(Span(m.start(1), m.start(1) + len(" ".join(words)), PERSON, 0.6))
 
 
 def _en_addresses(
@@ -895,6 +905,17 @@ _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
 
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+_EN_INTRODUCTION = re.compile(
+    r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
+    r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"
+)
+_EN_INTRO_STARTS = ("my name", "his name", "her name", "your name", "their name", "our name")
+# words that end or are not a name after "my name is" ("my name is not on the list", "name is spelled wrong")
+_EN_INTRO_STOP = frozenset(
+    "not a an the on in at is was and but or so too also spelled wrong correct incorrect missing listed written "
+    "shown printed there here this that what which why how because if when please thanks thank sir madam i she he "
+    "they we you it and with from for to of as by who".split()
+)
 _WEB_ADDRESS = re.compile(r"(?i:https?|www\.|[a-z0-9-]+\.(?:cn|com|net|org|io|me|cc|tv)(?:/|$))")
 _CJK_RE = re.compile(f"[{_CJK}]")
 
