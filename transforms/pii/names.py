@@ -129,6 +129,9 @@ class ZhModel(NamedTuple):
     WI: np.ndarray  # (2**h_bits,) float32
     T: np.ndarray  # (3, 3) transition weights, from → to (O, B, I)
     h_bits: int
+    # two-character words that start with a surname character but never start a name in the training
+    # data (施工, 仲裁, 根据 …): a name that is or starts with one is dropped
+    never: frozenset = frozenset()
 
 
 def load_zh(path: Path = ZH_MODEL) -> ZhModel:
@@ -136,7 +139,8 @@ def load_zh(path: Path = ZH_MODEL) -> ZhModel:
     h_bits = int(z["h_bits"])
     W = np.zeros((1 << h_bits, 3), np.float32)
     W[z["rows"]] = z["weights"].astype(np.float32)
-    return ZhModel(W[:, 1] - W[:, 0], W[:, 2] - W[:, 0], z["T"].astype(np.float64), h_bits)
+    never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
+    return ZhModel(W[:, 1] - W[:, 0], W[:, 2] - W[:, 0], z["T"].astype(np.float64), h_bits, never)
 
 
 def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
@@ -256,6 +260,7 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                     b - a >= 2
                     and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
                     and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
+                    and text[a : a + 2] not in model.never
                 ):
                     m = min(max(db[x], di[x]) for x in range(i, j))
                     out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
