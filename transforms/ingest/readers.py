@@ -21,9 +21,7 @@ import zstandard
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-
 from transforms.core.records import content_sha256, lineage_entry, record_id, reject_row, to_json
-
 
 STAGE = "ingest"
 CLAUSE = "6.1.4"  # data sources must be clear: every input is accounted for
@@ -118,7 +116,7 @@ def detect_cjk_lang(text: str) -> str | None:
     return None
 
 
-class _HashingReader:
+class HashingReader:
     """Reads a file's raw bytes in chunks, hashing them on the way (one pass for sha256 and parsing)."""
 
     def __init__(self, path: str):
@@ -195,7 +193,7 @@ def _lines(data: Iterator[bytes], max_bytes: int) -> Iterator[tuple[int, int, by
         yield line_no, offset, (bytes(buffer) if not oversized and length <= max_bytes else None), length
 
 
-class _SourceReader:
+class SourceReader:
     """Turns one input file into records and rejects (plain Python, used by the Beam DoFn)."""
 
     def __init__(self, file: InputFile, source, max_bytes: int, run_id: str):
@@ -262,7 +260,7 @@ class _SourceReader:
 
     # -- formats ---------------------------------------------------------------------------------
 
-    def read(self, reader: _HashingReader) -> Iterator[dict]:
+    def read(self, reader: HashingReader) -> Iterator[dict]:
         fmt = self.file.format
         if fmt.startswith("jsonl"):
             codec = {"jsonl.gz": "gz", "jsonl.zst": "zst"}.get(fmt)
@@ -349,7 +347,7 @@ class _SourceReader:
             return
         yield self._row("file", bytes(data), {self.source.text_field: text})
 
-    def _parquet(self, reader: _HashingReader) -> Iterator[dict]:
+    def _parquet(self, reader: HashingReader) -> Iterator[dict]:
         for _ in reader.chunks():  # fingerprint the file; Parquet itself needs random access
             pass
         with FileSystems.open(self.file.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:

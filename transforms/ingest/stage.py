@@ -21,11 +21,10 @@ import pyarrow as pa
 from pydantic import PositiveInt
 
 from transforms.core import progress
-from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
-
-from transforms.core.registry import register_stage
 from transforms.core.records import Batch
-from transforms.ingest.readers import FILES, InputFile, STAGE, TruncatedArchive, _HashingReader, _SourceReader
+from transforms.core.registry import register_stage
+from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
+from transforms.ingest.readers import FILES, STAGE, HashingReader, InputFile, SourceReader, TruncatedArchive
 
 
 class _ReadFileFn(beam.DoFn):
@@ -39,8 +38,8 @@ class _ReadFileFn(beam.DoFn):
 
     def process(self, file: InputFile):
         source = self.sources[file.source]
-        reader = _HashingReader(file.path)
-        parser = _SourceReader(file, source, self.max_bytes, self.run_id)
+        reader = HashingReader(file.path)
+        parser = SourceReader(file, source, self.max_bytes, self.run_id)
         batch: list[dict] = []
         rejects: list[dict] = []
         failure = None
