@@ -21,10 +21,10 @@ from openlineage.client.uuid import generate_new_uuid
 from expectations.gate import GateResult, record_stat_columns, record_stats_schema, run_gate
 from pipelines.config import JobConfig, load_config
 from pipelines.graph import pipeline_options, run_pipeline
-from pipelines.lineage import LineageEmitter
+from pipelines.lineage import LineageEmitter, gate_failure_message
 from pipelines.progress import watch as watch_progress
 from pipelines.version import code_version
-from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
+from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, rejects_dir, staged
 from pipelines.report import write_report
 from transforms.core.stage import RunContext
 from transforms.ingest.readers import FILES, expand_sources
@@ -124,7 +124,7 @@ def execute(
         "code_version": code_version(),
         "started_at": _now(),
     }
-    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
+    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
     lineage.start()
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
@@ -253,8 +253,15 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     else:
         manifest["status"] = outcome.status = "gate_failed"
     manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id)
+    rejects_table = open_table(rejects_dir(ctx.out_dir))
     lineage.finish(
-        gate.success, version=manifest["dataset_version"], rows=counts["kept"] if gate.success else None, assertions=assertions
+        gate.success,
+        version=manifest["dataset_version"],
+        rows=counts["kept"] if gate.success else None,
+        assertions=assertions,
+        error=None if gate.success else gate_failure_message(gate.outcomes),
+        rejects_version=rejects_table.version() if rejects_table is not None and manifest["rejects_appended"] else None,
+        rejects_rows=manifest["rejects_appended"],
     )
 
 
