@@ -29,6 +29,7 @@ from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from transforms.core import progress
+from transforms.core.preview import redacted_preview
 from transforms.core.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
 
 
@@ -160,7 +161,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
                     detail=d.detail,
                     run_id=run_id,
                     lineage=history,
-                    preview=d.preview,
+                    preview=d.preview if d.preview is not None else redacted_preview(batch.text[i], d.category),
                 )
             )
             continue
