@@ -117,10 +117,11 @@ def run(
     except ValueError as exc:
         _fail(f"config error: {exc}")
 
-    from pipelines.run import execute
-
     # progress goes to stderr, so stdout keeps only the run's summary
     display = make_display(progress, err, sys.stderr, progress_every)
+    display.phase("starting")  # before Beam's import: a piped log shows the run began
+    from pipelines.run import execute
+
     try:
         outcome = execute(config, ctx.args, on_phase=display.phase, progress=display)
     finally:
