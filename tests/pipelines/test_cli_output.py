@@ -138,3 +138,24 @@ def test_no_progress_writes_no_files(tmp_path):
         worker_progress.add("ingest", "read", 10)
         watcher.finish({})
     assert not (tmp_path / "_progress").exists()
+
+
+def test_rich_display_on_a_terminal_shows_each_stage():
+    from pipelines.progress import RichDisplay, make_display
+
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, force_terminal=True, width=100, emoji=False)
+    display = make_display("auto", terminal, io.StringIO())
+    assert isinstance(display, RichDisplay)
+    display.phase("pipeline")
+    s = Snapshot(3.0, ["ingest", "source:notes"], {"ingest:read": 2000, "ingest:input": 2000, "source:notes:input": 1500,
+                                                     "source:notes:kept": 1400, "source:notes:rejected": 100}, rate=666.0)  # fmt: skip
+    display.update(s)
+    rendered = display._render()
+    display.close()
+    plain_console = Console(file=io.StringIO(), width=100, emoji=False, record=True)
+    plain_console.print(rendered)
+    text = plain_console.export_text()
+    assert "read 2,000" in text and "666 docs/s" in text
+    assert "source:notes" in text and "1,400" in text and "🎶" not in text
+    assert isinstance(make_display("auto", Console(file=io.StringIO()), io.StringIO()), PlainDisplay)
