@@ -1,12 +1,17 @@
-"""Per-file statistics for Delta add actions, read from the Parquet footer (no data is read).
+"""Per-file statistics for Delta add actions, from the Parquet footer.
 
 Delta readers (Spark, delta-rs, DuckDB's delta extension, polars via deltalake) skip files by the
 ``stats`` of each add action: ``numRecords`` and, per column, ``minValues``, ``maxValues`` and
 ``nullCount``. Parquet already keeps min/max/null counts per row group; :func:`file_stats` folds them
 into one entry per file. Scalar columns and scalar fields of structs get statistics, lists do not
-(as Delta does). A string's min/max is given only when Parquet kept it exactly and it is at most
-32 characters: a truncated maximum would be a wrong upper bound, and leaving a column out is always
-safe (readers then simply do not skip on it).
+(as Delta does).
+
+Every such column gets a bound, because the deltalake reader turns a column missing from
+``minValues`` into a ``col >= null`` guard that drops the whole file from any filter on that column
+(a filter on ``run_id`` returned no reject at all). Strings are bounded as Delta writers do: the min
+cut to its first 32 characters, the max cut and its last character raised by one, so both stay
+valid bounds. Where the footer has no exact min/max (Parquet leaves them out for values over 4 KiB,
+e.g. long texts) that column alone is read back to compute them.
 """
 
 from __future__ import annotations
@@ -36,15 +41,23 @@ def _leaves(schema: pa.Schema) -> Iterator[tuple[str, tuple[str, ...]]]:
         yield from walk(field, ())
 
 
-def _json(value: Any) -> Any:
-    """A statistics value as Delta writes it in JSON, or None where no exact bound can be given."""
+def _json(value: Any, upper: bool = False) -> Any:
+    """A statistics value as Delta writes it in JSON (strings cut to 32 characters: a lower bound
+    as it is, an upper bound with its last character raised), or None where no bound can be given."""
     if isinstance(value, bytes):
         try:
             value = value.decode("utf-8")
         except UnicodeDecodeError:
             return None
     if isinstance(value, str):
-        return value if len(value) <= STRING_STATS_MAX_CHARS else None
+        if len(value) <= STRING_STATS_MAX_CHARS:
+            return value
+        cut = value[:STRING_STATS_MAX_CHARS]
+        if not upper:
+            return cut
+        while cut and ord(cut[-1]) >= 0x10FFFF:
+            cut = cut[:-1]
+        return cut[:-1] + chr(ord(cut[-1]) + 1) if cut else None
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -60,9 +73,17 @@ def _put(tree: dict, keys: tuple[str, ...], value: Any) -> None:
     tree[keys[-1]] = value
 
 
+def _column_min_max(parquet: pq.ParquetFile, name: str) -> tuple[Any, Any]:
+    import pyarrow.compute as pc
+
+    result = pc.min_max(parquet.read(columns=[name]).column(name))
+    return result["min"].as_py(), result["max"].as_py()
+
+
 def file_stats(path) -> str:
     """The ``stats`` JSON of a Delta add action for the Parquet file at ``path``."""
-    meta = pq.ParquetFile(path).metadata
+    parquet = pq.ParquetFile(path)
+    meta = parquet.metadata
     index = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
     mins: dict = {}
     maxs: dict = {}
@@ -91,8 +112,10 @@ def file_stats(path) -> str:
         if not known:
             continue
         _put(nulls, keys, null_count)
-        if bounded and low is not None:
-            json_low, json_high = _json(low), _json(high)
+        if not bounded and len(keys) == 1:  # no exact bound in the footer: read this column back
+            low, high = _column_min_max(parquet, keys[0])
+        if low is not None:
+            json_low, json_high = _json(low), _json(high, upper=True)
             if json_low is not None and json_high is not None:
                 _put(mins, keys, json_low)
                 _put(maxs, keys, json_high)

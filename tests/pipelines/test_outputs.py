@@ -86,7 +86,7 @@ def test_add_actions_carry_per_file_statistics(two_versions):
         assert stats["minValues"]["source"] == stats["maxValues"]["source"] == "news"
         assert stats["minValues"]["id"] <= stats["maxValues"]["id"]
         assert stats["nullCount"]["text"] == 0 and "lang" in stats["nullCount"]
-        assert "text" not in stats["minValues"]  # long strings: no (truncated) bound
+        assert len(stats["minValues"]["text"]) <= 32 and len(stats["maxValues"]["text"]) <= 32  # cut, still bounds
     dt = DeltaTable(str(root / "out" / "demo" / "dataset"))
     current = pa.table(dt.get_add_actions(flatten=True)).to_pydict()  # deltalake parses the stats
     assert sum(current["num_records"]) == run.manifest["counts"]["kept"] and current["min.source"] == ["news"] * len(current["min.source"])
@@ -94,13 +94,14 @@ def test_add_actions_carry_per_file_statistics(two_versions):
     assert all(n > 0 for n in rejects["num_records"]) and "min.stage" in rejects
 
 
-def test_file_stats_fold_row_groups_and_skip_inexact_bounds(tmp_path):
+def test_file_stats_fold_row_groups(tmp_path):
     table = pa.table({"id": ["b", "a", None, "c"], "n": [3, 1, 2, None], "long": ["z" * 40, "y", "x", "w"],
                       "s": [{"k": 1}, {"k": 5}, {"k": None}, {"k": 2}], "l": [[1], [2], [], None]})  # fmt: skip
     pq.write_table(table, tmp_path / "f.parquet", row_group_size=2)
     stats = json.loads(file_stats(tmp_path / "f.parquet"))
     assert stats["numRecords"] == 4
-    assert stats["minValues"] == {"id": "a", "n": 1, "s": {"k": 1}} and stats["maxValues"] == {"id": "c", "n": 3, "s": {"k": 5}}
+    assert stats["minValues"] == {"id": "a", "n": 1, "long": "w", "s": {"k": 1}}
+    assert stats["maxValues"] == {"id": "c", "n": 3, "long": "z" * 31 + "{", "s": {"k": 5}}  # cut to 32, last raised
     assert stats["nullCount"] == {"id": 1, "n": 1, "long": 0, "s": {"k": 1}}
 
 
@@ -161,3 +162,29 @@ def test_published_rejects_carry_previews(two_versions):
         assert (row["preview"] is not None) == (row["stage"] != "ingest"), row
     assert {"quality", "dedup"} <= {r["stage"] for r in rows}
     assert any(r["preview"] == "too short" for r in rows)
+
+
+def test_statistics_never_make_a_reader_drop_matching_rows(two_versions):
+    """deltalake turns add-action stats into per-file guards: every filter must find what a full scan finds."""
+    import pyarrow.compute as pc
+
+    root, run = two_versions
+    for table, filters in (
+        ("rejects", [pc.field("run_id") == run.run_id, pc.field("preview").is_null(), pc.field("preview").is_valid(),
+                     pc.field("stage") == "dedup", pc.field("source_uri") == "in/a.jsonl", pc.field("detail") != ""]),
+        ("dataset", [pc.field("id") == "x", pc.field("lang").is_null(), pc.field("text") != "", pc.field("meta") != "",
+                     pc.field("source") == "news"]),
+    ):  # fmt: skip
+        dataset = DeltaTable(str(root / "out" / "demo" / table)).to_pyarrow_dataset()
+        everything = dataset.to_table()
+        for f in filters:
+            assert dataset.to_table(filter=f).num_rows == everything.filter(f).num_rows, (table, str(f))
+
+
+def test_long_strings_get_cut_bounds_that_still_bound(tmp_path):
+    texts = ["b" * 50, "a" * 40 + "z", "abc"]
+    pq.write_table(pa.table({"t": texts}), tmp_path / "f.parquet")
+    stats = json.loads(file_stats(tmp_path / "f.parquet"))
+    low, high = stats["minValues"]["t"], stats["maxValues"]["t"]
+    assert len(low) <= 32 and len(high) <= 32
+    assert all(low <= t <= high for t in texts)
