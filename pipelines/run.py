@@ -148,26 +148,27 @@ def execute(
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
         _write_manifest(run_dir, manifest)
-        prune_empty_dirs(out_dir / "_staging")
+        remove_if_empty(out_dir / "_staging")  # only the folder itself: another run's staging is its own
         prune_empty_dirs(run_dir / "gx")
     return outcome
 
 
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it is empty (a run leaves no empty ``_staging/`` behind)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # absent, or another run's staging is in it
+
+
 def prune_empty_dirs(root: Path) -> None:
-    """Remove the empty folders under ``root`` and ``root`` itself when it ends up empty (a run leaves
-    no empty ``_staging/``, nor the checkpoint and plugin folders Great Expectations creates and never
-    fills). A folder that another run has just written to is not empty and stays."""
+    """Remove the empty folders under ``root`` (one run's own folder), and ``root`` if it ends up
+    empty: the checkpoint and plugin folders Great Expectations creates and never fills."""
     if not root.is_dir():
         return
     for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-    try:
-        root.rmdir()
-    except OSError:
-        pass
+        remove_if_empty(folder)
+    remove_if_empty(root)
 
 
 def _write_manifest(run_dir: Path, manifest: dict) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipelines import cli
 from pipelines.progress import PlainDisplay, Snapshot, plain_line, watch
-from pipelines.run import prune_empty_dirs
+from pipelines.run import prune_empty_dirs, remove_if_empty
 from pipelines.version import code_version
 from transforms.core import progress as worker_progress
 
@@ -99,7 +99,11 @@ def test_prune_empty_dirs_keeps_folders_with_files(tmp_path):
     (tmp_path / "gx" / "plugins" / "views").mkdir(parents=True)
     (tmp_path / "gx" / "uncommitted").mkdir(parents=True)
     (tmp_path / "gx" / "uncommitted" / "index.html").write_text("x")
-    prune_empty_dirs(tmp_path / "_staging")
+    remove_if_empty(tmp_path / "_staging")
+    assert (tmp_path / "_staging" / "run1" / "kept").exists()  # another run's staging is left alone
+    (tmp_path / "_staging" / "run1" / "kept").rmdir()
+    (tmp_path / "_staging" / "run1").rmdir()
+    remove_if_empty(tmp_path / "_staging")
     prune_empty_dirs(tmp_path / "gx")
     assert not (tmp_path / "_staging").exists()
     assert not (tmp_path / "gx" / "plugins").exists()
