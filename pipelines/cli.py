@@ -96,36 +96,39 @@ def run(
     --direct_num_workers=2`. Exit 0 = published, 2 = gate failed (nothing published), 1 = error.
     """
     _quiet_libraries()
-    from pipelines.config import ConfigError, load_config, preflight
     from pipelines.progress import MODES, make_display
 
     if progress not in MODES:
         _fail(f"--progress must be one of {', '.join(MODES)}, not {progress!r}")
-    try:
-        job, config_sha = load_config(config)
-        problems = preflight(job)
-        if dry_run:
-            _print_plan(job, config_sha, ctx.args)
-        if problems:
-            for problem in problems[:-1]:
-                err.print(Text(problem, style="red"), soft_wrap=True)
-            _fail(problems[-1])
-        if dry_run:
-            return
-    except ConfigError as exc:
-        _fail(str(exc))
-    except ValueError as exc:
-        _fail(f"config error: {exc}")
-
     # progress goes to stderr, so stdout keeps only the run's summary
-    display = make_display(progress, err, sys.stderr, progress_every)
-    display.phase("starting")  # before Beam's import: a piped log shows the run began
-    from pipelines.run import execute
-
+    display = None if dry_run else make_display(progress, err, sys.stderr, progress_every)
     try:
+        if display is not None:
+            display.phase("starting")  # before Beam is imported: a piped log shows at once that the run began
+        from pipelines.config import ConfigError, load_config, preflight
+
+        try:
+            job, config_sha = load_config(config)
+            problems = preflight(job)
+            if dry_run:
+                _print_plan(job, config_sha, ctx.args)
+            if problems:
+                for problem in problems[:-1]:
+                    err.print(Text(problem, style="red"), soft_wrap=True)
+                _fail(problems[-1])
+            if dry_run:
+                return
+        except ConfigError as exc:
+            _fail(str(exc))
+        except ValueError as exc:
+            _fail(f"config error: {exc}")
+
+        from pipelines.run import execute
+
         outcome = execute(config, ctx.args, on_phase=display.phase, progress=display)
     finally:
-        display.close()
+        if display is not None:
+            display.close()
     _print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)
 
