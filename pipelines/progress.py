@@ -18,6 +18,7 @@ from typing import Callable, Iterator, TextIO
 from transforms.core import progress as worker_progress
 
 MODES = ("auto", "rich", "plain", "none")
+POLL_SECONDS = 1.0  # how often the driver reads the workers' snapshots
 
 
 @dataclass
@@ -182,7 +183,7 @@ class _NoWatcher:
 
 
 @contextmanager
-def watch(directory: Path, stages: list[str], display, poll: float = 1.0) -> Iterator[ProgressWatcher]:
+def watch(directory: Path, stages: list[str], display, poll: float | None = None) -> Iterator[ProgressWatcher]:
     """Point the workers at ``directory`` and show their progress until the block ends
     (``display`` None or :class:`NoDisplay`: no progress files at all)."""
     if display is None or isinstance(display, NoDisplay):
@@ -190,7 +191,7 @@ def watch(directory: Path, stages: list[str], display, poll: float = 1.0) -> Ite
         return
     os.environ[worker_progress.ENV] = str(directory)
     worker_progress.reset()
-    watcher = ProgressWatcher(directory, stages, display, poll)
+    watcher = ProgressWatcher(directory, stages, display, poll or POLL_SECONDS)
     watcher.start()
     try:
         yield watcher

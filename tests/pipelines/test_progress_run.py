@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+import pipelines.progress as progress_module
 from pipelines.progress import PlainDisplay
+from transforms.core import progress as worker_progress
 from pipelines.run import execute
 from tests.conftest import NEWS, job_config
 
@@ -24,6 +26,9 @@ def _corpus(root, files=4, per_file=3000):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_progress_lines_come_from_the_workers_and_end_with_the_final_counts(tmp_path, monkeypatch, workers):
     monkeypatch.chdir(tmp_path)
+    # snapshots every 50 ms, so a pipeline that takes a second on a quiet machine still shows live lines
+    monkeypatch.setenv(worker_progress.FLUSH_ENV, "0.05")
+    monkeypatch.setattr(progress_module, "POLL_SECONDS", 0.05)
     config = _corpus(tmp_path)
     lines = io.StringIO()
     display = PlainDisplay(lines, interval=0)

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 
 ENV = "DATASTEWARD_PROGRESS_DIR"
+FLUSH_ENV = "DATASTEWARD_PROGRESS_FLUSH_SECONDS"  # tests make it short; workers inherit it like ENV
 FLUSH_SECONDS = 1.0
 
 _lock = threading.Lock()
@@ -30,6 +31,7 @@ _state = {"dir": None, "checked": False, "dirty": False, "thread": None}
 def _directory() -> str | None:
     if not _state["checked"]:
         _state["dir"] = os.environ.get(ENV) or None
+        _state["flush_seconds"] = float(os.environ.get(FLUSH_ENV) or FLUSH_SECONDS)
         _state["checked"] = True
     return _state["dir"]
 
@@ -48,7 +50,7 @@ def add(stage: str, name: str, n: int = 1) -> None:
 
 def _flush_every_second() -> None:
     while True:
-        time.sleep(FLUSH_SECONDS)
+        time.sleep(_state.get("flush_seconds") or FLUSH_SECONDS)
         flush()
 
 
