@@ -19,11 +19,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from pipelines.delta_stats import file_stats
 from transforms.core.storage import link_or_copy
 
 
@@ -93,7 +93,7 @@ def _commit_files(table_dir: Path, staged_files: ds.FileSystemDataset, mode: str
             link_or_copy(staged_file, path)
             linked.append(path)
             stat = path.stat()
-            stats = json.dumps({"numRecords": pq.ParquetFile(path).metadata.num_rows})
+            stats = file_stats(path)  # numRecords + per-column min/max/null counts, from the footer
             actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
         table = open_table(table_dir)
         if table is None:
