@@ -1,0 +1,246 @@
+"""Per-document statistics of the literature quality rules, computed a batch at a time.
+
+Tokens are whitespace-separated words, except in Chinese, Japanese and Korean text (by the record's
+``lang``, or by script when ``lang`` is unset), where every non-space character is a token: the
+"Chinese counterparts" of the word-based rules count characters.
+
+Gopher repetition (Rae et al. 2021, as in datatrove's ``GopherRepetitionFilter``) is computed with
+numpy over the whole batch: token hashes, rolling n-gram hashes, one hash-table pass per n, and each
+n ≥ 3 only looks at the positions whose (n-1)-gram repeats (a repeated n-gram's prefix repeats too),
+so the passes after the first are small. ``tests/quality`` checks it against a brute-force count.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "wuu"})
+
+BULLETS = ("•", "●", "○", "■", "□", "▪", "▫", "◦", "‣", "⁃", "- ", "* ", "·", "➢", "►", "–")
+ELLIPSIS = ("...", "…", "。。。")
+TERMINAL = (".", "!", "?", '"', "'", "”", "’", "。", "！", "？", "…", "」", "』", "；", ")", "）", "～")
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LOREM = re.compile(r"lorem ipsum", re.I)
+BOILERPLATE = ("javascript", "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+"""C4's line filters: a line naming any of these (lower-cased) is boilerplate."""
+TEMPLATE_RESIDUE = re.compile(
+    r"\{[^{}\n|]{1,80}(?:\|[^{}\n|]{0,80})+\}"  # spintax {soon|from June 10}
+    r"|\{\{\s*[\w.\-]+\s*\}\}|\$\{\s*[\w.\-]+\s*\}"  # {{name}}  ${name}
+    r"|%\(\w+\)[sd]|<%=?[^%\n]{0,60}%>|\[\[\s*[\w.\-]+\s*\]\]"  # %(name)s  <%= x %>  [[name]]
+    r"|\{%\s*\w+[^%\n]{0,60}%\}"  # {% if x %}
+)
+"""Unexpanded template or markup placeholders: text a generator or CMS should have filled in."""
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+def _is_letter(cp: np.ndarray) -> np.ndarray:
+    """Letters (any script) among code points: ASCII letters, and everything from U+00C0 up except
+    punctuation, symbol and emoji blocks and the multiplication and division signs."""
+    ascii_letter = ((cp | 0x20) >= 0x61) & ((cp | 0x20) <= 0x7A)
+    other = (
+        (cp >= 0xC0) & ~((cp >= 0x2000) & (cp < 0x2C00)) & ~((cp >= 0x3000) & (cp < 0x3040))
+        & ~((cp >= 0xFF00) & (cp < 0xFF10)) & ~((cp >= 0xFF1A) & (cp < 0xFF21)) & (cp < 0x1F000) & (cp != 0xD7) & (cp != 0xF7)
+    ) | ((cp >= 0xAA) & (cp <= 0xBA) & ((cp == 0xAA) | (cp == 0xB5) | (cp == 0xBA)))
+    return ascii_letter | other
+
+
+def cjk_documents(texts: Sequence[str], langs: Sequence[str | None], share: float = 0.3) -> np.ndarray:
+    """True where the text is Chinese, Japanese or Korean: by ``lang``, else by script."""
+    out = np.zeros(len(texts), bool)
+    for i, (lang, text) in enumerate(zip(langs, texts)):
+        if lang:
+            out[i] = lang.split("-")[0].lower() in CJK_LANGS
+        elif not text.isascii():
+            sample = text[:400]
+            out[i] = len(_CJK_CHAR.findall(sample)) >= share * max(1, len(sample) - sample.count(" "))
+    return out
+
+
+def tokens(texts: Sequence[str], cjk: np.ndarray):
+    """(hashes, lengths, tokens per document, token has a letter) for a batch, flat in document order."""
+    n = len(texts)
+    counts = np.zeros(n, np.int64)
+    words: list[str] = []
+    cps = []
+    for i, text in enumerate(texts):
+        if cjk[i]:
+            cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+            cp = cp[cp > 0x20]
+            cps.append(cp)
+            counts[i] = len(cp)
+        else:
+            w = text.split()
+            words += w
+            counts[i] = len(w)
+    total = int(counts.sum())
+    h = np.empty(total, np.uint64)
+    lengths = np.ones(total, np.int64)
+    letters = np.ones(total, bool)
+    in_cjk = np.repeat(cjk, counts)
+    if words:
+        h[~in_cjk] = np.fromiter(map(hash, words), np.int64, len(words)).view(np.uint64)
+        wl = np.fromiter(map(len, words), np.int64, len(words))
+        lengths[~in_cjk] = wl
+        cp = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), np.uint32)
+        starts = np.cumsum(wl) - wl
+        letters[~in_cjk] = np.add.reduceat(_is_letter(cp).astype(np.int32), starts) > 0
+    if cps:
+        cp = np.concatenate(cps)
+        h[in_cjk] = cp.astype(np.uint64) * _M1
+        letters[in_cjk] = _is_letter(cp)
+    return h, lengths, counts, letters
+
+
+def token_hashes(words: Sequence[str]) -> np.ndarray:
+    """The hashes :func:`tokens` gives these words (CJK characters count as one-character words)."""
+    return np.array(
+        [(ord(w) * int(_M1)) & (2**64 - 1) if len(w) == 1 and _CJK_CHAR.match(w) else hash(w) & (2**64 - 1) for w in words],
+        dtype=np.uint64,
+    )
+
+
+def ngram_stats(h, lengths, counts, top: Sequence[int], dup: Sequence[int]) -> dict[str, np.ndarray]:
+    """Per document: share of characters in the most frequent n-gram for n in ``top`` (when it occurs
+    at least twice) and in repeated n-grams for n in ``dup`` (each character counted once)."""
+    n_docs = len(counts)
+    out = {f"top_{n}gram": np.zeros(n_docs) for n in top} | {f"dup_{n}gram": np.zeros(n_docs) for n in dup}
+    wanted = set(top) | set(dup)
+    if not len(h) or not wanted:
+        return out
+    ends = np.cumsum(counts)
+    csum = np.concatenate([[0], np.cumsum(lengths)])
+    total = np.maximum(csum[ends] - csum[ends - counts], 1)
+    doc = np.repeat(np.arange(n_docs), counts)
+    docend = ends[doc]
+    salt = doc.astype(np.uint64) * _M2
+    pos = np.arange(len(h))
+    g = h
+    for n in range(2, max(wanted) + 1):
+        keep = pos + n <= docend[pos]
+        pos, g = pos[keep], g[keep]
+        if not len(pos):
+            break
+        g = g * _M1 + h[pos + n - 1]
+        codes, _ = pd.factorize(g ^ salt[pos])
+        c = np.bincount(codes)[codes]
+        rep = c >= 2
+        pos, g, c = pos[rep], g[rep], c[rep]
+        if not len(pos):
+            break
+        d = doc[pos]
+        if n in top:
+            seg = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+            best = np.zeros(n_docs)
+            best[d[seg]] = np.maximum.reduceat((csum[pos + n] - csum[pos]) * c, seg)
+            out[f"top_{n}gram"] = best / total
+        if n in dup:  # union of [p, p + n) over the (sorted) starts of repeated n-grams
+            nxt = np.r_[pos[1:], np.iinfo(np.int64).max]
+            nxt[np.r_[d[1:] != d[:-1], True]] = np.iinfo(np.int64).max
+            stop = np.minimum(pos + n, nxt)
+            out[f"dup_{n}gram"] = np.bincount(d, weights=csum[stop] - csum[pos], minlength=n_docs) / total
+    return out
+
+
+def _dup_share(keys, lengths, owner, n_docs):
+    """Per document: share of items repeating an earlier item of the same document, and of their characters."""
+    codes, _ = pd.factorize(keys ^ (owner.astype(np.uint64) * _M2))
+    first = np.zeros(len(codes), bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    dup = ~first
+    items = np.maximum(np.bincount(owner, minlength=n_docs), 1)
+    chars = np.maximum(np.bincount(owner, weights=lengths, minlength=n_docs), 1)
+    return (np.bincount(owner, weights=dup, minlength=n_docs) / items,
+            np.bincount(owner, weights=lengths * dup, minlength=n_docs) / chars)
+
+
+def line_stats(texts: Sequence[str], cjk: np.ndarray, short_line: int, short_line_cjk: int) -> dict[str, np.ndarray]:
+    n = len(texts)
+    split = [t.split("\n") for t in texts]
+    per = np.fromiter(map(len, split), np.int64, n)
+    lines = list(map(str.strip, (x for parts in split for x in parts)))
+    owner = np.repeat(np.arange(n), per)
+    lens = np.fromiter(map(len, lines), np.int64, len(lines))
+    keep = lens > 0
+    lines = [x for x, k in zip(lines, keep) if k]
+    owner, lens = owner[keep], lens[keep]
+    k = np.bincount(owner, minlength=n)
+    kk = np.maximum(k, 1)
+
+    def share(flags) -> np.ndarray:
+        return np.bincount(owner, weights=np.fromiter(flags, bool, len(lines)), minlength=n) / kk
+
+    s = {"lines": k.astype(float)}
+    s["bullet_lines"] = share(x.startswith(BULLETS) for x in lines)
+    s["ellipsis_lines"] = share(x.endswith(ELLIPSIS) for x in lines)
+    s["terminal_punct_lines"] = share(x.endswith(TERMINAL) for x in lines)
+    s["short_lines"] = np.bincount(owner, weights=lens < np.where(cjk, short_line_cjk, short_line)[owner], minlength=n) / kk
+    hashes = np.fromiter(map(hash, lines), np.int64, len(lines)).view(np.uint64)
+    s["dup_lines"], s["dup_line_chars"] = _dup_share(hashes, lens, owner, n)
+    s["dup_paragraphs"], s["dup_paragraph_chars"] = np.zeros(n), np.zeros(n)
+    multi = [i for i, t in enumerate(texts) if "\n\n" in t]
+    if multi:
+        paras = [[p for p in (q.strip() for q in texts[i].split("\n\n")) if p] for i in multi]
+        pown = np.repeat(np.array(multi), [len(ps) for ps in paras])
+        flat = [p for ps in paras for p in ps]
+        plens = np.fromiter(map(len, flat), np.int64, len(flat))
+        s["dup_paragraphs"], s["dup_paragraph_chars"] = _dup_share(
+            np.fromiter(map(hash, flat), np.int64, len(flat)).view(np.uint64), plens, pown, n
+        )
+    boiler = np.zeros(n)
+    for i, t in enumerate(texts):
+        if "avascript" in t or "ookie" in t or "olicy" in t or "erms of" in t or "AVASCRIPT" in t:
+            boiler[i] = sum(1 for x in t.lower().split("\n") if x.strip() and any(k in x for k in BOILERPLATE))
+    s["boilerplate_lines"] = boiler / kk
+    s["newlines_per_word"] = np.fromiter((t.count("\n") for t in texts), np.int64, n).astype(float)
+    return s
+
+
+def compute(
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    *,
+    stop_words: Mapping[str, Sequence[str]],
+    top: Sequence[int],
+    dup: Sequence[int],
+    top_cjk: Sequence[int],
+    dup_cjk: Sequence[int],
+    short_line: int = 30,
+    short_line_cjk: int = 12,
+) -> dict[str, np.ndarray]:
+    """Every statistic the rules read, one array per statistic (one value per text)."""
+    n = len(texts)
+    cjk = cjk_documents(texts, langs)
+    h, lengths, counts, letters = tokens(texts, cjk)
+    doc = np.repeat(np.arange(n), counts)
+    words = counts.astype(float)
+    per_word = np.maximum(words, 1)
+    s: dict[str, np.ndarray] = {"cjk": cjk, "words": words}
+    s["mean_word_length"] = np.bincount(doc, weights=lengths, minlength=n) / per_word
+    # stop words: counted per language, only for languages with a list (else NaN: not judged)
+    stop = np.full(n, np.nan)
+    keyed = [(lang or "").split("-")[0].lower() for lang in langs]
+    for lang, words_list in stop_words.items():
+        idx = np.array([i for i, k in enumerate(keyed) if k == lang or (not k and lang == ("zh" if cjk[i] else "en"))], int)
+        if len(idx):
+            hit = np.isin(h, token_hashes(list(words_list)))
+            stop[idx] = np.bincount(doc, weights=hit, minlength=n)[idx]
+    s["stop_words"] = stop
+    s["symbol_ratio"] = np.fromiter((t.count("#") + t.count("...") + t.count("…") for t in texts), np.int64, n) / per_word
+    s["alpha_words"] = 1 - np.bincount(doc, weights=~letters, minlength=n) / per_word
+    ng = ngram_stats(h, lengths, counts, sorted(set(top) | set(top_cjk)), sorted(set(dup) | set(dup_cjk)))
+    s.update(ng)
+    s.update(line_stats(texts, cjk, short_line, short_line_cjk))
+    s["newlines_per_word"] = s["newlines_per_word"] / per_word
+    s["curly_brackets"] = np.fromiter(("{" in t for t in texts), bool, n).astype(float)
+    s["lorem_ipsum"] = np.fromiter((("orem" in t or "OREM" in t) and bool(_LOREM.search(t)) for t in texts), bool, n).astype(float)
+    s["template_residue"] = np.fromiter(
+        (len(TEMPLATE_RESIDUE.findall(t)) if ("{" in t or "%" in t or "[[" in t) else 0 for t in texts), np.int64, n
+    ).astype(float)
+    s["markup_share"] = np.fromiter(
+        (sum(map(len, _MARKUP.findall(t))) / max(len(t), 1) if ("<" in t or "&" in t) else 0.0 for t in texts), float, n
+    )
+    return s
