@@ -136,7 +136,8 @@ def _print_outcome(outcome) -> None:
     if outcome.status == "published":
         console.print(f"[green]published[/green] dataset version {m['dataset_version']} — manifest {run_dir / 'manifest.json'}")
     elif outcome.status == "gate_failed":
-        err.print(f"[red]gate failed[/red]: nothing published — results in {m['gate']['results_path']}")
+        why = f" ({m['gate']['reason']})" if m["gate"].get("reason") else ""
+        err.print(f"[red]gate failed[/red]{why}: nothing published — results in {m['gate']['results_path']}")
     else:
         err.print(f"[red]run failed[/red]: {outcome.error} — details in {run_dir / 'error.txt'}")
 

@@ -63,6 +63,8 @@ class SourceConfig(_Strict):
 
 class GateConfig(_Strict):
     suites: list[str] = ["records", "run_accounting", "no_residual_pii"]
+    min_published: int = Field(1, ge=0)  # fewer published records fail the gate (0: no minimum)
+    min_published_share: float = Field(0.0, ge=0, le=1)  # nor a smaller share of the input records
 
 
 class OutputConfig(_Strict):
