@@ -7,7 +7,7 @@
 | ``gopher_symbol_ratio`` | (# + ellipses) / words | > 0.1 | Gopher |
 | ``gopher_bullet_lines`` | share of lines starting with a bullet | > 0.9 | Gopher |
 | ``gopher_ellipsis_lines`` | share of lines ending with an ellipsis | > 0.3 | Gopher |
-| ``gopher_alpha_words`` | share of words with a letter | < 0.8 | Gopher |
+| ``gopher_alpha_words`` | share of words with a letter (CJK: of characters) | < 0.8 (CJK 0.6) | Gopher |
 | ``gopher_stop_words`` | stop words of the record's language (en, zh lists) | < 2 | Gopher (English list); Chinese function characters |
 | ``gopher_dup_lines`` | repeated lines / their characters | > 0.3 / > 0.2 | Gopher repetition |
 | ``gopher_dup_paragraphs`` | repeated paragraphs / their characters | > 0.3 / > 0.2 | Gopher repetition |
@@ -49,8 +49,8 @@ class Rule(BaseModel):
     """Common fields of every rule."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    # (statistic, "min" | "max", field with the threshold): fails when below min / above max
-    CHECKS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # (statistic, "min" | "max", field with the threshold[, field for CJK records]): fails below min / above max
+    CHECKS: ClassVar[tuple[tuple[str, ...], ...]] = ()
     JUDGES_CJK: ClassVar[bool] = True
     enabled: bool = True
     applies_from_words: int = Field(50, ge=0)
@@ -60,7 +60,7 @@ class Rule(BaseModel):
 
     def checks(self, cjk: bool) -> list[tuple[str, str, float]]:
         """(statistic, min|max, threshold) for CJK or other records."""
-        return [(stat, op, getattr(self, field)) for stat, op, field in self.CHECKS]
+        return [(check[0], check[1], getattr(self, check[3] if cjk and len(check) > 3 else check[2])) for check in self.CHECKS]
 
 
 class GopherWordCount(Rule):
@@ -93,8 +93,9 @@ class GopherEllipsisLines(Rule):
 
 
 class GopherAlphaWords(Rule):
-    CHECKS = (("alpha_words", "min", "min_share"),)
+    CHECKS = (("alpha_words", "min", "min_share", "min_share_cjk"),)
     min_share: float = Field(0.8, ge=0, le=1)
+    min_share_cjk: float = Field(0.6, ge=0, le=1)  # every CJK punctuation mark and digit is a token
 
 
 class GopherStopWords(Rule):
