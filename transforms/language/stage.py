@@ -61,9 +61,11 @@ MODEL_LANGUAGES = tuple(
 )
 """The 140 labels of py3langid 0.4's model (a test checks this list against the model)."""
 
-# what says nothing about the language: links, addresses, handles, hashtag marks, entities, digits
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|#(?=\w)|&#?\w+;|\bRT\b|\d+")
-_SPACES = re.compile(r"\s+")
+# what says nothing about the language: links, e-mail addresses and @handles, hashtag marks, entities, digits
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_AT = re.compile(r"[A-Za-z0-9._%+-]*@[A-Za-z0-9_.-]*")  # e-mail addresses and @handles (ASCII: CJK text has no spaces)
+_DIGITS = re.compile(r"\d+")
+_RT = re.compile(r"\bRT\b")
 
 
 def clean(text: str, limit: int = 2048) -> str:
@@ -71,7 +73,15 @@ def clean(text: str, limit: int = 2048) -> str:
     text = text[:limit]
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", _NOISE.sub(" ", text)).strip()
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _AT.sub(" ", text)
+    if "#" in text:
+        text = text.replace("#", " ")
+    if "RT" in text:
+        text = _RT.sub(" ", text)
+    return " ".join(_DIGITS.sub(" ", text).split())
 
 
 def route(langs: Sequence[str | None], groups: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
@@ -106,7 +116,7 @@ class LanguageControl(Control):
         if self._model is None:
             self.setup()
         c = self.config
-        cleaned = [clean(t, 4 * c.max_bytes) for t in texts]
+        cleaned = [clean(t, 2 * c.max_bytes) for t in texts]
         chars = np.fromiter((len(t) - t.count(" ") for t in cleaned), np.int64, len(cleaned))
         probs = self._model.scores(cleaned).probs
         top = probs.argmax(axis=1)
