@@ -15,19 +15,21 @@
 | ``gopher_dup_ngram`` | characters in repeated n-grams | n=5..10: 0.15 … 0.10 (CJK chars n=15,20,30: 0.60, 0.55, 0.50) | Gopher repetition |
 | ``c4_lorem_ipsum`` | "lorem ipsum" | present | C4 (Raffel et al. 2020) |
 | ``c4_curly_bracket`` | "{" | present | C4 (code, not prose) |
-| ``c4_boilerplate_lines`` | share of lines naming javascript / cookies / privacy policy / terms of use | > 0.5 | C4 line filters |
+| ``c4_boilerplate_lines`` | lines naming javascript / cookies / privacy policy / terms of use | share > 0.5 or more than 2 | C4 line filters |
 | ``fineweb_terminal_punct`` | share of lines ending in terminal punctuation (incl. 。！？) | < 0.12 | FineWeb (Penedo et al. 2024) |
 | ``fineweb_short_lines`` | share of lines shorter than 30 characters (CJK 12) | > 0.67 | FineWeb |
 | ``fineweb_dup_line_chars`` | characters in repeated lines | > 0.01 | FineWeb |
 | ``fineweb_newlines`` | newlines per word | > 0.3 | FineWeb |
 | ``template_residue`` | unexpanded placeholders: {a|b}, {{x}}, ${x}, %(x)s, <%= %>, [[x]], {% %} | ≥ 1 | — |
-| ``markup_residue`` | share of characters in HTML tags and entities | > 0.2 | — |
+| ``markup_residue`` | share of characters in HTML tags and named entities (``&#128514;`` is an encoded character, not markup) | > 0.2 | — |
 
 The CJK n-gram thresholds are not in the literature (Gopher counts words): they were set on real
 Chinese statutes and comments (``eval/quality_eval.py``) to keep their false rejects under 1%.
 
 A rule judges a record only when the record has at least ``applies_from_words`` words (CJK: twice as
-many characters): document statistics say nothing about a tweet. Each rule can be limited to
+many characters) and ``applies_from_lines`` non-empty lines: document statistics say nothing about a
+tweet, and shares of lines nothing about a one-line review (defaults: 50 words for the document
+statistics, 0 for the residue and C4 rules, 3 lines for the line shares). Each rule can be limited to
 ``only_sources`` or skip ``skip_sources``, and every field can be overridden per source or per
 source ``domain`` (``QualityConfig.overrides``).
 """
@@ -54,6 +56,7 @@ class Rule(BaseModel):
     JUDGES_CJK: ClassVar[bool] = True
     enabled: bool = True
     applies_from_words: int = Field(50, ge=0)
+    applies_from_lines: int = Field(0, ge=0)
     risk_level: RiskLevel = "low"
     only_sources: list[str] | None = None
     skip_sources: list[str] = []
@@ -83,11 +86,13 @@ class GopherSymbolRatio(Rule):
 
 
 class GopherBulletLines(Rule):
+    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
     CHECKS = (("bullet_lines", "max", "max_share"),)
     max_share: float = Field(0.9, ge=0, le=1)
 
 
 class GopherEllipsisLines(Rule):
+    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
     CHECKS = (("ellipsis_lines", "max", "max_share"),)
     max_share: float = Field(0.3, ge=0, le=1)
 
@@ -151,17 +156,20 @@ class C4CurlyBracket(Rule):
 
 
 class C4BoilerplateLines(Rule):
-    CHECKS = (("boilerplate_lines", "max", "max_share"),)
+    CHECKS = (("boilerplate_lines", "max", "max_share"), ("boilerplate_line_count", "max", "max_count"))
     applies_from_words: int = Field(0, ge=0)
     max_share: float = Field(0.5, ge=0, le=1)
+    max_count: int = Field(2, ge=0)
 
 
 class FineWebTerminalPunct(Rule):
+    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
     CHECKS = (("terminal_punct_lines", "min", "min_share"),)
     min_share: float = Field(0.12, ge=0, le=1)
 
 
 class FineWebShortLines(Rule):
+    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
     CHECKS = (("short_lines", "max", "max_share"),)
     max_share: float = Field(0.67, ge=0, le=1)
 
@@ -201,8 +209,8 @@ RULES: dict[str, type[Rule]] = {
     "gopher_ellipsis_lines": GopherEllipsisLines,
     "gopher_alpha_words": GopherAlphaWords,
     "gopher_stop_words": GopherStopWords,
-    "gopher_dup_lines": GopherDupLines,
     "gopher_dup_paragraphs": GopherDupParagraphs,
+    "gopher_dup_lines": GopherDupLines,
     "gopher_top_ngram": GopherTopNgram,
     "gopher_dup_ngram": GopherDupNgram,
     "fineweb_terminal_punct": FineWebTerminalPunct,
@@ -224,6 +232,8 @@ def failures(rule: Rule, stats: dict[str, np.ndarray], idx: np.ndarray) -> tuple
     cjk = stats["cjk"][idx]
     words = stats["words"][idx]
     judged = words >= np.where(cjk, 2 * rule.applies_from_words, rule.applies_from_words)
+    if rule.applies_from_lines:
+        judged &= stats["lines"][idx] >= rule.applies_from_lines
     if not rule.JUDGES_CJK:
         judged &= ~cjk
     for is_cjk in (False, True):

@@ -2,7 +2,8 @@
 
 Character checks first, in order, each a reject reason:
 - ``empty_text``: nothing but whitespace;
-- ``too_short``: fewer than ``min_chars`` non-space characters;
+- ``too_short``: fewer than ``min_chars`` non-space characters (``min_chars_cjk`` for Chinese, Japanese
+  and Korean text, where a character carries about as much as a short word);
 - ``replacement_chars``: too many U+FFFD characters (bytes lost in an earlier decode);
 - ``mojibake``: too many UTF-8-read-as-Latin-1/CP1252 sequences (``Ã©``, ``â€™``, ``å¤§``);
 - ``control_chars``: too many C0/C1 control characters (binary data read as text).
@@ -96,19 +97,22 @@ class QualityControl(Control):
                         stop.setdefault(lang, set()).update(words)
         top.add(2)  # histograms
         dup.add(5)
+        top_cjk.add(2)
+        dup_cjk.add(5)
         return {"top": sorted(top), "dup": sorted(dup), "top_cjk": sorted(top_cjk), "dup_cjk": sorted(dup_cjk),
                 "stop_words": {k: sorted(v) for k, v in stop.items()}}
 
     def statistics(self, texts, langs) -> dict[str, np.ndarray]:
         return qstats.compute(texts, langs, **self._stat_options)
 
-    def check(self, text: str) -> Decision:
+    def check(self, text: str, cjk: bool = False) -> Decision:
         c = self.config
         chars = sum(map(len, text.split()))
         if chars == 0:
             return self._reject("empty_text", {"chars": 0})
-        if chars < c.min_chars:
-            return self._reject("too_short", {"chars": chars, "min_chars": c.min_chars})
+        min_chars = c.min_chars_cjk if cjk else c.min_chars
+        if chars < min_chars:
+            return self._reject("too_short", {"chars": chars, "min_chars": min_chars})
         replacement = text.count("\ufffd") / chars
         if replacement > c.max_replacement_ratio:
             return self._reject("replacement_chars", {"ratio": round(replacement, 4), "max": c.max_replacement_ratio})
@@ -127,10 +131,10 @@ class QualityControl(Control):
         )
 
     def decide(self, batch):
-        decisions = [self.check(text) for text in batch.text]
         if not len(batch):
-            return decisions
+            return []
         stats = self.statistics(batch.text, batch.lang)
+        decisions = [self.check(text, cjk) for text, cjk in zip(batch.text, stats["cjk"].tolist())]
         sources = np.array(batch.source, dtype=object)
         open_ = np.array([d is KEEP for d in decisions])
         for source in dict.fromkeys(batch.source):
@@ -221,6 +225,7 @@ RuleSet = create_model(
 class QualityConfig(StageConfig):
     stage: Literal["quality"] = "quality"
     min_chars: NonNegativeInt = 20
+    min_chars_cjk: NonNegativeInt = 10  # Chinese/Japanese/Korean text: a character carries about a word
     max_replacement_ratio: float = Field(0.01, ge=0, le=1)
     max_mojibake_ratio: float = Field(0.02, ge=0, le=1)
     max_control_ratio: float = Field(0.01, ge=0, le=1)

@@ -36,7 +36,7 @@ TEMPLATE_RESIDUE = re.compile(
     r"|\{%\s*\w+[^%\n]{0,60}%\}"  # {% if x %}
 )
 """Unexpanded template or markup placeholders: text a generator or CMS should have filled in."""
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>|&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>|&[a-zA-Z]{2,8};")
 def _is_letter(cp: np.ndarray) -> np.ndarray:
     """Letters (any script) among code points: ASCII letters, and everything from U+00C0 up except
     punctuation, symbol and emoji blocks and the multiplication and division signs."""
@@ -125,6 +125,8 @@ def ngram_stats(h, lengths, counts, top: Sequence[int], dup: Sequence[int]) -> d
         if not len(pos):
             break
         g = g * _M1 + h[pos + n - 1]
+        if n not in wanted:  # a repeated n-gram has a repeated (n-1)-gram: prune only where a figure is wanted
+            continue
         codes, _ = pd.factorize(g ^ salt[pos])
         c = np.bincount(codes)[codes]
         rep = c >= 2
@@ -142,6 +144,21 @@ def ngram_stats(h, lengths, counts, top: Sequence[int], dup: Sequence[int]) -> d
             nxt[np.r_[d[1:] != d[:-1], True]] = np.iinfo(np.int64).max
             stop = np.minimum(pos + n, nxt)
             out[f"dup_{n}gram"] = np.bincount(d, weights=csum[stop] - csum[pos], minlength=n_docs) / total
+    return out
+
+
+def ngram_stats_by_script(h, lengths, counts, cjk, top, dup, top_cjk, dup_cjk) -> dict[str, np.ndarray]:
+    """:func:`ngram_stats` with word n-gram sizes for most documents and character n-gram sizes for CJK ones."""
+    n_docs = len(counts)
+    keys = {f"top_{n}gram" for n in (*top, *top_cjk)} | {f"dup_{n}gram" for n in (*dup, *dup_cjk)}
+    out = {k: np.zeros(n_docs) for k in keys}
+    in_cjk = np.repeat(cjk, counts)
+    for docs, tokens_mask, t, d in ((~cjk, ~in_cjk, top, dup), (cjk, in_cjk, top_cjk, dup_cjk)):
+        if not docs.any() or not (t or d):
+            continue
+        part = ngram_stats(h[tokens_mask], lengths[tokens_mask], counts[docs], t, d)
+        for k, v in part.items():
+            out[k][docs] = v
     return out
 
 
@@ -195,6 +212,7 @@ def line_stats(texts: Sequence[str], cjk: np.ndarray, short_line: int, short_lin
         if "avascript" in t or "ookie" in t or "olicy" in t or "erms of" in t or "AVASCRIPT" in t:
             boiler[i] = sum(1 for x in t.lower().split("\n") if x.strip() and any(k in x for k in BOILERPLATE))
     s["boilerplate_lines"] = boiler / kk
+    s["boilerplate_line_count"] = boiler
     s["newlines_per_word"] = np.fromiter((t.count("\n") for t in texts), np.int64, n).astype(float)
     return s
 
@@ -231,8 +249,7 @@ def compute(
     s["stop_words"] = stop
     s["symbol_ratio"] = np.fromiter((t.count("#") + t.count("...") + t.count("…") for t in texts), np.int64, n) / per_word
     s["alpha_words"] = 1 - np.bincount(doc, weights=~letters, minlength=n) / per_word
-    ng = ngram_stats(h, lengths, counts, sorted(set(top) | set(top_cjk)), sorted(set(dup) | set(dup_cjk)))
-    s.update(ng)
+    s.update(ngram_stats_by_script(h, lengths, counts, cjk, top, dup, top_cjk, dup_cjk))
     s.update(line_stats(texts, cjk, short_line, short_line_cjk))
     s["newlines_per_word"] = s["newlines_per_word"] / per_word
     s["curly_brackets"] = np.fromiter(("{" in t for t in texts), bool, n).astype(float)
