@@ -105,9 +105,11 @@ class QualityControl(Control):
     def statistics(self, texts, langs) -> dict[str, np.ndarray]:
         return qstats.compute(texts, langs, **self._stat_options)
 
-    def check(self, text: str, cjk: bool = False) -> Decision:
+    def check(self, text: str, cjk: bool = False, chars: int | None = None) -> Decision:
+        """The character checks; ``chars`` (non-space characters) when already counted."""
         c = self.config
-        chars = sum(map(len, text.split()))
+        if chars is None:
+            chars = sum(map(len, text.split()))
         if chars == 0:
             return self._reject("empty_text", {"chars": 0})
         min_chars = c.min_chars_cjk if cjk else c.min_chars
@@ -134,7 +136,7 @@ class QualityControl(Control):
         if not len(batch):
             return []
         stats = self.statistics(batch.text, batch.lang)
-        decisions = [self.check(text, cjk) for text, cjk in zip(batch.text, stats["cjk"].tolist())]
+        decisions = list(map(self.check, batch.text, stats["cjk"].tolist(), stats["chars"].astype(int).tolist()))
         sources = np.array(batch.source, dtype=object)
         open_ = np.array([d is KEEP for d in decisions])
         for source in dict.fromkeys(batch.source):

@@ -37,6 +37,11 @@ TEMPLATE_RESIDUE = re.compile(
 )
 """Unexpanded template or markup placeholders: text a generator or CMS should have filled in."""
 _MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>|&[a-zA-Z]{2,8};")
+_SPACE_TABLE = np.zeros(0x3001, bool)  # str.split()'s whitespace below U+3001
+_SPACE_TABLE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]] = True
+_SPACE_TABLE[0x2000:0x200B] = True
+
+
 def _is_letter(cp: np.ndarray) -> np.ndarray:
     """Letters (any script) among code points: ASCII letters, and everything from U+00C0 up except
     punctuation, symbol and emoji blocks and the multiplication and division signs."""
@@ -69,7 +74,7 @@ def tokens(texts: Sequence[str], cjk: np.ndarray):
     for i, text in enumerate(texts):
         if cjk[i]:
             cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-            cp = cp[cp > 0x20]
+            cp = cp[~((cp < len(_SPACE_TABLE)) & _SPACE_TABLE[np.minimum(cp, len(_SPACE_TABLE) - 1)])]
             cps.append(cp)
             counts[i] = len(cp)
         else:
@@ -237,7 +242,8 @@ def compute(
     words = counts.astype(float)
     per_word = np.maximum(words, 1)
     s: dict[str, np.ndarray] = {"cjk": cjk, "words": words}
-    s["mean_word_length"] = np.bincount(doc, weights=lengths, minlength=n) / per_word
+    s["chars"] = np.bincount(doc, weights=lengths, minlength=n)  # non-space characters
+    s["mean_word_length"] = s["chars"] / per_word
     # stop words: counted per language, only for languages with a list (else NaN: not judged)
     stop = np.full(n, np.nan)
     keyed = [(lang or "").split("-")[0].lower() for lang in langs]
