@@ -2,8 +2,8 @@
 
 Character checks first, in order, each a reject reason:
 - ``empty_text``: nothing but whitespace;
-- ``too_short``: fewer than ``min_chars`` non-space characters (``min_chars_cjk`` for Chinese, Japanese
-  and Korean text, where a character carries about as much as a short word);
+- ``too_short``: fewer than ``min_chars`` non-space characters (``min_chars_cjk``, by default half of
+  ``min_chars``, for Chinese, Japanese and Korean text, where a character carries about a short word);
 - ``replacement_chars``: too many U+FFFD characters (bytes lost in an earlier decode);
 - ``mojibake``: too many UTF-8-read-as-Latin-1/CP1252 sequences (``Ã©``, ``â€™``, ``å¤§``);
 - ``control_chars``: too many C0/C1 control characters (binary data read as text).
@@ -112,7 +112,7 @@ class QualityControl(Control):
             chars = sum(map(len, text.split()))
         if chars == 0:
             return self._reject("empty_text", {"chars": 0})
-        min_chars = c.min_chars_cjk if cjk else c.min_chars
+        min_chars = (c.min_chars_cjk if c.min_chars_cjk is not None else -(-c.min_chars // 2)) if cjk else c.min_chars
         if chars < min_chars:
             return self._reject("too_short", {"chars": chars, "min_chars": min_chars})
         replacement = text.count("\ufffd") / chars
@@ -227,7 +227,7 @@ RuleSet = create_model(
 class QualityConfig(StageConfig):
     stage: Literal["quality"] = "quality"
     min_chars: NonNegativeInt = 20
-    min_chars_cjk: NonNegativeInt = 10  # Chinese/Japanese/Korean text: a character carries about a word
+    min_chars_cjk: NonNegativeInt | None = None  # Chinese/Japanese/Korean text; default half of min_chars
     max_replacement_ratio: float = Field(0.01, ge=0, le=1)
     max_mojibake_ratio: float = Field(0.02, ge=0, le=1)
     max_control_ratio: float = Field(0.01, ge=0, le=1)
