@@ -46,11 +46,11 @@ HISTOGRAMS: dict[str, tuple[float, ...]] = {
     "stop_words": (0, 1, 2, 3, 5, 10, 20, 50),
     **{
         name: (0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)
-        for name in ("symbol_ratio", "alpha_words", "terminal_punct_lines", "short_lines", "dup_line_chars",
-                     "top_2gram", "dup_5gram", "markup_share")
+        for name in ("symbol_ratio", "alpha_words", "terminal_punct_lines", "top_2gram", "dup_5gram")
     },
 }
-"""The statistics the report shows per source (counted on every record the quality stage sees)."""
+"""The statistics the report shows per source (counted on every record the quality stage sees): one
+line each, ``▁▃█▅▂ | 0:3 50:120 100:870 ...`` (bars, then each non-empty bin's lower edge and count)."""
 
 
 def histogram_counter(stat: str, source: str, bin_: int) -> str:
@@ -187,19 +187,19 @@ class QualityStage(ControlStage):
 
     def report(self, ctx, counters: Mapping[str, int]) -> dict | None:
         """Per-source histograms of the statistics (so thresholds can be chosen by looking) and the rules in force."""
-        hist: dict[str, dict[str, dict]] = {}
+        counts: dict[str, dict[str, list[int]]] = {}
         prefix = f"{STAGE}:hist:"
         for key, n in counters.items():
             if key.startswith(prefix) and n:
                 stat, source, b = key[len(prefix):].rsplit(":", 2)
-                edges = HISTOGRAMS.get(stat)
-                if edges is None:
-                    continue
-                entry = hist.setdefault(source, {}).setdefault(stat, {"edges": list(edges), "counts": [0] * len(edges)})
-                entry["counts"][int(b)] += n
-        for source in hist.values():
-            for entry in source.values():
-                entry["bars"] = _bars(entry["counts"])
+                if stat in HISTOGRAMS:
+                    counts.setdefault(source, {}).setdefault(stat, [0] * len(HISTOGRAMS[stat]))[int(b)] += n
+        # one line per source and statistic: bars, then "lower edge: records" for the non-empty bins
+        hist = {
+            source: {stat: f"{_bars(c)} | " + " ".join(f"{_edge(HISTOGRAMS[stat][i])}:{v}" for i, v in enumerate(c) if v)
+                     for stat, c in sorted(stats.items())}
+            for source, stats in sorted(counts.items())
+        }
         rejected = {k.split(":", 2)[2]: v for k, v in counters.items() if k.startswith(f"{STAGE}:rejected:") and v}
         return {
             "rejected_by_rule": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
@@ -209,10 +209,14 @@ class QualityStage(ControlStage):
         }
 
 
+def _edge(value: float) -> str:
+    return f"{value:g}"
+
+
 def _bars(counts: list[int]) -> str:
     """A one-line picture of a histogram: one block character per bin, height by count."""
     top = max(counts) or 1
-    return "".join(" ▁▂▃▄▅▆▇█"[min(8, -(-8 * c // top))] for c in counts)
+    return "".join("·▁▂▃▄▅▆▇█"[min(8, -(-8 * c // top))] for c in counts)
 
 
 RuleSet = create_model(
