@@ -13,6 +13,7 @@ so the passes after the first are small. ``tests/quality`` checks it against a b
 from __future__ import annotations
 
 import re
+from itertools import compress
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -53,6 +54,23 @@ def _is_letter(cp: np.ndarray) -> np.ndarray:
     return ascii_letter | other
 
 
+def _words_with_letter(words: list[str]) -> np.ndarray:
+    """Per word: has a letter. On the UTF-8 bytes of all words at once: ASCII letters, and lead bytes
+    of the scripts' blocks (U+00C0–U+1FFF, U+3040–U+FFFF); not U+0080–U+00BF (Latin-1 signs), U+2000–U+303F
+    (punctuation, symbols, CJK punctuation) or four-byte characters (emoji)."""
+    data = np.frombuffer(" ".join(words).encode("utf-8", "surrogatepass"), np.uint8)
+    space = data == 32
+    lower = data | 0x20
+    letter = ((lower >= 0x61) & (lower <= 0x7A)) | ((data >= 0xC3) & (data <= 0xE1)) | ((data >= 0xE3) & (data <= 0xEF))
+    # U+3000–U+303F (E3 80 xx) is CJK punctuation; U+00C0–U+00FF lead byte C3 is Latin letters (× ÷ aside)
+    cjk_punct = np.zeros(len(data), bool)
+    e3 = np.flatnonzero(data[:-1] == 0xE3)
+    cjk_punct[e3[data[e3 + 1] == 0x80]] = True
+    letter &= ~cjk_punct
+    starts = np.flatnonzero(np.r_[True, space[:-1]])
+    return np.add.reduceat(letter.astype(np.int32), starts) > 0
+
+
 def cjk_documents(texts: Sequence[str], langs: Sequence[str | None], share: float = 0.3) -> np.ndarray:
     """True where the text is Chinese, Japanese or Korean: by ``lang``, else by script."""
     out = np.zeros(len(texts), bool)
@@ -90,9 +108,7 @@ def tokens(texts: Sequence[str], cjk: np.ndarray):
         h[~in_cjk] = np.fromiter(map(hash, words), np.int64, len(words)).view(np.uint64)
         wl = np.fromiter(map(len, words), np.int64, len(words))
         lengths[~in_cjk] = wl
-        cp = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), np.uint32)
-        starts = np.cumsum(wl) - wl
-        letters[~in_cjk] = np.add.reduceat(_is_letter(cp).astype(np.int32), starts) > 0
+        letters[~in_cjk] = _words_with_letter(words)
     if cps:
         cp = np.concatenate(cps)
         h[in_cjk] = cp.astype(np.uint64) * _M1
@@ -187,7 +203,7 @@ def line_stats(texts: Sequence[str], cjk: np.ndarray, short_line: int, short_lin
     owner = np.repeat(np.arange(n), per)
     lens = np.fromiter(map(len, lines), np.int64, len(lines))
     keep = lens > 0
-    lines = [x for x, k in zip(lines, keep) if k]
+    lines = list(compress(lines, keep))
     owner, lens = owner[keep], lens[keep]
     k = np.bincount(owner, minlength=n)
     kk = np.maximum(k, 1)
