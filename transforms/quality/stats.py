@@ -90,15 +90,18 @@ def tokens(texts: Sequence[str], cjk: np.ndarray):
     words: list[str] = []
     cps = []
     for i, text in enumerate(texts):
-        if cjk[i]:
-            cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-            cp = cp[~((cp < len(_SPACE_TABLE)) & _SPACE_TABLE[np.minimum(cp, len(_SPACE_TABLE) - 1)])]
-            cps.append(cp)
-            counts[i] = len(cp)
-        else:
+        if not cjk[i]:
             w = text.split()
             words += w
             counts[i] = len(w)
+    if cjk.any():  # CJK texts: every non-space code point, all texts encoded at once
+        members = np.flatnonzero(cjk)
+        cjk_texts = [texts[i] for i in members]
+        cp = np.frombuffer("".join(cjk_texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        owner = np.repeat(members, np.fromiter(map(len, cjk_texts), np.int64, len(cjk_texts)))
+        solid = ~((cp < len(_SPACE_TABLE)) & _SPACE_TABLE[np.minimum(cp, len(_SPACE_TABLE) - 1)])
+        cps.append(cp[solid])
+        counts[members] = np.bincount(owner[solid], minlength=n)[members]
     total = int(counts.sum())
     h = np.empty(total, np.uint64)
     lengths = np.ones(total, np.int64)
@@ -216,8 +219,13 @@ def line_stats(texts: Sequence[str], cjk: np.ndarray, short_line: int, short_lin
     s["ellipsis_lines"] = share(x.endswith(ELLIPSIS) for x in lines)
     s["terminal_punct_lines"] = share(x.endswith(TERMINAL) for x in lines)
     s["short_lines"] = np.bincount(owner, weights=lens < np.where(cjk, short_line_cjk, short_line)[owner], minlength=n) / kk
-    hashes = np.fromiter(map(hash, lines), np.int64, len(lines)).view(np.uint64)
-    s["dup_lines"], s["dup_line_chars"] = _dup_share(hashes, lens, owner, n)
+    multi_line = k[owner] > 1  # only texts of two or more lines can repeat one
+    s["dup_lines"], s["dup_line_chars"] = np.zeros(n), np.zeros(n)
+    if multi_line.any():
+        repeatable = list(compress(lines, multi_line))
+        hashes = np.fromiter(map(hash, repeatable), np.int64, len(repeatable)).view(np.uint64)
+        a, b = _dup_share(hashes, lens[multi_line], owner[multi_line], n)
+        s["dup_lines"], s["dup_line_chars"] = a, b
     s["dup_paragraphs"], s["dup_paragraph_chars"] = np.zeros(n), np.zeros(n)
     multi = [i for i, t in enumerate(texts) if "\n\n" in t]
     if multi:
@@ -262,7 +270,8 @@ def compute(
     s["mean_word_length"] = s["chars"] / per_word
     # stop words: counted per language, only for languages with a list (else NaN: not judged)
     stop = np.full(n, np.nan)
-    keyed = [(lang or "").split("-")[0].lower() for lang in langs]
+    norm = {lang: (lang or "").split("-")[0].lower() for lang in set(langs)}
+    keyed = [norm[lang] for lang in langs]
     for lang, words_list in stop_words.items():
         idx = np.array([i for i, k in enumerate(keyed) if k == lang or (not k and lang == ("zh" if cjk[i] else "en"))], int)
         if len(idx):
