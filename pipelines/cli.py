@@ -19,6 +19,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Training-data governance pipeline on Apache Beam.")
@@ -46,6 +47,8 @@ def run(
     ctx: typer.Context,
     config: Path = typer.Argument(..., help="Job config (YAML)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and stage plan, run nothing."),
+    force: bool = typer.Option(False, "--force", help="Write even where output.dir holds another job's dataset."),
+    wait_lock: float = typer.Option(0.0, "--wait-lock", help="Seconds to wait for a live run holding output.dir."),
 ) -> None:
     """Run a governed job: ingest, controls, gate, publish a new dataset version, emit lineage.
 
@@ -55,8 +58,11 @@ def run(
     _quiet_libraries()
     from pipelines.config import ConfigError, load_config
 
+    from pipelines.outdir import DangerousOutput, OutputLocked, check_target
+
     try:
         job, config_sha = load_config(config)
+        check_target(Path(job.output.dir), job.job, force)
         if dry_run:
             _print_plan(job, config_sha, ctx.args)
             return
@@ -67,8 +73,15 @@ def run(
 
     from pipelines.run import execute
 
-    with console.status("validating config…") as status:
-        outcome = execute(config, ctx.args, on_phase=lambda phase: status.update(f"{phase}…"))
+    try:
+        with console.status("validating config…") as status:
+            outcome = execute(
+                config, ctx.args, on_phase=lambda phase: status.update(f"{phase}…"), force=force, wait_lock=wait_lock
+            )
+    except OutputLocked as exc:
+        _fail(f"locked: {exc}")
+    except DangerousOutput as exc:
+        _fail(f"config error: {exc}")
     _print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)
 
@@ -133,7 +146,11 @@ def _print_outcome(outcome) -> None:
             f"  ({'balanced' if counts['input'] == counts['kept'] + counts['rejected'] else 'UNBALANCED'})"
         )
     run_dir = Path(m["config"]["output"]["dir"]) / "runs" / outcome.run_id
-    if outcome.status == "published":
+    for note in outcome.notes:
+        err.print(f"[yellow]note[/yellow]: {escape(note)}", highlight=False, soft_wrap=True)
+    if outcome.status == "aborted":
+        err.print(f"[red]aborted[/red] ({outcome.error}): nothing published, staging removed — manifest {run_dir / 'manifest.json'}")
+    elif outcome.status == "published":
         console.print(f"[green]published[/green] dataset version {m['dataset_version']} — manifest {run_dir / 'manifest.json'}")
     elif outcome.status == "gate_failed":
         err.print(f"[red]gate failed[/red]: nothing published — results in {m['gate']['results_path']}")
@@ -185,11 +202,13 @@ def rollback(
     by: Optional[str] = typer.Option(None, "--by", help="Who (default: the current user)."),
 ) -> None:
     """Restore the dataset to version N, as a new version recording who and why."""
+    from pipelines.outdir import OutputLocked, output_lock
     from pipelines.publish import rollback as restore
 
     try:
-        version = restore(out_dir, to, reason, by)
-    except (ValueError, FileNotFoundError) as exc:
+        with output_lock(out_dir, "steward rollback"):  # never commit beside a live run
+            version = restore(out_dir, to, reason, by)
+    except (ValueError, FileNotFoundError, OutputLocked) as exc:
         _fail(str(exc))
     console.print(f"restored version {to} as version {version}")
 
@@ -202,7 +221,10 @@ def trace(
 ) -> None:
     """Show a record's source, locator, hash and every stage decision taken on it."""
     from pipelines.trace import trace as find
+    from pipelines.verify import warning
 
+    if (line := warning(out_dir)) is not None:
+        err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False, soft_wrap=True)
     found = find(out_dir, record_id)
     if found is None:
         _fail(f"record {record_id} not found in {out_dir}")

@@ -35,6 +35,7 @@ RUN_SUBSET = [
     "jsonl_id_2pow70",
     "jsonl_int_5000_digits",
     "jsonl_symlink_loop",
+    "jsonl_dangling_symlink",
     "jsonl_bom",
     "csv_bom_text_first",
     "csv_unbalanced_quote",

@@ -111,10 +111,10 @@ def stable_uri(path: str) -> str:
     """Paths under the working directory are named relative to it, so ids survive a moved checkout."""
     if "://" in path:
         return path
-    try:
-        absolute = Path(path).resolve()
-    except RuntimeError:  # a symlink loop: named as written (it becomes an unreadable_file reject)
+    if os.path.islink(path) and not os.path.exists(path):  # a loop or dangling link: named as written
         absolute = Path(os.path.abspath(path))
+    else:
+        absolute = Path(path).resolve()
     try:
         return absolute.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
