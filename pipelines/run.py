@@ -192,14 +192,18 @@ def execute(
     run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
     out_dir = Path(config.output.dir)
     check_target(out_dir, config.job, force)
-    with output_lock(out_dir, f"run {run_id} of job {config.job}", wait_lock):
+    # Signals are noted from the start and acted on once the run has a manifest to record them in.
+    with _Interrupts() as interrupts, output_lock(out_dir, f"run {run_id} of job {config.job}", wait_lock):
+        interrupts.defer = True
         notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir))
-        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase)
+        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts)
     outcome.notes[:0] = notes
     return outcome
 
 
-def _execute_locked(config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase) -> RunOutcome:
+def _execute_locked(
+    config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts"
+) -> RunOutcome:
     out_dir = Path(config.output.dir)
     run_dir = out_dir / "runs" / run_id
     staging_dir = out_dir / "_staging" / run_id
@@ -226,39 +230,40 @@ def _execute_locked(config: JobConfig, config_path, config_sha: str, run_id: str
     lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
-    with _Interrupts() as interrupts:
-        try:
-            lineage.start()
-            _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts)
-        except RunAborted as exc:
-            interrupts.defer = True
-            outcome.status, outcome.signal = "aborted", exc.signum
-            outcome.error = f"interrupted by {exc}"
-            manifest["status"], manifest["error"] = "aborted", outcome.error
-            if manifest.get("rejects_appended"):
-                remove_rejects(out_dir, run_id)
-                manifest["rejects_appended"] = 0
-            lineage.finish(False, aborted=True, error=outcome.error)
-        except Exception as exc:
-            interrupts.defer = True
-            outcome.status = "failed"
-            outcome.error = f"{type(exc).__name__}: {exc}"
-            manifest["status"] = "failed"
-            manifest["error"] = outcome.error
-            (run_dir / "error.txt").write_text(traceback.format_exc())
-            lineage.finish(False, error=outcome.error)
-        finally:
-            interrupts.defer = True  # a second Ctrl-C must not leave half a cleanup
-            remove_tree(staging_dir)
-            phases("report")
-            manifest["finished_at"] = _now()
-            write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
-            try:  # the report explains the run; failing to draw it must not change the run's outcome
-                write_report(out_dir, run_id)
-            except Exception:
-                (run_dir / "report_error.txt").write_text(traceback.format_exc())
-            phases(None)
-            write_manifest(run_dir / "manifest.json", manifest)
+    try:
+        lineage.start()
+        interrupts.defer = False
+        interrupts.checkpoint()
+        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts)
+    except RunAborted as exc:
+        interrupts.defer = True
+        outcome.status, outcome.signal = "aborted", exc.signum
+        outcome.error = f"interrupted by {exc}"
+        manifest["status"], manifest["error"] = "aborted", outcome.error
+        if manifest.get("rejects_appended"):
+            remove_rejects(out_dir, run_id)
+            manifest["rejects_appended"] = 0
+        lineage.finish(False, aborted=True, error=outcome.error)
+    except Exception as exc:
+        interrupts.defer = True
+        outcome.status = "failed"
+        outcome.error = f"{type(exc).__name__}: {exc}"
+        manifest["status"] = "failed"
+        manifest["error"] = outcome.error
+        (run_dir / "error.txt").write_text(traceback.format_exc())
+        lineage.finish(False, error=outcome.error)
+    finally:
+        interrupts.defer = True  # a second Ctrl-C must not leave half a cleanup
+        remove_tree(staging_dir)
+        phases("report")
+        manifest["finished_at"] = _now()
+        write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
+        try:  # the report explains the run; failing to draw it must not change the run's outcome
+            write_report(out_dir, run_id)
+        except Exception:
+            (run_dir / "report_error.txt").write_text(traceback.format_exc())
+        phases(None)
+        write_manifest(run_dir / "manifest.json", manifest)
     outcome.notes.extend(lineage.warnings)
     if interrupts.received and outcome.status != "aborted":
         outcome.notes.append(f"{signal.Signals(interrupts.received).name} arrived after the commit: the run completed")

@@ -22,6 +22,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipelines.outdir import SETTLED_WITH_REJECTS, UNFINISHED, file_sha256, read_manifest, runs_dir
 from pipelines.publish import dataset_dir, open_table, rejects_dir
 
@@ -105,7 +107,7 @@ def _check_files(table: str, table_dir: Path, recorded: dict, hash_files: bool, 
     current = open_table(table_dir)
     if current is None:
         return
-    actions = current.get_add_actions(flatten=True).to_pylist()
+    actions = pa.table(current.get_add_actions(flatten=True)).to_pylist()
     for action in actions:
         path = table_dir / action["path"]
         entry = recorded.get((table, action["path"]))
@@ -119,7 +121,7 @@ def _check_files(table: str, table_dir: Path, recorded: dict, hash_files: bool, 
             problems.append(f"{table}: file {action['path']} is in the log but no run manifest recorded it")
             continue
         if size != entry["size"]:
-            problems.append(f"{table}: file {action['path']} has {size:,} bytes, its run recorded {entry['size']:,}")
+            problems.append(f"{table}: file {action['path']} was rewritten ({size:,} bytes; its run recorded {entry['size']:,})")
         elif hash_files and file_sha256(path) != entry["sha256"]:
             problems.append(f"{table}: file {action['path']} was rewritten (sha256 differs from the one its run recorded)")
 
