@@ -367,6 +367,7 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     pending.append(PendingCommit(dataset_dir(ctx.out_dir), kept) if gate.success else None)
     try:
         manifest["files"] = {"rejects": pending[0].files if pending[0] else [], "dataset": pending[1].files if pending[1] else []}
+        write_manifest(ctx.run_dir / "manifest.json", manifest)  # every file a commit below adds is recorded first
         interrupts.checkpoint()
         # Rejects first: until the dataset commit below, readers ignore them (their run is not settled).
         manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id, pending[0])
