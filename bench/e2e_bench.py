@@ -1,9 +1,10 @@
-"""End to end: our governed `steward run` against HuggingFace datatrove on the same generated corpus.
+"""End to end: our governed `steward run` against HuggingFace datatrove on the same corpus (real text by default).
 
     .venv/bin/python bench/e2e_bench.py                         # 10k documents (harness check)
     .venv/bin/python bench/e2e_bench.py --docs 100000 --docs 1000000 --allow-million --profile
 
-For each corpus size (bench/make_corpus.py, cached under bench/_work/corpus-<N>/) it runs, each in
+For each corpus size (``--corpus real``, the default: bench/real_corpus.py, real-100k and derived past 100k,
+cached under bench/_work/real-<N>/; ``--corpus generated``: bench/make_corpus.py) it runs, each in
 its own subprocess tree:
 
 * ours, ``full``: ingest → licensing → quality → dedup → pii → harmful → highrisk → classified →
@@ -59,7 +60,7 @@ PYTHON = Path(sys.executable)
 STEWARD = PYTHON.parent / "steward"
 DATATROVE_VERSION = "0.10.1"
 # spaCy supplies datatrove's English MinHash word tokenizer (spacy.blank("en"): no model download).
-DATATROVE_REQUIREMENTS = [f"datatrove[processing]=={DATATROVE_VERSION}", "spacy==3.8.18"]
+DATATROVE_REQUIREMENTS = [f"datatrove[processing]=={DATATROVE_VERSION}", "spacy==3.8.18", "orjson"]  # JsonlReader refuses to start without orjson
 DATATROVE_VENV = WORK / "datatrove-venv"
 HARMFUL_MODEL = ROOT / "transforms" / "models" / "harmful_en.ftz"
 MILLION = 1_000_000
@@ -197,15 +198,17 @@ def measure(cmd: list[str], *, env: dict | None = None, log: Path) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 
-def corpus(docs: int, shards: int) -> Path:
-    folder = WORK / f"corpus-{docs}"
+def corpus(docs: int, shards: int, kind: str = "real") -> Path:
+    """The bench corpus: ``real`` (bench/real_corpus.py: real-100k, derived past 100k) or ``generated`` (bench/make_corpus.py)."""
+    folder = WORK / f"{'corpus' if kind == 'generated' else 'real'}-{docs}"
     truth = folder / "ground_truth.json"
     if truth.exists():
         data = json.loads(truth.read_text())
         if data["counts"]["documents"] == docs and data["shards"] == shards:
             return folder
+    script = "make_corpus.py" if kind == "generated" else "real_corpus.py"
     subprocess.run(
-        [str(PYTHON), str(ROOT / "bench" / "make_corpus.py"), "--docs", str(docs), "--out", str(folder), "--shards", str(shards)],
+        [str(PYTHON), str(ROOT / "bench" / script), "--docs", str(docs), "--out", str(folder), "--shards", str(shards)],
         check=True,
     )
     return folder
@@ -500,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipelines", default="full,matched,datatrove", help="comma list of full, matched, streaming, datatrove")
     parser.add_argument("--profile", action="store_true", help="one extra py-spy run of ours/full, 1 worker, attributed to stages")
     parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--corpus", choices=("real", "generated"), default="real",
+                        help="real: ../shared/data/bench/real-100k (derived past 100k, bench/real_corpus.py); generated: bench/make_corpus.py")
     args = parser.parse_args(argv)
     sizes = args.docs or [10_000]
     if any(n >= MILLION for n in sizes) and not args.allow_million:
@@ -527,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     results_path = WORK / "e2e-results.json"
     history = json.loads(results_path.read_text()) if results_path.exists() else []
     for docs in sizes:
-        corpus_dir = corpus(docs, args.shards)
+        corpus_dir = corpus(docs, args.shards, args.corpus)
         runs: list[dict] = []
         for w in workers:
             for name in pipelines:
@@ -546,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
             profiled = run_ours(docs, corpus_dir, "full", full, 1, py_spy=profile_path)
             attribution = attribute(profile_path) | {"wall_s": profiled["wall_s"], "load_before": profiled["load_before"]}
         sections = [
-            f"## {docs:,} documents — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores",
+            f"## {docs:,} documents ({args.corpus} corpus: {corpus_dir.name}) — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores",
             "", table(runs), "", *[f"- {line}" for line in ratios(runs)], "",
         ]
         for run in runs:

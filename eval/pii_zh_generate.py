@@ -58,10 +58,10 @@ def card(r, valid=True):
 
 
 def uscc(r, valid=True):
-    first17 = r.choice("9151") + r.choice("123") + r.choice(AREAS) + "".join(r.choice(validators._USCC_CHARS) for _ in range(9))
+    first17 = r.choice("9151") + r.choice("123") + r.choice(AREAS) + "".join(r.choice(validators.USCC_CHARS) for _ in range(9))
     check = validators.uscc_check_char(first17)
     if not valid:
-        check = r.choice([c for c in validators._USCC_CHARS if c != check])
+        check = r.choice([c for c in validators.USCC_CHARS if c != check])
     return first17 + check
 
 

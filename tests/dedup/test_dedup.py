@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from transforms.core.stage import RunContext
 from transforms.dedup.resolve import DecisionTable, DedupParams, batch_chunk, candidate_pairs, keep_order, pairs_within_runs, resolve, resolve_component, signature_chunk
 from transforms.dedup.stage import DedupConfig
-from transforms.dedup.index import _StageSignaturesFn, chunk_from_arrow, chunk_to_arrow, index_dir, index_parts
+from transforms.dedup.index import StageSignaturesFn, chunk_from_arrow, chunk_to_arrow, index_dir, index_parts
 from transforms.dedup.minhash import (
     MinHasher,
     band_keys,
@@ -321,7 +321,7 @@ def _publish(ctx, stage, batch: Batch, version: int, staged: Batch | None = None
 
     ctx = dataclasses.replace(ctx, run_id=f"run-{version}")
     records = pa.Table.from_batches([batch.to_arrow()], schema=RECORD_SCHEMA)
-    list(_StageSignaturesFn(ctx.stage_dir("dedup")).process(batch_chunk(staged or batch, stage.params)))
+    list(StageSignaturesFn(ctx.stage_dir("dedup")).process(batch_chunk(staged or batch, stage.params)))
     ctx.kept_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(records, ctx.kept_dir / "part-0.parquet")
     write_deltalake(str(ctx.dataset_dir), records, mode="append")

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from transforms.annotations.agreement import LEVELS
 from transforms.core.stage import first_error
 
-
 ROLES = ("annotator", "reviewer")
 VOID_REASON = "batch_voided"
 VOID_CLAUSE = "TC260-003 annotation (batch with illegal content voided)"

@@ -29,9 +29,8 @@ from typing import Any, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from transforms.annotations import agreement
-from transforms.annotations.config import AnnotationAuditConfig, VOID_CLAUSE, VOID_REASON, VOID_RISK_LEVEL
+from transforms.annotations.config import VOID_CLAUSE, VOID_REASON, VOID_RISK_LEVEL, AnnotationAuditConfig
 from transforms.annotations.readers import Annotation, Invalid
-
 
 # --- per item -----------------------------------------------------------------------------------------------
 

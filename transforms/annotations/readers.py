@@ -7,10 +7,8 @@ import csv
 import json
 import math
 from typing import Any, Iterator, NamedTuple
-from transforms.annotations.config import AnnotationAuditConfig, ROLES
 
-
-
+from transforms.annotations.config import ROLES, AnnotationAuditConfig
 
 # --- records ------------------------------------------------------------------------------------------------
 

@@ -13,9 +13,17 @@ import numpy as np
 
 from transforms.annotations import agreement
 from transforms.annotations.config import AnnotationAuditConfig
-from transforms.annotations.consensus import AGGREGATE_PARTS, ItemResult, add_invalid, add_item, label_order, new_aggregate, summarise_item, void_batches
+from transforms.annotations.consensus import (
+    AGGREGATE_PARTS,
+    ItemResult,
+    add_invalid,
+    add_item,
+    label_order,
+    new_aggregate,
+    summarise_item,
+    void_batches,
+)
 from transforms.annotations.readers import Annotation, Invalid
-
 
 # --- the report ---------------------------------------------------------------------------------------------
 

@@ -33,9 +33,8 @@ import apache_beam as beam
 import numpy as np
 from pydantic import Field, model_validator
 
-from transforms.core.stage import DecideWithView, KEEP, Control, ControlStage, Decision, Stage, StageConfig, count
-
 from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, DecideWithView, Decision, Stage, StageConfig, count
 from transforms.core.textscan import BatchGate, Needles, line_bounds, normalise
 
 STAGE = "aigc"

@@ -30,13 +30,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
-
-from transforms.core.registry import register_stage
 from transforms.core.records import RISK_LEVELS
+from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
 from transforms.core.textscan import BatchGate, Needles, normalise
-
 
 CLASSIFIED_STAGE = "classified"
 CLASSIFIED_CLAUSE = "4.1.2(b) / classified-information directive"

@@ -18,12 +18,11 @@ import ahocorasick_rs
 import fasttext
 import fasttext.FastText
 import numpy as np
-
 from pydantic import Field, field_validator
 
-from transforms.core.stage import Control, Decision, StageConfig
 from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_and_lower
 from transforms.core.records import RISK_LEVELS, Batch
+from transforms.core.stage import Control, Decision, StageConfig
 from transforms.core.textscan import BatchGate
 
 PACKAGE_DIR = Path(__file__).resolve().parent

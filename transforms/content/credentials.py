@@ -12,11 +12,9 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
-
 from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
 from transforms.core.textscan import BatchGate, Needles, line_bounds
-
 
 CREDENTIALS_STAGE = "credentials"
 CREDENTIALS_CLAUSE = "6.1.7"

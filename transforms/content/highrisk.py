@@ -15,9 +15,6 @@ from typing import Literal
 import numpy as np
 from pydantic import model_validator
 
-from transforms.core.stage import ControlStage, Stage
-
-from transforms.core.registry import register_stage
 from transforms.content.classifier import (
     ContentRiskConfig,
     ContentRiskControl,
@@ -27,6 +24,8 @@ from transforms.content.classifier import (
     load_lexicon,
 )
 from transforms.core.records import Batch
+from transforms.core.registry import register_stage
+from transforms.core.stage import ControlStage, Stage
 
 HAZARD_PREFIX = "hazard_"
 

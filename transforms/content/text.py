@@ -12,7 +12,6 @@ from typing import Sequence
 
 import numpy as np
 
-
 PREPROCESS_VERSION = 2
 LABEL_PREFIX = "__label__"
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
 import fasttext
+
 from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, preprocess_batch
 
 

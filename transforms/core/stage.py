@@ -32,7 +32,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from transforms.core.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
 
 
-
 class JobView(Protocol):
     """What stages read of the job config (``pipelines.config.JobConfig`` satisfies it): the sources
     with their declared metadata and the output settings. Typed structurally, so ``transforms`` never

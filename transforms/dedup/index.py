@@ -15,13 +15,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from transforms.core.stage import RunContext
-
+from transforms.core.storage import link_or_copy, stream_batches
 from transforms.dedup.minhash import (
     doc_key,
 )
-from transforms.core.storage import link_or_copy, stream_batches
-from transforms.dedup.resolve import DedupParams, STAGE, SignatureChunk, _PUBLISHED_SALT, signature_chunk, sorted_lookup
-
+from transforms.dedup.resolve import PUBLISHED_SALT, STAGE, DedupParams, SignatureChunk, signature_chunk, sorted_lookup
 
 # ---- signature files: this run's (staged) and the published index ---------------------------
 
@@ -78,7 +76,7 @@ def chunk_from_arrow(table: pa.Table, version: int) -> SignatureChunk:
     signatures = _fixed_width_rows(table.column("signature"), np.uint32, table.schema.field("signature").type.byte_width // 4)
     keys = table.column("key").to_numpy()
     return SignatureChunk(
-        keys=keys ^ _PUBLISHED_SALT if version >= 0 else keys,
+        keys=keys ^ PUBLISHED_SALT if version >= 0 else keys,
         exact=_fixed_width_rows(table.column("exact"), np.uint64, 2),
         signatures=signatures,
         has_shingles=table.column("has_shingles").to_numpy(zero_copy_only=False),
@@ -95,7 +93,7 @@ def read_chunk(path: str, row_group: int, version: int) -> SignatureChunk:
     return chunk_from_arrow(pq.ParquetFile(path).read_row_group(row_group), version)
 
 
-class _StageSignaturesFn(beam.DoFn):
+class StageSignaturesFn(beam.DoFn):
     """Writes a batch's signatures to the stage's staging space; passes on (path, row group, -1).
 
     The files are what ``Candidates`` re-reads once the candidate components exist (so the runner

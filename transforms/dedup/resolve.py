@@ -14,20 +14,18 @@ from typing import Sequence
 
 import numpy as np
 
-from transforms.core.stage import Control, Decision, KEEP
-
+from transforms.core.records import Batch
+from transforms.core.stage import KEEP, Control, Decision
 from transforms.dedup.minhash import (
     MinHasher,
     band_keys,
     components,
     doc_key,
     exact_keys,
-    pair_similarity,
     normalize_codes,
+    pair_similarity,
     shingle_hashes_of_codes,
 )
-from transforms.core.records import Batch
-
 
 STAGE = "dedup"
 CLAUSE = "4.1.2(b)"
@@ -37,7 +35,7 @@ KEEP_CRITERIA = ("source_priority", "longest", "earliest", "id")
 SIZE_BINS = ((2, "2"), (3, "3-5"), (6, "6-10"), (11, "11-100"), (101, "101+"))
 _ALL_PAIRS_UP_TO = 64  # components this small verify every pair; larger ones verify LSH pairs only
 _RUN_ALL_PAIRS_UP_TO = 32  # a band bucket this small emits all its pairs, a larger one a star
-_PUBLISHED_SALT = np.uint64(0x5BD1E9955BD1E995)  # published docs never share a key with current ones
+PUBLISHED_SALT = np.uint64(0x5BD1E9955BD1E995)  # published docs never share a key with current ones
 _EXACT_BAND_SALT = np.uint64(0x27D4EB2F165667C5)
 
 
@@ -117,7 +115,7 @@ def signature_chunk(
     signatures = _hasher(params.num_perm, params.seed).signatures(shingles, offsets)
     keys = np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids))
     if published >= 0:
-        keys ^= _PUBLISHED_SALT
+        keys ^= PUBLISHED_SALT
     return SignatureChunk(
         keys=keys,
         exact=exact,
@@ -460,7 +458,7 @@ class DecisionTable:
         return Decision.reject(rule=RULE, clause=CLAUSE, risk_level="low", category="duplicate", reason=action, detail=detail)
 
 
-class _DecisionLookup(Control):
+class DecisionLookup(Control):
     """Removal decisions computed over the whole corpus, looked up per record."""
 
     stage = STAGE

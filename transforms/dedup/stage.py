@@ -35,17 +35,31 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import Field, field_validator, model_validator
 
-from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
-
+from transforms.core.records import Batch
 from transforms.core.registry import register_stage
+from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
+from transforms.dedup.index import StageSignaturesFn, published_index, read_chunk, write_index
 from transforms.dedup.minhash import (
     components,
     optimal_bands_rows,
 )
-from transforms.core.records import Batch
-from transforms.dedup.index import _StageSignaturesFn, published_index, read_chunk, write_index
-from transforms.dedup.resolve import EXACT, NEAR, DecisionTable, DedupParams, KEEP_CRITERIA, SIZE_BINS, STAGE, SignatureChunk, _DecisionLookup, batch_chunk, candidate_pairs, chunk_band_entries, concat_chunks, resolve, sorted_lookup
-
+from transforms.dedup.resolve import (
+    EXACT,
+    KEEP_CRITERIA,
+    NEAR,
+    SIZE_BINS,
+    STAGE,
+    DecisionLookup,
+    DecisionTable,
+    DedupParams,
+    SignatureChunk,
+    batch_chunk,
+    candidate_pairs,
+    chunk_band_entries,
+    concat_chunks,
+    resolve,
+    sorted_lookup,
+)
 
 # ---- Beam pieces -----------------------------------------------------------------------------
 
@@ -161,7 +175,7 @@ class DedupStage(Stage):
     def expand(self, batches, ctx: RunContext):
         params = self.params
         chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
-        files = chunks | "dedup/StageSignatures" >> beam.ParDo(_StageSignaturesFn(ctx.stage_dir(STAGE)))
+        files = chunks | "dedup/StageSignatures" >> beam.ParDo(StageSignaturesFn(ctx.stage_dir(STAGE)))
         band_entries = chunks | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
         if self.cross_version:
             mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
@@ -194,7 +208,7 @@ class DedupStage(Stage):
             | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
         )
         return batches | DecideWithView(
-            STAGE, _DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id
+            STAGE, DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id
         )
 
     def report(self, ctx, counters):

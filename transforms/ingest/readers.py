@@ -178,7 +178,7 @@ def detect_cjk_lang(text: str) -> str | None:
     return None
 
 
-class _HashingReader:
+class HashingReader:
     """Reads a file's raw bytes in chunks, hashing them on the way (one pass for sha256 and parsing)."""
 
     def __init__(self, path: str):
@@ -381,7 +381,7 @@ def _publishable_meta(meta: dict) -> dict:
         return {name: _publishable(value, name) for name, value in meta.items()}
 
 
-class _SourceReader:
+class SourceReader:
     """Turns one input file into records and rejects (plain Python, used by the Beam DoFn).
 
     Every record is read on its own: whatever one record raises becomes that record's reject and
@@ -479,7 +479,7 @@ class _SourceReader:
 
     # -- formats ---------------------------------------------------------------------------------
 
-    def read(self, reader: _HashingReader) -> Iterator[dict]:
+    def read(self, reader: HashingReader) -> Iterator[dict]:
         fmt = self.file.format
         if fmt == "parquet":
             yield from self._parquet(reader)
@@ -590,7 +590,7 @@ class _SourceReader:
             return
         yield self._isolated("file", raw, lambda: self._row("file", raw, {self.source.text_field: text}))
 
-    def _parquet(self, reader: _HashingReader) -> Iterator[dict]:
+    def _parquet(self, reader: HashingReader) -> Iterator[dict]:
         """Parquet rows, reading only the columns a record uses. String columns come back
         dictionary-encoded, so a value stored once and referenced by many rows (a dictionary bomb)
         is measured per row before any row is decoded: oversized rows are rejected undecoded."""

@@ -19,11 +19,10 @@ import apache_beam as beam
 import pyarrow as pa
 from pydantic import PositiveFloat, PositiveInt
 
-from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
-
-from transforms.core.registry import register_stage
 from transforms.core.records import Batch
-from transforms.ingest.readers import FILES, STAGE, FileBroken, InputFile, Limits, _HashingReader, _SourceReader
+from transforms.core.registry import register_stage
+from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
+from transforms.ingest.readers import FILES, STAGE, FileBroken, HashingReader, InputFile, Limits, SourceReader
 
 
 class _ReadFileFn(beam.DoFn):
@@ -38,8 +37,8 @@ class _ReadFileFn(beam.DoFn):
 
     def process(self, file: InputFile):
         source = self.sources[file.source]
-        reader = _HashingReader(file.path)
-        parser = _SourceReader(file, source, self.max_bytes, self.run_id, self.limits)
+        reader = HashingReader(file.path)
+        parser = SourceReader(file, source, self.max_bytes, self.run_id, self.limits)
         batch: list[dict] = []
         rejects: list[dict] = []
         failure = None

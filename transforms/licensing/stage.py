@@ -29,9 +29,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, Stage, StageConfig, count
-
 from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, Stage, StageConfig, count
 from transforms.licensing.identify import ALL_RIGHTS_RESERVED, Finding, MatchSettings, find_licenses, load_index
 from transforms.licensing.policy import (
     FAIL,

@@ -19,8 +19,24 @@ from __future__ import annotations
 import functools
 import re
 from typing import Callable, Iterable, Iterator, NamedTuple
-from transforms.pii.validators import D, NA, NB, NB1, SEP, _ALNUM, card_valid, cn_id_labelled, cn_id_valid, digits_of, iban_valid, ip_valid, normalise_digits, ssn_valid, uscc_valid
 
+from transforms.pii.validators import (
+    ALNUM,
+    NA,
+    NB,
+    NB1,
+    SEP,
+    D,
+    card_valid,
+    cn_id_labelled,
+    cn_id_valid,
+    digits_of,
+    iban_valid,
+    ip_valid,
+    normalise_digits,
+    ssn_valid,
+    uscc_valid,
+)
 
 # --------------------------------------------------------------------------- entity types
 
@@ -200,7 +216,7 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
     _led(
         PHONE_NUMBER,
         "[+＋0]",
-        f"(?<![{_ALNUM}+＋].)(?:(?<=0)0|(?<=[+＋]))[1-9１-９]{D}{{0,2}}(?:[ \\-.]?[(（]0?{D}{{0,4}}[)）])?(?:[ \\-.－]?{D}{{1,5}}){{2,6}}"
+        f"(?<![{ALNUM}+＋].)(?:(?<=0)0|(?<=[+＋]))[1-9１-９]{D}{{0,2}}(?:[ \\-.]?[(（]0?{D}{{0,4}}[)）])?(?:[ \\-.－]?{D}{{1,5}}){{2,6}}"
         f"(?:\\s?(?:x|ext\\.?)\\s?{D}{{1,5}})?{NA}",
         lambda v: 8 <= len(digits_of(v.split("x")[0].split("ext")[0])) <= 15,
         0.8,
@@ -209,7 +225,7 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
     _led(
         PHONE_NUMBER,
         "[0-9(]",
-        f"(?<![{_ALNUM}+\\-].)(?:(?:(?<=1)|(?<=0)01)[ \\-.](?:\\([2-9]\\d\\d\\) ?|[2-9]\\d\\d[\\-.])"
+        f"(?<![{ALNUM}+\\-].)(?:(?:(?<=1)|(?<=0)01)[ \\-.](?:\\([2-9]\\d\\d\\) ?|[2-9]\\d\\d[\\-.])"
         f"|(?<=\\()[2-9]\\d\\d\\) ?|(?<=[2-9])\\d\\d[\\-.])\\d{{3}}[\\-.]\\d{{4}}"
         f"(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
         None,
@@ -231,7 +247,7 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
 _GENERIC_PHONE = _led(
     PHONE_NUMBER,
     "[+＋(（0-9０-９]",
-    f"(?<![{_ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+    f"(?<![{ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
     None,
     0.6,
 )

@@ -32,11 +32,11 @@ from typing import Literal
 from presidio_anonymizer.operators import Decrypt, Encrypt, Mask
 from pydantic import field_validator, model_validator
 
+from transforms.core.records import Batch
+from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
 from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
-from transforms.core.stage import Control, ControlStage, Decision, KEEP, StageConfig, count
-from transforms.core.registry import register_stage
-from transforms.core.records import Batch
 
 STAGE = "pii"
 DEFAULT_KEY_ENV = "DATASTEWARD_PII_KEY"

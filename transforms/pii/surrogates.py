@@ -95,7 +95,7 @@ def iban(rng: random.Random, original: str) -> str:
 
 
 def uscc(rng: random.Random, original: str) -> str:
-    first17 = "91" + rng.choice(_ID_AREAS) + "".join(rng.choice(validators._USCC_CHARS) for _ in range(9))
+    first17 = "91" + rng.choice(_ID_AREAS) + "".join(rng.choice(validators.USCC_CHARS) for _ in range(9))
     return first17 + validators.uscc_check_char(first17)
 
 

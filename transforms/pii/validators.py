@@ -7,7 +7,6 @@ import datetime as _dt
 import ipaddress
 import re
 
-
 # --------------------------------------------------------------------------- normalisation
 
 _FULLWIDTH = str.maketrans(
@@ -28,13 +27,13 @@ def digits_of(value: str) -> str:
 
 # Character classes shared by the patterns. D = any digit (ASCII or full-width).
 D = "[0-9０-９]"
-_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
-NB = f"(?<![{_ALNUM}])"  # not preceded by an ASCII/full-width alphanumeric
+ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+NB = f"(?<![{ALNUM}])"  # not preceded by an ASCII/full-width alphanumeric
 # The same check placed after a pattern's first character. A pattern that starts with a plain character
 # class lets the regex engine skip in C to the next character that can start a match; one that starts
 # with a lookbehind is tried at every position (3–5× slower on 1 KB of text).
-NB1 = f"(?<![{_ALNUM}].)"
-NA = f"(?![{_ALNUM}])"  # not followed by one
+NB1 = f"(?<![{ALNUM}].)"
+NA = f"(?![{ALNUM}])"  # not followed by one
 SEP = "[ \\-－.]"  # separators inside numbers (ASCII and full-width)
 
 # --------------------------------------------------------------------------- validators
@@ -102,19 +101,19 @@ def cn_id_labelled(value: str) -> bool:
     return cn_id_valid(v)
 
 
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def uscc_check_char(first17: str) -> str:
     """GB 32100-2015 check character: weights 3^i mod 31 over the 31-symbol alphabet."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
-    return _USCC_CHARS[(31 - total % 31) % 31]
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return USCC_CHARS[(31 - total % 31) % 31]
 
 
 def uscc_valid(value: str) -> bool:
     v = normalise_digits(value).upper()
-    if len(v) != 18 or any(c not in _USCC_CHARS for c in v) or not v[2:8].isdigit():
+    if len(v) != 18 or any(c not in USCC_CHARS for c in v) or not v[2:8].isdigit():
         return False
     if v[0] not in "123456789ANY" or int(v[2:4]) not in CN_PROVINCE_CODES | {10}:
         return False

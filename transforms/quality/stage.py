@@ -15,9 +15,8 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt
 
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
-
 from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
 
 STAGE = "quality"
 CLAUSE = "4.1.2(b)"

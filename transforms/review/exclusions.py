@@ -17,9 +17,8 @@ from typing import Literal
 
 import pyarrow.parquet as pq
 
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
-
 from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,9 @@ from typing import Literal
 
 import apache_beam as beam
 
-from transforms.core.stage import KEEP, Control, Decision, DecideWithView, Stage, StageConfig, count
-
-from transforms.core.registry import register_stage
 from transforms.core.records import CONTENT_RISK_CATEGORIES, Batch
+from transforms.core.registry import register_stage
+from transforms.core.stage import KEEP, Control, DecideWithView, Decision, Stage, StageConfig, count
 
 STAGE = "source_rollup"
 CLAUSE = "TC260-003 §5.1"
