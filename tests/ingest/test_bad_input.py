@@ -7,7 +7,6 @@ the good records and rejects the bad part with the reason the kind names (docs/C
 import collections
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path

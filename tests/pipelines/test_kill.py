@@ -42,11 +42,16 @@ def _log_versions(table: Path) -> int:
     return len(list((table / "_delta_log").glob("*.json"))) if (table / "_delta_log").is_dir() else 0
 
 
-def _latest_status(out: Path) -> str | None:
-    manifests = sorted((out / "runs").glob("*/manifest.json")) if (out / "runs").is_dir() else []
+def _run_dirs(out: Path) -> set[str]:
+    return {p.name for p in (out / "runs").iterdir()} if (out / "runs").is_dir() else set()
+
+
+def _status(out: Path, before: set[str]) -> str | None:
+    """Status of the run started after ``before`` was taken (None until it wrote its manifest)."""
+    new = sorted(_run_dirs(out) - before)
     try:
-        return json.loads(manifests[-1].read_text()).get("status") if manifests else None
-    except ValueError:
+        return json.loads((out / "runs" / new[-1] / "manifest.json").read_text()).get("status") if new else None
+    except (OSError, ValueError):
         return None
 
 
@@ -72,6 +77,7 @@ def partially_published(out: Path) -> list[str]:
 def _kill_once(project: Path, config: Path, trigger: str, delay: float) -> str:
     out = project / "out"
     start_dataset, start_rejects = _log_versions(out / "dataset"), _log_versions(out / "rejects")
+    before = _run_dirs(out)
     proc = subprocess.Popen(
         [sys.executable, "-c", _RUN, str(config)], cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -80,26 +86,29 @@ def _kill_once(project: Path, config: Path, trigger: str, delay: float) -> str:
     while proc.poll() is None:
         if trigger == "time" and time.monotonic() - started >= delay:
             break
-        if trigger == "publishing" and _latest_status(out) == "publishing":
+        if trigger == "publishing" and _status(out, before) == "publishing":
             break
         if trigger == "rejects_commit" and _log_versions(out / "rejects") > start_rejects:
             break
         if trigger == "dataset_commit" and _log_versions(out / "dataset") > start_dataset:
             break
         time.sleep(0.002)
-    state = "finished" if proc.poll() is not None else _latest_status(out) or "starting"
+    state = "finished" if proc.poll() is not None else _status(out, before) or "starting"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     return state
 
 
 def _kill_points(project: Path, points: list[tuple[str, float]], n: int = 3000) -> Counter:
+    """Kill a run at each (trigger, fraction of a full run's duration) point; check after each kill."""
     config = _corpus(project, n)
+    started = time.monotonic()
     assert execute(config).status == "published"  # a version to protect
+    duration = time.monotonic() - started + 3.0  # + the CLI's start-up, which the in-process run skips
     out = project / "out"
     states = Counter()
-    for trigger, delay in points:
-        states[f"{trigger}:{_kill_once(project, config, trigger, delay)}"] += 1
+    for trigger, fraction in points:
+        states[f"{trigger}:{_kill_once(project, config, trigger, fraction * duration)}"] += 1
         assert partially_published(out) == []
         problems, _ = verify(out)
         assert problems == []
@@ -130,7 +139,7 @@ def test_kill_as_the_run_publishes_and_at_the_commit_leaves_nothing_partial(corp
 def test_kill_at_twenty_four_random_points_leaves_nothing_partial(corpus, monkeypatch, capsys):
     monkeypatch.chdir(corpus)
     rng = random.Random(1606)
-    points = [("time", rng.uniform(0.5, 12.0)) for _ in range(12)] + [(t, 0) for t in TRIGGERS[1:] for _ in range(4)]
+    points = [("time", rng.uniform(0.05, 1.1)) for _ in range(12)] + [(t, 0) for t in TRIGGERS[1:] for _ in range(4)]
     rng.shuffle(points)
     states = _kill_points(corpus, points)
     with capsys.disabled():
