@@ -244,3 +244,27 @@ def test_an_interrupt_aborts_with_lineage_manifest_and_no_staging(project, signu
     assert not (project / "out" / "dataset").exists()
 
 
+
+
+def _start_cli(project: Path, *args: str) -> subprocess.Popen:
+    code = f"import sys; from pipelines.cli import main; sys.argv = ['steward', *{list(args)!r}]; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+@pytest.mark.slow
+def test_concurrent_runs_on_one_output_serialise_or_refuse(project):
+    config = job_config(project)
+    assert execute(config).status == "published"  # an existing table, as in the probe
+    waiting = [_start_cli(project, "run", str(config), "--wait-lock", "600") for _ in range(3)]
+    assert [p.wait(timeout=900) for p in waiting] == [0, 0, 0]
+    history = DeltaTable(str(project / "out" / "dataset")).history()
+    assert sorted(h["version"] for h in history) == [0, 1, 2, 3]  # no lost update, no conflict
+    assert verify(project / "out") == ([], [])
+    refused = [_start_cli(project, "run", str(config)) for _ in range(2)]
+    outcomes = [(p.wait(timeout=900), p.stderr.read()) for p in refused]
+    assert sorted(code for code, _ in outcomes) == [0, 1]
+    assert any("locked:" in err and "is in use by run" in err for code, err in outcomes if code == 1)
+    assert verify(project / "out") == ([], [])
