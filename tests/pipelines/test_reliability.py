@@ -263,8 +263,12 @@ def test_concurrent_runs_on_one_output_serialise_or_refuse(project):
     history = DeltaTable(str(project / "out" / "dataset")).history()
     assert sorted(h["version"] for h in history) == [0, 1, 2, 3]  # no lost update, no conflict
     assert verify(project / "out") == ([], [])
-    refused = [_start_cli(project, "run", str(config)) for _ in range(2)]
-    outcomes = [(p.wait(timeout=900), p.stderr.read()) for p in refused]
-    assert sorted(code for code, _ in outcomes) == [0, 1]
-    assert any("locked:" in err and "is in use by run" in err for code, err in outcomes if code == 1)
+    runs = project / "out" / "runs"
+    before = set(runs.iterdir())
+    first = _start_cli(project, "run", str(config))
+    assert _wait_for(lambda: set(runs.iterdir()) - before)  # it holds the lock from before its run folder exists
+    second = _start_cli(project, "run", str(config))
+    assert second.wait(timeout=900) == 1 and first.wait(timeout=900) == 0
+    refusal = second.stderr.read()
+    assert "locked:" in refusal and "is in use by run" in refusal
     assert verify(project / "out") == ([], [])
