@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 LOCK_NAME = ".steward.lock"
 UNFINISHED = ("running", "publishing")  # a live run's statuses; on disk without a live run: a killed run
@@ -230,16 +230,9 @@ def committed_runs(out_dir: Path) -> dict[str, int]:
     return found
 
 
-def staged_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) if Path(path).exists() else 0
-
-
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
     parent = Path(path).parent
     if parent.name == "_staging" and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
 
-
-def describe(manifest: dict[str, Any]) -> str:
-    return f"run {manifest.get('run_id')} ({manifest.get('status')})"

@@ -99,7 +99,8 @@ class PendingCommit:
         ``metadata(previous_table) -> dict`` is asked again on each attempt. A commit that
         conflicts with another writer is retried on the new version (the lock makes that rare);
         if it still fails, the files are removed and nothing is visible."""
-        for attempt in range(_COMMIT_ATTEMPTS):
+        attempt = 1
+        while True:
             table = open_table(self.table_dir)
             properties = _metadata(metadata(table))
             try:
@@ -111,13 +112,13 @@ class PendingCommit:
                     table.create_write_transaction(self.actions, mode, self.schema, commit_properties=properties)
                 return DeltaTable(str(self.table_dir)).version()
             except CommitFailedError:
-                if attempt == _COMMIT_ATTEMPTS - 1:
+                if attempt == _COMMIT_ATTEMPTS:
                     self.discard()
                     raise
+                attempt += 1
             except BaseException:
                 self.discard()
                 raise
-        raise AssertionError("unreachable")
 
     def discard(self) -> None:
         for entry in self.files:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 from typer.testing import CliRunner
@@ -75,7 +76,6 @@ def _tamper_commit_metadata(out: Path) -> None:
 
 def _tamper_data_file(out: Path) -> None:
     """Rewrite a data file of the current version and fix its size in the log to match."""
-    import pyarrow.parquet as pq
 
     table = DeltaTable(str(out / "dataset"))
     name = pa.table(table.get_add_actions(flatten=True)).to_pylist()[0]["path"]
@@ -272,3 +272,37 @@ def test_concurrent_runs_on_one_output_serialise_or_refuse(project):
     refusal = second.stderr.read()
     assert "locked:" in refusal and "is in use by run" in refusal
     assert verify(project / "out") == ([], [])
+
+
+def test_a_commit_conflict_is_retried_and_a_lasting_one_leaves_nothing_visible(tmp_path, monkeypatch):
+    import pyarrow.dataset as ds
+    from deltalake.exceptions import CommitFailedError
+
+    from pipelines.publish import PendingCommit, commit_dataset, dataset_dir
+    from transforms.core.records import RECORD_SCHEMA
+
+    def staged(name: str):
+        rows = {n: [None] for n in RECORD_SCHEMA.names} | {"id": [name], "text": ["t"], "tags": [[]], "lineage": [[]]}
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table(rows, schema=RECORD_SCHEMA), path)
+        return ds.dataset([str(path)], schema=RECORD_SCHEMA, format="parquet")
+
+    out = tmp_path / "out"
+    assert commit_dataset(out, staged("a"), "overwrite", {"run_id": "r0"}) == 0
+    real = DeltaTable.create_write_transaction
+    failures = {"left": 2}
+
+    def flaky(self, *args, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise CommitFailedError("concurrent commit")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaTable, "create_write_transaction", flaky)
+    assert commit_dataset(out, staged("b"), "overwrite", {"run_id": "r1"}) == 1
+    failures["left"] = 99
+    pending = PendingCommit(dataset_dir(out), staged("c"))
+    with pytest.raises(CommitFailedError):
+        commit_dataset(out, staged("c"), "overwrite", {"run_id": "r2"}, pending)
+    assert DeltaTable(str(dataset_dir(out))).version() == 1
+    assert not any((dataset_dir(out) / f["path"]).exists() for f in pending.files)
