@@ -373,7 +373,12 @@ def _publishable(value: Any, field: str, depth: int = 1) -> Any:
     return value  # dates, decimals, bytes...: to_json writes their text
 
 
-def _publishable_meta(meta: dict) -> dict:
+def _publishable_meta(meta: dict, escapes: bool) -> dict:
+    """``meta`` as it can be published. Plain strings and 64-bit integers need no look (a lone
+    surrogate can only come from a JSON ``\\ud…`` escape, flagged by ``escapes``); anything else is
+    serialised once to find out, and walked only when that fails."""
+    if not escapes and all(type(v) is str or (type(v) is int and _INT_RANGE[0] <= v <= _INT_RANGE[1]) for v in meta.values()):
+        return meta
     try:
         to_json(meta)
         return meta
@@ -427,8 +432,9 @@ class SourceReader:
             lineage=[entry],
         )
 
-    def record(self, locator: str, fields: dict[str, Any]) -> dict | tuple[str, dict]:
-        """A record from a parsed row, or (reason, detail) when the row cannot be published."""
+    def record(self, locator: str, fields: dict[str, Any], escapes: bool = False) -> dict | tuple[str, dict]:
+        """A record from a parsed row, or (reason, detail) when the row cannot be published.
+        ``escapes``: the row came from JSON holding ``\\ud…`` escapes, which may decode to lone surrogates."""
         field = self.source.text_field
         text = fields.get(field)
         if text is None:
@@ -437,7 +443,7 @@ class SourceReader:
             return "wrong_type", {"field": field, "type": type(text).__name__}
         if not text:
             return "blank_text", {"field": field}
-        if not text.isascii():
+        if escapes and not text.isascii():
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError as exc:
@@ -448,7 +454,7 @@ class SourceReader:
         if self.source.url_field and fields.get(self.source.url_field) is not None:
             meta["url"] = fields[self.source.url_field]
         try:
-            meta = _publishable_meta(meta)
+            meta = _publishable_meta(meta, escapes)
         except Unpublishable as exc:
             return exc.reason, {"field": exc.field}
         self.records += 1
@@ -461,8 +467,8 @@ class SourceReader:
             "lineage": [lineage_entry(STAGE, "keep", detail={"format": self.file.format})],
         }
 
-    def _row(self, locator: str, raw: bytes, fields: dict) -> dict:
-        made = self.record(locator, fields)
+    def _row(self, locator: str, raw: bytes, fields: dict, escapes: bool = False) -> dict:
+        made = self.record(locator, fields, escapes)
         if isinstance(made, tuple):
             reason, detail = made
             return self.reject(locator, raw, reason, detail)
@@ -516,7 +522,7 @@ class SourceReader:
             return self.reject(locator, line, "too_deep", {})
         if not isinstance(fields, dict):
             return self.reject(locator, line, "not_an_object", {"type": type(fields).__name__})
-        return self._row(locator, line, fields)
+        return self._row(locator, line, fields, escapes=b"\\ud" in line or b"\\uD" in line)
 
     def _csv(self, data: Iterator[bytes], offset: int) -> Iterator[dict]:
         """CSV rows; a row that swallowed the lines after it (an unbalanced quote) is given back:
