@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import yaml
 
 from pipelines.run import execute
 from tests.conftest import NEWS, job_config, write_jsonl
@@ -87,3 +88,15 @@ def test_a_run_killed_while_its_batches_wait_on_disk_leaves_no_raw_value(corpus,
     proc.wait()
     assert any(p.is_file() for p in spill.glob("*/spill/*/*")), "the run was not killed while batches were spilled"
     assert leaks(corpus / "out") == []
+
+
+def test_the_residual_gate_checks_meta_too(corpus, monkeypatch):
+    """Without a pii stage, an identifier in a meta field fails the gate: nothing is published."""
+    monkeypatch.chdir(corpus)
+    config = _plant(corpus)
+    settings = yaml.safe_load(config.read_text())
+    settings["stages"] = [{"stage": "ingest"}, {"stage": "quality", "min_chars": 40}]
+    config.write_text(yaml.safe_dump(settings))
+    outcome = execute(config)
+    assert outcome.status == "gate_failed"
+    assert not (corpus / "out" / "dataset").exists()
