@@ -123,6 +123,9 @@ def test_verify_names_each_kind_of_tampering_and_readers_warn(two_runs, tamper, 
     assert result.exit_code == 1 and expected in result.output
     traced = steward("trace", two_runs, "no-such-record")
     assert "fails verification" in traced.output
+    if tamper is _tamper_manifest_counts:
+        assert "fails verification" in steward("diff", two_runs, 0, 1).output
+        assert "fails verification" in steward("report", two_runs).output
 
 
 def test_clean_outputs_verify(two_runs):
