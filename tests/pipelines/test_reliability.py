@@ -3,6 +3,7 @@ refused, a killed run's leftovers cleaned up or completed by the next run."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pipelines import cli
 from pipelines.outdir import OutputLocked, output_lock
 from pipelines.run import execute
 from pipelines.verify import verify
-from tests.conftest import job_config
+from tests.conftest import NEWS, job_config, source, write_jsonl
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -37,14 +38,30 @@ def project(corpus, monkeypatch):
     return corpus
 
 
+@pytest.fixture(scope="module")
+def _published_twice(tmp_path_factory) -> Path:
+    """A project whose output has two published versions (built once; each test gets a copy)."""
+    root = tmp_path_factory.mktemp("published")
+    (root / "in" / "news").mkdir(parents=True)
+    rows = [{"id": f"n{i}", "text": text, "url": f"https://e.com/{i}"} for i, text in enumerate(NEWS)]
+    write_jsonl(root / "in" / "news" / "a.jsonl", rows, [b'{"id": "bad", "text": \n'])
+    config = job_config(root, sources=[source("news", ["in/news/*.jsonl"], id_field="id", url_field="url")])
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        for _ in range(2):
+            assert execute(config).status == "published"
+    finally:
+        os.chdir(cwd)
+    assert verify(root / "out") == ([], [])
+    return root
+
+
 @pytest.fixture
-def two_runs(project):
-    config = job_config(project)
-    for _ in range(2):
-        assert execute(config).status == "published"
-    out = project / "out"
-    assert verify(out) == ([], [])
-    return out
+def two_runs(_published_twice, tmp_path, monkeypatch):
+    shutil.copytree(_published_twice, tmp_path / "project")
+    monkeypatch.chdir(tmp_path / "project")
+    return tmp_path / "project" / "out"
 
 
 def _manifests(out: Path) -> list[Path]:
