@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 LOCK_NAME = ".steward.lock"
 UNFINISHED = ("running", "publishing")  # a live run's statuses; on disk without a live run: a killed run
@@ -49,8 +49,9 @@ def _now() -> str:
 
 
 @contextmanager
-def output_lock(out_dir: Path, holder: str, wait_seconds: float = 0.0) -> Iterator[None]:
-    """Hold ``OUT_DIR/.steward.lock`` (an exclusive ``flock``) for the block.
+def output_lock(out_dir: Path, holder: str, wait_seconds: float = 0.0) -> Iterator[Callable[[str], None]]:
+    """Hold ``OUT_DIR/.steward.lock`` (an exclusive ``flock``) for the block; yields a function
+    that renames the holder (a run names itself once it has its id).
 
     The kernel drops the lock when its process dies, so a killed run never leaves a stale lock.
     Another holder: wait up to ``wait_seconds``, then raise :class:`OutputLocked` naming it.
@@ -68,12 +69,17 @@ def output_lock(out_dir: Path, holder: str, wait_seconds: float = 0.0) -> Iterat
                 if time.monotonic() >= deadline:
                     raise OutputLocked(f"{out_dir} is in use by {_holder(out_dir)}; wait for it, or pass --wait-lock SECONDS") from None
                 time.sleep(0.2)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps({"holder": holder, "pid": os.getpid(), "host": socket.gethostname(), "since": _now()}))
-        handle.flush()
+        since = _now()
+
+        def announce(name: str) -> None:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps({"holder": name, "pid": os.getpid(), "host": socket.gethostname(), "since": since}))
+            handle.flush()
+
+        announce(holder)
         try:
-            yield
+            yield announce
         finally:
             handle.seek(0)
             handle.truncate()

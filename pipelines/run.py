@@ -189,12 +189,15 @@ def execute(
     """Run one governed job end to end. Config errors raise ConfigError before anything is written;
     an output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked."""
     config, config_sha = load_config(config_path)
-    run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
     out_dir = Path(config.output.dir)
     check_target(out_dir, config.job, force)
     # Signals are noted from the start and acted on once the run has a manifest to record them in.
-    with _Interrupts() as interrupts, output_lock(out_dir, f"run {run_id} of job {config.job}", wait_lock):
+    with _Interrupts() as interrupts, output_lock(out_dir, f"a starting run of job {config.job}", wait_lock) as announce:
         interrupts.defer = True
+        # The id is made under the lock: UUIDv7 is time-ordered, so run ids order the runs of an
+        # output as they happened (the manifest chain relies on it), even when several waited.
+        run_id = str(generate_new_uuid())
+        announce(f"run {run_id} of job {config.job}")
         notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir))
         outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts)
     outcome.notes[:0] = notes
@@ -272,9 +275,10 @@ def _execute_locked(
 
 def _finish_recovered(out_dir: Path):
     def finish(run_id: str, manifest: dict, version: int) -> None:
+        # Event and report before the settled manifest: a kill in between leaves the run for the next one
         manifest.update(status="published", dataset_version=version, recovered_at=_now())
-        write_manifest(manifest_path(out_dir, run_id), manifest)
         _late_lineage(out_dir, run_id, manifest, success=True, version=version)
+        write_manifest(manifest_path(out_dir, run_id), manifest)
         try:
             write_report(out_dir, run_id)
         except Exception:  # the report can be drawn later with `steward report`
@@ -288,8 +292,8 @@ def _abort_recovered(out_dir: Path):
         remove_rejects(out_dir, run_id)
         manifest.update(status="aborted", error="interrupted: the process ended before publishing", recovered_at=_now())
         manifest["rejects_appended"] = 0
-        write_manifest(manifest_path(out_dir, run_id), manifest)
         _late_lineage(out_dir, run_id, manifest, success=False)
+        write_manifest(manifest_path(out_dir, run_id), manifest)
 
     return abort
 
