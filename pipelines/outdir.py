@@ -190,10 +190,11 @@ def runs_with_rejects(out_dir: Path) -> set[str]:
 # --- what a killed run left behind -----------------------------------------------------------------
 
 
-def recover(out_dir: Path, current_run: str, finish_published, abort_unpublished) -> list[str]:
+def recover(out_dir: Path, current_run: str, finish_published, abort_unpublished, draw_report) -> list[str]:
     """Clean up after runs that died (call with the lock held): remove their staging, complete a
     run killed after its commit (``finish_published(run_id, manifest, version)``), abort one killed
-    before it (``abort_unpublished(run_id, manifest)``). Returns one line per thing done."""
+    before it (``abort_unpublished(run_id, manifest)``), draw the report a published run was killed
+    before drawing (``draw_report(run_id)``). Returns one line per thing done."""
     out_dir = Path(out_dir)
     notes = []
     staging_root = out_dir / "_staging"
@@ -213,6 +214,10 @@ def recover(out_dir: Path, current_run: str, finish_published, abort_unpublished
         manifest = read_manifest(path)
         if manifest is None:
             manifest = {"run_id": run_dir.name, "status": "running"}
+        if manifest.get("status") == "published" and not (run_dir / "report.html").exists():
+            draw_report(run_dir.name)
+            notes.append(f"drew the report of run {run_dir.name}, killed after it published")
+            continue
         if manifest.get("status") not in UNFINISHED:
             continue
         if run_dir.name in committed:

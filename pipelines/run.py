@@ -198,7 +198,7 @@ def execute(
         # output as they happened (the manifest chain relies on it), even when several waited.
         run_id = str(generate_new_uuid())
         announce(f"run {run_id} of job {config.job}")
-        notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir))
+        notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir), _redraw(out_dir))
         outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts)
     outcome.notes[:0] = notes
     return outcome
@@ -279,12 +279,19 @@ def _finish_recovered(out_dir: Path):
         manifest.update(status="published", dataset_version=version, recovered_at=_now())
         _late_lineage(out_dir, run_id, manifest, success=True, version=version)
         write_manifest(manifest_path(out_dir, run_id), manifest)
-        try:
-            write_report(out_dir, run_id)
-        except Exception:  # the report can be drawn later with `steward report`
-            pass
+        _redraw(out_dir)(run_id)
 
     return finish
+
+
+def _redraw(out_dir: Path):
+    def draw(run_id: str) -> None:
+        try:
+            write_report(out_dir, run_id)
+        except Exception:  # `steward report` can draw it later
+            pass
+
+    return draw
 
 
 def _abort_recovered(out_dir: Path):
