@@ -51,7 +51,7 @@ class LineageEmitter:
         self.warnings: list[str] = []
 
     def _emit(self, event: RunEvent) -> None:
-        for client in self.clients:
+        for client in list(self.clients):
             try:
                 client.emit(event)
             except Exception as exc:  # noqa: BLE001 - lineage transport trouble must not fail the run
@@ -60,6 +60,8 @@ class LineageEmitter:
                     f"lineage: the {event.eventType.value} event could not be sent to {where} ({type(exc).__name__}); "
                     f"events are kept in {self.log_path}"
                 )
+                if client is not self.clients[0]:  # after retries failed once, the run's later events stay local
+                    self.clients.remove(client)
 
     def _inputs(self) -> list[InputDataset]:
         inputs = []
