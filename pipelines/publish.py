@@ -25,6 +25,7 @@ from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from pipelines.delta_stats import file_stats
 from transforms.core.storage import link_or_copy
 
 
@@ -82,7 +83,7 @@ class PendingCommit:
                 self.files.append({"path": path.name})
                 stat = path.stat()
                 rows = pq.ParquetFile(path).metadata.num_rows
-                stats = json.dumps({"numRecords": rows})
+                stats = file_stats(path)  # numRecords + per-column min/max/null counts, from the footer
                 self.actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
                 self.files[-1].update(size=stat.st_size, sha256=_sha256(path), rows=rows)
         except BaseException:

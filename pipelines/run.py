@@ -10,10 +10,8 @@ staging removed. Exit status: 0 published, 2 gate failed (nothing published), 1 
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import signal
-import subprocess
 import threading
 import time
 import traceback
@@ -29,7 +27,7 @@ from openlineage.client.uuid import generate_new_uuid
 from expectations.gate import GateResult, record_stat_columns, record_stats_schema, run_gate
 from pipelines.config import JobConfig, load_config
 from pipelines.graph import pipeline_options, run_pipeline
-from pipelines.lineage import LineageEmitter
+from pipelines.lineage import LineageEmitter, gate_failure_message
 from pipelines.outdir import (
     chain_link,
     check_target,
@@ -49,7 +47,9 @@ from pipelines.publish import (
     remove_rejects,
     staged,
 )
+from pipelines.progress import watch as watch_progress
 from pipelines.report import write_report
+from pipelines.version import code_version
 from transforms.core.stage import RunContext
 from transforms.ingest.readers import FILES, expand_sources
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -113,21 +113,6 @@ class _Interrupts:
             signal.signal(signum, handler)
 
 
-def code_version() -> str:
-    version = importlib.metadata.version("datasteward")
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return version
-    return f"{version}+g{sha}{'.dirty' if dirty else ''}"
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -182,12 +167,16 @@ def execute(
     config_path: str | Path,
     beam_args: list[str] | None = None,
     on_phase=lambda phase: None,
+    progress=None,
     *,
     force: bool = False,
     wait_lock: float = 0.0,
 ) -> RunOutcome:
     """Run one governed job end to end. Config errors raise ConfigError before anything is written;
-    an output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked."""
+    an output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked.
+
+    ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
+    live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
     out_dir = Path(config.output.dir)
     check_target(out_dir, config.job, force)
@@ -199,13 +188,13 @@ def execute(
         run_id = str(generate_new_uuid())
         announce(f"run {run_id} of job {config.job}")
         notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir), _redraw(out_dir))
-        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts)
+        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts, progress)
     outcome.notes[:0] = notes
     return outcome
 
 
 def _execute_locked(
-    config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts"
+    config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts", progress
 ) -> RunOutcome:
     out_dir = Path(config.output.dir)
     run_dir = out_dir / "runs" / run_id
@@ -230,14 +219,14 @@ def _execute_locked(
     if not config.gate.suites:
         manifest["gate_waived"] = config.gate.reason
     write_manifest(run_dir / "manifest.json", manifest)  # from here a kill leaves a run the next one resolves
-    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
+    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
     try:
         lineage.start()
         interrupts.defer = False
         interrupts.checkpoint()
-        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts)
+        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts, progress)
     except RunAborted as exc:
         interrupts.defer = True
         outcome.status, outcome.signal = "aborted", exc.signum
@@ -267,10 +256,29 @@ def _execute_locked(
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
         write_manifest(run_dir / "manifest.json", manifest)
+        prune_empty_dirs(run_dir / "gx")
     outcome.notes.extend(lineage.warnings)
     if interrupts.received and outcome.status != "aborted":
         outcome.notes.append(f"{signal.Signals(interrupts.received).name} arrived after the commit: the run completed")
     return outcome
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it is empty."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # absent, or not empty
+
+
+def prune_empty_dirs(root: Path) -> None:
+    """Remove the empty folders under ``root`` (one run's own folder), and ``root`` if it ends up
+    empty: the checkpoint and plugin folders Great Expectations creates and never fills."""
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        remove_if_empty(folder)
+    remove_if_empty(root)
 
 
 def _finish_recovered(out_dir: Path):
@@ -334,13 +342,17 @@ class _PhaseClock:
             self.on_phase(phase)
 
 
-def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts) -> None:
+def _run(
+    config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress=None
+) -> None:
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
-    counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+    with watch_progress(ctx.staging_dir / "_progress", [s.name for s in stages], progress) as watcher:
+        counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+        watcher.finish(counters)
     kept = staged(ctx.kept_dir, RECORD_SCHEMA)
     rejects = staged(ctx.rejects_dir, REJECT_SCHEMA)
     counts = staged_counts(kept, rejects, counters.get("ingest:input", 0))
@@ -356,10 +368,13 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
 
     on_phase("gate")
     record_stats = staged(ctx.record_stats_dir, record_stats_schema(record_stat_columns(config.gate.suites)))
-    gate = run_gate(config.gate.suites, record_stats, counts, ctx.run_dir)
+    gate = run_gate(
+        config.gate.suites, record_stats, counts, ctx.run_dir, config.gate.min_published, config.gate.min_published_share
+    )
     outcome.gate = gate
     manifest["gate"] = {
         "success": gate.success,
+        "reason": gate.reason,
         "results_path": gate.results_path,
         "data_docs": gate.data_docs,
         "expectations": [vars(o) for o in gate.outcomes],
@@ -414,8 +429,15 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
         for commit in pending:
             if commit is not None:
                 commit.discard()
+    rejects_table = open_table(rejects_dir(ctx.out_dir))
     lineage.finish(
-        gate.success, version=manifest["dataset_version"], rows=counts["kept"] if gate.success else None, assertions=assertions
+        gate.success,
+        version=manifest["dataset_version"],
+        rows=counts["kept"] if gate.success else None,
+        assertions=assertions,
+        error=None if gate.success else gate_failure_message(gate.outcomes),
+        rejects_version=rejects_table.version() if rejects_table is not None and manifest["rejects_appended"] else None,
+        rejects_rows=manifest["rejects_appended"],
     )
 
 

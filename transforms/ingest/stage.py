@@ -19,6 +19,7 @@ import apache_beam as beam
 import pyarrow as pa
 from pydantic import PositiveFloat, PositiveInt
 
+from transforms.core import progress
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
@@ -47,6 +48,7 @@ class _ReadFileFn(beam.DoFn):
                 if "text" in item:
                     batch.append(item)
                     if len(batch) >= self.batch_size:
+                        progress.add(STAGE, "read", len(batch))  # live progress only: files count at their end
                         yield Batch.from_rows(batch)
                         batch = []
                 else:
@@ -63,6 +65,7 @@ class _ReadFileFn(beam.DoFn):
             detail = {"error": error, "records_read": parser.records + parser.rejects, "bytes_read": reader.raw_bytes}
             rejects.append(parser.reject("file", file.uri, reason, detail))
         if batch:
+            progress.add(STAGE, "read", len(batch))
             yield Batch.from_rows(batch)
         yield from self._rejected(rejects)
         n_input = parser.records + parser.rejects
