@@ -91,11 +91,11 @@ def test_a_run_killed_while_its_batches_wait_on_disk_leaves_no_raw_value(corpus,
 
 
 def test_the_residual_gate_checks_meta_too(corpus, monkeypatch):
-    """Without a pii stage, an identifier in a meta field fails the gate: nothing is published."""
+    """An identifier the pii stage is not set to replace, in a meta field, fails the gate: nothing is published."""
     monkeypatch.chdir(corpus)
     config = _plant(corpus)
     settings = yaml.safe_load(config.read_text())
-    settings["stages"] = [{"stage": "ingest"}, {"stage": "quality", "min_chars": 40}]
+    settings["stages"] = [{"stage": "ingest"}, {"stage": "quality", "min_chars": 40}, {"stage": "pii", "entities": ["PERSON"]}]
     config.write_text(yaml.safe_dump(settings))
     outcome = execute(config)
     assert outcome.status == "gate_failed"
