@@ -146,13 +146,16 @@ def id_hash(record_id: str | None) -> int | None:
     return int.from_bytes(hashlib.blake2b(record_id.encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def record_stats(ids, sources, licenses, langs, texts, extra: list[str]) -> pa.RecordBatch:
+def record_stats(ids, sources, licenses, langs, texts, extra: list[str], published: list[str] | None = None) -> pa.RecordBatch:
     """The ``records`` frame's rows for some records: computed where the records are, in the
-    pipeline, so the gate reads a few numbers per record instead of scanning the text again."""
+    pipeline, so the gate reads a few numbers per record instead of scanning the text again.
+    ``published``: per record, every string it is published with (default: its text); the
+    :data:`RECORD_STATS` columns are computed over it, so no published column escapes them."""
     columns = [pa.array(ids, pa.string()), pa.array([id_hash(i) for i in ids], pa.int64())]
     columns += [pa.array(values, pa.string()) for values in (sources, licenses, langs)]
     columns.append(pc.utf8_length(pa.array(texts, pa.string())).cast(pa.int64()))
-    columns += [pa.array(list(_stat_function(column)(texts)), pa.int64()) for column in extra]
+    scanned = texts if published is None else published
+    columns += [pa.array(list(_stat_function(column)(scanned)), pa.int64()) for column in extra]
     return pa.record_batch(columns, schema=record_stats_schema(extra))
 
 

@@ -19,6 +19,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -89,6 +90,8 @@ def run(
         "auto", "--progress", help="Live progress: rich (a live table), plain (one line every --progress-every seconds), none; auto = rich on a terminal, plain otherwise."
     ),
     progress_every: float = typer.Option(5.0, "--progress-every", min=0.5, help="Seconds between plain progress lines."),
+    force: bool = typer.Option(False, "--force", help="Write even where output.dir holds another job's dataset."),
+    wait_lock: float = typer.Option(0.0, "--wait-lock", help="Seconds to wait for a live run holding output.dir."),
 ) -> None:
     """Run a governed job: ingest, controls, gate, publish a new dataset version, emit lineage.
 
@@ -106,10 +109,15 @@ def run(
         if display is not None:
             display.phase("starting")  # before Beam is imported: a piped log shows at once that the run began
         from pipelines.config import ConfigError, load_config, preflight
+        from pipelines.outdir import DangerousOutput, OutputLocked, check_target
 
         try:
             job, config_sha = load_config(config)
             problems = preflight(job)
+            try:
+                check_target(Path(job.output.dir), job.job, force)
+            except DangerousOutput as exc:
+                problems.append(f"config error: {exc}")
             if dry_run:
                 _print_plan(job, config_sha, ctx.args)
             if problems:
@@ -125,7 +133,12 @@ def run(
 
         from pipelines.run import execute
 
-        outcome = execute(config, ctx.args, on_phase=display.phase, progress=display)
+        try:
+            outcome = execute(config, ctx.args, on_phase=display.phase, progress=display, force=force, wait_lock=wait_lock)
+        except OutputLocked as exc:
+            _fail(f"locked: {exc}")
+        except DangerousOutput as exc:
+            _fail(f"config error: {exc}")
     finally:
         if display is not None:
             display.close()
@@ -188,7 +201,11 @@ def _print_outcome(outcome) -> None:
             f"  ({'balanced' if counts['input'] == counts['kept'] + counts['rejected'] else 'UNBALANCED'})"
         )
     run_dir = Path(m["config"]["output"]["dir"]) / "runs" / outcome.run_id
-    if outcome.status == "published":
+    for note in outcome.notes:
+        err.print(Text.assemble(("note", "yellow"), f": {note}"), highlight=False, soft_wrap=True)
+    if outcome.status == "aborted":
+        err.print(Text.assemble(("aborted", "red"), f" ({outcome.error}): nothing published, staging removed — manifest {run_dir / 'manifest.json'}"))
+    elif outcome.status == "published":
         console.print(Text.assemble(("published", "green"), f" dataset version {m['dataset_version']} — manifest {run_dir / 'manifest.json'}"))
     elif outcome.status == "gate_failed":
         why = f" ({m['gate']['reason']})" if m["gate"].get("reason") else ""
@@ -243,11 +260,13 @@ def rollback(
     by: Optional[str] = typer.Option(None, "--by", help="Who (default: the current user)."),
 ) -> None:
     """Restore the dataset to version N, as a new version recording who and why."""
+    from pipelines.outdir import OutputLocked, output_lock
     from pipelines.publish import rollback as restore
 
     try:
-        version = restore(out_dir, to, reason, by)
-    except (ValueError, FileNotFoundError) as exc:
+        with output_lock(out_dir, "steward rollback"):  # never commit beside a live run
+            version = restore(out_dir, to, reason, by)
+    except (ValueError, FileNotFoundError, OutputLocked) as exc:
         _fail(str(exc))
     console.print(f"restored version {to} as version {version}")
 
@@ -260,7 +279,10 @@ def trace(
 ) -> None:
     """Show a record's source, locator, hash and every stage decision taken on it."""
     from pipelines.trace import trace as find
+    from pipelines.verify import warning
 
+    if (line := warning(out_dir)) is not None:
+        err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False, soft_wrap=True)
     found = find(out_dir, record_id)
     if found is None:
         _fail(f"record {record_id} not found in {out_dir}")

@@ -101,10 +101,27 @@ class GateConfig(_Strict):
     suites: list[str] | None = None
     min_published: int = Field(1, ge=0)  # fewer published records fail the gate (0: no minimum)
     min_published_share: float = Field(0.0, ge=0, le=1)  # nor a smaller share of the input records
+    allow_none: bool = False  # publish with no suite at all: needs a reason, recorded in the manifest
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _a_gate_or_a_reason(self) -> "GateConfig":
+        if self.suites == [] and not self.allow_none:
+            raise ValueError("suites: empty, so nothing would check what is published; set allow_none: true and a reason to waive the gate")
+        if self.allow_none and self.suites == [] and not self.reason.strip():
+            raise ValueError("reason: required when allow_none waives the gate (it is recorded in the manifest)")
+        return self
 
 
 class OutputConfig(_Strict):
     dir: str
+
+    @field_validator("dir")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty: the run would write into the working directory")
+        return value
     mode: Literal["overwrite", "append"] = "overwrite"  # a version is the whole run, or adds to the last
 
 
@@ -153,6 +170,12 @@ class JobConfig(_Strict):
             name = entry["stage"]
             if name not in STAGE_MODULES:
                 raise ValueError(f"[{i}].stage: unknown stage {name!r} (known: {', '.join(sorted(STAGE_MODULES))})")
+            for key, value in entry.items():
+                if key.endswith("_env") and not _is_variable_name(value):
+                    raise ValueError(
+                        f"[{i}] ({name}): {key}: must name an environment variable (e.g. DATASTEWARD_PII_KEY); "
+                        "the value given looks like a secret and is not shown"
+                    )
             try:
                 typed.append(stage_config_class(name).model_validate(entry))
             except ValidationError as exc:
@@ -160,8 +183,9 @@ class JobConfig(_Strict):
         if typed[0].stage != "ingest":
             raise ValueError("[0]: the first stage must be `ingest`")
         seen = [s.stage for s in typed]
-        if seen.count("ingest") > 1:
-            raise ValueError("`ingest` may appear once")
+        for i, name in enumerate(seen):
+            if name in seen[:i]:
+                raise ValueError(f"[{i}]: stage {name!r} already appears at [{seen.index(name)}]; each stage may appear once")
         return typed
 
     @model_validator(mode="before")
@@ -204,6 +228,17 @@ class JobConfig(_Strict):
 
     def stage_config(self, name: str) -> StageConfig | None:
         return next((s for s in self.stages if s.stage == name), None)
+
+
+_VARIABLE_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+
+
+def _is_variable_name(value: Any) -> bool:
+    """An environment variable's name, not a key typed in its place: upper case, digits, underscores,
+    and not one long run of letters and digits (AWS-style key ids are upper case too)."""
+    if not isinstance(value, str) or not _VARIABLE_NAME.fullmatch(value):
+        return False
+    return not any(len(part) >= 16 and any(c.isdigit() for c in part) for part in value.split("_"))
 
 
 def parse_config(data: Any) -> JobConfig:

@@ -20,7 +20,7 @@ from expectations.gate import record_stat_columns, record_stats, record_stats_sc
 from transforms.core.stage import METRICS_NAMESPACE, RunContext, Stage
 from transforms.ingest.readers import InputFile
 from transforms.ingest.stage import IngestStage
-from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow
+from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow, to_json
 
 # The staged files become the published Delta files as they are (hard-linked, never rewritten), so
 # their layout is what every reader gets. Readers parallelise and skip by row group: a row group per
@@ -93,7 +93,18 @@ class _WriteParquetFn(beam.DoFn):
 
 
 def _batch_stats(batch, extra: list[str]) -> pa.RecordBatch:
-    return record_stats(batch.id, batch.source, batch.license, batch.lang, batch.text, extra)
+    return record_stats(batch.id, batch.source, batch.license, batch.lang, batch.text, extra, published_strings(batch))
+
+
+def published_strings(batch) -> list[str]:
+    """Per record, every string it is published with (text, meta with id and url, file, locator, tags,
+    lineage details), one per line: what the residual-identifier check scans."""
+    return [
+        "\n".join((text, to_json(meta), uri, locator, " ".join(tags), *(e["detail"] for e in lineage if e["detail"] != "{}")))
+        for text, meta, uri, locator, tags, lineage in zip(
+            batch.text, batch.meta, batch.source_uri, batch.locator, batch.tags, batch.lineage
+        )
+    ]
 
 
 def disable_periodic_data_flush() -> None:

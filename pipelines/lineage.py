@@ -1,7 +1,8 @@
-"""OpenLineage run events: START when a run begins, COMPLETE or FAIL when it ends.
+"""OpenLineage run events: START when a run begins, COMPLETE, FAIL or ABORT when it ends.
 
-Events go to ``OUT_DIR/runs/<run_id>/openlineage.jsonl`` (file transport) or to an HTTP endpoint
-such as Marquez (``lineage.transport: http``, ``lineage.url``).
+Events always go to ``OUT_DIR/runs/<run_id>/openlineage.jsonl``; with ``lineage.transport: http``
+(``lineage.url``, e.g. Marquez) they are also sent there. A transport that fails is a warning, never a
+failed run: the events stay in the run folder.
 
 Datasets are named as the OpenLineage naming spec says for their storage, so that they link to the
 jobs that wrote or read the same files: a local path is namespace ``file`` and its absolute path,
@@ -132,14 +133,25 @@ class LineageEmitter:
         self.dataset_path = Path(dataset_path)
         self.rejects_path = self.dataset_path.parent / "rejects"
         self.beam_args = list(beam_args or [])
-        if config.lineage.transport == "file":
-            self.log_path = run_dir / "openlineage.jsonl"
-            transport = {"type": "file", "log_file_path": str(self.log_path), "append": True}
-        else:
-            self.log_path = None
-            transport = {"type": "http", "url": config.lineage.url}
-        self.client = OpenLineageClient(config={"transport": transport})
+        self.log_path = run_dir / "openlineage.jsonl"
+        self.clients = [OpenLineageClient(config={"transport": {"type": "file", "log_file_path": str(self.log_path), "append": True}})]
+        if config.lineage.transport == "http":
+            self.clients.append(OpenLineageClient(config={"transport": {"type": "http", "url": config.lineage.url, "timeout": 5.0}}))
         self.job = Job(namespace=config.lineage.namespace, name=config.job, facets=self._job_facets())
+        self.warnings: list[str] = []
+
+    def _emit(self, event: RunEvent) -> None:
+        for client in list(self.clients):
+            try:
+                client.emit(event)
+            except Exception as exc:  # noqa: BLE001 - lineage transport trouble must not fail the run
+                where = self.config.lineage.url if client is not self.clients[0] else str(self.log_path)
+                self.warnings.append(
+                    f"lineage: the {event.eventType.value} event could not be sent to {where} ({type(exc).__name__}); "
+                    f"events are kept in {self.log_path}"
+                )
+                if client is not self.clients[0]:  # after retries failed once, the run's later events stay local
+                    self.clients.remove(client)
 
     def _job_facets(self) -> dict:
         location = source_code_location()
@@ -208,7 +220,7 @@ class LineageEmitter:
         ]
 
     def start(self) -> None:
-        self.client.emit(
+        self._emit(
             RunEvent(
                 eventType=RunState.START,
                 eventTime=_now(),
@@ -230,13 +242,14 @@ class LineageEmitter:
         error: str | None = None,
         rejects_version: int | None = None,
         rejects_rows: int | None = None,
+        aborted: bool = False,
     ) -> None:
         run_facets = self._run_facets()
         if error:
             run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(message=error, programmingLanguage="python")
-        self.client.emit(
+        self._emit(
             RunEvent(
-                eventType=RunState.COMPLETE if success else RunState.FAIL,
+                eventType=RunState.COMPLETE if success else RunState.ABORT if aborted else RunState.FAIL,
                 eventTime=_now(),
                 producer=PRODUCER,
                 run=Run(runId=self.run_id, facets=run_facets),

@@ -8,6 +8,7 @@ before that point leaves no new version visible.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import shutil
@@ -19,8 +20,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from pipelines.delta_stats import file_stats
@@ -58,54 +60,117 @@ def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
         return None
 
 
-def commit_dataset(out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any]) -> int:
-    """Commit the staged kept records as the next dataset version; return its number."""
-    target = dataset_dir(out_dir)
-    previous = open_table(target)
-    rows = kept.count_rows()
-    if mode == "append" and previous is not None:
-        rows += _rows(previous)
-    _commit_files(target, kept, mode, _metadata({**metadata, "rows": rows, "operation": "publish"}))
-    return DeltaTable(str(target)).version()
-
-
-def append_rejects(out_dir: Path, rejects: ds.FileSystemDataset, run_id: str) -> int:
-    """Append a run's staged rejects (with their run id) to the rejects table; return the row count."""
-    n = rejects.count_rows()
-    if n:
-        _commit_files(rejects_dir(out_dir), rejects, "append", _metadata({"run_id": run_id, "rows": n}))
-    return n
-
-
-def _commit_files(table_dir: Path, staged_files: ds.FileSystemDataset, mode: str, properties: CommitProperties) -> None:
-    """Link the staged Parquet files into the Delta table's directory and commit them as one version.
+class PendingCommit:
+    """Staged Parquet files linked into a Delta table's directory and hashed, not yet committed:
+    invisible to readers until :meth:`commit` writes the log entry; :meth:`discard` removes them.
 
     The files are not rewritten: committing costs a hard link and a log entry per file, however
     many records they hold (rewriting 1M records took ≈ 90 s of the run, on one core). Staging lives
-    under OUT_DIR, so the link is on the same file system (else the file is copied). Until the log
-    entry is written the files are invisible to readers; if the commit fails they are removed.
+    under OUT_DIR, so the link is on the same file system (else the file is copied). Each file's
+    sha256 is taken here, on the one read the commit needs anyway, for the run manifest.
     """
-    table_dir.mkdir(parents=True, exist_ok=True)
-    actions, linked = [], []
-    try:
-        for staged_file in staged_files.files:
-            path = table_dir / f"part-{uuid.uuid4().hex}.parquet"
-            link_or_copy(staged_file, path)
-            linked.append(path)
-            stat = path.stat()
-            stats = file_stats(path)  # numRecords + per-column min/max/null counts, from the footer
-            actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
-        table = open_table(table_dir)
-        if table is None:
-            create_table_with_add_actions(
-                str(table_dir), Schema.from_arrow(staged_files.schema), actions, mode="error", commit_properties=properties
-            )
-        else:
-            table.create_write_transaction(actions, mode, staged_files.schema, commit_properties=properties)
-    except BaseException:
-        for path in linked:
-            path.unlink(missing_ok=True)
-        raise
+
+    def __init__(self, table_dir: Path, staged_files: ds.FileSystemDataset):
+        self.table_dir = Path(table_dir)
+        self.schema = staged_files.schema
+        self.actions: list[AddAction] = []
+        self.files: list[dict[str, Any]] = []  # path (relative to the table), size, sha256, rows
+        self.table_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for staged_file in staged_files.files:
+                path = self.table_dir / f"part-{uuid.uuid4().hex}.parquet"
+                link_or_copy(staged_file, path)
+                self.files.append({"path": path.name})
+                stat = path.stat()
+                rows = pq.ParquetFile(path).metadata.num_rows
+                stats = file_stats(path)  # numRecords + per-column min/max/null counts, from the footer
+                self.actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
+                self.files[-1].update(size=stat.st_size, sha256=_sha256(path), rows=rows)
+        except BaseException:
+            self.discard()
+            raise
+
+    @property
+    def rows(self) -> int:
+        return sum(f["rows"] for f in self.files)
+
+    def commit(self, mode: str, metadata) -> int:
+        """Write the log entry (the files become visible); returns the new version.
+
+        ``metadata(previous_table) -> dict`` is asked again on each attempt. A commit that
+        conflicts with another writer is retried on the new version (the lock makes that rare);
+        if it still fails, the files are removed and nothing is visible."""
+        attempt = 1
+        while True:
+            table = open_table(self.table_dir)
+            properties = _metadata(metadata(table))
+            try:
+                if table is None:
+                    create_table_with_add_actions(
+                        str(self.table_dir), Schema.from_arrow(self.schema), self.actions, mode="error", commit_properties=properties
+                    )
+                else:
+                    table.create_write_transaction(self.actions, mode, self.schema, commit_properties=properties)
+                return DeltaTable(str(self.table_dir)).version()
+            except CommitFailedError:
+                if attempt == _COMMIT_ATTEMPTS:
+                    self.discard()
+                    raise
+                attempt += 1
+            except BaseException:
+                self.discard()
+                raise
+
+    def discard(self) -> None:
+        for entry in self.files:
+            (self.table_dir / entry["path"]).unlink(missing_ok=True)
+
+
+_COMMIT_ATTEMPTS = 3
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def commit_dataset(
+    out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any], pending: PendingCommit | None = None
+) -> int:
+    """Commit the staged kept records as the next dataset version; return its number."""
+    pending = pending or PendingCommit(dataset_dir(out_dir), kept)
+
+    def commit_metadata(previous: DeltaTable | None) -> dict:
+        rows = pending.rows + (_rows(previous) if mode == "append" and previous is not None else 0)
+        return {**metadata, "rows": rows, "operation": "publish"}
+
+    return pending.commit(mode, commit_metadata)
+
+
+def append_rejects(
+    out_dir: Path, rejects: ds.FileSystemDataset, run_id: str, pending: PendingCommit | None = None
+) -> int:
+    """Append a run's staged rejects (with their run id) to the rejects table; return the row count."""
+    n = rejects.count_rows()
+    if n:
+        pending = pending or PendingCommit(rejects_dir(out_dir), rejects)
+        pending.commit("append", lambda _: {"run_id": run_id, "rows": n})
+    return n
+
+
+def remove_rejects(out_dir: Path, run_id: str) -> int:
+    """Remove a run's rows from the rejects table (a run that ended without settling); returns how many."""
+    table = open_table(rejects_dir(out_dir))
+    if table is None:
+        return 0
+    predicate = f"run_id = '{run_id}'"
+    found = table.to_pyarrow_dataset().count_rows(filter=pc.field("run_id") == run_id)
+    if found:
+        table.delete(predicate, commit_properties=_metadata({"run_id": run_id, "operation": "remove_unsettled_rejects"}))
+    return found
 
 
 def _rows(table: DeltaTable) -> int:

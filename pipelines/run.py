@@ -1,12 +1,18 @@
-"""The run lifecycle: validate → lineage START → Beam pipeline → gate → commit → manifest → lineage end.
+"""The run lifecycle: validate → lock the output → clean up after dead runs → lineage START → Beam
+pipeline → gate → rejects → manifest (publishing) → dataset commit → manifest (published) → lineage end.
 
-Exit status: 0 published, 2 gate failed (nothing published), 1 error.
+The dataset's Delta commit is the one visibility point (see :mod:`pipelines.outdir`): a kill at any
+instant leaves either a version with its rejects and manifest, or nothing of the run published.
+SIGINT and SIGTERM abort the run: an ABORT lineage event, a manifest with status ``aborted``, its
+staging removed. Exit status: 0 published, 2 gate failed (nothing published), 1 error,
+128 + the signal's number when aborted.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import signal
+import threading
 import time
 import traceback
 from collections import defaultdict
@@ -22,10 +28,28 @@ from expectations.gate import GateResult, record_stat_columns, record_stats_sche
 from pipelines.config import JobConfig, load_config
 from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter, gate_failure_message
+from pipelines.outdir import (
+    chain_link,
+    check_target,
+    manifest_path,
+    output_lock,
+    recover,
+    remove_tree,
+    write_manifest,
+)
+from pipelines.publish import (
+    PendingCommit,
+    append_rejects,
+    commit_dataset,
+    dataset_dir,
+    open_table,
+    rejects_dir,
+    remove_rejects,
+    staged,
+)
 from pipelines.progress import watch as watch_progress
-from pipelines.version import code_version
-from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, rejects_dir, staged
 from pipelines.report import write_report
+from pipelines.version import code_version
 from transforms.core.stage import RunContext
 from transforms.ingest.readers import FILES, expand_sources
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -37,15 +61,56 @@ EXIT_PUBLISHED, EXIT_ERROR, EXIT_GATE_FAILED = 0, 1, 2
 @dataclass
 class RunOutcome:
     run_id: str
-    status: str  # published | gate_failed | failed
+    status: str  # published | gate_failed | failed | aborted
     manifest: dict[str, Any]
     stages: list[dict[str, Any]] = field(default_factory=list)
     gate: GateResult | None = None
     error: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the run cleaned up or warns about, one line each
+    signal: int | None = None  # the signal that aborted it
 
     @property
     def exit_code(self) -> int:
+        if self.status == "aborted" and self.signal:
+            return 128 + self.signal
         return {"published": EXIT_PUBLISHED, "gate_failed": EXIT_GATE_FAILED}.get(self.status, EXIT_ERROR)
+
+
+class RunAborted(BaseException):
+    """SIGINT or SIGTERM arrived (a BaseException, so no stage or library swallows it as an error)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Interrupts:
+    """SIGINT/SIGTERM handlers for the run (main thread only). While ``defer`` is set (publishing,
+    cleaning up) a signal is only noted; :meth:`checkpoint` raises it where aborting is safe."""
+
+    def __init__(self):
+        self.received: int | None = None
+        self.defer = False
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum, frame) -> None:
+        self.received = self.received or signum
+        if not self.defer:
+            raise RunAborted(signum)
+
+    def checkpoint(self) -> None:
+        if self.received:
+            raise RunAborted(self.received)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
 
 def _now() -> str:
@@ -99,38 +164,80 @@ def _input_fingerprints(staging_dir: Path) -> list[dict]:
 
 
 def execute(
-    config_path: str | Path, beam_args: list[str] | None = None, on_phase=lambda phase: None, progress=None
+    config_path: str | Path,
+    beam_args: list[str] | None = None,
+    on_phase=lambda phase: None,
+    progress=None,
+    *,
+    force: bool = False,
+    wait_lock: float = 0.0,
 ) -> RunOutcome:
-    """Run one governed job end to end. Config errors raise ConfigError before anything is written.
+    """Run one governed job end to end. Config errors raise ConfigError before anything is written;
+    an output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked.
 
     ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
     live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
-    run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
+    out_dir = Path(config.output.dir)
+    check_target(out_dir, config.job, force)
+    # Signals are noted from the start and acted on once the run has a manifest to record them in.
+    with _Interrupts() as interrupts, output_lock(out_dir, f"a starting run of job {config.job}", wait_lock) as announce:
+        interrupts.defer = True
+        # The id is made under the lock: UUIDv7 is time-ordered, so run ids order the runs of an
+        # output as they happened (the manifest chain relies on it), even when several waited.
+        run_id = str(generate_new_uuid())
+        announce(f"run {run_id} of job {config.job}")
+        notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir), _redraw(out_dir))
+        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts, progress)
+    outcome.notes[:0] = notes
+    return outcome
+
+
+def _execute_locked(
+    config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts", progress
+) -> RunOutcome:
     out_dir = Path(config.output.dir)
     run_dir = out_dir / "runs" / run_id
     staging_dir = out_dir / "_staging" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
+    staging_dir.mkdir(parents=True, mode=0o700)  # raw text waits here: private to the user
+    staging_dir.parent.chmod(0o700)
     ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
     manifest: dict[str, Any] = {
         "run_id": run_id,
         "job": config.job,
-        "status": "failed",
+        "status": "running",
         "dataset_version": None,
         "parent_version": None,
+        "previous_manifest": chain_link(out_dir, run_id),
         "config_path": str(config_path),
         "config_sha256": config_sha,
         "config": config.model_dump(mode="json", serialize_as_any=True),
         "code_version": code_version(),
         "started_at": _now(),
     }
+    if not config.gate.suites:
+        manifest["gate_waived"] = config.gate.reason
+    write_manifest(run_dir / "manifest.json", manifest)  # from here a kill leaves a run the next one resolves
     lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
-    lineage.start()
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
     try:
-        _run(config, beam_args or [], ctx, manifest, outcome, lineage, phases, progress=progress)
+        lineage.start()
+        interrupts.defer = False
+        interrupts.checkpoint()
+        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts, progress)
+    except RunAborted as exc:
+        interrupts.defer = True
+        outcome.status, outcome.signal = "aborted", exc.signum
+        outcome.error = f"interrupted by {exc}"
+        manifest["status"], manifest["error"] = "aborted", outcome.error
+        if manifest.get("rejects_appended"):
+            remove_rejects(out_dir, run_id)
+            manifest["rejects_appended"] = 0
+        lineage.finish(False, aborted=True, error=outcome.error)
     except Exception as exc:
+        interrupts.defer = True
         outcome.status = "failed"
         outcome.error = f"{type(exc).__name__}: {exc}"
         manifest["status"] = "failed"
@@ -138,27 +245,30 @@ def execute(
         (run_dir / "error.txt").write_text(traceback.format_exc())
         lineage.finish(False, error=outcome.error)
     finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
+        interrupts.defer = True  # a second Ctrl-C must not leave half a cleanup
+        remove_tree(staging_dir)
         phases("report")
         manifest["finished_at"] = _now()
-        _write_manifest(run_dir, manifest)  # the report reads it
+        write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
         try:  # the report explains the run; failing to draw it must not change the run's outcome
             write_report(out_dir, run_id)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
-        _write_manifest(run_dir, manifest)
-        remove_if_empty(out_dir / "_staging")  # only the folder itself: another run's staging is its own
+        write_manifest(run_dir / "manifest.json", manifest)
         prune_empty_dirs(run_dir / "gx")
+    outcome.notes.extend(lineage.warnings)
+    if interrupts.received and outcome.status != "aborted":
+        outcome.notes.append(f"{signal.Signals(interrupts.received).name} arrived after the commit: the run completed")
     return outcome
 
 
 def remove_if_empty(folder: Path) -> None:
-    """Remove ``folder`` if it is empty (a run leaves no empty ``_staging/`` behind)."""
+    """Remove ``folder`` if it is empty."""
     try:
         folder.rmdir()
     except OSError:
-        pass  # absent, or another run's staging is in it
+        pass  # absent, or not empty
 
 
 def prune_empty_dirs(root: Path) -> None:
@@ -171,8 +281,49 @@ def prune_empty_dirs(root: Path) -> None:
     remove_if_empty(root)
 
 
-def _write_manifest(run_dir: Path, manifest: dict) -> None:
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+def _finish_recovered(out_dir: Path):
+    def finish(run_id: str, manifest: dict, version: int) -> None:
+        # Event and report before the settled manifest: a kill in between leaves the run for the next one
+        manifest.update(status="published", dataset_version=version, recovered_at=_now())
+        _late_lineage(out_dir, run_id, manifest, success=True, version=version)
+        write_manifest(manifest_path(out_dir, run_id), manifest)
+        _redraw(out_dir)(run_id)
+
+    return finish
+
+
+def _redraw(out_dir: Path):
+    def draw(run_id: str) -> None:
+        try:
+            write_report(out_dir, run_id)
+        except Exception:  # `steward report` can draw it later
+            pass
+
+    return draw
+
+
+def _abort_recovered(out_dir: Path):
+    def abort(run_id: str, manifest: dict) -> None:
+        remove_rejects(out_dir, run_id)
+        manifest.update(status="aborted", error="interrupted: the process ended before publishing", recovered_at=_now())
+        manifest["rejects_appended"] = 0
+        _late_lineage(out_dir, run_id, manifest, success=False)
+        write_manifest(manifest_path(out_dir, run_id), manifest)
+
+    return abort
+
+
+def _late_lineage(out_dir: Path, run_id: str, manifest: dict, success: bool, version: int | None = None) -> None:
+    """The COMPLETE or ABORT event a killed run could not send, from its recorded config."""
+    try:
+        config = JobConfig.model_validate(manifest["config"])
+    except Exception:  # a manifest from before the run recorded its config: nothing to name the job by
+        return
+    lineage = LineageEmitter(config, run_id, manifest_path(out_dir, run_id).parent, dataset_dir(out_dir))
+    if success:
+        lineage.finish(True, version=version, rows=manifest.get("counts", {}).get("kept"))
+    else:
+        lineage.finish(False, aborted=True, error=manifest.get("error"))
 
 
 class _PhaseClock:
@@ -191,7 +342,9 @@ class _PhaseClock:
             self.on_phase(phase)
 
 
-def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, progress=None) -> None:
+def _run(
+    config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress=None
+) -> None:
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
     files = expand_sources(config.sources)
@@ -232,31 +385,50 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     ]
 
     on_phase("publish")
+    interrupts.defer = True  # from here the run publishes or aborts as a unit
+    interrupts.checkpoint()
     previous = _current_version(ctx.out_dir)
     manifest["parent_version"] = previous
-    if gate.success:
-        version = commit_dataset(
-            ctx.out_dir,
-            kept,
-            config.output.mode,
-            {
-                "run_id": ctx.run_id,
-                "job": config.job,
-                "config_sha256": manifest["config_sha256"],
-                "code_version": manifest["code_version"],
-                "inputs": [{k: f[k] for k in ("uri", "sha256", "records")} for f in manifest["inputs"]],
-                "counts": {k: counts[k] for k in ("input", "kept", "rejected")},
-                "gate": "passed",
-                "parent_version": previous,
-            },
-        )
-        for stage in controls:
-            stage.on_publish(ctx, version)
-        manifest["dataset_version"] = version
-        manifest["status"] = outcome.status = "published"
-    else:
-        manifest["status"] = outcome.status = "gate_failed"
-    manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id)
+    pending = [PendingCommit(rejects_dir(ctx.out_dir), rejects) if rejects.count_rows() else None]
+    pending.append(PendingCommit(dataset_dir(ctx.out_dir), kept) if gate.success else None)
+    try:
+        manifest["files"] = {"rejects": pending[0].files if pending[0] else [], "dataset": pending[1].files if pending[1] else []}
+        write_manifest(ctx.run_dir / "manifest.json", manifest)  # every file a commit below adds is recorded first
+        interrupts.checkpoint()
+        # Rejects first: until the dataset commit below, readers ignore them (their run is not settled).
+        manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id, pending[0])
+        pending[0] = None
+        if gate.success:
+            manifest["status"] = "publishing"
+            write_manifest(ctx.run_dir / "manifest.json", manifest)
+            interrupts.checkpoint()  # the last instant an abort leaves nothing published
+            version = commit_dataset(
+                ctx.out_dir,
+                kept,
+                config.output.mode,
+                {
+                    "run_id": ctx.run_id,
+                    "job": config.job,
+                    "config_sha256": manifest["config_sha256"],
+                    "code_version": manifest["code_version"],
+                    "inputs": [{k: f[k] for k in ("uri", "sha256", "records")} for f in manifest["inputs"]],
+                    "counts": {k: counts[k] for k in ("input", "kept", "rejected")},
+                    "gate": "passed" if config.gate.suites else "waived",
+                    "parent_version": previous,
+                },
+                pending[1],
+            )
+            pending[1] = None
+            manifest["dataset_version"] = version
+            manifest["status"] = outcome.status = "published"
+            for stage in controls:
+                stage.on_publish(ctx, version)
+        else:
+            manifest["status"] = outcome.status = "gate_failed"
+    finally:
+        for commit in pending:
+            if commit is not None:
+                commit.discard()
     rejects_table = open_table(rejects_dir(ctx.out_dir))
     lineage.finish(
         gate.success,

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipelines.outdir import runs_with_rejects
 from pipelines.publish import dataset_dir, find_rows, open_table, rejects_dir
 
 IDENTITY = ("source", "source_uri", "locator", "license", "content_sha256")
@@ -42,7 +43,10 @@ def trace(out_dir: Path, record_id: str) -> dict[str, Any] | None:
             )
     rejected = find_rows(rejects_dir(out_dir), "id", record_id)
     if rejected is not None and rejected.num_rows:
+        settled = runs_with_rejects(out_dir)  # a killed run's rejects are not part of the record
         for row in sorted(rejected.to_pylist(), key=lambda r: r["run_id"], reverse=True):
+            if row["run_id"] not in settled:
+                continue
             identity = identity or {k: row[k] for k in IDENTITY}
             outcomes.append(
                 {

@@ -19,6 +19,10 @@ def diff(
     """Rows added/removed/changed per source, and why removed rows left (the later run's reject reason)."""
     from pipelines.diff import diff_versions
 
+    from pipelines.verify import warning
+
+    if (line := warning(out_dir)) is not None:
+        typer.echo(line, err=True)
     try:
         result = diff_versions(out_dir, old, new)
     except (ValueError, FileNotFoundError) as exc:

@@ -14,6 +14,10 @@ def report(
 ) -> None:
     """Write OUT_DIR/runs/<run_id>/report.html: funnel, rejects, sources, controls, gate, clause map, version diff."""
     from pipelines.report import latest_run, write_report
+    from pipelines.verify import warning
+
+    if (line := warning(out_dir)) is not None:
+        typer.echo(line, err=True)
 
     try:
         path = write_report(out_dir, run_id or latest_run(out_dir))

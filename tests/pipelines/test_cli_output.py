@@ -42,7 +42,7 @@ def _outcome():
         "gate": {"results_path": "out/gate"},
     }
     stages = [{"stage": "licensing", "input": 4, "kept": 4, "rejected": 0}]
-    return SimpleNamespace(run_id="r1", manifest=manifest, stages=stages, gate=gate, status="published", error=None)
+    return SimpleNamespace(run_id="r1", manifest=manifest, stages=stages, gate=gate, status="published", error=None, notes=[])
 
 
 def _printed(monkeypatch, width: int) -> str:

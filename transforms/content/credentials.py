@@ -5,6 +5,7 @@ See :mod:`transforms.content.classified` for the companion stage that rejects cl
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from typing import Literal
@@ -280,7 +281,53 @@ class CredentialsControl(Control):
         )
 
     def decide(self, batch):
-        return _CREDENTIAL_GATE.map(batch.text, self.check, KEEP)
+        decisions = _CREDENTIAL_GATE.map(batch.text, self.check, KEEP)
+        # id, url and meta fields are published too: a credential there is redacted (or rejected) alike
+        flattened = [_meta_strings(meta) for meta in batch.meta]
+        for i in _CREDENTIAL_GATE.candidates(["\n".join(strings) for strings in flattened]):
+            decisions[i] = self._check_meta(decisions[i], batch.meta[i])
+        return decisions
+
+    def _check_meta(self, decision: Decision, meta: dict) -> Decision:
+        found: Counter = Counter()
+
+        def clean(value):
+            if isinstance(value, str):
+                spans = self.scanner.scan(value)
+                found.update(kind for kind, _, _ in spans)
+                return redact(value, spans) if spans else value
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            return value
+
+        cleaned = clean(meta)
+        if not found or decision.action == "reject":
+            return decision
+        for kind, n in found.items():
+            count(self.stage, f"credential:{kind}", n)
+        detail = {**(decision.detail or {}), "meta_types": dict(sorted(found.items()))}
+        if self.config.action == "reject":
+            main = found.most_common(1)[0][0].lower()
+            return Decision.reject(
+                rule=f"credentials.{main}", clause=CREDENTIALS_CLAUSE, risk_level="major", category="credential", reason=main, detail=detail
+            )
+        if decision.action == "modify":
+            return dataclasses.replace(decision, meta=cleaned, detail=detail)
+        return Decision(
+            "modify", rule="credentials.redact", clause=CREDENTIALS_CLAUSE, risk_level="major", reason="redacted", detail=detail, meta=cleaned
+        )
+
+
+def _meta_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _meta_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _meta_strings(v)]
+    return []
 
 
 @register_stage(CREDENTIALS_STAGE)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import apache_beam as beam
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.metrics import Metrics
@@ -51,7 +52,7 @@ class Decision:
     """What one control decided for one record.
 
     ``keep`` passes it on unchanged; ``annotate`` passes it on with tags and detail in lineage;
-    ``modify`` passes it on with ``text`` replaced (e.g. de-identified); ``reject`` sends it to the
+    ``modify`` passes it on with ``text`` and/or ``meta`` replaced (e.g. de-identified); ``reject`` sends it to the
     rejects table with ``rule``, ``clause``, ``risk_level``, ``category`` and ``reason``.
     ``detail`` goes to lineage as JSON: scores, counts, matched ids — never raw personal data.
     """
@@ -66,6 +67,7 @@ class Decision:
     text: str | None = None
     tags: tuple[str, ...] = ()
     preview: str | None = None
+    meta: Mapping[str, Any] | None = None
 
     @classmethod
     def reject(
@@ -93,8 +95,8 @@ class Decision:
                 raise ValueError(f"{stage}: risk_level {self.risk_level!r} not in {RISK_LEVELS}")
             if self.category not in CATEGORIES:
                 raise ValueError(f"{stage}: category {self.category!r} not in {CATEGORIES}")
-        if self.action == "modify" and self.text is None:
-            raise ValueError(f"{stage}: modify without replacement text")
+        if self.action == "modify" and self.text is None and self.meta is None:
+            raise ValueError(f"{stage}: modify without replacement text or meta")
 
 
 KEEP = Decision()
@@ -133,6 +135,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
     kept_idx: list[int] = []
     lineage: list[list[dict]] = []
     texts: list[str] | None = None
+    metas: list[dict] | None = None
     tags: list[list[str]] | None = None
     rejects: list[dict] = []
     counts: Counter = Counter(input=len(batch))
@@ -169,6 +172,10 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
             if texts is None:
                 texts = list(batch.text)
             texts[i] = d.text
+        if d.meta is not None:
+            if metas is None:
+                metas = list(batch.meta)
+            metas[i] = dict(d.meta)
         if d.tags:
             if tags is None:
                 tags = list(batch.tags)  # inner lists are replaced, never mutated
@@ -177,6 +184,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
         lineage.append(history)
     updated = batch.replace(
         **({"text": texts} if texts is not None else {}),
+        **({"meta": metas} if metas is not None else {}),
         **({"tags": tags} if tags is not None else {}),
     )
     if len(kept_idx) < len(batch):
@@ -218,30 +226,47 @@ class _ApplyControlFn(beam.DoFn):
 
 
 class _SpillFn(beam.DoFn):
-    """Writes each batch to its own Parquet file and passes on the file's path."""
+    """Writes each batch to its own file (Parquet, encrypted) and passes on the file's path."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, key: bytes):
         self.directory = directory
+        self.key = key
 
     def process(self, batch: Batch):
-        os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
-        pq.write_table(pa.Table.from_batches([batch.to_arrow()]), path, compression="zstd")
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet.enc")
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_batches([batch.to_arrow()]), sink, compression="zstd")
+        with open(path, "wb") as handle:
+            handle.write(seal(self.key, sink.getvalue().to_pybytes()))
         yield path
 
 
 class _DecideSpilledFn(beam.DoFn):
     """Reads a spilled batch back and applies the control made from the corpus-wide view."""
 
-    def __init__(self, stage: str, make_control: Callable[[Any], Control], run_id: str):
+    def __init__(self, stage: str, make_control: Callable[[Any], Control], run_id: str, key: bytes):
         self.stage = stage
         self.make_control = make_control
         self.run_id = run_id
+        self.key = key
 
     def process(self, path: str, view):
-        batch = Batch.from_arrow(pq.read_table(path))
+        with open(path, "rb") as handle:
+            data = unseal(self.key, handle.read())
+        batch = Batch.from_arrow(pq.read_table(pa.BufferReader(data)))
         os.remove(path)
         yield from _emit(self.stage, apply_control(self.make_control(view), batch, self.run_id))
+
+
+def seal(key: bytes, data: bytes) -> bytes:
+    """AES-256-GCM: a random nonce, then the ciphertext with its tag."""
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, data, None)
+
+
+def unseal(key: bytes, sealed: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], None)
 
 
 class DecideWithView(beam.PTransform):
@@ -263,9 +288,13 @@ class DecideWithView(beam.PTransform):
         self.run_id = run_id
 
     def expand(self, batches):
-        paths = batches | f"{self.stage}/Spill" >> beam.ParDo(_SpillFn(self.spill_dir))
+        # The spilled batches hold raw text (the stages that clean it may come later): they are
+        # encrypted with a key made for this graph, which lives only in the pipeline's memory and
+        # dies with the run, so a killed run's leftover spill files are unreadable.
+        key = AESGCM.generate_key(bit_length=256)
+        paths = batches | f"{self.stage}/Spill" >> beam.ParDo(_SpillFn(self.spill_dir, key))
         outputs = paths | f"{self.stage}/Decide" >> beam.ParDo(
-            _DecideSpilledFn(self.stage, self.make_control, self.run_id), self.view
+            _DecideSpilledFn(self.stage, self.make_control, self.run_id, key), self.view
         ).with_outputs(REJECTED, main=KEPT)
         return outputs[KEPT], outputs[REJECTED]
 

@@ -1,27 +1,41 @@
-"""Reading one input file into records: format detection, streaming decompression with end-of-stream
-checks, line splitting with a size cap, and per-format parsing where every bad record becomes a reject.
+"""Reading one input file into records: format detection, streaming decompression in bounded steps
+with end-of-stream checks, text encodings, line splitting with a size cap, and per-format parsing
+where every bad record becomes a reject and the file reads on.
+
+Record reasons: ``invalid_utf8``, ``invalid_unicode``, ``invalid_json``, ``too_deep``,
+``not_an_object``, ``missing_text``, ``wrong_type``, ``blank_text``, ``oversized_record``,
+``malformed_row``, ``unreadable_record`` (anything else one record raised). File reasons, after the
+records read before the break: ``truncated_archive``, ``corrupt_archive``, ``decompression_limit``,
+``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark are read as text.
 
 Beam-free apart from reading through Beam's ``FileSystems``; :mod:`transforms.ingest.stage` wraps it.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import glob
 import hashlib
-import io
+import itertools
 import json
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import zstandard
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.core.records import content_sha256, lineage_entry, record_id, reject_row, to_json
+
 
 STAGE = "ingest"
 CLAUSE = "6.1.4"  # data sources must be clear: every input is accounted for
@@ -29,8 +43,40 @@ FILES = "files"
 _CHUNK = 1 << 20
 
 
-class TruncatedArchive(Exception):
-    pass
+class FileBroken(Exception):
+    """The file cannot be read further: one file-level reject with this reason, after the records read."""
+
+    reason = "unreadable_file"
+
+
+class TruncatedArchive(FileBroken):
+    reason = "truncated_archive"
+
+
+class CorruptArchive(FileBroken):
+    reason = "corrupt_archive"
+
+
+class DecompressionLimit(FileBroken):
+    reason = "decompression_limit"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a compressed file may inflate before it is stopped as a ``decompression_limit`` reject."""
+
+    max_decompressed_bytes: int = 16 << 30
+    max_ratio: float = 200.0  # decompressed / compressed, checked once RATIO_FLOOR bytes came out
+    ratio_floor: int = 32 << 20
+
+    def check(self, decompressed: int, compressed: int) -> None:
+        if decompressed > self.max_decompressed_bytes:
+            raise DecompressionLimit(f"inflated past max_decompressed_bytes ({self.max_decompressed_bytes:,})")
+        if decompressed > self.ratio_floor and decompressed > self.max_ratio * max(compressed, 1):
+            raise DecompressionLimit(
+                f"compression ratio over max_compression_ratio {self.max_ratio:g} "
+                f"({decompressed:,} bytes from {compressed:,})"
+            )
 
 
 @dataclass(frozen=True)
@@ -65,7 +111,10 @@ def stable_uri(path: str) -> str:
     """Paths under the working directory are named relative to it, so ids survive a moved checkout."""
     if "://" in path:
         return path
-    absolute = Path(path).resolve()
+    if os.path.islink(path) and not os.path.exists(path):  # a loop or dangling link: named as written
+        absolute = Path(os.path.abspath(path))
+    else:
+        absolute = Path(path).resolve()
     try:
         return absolute.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -80,6 +129,7 @@ def expand_sources(sources) -> list[InputFile]:
         for pattern in source.paths:
             result = FileSystems.match([pattern])[0]
             matched.extend(m for m in result.metadata_list if not m.path.endswith("/"))
+            matched.extend(_broken_links(pattern, {os.path.abspath(m.path) for m in matched}))
         if not matched:
             raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}")
         for meta in sorted(matched, key=lambda m: m.path):
@@ -88,6 +138,18 @@ def expand_sources(sources) -> list[InputFile]:
                 raise ValueError(f"source {source.name!r}: cannot infer the format of {meta.path}; set `format`")
             files.append(InputFile(source.name, meta.path, stable_uri(meta.path), fmt, meta.size_in_bytes))
     return files
+
+
+def _broken_links(pattern: str, matched: set[str]) -> list[FileMetadata]:
+    """Symlinks a local glob matches that Beam's match drops without a word (loops, dangling targets):
+    they are input the operator pointed at, so they become ``unreadable_file`` rejects instead."""
+    if "://" in pattern:
+        return []
+    return [
+        FileMetadata(path, 0)
+        for path in sorted(glob.glob(pattern))
+        if os.path.islink(path) and not os.path.exists(path) and os.path.abspath(path) not in matched
+    ]
 
 
 def detect_cjk_lang(text: str) -> str | None:
@@ -132,38 +194,112 @@ class HashingReader:
                 yield chunk
 
 
-def _decompress(chunks: Iterator[bytes], codec: str | None) -> Iterator[bytes]:
-    """Stream-decompress concatenated gzip members or zstd frames; raise TruncatedArchive on a cut stream."""
+_GZ_STEP = 1 << 22  # most bytes one inflate step may produce
+_GZ_INPUT = 1 << 16  # compressed bytes per gzip step
+_ZST_STEP = 1 << 10  # compressed bytes per zstd step: a zstd block (>= 4 bytes) inflates to <= 128 KiB, so <= 32 MiB
+
+
+def _decompress(chunks: Iterator[bytes], codec: str | None, limits: Limits) -> Iterator[bytes]:
+    """Stream-decompress concatenated gzip members or zstd frames in bounded steps.
+
+    Raises TruncatedArchive when the stream ends inside a member/frame, CorruptArchive on bad data
+    (after yielding everything decoded before it), DecompressionLimit past ``limits``.
+    """
     if codec is None:
         yield from chunks
         return
-    new = (lambda: zlib.decompressobj(wbits=31)) if codec == "gz" else zstandard.ZstdDecompressor().decompressobj
+    gz = codec == "gz"
+    new = (lambda: zlib.decompressobj(wbits=31)) if gz else zstandard.ZstdDecompressor().decompressobj
     decoder = new()
     pending = False  # a member/frame has started and not yet ended
+    consumed = produced = 0
+    step = _GZ_INPUT if gz else _ZST_STEP
     for chunk in chunks:
-        while chunk:
-            try:
-                out = decoder.decompress(chunk)
-            except (zlib.error, zstandard.ZstdError) as exc:
-                raise TruncatedArchive(f"corrupt {codec} stream: {exc}") from None
-            pending = True
-            if out:
-                yield out
-            if decoder.eof:
-                pending = False
-                chunk = decoder.unused_data
-                decoder = new()
-            else:
-                chunk = b""
+        view = memoryview(chunk)
+        while len(view):
+            piece, view = view[:step], view[step:]
+            consumed += len(piece)
+            while True:
+                saved = decoder.copy() if gz else None
+                try:
+                    out = decoder.decompress(piece, _GZ_STEP) if gz else decoder.decompress(piece)
+                except (zlib.error, zstandard.ZstdError) as exc:
+                    if saved is not None:  # give out what decodes before the bad byte
+                        yield from _inflate_until_error(saved, bytes(piece))
+                    raise CorruptArchive(f"corrupt {codec} stream after {produced:,} bytes: {exc}") from None
+                pending = True
+                if out:
+                    produced += len(out)
+                    limits.check(produced, consumed)
+                    yield out
+                if decoder.eof:
+                    pending = False
+                    rest = decoder.unused_data
+                    decoder = new()
+                    view = memoryview(bytes(rest) + bytes(view)) if rest else view
+                    break
+                if gz and decoder.unconsumed_tail:
+                    piece = decoder.unconsumed_tail
+                    continue
+                break
     if pending:
-        raise TruncatedArchive(f"{codec} stream ended before its end-of-stream marker")
+        raise TruncatedArchive(f"{codec} stream ended before its end-of-stream marker (after {produced:,} bytes)")
 
 
-def _lines(data: Iterator[bytes], max_bytes: int) -> Iterator[tuple[int, int, bytes | None, int]]:
+def _inflate_until_error(decoder, piece: bytes) -> Iterator[bytes]:
+    """The output of ``piece`` up to the byte that makes zlib fail, fed one byte at a time (rare path)."""
+    for i in range(len(piece)):
+        try:
+            out = decoder.decompress(piece[i : i + 1], _GZ_STEP)
+        except zlib.error:
+            return
+        if out:
+            yield out
+
+
+_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, None),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _as_utf8(data: Iterator[bytes]) -> tuple[int, Iterator[bytes]]:
+    """(bytes skipped, UTF-8 stream): a UTF-8 byte order mark is skipped; UTF-16/32 (with a mark) is
+    re-encoded as UTF-8 on the fly, so locator offsets of such files count UTF-8 bytes. Anything
+    undecodable survives as bytes that fail UTF-8 decoding, i.e. a per-record ``invalid_utf8``."""
+    head = b""
+    for chunk in data:
+        head += chunk
+        if len(head) >= 4:
+            break
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            break
+    else:
+        return 0, itertools.chain([head] if head else [], data)
+    if encoding is None:
+        rest = head[len(bom):]
+        return len(bom), itertools.chain([rest] if rest else [], data)
+    decoder = codecs.getincrementaldecoder(encoding)("surrogatepass")
+
+    def reencoded():
+        for chunk in itertools.chain([head[len(bom):]], data):
+            yield decoder.decode(chunk).encode("utf-8", "surrogatepass")
+        try:
+            yield decoder.decode(b"", final=True).encode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # ends inside a code unit: the last record gets a byte UTF-8 refuses
+            yield b"\xff"
+
+    return len(bom), reencoded()
+
+
+def _lines(data: Iterator[bytes], max_bytes: int, offset: int = 0) -> Iterator[tuple[int, int, bytes | None, int]]:
     """(line number, byte offset, line bytes or None when longer than max_bytes, length) per line."""
     buffer = bytearray()
     line_no = 0
-    offset = 0
     oversized = 0  # bytes of an oversized line skipped so far
     for chunk in data:
         buffer += chunk
@@ -193,14 +329,76 @@ def _lines(data: Iterator[bytes], max_bytes: int) -> Iterator[tuple[int, int, by
         yield line_no, offset, (bytes(buffer) if not oversized and length <= max_bytes else None), length
 
 
-class SourceReader:
-    """Turns one input file into records and rejects (plain Python, used by the Beam DoFn)."""
+class Unpublishable(Exception):
+    """A parsed value that cannot be published as it is (reason ``too_deep`` or ``invalid_unicode``)."""
 
-    def __init__(self, file: InputFile, source, max_bytes: int, run_id: str):
+    def __init__(self, reason: str, field: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+_MAX_DEPTH = 128  # nesting a published meta value may have (orjson serialises up to 254 levels)
+_INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what orjson and Arrow's JSON readers hold as a number
+
+
+def _json_int(digits: str) -> int | str:
+    """``parse_int`` for a line with an integer longer than the interpreter converts (4,300 digits):
+    such integers stay their decimal text."""
+    return int(digits) if len(digits) <= 20 else digits
+
+
+def _publishable(value: Any, field: str, depth: int = 1) -> Any:
+    """``value`` as orjson can serialise it: integers outside 64 bits become their decimal text.
+
+    Raises :class:`Unpublishable` for nesting deeper than ``_MAX_DEPTH`` or a lone surrogate (a
+    ``\\ud800`` escape in JSON), which no UTF-8 output can hold."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Unpublishable("invalid_unicode", field) from None
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return value if _INT_RANGE[0] <= value <= _INT_RANGE[1] else str(value)
+    if depth > _MAX_DEPTH:
+        raise Unpublishable("too_deep", field)
+    if isinstance(value, dict):
+        return {_publishable(str(k), field, depth): _publishable(v, field, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_publishable(v, field, depth + 1) for v in value]
+    return value  # dates, decimals, bytes...: to_json writes their text
+
+
+def _publishable_meta(meta: dict, escapes: bool) -> dict:
+    """``meta`` as it can be published. Plain strings and 64-bit integers need no look (a lone
+    surrogate can only come from a JSON ``\\ud…`` escape, flagged by ``escapes``); anything else is
+    serialised once to find out, and walked only when that fails."""
+    if not escapes and all(type(v) is str or (type(v) is int and _INT_RANGE[0] <= v <= _INT_RANGE[1]) for v in meta.values()):
+        return meta
+    try:
+        to_json(meta)
+        return meta
+    except (TypeError, orjson.JSONEncodeError):  # rare: walk it to say why, or to repair big integers
+        return {name: _publishable(value, name) for name, value in meta.items()}
+
+
+class SourceReader:
+    """Turns one input file into records and rejects (plain Python, used by the Beam DoFn).
+
+    Every record is read on its own: whatever one record raises becomes that record's reject and
+    the file reads on. Only a broken stream (:class:`FileBroken`) ends the file early.
+    """
+
+    def __init__(self, file: InputFile, source, max_bytes: int, run_id: str, limits: Limits = Limits()):
         self.file = file
         self.source = source
         self.max_bytes = max_bytes
         self.run_id = run_id
+        self.limits = limits
         self.records = 0
         self.rejects = 0
 
@@ -234,20 +432,31 @@ class SourceReader:
             lineage=[entry],
         )
 
-    def record(self, locator: str, fields: dict[str, Any]) -> dict | tuple[str, dict]:
-        """A record from a parsed row, or (reason, detail) when the row has no usable text."""
-        text = fields.get(self.source.text_field)
+    def record(self, locator: str, fields: dict[str, Any], escapes: bool = False) -> dict | tuple[str, dict]:
+        """A record from a parsed row, or (reason, detail) when the row cannot be published.
+        ``escapes``: the row came from JSON holding ``\\ud…`` escapes, which may decode to lone surrogates."""
+        field = self.source.text_field
+        text = fields.get(field)
         if text is None:
-            return "missing_text", {"field": self.source.text_field}
+            return "missing_text", {"field": field}
         if not isinstance(text, str):
-            return "wrong_type", {"field": self.source.text_field, "type": type(text).__name__}
+            return "wrong_type", {"field": field, "type": type(text).__name__}
         if not text:
-            return "blank_text", {"field": self.source.text_field}
+            return "blank_text", {"field": field}
+        if escapes and not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return "invalid_unicode", {"field": field, "char": exc.start}
         meta = {name: fields[name] for name in self.source.meta_fields if fields.get(name) is not None}
         if self.source.id_field and fields.get(self.source.id_field) is not None:
             meta["source_id"] = fields[self.source.id_field]
         if self.source.url_field and fields.get(self.source.url_field) is not None:
             meta["url"] = fields[self.source.url_field]
+        try:
+            meta = _publishable_meta(meta, escapes)
+        except Unpublishable as exc:
+            return exc.reason, {"field": exc.field}
         self.records += 1
         return {
             **self._identity(locator, content_sha256(text)),
@@ -258,132 +467,234 @@ class SourceReader:
             "lineage": [lineage_entry(STAGE, "keep", detail={"format": self.file.format})],
         }
 
-    # -- formats ---------------------------------------------------------------------------------
-
-    def read(self, reader: HashingReader) -> Iterator[dict]:
-        fmt = self.file.format
-        if fmt.startswith("jsonl"):
-            codec = {"jsonl.gz": "gz", "jsonl.zst": "zst"}.get(fmt)
-            yield from self._jsonl(_decompress(reader.chunks(), codec))
-        elif fmt == "csv":
-            yield from self._csv(reader.chunks())
-        elif fmt == "text":
-            yield from self._text(reader.chunks())
-        elif fmt == "parquet":
-            yield from self._parquet(reader)
-        else:
-            raise ValueError(f"unknown format {fmt!r}")
-
-    def _jsonl(self, data: Iterator[bytes]) -> Iterator[dict]:
-        for line_no, offset, line, length in _lines(data, self.max_bytes):
-            locator = f"line={line_no};offset={offset}"
-            if line is None:
-                yield self.reject(locator, b"", "oversized_record", {"bytes": length, "max_bytes": self.max_bytes})
-                continue
-            if not line.strip():
-                continue
-            try:
-                decoded = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield self.reject(locator, line, "invalid_utf8", {"byte": exc.start})
-                continue
-            try:
-                fields = json.loads(decoded)
-            except json.JSONDecodeError as exc:
-                yield self.reject(locator, line, "invalid_json", {"error": exc.msg, "column": exc.colno})
-                continue
-            if not isinstance(fields, dict):
-                yield self.reject(locator, line, "not_an_object", {"type": type(fields).__name__})
-                continue
-            yield self._row(locator, line, fields)
-
-    def _row(self, locator: str, raw: bytes, fields: dict) -> dict:
-        made = self.record(locator, fields)
+    def _row(self, locator: str, raw: bytes, fields: dict, escapes: bool = False) -> dict:
+        made = self.record(locator, fields, escapes)
         if isinstance(made, tuple):
             reason, detail = made
             return self.reject(locator, raw, reason, detail)
         return made
 
-    def _csv(self, chunks: Iterator[bytes]) -> Iterator[dict]:
-        # Undecodable bytes survive as surrogates so a bad row can be rejected on its own.
-        stream = io.TextIOWrapper(_ChunkStream(chunks), encoding="utf-8", errors="surrogateescape", newline="")
+    def _isolated(self, locator: str, raw: bytes | str, read) -> dict | None:
+        """``read()`` for one record; anything it raises is that record's ``unreadable_record``.
+
+        The detail names the exception type only: messages can quote the record's content."""
+        try:
+            return read()
+        except Exception as exc:  # noqa: BLE001 - one record must never fail its file
+            return self.reject(locator, raw, "unreadable_record", {"error": type(exc).__name__})
+
+    # -- formats ---------------------------------------------------------------------------------
+
+    def read(self, reader: HashingReader) -> Iterator[dict]:
+        fmt = self.file.format
+        if fmt == "parquet":
+            yield from self._parquet(reader)
+            return
+        codec = {"jsonl.gz": "gz", "jsonl.zst": "zst"}.get(fmt)
+        skipped, data = _as_utf8(_decompress(reader.chunks(), codec, self.limits))
+        if fmt.startswith("jsonl"):
+            yield from self._jsonl(data, skipped)
+        elif fmt == "csv":
+            yield from self._csv(data, skipped)
+        elif fmt == "text":
+            yield from self._text(data)
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+
+    def _jsonl(self, data: Iterator[bytes], offset: int) -> Iterator[dict]:
+        for line_no, offset, line, length in _lines(data, self.max_bytes, offset):
+            locator = f"line={line_no};offset={offset}"
+            if line is None:
+                yield self.reject(locator, b"", "oversized_record", {"bytes": length, "max_bytes": self.max_bytes})
+            elif line.strip():
+                yield self._isolated(locator, line, lambda: self._json_line(locator, line))
+
+    def _json_line(self, locator: str, line: bytes) -> dict:
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return self.reject(locator, line, "invalid_utf8", {"byte": exc.start})
+        try:
+            fields = _loads(decoded)
+        except json.JSONDecodeError as exc:
+            return self.reject(locator, line, "invalid_json", {"error": exc.msg, "column": exc.colno})
+        except RecursionError:
+            return self.reject(locator, line, "too_deep", {})
+        if not isinstance(fields, dict):
+            return self.reject(locator, line, "not_an_object", {"type": type(fields).__name__})
+        return self._row(locator, line, fields, escapes=b"\\ud" in line or b"\\uD" in line)
+
+    def _csv(self, data: Iterator[bytes], offset: int) -> Iterator[dict]:
+        """CSV rows; a row that swallowed the lines after it (an unbalanced quote) is given back:
+        its first line becomes a ``malformed_row`` reject and the lines after it are read again."""
         csv.field_size_limit(self.max_bytes)
-        reader = csv.DictReader(stream, delimiter=self.source.csv_delimiter)
+        lines = _PushbackLines(_lines(data, self.max_bytes, offset))
+        reader = csv.reader(lines, delimiter=self.source.csv_delimiter, strict=True)
+        header = None
         row_no = 0
         while True:
+            lines.start_row()
             try:
-                row = next(reader)
+                cells, error = next(reader), None
             except StopIteration:
                 return
             except csv.Error as exc:
-                row_no += 1
-                locator = f"row={row_no};line={reader.line_num}"
-                reason = "oversized_record" if "field larger" in str(exc) else "malformed_row"
-                yield self.reject(locator, b"", reason, {"error": str(exc)})
-                continue
-            row_no += 1
-            locator = f"row={row_no};line={reader.line_num}"
-            raw = "\x1f".join(v or "" for v in row.values() if isinstance(v, str)).encode("utf-8", "surrogateescape")
-            if any(_has_surrogates(v) for v in row.values() if isinstance(v, str)):
-                yield self.reject(locator, raw, "invalid_utf8")
-                continue
-            if None in row:  # more cells than header columns
-                yield self.reject(locator, raw, "malformed_row", {"error": "more cells than header columns"})
-                continue
-            yield self._row(locator, raw, row)
-
-    def _text(self, chunks: Iterator[bytes]) -> Iterator[dict]:
-        data = bytearray()
-        for chunk in chunks:
-            if len(data) + len(chunk) > self.max_bytes:
-                size = len(data) + len(chunk) + sum(len(c) for c in chunks)
-                yield self.reject("file", b"", "oversized_record", {"bytes": size, "max_bytes": self.max_bytes})
+                cells, error = None, str(exc)
+            taken = lines.taken
+            if not taken:
                 return
-            data += chunk
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield self.reject("file", bytes(data), "invalid_utf8", {"byte": exc.start})
+            if header is None:
+                if error is not None or lines.oversized:
+                    raise FileBroken(f"unreadable CSV header: {error or 'oversized'}")
+                header = cells
+                continue
+            if not cells and error is None and not lines.oversized:
+                continue  # a blank line is not a row
+            row_no += 1
+            first_line = taken[0][0]
+            raw = "\n".join(text for _, text in taken).encode("utf-8", "surrogateescape")
+            if lines.oversized or (error is not None and "field larger" in error):
+                locator = f"row={row_no};line={taken[-1][0]}"
+                yield self.reject(locator, b"", "oversized_record", {"max_bytes": self.max_bytes, "lines": len(taken)})
+                continue
+            if len(taken) > 1 and (error is not None or len(cells) > len(header)):
+                lines.give_back(taken[1:])
+                locator = f"row={row_no};line={first_line}"
+                yield self.reject(
+                    locator, taken[0][1].encode("utf-8", "surrogateescape"), "malformed_row",
+                    {"error": error or "more cells than header columns", "hint": "unbalanced quote"},
+                )
+                continue
+            locator = f"row={row_no};line={taken[-1][0]}"
+            if error is not None:
+                yield self.reject(locator, raw, "malformed_row", {"error": error})
+                continue
+            yield self._isolated(locator, raw, lambda: self._csv_row(locator, raw, header, cells))
+
+    def _csv_row(self, locator: str, raw: bytes, header: list[str], cells: list[str]) -> dict:
+        if any(_has_surrogates(v) for v in cells):
+            return self.reject(locator, raw, "invalid_utf8")
+        if len(cells) > len(header):
+            return self.reject(locator, raw, "malformed_row", {"error": "more cells than header columns"})
+        return self._row(locator, raw, dict(zip(header, cells)))
+
+    def _text(self, data: Iterator[bytes]) -> Iterator[dict]:
+        content = bytearray()
+        size = 0
+        for chunk in data:
+            size += len(chunk)
+            if size <= self.max_bytes:
+                content += chunk
+        if size > self.max_bytes:
+            yield self.reject("file", b"", "oversized_record", {"bytes": size, "max_bytes": self.max_bytes})
             return
-        yield self._row("file", bytes(data), {self.source.text_field: text})
+        raw = bytes(content)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield self.reject("file", raw, "invalid_utf8", {"byte": exc.start})
+            return
+        yield self._isolated("file", raw, lambda: self._row("file", raw, {self.source.text_field: text}))
 
     def _parquet(self, reader: HashingReader) -> Iterator[dict]:
+        """Parquet rows, reading only the columns a record uses. String columns come back
+        dictionary-encoded, so a value stored once and referenced by many rows (a dictionary bomb)
+        is measured per row before any row is decoded: oversized rows are rejected undecoded."""
         for _ in reader.chunks():  # fingerprint the file; Parquet itself needs random access
             pass
+        source = self.source
         with FileSystems.open(self.file.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            parquet = pq.ParquetFile(handle)
+            schema = pq.ParquetFile(handle).schema_arrow
+            wanted = [source.text_field, source.id_field, source.url_field, *source.meta_fields]
+            columns = list(dict.fromkeys(c for c in wanted if c and c in schema.names))
+            strings = [c for c in columns if _is_bytes_like(schema.field(c).type)]
+            parquet = pq.ParquetFile(handle, read_dictionary=strings)
+            inflated = sum(
+                rg.column(i).total_uncompressed_size
+                for rg in (parquet.metadata.row_group(g) for g in range(parquet.metadata.num_row_groups))
+                for i in range(rg.num_columns)
+                if rg.column(i).path_in_schema.split(".")[0] in columns
+            )
+            self.limits.check(inflated, reader.raw_bytes)
             row_no = 0
-            for table in parquet.iter_batches(batch_size=1024):
-                for fields in table.to_pylist():
+            for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH, columns=columns or None):
+                sizes = _row_sizes(batch, strings)
+                for i, size in enumerate(sizes):
                     row_no += 1
                     locator = f"row={row_no}"
-                    text = fields.get(self.source.text_field)
-                    if isinstance(text, str) and len(text.encode("utf-8")) > self.max_bytes:
-                        yield self.reject(locator, text, "oversized_record", {"max_bytes": self.max_bytes})
+                    if size > self.max_bytes:
+                        yield self.reject(locator, b"", "oversized_record", {"bytes": size, "max_bytes": self.max_bytes})
                         continue
-                    yield self._row(locator, to_json(fields).encode(), fields)
+                    yield self._isolated(locator, b"", lambda: self._parquet_row(locator, batch, i))
+
+    def _parquet_row(self, locator: str, batch: pa.RecordBatch, i: int) -> dict:
+        fields = batch.slice(i, 1).to_pylist()[0]
+        return self._row(locator, to_json(fields).encode(), fields)
 
 
-class _ChunkStream(io.RawIOBase):
-    """A file-like view of a chunk iterator (for the csv module)."""
+_PARQUET_BATCH = 256
 
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks = chunks
-        self._rest = b""
 
-    def readable(self) -> bool:
-        return True
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer longer than the interpreter converts: keep it as text
+        return json.loads(text, parse_int=_json_int)
 
-    def readinto(self, buffer) -> int:
-        while not self._rest:
-            self._rest = next(self._chunks, None)
-            if self._rest is None:
-                self._rest = b""
-                return 0
-        n = min(len(buffer), len(self._rest))
-        buffer[:n] = self._rest[:n]
-        self._rest = self._rest[n:]
-        return n
+
+def _is_bytes_like(type_: pa.DataType) -> bool:
+    if pa.types.is_dictionary(type_):
+        type_ = type_.value_type
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_) or pa.types.is_binary(type_) or pa.types.is_large_binary(type_)
+
+
+def _row_sizes(batch: pa.RecordBatch, strings: list[str]) -> list[int]:
+    """Bytes each row's string columns hold once decoded (0 for null), without decoding them."""
+    total = np.zeros(batch.num_rows, dtype=np.int64)
+    for name in strings:
+        column = batch.column(name)
+        if pa.types.is_dictionary(column.type):
+            lengths = pc.binary_length(column.dictionary).to_numpy(zero_copy_only=False)
+            indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
+            valid = column.is_valid().to_numpy(zero_copy_only=False)
+            total += np.where(valid, lengths[indices] if len(lengths) else 0, 0)
+        else:
+            total += pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+    return total.tolist()
+
+
+class _PushbackLines:
+    """The physical lines of a CSV file for :func:`csv.reader`, remembering those of the row being
+    read, so a row that swallowed its neighbours can give them back to be read again."""
+
+    def __init__(self, lines: Iterator[tuple[int, int, bytes | None, int]]):
+        self._lines = lines
+        self._back: list[tuple[int, str, bool]] = []
+        self.taken: list[tuple[int, str]] = []
+        self.oversized = False
+
+    def start_row(self) -> None:
+        self.taken = []
+        self.oversized = False
+
+    def give_back(self, items: list[tuple[int, str]]) -> None:
+        self._back.extend((n, text, False) for n, text in reversed(items))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            line_no, text, oversized = self._back.pop()
+        else:
+            line_no, _, line, _ = next(self._lines)
+            oversized = line is None
+            text = "" if oversized else line.decode("utf-8", "surrogateescape")
+        self.oversized |= oversized
+        self.taken.append((line_no, text))
+        return text + "\n"
 
 
 def _has_surrogates(value: str) -> bool:

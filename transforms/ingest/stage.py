@@ -4,9 +4,7 @@ Bad input never crashes the run. Each record that cannot be read becomes a rejec
 reason; a file that breaks part-way (truncated archive, unreadable, corrupt Parquet) becomes one
 reject naming the file and how far it got, after the records read before the break.
 
-Reasons: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``missing_text``, ``wrong_type``,
-``blank_text``, ``oversized_record``, ``malformed_row``, ``truncated_archive``, ``unreadable_file``.
-Whitespace-only lines between JSONL records are not records and are skipped.
+Reasons: see :mod:`transforms.ingest.readers` and the table in docs/CONTRACT.md.
 """
 
 from __future__ import annotations
@@ -14,32 +12,34 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from typing import Literal
 
 import apache_beam as beam
 import pyarrow as pa
-from pydantic import PositiveInt
+from pydantic import PositiveFloat, PositiveInt
 
 from transforms.core import progress
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
-from transforms.ingest.readers import FILES, STAGE, HashingReader, InputFile, SourceReader, TruncatedArchive
+from transforms.ingest.readers import FILES, STAGE, FileBroken, HashingReader, InputFile, Limits, SourceReader
 
 
 class _ReadFileFn(beam.DoFn):
     """One input file → record batches, reject lists, and the file's fingerprint (tagged FILES)."""
 
-    def __init__(self, sources: dict, max_bytes: int, batch_size: int, run_id: str):
+    def __init__(self, sources: dict, max_bytes: int, batch_size: int, run_id: str, limits: Limits = Limits()):
         self.sources = sources
         self.max_bytes = max_bytes
         self.batch_size = batch_size
         self.run_id = run_id
+        self.limits = limits
 
     def process(self, file: InputFile):
         source = self.sources[file.source]
         reader = HashingReader(file.path)
-        parser = SourceReader(file, source, self.max_bytes, self.run_id)
+        parser = SourceReader(file, source, self.max_bytes, self.run_id, self.limits)
         batch: list[dict] = []
         rejects: list[dict] = []
         failure = None
@@ -53,10 +53,13 @@ class _ReadFileFn(beam.DoFn):
                         batch = []
                 else:
                     rejects.append(item)
-        except TruncatedArchive as exc:
-            failure = ("truncated_archive", str(exc))
-        except (OSError, pa.ArrowException, ValueError) as exc:
-            failure = ("unreadable_file", f"{type(exc).__name__}: {exc}")
+                    if len(rejects) >= self.batch_size:  # a file of bad lines must not pile up its rejects
+                        yield from self._rejected(rejects)
+                        rejects = []
+        except FileBroken as exc:
+            failure = (exc.reason, str(exc))
+        except Exception as exc:  # noqa: BLE001 - I/O errors, corrupt Parquet, anything else: the file, not the run
+            failure = ("unreadable_file", f"{type(exc).__name__}: {exc}" if isinstance(exc, (OSError, pa.ArrowException)) else type(exc).__name__)
         if failure:
             reason, error = failure
             detail = {"error": error, "records_read": parser.records + parser.rejects, "bytes_read": reader.raw_bytes}
@@ -64,14 +67,11 @@ class _ReadFileFn(beam.DoFn):
         if batch:
             progress.add(STAGE, "read", len(batch))
             yield Batch.from_rows(batch)
-        if rejects:
-            yield beam.pvalue.TaggedOutput(REJECTED, rejects)
+        yield from self._rejected(rejects)
         n_input = parser.records + parser.rejects
         count(STAGE, "input", n_input)
         count(STAGE, "kept", parser.records)
         count(STAGE, "rejected", parser.rejects)
-        for reject in rejects:
-            count(STAGE, f"rejected:{reject['reason']}")
         yield beam.pvalue.TaggedOutput(
             FILES,
             {
@@ -83,6 +83,14 @@ class _ReadFileFn(beam.DoFn):
                 "complete": failure is None,
             },
         )
+
+
+    @staticmethod
+    def _rejected(rejects: list[dict]):
+        if rejects:
+            for reason, n in Counter(r["reason"] for r in rejects).items():
+                count(STAGE, f"rejected:{reason}", n)
+            yield beam.pvalue.TaggedOutput(REJECTED, rejects)
 
 
 class _WriteJsonFn(beam.DoFn):
@@ -113,7 +121,7 @@ class IngestStage(Stage):
             | "ListInputFiles" >> beam.Create(files)
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadFiles"
-            >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id))
+            >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id, self.config.limits))
             .with_outputs(REJECTED, FILES, main="records")
         )
         outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(str(ctx.staging_dir / FILES)))
@@ -128,6 +136,12 @@ class IngestConfig(StageConfig):
     stage: Literal["ingest"] = "ingest"
     max_record_bytes: PositiveInt = 1_000_000
     batch_size: PositiveInt = 1000
+    max_decompressed_bytes: PositiveInt = Limits.max_decompressed_bytes  # per compressed file
+    max_compression_ratio: PositiveFloat = Limits.max_ratio  # decompressed / compressed, past 32 MiB out
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_decompressed_bytes, self.max_compression_ratio)
 
     def create(self) -> IngestStage:
         return IngestStage(self)

@@ -164,20 +164,24 @@ class PiiControl(Control):
         decisions: list[Decision] = []
         texts = list(batch.text)
         found = self._detector.detect_batch([t or "" for t in texts])
-        for text, spans in zip(texts, found):
-            if not spans:
+        for text, spans, meta in zip(texts, found, batch.meta):
+            # id, url and meta fields are published too: their strings are de-identified the same way
+            new_meta, meta_counts, meta_residual = self._deidentify_meta(meta) if meta else (None, Counter(), Counter())
+            if not spans and new_meta is None:
                 decisions.append(KEEP)
                 continue
             counts = Counter(s.type for s in spans)
-            totals.update(counts)
-            new_text, inserted = self._anonymiser.apply(text, spans)
+            totals.update(counts + meta_counts)
+            new_text, inserted = self._anonymiser.apply(text, spans) if spans else (text, [])
             detail = {"entities": dict(sorted(counts.items()))}
+            if meta_counts:
+                detail["meta_entities"] = dict(sorted(meta_counts.items()))
             if self.config.on_residual == "reject":
-                residual = [
-                    s for s in self._residual.detect(new_text) if all(s.end <= a or s.start >= b for a, b in inserted)
-                ]
+                residual = Counter(
+                    s.type for s in (self._residual.detect(new_text) if spans else []) if all(s.end <= a or s.start >= b for a, b in inserted)
+                ) + meta_residual
                 if residual:
-                    detail["residual"] = dict(sorted(Counter(s.type for s in residual).items()))
+                    detail["residual"] = dict(sorted(residual.items()))
                     decisions.append(
                         Decision.reject(
                             rule="pii.residual_identifier",
@@ -189,10 +193,38 @@ class PiiControl(Control):
                         )
                     )
                     continue
-            decisions.append(Decision("modify", detail=detail, text=new_text, tags=("pii:deidentified",)))
+            decisions.append(
+                Decision("modify", detail=detail, text=new_text if spans else None, meta=new_meta, tags=("pii:deidentified",))
+            )
         for entity, n in totals.items():
             count(STAGE, f"entity:{entity}", n)
         return decisions
+
+    def _deidentify_meta(self, meta: dict) -> tuple[dict | None, Counter, Counter]:
+        """(meta with every string value de-identified, or None when nothing was found; entity counts;
+        residual counts). Values at any depth are checked: lists and nested objects included."""
+        counts: Counter = Counter()
+        residual: Counter = Counter()
+
+        def clean(value):
+            if isinstance(value, str):
+                spans = self._detector.detect(value) if value else []
+                if not spans:
+                    return value
+                counts.update(s.type for s in spans)
+                new, inserted = self._anonymiser.apply(value, spans)
+                residual.update(
+                    s.type for s in self._residual.detect(new) if all(s.end <= a or s.start >= b for a, b in inserted)
+                )
+                return new
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            return value
+
+        cleaned = clean(meta)
+        return (cleaned if counts else None), counts, residual
 
 
 @register_stage(STAGE)
