@@ -17,6 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
+from transforms.core import storage
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -88,7 +90,7 @@ def _print_plan(job, config_sha: str, beam_args: list[str]) -> None:
         stage = entry.create()
         table.add_row(str(i), stage.name, stage.describe())
     table.add_row("", "gate", f"Great Expectations suites: {', '.join(job.gate.suites)}")
-    table.add_row("", "publish", f"Delta table {Path(job.output.dir) / 'dataset'} (mode {job.output.mode})")
+    table.add_row("", "publish", f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})")
     console.print(table)
     runner = pipeline_options(beam_args).get_all_options()["runner"]
     console.print(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}")
@@ -132,13 +134,13 @@ def _print_outcome(outcome) -> None:
             f"input {counts['input']:,} = kept {counts['kept']:,} + rejected {counts['rejected']:,}"
             f"  ({'balanced' if counts['input'] == counts['kept'] + counts['rejected'] else 'UNBALANCED'})"
         )
-    run_dir = Path(m["config"]["output"]["dir"]) / "runs" / outcome.run_id
+    run_dir = storage.join(m["config"]["output"]["dir"], "runs", outcome.run_id)
     if outcome.status == "published":
-        console.print(f"[green]published[/green] dataset version {m['dataset_version']} — manifest {run_dir / 'manifest.json'}")
+        console.print(f"[green]published[/green] dataset version {m['dataset_version']} — manifest {storage.join(run_dir, 'manifest.json')}")
     elif outcome.status == "gate_failed":
         err.print(f"[red]gate failed[/red]: nothing published — results in {m['gate']['results_path']}")
     else:
-        err.print(f"[red]run failed[/red]: {outcome.error} — details in {run_dir / 'error.txt'}")
+        err.print(f"[red]run failed[/red]: {outcome.error} — details in {storage.join(run_dir, 'error.txt')}")
 
 
 _STAGE_COUNTS = ("input", "kept", "rejected", "modify", "keep", "annotate", "reject")
@@ -156,7 +158,7 @@ def _findings(stage: str, counters: dict[str, int]) -> str:
 
 @app.command()
 def versions(
-    out_dir: Path = typer.Argument(..., help="The job's output directory (output.dir)."),
+    out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List every published version: number, time, run id, rows, gate status."""
@@ -167,8 +169,8 @@ def versions(
         print(json.dumps(rows, indent=2))
         return
     if not rows:
-        _fail(f"no dataset under {out_dir / 'dataset'}")
-    table = Table(title=f"versions of {out_dir / 'dataset'}")
+        _fail(f"no dataset under {storage.join(out_dir, 'dataset')}")
+    table = Table(title=f"versions of {storage.join(out_dir, 'dataset')}")
     for column in ("version", "timestamp", "operation", "run id", "rows", "gate", "note"):
         table.add_column(column)
     for r in rows:
@@ -179,7 +181,7 @@ def versions(
 
 @app.command()
 def rollback(
-    out_dir: Path = typer.Argument(..., help="The job's output directory."),
+    out_dir: str = typer.Argument(..., help="The job's output directory: a path or an s3:// URI."),
     to: int = typer.Option(..., "--to", help="Version to restore."),
     reason: str = typer.Option("manual rollback", "--reason", help="Why (kept in the commit metadata)."),
     by: Optional[str] = typer.Option(None, "--by", help="Who (default: the current user)."),
@@ -196,7 +198,7 @@ def rollback(
 
 @app.command()
 def trace(
-    out_dir: Path = typer.Argument(..., help="The job's output directory."),
+    out_dir: str = typer.Argument(..., help="The job's output directory: a path or an s3:// URI."),
     record_id: str = typer.Argument(..., help="Record id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

@@ -38,7 +38,7 @@ def _schema(fields: list[tuple[str, str]]) -> schema_dataset.SchemaDatasetFacet:
 
 
 class LineageEmitter:
-    def __init__(self, config: JobConfig, run_id: str, run_dir: Path, dataset_path: Path):
+    def __init__(self, config: JobConfig, run_id: str, run_dir: Path, dataset_path: str | Path):
         self.config = config
         self.run_id = run_id
         self.dataset_path = dataset_path
@@ -78,8 +78,15 @@ class LineageEmitter:
             output_facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=rows
             )
+        location = str(self.dataset_path)
+        if "://" in location:  # OpenLineage naming: namespace s3://bucket, name the key
+            scheme, rest = location.split("://", 1)
+            bucket, _, key = rest.partition("/")
+            namespace, name = f"{scheme}://{bucket}", key
+        else:
+            namespace, name = "file", str(Path(location).resolve())
         return OutputDataset(
-            namespace="file", name=str(self.dataset_path.resolve()), facets=facets, outputFacets=output_facets
+            namespace=namespace, name=name, facets=facets, outputFacets=output_facets
         )
 
     def start(self) -> None:

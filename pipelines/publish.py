@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,28 +18,29 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
-from transforms.core.storage import link_or_copy
+from transforms.core import storage
 
 
 META_PREFIX = "datasteward."
 
 
-def dataset_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "dataset"
+def dataset_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "dataset")
 
 
-def rejects_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "rejects"
+def rejects_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "rejects")
 
 
-def staged(directory: Path, schema: pa.Schema) -> ds.Dataset:
-    files = sorted(str(p) for p in Path(directory).glob("*.parquet")) if Path(directory).exists() else []
-    return ds.dataset(files, schema=schema, format="parquet")
+def staged(files: list[str], schema: pa.Schema) -> ds.Dataset:
+    """A dataset over staged Parquet files: the committed list of a run (``RunContext.committed_files``)."""
+    return storage.dataset(sorted(files), schema=schema)
 
 
 def _metadata(values: dict[str, Any]) -> CommitProperties:
@@ -51,14 +51,14 @@ def _plain(value: Any) -> str | int | float | bool:
     return value if isinstance(value, (str, int, float, bool)) else json.dumps(value, sort_keys=True)
 
 
-def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
+def open_table(path: str | Path, version: int | None = None) -> DeltaTable | None:
     try:
-        return DeltaTable(str(path), version=version)
+        return DeltaTable(storage.table_uri(path), version=version)
     except TableNotFoundError:
         return None
 
 
-def commit_dataset(out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any]) -> int:
+def commit_dataset(out_dir: str, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any]) -> int:
     """Commit the staged kept records as the next dataset version; return its number."""
     target = dataset_dir(out_dir)
     previous = open_table(target)
@@ -66,10 +66,10 @@ def commit_dataset(out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadat
     if mode == "append" and previous is not None:
         rows += _rows(previous)
     _commit_files(target, kept, mode, _metadata({**metadata, "rows": rows, "operation": "publish"}))
-    return DeltaTable(str(target)).version()
+    return DeltaTable(storage.table_uri(target)).version()
 
 
-def append_rejects(out_dir: Path, rejects: ds.FileSystemDataset, run_id: str) -> int:
+def append_rejects(out_dir: str, rejects: ds.FileSystemDataset, run_id: str) -> int:
     """Append a run's staged rejects (with their run id) to the rejects table; return the row count."""
     n = rejects.count_rows()
     if n:
@@ -77,34 +77,39 @@ def append_rejects(out_dir: Path, rejects: ds.FileSystemDataset, run_id: str) ->
     return n
 
 
-def _commit_files(table_dir: Path, staged_files: ds.FileSystemDataset, mode: str, properties: CommitProperties) -> None:
+def _commit_files(table_dir: str, staged_files: ds.FileSystemDataset, mode: str, properties: CommitProperties) -> None:
     """Link the staged Parquet files into the Delta table's directory and commit them as one version.
 
-    The files are not rewritten: committing costs a hard link and a log entry per file, however
-    many records they hold (rewriting 1M records took ≈ 90 s of the run, on one core). Staging lives
-    under OUT_DIR, so the link is on the same file system (else the file is copied). Until the log
-    entry is written the files are invisible to readers; if the commit fails they are removed.
+    The files are not rewritten: committing costs a hard link (a server-side copy on an object
+    store) and a log entry per file, however many records they hold (rewriting 1M records took
+    ≈ 90 s of the run, on one core). Staging lives under OUT_DIR, so the link is on the same file
+    system (else the file is copied). Until the log entry is written the files are invisible to
+    readers; if the commit fails they are removed.
     """
-    table_dir.mkdir(parents=True, exist_ok=True)
+    storage.makedirs(table_dir)
+    staged_fs = staged_files.filesystem
+    prefix = "" if isinstance(staged_fs, pafs.LocalFileSystem) else staged_fs.type_name + "://"
     actions, linked = [], []
     try:
         for staged_file in staged_files.files:
-            path = table_dir / f"part-{uuid.uuid4().hex}.parquet"
-            link_or_copy(staged_file, path)
+            name = f"part-{uuid.uuid4().hex}.parquet"
+            path = storage.join(table_dir, name)
+            storage.link_or_copy(prefix + staged_file, path)
             linked.append(path)
-            stat = path.stat()
-            stats = json.dumps({"numRecords": pq.ParquetFile(path).metadata.num_rows})
-            actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
+            size, mtime = storage.info(path)
+            with storage.open_input_file(path) as handle:
+                stats = json.dumps({"numRecords": pq.ParquetFile(handle).metadata.num_rows})
+            actions.append(AddAction(name, size, {}, mtime, True, stats))
         table = open_table(table_dir)
         if table is None:
             create_table_with_add_actions(
-                str(table_dir), Schema.from_arrow(staged_files.schema), actions, mode="error", commit_properties=properties
+                storage.table_uri(table_dir), Schema.from_arrow(staged_files.schema), actions, mode="error", commit_properties=properties
             )
         else:
             table.create_write_transaction(actions, mode, staged_files.schema, commit_properties=properties)
     except BaseException:
         for path in linked:
-            path.unlink(missing_ok=True)
+            storage.delete(path)
         raise
 
 
@@ -115,7 +120,7 @@ def _rows(table: DeltaTable) -> int:
     return table.to_pyarrow_dataset().count_rows()
 
 
-def versions(out_dir: Path) -> list[dict[str, Any]]:
+def versions(out_dir: str | Path) -> list[dict[str, Any]]:
     """Every version of the dataset, oldest first: number, time, run, rows, gate, operation."""
     table = open_table(dataset_dir(out_dir))
     if table is None:
@@ -139,7 +144,7 @@ def versions(out_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
+def rollback(out_dir: str | Path, to: int, reason: str, by: str | None = None) -> int:
     """Restore the dataset to version ``to`` as a new version; return the new version number."""
     table = open_table(dataset_dir(out_dir))
     if table is None:
@@ -164,23 +169,24 @@ def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
             }
         ),
     )
-    restored = DeltaTable(str(dataset_dir(out_dir))).version()
+    restored = DeltaTable(storage.table_uri(dataset_dir(out_dir))).version()
     _carry_indexes(out_dir, to, restored)
     return restored
 
 
-def _carry_indexes(out_dir: Path, source_version: int, new_version: int) -> None:
+def _carry_indexes(out_dir: str | Path, source_version: int, new_version: int) -> None:
     """A restored version gets the per-stage indexes (``OUT_DIR/index/<stage>/v<N>``) of the one it restores."""
-    for stage_index in sorted((Path(out_dir) / "index").glob("*")):
-        if (stage_index / f"v{source_version}").is_dir():
-            shutil.copytree(stage_index / f"v{source_version}", stage_index / f"v{new_version}", copy_function=link_or_copy)
+    for stage_index in storage.listdir(storage.join(out_dir, "index"), dirs=True):
+        source = storage.join(stage_index, f"v{source_version}")
+        if storage.is_dir(source):
+            storage.copy_tree(source, storage.join(stage_index, f"v{new_version}"))
 
 
-def _count_rows(out_dir: Path, version: int) -> int:
-    return DeltaTable(str(dataset_dir(out_dir)), version=version).to_pyarrow_dataset().count_rows()
+def _count_rows(out_dir: str | Path, version: int) -> int:
+    return DeltaTable(storage.table_uri(dataset_dir(out_dir)), version=version).to_pyarrow_dataset().count_rows()
 
 
-def find_rows(table_path: Path, column: str, value: str, columns: list[str] | None = None) -> pa.Table | None:
+def find_rows(table_path: str | Path, column: str, value: str, columns: list[str] | None = None) -> pa.Table | None:
     """Rows of the current version of a Delta table where ``column == value`` (None: no table)."""
     table = open_table(table_path)
     if table is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import shutil
+import os
 import subprocess
 import time
 import traceback
@@ -26,6 +26,7 @@ from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter
 from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
 from pipelines.report import write_report
+from transforms.core import storage
 from transforms.core.stage import RunContext
 from transforms.ingest.readers import FILES, expand_sources
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -107,9 +108,12 @@ def stage_rows(names: list[str], counters: dict[str, int]) -> list[dict[str, Any
     ]
 
 
-def _input_fingerprints(staging_dir: Path) -> list[dict]:
+def _input_fingerprints(staging_dir: str) -> list[dict]:
+    """What the readers wrote: one JSON per input file (a fixed name per file, so a retried read
+    overwrites it). The run's input count is the sum of their ``records``, not a runner counter."""
     return sorted(
-        (json.loads(p.read_text()) for p in (staging_dir / FILES).glob("*.json")), key=lambda f: (f["source"], f["uri"])
+        (json.loads(storage.read_text(p)) for p in storage.listdir(storage.join(staging_dir, FILES), "*.json")),
+        key=lambda f: (f["source"], f["uri"]),
     )
 
 
@@ -117,11 +121,15 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
     """Run one governed job end to end. Config errors raise ConfigError before anything is written."""
     config, config_sha = load_config(config_path)
     run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
-    out_dir = Path(config.output.dir)
-    run_dir = out_dir / "runs" / run_id
-    staging_dir = out_dir / "_staging" / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
+    out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
+    staging_dir = storage.join(out_dir, "_staging", run_id)
+    with storage.local_folder(storage.join(out_dir, "runs", run_id)) as run_dir:
+        ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
+        return _execute(ctx, config_path, config_sha, beam_args, on_phase)
+
+
+def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase) -> RunOutcome:
+    config, run_id, run_dir, out_dir, staging_dir = ctx.config, ctx.run_id, ctx.run_dir, ctx.out_dir, ctx.staging_dir
     manifest: dict[str, Any] = {
         "run_id": run_id,
         "job": config.job,
@@ -148,12 +156,12 @@ def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phas
         (run_dir / "error.txt").write_text(traceback.format_exc())
         lineage.finish(False, error=outcome.error)
     finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
+        storage.rmtree(staging_dir)
         phases("report")
         manifest["finished_at"] = _now()
         _write_manifest(run_dir, manifest)  # the report reads it
         try:  # the report explains the run; failing to draw it must not change the run's outcome
-            write_report(out_dir, run_id)
+            write_report(out_dir, run_id, run_dir=run_dir)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
@@ -188,21 +196,25 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
 
     on_phase("pipeline")
     counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
-    kept = staged(ctx.kept_dir, RECORD_SCHEMA)
-    rejects = staged(ctx.rejects_dir, REJECT_SCHEMA)
-    counts = staged_counts(kept, rejects, counters.get("ingest:input", 0))
+    kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
+    rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
+    inputs = _input_fingerprints(ctx.staging_dir)
+    missing = sorted({f.uri for f in files} - {i["uri"] for i in inputs})
+    if missing:
+        raise RuntimeError(f"{len(missing)} input file(s) have no reader fingerprint, e.g. {missing[0]}")
+    counts = staged_counts(kept, rejects, sum(i["records"] for i in inputs))
     outcome.stages = stage_rows([s.name for s in stages], counters)
     manifest["counts"] = counts
     manifest["stages"] = outcome.stages
     manifest["counters"] = dict(sorted(counters.items()))
-    manifest["inputs"] = _input_fingerprints(ctx.staging_dir)
+    manifest["inputs"] = inputs
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing
         manifest["machine_check"] = machine_check(checked, counts["input"])
 
     on_phase("gate")
-    record_stats = staged(ctx.record_stats_dir, record_stats_schema(record_stat_columns(config.gate.suites)))
+    record_stats = staged(ctx.committed_files("record_stats"), record_stats_schema(record_stat_columns(config.gate.suites)))
     gate = run_gate(config.gate.suites, record_stats, counts, ctx.run_dir)
     outcome.gate = gate
     manifest["gate"] = {
@@ -247,6 +259,6 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     )
 
 
-def _current_version(out_dir: Path) -> int | None:
+def _current_version(out_dir: str) -> int | None:
     table = open_table(dataset_dir(out_dir))
     return table.version() if table is not None else None

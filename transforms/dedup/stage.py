@@ -37,7 +37,8 @@ from pydantic import Field, field_validator, model_validator
 
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
+from transforms.core import storage
+from transforms.core.stage import CommitFileList, DecideWithView, RunContext, Stage, StageConfig, count
 from transforms.dedup.index import StageSignaturesFn, published_index, read_chunk, write_index
 from transforms.dedup.minhash import (
     components,
@@ -162,6 +163,11 @@ class _MergeTables(beam.CombineFn):
 # ---- stage and config ------------------------------------------------------------------------
 
 
+def _row_groups(path: str) -> int:
+    with storage.open_input_file(path) as handle:
+        return pq.ParquetFile(handle).num_row_groups
+
+
 class DedupStage(Stage):
     """Removes exact and near duplicates (MinHash LSH), keeping one record per cluster."""
 
@@ -176,6 +182,7 @@ class DedupStage(Stage):
         params = self.params
         chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
         files = chunks | "dedup/StageSignatures" >> beam.ParDo(StageSignaturesFn(ctx.stage_dir(STAGE)))
+        _ = files | "dedup/SignaturePaths" >> beam.Map(lambda f: f[0]) | CommitFileList(ctx.staging_dir, f"stages/{STAGE}")
         band_entries = chunks | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
         if self.cross_version:
             mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
@@ -184,7 +191,7 @@ class DedupStage(Stage):
             else:
                 parts, self.cross_version_note = [], "output mode overwrite replaces the published version"
             if parts:
-                groups = [(str(p), g, version) for p in parts for g in range(pq.ParquetFile(p).num_row_groups)]
+                groups = [(p, g, version) for p in parts for g in range(_row_groups(p))]
                 published_files = batches.pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
                 published_entries = (
                     published_files
@@ -243,7 +250,7 @@ class DedupStage(Stage):
 
     def on_publish(self, ctx, version: int) -> None:
         if self.cross_version:
-            write_index(ctx, version, self.params)
+            write_index(ctx, version, self.params, ctx.committed_files(f"stages/{STAGE}"))
 
 
 @register_stage("dedup")

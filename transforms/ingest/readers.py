@@ -1,7 +1,8 @@
 """Reading one input file into records: format detection, streaming decompression with end-of-stream
 checks, line splitting with a size cap, and per-format parsing where every bad record becomes a reject.
 
-Beam-free apart from reading through Beam's ``FileSystems``; :mod:`transforms.ingest.stage` wraps it.
+Beam-free; files are read through :mod:`transforms.core.storage` (local paths and object-store URIs);
+:mod:`transforms.ingest.stage` wraps it.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ import csv
 import hashlib
 import io
 import json
+import os
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 import pyarrow.parquet as pq
 import zstandard
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
+from transforms.core import storage
 from transforms.core.records import content_sha256, lineage_entry, record_id, reject_row, to_json
 
 STAGE = "ingest"
@@ -36,10 +35,16 @@ class TruncatedArchive(Exception):
 @dataclass(frozen=True)
 class InputFile:
     source: str
-    path: str  # as Beam's file systems name it
-    uri: str  # stable name used for ids: relative to the working directory when inside it
+    path: str  # absolute path or URI, as the storage layer reads it
+    uri: str  # the file as the manifest and rejects name it (absolute path or URI)
     format: str
     size: int
+    rel: str | None = None  # path relative to the source root (the non-wildcard prefix of its glob)
+
+    @property
+    def id_path(self) -> str:
+        """What record ids are derived from: never the working directory or where the corpus lives."""
+        return self.rel if self.rel is not None else self.uri
 
 
 def infer_format(path: str) -> str | None:
@@ -61,32 +66,29 @@ def infer_format(path: str) -> str | None:
     return None
 
 
-def stable_uri(path: str) -> str:
-    """Paths under the working directory are named relative to it, so ids survive a moved checkout."""
-    if "://" in path:
-        return path
-    absolute = Path(path).resolve()
-    try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
 def expand_sources(sources) -> list[InputFile]:
-    """Match every source's globs now, on the driver: a source that matches nothing is a config error."""
+    """Match every source's globs now, on the driver: a source that matches nothing is a config error.
+
+    Globs must be absolute paths or URIs by now (the config loader resolves relative ones against
+    the config file's folder); a relative one is taken relative to the working directory. Each file
+    is named for ids by its path relative to its glob's non-wildcard prefix (the source root).
+    """
     files: list[InputFile] = []
     for source in sources:
-        matched = []
+        matched: dict[str, tuple[int, str]] = {}
         for pattern in source.paths:
-            result = FileSystems.match([pattern])[0]
-            matched.extend(m for m in result.metadata_list if not m.path.endswith("/"))
+            pattern = storage.resolve(pattern, os.getcwd())
+            root = storage.glob_root(pattern)
+            for location, size in storage.glob(pattern):
+                matched.setdefault(location, (size, storage.relative_to(location, root)))
         if not matched:
             raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}")
-        for meta in sorted(matched, key=lambda m: m.path):
-            fmt = source.format or infer_format(meta.path)
+        for location in sorted(matched):
+            size, rel = matched[location]
+            fmt = source.format or infer_format(location)
             if fmt is None:
-                raise ValueError(f"source {source.name!r}: cannot infer the format of {meta.path}; set `format`")
-            files.append(InputFile(source.name, meta.path, stable_uri(meta.path), fmt, meta.size_in_bytes))
+                raise ValueError(f"source {source.name!r}: cannot infer the format of {location}; set `format`")
+            files.append(InputFile(source.name, location, location, fmt, size, rel))
     return files
 
 
@@ -125,7 +127,7 @@ class HashingReader:
         self.raw_bytes = 0
 
     def chunks(self) -> Iterator[bytes]:
-        with FileSystems.open(self.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with storage.open_input(self.path) as handle:
             while chunk := handle.read(_CHUNK):
                 self.sha256.update(chunk)
                 self.raw_bytes += len(chunk)
@@ -208,7 +210,7 @@ class SourceReader:
 
     def _identity(self, locator: str, digest: str) -> dict:
         return {
-            "id": record_id(self.file.source, self.file.uri, locator),
+            "id": record_id(self.file.source, self.file.id_path, locator),
             "source": self.file.source,
             "source_uri": self.file.uri,
             "locator": locator,
@@ -350,7 +352,7 @@ class SourceReader:
     def _parquet(self, reader: HashingReader) -> Iterator[dict]:
         for _ in reader.chunks():  # fingerprint the file; Parquet itself needs random access
             pass
-        with FileSystems.open(self.file.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with storage.open_input_file(self.file.path) as handle:
             parquet = pq.ParquetFile(handle)
             row_no = 0
             for table in parquet.iter_batches(batch_size=1024):
