@@ -315,8 +315,8 @@ class RunContext:
         """The staged files of ``name`` (``kept``, ``rejects``, ``record_stats``, ``stages/<stage>``)
         that the runner committed (see :class:`CommitFileList`)."""
         listed = committed_files(self.staging_dir, name)
-        if listed is None:
-            raise FileNotFoundError(f"the pipeline wrote no list of committed {name} files")
+        if listed is None:  # a graph built without CommitFileList (by hand, in a test): every file there
+            return storage.listdir(storage.join(self.staging_dir, name), "*.parquet")
         return listed
 
 

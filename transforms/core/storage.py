@@ -236,6 +236,7 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
     """Hard-link ``source`` as ``target`` (unchanged files shared between versions), else copy it
     (a server-side copy on an object store)."""
     if not is_remote(source) and not is_remote(target):
+        os.makedirs(os.path.dirname(_local(target)) or ".", exist_ok=True)
         try:
             os.link(_local(source), _local(target))
         except OSError:  # another file system, or no hard links there
