@@ -219,8 +219,8 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     outcome.gate = gate
     manifest["gate"] = {
         "success": gate.success,
-        "results_path": gate.results_path,
-        "data_docs": gate.data_docs,
+        "results_path": _run_location(ctx, gate.results_path),
+        "data_docs": _run_location(ctx, gate.data_docs),
         "expectations": [vars(o) for o in gate.outcomes],
     }
     assertions = [
@@ -257,6 +257,15 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     lineage.finish(
         gate.success, version=manifest["dataset_version"], rows=counts["kept"] if gate.success else None, assertions=assertions
     )
+
+
+def _run_location(ctx: RunContext, path: str | None) -> str | None:
+    """Where a file of the run folder ends up: the run's working folder is a local stand-in when
+    OUT_DIR is a bucket (uploaded when the run ends)."""
+    if path is None or not storage.is_remote(ctx.out_dir):
+        return path
+    rel = os.path.relpath(path, ctx.run_dir)
+    return storage.join(ctx.out_dir, "runs", ctx.run_id, *rel.split(os.sep))
 
 
 def _current_version(out_dir: str) -> int | None:

@@ -21,7 +21,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from pydantic import ValidationError
 
 from transforms.core.stage import RunContext
-from transforms.dedup.resolve import DecisionTable, DedupParams, batch_chunk, candidate_pairs, keep_order, pairs_within_runs, resolve, resolve_component, signature_chunk
+from transforms.dedup.resolve import DecisionLookup, DecisionTable, DedupParams, batch_chunk, candidate_pairs, keep_order, pairs_within_runs, resolve, resolve_component, signature_chunk
+from transforms.dedup import buckets
 from transforms.dedup.stage import DedupConfig
 from transforms.dedup.index import StageSignaturesFn, chunk_from_arrow, chunk_to_arrow, index_dir, index_parts
 from transforms.dedup.minhash import (
@@ -426,3 +427,48 @@ def test_cross_version_rejects_copies_of_published_records(tmp_path):
             label="rejects",
         )
     assert "published version 0" in stage.cross_version_note
+
+
+@pytest.mark.parametrize("shuffle_buckets, flush_rows", [(1, None), (7, 3), (64, 1)])
+def test_grouping_on_disk_gives_the_same_decisions_whatever_the_buckets_and_file_sizes(tmp_path, monkeypatch, shuffle_buckets, flush_rows):
+    """Band and candidate groupings go through bucketed spill files: one bucket or many, one file or
+    one per few rows, the decisions are the same."""
+    if flush_rows:
+        monkeypatch.setattr(buckets, "FLUSH_ROWS", flush_rows)
+    rows = _corpus()
+    batches = [_batch(rows[:3]), _batch(rows[3:6]), _batch(rows[6:])]
+    stage = DedupConfig(source_priority=["gold"], cross_version=False, shuffle_buckets=shuffle_buckets).create()
+    whole = _batch(rows)  # the reference: every document resolved at once, in memory
+    chunk = batch_chunk(whole, stage.params)
+    chunk.labels = np.zeros(len(chunk), np.uint64)  # one component: every pair is verified
+    _, table, _ = resolve(chunk, stage.params)
+    reference = [(i, d.reason, d.detail["kept_id"]) for i, d in zip(whole.id, DecisionLookup(DecisionTable.concat([table])).decide(whole)) if d.action == "reject"]
+    assert len(reference) == 4
+    with BeamTestPipeline(runner="FnApiRunner", options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        kept, rejects = stage.expand(p | beam.Create(batches), _ctx(tmp_path))
+        assert_that(kept | "KeptIds" >> beam.FlatMap(lambda b: b.id), equal_to(sorted(set(whole.id) - {r[0] for r in reference})), label="kept")
+        assert_that(
+            rejects | "Rows" >> beam.FlatMap(lambda rows: [(r["id"], r["reason"], json.loads(r["detail"])["kept_id"]) for r in rows]),
+            equal_to(reference),
+            label="rejects",
+        )
+    spilled = list((tmp_path / "staging" / "stages" / "dedup" / "bands").glob("*.parquet"))
+    assert spilled and (flush_rows != 1 or len(spilled) == len(batches))  # a file per input element at the smallest flush size
+
+
+def test_bucket_spill_files_hold_one_row_group_per_bucket(tmp_path):
+    class Pieces(buckets.BucketSpillFn):
+        def pieces(self, element):
+            for bucket, value in element:
+                yield bucket, pa.table({"v": [value]})
+
+    fn = Pieces(str(tmp_path), flush_rows=100)
+    fn.start_bundle()
+    assert list(fn.process([(5, 1), (2, 2), (5, 3)])) == []
+    (written,) = [w.value for w in fn.finish_bundle()]
+    path, present = written
+    assert present == [2, 5]
+    files = [written]
+    assert [t.column("v").to_pylist() for t in buckets.read_bucket(files, 5)] == [[1, 3]]
+    assert [t.column("v").to_pylist() for t in buckets.read_bucket(files, 2)] == [[2]]
+    assert list(buckets.read_bucket(files, 3)) == []

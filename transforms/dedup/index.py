@@ -88,6 +88,22 @@ def chunk_from_arrow(table: pa.Table, version: int) -> SignatureChunk:
     )
 
 
+def candidates_to_arrow(chunk: SignatureChunk) -> pa.Table:
+    """Candidate docs for the candidate spill files: the signature columns (keys as they are, salted for
+    published docs) plus the published version and the component label of each doc."""
+    table = pa.Table.from_batches([chunk_to_arrow(chunk)])
+    return table.append_column("version", pa.array(chunk.versions, pa.int64())).append_column(
+        "label", pa.array(chunk.labels, pa.uint64())
+    )
+
+
+def candidates_from_arrow(table: pa.Table) -> SignatureChunk:
+    chunk = chunk_from_arrow(table, -1)  # -1: the keys are read as stored
+    chunk.versions = table.column("version").to_numpy()
+    chunk.labels = table.column("label").to_numpy()
+    return chunk
+
+
 def read_chunk(path: str, row_group: int, version: int) -> SignatureChunk:
     """One row group of a signature file: this run's (``version`` -1) or a published index part."""
     with storage.open_input_file(path) as handle:

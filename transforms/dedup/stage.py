@@ -7,31 +7,35 @@ Shape of the Beam graph (every shuffled element carries many keys; nothing is co
    space (``StageSignatures``): step 4 re-reads it and, once the version is published, the
    records that made it into the version become its signature index (``OUT_DIR/index/dedup/v<N>``).
    With cross-version dedup on, the published index's files join here.
-2. ``BandKeys`` → ``GroupByKey``: each chunk emits one element per shuffle bucket holding the
-   (band key, doc key) pairs of that bucket; a bucket group sorts its keys and emits candidate
-   edges (a star per shared key or exact key: connectivity is all the next step needs).
-3. ``CandidateComponents``: a global combine over the candidate edges only (memory grows with the
-   number of duplicate candidates, not with the corpus) gives each candidate doc a component label.
-4. ``Resolve``: signature files are re-read and filtered to candidate docs, regrouped by component bucket; all
-   components of a bucket are resolved at once with numpy (:func:`resolve`): pairs verified on the
-   signature estimate (>= threshold) or exact key, connected components of the verified pairs,
-   keep policy by one lexsort. Decisions leave as a :class:`DecisionTable` (arrays).
+2. ``StageBands`` → ``GroupBands``: each chunk's (band key, doc key) entries go to band spill files,
+   one row group per shuffle bucket (:mod:`transforms.dedup.buckets`); then one task per bucket
+   reads its row groups from every file, sorts the keys and finds the candidate docs that share a
+   band key or exact key, reduced to a spanning forest (connectivity is all the next step needs).
+3. ``CandidateComponents``: a global combine over the forests only (memory grows with the number of
+   duplicate candidates, not with the corpus) gives each candidate doc a component label.
+4. ``Candidates`` → ``Resolve``: signature files are re-read and filtered to candidate docs, which go
+   to candidate spill files by component bucket; one task per bucket resolves all its components at
+   once with numpy (:func:`resolve`): pairs verified on the signature estimate (>= threshold) or
+   exact key, connected components of the verified pairs, keep policy by one lexsort. Decisions
+   leave as a :class:`DecisionTable` (arrays).
 5. ``Filter``: a ParDo over the record batches with the merged decision table (clustered docs
-   only) as a side input, through :func:`transforms.base.apply_control`; the batches wait in
-   Parquet files meanwhile (:class:`transforms.base.DecideWithView`).
+   only) as a side input, through :func:`transforms.core.stage.apply_control`; the batches wait in
+   Parquet files meanwhile (:class:`transforms.core.stage.DecideWithView`).
 
-Memory that grows with the corpus (the embedded runner holds what crosses a step boundary): the
-band-key shuffle, ≈ (bands + 1) × 16 bytes per document (416 bytes with the default 25 bands),
-plus the component map and decision table, which grow with the duplicates only.
+Memory: the two groupings happen on disk, so a worker holds one shuffle bucket at a time
+(1/``shuffle_buckets`` of the band entries, ≈ (bands + 1) × 16 bytes per document, or of the
+candidates); what grows in memory is the component map and the decision table, which grow with
+the duplicates only. The embedded runner holds only file lists between the steps.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Iterator, Literal
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import Field, field_validator, model_validator
 
@@ -39,7 +43,15 @@ from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core import storage
 from transforms.core.stage import CommitFileList, DecideWithView, RunContext, Stage, StageConfig, count
-from transforms.dedup.index import StageSignaturesFn, published_index, read_chunk, write_index
+from transforms.dedup.buckets import BucketSpillFn, each_bucket, read_bucket
+from transforms.dedup.index import (
+    StageSignaturesFn,
+    candidates_from_arrow,
+    candidates_to_arrow,
+    published_index,
+    read_chunk,
+    write_index,
+)
 from transforms.dedup.minhash import (
     components,
     optimal_bands_rows,
@@ -57,7 +69,6 @@ from transforms.dedup.resolve import (
     batch_chunk,
     candidate_pairs,
     chunk_band_entries,
-    concat_chunks,
     resolve,
     sorted_lookup,
 )
@@ -74,7 +85,8 @@ class _SignatureFn(beam.DoFn):
             yield batch_chunk(batch, self.params)
 
 
-def _bucketed_band_entries(chunk: SignatureChunk, params: DedupParams):
+def _bucketed_band_entries(chunk: SignatureChunk, params: DedupParams) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(shuffle bucket, band keys, doc keys) of a chunk's band entries, one piece per bucket."""
     band, docs = chunk_band_entries(chunk, params)
     bucket = band % np.uint64(params.shuffle_buckets)
     order = np.argsort(bucket, kind="stable")
@@ -82,45 +94,78 @@ def _bucketed_band_entries(chunk: SignatureChunk, params: DedupParams):
     edges = np.flatnonzero(np.diff(bucket)) + 1
     for part_band, part_docs in zip(np.split(band, edges), np.split(docs, edges)):
         if len(part_band):
-            yield int(part_band[0] % np.uint64(params.shuffle_buckets)), (part_band, part_docs)
+            yield int(part_band[0] % np.uint64(params.shuffle_buckets)), part_band, part_docs
 
 
-def _bucket_pairs(element):
-    _, parts = element
-    parts = list(parts)
-    # connectivity is all the component step needs: stars, not all pairs
-    a, b = candidate_pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), all_pairs_up_to=0)
+class _StageBandsFn(BucketSpillFn):
+    """A chunk's LSH band entries to the band spill files, by shuffle bucket of the band key."""
+
+    def __init__(self, directory: str, params: DedupParams):
+        super().__init__(directory)
+        self.params = params
+
+    def pieces(self, chunk: SignatureChunk):
+        for bucket, band, docs in _bucketed_band_entries(chunk, self.params):
+            yield bucket, pa.table({"band": band, "doc": docs}, schema=_BAND_SCHEMA)
+
+
+_BAND_SCHEMA = pa.schema([("band", pa.uint64()), ("doc", pa.uint64())])
+
+
+def _bucket_forest(bucket: int, band_files):
+    """Band grouping of one bucket: its candidate docs, each with the smallest doc it is connected to
+    through this bucket's shared band keys (a spanning forest is all the global component step needs)."""
+    tables = list(read_bucket(band_files, bucket))
+    if not tables:
+        return
+    table = pa.concat_tables(tables)
+    a, b = candidate_pairs(table.column("band").to_numpy(), table.column("doc").to_numpy(), all_pairs_up_to=0)
     count(STAGE, "candidate_pairs", len(a))
     if len(a):
-        yield a, b
+        yield components(a, b)
 
 
 class _ComponentsFn(beam.CombineFn):
-    """Union of candidate pairs → component label per candidate doc (sparse: duplicates only)."""
+    """Union of the buckets' forests → component label per candidate doc (sparse: duplicates only).
+
+    A doc that shares keys in many bands is in many buckets' forests; the accumulator is compacted to
+    one (doc, label) row per candidate doc whenever it passes ``COMPACT_ROWS``, so it stays near the
+    number of candidate docs."""
+
+    COMPACT_ROWS = 1 << 20
 
     def create_accumulator(self):
         return []
 
-    def add_input(self, acc, pairs):
-        acc.append(pairs)
-        return acc
+    def add_input(self, acc, forest):
+        acc.append(forest)
+        return self._compacted(acc)
 
     def merge_accumulators(self, accs):
-        return [p for acc in accs for p in acc]
+        return self._compacted([p for acc in accs for p in acc])
 
     def extract_output(self, acc):
         if not acc:
             return np.zeros(0, np.uint64), np.zeros(0, np.uint64)
+        return self._union(acc)
+
+    def _compacted(self, acc):
+        return [self._union(acc)] if len(acc) > 1 and sum(len(p[0]) for p in acc) > self.COMPACT_ROWS else acc
+
+    @staticmethod
+    def _union(acc):
         return components(np.concatenate([p[0] for p in acc]), np.concatenate([p[1] for p in acc]))
 
 
-class _CandidatesFn(beam.DoFn):
-    """Keeps the candidate docs of a signature file, labelled with their component, keyed by component bucket."""
+class _StageCandidatesFn(BucketSpillFn):
+    """The candidate docs of a signature file, labelled with their component, to the candidate spill
+    files by component bucket (every doc of a component lands in the same bucket)."""
 
-    def __init__(self, params: DedupParams):
+    def __init__(self, directory: str, params: DedupParams):
+        super().__init__(directory)
         self.params = params
 
-    def process(self, signature_file: tuple[str, int, int], component_map):
+    def pieces(self, signature_file: tuple[str, int, int], component_map):
         keys, labels = component_map
         if not len(keys):
             return
@@ -133,12 +178,14 @@ class _CandidatesFn(beam.DoFn):
         part.labels = labels[pos[found]]
         group = part.labels % np.uint64(self.params.shuffle_buckets)
         for bucket in np.unique(group).tolist():
-            yield bucket, part.take(np.flatnonzero(group == bucket))
+            yield bucket, candidates_to_arrow(part.take(np.flatnonzero(group == bucket)))
 
 
-def _resolve_bucket(element, params: DedupParams):
-    _, chunks = element
-    _, table, counts = resolve(concat_chunks(list(chunks)), params)
+def _resolve_bucket(bucket: int, candidate_files, params: DedupParams):
+    tables = list(read_bucket(candidate_files, bucket))
+    if not tables:
+        return
+    _, table, counts = resolve(candidates_from_arrow(pa.concat_tables(tables)), params)
     for name, n in counts.items():
         count(STAGE, name, n)
     if len(table):
@@ -180,10 +227,12 @@ class DedupStage(Stage):
 
     def expand(self, batches, ctx: RunContext):
         params = self.params
+        pipeline = batches.pipeline
+        spill = ctx.stage_dir(STAGE)
         chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
-        files = chunks | "dedup/StageSignatures" >> beam.ParDo(StageSignaturesFn(ctx.stage_dir(STAGE)))
+        files = chunks | "dedup/StageSignatures" >> beam.ParDo(StageSignaturesFn(spill))
         _ = files | "dedup/SignaturePaths" >> beam.Map(lambda f: f[0]) | CommitFileList(ctx.staging_dir, f"stages/{STAGE}")
-        band_entries = chunks | "dedup/BandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+        band_files = chunks | "dedup/StageBands" >> beam.ParDo(_StageBandsFn(f"{spill}/bands", params))
         if self.cross_version:
             mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
             if mode == "append":
@@ -192,26 +241,26 @@ class DedupStage(Stage):
                 parts, self.cross_version_note = [], "output mode overwrite replaces the published version"
             if parts:
                 groups = [(p, g, version) for p in parts for g in range(_row_groups(p))]
-                published_files = batches.pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
-                published_entries = (
+                published_files = pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
+                published_bands = (
                     published_files
                     | "dedup/ReadIndex" >> beam.MapTuple(read_chunk)
-                    | "dedup/PublishedBandKeys" >> beam.FlatMap(_bucketed_band_entries, params)
+                    | "dedup/StagePublishedBands" >> beam.ParDo(_StageBandsFn(f"{spill}/bands", params))
                 )
-                # band entries, not signatures, meet in the Flatten: the embedded runner holds its input
-                band_entries = (band_entries, published_entries) | "dedup/WithPublished" >> beam.Flatten()
+                band_files = (band_files, published_bands) | "dedup/AllBandFiles" >> beam.Flatten()
                 files = (files, published_files) | "dedup/AllSignatureFiles" >> beam.Flatten()
+        # Steps 2-4 group by shuffle bucket on disk (transforms.dedup.buckets): one bucket in memory at a time.
         component_map = (
-            band_entries
-            | "dedup/GroupBands" >> beam.GroupByKey()
-            | "dedup/CandidatePairs" >> beam.FlatMap(_bucket_pairs)
+            each_bucket(pipeline, "dedup/GroupBands", params.shuffle_buckets)
+            | "dedup/CandidatePairs" >> beam.FlatMap(_bucket_forest, beam.pvalue.AsList(band_files))
             | "dedup/CandidateComponents" >> beam.CombineGlobally(_ComponentsFn())
         )
+        candidate_files = files | "dedup/Candidates" >> beam.ParDo(
+            _StageCandidatesFn(f"{spill}/candidates", params), beam.pvalue.AsSingleton(component_map)
+        )
         decisions = (
-            files
-            | "dedup/Candidates" >> beam.ParDo(_CandidatesFn(params), beam.pvalue.AsSingleton(component_map))
-            | "dedup/GroupComponents" >> beam.GroupByKey()
-            | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, params)
+            each_bucket(pipeline, "dedup/GroupComponents", params.shuffle_buckets)
+            | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, beam.pvalue.AsList(candidate_files), params)
             | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
         )
         return batches | DecideWithView(
