@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ["pii_bench.py"],
     ["dedup_bench.py", "--docs", "100000"],
+    ["reuse_bench.py", "--docs", "100000"],
     ["content_risk_bench.py"],
     ["content_rules_bench.py"],
     ["bench_annotations.py"],

@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms.licensing.identify import MatchSettings, find_licenses, load_index  # noqa: E402
+from transforms.licensing.identify import MODIFIED_PREFIX, MatchSettings, find_licenses, load_index  # noqa: E402
 from transforms.licensing.policy import get_spdx_licensing  # noqa: E402
 
 SPDX = "/work/shared/data/licenses/spdx_license_texts.jsonl"
@@ -212,6 +212,112 @@ def fresh_real_files() -> list[tuple[str, str, str, str]]:
     return found
 
 
+def _agrees(findings, expected: set[str]) -> bool:
+    """Every finding names an expected licence (a text match: any id of its group) and every expected one is found."""
+    groups = [set(f.evidence.get("group") or [f.license]) for f in findings]
+    return all(g & expected for g in groups) and all(any(e in g for g in groups) for e in expected)
+
+
+_HOLDERS = ["Jane Doe", "ACME Corp.", "The Foo Project Authors", "Zhang Wei <zw@example.cn>"]
+_ADDED_CLAUSES = [
+    "The Software may not be used for commercial purposes, and it may not be sold, rented or sublicensed to any party "
+    "for a fee without the prior written consent of the authors.",
+    "In addition, the Work may not be used to provide a hosted or managed service to third parties without a separate "
+    "commercial agreement with the Licensor, and any such use terminates the rights granted herein.",
+    "Any use of this software in military, surveillance or law-enforcement applications is expressly prohibited, and "
+    "such use terminates this license automatically.",
+]
+_INSERT_BEFORE = {  # a sentence inside each licence before which a clause is added (a modified licence)
+    "MIT": r"The\s+above\s+copyright\s+notice",
+    "BSD-2-Clause": r"THIS\s+SOFTWARE\s+IS\s+PROVIDED",
+    "BSD-3-Clause": r"THIS\s+SOFTWARE\s+IS\s+PROVIDED",
+    "ISC": r"THE\s+SOFTWARE\s+IS\s+PROVIDED",
+    "Apache-2.0": r"5\.\s+Submission\s+of\s+Contributions",
+    "MPL-2.0": r"3\.\s+Responsibilities",
+    "Zlib": r"3\.\s+This\s+notice\s+may\s+not",
+    "BSL-1.0": r"THE\s+SOFTWARE\s+IS\s+PROVIDED",
+}
+_NOTICES = {
+    "asf_header": ("Apache-2.0", "Licensed to the Apache Software Foundation (ASF) under one\nor more contributor license agreements.  See the NOTICE file\n"
+        "distributed with this work for additional information\nregarding copyright ownership.  The ASF licenses this file\n"
+        "to you under the Apache License, Version 2.0 (the\n\"License\"); you may not use this file except in compliance\n"
+        "with the License.  You may obtain a copy of the License at\n\n  http://www.apache.org/licenses/LICENSE-2.0\n\n"
+        "Unless required by applicable law or agreed to in writing,\nsoftware distributed under the License is distributed on an\n"
+        "\"AS IS\" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY\nKIND, either express or implied.  See the License for the\n"
+        "specific language governing permissions and limitations\nunder the License."),
+    "apache_header": ("Apache-2.0", "Copyright 2021 {holder}\n\nLicensed under the Apache License, Version 2.0 (the \"License\");\n"
+        "you may not use this file except in compliance with the License.\nYou may obtain a copy of the License at\n\n"
+        "    http://www.apache.org/licenses/LICENSE-2.0\n\nUnless required by applicable law or agreed to in writing, software\n"
+        "distributed under the License is distributed on an \"AS IS\" BASIS,\nWITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, "
+        "either express or implied.\nSee the License for the specific language governing permissions and\nlimitations under the License."),
+    "gpl2_header": ("GPL-2.0-or-later", "Copyright (C) 2003 {holder}\n\nThis program is free software; you can redistribute it and/or modify\n"
+        "it under the terms of the GNU General Public License as published by\nthe Free Software Foundation; either version 2 of the License, or\n"
+        "(at your option) any later version.\n\nThis program is distributed in the hope that it will be useful,\n"
+        "but WITHOUT ANY WARRANTY; without even the implied warranty of\nMERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the\n"
+        "GNU General Public License for more details."),
+    "lgpl21_header": ("LGPL-2.1-or-later", "This library is free software; you can redistribute it and/or\nmodify it under the terms of the GNU Lesser General Public\n"
+        "License as published by the Free Software Foundation; either\nversion 2.1 of the License, or (at your option) any later version."),
+    "mpl2_header": ("MPL-2.0", "This Source Code Form is subject to the terms of the Mozilla Public\nLicense, v. 2.0. If a copy of the MPL was not distributed with this\n"
+        "file, You can obtain one at http://mozilla.org/MPL/2.0/."),
+    "epl2_header": ("EPL-2.0", "Copyright (c) 2020 {holder}\n\nThis program and the accompanying materials are made\navailable under the terms of the Eclipse Public License 2.0\n"
+        "which is available at https://www.eclipse.org/legal/epl-2.0/\n\nSPDX-License-Identifier: EPL-2.0"),
+    "bsl_header": ("BSL-1.0", "Copyright {holder} 2015.\nDistributed under the Boost Software License, Version 1.0.\n"
+        "(See accompanying file LICENSE_1_0.txt or copy at\nhttp://www.boost.org/LICENSE_1_0.txt)"),
+}
+_COMMENT_STYLES = {
+    "c_block": lambda t: "/*\n" + "\n".join(" * " + line if line else " *" for line in t.split("\n")) + "\n */\npackage org.example;\n",
+    "hash": lambda t: "#!/usr/bin/env python\n" + "\n".join("# " + line if line else "#" for line in t.split("\n")) + "\n\nimport os\n",
+    "slashes": lambda t: "\n".join("// " + line if line else "//" for line in t.split("\n")) + "\n\n#include <stdio.h>\n",
+}
+
+
+def _with_holder(text: str, rng: random.Random) -> str:
+    """A real copyright line in place of the template's (only a short line, unlike :func:`_copyright`, which
+    also replaces a one-line disclaimer that names "COPYRIGHT HOLDERS"), or before the text."""
+    line = f"Copyright (c) {rng.randint(1995, 2025)} {rng.choice(_HOLDERS)}"
+    out, n = re.subn(r"(?im)^[^\n]{0,40}copyright[^\n]{0,40}(<[^>]*>|\[[^\]]*\]|YEAR|yyyy|AUTHOR|OWNER|HOLDER)[^\n]{0,40}$", line, text, count=1)
+    return out if n else line + "\n\n" + text
+
+
+def variants(rows: list[dict]) -> list[tuple[str, str, str, set[str]]]:
+    """Real-world variants of licence files, each with the findings it should give: (kind, name, text, expected).
+
+    - ``notice_header``: standard source-file headers (the ASF header, Apache, GPL-2.0+, LGPL-2.1+, MPL-2.0,
+      EPL-2.0, Boost) in C, shell/Python and C++ comment styles, with a real holder;
+    - ``modified``: a common licence with one restrictive clause added inside it (the shape of licensee's
+      wrk-modified-apache and fcpl-modified-mpl fixtures) -> ``LicenseRef-modified-<base>``;
+    - ``near_twin``: licences that differ from a common one by a clause (Pixar, ECL-2.0, zlib-acknowledgement,
+      MIT-0, 0BSD) and must not be read as it;
+    - ``mentions_inside``: licence texts that name Creative Commons licences in their own clauses (EUPL, GFDL):
+      only the licence itself;
+    - ``short``: one-sentence licences (Vim, Unlicense, FSFAP, Gutmann, diffmark …) through the whole path.
+    """
+    text_of = {r["spdx_id"]: r["text"] for r in rows}
+    rng = random.Random(11)
+    out = []
+    for name, (spdx, body) in _NOTICES.items():
+        for style, wrap in _COMMENT_STYLES.items():
+            expected = {spdx}
+            out.append(("notice_header", f"{name}/{style}", wrap(body.format(holder=rng.choice(_HOLDERS))), expected))
+    for base, anchor in _INSERT_BEFORE.items():
+        for k, clause in enumerate(_ADDED_CLAUSES):
+            modified, n = re.subn(f"({anchor})", clause + "\n\n\\1", text_of[base], count=1)
+            assert n == 1, base
+            modified = _with_holder(modified, rng)
+            expected = {MODIFIED_PREFIX + base}
+            if base == "Apache-2.0":
+                expected.add("Apache-2.0")  # its "How to apply" appendix is the standard notice
+            out.append(("modified", f"{base}+clause{k}", modified, expected))
+    for spdx in ("Pixar", "ECL-2.0", "zlib-acknowledgement", "MIT-0", "0BSD", "X11", "BSD-3-Clause-Clear", "Apache-1.1"):
+        out.append(("near_twin", spdx, _with_holder(text_of[spdx], rng), {spdx}))
+    for spdx in ("EUPL-1.1", "EUPL-1.2", "GFDL-1.1-only", "GFDL-1.2-only", "GFDL-1.3-only", "CC-BY-SA-4.0", "CC-BY-4.0"):
+        expected = {canonical(spdx)}
+        out.append(("mentions_inside", spdx, text_of[spdx], expected))
+    for spdx in ("Vim", "Unlicense", "FSFAP", "Gutmann", "diffmark", "SSH-short", "SchemeReport", "Beerware", "WTFPL"):
+        out.append(("short", spdx, text_of[spdx], {spdx}))
+    return out
+
+
 def negatives() -> list[str]:
     """Package descriptions: prose about licences (badges, "Licensed under MIT") without a licence text."""
     docs = []
@@ -230,7 +336,9 @@ def evaluate(args) -> dict:
     sample = rng.sample(rows, min(args.per_kind, len(rows)))
 
     def predict(text: str):
-        m = index.match(text, settings.min_score, settings.min_coverage, settings.min_shared)
+        m = index.match(text, settings.min_score, settings.min_coverage, settings.min_shared, settings.min_modified_words)
+        if m is not None and m.modified:  # reported as LicenseRef-modified-<base>: wrong for an unmodified licence
+            return type(m)(MODIFIED_PREFIX + m.license, (MODIFIED_PREFIX + m.license,), m.score, m.coverage, m.inserted_words, True)
         return m
 
     results: dict[str, Counter] = defaultdict(Counter)
@@ -258,8 +366,24 @@ def evaluate(args) -> dict:
         if not ok:
             errors["real_files"].append((label, path, m.license if m else None, m and round(m.score, 2)))
         # Bundled files (a project licence followed by its dependencies' licences): the label among all found.
-        every = index.match_all(text, settings.min_score, settings.min_coverage, settings.min_shared)
+        every = index.match_all(text, settings.min_score, settings.min_coverage, settings.min_shared, min_modified_words=settings.min_modified_words)
         results["real_files:any_of_bundle"]["correct" if any(canonical(label) in f.group for f in every) else "wrong"] += 1
+    # The stage's path (find_licenses: pre-check, matcher, notices, CC, reservations) on every SPDX text
+    # unchanged, and on constructed real-world variants (:func:`variants`, expected findings per case).
+    for row in rows:
+        truth = canonical(row["spdx_id"])
+        truth = truth if truth in index.ids else row["spdx_id"]
+        texts = [f for f in find_licenses(row["text"], index, settings) if f.kind == "license_text"]
+        ok = bool(texts) and truth in texts[0].evidence.get("group", [texts[0].license])
+        results["spdx_texts:find_licenses"]["correct" if ok else "wrong"] += 1
+        if not ok:
+            errors["spdx_texts:find_licenses"].append((truth, texts[0].license if texts else None))
+    for kind, name, text, expected in variants(rows):
+        found = find_licenses(text, index, settings)
+        ok = _agrees(found, expected)
+        results[f"variants:{kind}"]["correct" if ok else "wrong"] += 1
+        if not ok:
+            errors[f"variants:{kind}"].append((name, sorted(expected), [f.license for f in found]))
     per_family: dict[str, Counter] = defaultdict(Counter)
     licence_texts = []
     for label, path, text, split in fresh_real_files():

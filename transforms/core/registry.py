@@ -17,6 +17,7 @@ STAGE_MODULES: dict[str, str] = {
     "source_rollup": "transforms.source_rollup.stage",
     "pii": "transforms.pii.stage",
     "dedup": "transforms.dedup.stage",
+    "reuse": "transforms.reuse.stage",
     "review_exclusions": "transforms.review.exclusions",
     "classified": "transforms.content.classified",
     "credentials": "transforms.content.credentials",

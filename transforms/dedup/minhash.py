@@ -68,7 +68,7 @@ def normalize_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if folded.isascii():  # the common case: one byte per code point, classes by bytes.translate
         raw = folded.lower().encode("ascii")
         codes = np.frombuffer(raw, dtype=np.uint8)
-        classes = np.frombuffer(raw.translate(_ascii_classes()), dtype=np.uint8)
+        classes = np.frombuffer(raw.translate(ascii_classes()), dtype=np.uint8)
     else:
         codes = np.frombuffer(folded.casefold().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         classes = char_classes()[codes]
@@ -95,7 +95,7 @@ def normalize_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def _ascii_classes() -> bytes:
+def ascii_classes() -> bytes:
     return char_classes()[:256].tobytes()
 
 
@@ -193,7 +193,7 @@ def mix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def span_hashes(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Position-independent polynomial hash of ``values[s:e]`` for every (s, e), via one prefix sum."""
     forward, inverse = _POWERS.get(len(values) + 1)
     prefix = np.zeros(len(values) + 1, dtype=np.uint64)
@@ -243,9 +243,9 @@ def shingle_hashes_of_codes(
     span = np.repeat(np.minimum(n, run_length).astype(np.uint64), per_run)
     salt = np.repeat(run_kind.astype(np.uint64) * _KIND_SALT, per_run)
     with np.errstate(over="ignore"):
-        tokens = _span_hashes(codes, starts, ends)
+        tokens = span_hashes(codes, starts, ends)
         tokens = mix64(tokens ^ ((ends - starts).astype(np.uint64) * _LENGTH_SALT))
-        shingles = _span_hashes(tokens, take, take + span.astype(np.int64))
+        shingles = span_hashes(tokens, take, take + span.astype(np.int64))
         shingles = mix64(shingles ^ (span * _LENGTH_SALT) ^ salt)
     run_doc = np.searchsorted(doc_first_token, run_first, side="right") - 1
     offsets = np.zeros(n_docs + 1, dtype=np.int64)

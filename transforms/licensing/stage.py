@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, Stage, StageConfig, count
-from transforms.licensing.identify import ALL_RIGHTS_RESERVED, Finding, MatchSettings, find_licenses, load_index
+from transforms.licensing.identify import ALL_RIGHTS_RESERVED, MODIFIED_PREFIX, Finding, MatchSettings, find_licenses, load_index
 from transforms.licensing.policy import (
     FAIL,
     PASS,
@@ -90,6 +90,11 @@ class LicensingConfig(StageConfig):
     reject_stricter: bool = True  # reject findings more restrictive than the declared licence even if the policy allows them
     text_match_min_score: float = MatchSettings.min_score
     text_match_min_coverage: float = MatchSettings.min_coverage
+    # a licence text with at least this many consecutive words added or changed inside it is a modified licence:
+    # report: found as LicenseRef-modified-<base>, handled like an unknown licence (the policy's `unknown`);
+    # base: found as the base licence, with `modified: true` in the evidence
+    modified_licences: Literal["report", "base"] = "report"
+    text_match_min_modified_words: int = MatchSettings.min_modified_words
 
     @model_validator(mode="after")
     def _known_use(self) -> "LicensingConfig":
@@ -178,6 +183,18 @@ class LicensingControl(Control):
             if finding.license == ALL_RIGHTS_RESERVED and basis not in OPEN_BASES:
                 compatible.append({**finding.as_detail(), "note": f"covered by basis {basis}"})
                 continue
+            if finding.license.startswith(MODIFIED_PREFIX):  # terms nobody reviewed: the policy's unknown action
+                detail = {"declared": declared, "found": finding.license, "kind": finding.kind, "policy": policy.name,
+                          **{k: v for k, v in finding.evidence.items() if k != "license"}}  # fmt: skip
+                if policy.unknown == "reject":
+                    return Decision.reject(rule="record_licence_evidence", clause=CLAUSE_IP, risk_level="considerable",
+                                           category="licensing", reason="licence_conflict",
+                                           detail={**detail, "why": "modified licence text"})  # fmt: skip
+                if policy.unknown == "quarantine":
+                    return Decision.reject(rule="record_licence_evidence", clause=CLAUSE_IP, risk_level="moderate",
+                                           category="licensing", reason="licence_review", detail=detail)  # fmt: skip
+                compatible.append({**finding.as_detail(), "outcome": REVIEW})
+                continue
             # A text match may stand for several ids it cannot tell apart: the strictest reading counts.
             candidates = finding.evidence.get("group") or [finding.license]
             verdicts = [evaluate(c, policy) for c in candidates]
@@ -193,13 +210,18 @@ class LicensingControl(Control):
                             **{k: v for k, v in finding.evidence.items() if k != "license"}},
                 )  # fmt: skip
             compatible.append({**finding.as_detail(), "outcome": PASS})
+        review = any(c.get("outcome") == REVIEW for c in compatible)
         return Decision("annotate", rule="record_licence_evidence", clause=CLAUSE_IP, reason="licence_evidence",
-                        detail={"declared": declared, "findings": compatible}, tags=("licence_evidence",))  # fmt: skip
+                        detail={"declared": declared, "findings": compatible},
+                        tags=("licence_evidence", "licence_review") if review else ("licence_evidence",))  # fmt: skip
 
     def decide(self, batch):
         decisions = []
         per_source: Counter = Counter()
-        settings = MatchSettings(self.config.text_match_min_score, self.config.text_match_min_coverage)
+        settings = MatchSettings(
+            self.config.text_match_min_score, self.config.text_match_min_coverage,
+            min_modified_words=self.config.text_match_min_modified_words, modified=self.config.modified_licences,
+        )  # fmt: skip
         source_cache: dict[tuple[str, str], Decision | None] = {}
         for i in range(len(batch)):
             source = batch.source[i]

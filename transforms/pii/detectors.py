@@ -16,10 +16,13 @@ Everything here is plain Python and Beam-free. Design points:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from transforms.pii import addresses as address_grammar
+from transforms.pii import names as names_model
 from transforms.pii.validators import (
     ALNUM,
     NA,
@@ -29,6 +32,7 @@ from transforms.pii.validators import (
     D,
     card_valid,
     cn_id_labelled,
+    cn_id_labelled_confidence,
     cn_id_valid,
     digits_of,
     iban_valid,
@@ -113,7 +117,13 @@ _PHONE_CONTEXT_BEFORE = re.compile(
     r"(?i:phone|tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
     r"messages? to|answering at|registered|hotline|number is|no\.:?)|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
 )
-_PHONE_CONTEXT_AFTER = re.compile(r"^\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+_PHONE_CONTEXT_AFTER = re.compile(r"\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+# The words that make a six-digit run a (local) phone number: "You can call 33 44 51".
+_PHONE_CONTEXT_STRONG = re.compile(r"(?i:phone|tel\b|tel\.|telephone|call|mobile|cell|fax|whatsapp|sms)|电话|手机|致电|拨打|座机|传真|热线")
+# A decimal amount ("786543.21", "12,345.67") or a number followed by a currency or unit is not a phone.
+_AMOUNT_TAIL = re.compile(r"[0-9０-９]+(?:[,，][0-9０-９]{3})*[.．][0-9０-９]{1,2}")  # fullmatch: "786543.21", "12,345.67"
+_AMOUNT_AFTER = re.compile(r"\s?(?:元|万|亿|块|美元|欧元|英镑|港币|人民币|%|％|‰|(?i:rmb|yuan|usd|eur|dollars?|euros?|percent|kg|km))")
+_AMOUNT_BEFORE = re.compile(r"(?:[¥￥$€£]|(?i:rmb|usd|eur|cny))\s?$")
 _DATE_LIKE = re.compile(r"^(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])")
 
 
@@ -132,6 +142,7 @@ class _Pattern(NamedTuple):
     first: str = ""
     rest: str = ""
     offset: int = 0  # the regex matches this many characters after the entity's start
+    confidence: Callable[[str], float] | None = None  # the span's score from its value (else ``score``)
 
 
 def _after_letters(entity: str, pattern: str, validate, score: float, offset: int) -> _Pattern:
@@ -145,8 +156,9 @@ def _led(entity: str, first: str, rest: str, validate, score: float) -> _Pattern
 
 
 def _p(entity: str, pattern: str, validate, score: float, group: int = 0, flags: int = 0,
-       anchor: str | None = None, lead: int = 0) -> _Pattern:  # fmt: skip
-    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead)
+       anchor: str | None = None, lead: int = 0, confidence=None) -> _Pattern:  # fmt: skip
+    return _Pattern(entity, re.compile(pattern, flags), validate, score, group, anchor and re.compile(anchor), lead,
+                    confidence=confidence)  # fmt: skip
 
 
 # Patterns that need a run of ≥6 digit characters somewhere in the text.
@@ -247,7 +259,7 @@ _NUMERIC_PATTERNS: tuple[_Pattern, ...] = (
 _GENERIC_PHONE = _led(
     PHONE_NUMBER,
     "[+＋(（0-9０-９]",
-    f"(?<![{ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{6,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
+    f"(?<![{ALNUM}+＋].)(?:(?<=[+＋])[(（]?{D}|(?<=[(（]){D}|(?<=[0-9０-９]))(?:[ \\-.－()（）]{{0,2}}{D}){{5,16}}(?:\\s?(?:x|ext\\.?)\\s?\\d{{1,5}})?{NA}",
     None,
     0.6,
 )
@@ -282,11 +294,12 @@ _CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern
         (("身份证",), ("id card", "identity card", "resident id", "id number", "id no")),
         _p(
             CN_RESIDENT_ID,
-            f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}"
+            f"(?:身份证|(?i:ID card|identity card|resident ID|ID number|ID no\\.?))(?:号码|号)?[\\s:：#]{{0,3}}(?:为|是|(?i:is)\\s)?[\\s:：#]{{0,2}}"
             f"({D}{{15}}|{D}{{17}}[0-9０-９XxＸｘ]){NA}",
             cn_id_labelled,
             0.9,
             group=1,
+            confidence=cn_id_labelled_confidence,
         ),
     ),
     (
@@ -357,7 +370,7 @@ _ZH_NAME_LABEL = re.compile(
     f"(?:姓名|联系人|收件人|收货人|寄件人|申请人|患者|负责人|法定代表人|法人代表|户主|持卡人|开户人|签名|经办人|被保险人|投保人)"
     f"[\\s:：]{{0,2}}({_CN_SURNAME}[{_CJK}]{{1,2}}?)(?=[\\s，。,；;、:：（(）)\\n电手身性男女年出住地的先于在]|$|[0-9])"
 )
-_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师|经理)")
+_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师)")
 _ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小老医教律经")
 
 _EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
@@ -474,7 +487,8 @@ def _run_patterns(text: str, patterns: Iterable[_Pattern], out: list[Span]) -> N
         for m in p.regex.finditer(text, start):
             begin, end = m.start(p.group) - p.offset, m.end(p.group)
             if p.validate is None or p.validate(text[begin:end]):
-                out.append(Span(begin, end, p.type, p.score))
+                score = p.score if p.confidence is None else p.confidence(text[begin:end])
+                out.append(Span(begin, end, p.type, score))
 
 
 def _emails(text: str, out: list[Span]) -> None:
@@ -492,10 +506,16 @@ def _emails(text: str, out: list[Span]) -> None:
 
 
 def _generic_phone(text: str, start: int, end: int) -> bool:
-    """A 7–15-digit run that is not a date and has a phone word before or after it."""
+    """A 7–15-digit run (6 right after a strong phone word) that is not a date or an amount and has a
+    phone word before or after it."""
     value = text[start:end]
-    if not 7 <= len(digits_of(value)) <= 15 or _DATE_LIKE.match(normalise_digits(value)):
+    n = len(digits_of(value))
+    if not 6 <= n <= 15 or _DATE_LIKE.match(normalise_digits(value)):
         return False
+    if _AMOUNT_TAIL.fullmatch(value) or _AMOUNT_AFTER.match(text, end, end + 8) or _AMOUNT_BEFORE.search(text, max(0, start - 4), start):
+        return False
+    if n == 6:
+        return bool(_PHONE_CONTEXT_STRONG.search(text, max(0, start - 20), start))
     before = text[max(0, start - 32) : start]
     return bool(_PHONE_CONTEXT_BEFORE.search(before) or _PHONE_CONTEXT_AFTER.match(text, end, end + 12))
 
@@ -507,10 +527,10 @@ class _LedScan(NamedTuple):
 
 
 # Every ``first + rest`` pattern starts with a digit, a plus or an opening bracket, not after an ASCII
-# letter or digit, and its first 7 characters are digits or these separators (shorter matches, such
+# letter or digit, and its first 6 characters are digits or these separators (shorter matches, such
 # as "+1 2 3", fail validation anyway): most numbers in running text ("2023 figures") stop here.
-_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{6})"
-_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{6})"
+_LED_HEAD = "[\\d+＋(（](?<![0-9A-Za-z].)(?=[\\d+＋()（） \\-－.]{5})"
+_LED_HEAD_ASCII = "[0-9+(](?<![0-9A-Za-z].)(?=[0-9+() \\-.]{5})"
 
 
 @functools.lru_cache(maxsize=None)
@@ -548,8 +568,9 @@ def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
 
 def _zh_names(text: str, out: list[Span]) -> None:
     for m in _ZH_NAME_LABEL.finditer(text):
-        out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
-    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师", "经理")):
+        if not any(c in names_model.ZH_NOT_GIVEN for c in m.group(1)[1:]):  # "申请人应当…", "姓名和号码"
+            out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
+    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")):
         for m in _ZH_HONORIFIC.finditer(text):
             name = m.group(1)
             # trim given-name characters that are function words ("于先生" stays, "的" never starts a name)
@@ -589,11 +610,18 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
             start = _zh_address_start(text, m.start(), m.end())
             if m.end() - start >= 6:
                 structural.append(Span(start, m.end(), STREET_ADDRESS, 0.7))
+    estates: list[tuple[int, int]] = []  # 小区/大厦/号楼/室 forms without a road
+    address_grammar.chinese(text, estates, _zh_address_start)
+    structural.extend(Span(s, e, STREET_ADDRESS, 0.65) for s, e in estates)
     out.extend(structural)
     if "址" in text or "住所" in text:
         # a labelled value runs to the next punctuation; where the structure was recognised inside
-        # it, the structural span is the better boundary
+        # it, the structural span is the better boundary; a web address ("地址：http://t.cn/…") is not one
         for m in _ZH_ADDRESS_LABEL.finditer(text):
+            value = m.group(1)
+            # a web address ("地址：http://t.cn/…"), or the legal term 住所地 / "住址和联系方式" (no value follows)
+            if _WEB_ADDRESS.match(value) or "://" in value or value[0] in "地和或及、等的或者以":
+                continue
             if not any(m.start(1) <= s.start < m.end(1) for s in structural):
                 out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
@@ -644,6 +672,16 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
                 continue
             end = m.start(1) + len(" ".join(words)) if len(words) < len(m.group(1).split()) else m.end(1)
             out.append(Span(m.start(1), end, PERSON, 0.65))
+    # self-introductions, in any case ("my name is vitoria", "My name is Antti Poutiainen")
+    if "name" in ascii_lower:
+        for m in _label_matches(_EN_INTRODUCTION, _EN_INTRO_STARTS, text, lower, ascii_lower):
+            words = []
+            for w in m.group(1).split():
+                if w.lower() in _EN_INTRO_STOP:
+                    break
+                words.append(w)
+            if words:
+                out.append(Span(m.start(1), m.start(1) + len(" ".join(words)), PERSON, 0.6))
 
 
 def _en_addresses(
@@ -678,6 +716,10 @@ def _en_addresses(
             ):
                 streets.append(Span(start, end, STREET_ADDRESS, 0.6))
     out.extend(streets)
+    # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
+    grammar: list[tuple[int, int]] = []
+    address_grammar.english(text, grammar)
+    out.extend(Span(s, e, STREET_ADDRESS, 0.6) for s, e in grammar)
     for v_start, v_end, phrase in values:
         if phrase is None:
             continue  # the lines under a name: only the streets found there
@@ -724,8 +766,14 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     if len(spans) < 2:
         return spans
     kept: list[Span] = []
+    starts: list[int] = []  # kept spans' starts, sorted; kept spans never overlap, so their ends are sorted too
+    ends: list[int] = []
     for s in sorted(spans, key=lambda s: (s.start - s.end, -s.score, s.start, s.type)):
-        if all(s.end <= k.start or s.start >= k.end for k in kept):
+        i = bisect.bisect_right(starts, s.start)
+        # the kept span starting at or before s must end by s.start; the next one must start at or after s.end
+        if (i == 0 or ends[i - 1] <= s.start) and (i == len(starts) or starts[i] >= s.end):
+            starts.insert(i, s.start)
+            ends.insert(i, s.end)
             kept.append(s)
     kept.sort()
     return kept
@@ -735,8 +783,12 @@ class Detector:
     """Finds personal information in text. ``entities`` limits the types reported; ``languages``
     turns the language-specific contextual detectors on (``en``, ``zh``)."""
 
-    def __init__(self, entities: Iterable[str] = ENTITY_TYPES, languages: Iterable[str] = ("en", "zh")):
+    def __init__(
+        self, entities: Iterable[str] = ENTITY_TYPES, languages: Iterable[str] = ("en", "zh"), name_model: bool = True
+    ):
         self.entities = frozenset(entities)
+        # the shipped name taggers (transforms/pii/names.py); without them only cue-word names are found
+        self.name_model = name_model and PERSON in self.entities
         unknown = self.entities - set(ENTITY_TYPES)
         if unknown:
             raise ValueError(f"unknown entity types: {', '.join(sorted(unknown))}")
@@ -748,8 +800,23 @@ class Detector:
         self._led = _led_scan(tuple(p for p in numeric if p.first)) if any(p.first for p in numeric) else None
         self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
 
+    def detect_batch(self, texts: list[str]) -> list[list[Span]]:
+        """``detect`` of each text; the Chinese name tagger runs once over the whole batch (one numpy pass
+        instead of one per document), which is how the stage calls it."""
+        zh: list[list[names_model.NameSpan] | None] = [None] * len(texts)
+        if self.name_model and "zh" in self.languages:
+            idx = [i for i, t in enumerate(texts) if t and not t.isascii() and _CJK_RE.search(t)]
+            if idx:
+                found = names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())
+                for i, f in zip(idx, found):
+                    zh[i] = f
+        return [self._detect(t, zh[i]) if t else [] for i, t in enumerate(texts)]
+
     def detect(self, text: str) -> list[Span]:
         """Resolved, non-overlapping spans in text order."""
+        return self.detect_batch([text])[0]
+
+    def _detect(self, text: str, zh_names: list | None) -> list[Span]:
         spans: list[Span] = []
         ents = self.entities
         ascii_only = text.isascii()
@@ -782,6 +849,8 @@ class Detector:
             has_space = " " in text or "\t" in text
             names: list[Span] = []  # addresses use them as context even where PERSON is not reported
             _en_names(text, lower, ascii_lower, has_colon, has_space, names)
+            if self.name_model and _EN_CAPITALISED.search(text):
+                names.extend(Span(n.start, n.end, PERSON, n.score) for n in names_model.en_names(text, names_model.en_model()))
             if PERSON in ents:
                 spans.extend(names)
             if STREET_ADDRESS in ents:
@@ -789,6 +858,8 @@ class Detector:
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
+                if zh_names:
+                    spans.extend(Span(n.start, n.end, PERSON, n.score) for n in zh_names)
             if STREET_ADDRESS in ents:
                 _zh_addresses(text, spans)
         return resolve_overlaps(spans)
@@ -832,6 +903,21 @@ def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
 _EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
 _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
+
+_EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+_EN_INTRODUCTION = re.compile(
+    r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
+    r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"
+)
+_EN_INTRO_STARTS = ("my name", "his name", "her name", "your name", "their name", "our name")
+# words that end or are not a name after "my name is" ("my name is not on the list", "name is spelled wrong")
+_EN_INTRO_STOP = frozenset(
+    "not a an the on in at is was and but or so too also spelled wrong correct incorrect missing listed written "
+    "shown printed there here this that what which why how because if when please thanks thank sir madam i she he "
+    "they we you it and with from for to of as by who".split()
+)
+_WEB_ADDRESS = re.compile(r"(?i:https?|www\.|[a-z0-9-]+\.(?:cn|com|net|org|io|me|cc|tv)(?:/|$))")
+_CJK_RE = re.compile(f"[{_CJK}]")
 
 _STRUCTURED_DETECTOR: Detector | None = None
 

@@ -22,6 +22,7 @@ all modes without reusing key material.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -46,7 +47,12 @@ KEYED_MODES = frozenset({"pseudonym", "surrogate", "encrypt"})
 # them from real identifiers (IP surrogates use documentation ranges and are exempt).
 CHECKSUM_SURROGATES = frozenset(det.STRUCTURED_TYPES) - {det.IP_ADDRESS}
 
-_ENC_TOKEN = re.compile(r"<ENC:([A-Z_]+):([A-Za-z0-9_\-=]+)>")
+_ENC_TOKEN = re.compile(r"<ENC:([A-Z_]+):([a-p]+)>")
+# Tokens carry no digits, so no pseudonym or ciphertext can read as a phone, card or ID number to the
+# residual scan and the publish gate: the HMAC digest and the ciphertext bytes are written as hex with
+# the letters a-p for the sixteen nibbles.
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+_LETTERS_TO_HEX = str.maketrans("abcdefghijklmnop", "0123456789abcdef")
 
 
 class PiiKeyError(ValueError):
@@ -92,11 +98,12 @@ class Anonymiser:
             return self._mask.operate(value, {"masking_char": "*", "chars_to_mask": len(value) - keep, "from_end": False})
         if mode == "pseudonym":
             digest = hmac.new(self._pseudonym_key, f"{entity}\x1f{value}".encode(), hashlib.sha256).hexdigest()
-            return f"<{entity}_{digest[:12]}>"
+            return f"<{entity}_{digest[:12].translate(_HEX_TO_LETTERS)}>"
         if mode == "surrogate":
             return pii_surrogates.surrogate(self._surrogate_key, entity, value)
         if mode == "encrypt":
-            return f"<ENC:{entity}:{self._encrypt.operate(value, {'key': self._aes_key})}>"
+            cipher = base64.urlsafe_b64decode(self._encrypt.operate(value, {"key": self._aes_key}))
+            return f"<ENC:{entity}:{cipher.hex().translate(_HEX_TO_LETTERS)}>"
         raise ValueError(f"unknown mode {mode!r}")
 
     def apply(self, text: str, spans: list[det.Span]) -> tuple[str, list[tuple[int, int]]]:
@@ -124,7 +131,12 @@ def decrypt_text(text: str, key: bytes) -> str:
     """Reverse ``encrypt`` mode: every ``<ENC:TYPE:…>`` token back to the original value."""
     aes_key = _subkey(key, "encrypt")
     decrypt = Decrypt()
-    return _ENC_TOKEN.sub(lambda m: decrypt.operate(m.group(2), {"key": aes_key}), text)
+
+    def plain(m: re.Match) -> str:
+        cipher = base64.urlsafe_b64encode(bytes.fromhex(m.group(2).translate(_LETTERS_TO_HEX))).decode()
+        return decrypt.operate(cipher, {"key": aes_key})
+
+    return _ENC_TOKEN.sub(plain, text)
 
 
 class PiiControl(Control):
@@ -141,18 +153,18 @@ class PiiControl(Control):
     def setup(self) -> None:
         cfg = self.config
         key = load_key(cfg.key_env) if cfg.needs_key() else None
-        self._detector = det.Detector(cfg.entities, cfg.languages)
+        self._detector = det.Detector(cfg.entities, cfg.languages, name_model=cfg.name_model)
         self._residual = det.Detector(det.STRUCTURED_TYPES, languages=())
         self._anonymiser = Anonymiser(cfg.effective_modes(), cfg.mask_keep_last, key)
 
     def decide(self, batch: Batch) -> list[Decision]:
         if self._detector is None:
             self.setup()
-        detect = self._detector.detect
         totals: Counter = Counter()
         decisions: list[Decision] = []
-        for text in batch.text:
-            spans = detect(text) if text else []
+        texts = list(batch.text)
+        found = self._detector.detect_batch([t or "" for t in texts])
+        for text, spans in zip(texts, found):
             if not spans:
                 decisions.append(KEEP)
                 continue
@@ -190,6 +202,7 @@ class PiiConfig(StageConfig):
     stage: Literal["pii"] = "pii"
     entities: list[str] = list(det.ENTITY_TYPES)  # which types are detected and replaced
     languages: list[Literal["en", "zh"]] = ["en", "zh"]  # contextual name/address detectors to run
+    name_model: bool = True  # the shipped name taggers (names.py); false: cue-word names only (faster)
     default_mode: Mode = "redact"
     modes: dict[str, Mode] = {}  # per-entity override of default_mode
     mask_keep_last: int = 4

@@ -93,12 +93,21 @@ def cn_id_valid(value: str) -> bool:
 
 
 def cn_id_labelled(value: str) -> bool:
-    """A number introduced by an identity-card label: structure (area, birth date) must hold; a wrong
-    check digit is a typo in a real identity number, still personal information."""
+    """A number that an identity-card label introduces is removed whatever its checksum or structure
+    (a wrong check digit is a typo in a real number, still personal information); only a run of one
+    repeated digit is not taken. The checksum is the confidence (:func:`cn_id_labelled_confidence`)."""
     v = normalise_digits(value).upper()
-    if len(v) == 18 and v[:17].isdigit() and cn_id_check_char(v[:17]) != v[17]:
-        v = v[:17] + cn_id_check_char(v[:17])
-    return cn_id_valid(v)
+    return len(v) in (15, 18) and len(set(v)) > 1
+
+
+def cn_id_labelled_confidence(value: str) -> float:
+    """0.97 with a valid check digit, 0.85 with a valid area and birth date only, else 0.7."""
+    if cn_id_valid(value):
+        return 0.97
+    v = normalise_digits(value).upper()
+    if len(v) == 18 and v[:17].isdigit() and cn_id_valid(v[:17] + cn_id_check_char(v[:17])):
+        return 0.85
+    return 0.7
 
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -1,0 +1,108 @@
+"""Person-name precision/recall of the shipped taggers on the held-out 20% of ../shared/data/ner.
+
+    python eval/names_eval.py                 # the detector's PERSON spans (model + cues), per corpus
+    python eval/names_eval.py --model-only    # the taggers alone
+    python eval/names_eval.py --bias 1 2 3    # Chinese decoding bias sweep (model only)
+
+A prediction is a true positive when its span overlaps a gold name by at least half of the longer of the
+two (the rule of eval/pii_eval.py); "exact" counts identical boundaries. News/encyclopedic: GUM (EN), CLUENER,
+MSRA, People's Daily (ZH); social media: WNUT17 + BTC (EN), Weibo (ZH). See eval/ner_corpora.py for the
+type mapping and the split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ner_corpora  # noqa: E402
+
+from transforms.pii import detectors as det  # noqa: E402
+from transforms.pii import names  # noqa: E402
+
+GROUPS = {
+    "en news/encyclopedic (GUM)": ("en", ("gum",)),
+    "en social (WNUT17+BTC)": ("en", ("wnut17", "btc")),
+    "zh news (MSRA+People's Daily)": ("zh", ("msra", "pd")),
+    "zh news (CLUENER)": ("zh", ("cluener",)),
+    "zh social (Weibo)": ("zh", ("weibo",)),
+}
+
+
+def _overlap(a, b) -> bool:
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    return inter > 0 and inter * 2 >= max(a[1] - a[0], b[1] - b[0])
+
+
+def score(pairs) -> dict:
+    tp = fp = fn = exact = 0
+    for gold, pred in pairs:
+        used: set[int] = set()
+        for p in pred:
+            hit = next((i for i, g in enumerate(gold) if i not in used and _overlap(g, p)), None)
+            if hit is None:
+                fp += 1
+            else:
+                used.add(hit)
+                tp += 1
+                exact += tuple(gold[hit]) == tuple(p)
+        fn += len(gold) - len(used)
+    p = tp / (tp + fp) if tp + fp else float("nan")
+    r = tp / (tp + fn) if tp + fn else float("nan")
+    return {"gold": tp + fn, "pred": tp + fp, "tp": tp, "exact": exact, "precision": p, "recall": r}
+
+
+def predictions(samples: list[dict], lang: str, model_only: bool, zh_model=None) -> list[list[tuple[int, int]]]:
+    texts = [d["text"] for d in samples]
+    if model_only:
+        if lang == "zh":
+            m = zh_model or names.zh_model()
+            out = []
+            for i in range(0, len(texts), 256):
+                out += [[(s.start, s.end) for s in spans] for spans in names.zh_names_batch(texts[i : i + 256], m)]
+            return out
+        m = names.en_model()
+        return [[(s.start, s.end) for s in names.en_names(t, m)] for t in texts]
+    detector = det.Detector([det.PERSON], languages=(lang,))
+    return [[(s.start, s.end) for s in spans] for spans in detector.detect_batch(texts)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-only", action="store_true")
+    parser.add_argument("--bias", type=float, nargs="*")
+    args = parser.parse_args()
+    data = {"en": ner_corpora.english(), "zh": ner_corpora.chinese()}
+    held = {lang: [d for d in rows if d["split"] == "test"] for lang, rows in data.items()}
+    if args.bias:
+        base = names.zh_model()
+        for bias in args.bias:
+            T = base.T.copy()
+            T[:, 1] += bias
+            m = names.ZhModel(base.WB, base.WI, T, base.h_bits, base.never)
+            for title, (lang, corpora) in GROUPS.items():
+                if lang != "zh":
+                    continue
+                rows = [d for d in held["zh"] if d["corpus"] in corpora]
+                r = score(zip((d["spans"] for d in rows), predictions(rows, "zh", True, m)))
+                print(f"bias {bias:+.1f} {title}: P {r['precision']:.3f} R {r['recall']:.3f} ({r['gold']} gold)")
+        return
+    print("| set | gold names | predicted | precision | recall | exact boundaries | docs/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for title, (lang, corpora) in GROUPS.items():
+        rows = [d for d in held[lang] if d["corpus"] in corpora]
+        t = time.perf_counter()
+        pred = predictions(rows, lang, args.model_only)
+        rate = len(rows) / (time.perf_counter() - t)
+        r = score(zip((d["spans"] for d in rows), pred))
+        print(f"| {title} | {r['gold']} | {r['pred']} | {r['precision']:.3f} | {r['recall']:.3f} | "
+              f"{r['exact'] / max(r['tp'], 1):.0%} | {rate:,.0f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

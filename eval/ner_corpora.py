@@ -1,0 +1,226 @@
+"""Person-name spans from the labelled NER corpora in ../shared/data/ner (training and evaluation only: the
+pipeline never reads them), with a deterministic 80/20 train/held-out split per sentence (MD5 of file:index).
+
+Type mapping: GUM `person` mentions are nominal and pronominal too, so only their proper-name token runs count
+(capitalised, not a pronoun, title or common lower-case word, not after a preposition); WNUT17 `person`; BTC `PER`
+without Twitter user names (BTC labels "@user" as a person, WNUT does not); CLUENER `name`; Weibo `PER.NAM`
+(`PER.NOM`, nominal mentions, are not names); MSRA and People's Daily `PER`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+SHARED = Path(os.environ.get("DATASTEWARD_DATA", "/work/shared/data"))
+NER = SHARED / "ner"
+
+
+def held_out(key: str, share: float = 0.2) -> bool:
+    return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+
+
+# ------------------------------------------------------------------ English
+_NO_SPACE_BEFORE = {",", ".", "!", "?", ":", ";", ")", "]", "}", "'s", "’s", "n't", "'m", "'re", "'ve", "'ll", "'d", "%", "'S"}
+_NO_SPACE_AFTER = {"(", "[", "{", "$", "#", "@"}
+_PRONOUNS = {"i", "we", "you", "he", "she", "they", "it", "me", "us", "him", "her", "them", "my", "our", "your", "his",
+             "their", "its", "mine", "ours", "yours", "hers", "theirs", "myself", "yourself", "himself", "herself",
+             "ourselves", "themselves", "who", "whom", "whose", "someone", "somebody", "anyone", "everyone", "everybody",
+             "nobody", "people", "those", "these", "this", "that", "the", "a", "an", "all", "both", "each", "some", "many"}
+TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof.", "sir", "dame", "lord", "lady", "president",
+          "senator", "governor", "mayor", "king", "queen", "prince", "princess", "pope", "saint", "st.", "st", "rev", "rev.",
+          "general", "gen.", "captain", "capt.", "colonel", "col.", "sgt.", "sergeant", "officer", "judge", "justice",
+          "minister", "chancellor", "chairman", "ceo", "director", "coach", "uncle", "aunt", "father", "mother", "brother",
+          "sister", "professor", "doctor", "representative", "rep.", "sen.", "gov.", "secretary", "commissioner", "chief",
+          "emperor", "empress", "duke", "duchess", "count", "countess", "baron", "archbishop", "bishop", "cardinal",
+          "lt.", "lieutenant", "administrator", "professor", "senior", "editor", "author", "founder", "co-founder", "candidate", "rapper", "singer", "actor", "actress", "player", "manager", "spokesman", "spokeswoman", "spokesperson", "executive", "commander", "councillor", "councilor", "congressman", "congresswoman", "mp", "lawyer", "attorney", "major", "admiral", "agent", "detective", "inspector", "speaker", "premier", "vice", "deputy"}
+
+
+def read_conll(path: Path) -> list[list[tuple[str, str]]]:
+    sents, cur = [], []
+    for line in path.open(encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        parts = line.split("\t") if "\t" in line else line.split()
+        if len(parts) < 2:
+            parts = [parts[0], "O"]
+        cur.append((parts[0], parts[-1]))
+    if cur:
+        sents.append(cur)
+    return sents
+
+
+def _bio_spans(tags: list[str], want) -> list[tuple[int, int]]:
+    spans, i = [], 0
+    while i < len(tags):
+        t = tags[i]
+        if t.startswith(("B-", "I-")) and want(t[2:]):
+            j = i + 1
+            while j < len(tags) and tags[j] == "I-" + t[2:]:
+                j += 1
+            spans.append((i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+def detokenize(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    out, offs, pos = [], [], 0
+    for k, tok in enumerate(tokens):
+        if k and tok not in _NO_SPACE_BEFORE and tokens[k - 1] not in _NO_SPACE_AFTER:
+            out.append(" ")
+            pos += 1
+        offs.append((pos, pos + len(tok)))
+        out.append(tok)
+        pos += len(tok)
+    return "".join(out), offs
+
+
+def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """Proper-name token runs inside a GUM person mention (which may be nominal or pronominal):
+    capitalised tokens, not pronouns or titles, not after "of"."""
+    runs, i = [], start
+    while i < end:
+        tok = tokens[i]
+        if tok[:1].isupper() and tok.lower() not in _PRONOUNS and tok.lower() not in TITLES and (
+            i == start or tokens[i - 1].lower() not in ("of", "the", "at", "in", "from", "for", "with", "by", "on", "to")
+        ):
+            j = i + 1
+            while j < end and (tokens[j][:1].isupper() or (len(tokens[j]) == 2 and tokens[j][1] == ".")) and tokens[j].lower() not in _PRONOUNS:
+                j += 1
+            k = max((x for x in range(i, j) if tokens[x].lower() in TITLES or tokens[x].lower().rstrip(".") in TITLES), default=None)
+            if k is not None:
+                i = k + 1
+            if i < j:
+                runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+_COMMON = None
+
+
+def _common_words() -> set:
+    import collections
+    low, cap = collections.Counter(), collections.Counter()
+    for path in sorted((NER / "en").glob("*.conll")):
+        for sent in read_conll(path):
+            for i, (t, _) in enumerate(sent):
+                if t.islower():
+                    low[t] += 1
+                elif t[:1].isupper() and i:
+                    cap[t.lower()] += 1
+    return {w for w, c in low.items() if c >= 3 and c > cap[w]}
+
+
+def _drop_common(tokens, s, e):
+    global _COMMON
+    if _COMMON is None:
+        _COMMON = _common_words()
+    out, i = [], s
+    while i < e:
+        if tokens[i].lower() in _COMMON or (tokens[i].isupper() and len(tokens[i]) <= 3 and not tokens[i].endswith(".")):
+            i += 1
+            continue
+        j = i + 1
+        while j < e and tokens[j].lower() not in _COMMON:
+            j += 1
+        out.append((i, j))
+        i = j
+    return out
+
+
+def english() -> list[dict]:
+    """{text, spans (char), corpus, genre, split}"""
+    out = []
+    files = [("gum", "news", NER / "en/gum_train.conll")]
+    files += [("wnut17", "social", NER / f"en/wnut17_{s}.conll") for s in ("train", "dev")]
+    files += [("btc", "social", NER / f"en/btc_{s}.conll") for s in "abefg"]
+    for corpus, genre, path in files:
+        for k, sent in enumerate(read_conll(path)):
+            tokens = [t for t, _ in sent]
+            tags = [g for _, g in sent]
+            if corpus == "gum":
+                tok_spans = [r for s, e in _bio_spans(tags, lambda t: t == "person") for r in _gum_names(tokens, s, e)]
+                tok_spans = [r for s, e in tok_spans for r in _drop_common(tokens, s, e)]
+            else:
+                tok_spans = _bio_spans(tags, lambda t: t in ("person", "PER"))
+            text, offs = detokenize(tokens)
+            # Twitter user names (BTC labels "@user" as a person, WNUT does not): not names
+            tok_spans = [(s, e) for s, e in tok_spans if not tokens[s].startswith("@") and (s == 0 or tokens[s - 1] != "@")]
+            spans = [(offs[s][0], offs[e - 1][1]) for s, e in tok_spans]
+            key = f"{path.name}:{k}"
+            out.append({"text": text, "spans": spans, "corpus": corpus, "genre": genre,
+                        "split": "test" if held_out(key) else "train"})
+    return out
+
+
+# ------------------------------------------------------------------ Chinese
+def _char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list[dict]:
+    out, chars, tags, k = [], [], [], 0
+
+    def flush():
+        nonlocal chars, tags, k
+        if chars:
+            text = "".join(chars)
+            spans = _bio_spans(tags, want)
+            key = f"{path.name}:{k}"
+            out.append({"text": text, "spans": spans, "corpus": corpus, "genre": genre,
+                        "split": "test" if held_out(key) else "train"})
+            k += 1
+        chars, tags = [], []
+
+    for line in path.open(encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.strip():
+            flush()
+            continue
+        parts = line.split(sep) if sep else line.split()
+        if len(parts) < 2:
+            if line.startswith((" ", "\t")):  # a space character
+                parts = [" ", parts[-1]]
+            else:
+                continue
+        ch, tag = parts[0], parts[-1]
+        if corpus == "weibo" and len(ch) > 1 and ch[-1].isdigit():
+            ch = ch[:-1]
+        if len(ch) != 1:
+            ch = ch[:1] or " "
+        chars.append(ch)
+        tags.append(tag)
+    flush()
+    return out
+
+
+def chinese() -> list[dict]:
+    out = []
+    for k, line in enumerate((NER / "zh/cluener_train.jsonl").open(encoding="utf-8")):
+        d = json.loads(line)
+        spans = sorted((s, e + 1) for surf, ranges in d["label"].get("name", {}).items() for s, e in ranges)
+        key = f"cluener:{k}"
+        out.append({"text": d["text"], "spans": spans, "corpus": "cluener", "genre": "news",
+                    "split": "test" if held_out(key) else "train"})
+    out += _char_bio(NER / "zh/weibo_ner_2nd_train.conll", "\t", "weibo", "social", lambda t: t == "PER.NAM")
+    out += _char_bio(NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", lambda t: t == "PER")
+    for s in ("dev", "test"):
+        out += _char_bio(NER / f"zh/peoples_daily_{s}.bio", None, "pd", "news", lambda t: t == "PER")
+    return out
+
+
+if __name__ == "__main__":
+    import collections
+
+    for name, data in (("en", english()), ("zh", chinese())):
+        c = collections.Counter((d["corpus"], d["split"]) for d in data)
+        n = collections.Counter((d["corpus"], d["split"]) for d in data for _ in d["spans"])
+        print(name, {k: (v, n[k]) for k, v in sorted(c.items())})
+        for d in data[:2]:
+            print(d["text"][:80], [d["text"][s:e] for s, e in d["spans"]])

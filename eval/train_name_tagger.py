@@ -1,0 +1,359 @@
+"""Train the person-name taggers shipped in transforms/pii/models/ (model card: name_taggers.md there).
+
+    python eval/train_name_tagger.py en            # ~1 min: averaged perceptron, writes name_tagger_en.json.gz
+    python eval/train_name_tagger.py zh            # ~20 min on a loaded 2-core machine: CRF (python-crfsuite)
+    python eval/train_name_tagger.py zh --from zh.crfsuite   # export an already trained CRF
+
+Reads ../shared/data/ner (``DATASTEWARD_DATA``, default /work/shared/data) at training time only; the pipeline
+needs only the exported files. The features are the runtime ones (:mod:`transforms.pii.names`), so what is
+trained is what runs. Chinese training needs ``pip install python-crfsuite`` (training only, not a runtime
+dependency); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
+3×3 transition matrix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ner_corpora  # noqa: E402
+
+from transforms.pii import names  # noqa: E402
+
+H_BITS = 18
+ZH_LABELS = ("O", "B", "I")
+# Decoding bias towards names (added to every transition into B): trades precision for recall; chosen on
+# the held-out news split (eval/names_eval.py), not on the test sets the project is measured on.
+ZH_NAME_BIAS = 1.0
+# English decision threshold on the perceptron score (0 = the trained boundary); lower finds more names.
+# -3 balances precision and recall on the held-out social-media split (eval/names_eval.py).
+EN_THRESHOLD = -3.0
+
+# --------------------------------------------------------------------------- English lexicons
+
+# Common given names and surnames across the languages the corpora and synthetic sets use (public knowledge).
+FIRST = """james john robert michael william david richard joseph thomas charles christopher daniel matthew anthony mark
+donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward jason jeffrey ryan jacob gary nicholas
+eric jonathan stephen larry justin scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
+tyler aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah jeremy christian keith roger terry gerald
+harold sean austin carl arthur lawrence dylan jesse jordan bryan billy joe bruce gabriel logan albert willie alan juan
+wayne elijah randy roy vincent ralph eugene russell bobby mason philip louis mary patricia jennifer linda elizabeth barbara
+susan jessica sarah karen lisa nancy betty margaret sandra ashley kimberly emily donna michelle carol amanda dorothy melissa
+deborah stephanie rebecca sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen samantha
+katherine christine debra rachel carolyn janet catherine maria heather diane ruth julie olivia joyce virginia victoria
+kelly lauren christina joan evelyn judith megan andrea cheryl hannah jacqueline martha gloria teresa ann sara madison
+frances kathryn janice jean abigail alice judy sophia grace denise amber doris marilyn danielle beverly isabella theresa
+diana natalie brittany charlotte marie kayla alexis lori liam oliver lucas mia amelia harper ella avery sofia camila
+aria scarlett luna chloe penelope layla riley zoey nora lily eleanor hazel violet aurora leah stella ellie zoe
+mohammed muhammad ahmed ali omar hassan hussein ibrahim fatima aisha yusuf mustafa mahmoud khalid abdul rahul amit priya
+raj sanjay vijay anil sunil deepak arjun ravi ananya pooja neha hiroshi takeshi yuki kenji akira haruto sakura wei
+jun min hui ming xiao hyun seung ji hans klaus jurgen wolfgang stefan andreas markus pierre jacques michel francois
+nicolas philippe antoine marco giuseppe giovanni luca francesco alessandro paolo matteo carlos luis miguel javier antonio
+manuel pedro pablo diego alejandro fernando sergio jorge ivan dmitri sergei vladimir alexei mikhail nikolai olga natasha
+tatiana svetlana anastasia irina elena katarzyna agnieszka piotr krzysztof tomasz pawel lars erik anders johan nils sven
+ingrid astrid sigrid bjorn magnus mikko juha jukka matti pekka antti timo kari liisa anne mette hanne kirsten sofie freja
+ida mads rasmus jesper morten kristian ole""".split()
+SURNAMES = """smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez gonzalez wilson
+anderson thomas taylor moore jackson martin lee perez thompson white harris sanchez clark ramirez lewis robinson walker
+young allen king wright scott torres nguyen hill flores green adams nelson baker hall rivera campbell mitchell carter
+roberts gomez phillips evans turner diaz parker cruz edwards collins reyes stewart morris morales murphy cook rogers
+gutierrez ortiz morgan cooper peterson bailey reed kelly howard ramos kim cox ward richardson watson brooks chavez wood
+james bennett gray mendoza ruiz hughes price alvarez castillo sanders patel myers long ross foster jimenez powell jenkins
+perry russell sullivan bell coleman butler henderson barnes gonzales fisher vasquez simmons romero jordan patterson
+alexander hamilton graham reynolds griffin wallace moreno west cole hayes bryant herrera gibson ellis tran medina aguilar
+stevens murray ford castro marshall owens harrison fernandez mcdonald woods washington kennedy wells vargas henry chen
+freeman webb tucker guzman burns crawford olson simpson porter hunter gordon mendez silva shaw snyder mason dixon munoz
+hunt hicks holmes palmer wagner black robertson boyd rose stone salazar fox warren mills meyer rice schmidt garza daniels
+ferguson nichols stephens soto weaver ryan gardner payne grant dunn kelley spencer hawkins arnold pierce vazquez hansen
+peters santos hart bradley knight elliott cunningham duncan armstrong hudson carroll lane riley andrews alvarado ray
+delgado berry perkins hoffman johnston matthews pena richards willis carpenter lawrence sandoval wang zhang liu yang huang
+zhao wu zhou xu sun ma zhu hu guo he lin luo zheng liang xie song tang kumar singh sharma gupta khan shah hussain
+yamamoto tanaka suzuki watanabe ito nakamura kobayashi sato park choi jung kang cho yoon jang lim mueller muller schneider
+fischer weber schulz becker hoffmann koch richter klein wolf schroeder neumann schwarz zimmermann braun hofmann hartmann
+krueger dubois moreau laurent simon lefebvre leroy roux bertrand morel fournier girard bonnet dupont lambert rossi russo
+ferrari esposito bianchi romano colombo ricci marino greco bruno gallo conti costa nowak kowalski wisniewski wojcik
+kowalczyk kaminski lewandowski zielinski ivanov smirnov kuznetsov popov petrov sokolov mikhailov novikov fedorov morozov
+volkov korhonen virtanen makinen nieminen makela hamalainen laine heikkinen koskinen jarvinen lehtonen lehtinen saarinen
+niemi jensen nielsen pedersen andersen christensen larsen sorensen rasmussen johansson karlsson nilsson eriksson larsson
+olsson persson svensson gustafsson jansen janssen bakker visser smit meijer""".split()
+PARTICLES = "de van von der den la le da di du del dos das bin ibn al el mac".split()
+# Closed-class words that start sentences or headlines and are never a person's name: not even scored.
+NEVER = """the a an i this that these those it its he she we they you my our your his her their me us them and but or
+nor so yet if when while what which who whom whose where why how there here then than as at by for from in into of off
+on onto out over to up with about after before because since until unless although though do does did is are was were
+be been being have has had not no yes all any both each every some such only just also very too well oh ok okay hi
+hello hey thanks thank please let lets let's can could would should shall will may might must""".split()
+
+
+def english_lexicon(samples: list[dict]) -> dict[str, str]:
+    """word → class: C common lower-case word (unlabelled text), F first name, S surname, FS both, T title,
+    P name particle, N never a name (not scored)."""
+    low, cap_mid = collections.Counter(), collections.Counter()
+    texts = [d["text"] for d in samples]
+    for path in ("highrisk/mmlu_benign_dev.jsonl", "harmful/en_davidson_dev.jsonl"):
+        p = ner_corpora.SHARED / path
+        if p.exists():
+            texts += [json.loads(line)["text"] for line in p.open(encoding="utf-8")]
+    for t in texts:
+        toks = [x for x, _, _ in names.en_tokenize(t)]
+        for i, tok in enumerate(toks):
+            if tok.islower():
+                low[tok] += 1
+            elif tok[:1].isupper() and i and toks[i - 1] not in ".!?:\n\"“":
+                cap_mid[tok.lower()] += 1
+    lex = {w: "C" for w, c in low.items() if c >= 3 and c >= cap_mid[w]}
+    first, last = collections.Counter(), collections.Counter()
+    for d in samples:
+        for s, e in d["spans"]:
+            parts = d["text"][s:e].split()
+            if parts:
+                first[parts[0].lower()] += 1
+                if len(parts) > 1:
+                    last[parts[-1].lower()] += 1
+    for w in FIRST + [w for w, c in first.items() if c >= 2 and w not in lex]:
+        lex[w] = "FS" if lex.get(w) == "S" else "F"
+    for w in SURNAMES + [w for w, c in last.items() if c >= 2 and w not in lex]:
+        lex[w] = "FS" if lex.get(w) in ("F", "FS") else "S"
+    for w in ner_corpora.TITLES:
+        lex[w.rstrip(".")] = "T"
+    for w in PARTICLES:
+        lex[w] = "P"
+    for w in NEVER:
+        lex[w] = "N"
+    return lex
+
+
+def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
+    """Sentences with names, each name replaced by a random one (given names and surnames from the
+    lexicon lists and from the other training names): the model must learn the context, not the names."""
+    rng = random.Random(seed)
+    firsts = [w.capitalize() for w in FIRST]
+    lasts = [w.capitalize() for w in SURNAMES]
+    seen = [d["text"][s:e] for d in samples for s, e in d["spans"] if d["text"][s:e][:1].isupper()]
+    out = []
+    for d in samples:
+        if not d["spans"]:
+            continue
+        text, pieces, spans, pos = d["text"], [], [], 0
+        for s, e in sorted(d["spans"]):
+            name = text[s:e]
+            words = len(name.split())
+            r = rng.random()
+            if not name[:1].isupper():
+                new = name
+            elif r < 0.4:
+                new = rng.choice(seen)
+            elif words == 1:
+                new = rng.choice(lasts if r < 0.7 else firsts)
+            else:
+                new = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+            pieces.append(text[pos:s])
+            start = sum(map(len, pieces))
+            pieces.append(new)
+            spans.append((start, start + len(new)))
+            pos = e
+        pieces.append(text[pos:])
+        out.append({"text": "".join(pieces), "spans": spans})
+    return out
+
+
+def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.EnModel:
+    """Greedy averaged perceptron, one binary decision per capitalised token (the runtime's candidates)."""
+    lex = english_lexicon(samples)
+    samples = samples + augment_english(samples)
+    model = names.EnModel({}, lex)
+    w = model.w
+    totals: dict[str, float] = collections.defaultdict(float)
+    stamps: dict[str, int] = collections.defaultdict(int)
+    seqs = []
+    for d in samples:
+        tokens = names.en_tokenize(d["text"])
+        gold = [any(s <= ts and te <= e for s, e in d["spans"]) for _, ts, te in tokens]
+        seqs.append(([t for t, _, _ in tokens], gold))
+    rng = random.Random(seed)
+    step = 0
+    for epoch in range(epochs):
+        rng.shuffle(seqs)
+        errors = seen = 0
+        for toks, gold in seqs:
+            prev = "O"
+            for i, tok in enumerate(toks):
+                if not (tok[:1].isupper() and names.candidate(tok, toks[i - 1] if i else "<S>", lex)):
+                    prev = "O"
+                    continue
+                step += 1
+                fs = model.feats(toks, i, prev)
+                guess = model.score(fs) > 0
+                seen += 1
+                if guess != gold[i]:
+                    errors += 1
+                    delta = 1.0 if gold[i] else -1.0
+                    for f in fs:
+                        totals[f] += (step - stamps[f]) * w.get(f, 0.0)
+                        stamps[f] = step
+                        w[f] = w.get(f, 0.0) + delta
+                prev = "N" if guess else "C"
+        print(f"en epoch {epoch}: token error {errors / max(seen, 1):.4f}", flush=True)
+    averaged = {}
+    for f, v in w.items():
+        a = (totals[f] + (step - stamps[f]) * v) / step
+        if abs(a) >= 0.002:
+            averaged[f] = round(a, 3)
+    return names.EnModel(averaged, lex, EN_THRESHOLD)
+
+
+def save_english(model: names.EnModel, path: Path) -> None:
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
+        json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold}, f, ensure_ascii=False,
+                  separators=(",", ":"))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- Chinese
+
+
+def _zh_labels(text: str, spans) -> list[str]:
+    y = ["O"] * len(text)
+    for s, e in spans:
+        y[s] = "B"
+        for i in range(s + 1, e):
+            y[i] = "I"
+    return y
+
+
+def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
+    """News sentences with each Chinese name replaced by a random surname + given-name characters drawn from
+    the training names: the context, not the memorised name, has to carry the decision."""
+    given = collections.Counter()
+    surnames = set(names.ZH_SURNAMES)
+    for d in samples:
+        for s, e in d["spans"]:
+            n = d["text"][s:e]
+            if n[0] in surnames and 2 <= len(n) <= 3:
+                given.update(n[1:])
+    chars, weights = zip(*given.most_common(1500))
+    rng = random.Random(seed)
+    pool = list(names.ZH_SURNAMES) * 3 + ["欧阳", "司马", "上官", "诸葛", "皇甫", "令狐", "慕容"]
+    out = []
+    for d in samples:
+        if not d["spans"] or d["genre"] != "news":
+            continue
+        text, pieces, spans, pos = d["text"], [], [], 0
+        for s, e in sorted(d["spans"]):
+            name = text[s:e]
+            new = name
+            if "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4:
+                new = rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
+            pieces.append(text[pos:s])
+            start = sum(map(len, pieces))
+            pieces.append(new)
+            spans.append((start, start + len(new)))
+            pos = e
+        pieces.append(text[pos:])
+        out.append({"text": "".join(pieces), "spans": spans})
+    return out
+
+
+FORMAL_NEGATIVES = Path(__file__).resolve().parent / "data" / "zh_formal_benign_train.jsonl"
+
+
+def formal_negatives() -> list[dict]:
+    """Composed formal Chinese (notices, statutes, technical and policy text; eval/make_zh_formal_examples.py,
+    no person names in it), sentence by sentence, as text without names: the news corpora have little
+    statute language, where 施工, 仲裁, 陈述 would otherwise read as names. Used for the never-a-name
+    bigrams (training the CRF on them as well did not lower the false names in statutes: 153 vs 149 per
+    2,000 documents, so the shipped CRF is trained without them)."""
+    out = []
+    if FORMAL_NEGATIVES.exists():
+        for line in FORMAL_NEGATIVES.open(encoding="utf-8"):
+            for sentence in re.split(r"(?<=[。；！？])", json.loads(line)["text"]):
+                if len(sentence) >= 4:
+                    out.append({"text": sentence, "spans": []})
+    return out
+
+
+def train_chinese(samples: list[dict], path: Path, c1: float = 0.02, c2: float = 0.01, iterations: int = 120) -> None:
+    import pycrfsuite  # training only: pip install python-crfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for d in samples + augment_chinese(samples):
+        c, _ = names.zh_encode([d["text"]])
+        X = names.zh_features(c, H_BITS)
+        trainer.append([[str(v) for v in row] for row in X.tolist()], _zh_labels(d["text"], d["spans"]))
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
+    trainer.train(str(path))
+
+
+def never_name_bigrams(samples: list[dict], min_count: int = 4) -> list[str]:
+    """Two-character words that start with a surname character, occur at least ``min_count`` times in the
+    training text (and the formal negatives) outside names and never start a name there: 施工, 仲裁, 根据 …
+    The decoder drops a name that is, or starts with, one of them."""
+    surnames = set(names.ZH_SURNAMES)
+    outside, starts = collections.Counter(), set()
+    for d in samples + formal_negatives():
+        text = d["text"]
+        inside = [False] * len(text)
+        for s, e in d["spans"]:
+            starts.add(text[s : s + 2])
+            for i in range(s, e):
+                inside[i] = True
+        for i in range(len(text) - 1):
+            if text[i] in surnames and not inside[i] and not inside[i + 1] and "\u4e00" <= text[i + 1] <= "\u9fff":
+                outside[text[i : i + 2]] += 1
+    return sorted(w for w, c in outside.items() if c >= min_count and w not in starts)
+
+
+def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS) -> None:
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(crf_path))
+    info = tagger.info()
+    W = np.zeros((1 << H_BITS, 3), np.float32)
+    for (attr, label), weight in info.state_features.items():
+        W[int(attr), ZH_LABELS.index(label)] = weight
+    T = np.zeros((3, 3), np.float32)
+    for (a, b), weight in info.transitions.items():
+        T[ZH_LABELS.index(a), ZH_LABELS.index(b)] = weight
+    T[:, 1] += bias
+    rows = np.flatnonzero(np.abs(W).sum(1) > 0).astype(np.int32)
+    train = [d for d in ner_corpora.chinese() if d["split"] == "train"]
+    stop = np.array(never_name_bigrams(train))
+    np.savez_compressed(out, rows=rows, weights=W[rows].astype(np.float16), T=T, h_bits=np.int64(H_BITS), never=stop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("language", choices=("en", "zh"))
+    parser.add_argument("--out", type=Path, default=names.MODELS)
+    parser.add_argument("--from", dest="crf", type=Path, help="zh: export this trained CRF instead of training")
+    parser.add_argument("--epochs", type=int, default=8)
+    args = parser.parse_args()
+    t0 = time.time()
+    if args.language == "en":
+        train = [d for d in ner_corpora.english() if d["split"] == "train"]
+        model = train_english(train, args.epochs)
+        save_english(model, args.out / names.EN_MODEL.name)
+        print(f"en: {len(model.w)} weights, {len(model.lex)} lexicon entries, {time.time() - t0:.0f}s")
+    else:
+        crf = args.crf
+        if crf is None:
+            crf = args.out / "name_tagger_zh.crfsuite"
+            train = [d for d in ner_corpora.chinese() if d["split"] == "train"]
+            train_chinese(train, crf)
+        export_chinese(crf, args.out / names.ZH_MODEL.name)
+        print(f"zh: exported from {crf}, {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

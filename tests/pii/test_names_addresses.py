@@ -1,0 +1,190 @@
+"""The shipped name taggers, the address grammar, and the structured-identifier fixes of issue 17."""
+
+import random
+
+import pytest
+
+from transforms.pii import detectors as det
+from transforms.pii import names
+
+DETECTOR = det.Detector()
+
+
+def found(text, detector=DETECTOR):
+    return [(text[s.start : s.end], s.type) for s in detector.detect(text)]
+
+
+def persons(text):
+    return [v for v, t in found(text) if t == det.PERSON]
+
+
+def addresses(text):
+    return [v for v, t in found(text) if t == det.STREET_ADDRESS]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_models_are_shipped_small_and_load_once():
+    assert names.ZH_MODEL.exists() and names.EN_MODEL.exists()
+    assert names.ZH_MODEL.stat().st_size + names.EN_MODEL.stat().st_size < 5_000_000
+    assert names.zh_model() is names.zh_model() and names.en_model() is names.en_model()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Yesterday Barack Obama met Angela Merkel in Berlin.", ["Barack Obama", "Angela Merkel"]),
+        ("The movie stars Tom Hanks and Meg Ryan, directed by Nora Ephron.", ["Tom Hanks", "Meg Ryan", "Nora Ephron"]),
+        ("Attorney Robert Sarvis answered five questions.", ["Robert Sarvis"]),  # the title stays outside
+    ],
+)
+def test_english_names_without_cue_words(text, expected):
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("国务院副总理李岚清今天在中南海会见了客人。", ["李岚清"]),
+        ("张伟，身份证号码为230103199001011235。", ["张伟"]),
+        ("公关部经理王小明表示同意。", ["王小明"]),
+    ],
+)
+def test_chinese_names_without_cue_words(text, expected):
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize("text", ["公关部经理表示同意。", "项目经理负责验收。", "中华人民共和国成立以来，和平与发展是时代主题。"])
+def test_job_titles_and_function_characters_are_not_names(text):
+    assert persons(text) == []
+
+
+def test_batch_equals_one_by_one():
+    texts = ["李岚清会见了芭芭拉。", "", "Tom Hanks was there.", "没有名字。", "王小明和李娜来了。" * 3, "x"]
+    assert DETECTOR.detect_batch(texts) == [DETECTOR.detect(t) for t in texts]
+
+
+def test_english_fast_score_equals_feature_sum_and_offsets_are_exact():
+    model = names.en_model()
+    rng = random.Random(3)
+    words = ["Tom", "Tom's", "Anna", "Ann", "Jean-Luc", "Jean", "O'Brien", "Brien", "the", "met", "Mr", ".", ",", "-",
+             "Smith", "J.", "_Tom", "said", "Paris", "\n", "Dr.", "Hanks"]  # fmt: skip
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 20)))
+        toks = names.EN_TOKEN.findall(text)
+        fast = model.tag(toks)
+        prev = "O"
+        for i, tok in enumerate(toks):
+            if tok[:1].isupper() and names.candidate(tok, toks[i - 1] if i else "<S>", model.lex):
+                slow = model.score(model.feats(toks, i, prev))
+                assert slow == pytest.approx(fast[i])
+                prev = "N" if slow > model.threshold else "C"
+            else:
+                prev = "O"
+        for span in names.en_names(text, model):
+            exact = {(s, e) for _, s, e in names.en_tokenize(text)}
+            assert any(s == span.start for s, _ in exact) and any(e == span.end for _, e in exact)
+
+
+def test_ascii_tokenizer_equals_unicode_one_on_ascii_text():
+    rng = random.Random(0)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab XY'-_.,\n01sS") for _ in range(rng.randint(0, 30)))
+        assert names.EN_TOKEN_ASCII.findall(text) == names.EN_TOKEN.findall(text)
+
+
+def test_name_model_can_be_switched_off():
+    plain = det.Detector(name_model=False)
+    assert found("Yesterday Barack Obama met Angela Merkel.", plain) == []
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Send it to PSC 1560, Box 3449\nAPO AP 96522 please.", "PSC 1560, Box 3449\nAPO AP 96522"),
+        ("Write to P.O. Box 1234, Springfield, IL 62704.", "P.O. Box 1234, Springfield, IL 62704"),
+        ("USNS Pollux, FPO AA 34058", "USNS Pollux, FPO AA 34058"),
+        ("04 320 St Marys Rd Suite 12", "04 320 St Marys Rd Suite 12"),
+        ("727 Gesterbyntie 68 >Suite 377 >HYVINKÄÄ", "727 Gesterbyntie 68 >Suite 377"),
+        ("Friedhofstrasse 33 Suite 979", "Friedhofstrasse 33 Suite 979"),
+        ("我住在鼓楼区龙江小区3栋502室。", "鼓楼区龙江小区3栋502室"),
+        ("地址是紫峰大厦A座1201室", "紫峰大厦A座1201室"),
+        ("阳光花园5号楼2单元301", "阳光花园5号楼2单元301"),
+    ],
+)
+def test_addresses_without_cue_words(text, expected):
+    assert addresses(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "地址：http://t.cn/A6abcd 欢迎关注",
+        "I paid 20 dollars for Suite 5 at the hotel.",
+        "In 2019 the band moved to Unit 4.",
+        "Chapter 12 Room 5",
+        "the community centre on 88 Church Road",
+    ],
+)
+def test_not_addresses(text):
+    assert addresses(text) == []
+
+
+# --------------------------------------------------------------------------- structured fixes
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Reach me at 555 1234 (office)", "555 1234"),  # the after-context fires
+        ("You can call 334451 at the office", "334451"),  # six digits after a strong phone word
+        ("call me on 33 44 51", "33 44 51"),
+        ("Phone: 0490 39 07 81", "0490 39 07 81"),  # odd grouping
+    ],
+)
+def test_phones_with_context(text, value):
+    assert (value, det.PHONE_NUMBER) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["张伟，身份证号码为230103199001011235，年收入为786543.21元", "联系电话：13800138000，月薪为12345.67元", "the number is 123456 here"]
+)
+def test_amounts_and_bare_six_digits_are_not_phones(text):
+    phones = [v for v, t in found(text) if t == det.PHONE_NUMBER]
+    assert all("." not in v and v != "123456" for v in phones)
+
+
+def test_labelled_resident_id_with_bad_check_digit_is_removed_with_lower_confidence():
+    bad = det.Detector().detect("身份证号码为110105199003071238")
+    good = det.Detector().detect("身份证号码为110105199003071239")
+    assert [s.type for s in bad] == [det.CN_RESIDENT_ID] and [s.type for s in good] == [det.CN_RESIDENT_ID]
+    assert bad[0].score < good[0].score
+    # unlabelled, a bad check digit is still not an identity number
+    assert det.Detector().detect("编号110105199003071238") == []
+
+
+def test_long_chinese_texts_are_cut_at_sentence_ends_with_the_same_names(monkeypatch):
+    model = names.zh_model()
+    base = "国务院副总理李岚清今天在中南海会见了客人。张伟和王小明出席。"
+    texts = [base * 3, "", base, "没有名字"]
+    whole = names.zh_names_batch(texts, model)
+    monkeypatch.setattr(names, "ZH_PASS_CHARS", 40)  # every text and the batch split into passes
+    assert names.zh_names_batch(texts, model) == whole
+    assert [texts[0][s.start : s.end] for s in whole[0]] == ["李岚清", "张伟", "王小明"] * 3
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my name is vitoria", ["vitoria"]),
+        ("Her name is Anna and she works here", ["Anna"]),
+        ("my name is not on the list", []),
+        ("The file name is report.pdf", []),
+    ],
+)
+def test_self_introductions_in_any_case(text, expected):
+    assert persons(text) == expected

@@ -1,0 +1,90 @@
+"""Address grammar beyond the cue-word rules of :mod:`transforms.pii.detectors` (docs/pii.md):
+
+* English: post-office boxes (``P.O. Box 1234``, ``Postbox 21``); US military addresses (``PSC 1560, Box 3449,
+  APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``);
+  a street line that names a unit (``04 320 St Marys Rd Suite 12``, ``727 Gesterbyntie 68 Apt. 030``,
+  ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
+  public landmark, so no cue word is needed.
+* Chinese: estate and building forms without a road (``鼓楼区龙江小区3栋502室``, ``紫峰大厦A座1201室``,
+  ``阳光花园5号楼2单元301``): an estate or building name followed by at least a building and a room.
+
+Each function appends ``(start, end)`` pairs; the detector makes them STREET_ADDRESS spans. All are gated by
+plain substring tests, so text without these words costs one ``in`` per word.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = "\u4e00-\u9fff"
+
+# ---------------------------------------------------------------------------------------------- English
+
+_STATE_ZIP = r"(?:,?[ \t]*\n?[ \t]*(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?:-\d{4})?)"
+_MILITARY = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}" + _STATE_ZIP + "?"
+    r"|US[NS]{1,2}[ \t]+[A-Z][A-Za-z]+(?:[ \t][A-Z][A-Za-z]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
+)
+_PO_BOX = re.compile(
+    r"(?<![0-9A-Za-z])(?:P\.?[ \t]?O\.?[ \t]?Box|PO[ \t]?Box|POB|Post[ \t]?(?:Office[ \t])?[Bb]ox|Postbox|Postfach|Apartado)"
+    r"[ \t]+\d{1,6}(?![0-9])"
+    # a city, state and ZIP or a postcode may follow: ", Springfield, IL 62704"
+    r"(?:,[ \t]*[A-Z][A-Za-z.'\-]+(?:[ \t][A-Z][A-Za-z.'\-]+){0,2}(?:,?[ \t]+[A-Z]{2})?(?:[ \t]+\d{5}(?:-\d{4})?)?)?"
+)
+_UNIT_WORD = re.compile(r"(?<![0-9A-Za-z])(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat)[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![0-9A-Za-z])")
+# A street line that ends just before the unit, separated from it by spaces, commas or ">": a house number
+# and up to five words or numbers ("320 St Marys Rd", "3657 Laukaantie 80"), or one word and a number
+# ("Friedhofstrasse 33").
+_STREET_WORD = r"(?:[A-ZÀ-Þ0-9][^\s,>]*|de|do|da|dos|del|la|le|du|van|von|der|den|ul\.|rue|via|str\.)"
+_STREET_BEFORE_UNIT = re.compile(
+    r"(?<![0-9A-Za-z])\d{1,5}[A-Za-z]?[ \t]+(?:" + _STREET_WORD + r"[ \t]+){0,4}?" + _STREET_WORD
+    + r"[ \t]*[,>]?[ \t]*\Z"
+)
+_WORD_NUMBER_BEFORE_UNIT = re.compile(
+    r"(?<![0-9A-Za-z])[A-ZÀ-Þ][^\s,>0-9]*(?:stra(?:ss|ß)e|str\.|weg|gasse|allee|platz|laan|straat|gracht|vej|gade|gatan|"
+    r"vägen|veien|gata|katu|tie|kuja|utca|ulica|ulice|ut|rue|via|calle|rua|avenida)[ \t]+\d{1,5}[A-Za-z]?[ \t]*[,>]?[ \t]*\Z"
+)
+_HAS_NUMBER = re.compile(r"\d")
+
+
+def english(text: str, out: list[tuple[int, int]]) -> None:
+    if "Box" in text or "box" in text or "USN" in text or "USS" in text:
+        for regex in (_MILITARY, _PO_BOX):
+            for m in regex.finditer(text):
+                out.append(m.span())
+    if any(w in text for w in ("Suite", "Ste", "Apt", "Unit", "Flat")):
+        for m in _UNIT_WORD.finditer(text):
+            line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 70)
+            head = text[line_start : m.start()]
+            street = _STREET_BEFORE_UNIT.search(head) or _WORD_NUMBER_BEFORE_UNIT.search(head)
+            # the street part holds a number and a word: "320 St Marys Rd", "Gesterbyntie 68"
+            if street and street.end() - street.start() >= 6 and _HAS_NUMBER.search(street.group()):
+                lead = street.group()
+                if any(c.isalpha() for c in lead):
+                    out.append((line_start + street.start(), m.end()))
+
+
+# ---------------------------------------------------------------------------------------------- Chinese
+
+_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "广场", "大楼", "社区", "山庄", "公馆", "新城", "名苑", "雅苑")
+_UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区)"
+_ZH_ESTATE = re.compile(
+    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}]{{2,8}}?(?:{'|'.join(_ESTATES)})"
+    f"((?:[-－—]?{_UNIT_PART}){{1,5}})(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?"
+)
+_ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
+
+
+def chinese(text: str, out: list[tuple[int, int]], trim_start) -> None:
+    """``trim_start(text, start, end)`` moves a start past a leading verb or pronoun (the detector's rule)."""
+    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户")):
+        return
+    for m in _ZH_ESTATE.finditer(text):
+        units = m.group(1)
+        parts = re.findall(_UNIT_PART, units)
+        # a building and a room ("3栋502室"), or a room or building number alone after a building name
+        if len(parts) < 2 and not _ROOM_LIKE.search(m.group()):
+            continue
+        start = trim_start(text, m.start(), m.end())
+        if m.end() - start >= 6:
+            out.append((start, m.end()))

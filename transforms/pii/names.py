@@ -1,0 +1,514 @@
+"""Person names from the shipped taggers (trained by ``eval/train_name_tagger.py``; model card:
+``transforms/pii/models/name_taggers.md``).
+
+* Chinese: a linear-chain CRF over characters (tags O/B/I) with hashed character n-gram and
+  character-class features (surname, transliteration, digit, Latin, punctuation). Emission scores are
+  computed for every character of a whole batch in a few numpy operations; Viterbi then runs only on
+  the short regions where a name tag can win (names are rare, so that is a few characters per document).
+* English: a greedy averaged perceptron over capitalised tokens only (word, shape, affixes, the words
+  and shapes around it, first-name / surname / title / common-word lexicons, the previous decision);
+  lower-case tokens are never names to it, which is what keeps it cheap.
+
+Both load once per process (module cache) and hold no per-document state.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import itertools
+import json
+import math
+import re
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+import numpy as np
+
+MODELS = Path(__file__).resolve().parent / "models"
+ZH_MODEL = MODELS / "name_tagger_zh.npz"
+EN_MODEL = MODELS / "name_tagger_en.json.gz"
+
+
+class NameSpan(NamedTuple):
+    start: int
+    end: int
+    score: float
+
+
+# --------------------------------------------------------------------------- Chinese features
+
+ZH_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱"
+    "江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单"
+    "季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "逯尉傅洪鞠"
+)
+# characters of transliterated foreign names
+ZH_TRANSLIT = (
+    "阿埃艾爱奥巴拜班邦鲍贝本比彼毕波伯勃布查达戴丹德登迪蒂丁杜多厄恩法菲费芬佛夫福弗盖甘戈格古圭哈海汉豪赫亨洪"
+    "霍基吉加贾杰卡凯坎康考柯科克肯库奎拉莱赖兰朗劳勒雷里利莉林琳卢鲁路伦罗洛马玛迈麦曼梅门蒙米莫默姆穆纳娜奈南内尼纽努诺欧"
+    "帕潘佩皮普奇齐乔切琼丘萨塞赛桑瑟森沙莎珊什舍斯松苏索塔泰坦汤唐特提廷图托瓦万威维温沃乌西希谢辛休雅亚扬耶伊尤约扎詹泽宗佐"
+    "茨兹顿娃娅丝妮蕾黛琪瑞鲍"
+)
+_PAD = 3  # zero code points around each text: the widest feature window is ±3 characters
+_MIX = 1315423911
+
+
+def _class_table() -> np.ndarray:
+    t = np.full(65536, 7, dtype=np.int64)  # 7: other BMP character
+    t[0x4E00:0xA000] = 1  # CJK ideograph
+    for ch in ZH_TRANSLIT:
+        t[ord(ch)] = 2
+    for ch in ZH_SURNAMES:
+        t[ord(ch)] = 3 if t[ord(ch)] != 2 else 4  # 4: surname and transliteration
+    for ch in "0123456789０１２３４５６７８９":
+        t[ord(ch)] = 5
+    for c in range(65, 91):
+        t[c] = t[c + 32] = 6
+    for ch in "，。！？、；：,.!?;:（）()《》“”\"' \n\t【】—…·":
+        t[ord(ch)] = 8
+    t[ord("·")] = 9
+    t[0] = 0
+    return t
+
+
+_CLASS = _class_table()
+
+
+def zh_encode(texts: Iterable[str]) -> tuple[np.ndarray, list[int]]:
+    """The code points of ``texts`` one after another, each preceded by ``_PAD`` zeros (and the last
+    followed by them); returns the array and each text's first index."""
+    parts, starts, pos = [], [], 0
+    pad = "\x00" * _PAD
+    for t in texts:
+        parts.append(pad)
+        pos += _PAD
+        starts.append(pos)
+        parts.append(t)
+        pos += len(t)
+    parts.append(pad)
+    c = np.frombuffer("".join(parts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return c, starts
+
+
+def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
+    """(len(c) - 2·PAD, 17) hashed feature ids of the positions ``PAD … len(c) - PAD``."""
+    n = len(c) - 2 * _PAD
+    cls = _CLASS[np.minimum(c, 65535)]
+    cls[c > 65535] = 7
+
+    def at(k):
+        return c[_PAD + k : _PAD + k + n]
+
+    def cl(k):
+        return cls[_PAD + k : _PAD + k + n]
+
+    m1, p0, p1, m2, p2, m3, p3 = at(-1), at(0), at(1), at(-2), at(2), at(-3), at(3)
+    cols = (
+        p0, m1, p1, m2, p2,
+        m1 * _MIX + p0, p0 * _MIX + p1, m2 * _MIX + m1, p1 * _MIX + p2, m1 * _MIX + p1,
+        cl(-2) * 10000 + cl(-1) * 1000 + cl(0) * 100 + cl(1) * 10 + cl(2),
+        p0 * 16 + cl(-1), m3, p3,
+        (m1 * _MIX + p0) * 7 + p1,
+        cl(-3) * 100 + cl(-2) * 10 + cl(-1),
+        cl(1) * 100 + cl(2) * 10 + cl(3),
+    )  # fmt: skip
+    mask = (1 << h_bits) - 1
+    out = np.empty((n, len(cols)), dtype=np.int64)
+    for t, col in enumerate(cols):
+        out[:, t] = ((col * 2654435761 + (t + 1) * 40503 * 97) ^ (col >> 17)) & mask
+    return out
+
+
+class ZhModel(NamedTuple):
+    """Emission weights of B and I minus those of O (a per-position constant does not change the best
+    path, so O's row is folded away: two gathers instead of three), and the 3×3 transitions."""
+
+    WB: np.ndarray  # (2**h_bits,) float32
+    WI: np.ndarray  # (2**h_bits,) float32
+    T: np.ndarray  # (3, 3) transition weights, from → to (O, B, I)
+    h_bits: int
+    # two-character words that start with a surname character but never start a name in the training
+    # data (施工, 仲裁, 根据 …): a name that is or starts with one is dropped
+    never: frozenset = frozenset()
+
+
+def load_zh(path: Path = ZH_MODEL) -> ZhModel:
+    z = np.load(path)
+    h_bits = int(z["h_bits"])
+    W = np.zeros((1 << h_bits, 3), np.float32)
+    W[z["rows"]] = z["weights"].astype(np.float32)
+    never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
+    return ZhModel(W[:, 1] - W[:, 0], W[:, 2] - W[:, 0], z["T"].astype(np.float64), h_bits, never)
+
+
+def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
+    """Best O/B/I path over a region (O before it; a name does not start with I), with emissions relative
+    to O: (0, db[i], di[i]). Plain floats: three states do not pay for numpy calls per step."""
+    n = len(db)
+    (oo, ob, oi), (bo, bb, bi), (io, ib, ii) = T
+    so, sb, si = 0.0, db[0], -1e9
+    back: list[tuple[int, int, int]] = []
+    for k in range(1, n):
+        # best predecessor of O, B, I
+        co = (so + oo, 0) if so + oo >= sb + bo else (sb + bo, 1)
+        if si + io > co[0]:
+            co = (si + io, 2)
+        cb = (so + ob, 0) if so + ob >= sb + bb else (sb + bb, 1)
+        if si + ib > cb[0]:
+            cb = (si + ib, 2)
+        ci = (sb + bi, 1) if sb + bi >= si + ii else (si + ii, 2)
+        if so + oi > ci[0]:
+            ci = (so + oi, 0)
+        back.append((co[1], cb[1], ci[1]))
+        so, sb, si = co[0], cb[0] + db[k], ci[0] + di[k]
+    y = 0 if so >= sb and so >= si else (1 if sb >= si else 2)
+    path = [y]
+    for b in reversed(back):
+        y = b[y]
+        path.append(y)
+    return path[::-1]
+
+
+# Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
+ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款项者们当")
+_ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
+
+
+# Characters per numpy pass: the feature matrix holds 17 int64 per character (≈ 140 bytes), so a pass over
+# 64k characters stays under ~10 MB; longer batches are split, longer texts cut at sentence ends.
+ZH_PASS_CHARS = 1 << 16
+_ZH_CUT = re.compile(r"[。！？!?；;\n]")
+
+
+def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> list[list[NameSpan]]:
+    """Names in each text, from one feature pass per ``ZH_PASS_CHARS`` characters of the batch."""
+    out: list[list[NameSpan]] = [[] for _ in texts]
+    pieces: list[tuple[int, int, str]] = []  # (text index, offset in that text, piece)
+    for k, text in enumerate(texts):
+        pos = 0
+        while len(text) - pos > ZH_PASS_CHARS:
+            cut = max((m.end() for m in _ZH_CUT.finditer(text, pos + ZH_PASS_CHARS // 2, pos + ZH_PASS_CHARS)), default=0)
+            cut = cut or pos + ZH_PASS_CHARS
+            pieces.append((k, pos, text[pos:cut]))
+            pos = cut
+        pieces.append((k, pos, text[pos:] if pos else text))
+    group: list[tuple[int, int, str]] = []
+    size = 0
+    for piece in pieces + [None]:
+        if piece is None or (group and size + len(piece[2]) > ZH_PASS_CHARS):
+            found = _zh_pass([p[2] for p in group], model, margin)
+            for (k, offset, _), spans in zip(group, found):
+                out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
+            group, size = [], 0
+        if piece is not None:
+            group.append(piece)
+            size += len(piece[2])
+    return out
+
+
+def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameSpan]]:
+    out: list[list[NameSpan]] = [[] for _ in texts]
+    if not texts:
+        return out
+    c, starts = zh_encode(texts)
+    X = zh_features(c, model.h_bits)
+    DB = model.WB[X].sum(1)
+    DI = model.WI[X].sum(1)
+    # Viterbi only around the positions where a name of 2–4 characters starting there scores within
+    # ``margin`` of no name at all (O O O …): the path scores of B I, B I I, B I I I against O, vectorised.
+    T = model.T
+    n = len(DB)
+    name2 = np.full(n, -1e9)
+    name2[:-1] = DB[:-1] + DI[1:] + (T[0, 1] + T[1, 2] + T[2, 0] - 3 * T[0, 0])
+    step = T[2, 2] - T[0, 0]
+    name3 = np.full(n, -1e9)
+    name3[:-2] = name2[:-2] + DI[2:] + step
+    name4 = np.full(n, -1e9)
+    name4[:-3] = name3[:-3] + DI[3:] + step
+    hot = np.flatnonzero(np.maximum(np.maximum(name2, name3), name4) > -margin)
+    if not len(hot):
+        return out
+    bounds = np.asarray(starts) - _PAD  # text k covers [bounds[k], bounds[k] + len) of DB's index
+    doc_of = (np.searchsorted(bounds, hot, side="right") - 1).tolist()
+    bounds_l = bounds.tolist()
+    regions: list[list[int]] = []
+    for i, k in zip(hot.tolist(), doc_of):
+        lo = bounds_l[k]
+        hi = lo + len(texts[k])
+        if i >= hi:  # the padding between two texts
+            continue
+        s, e = max(lo, i - 1), min(hi, i + 6)
+        if regions and regions[-1][2] == k and s <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], e)
+        else:
+            regions.append([s, e, k])
+    T = T.tolist()
+    for s, e, k in regions:
+        db, di = DB[s:e].tolist(), DI[s:e].tolist()
+        y = _viterbi(db, di, T)
+        i = 0
+        while i < len(y):
+            if y[i]:
+                j = i + 1
+                while j < len(y) and y[j] == 2:
+                    j += 1
+                a, b = s + i - bounds_l[k], s + j - bounds_l[k]
+                text = texts[k]
+                if (
+                    b - a >= 2
+                    and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
+                    and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
+                    and text[a : a + 2] not in model.never
+                ):
+                    m = min(max(db[x], di[x]) for x in range(i, j))
+                    out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
+                i = j
+            else:
+                i += 1
+    return out
+
+
+# --------------------------------------------------------------------------- English
+
+# Words (hyphens and inner apostrophes kept: "O'Brien", "Jean-Luc"; a possessive "'s" is its own token),
+# numbers, single punctuation marks, line breaks. A period is always its own token ("J", ".").
+EN_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*|['’][sS](?![^\W\d_])|\d+|[^\w\s]|\n")
+# the same on ASCII text (every letter is [A-Za-z] there), a faster scan
+EN_TOKEN_ASCII = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+|'(?![sS](?![A-Za-z]))[A-Za-z]+)*|'[sS](?![A-Za-z])|[0-9]+|[^\w\s]|\n")
+_SENT_START = frozenset(
+    {".", "!", "?", ":", '"', "“", "”", "\n", "(", "-", "—", "|", ";", "…", "'", "*", "#", "@", ">", "<", "[", "]", "<S>"}
+)
+_NEG_INF = float("-inf")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def shape(tok: str) -> str:
+    out = []
+    for ch in tok:
+        k = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
+        if len(out) >= 2 and out[-1] == k and out[-2] == k:
+            continue
+        out.append(k)
+    return "".join(out)[:6]
+
+
+def en_tokenize(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in EN_TOKEN.finditer(text)]
+
+
+def candidate(tok: str, prev: str, lex: dict[str, str]) -> bool:
+    """Whether a capitalised token is scored at all: not a closed-class word ("The", "When"), and not a
+    common lower-case word starting a sentence ("Great movie."); training uses the same rule."""
+    c = lex.get(tok.lower())
+    return c != "N" and not (c == "C" and (prev in _SENT_START or prev == "<S>"))
+
+
+class EnModel:
+    """Feature weights (``feats`` names them, for training) and the lexicon. At run time the score is
+    the same sum, from per-word partial sums cached on first use (``_own``, ``_ctx``)."""
+
+    def __init__(self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0):
+        self.w = weights
+        self.lex = lex
+        self.threshold = threshold
+        self._own: dict[str, tuple[float, str, str]] = {}
+        self._ctx: dict[str, tuple[float, float, float, float, str, str, bool]] = {}
+        self._combos: dict[tuple, float] = {}
+
+    def feats(self, toks: list[str], i: int, prev_label: str) -> list[str]:
+        tok = toks[i]
+        lw = tok.lower()
+        p = toks[i - 1] if i > 0 else "<S>"
+        n = toks[i + 1] if i + 1 < len(toks) else "</S>"
+        p2 = toks[i - 2] if i > 1 else "<S>"
+        n2 = toks[i + 2] if i + 2 < len(toks) else "</S>"
+        lex = self.lex
+        first = p in _SENT_START and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper())
+        pl_, nl_ = p.lower(), n.lower()
+        lc = lex.get(lw, "-")
+        pl, nl = lex.get(pl_, "-"), lex.get(nl_, "-")
+        sh = shape(tok)
+        psh, nsh = shape(p), shape(n)
+        return [
+            "b", "w=" + lw, "sh=" + sh, "s3=" + lw[-3:], "s2=" + lw[-2:], "p3=" + lw[:3], f"len={min(len(tok), 12)}",
+            "lx=" + lc,
+            "pw=" + pl_, "psh=" + psh, "plx=" + pl, "nw=" + nl_, "nsh=" + nsh, "nlx=" + nl,
+            "pw2=" + p2.lower(), "nw2=" + n2.lower(),
+            f"f={first}", f"lxf={lc}{first}", "pl=" + prev_label, f"plsh={prev_label}{sh}", f"pl_lx={prev_label}{lc}",
+            f"pnsh={psh}|{nsh}", f"lxpn={pl}|{lc}|{nl}",
+        ]  # fmt: skip
+
+    def score(self, fs: list[str]) -> float:
+        w = self.w
+        return sum([w.get(f, 0.0) for f in fs])
+
+    def _own_part(self, tok: str) -> tuple[float, str, str]:
+        """(weights of the token's own features, its shape, its lexicon class)."""
+        lw = tok.lower()
+        sh = shape(tok)
+        lc = self.lex.get(lw, "-")
+        g = self.w.get
+        own = (g("b", 0.0) + g("w=" + lw, 0.0) + g("sh=" + sh, 0.0) + g("s3=" + lw[-3:], 0.0) + g("s2=" + lw[-2:], 0.0)
+               + g("p3=" + lw[:3], 0.0) + g(f"len={min(len(tok), 12)}", 0.0) + g("lx=" + lc, 0.0))  # fmt: skip
+        if len(self._own) > 200_000:
+            self._own.clear()
+        r = self._own[tok] = (own, sh, lc)
+        return r
+
+    def _ctx_part(self, tok: str) -> tuple[float, float, float, float, str, str, bool]:
+        """The token's weights as previous word, next word, word two before, two after; its shape, lexicon
+        class, and whether a sentence starts after it."""
+        lw = tok.lower()
+        sh = shape(tok)
+        lc = self.lex.get(lw, "-")
+        g = self.w.get
+        r = (g("pw=" + lw, 0.0) + g("psh=" + sh, 0.0) + g("plx=" + lc, 0.0),
+             g("nw=" + lw, 0.0) + g("nsh=" + sh, 0.0) + g("nlx=" + lc, 0.0),
+             g("pw2=" + lw, 0.0), g("nw2=" + lw, 0.0), sh, lc, tok in _SENT_START)  # fmt: skip
+        if len(self._ctx) > 200_000:
+            self._ctx.clear()
+        self._ctx[tok] = r
+        return r
+
+    def _combo(self, key: tuple) -> float:
+        """Weights of the feature conjunctions for ``key`` = (first, lexicon class, previous decision, shape,
+        previous / next shape, previous / next lexicon class), cached."""
+        first, lc, prev, sh, psh, nsh, plc, nlc = key
+        g = self.w.get
+        r = (g(f"f={first}", 0.0) + g(f"lxf={lc}{first}", 0.0) + g("pl=" + prev, 0.0) + g(f"plsh={prev}{sh}", 0.0)
+             + g(f"pl_lx={prev}{lc}", 0.0) + g(f"pnsh={psh}|{nsh}", 0.0) + g(f"lxpn={plc}|{lc}|{nlc}", 0.0))  # fmt: skip
+        if len(self._combos) > 200_000:
+            self._combos.clear()
+        self._combos[key] = r
+        return r
+
+    def tag(self, toks: list[str]) -> list[float]:
+        """A score per token: > threshold is part of a name; tokens that are not capitalised get -inf."""
+        scores = [_NEG_INF] * len(toks)
+        lex, own_c, ctx_c, combos = self.lex, self._own, self._ctx, self._combos
+        thr = self.threshold
+        n_toks = len(toks)
+        start = ctx_c.get("<S>") or self._ctx_part("<S>")
+        stop = ctx_c.get("</S>") or self._ctx_part("</S>")
+        last, last_label = -2, "O"  # the previous scored token and its decision
+        for i in [i for i, tok in enumerate(toks) if tok[0].isupper()]:
+            tok = toks[i]
+            p = toks[i - 1] if i else "<S>"
+            if not candidate(tok, p, lex):
+                continue
+            prev = last_label if last == i - 1 else "O"
+            own, sh, lc = own_c.get(tok) or self._own_part(tok)
+            n = toks[i + 1] if i + 1 < n_toks else "</S>"
+            pc = ctx_c.get(p) or self._ctx_part(p)
+            nc = ctx_c.get(n) or self._ctx_part(n)
+            p2 = (ctx_c.get(toks[i - 2]) or self._ctx_part(toks[i - 2])) if i > 1 else start
+            n2 = (ctx_c.get(toks[i + 2]) or self._ctx_part(toks[i + 2])) if i + 2 < n_toks else stop
+            first = i == 0 or (pc[6] and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper()))
+            key = (first, lc, prev, sh, pc[4], nc[4], pc[5], nc[5])
+            c = combos.get(key)
+            if c is None:
+                c = self._combo(key)
+            s = own + pc[0] + nc[1] + p2[2] + n2[3] + c
+            scores[i] = s
+            last, last_label = i, ("N" if s > thr else "C")
+        return scores
+
+
+def load_en(path: Path = EN_MODEL) -> EnModel:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        d = json.load(f)
+    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0))
+
+
+def en_names(text: str, model: EnModel) -> list[NameSpan]:
+    toks = (EN_TOKEN_ASCII if text.isascii() else EN_TOKEN).findall(text)
+    scores = model.tag(toks)
+    thr = model.threshold
+    found: list[tuple[int, int, float]] = []  # token ranges
+    n = len(toks)
+    hits = [i for i, x in enumerate(scores) if x > thr]
+    end_of_run = -1
+    for i in hits:
+        if i < end_of_run:
+            continue
+        j = i + 1
+        while j < n and (scores[j] > thr or (  # an initial's period: "J. Smith"
+            toks[j] == "." and j + 1 < n and scores[j + 1] > thr and len(toks[j - 1]) == 1
+        )):  # fmt: skip
+            j += 1
+        k = i
+        while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
+            k += 1
+        if k < j:
+            found.append((k, j, min(x for x in scores[k:j] if x != _NEG_INF)))
+        end_of_run = j
+    if not found:
+        return []
+    spans = []
+    pos, done = 0, 0  # text offset and token index reached
+    for k, j, best in found:
+        start = _find_token(text, toks[k], pos, toks[done:k].count(toks[k]))
+        if start == -1:  # not expected; the exact (slower) way
+            return _en_spans_exact(text, found)
+        end = start + len(toks[k])
+        for t in toks[k + 1 : j]:
+            end = text.find(t, end) + len(t)
+        spans.append(NameSpan(start, end, round(1 / (1 + math.exp(-best)), 3)))
+        pos, done = end, j
+    return spans
+
+
+def _en_spans_exact(text: str, found: list[tuple[int, int, float]]) -> list[NameSpan]:
+    tokens = en_tokenize(text)
+    return [NameSpan(tokens[k][1], tokens[j - 1][2], round(1 / (1 + math.exp(-best)), 3)) for k, j, best in found]
+
+
+def _glued(text: str, i: int, step: int) -> bool:
+    """Whether the character at ``i`` (a neighbour of a token, ``step`` = -1 before it, +1 after it) makes
+    the token part of a longer one: a letter, or a hyphen or inner apostrophe with a letter beyond it
+    (a possessive "'s" is a token of its own)."""
+    if not 0 <= i < len(text):
+        return False
+    ch = text[i]
+    if ch.isalpha():
+        return True
+    if ch == "-" or ch in "'’":
+        beyond = text[i + step] if 0 <= i + step < len(text) else ""
+        if not beyond.isalpha():
+            return False
+        if ch != "-" and step == 1 and beyond in "sS":
+            return (text[i + 2 : i + 3] or " ").isalpha()
+        return True
+    return False
+
+
+def _find_token(text: str, tok: str, pos: int, skip: int) -> int:
+    """Offset of the (skip+1)-th occurrence of ``tok`` as a whole token at or after ``pos`` (tokens are
+    found with findall, which gives no offsets; only the few name tokens need them); -1 if none."""
+    while True:
+        i = text.find(tok, pos)
+        if i == -1:
+            return -1
+        if _glued(text, i - 1, -1) or _glued(text, i + len(tok), 1):
+            pos = i + 1
+            continue
+        if skip:
+            skip -= 1
+            pos = i + len(tok)
+            continue
+        return i
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@functools.lru_cache(maxsize=None)
+def zh_model() -> ZhModel:
+    return load_zh()
+
+
+@functools.lru_cache(maxsize=None)
+def en_model() -> EnModel:
+    return load_en()
