@@ -199,6 +199,11 @@ def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], 
     context.build_data_docs()
     sites = context.get_docs_sites_urls()
     outcome.data_docs = sites[0]["site_url"] if sites else None
+    site = run_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+    if site.is_dir():
+        from expectations.data_docs import make_offline
+
+        make_offline(site)  # packaged assets: the pages open offline and call no CDN, no S3 logo
     return outcome
 
 

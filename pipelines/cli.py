@@ -22,11 +22,50 @@ from transforms.core import storage
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Training-data governance pipeline on Apache Beam.")
-# Piped output has no terminal width to follow; 120 columns keeps the summary tables readable in logs.
-console = Console() if Console().is_terminal else Console(width=120)
-err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
+
+
+def _console(stderr: bool = False) -> Console:
+    """Piped output has no terminal width to follow; 120 columns keeps the summary tables readable in
+    logs. No emoji codes: a counter named ``source:notes:kept`` must not print as a music note."""
+    width = None if Console(stderr=stderr).is_terminal else 120
+    return Console(stderr=stderr, width=width, emoji=False)
+
+
+console = _console()
+err = _console(stderr=True)
+
+
+def table(title: str | None = None, columns: tuple[str, ...] = (), right: tuple[str, ...] = ()) -> Table:
+    """A summary table whose cells wrap (fold) instead of being cut to ``column_values…`` on a narrow terminal."""
+    out = Table(title=title)
+    for name in columns:
+        out.add_column(name, justify="right" if name in right else "left", overflow="fold")
+    return out
+
+
+def plain(value) -> Text:
+    """A cell printed as it is: names from configs and counters are data, never rich markup."""
+    return Text(str(value))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from pipelines.version import code_version
+
+        print(f"steward (datasteward) {code_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the datasteward version and exit."
+    ),
+) -> None:
+    """Training-data governance pipeline on Apache Beam."""
 
 
 def _quiet_libraries() -> None:
@@ -39,7 +78,7 @@ def _quiet_libraries() -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+    err.print(Text(message, style="red"), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -47,7 +86,11 @@ def _fail(message: str, code: int = 1) -> None:
 def run(
     ctx: typer.Context,
     config: Path = typer.Argument(..., help="Job config (YAML)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved config and stage plan, run nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the config and inputs, print every resolved setting and the stage plan, run nothing."),
+    progress: str = typer.Option(
+        "auto", "--progress", help="Live progress: rich (a live table), plain (one line every --progress-every seconds), none; auto = rich on a terminal, plain otherwise."
+    ),
+    progress_every: float = typer.Option(5.0, "--progress-every", min=0.5, help="Seconds between plain progress lines."),
 ) -> None:
     """Run a governed job: ingest, controls, gate, publish a new dataset version, emit lineage.
 
@@ -55,22 +98,39 @@ def run(
     --direct_num_workers=2`. Exit 0 = published, 2 = gate failed (nothing published), 1 = error.
     """
     _quiet_libraries()
-    from pipelines.config import ConfigError, load_config
+    from pipelines.progress import MODES, make_display
 
+    if progress not in MODES:
+        _fail(f"--progress must be one of {', '.join(MODES)}, not {progress!r}")
+    # progress goes to stderr, so stdout keeps only the run's summary
+    display = None if dry_run else make_display(progress, err, sys.stderr, progress_every)
     try:
-        job, config_sha = load_config(config)
-        if dry_run:
-            _print_plan(job, config_sha, ctx.args)
-            return
-    except ConfigError as exc:
-        _fail(str(exc))
-    except ValueError as exc:
-        _fail(f"config error: {exc}")
+        if display is not None:
+            display.phase("starting")  # before Beam is imported: a piped log shows at once that the run began
+        from pipelines.config import ConfigError, load_config, preflight
 
-    from pipelines.run import execute
+        try:
+            job, config_sha = load_config(config)
+            problems = preflight(job)
+            if dry_run:
+                _print_plan(job, config_sha, ctx.args)
+            if problems:
+                for problem in problems[:-1]:
+                    err.print(Text(problem, style="red"), soft_wrap=True)
+                _fail(problems[-1])
+            if dry_run:
+                return
+        except ConfigError as exc:
+            _fail(str(exc))
+        except ValueError as exc:
+            _fail(f"config error: {exc}")
 
-    with console.status("validating config…") as status:
-        outcome = execute(config, ctx.args, on_phase=lambda phase: status.update(f"{phase}…"))
+        from pipelines.run import execute
+
+        outcome = execute(config, ctx.args, on_phase=display.phase, progress=display)
+    finally:
+        if display is not None:
+            display.close()
     _print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)
 
@@ -80,54 +140,49 @@ def _print_plan(job, config_sha: str, beam_args: list[str]) -> None:
 
     from pipelines.graph import pipeline_options
 
-    console.print(f"[bold]config[/bold] (sha256 {config_sha[:12]}…)")
-    console.print(yaml.safe_dump(job.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
-    table = Table(title="stage plan")
-    table.add_column("#", justify="right")
-    table.add_column("stage")
-    table.add_column("what it does")
+    console.print(Text.assemble(("config", "bold"), f" (sha256 {config_sha[:12]}…), every setting as resolved:"))
+    # serialize_as_any: each stage entry with its own settings, not just the `stage:` of the base class
+    resolved = job.model_dump(mode="json", serialize_as_any=True)
+    console.print(Text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)))
+    plan = table("stage plan", ("#", "stage", "what it does"), right=("#",))
     for i, entry in enumerate(job.stages):
         stage = entry.create()
-        table.add_row(str(i), stage.name, stage.describe())
-    table.add_row("", "gate", f"Great Expectations suites: {', '.join(job.gate.suites)}")
-    table.add_row("", "publish", f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})")
-    console.print(table)
+        plan.add_row(str(i), plain(stage.name), plain(stage.describe()))
+    plan.add_row("", "gate", plain(f"Great Expectations suites: {', '.join(job.gate.suites)}"))
+    plan.add_row("", "publish", plain(f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})"))
+    console.print(plan)
     runner = pipeline_options(beam_args).get_all_options()["runner"]
-    console.print(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}")
+    console.print(Text(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}"))
 
 
 def _print_outcome(outcome) -> None:
     m = outcome.manifest
     if outcome.stages:
-        table = Table(title=f"run {outcome.run_id}")
-        for column in ("stage", "in", "kept", "rejected", "modified", "findings"):
-            table.add_column(column, justify="left" if column in ("stage", "findings") else "right")
+        stages = table(f"run {outcome.run_id}", ("stage", "in", "kept", "rejected", "modified", "findings"),
+                       right=("in", "kept", "rejected", "modified"))  # fmt: skip
         counters = m.get("counters", {})
         for row in outcome.stages:
-            table.add_row(
-                row["stage"],
+            stages.add_row(
+                plain(row["stage"]),
                 f"{row['input']:,}",
                 f"{row['kept']:,}",
                 f"{row['rejected']:,}",
                 f"{counters.get(row['stage'] + ':modify', 0):,}",
-                _findings(row["stage"], counters),
+                plain(_findings(row["stage"], counters)),
             )
-        console.print(table)
+        console.print(stages)
     counts = m.get("counts")
     if counts:
-        reasons = Table(title="rejects by stage/reason")
-        reasons.add_column("stage/reason")
-        reasons.add_column("records", justify="right")
+        reasons = table("rejects by stage/reason", ("stage/reason", "records"), right=("records",))
         for key, n in counts["rejected_by"].items():
-            reasons.add_row(key, f"{n:,}")
+            reasons.add_row(plain(key), f"{n:,}")
         console.print(reasons)
     if outcome.gate:
-        gate = Table(title="gate")
-        for column in ("suite", "expectation", "column", "result", "observed"):
-            gate.add_column(column)
+        gate = table("gate", ("suite", "expectation", "column", "result", "observed"))
         for o in outcome.gate.outcomes:
-            mark = "[green]pass[/green]" if o.success else "[red]FAIL[/red]"
-            gate.add_row(o.suite, o.expectation.removeprefix("expect_"), o.column, mark, json.dumps(o.observed, default=str))
+            mark = Text("pass", style="green") if o.success else Text("FAIL", style="red")
+            observed = json.dumps(o.observed, default=str)
+            gate.add_row(plain(o.suite), plain(o.expectation.removeprefix("expect_")), plain(o.column), mark, plain(observed))
         console.print(gate)
     if counts:
         console.print(
@@ -136,11 +191,14 @@ def _print_outcome(outcome) -> None:
         )
     run_dir = storage.join(m["config"]["output"]["dir"], "runs", outcome.run_id)
     if outcome.status == "published":
-        console.print(f"[green]published[/green] dataset version {m['dataset_version']} — manifest {storage.join(run_dir, 'manifest.json')}")
+        console.print(Text.assemble(("published", "green"), f" dataset version {m['dataset_version']} — manifest {storage.join(run_dir, 'manifest.json')}"))
     elif outcome.status == "gate_failed":
-        err.print(f"[red]gate failed[/red]: nothing published — results in {m['gate']['results_path']}")
+        err.print(Text.assemble(("gate failed", "red"), f": nothing published — results in {m['gate']['results_path']}"))
     else:
-        err.print(f"[red]run failed[/red]: {outcome.error} — details in {storage.join(run_dir, 'error.txt')}")
+        err.print(Text.assemble(("run failed", "red"), f": {outcome.error} — details in {storage.join(run_dir, 'error.txt')}"))
+    report = storage.join(run_dir, "report.html")
+    if storage.exists(report):
+        console.print(Text(f"report: {report}"), soft_wrap=True)
 
 
 _STAGE_COUNTS = ("input", "kept", "rejected", "modify", "keep", "annotate", "reject")
@@ -170,13 +228,12 @@ def versions(
         return
     if not rows:
         _fail(f"no dataset under {storage.join(out_dir, 'dataset')}")
-    table = Table(title=f"versions of {storage.join(out_dir, 'dataset')}")
-    for column in ("version", "timestamp", "operation", "run id", "rows", "gate", "note"):
-        table.add_column(column)
+    listing = table(f"versions of {storage.join(out_dir, 'dataset')}", ("version", "timestamp", "operation", "run id", "rows", "gate", "note"))
     for r in rows:
         note = f"restored v{r['restored_from']} by {r['by']}: {r['reason']}" if r["operation"] == "rollback" else ""
-        table.add_row(str(r["version"]), r["timestamp"], r["operation"], r["run_id"] or "", str(r["rows"]), r["gate"] or "", note)
-    console.print(table)
+        cells = (r["version"], r["timestamp"], r["operation"], r["run_id"] or "", r["rows"], r["gate"] or "", note)
+        listing.add_row(*(plain(c) for c in cells))
+    console.print(listing)
 
 
 @app.command()
@@ -211,19 +268,19 @@ def trace(
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    console.print(f"[bold]{found['id']}[/bold]  source {found['source']}  file {found['source_uri']}  at {found['locator']}")
-    console.print(f"licence {found['license']}  content sha256 {found['content_sha256']}")
+    console.print(Text.assemble((found["id"], "bold"), f"  source {found['source']}  file {found['source_uri']}  at {found['locator']}"))
+    console.print(Text(f"licence {found['license']}  content sha256 {found['content_sha256']}"))
     for outcome in found["outcomes"]:
         where = (
             f"published in version {outcome['dataset_version']}"
             if outcome["outcome"] == "published"
             else f"rejected by {outcome['stage']} ({outcome['reason']}, clause {outcome['clause']}, {outcome['risk_level']})"
         )
-        console.print(f"\n[bold]{where}[/bold] — run {outcome['run_id']}")
+        console.print(Text.assemble("\n", (where, "bold"), f" — run {outcome['run_id']}"))
         for i, d in enumerate(outcome["decisions"], 1):
             rule = " ".join(p for p in (d["rule"], f"clause {d['clause']}" if d["clause"] else "", d["risk_level"] or "") if p)
             detail = json.dumps(d["detail"], ensure_ascii=False) if d["detail"] else ""
-            console.print(f"  {i}. {d['stage']}: {d['action']}  {rule}  {detail}", highlight=False)
+            console.print(Text(f"  {i}. {d['stage']}: {d['action']}  {rule}  {detail}"), highlight=False)
 
 
 def _register_area_commands() -> None:

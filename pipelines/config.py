@@ -6,7 +6,11 @@ Errors come back as one line naming the bad key, e.g.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
+import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -53,17 +57,49 @@ class SourceConfig(_Strict):
     @field_validator("license")
     @classmethod
     def _spdx(cls, value: str) -> str:
-        try:
-            parsed = get_spdx_licensing().parse(value, validate=False, strict=True)
-        except ExpressionError as exc:
-            raise ValueError(f"{value!r} is not a valid SPDX expression ({exc})") from None
-        if parsed is None:
-            raise ValueError("empty licence expression")
-        return value
+        return check_spdx(value)
+
+
+def check_spdx(value: str) -> str:
+    """``value`` if it is an SPDX licence expression whose every id is on the SPDX licence list or a
+    ``LicenseRef-`` of the job's own; else a ValueError naming the unknown id and the closest SPDX ids.
+
+    A typo such as ``PSF 2.0`` would otherwise pass as an unknown licence, and a licence policy that
+    quarantines unknown licences would quietly drop the whole source."""
+    licensing = get_spdx_licensing()
+    try:
+        parsed = licensing.parse(value, validate=False, strict=True)
+    except ExpressionError as exc:
+        raise ValueError(f"{value!r} is not a valid SPDX expression ({exc})") from None
+    if parsed is None:
+        raise ValueError("empty licence expression")
+    unknown = [key for key in licensing.unknown_license_keys(parsed) if not _LICENSE_REF.fullmatch(key)]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(re.sub(r"\s+", "-", key), _spdx_ids(), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ValueError(
+            f"{value!r}: {key!r} is not an SPDX licence id{hint} (a licence of your own: LicenseRef-<name>)"
+        )
+    return value
+
+
+_LICENSE_REF = re.compile(r"(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _spdx_ids() -> list[str]:
+    return sorted({symbol.key for symbol in get_spdx_licensing().known_symbols.values()})
+
+
+DEFAULT_SUITES = ("records", "run_accounting")
+PII_SUITE = "no_residual_pii"
 
 
 class GateConfig(_Strict):
-    suites: list[str] = ["records", "run_accounting", "no_residual_pii"]
+    # None: the default for the job's stages, filled in by JobConfig (records, run_accounting, and
+    # no_residual_pii when a `pii` stage runs)
+    suites: list[str] | None = None
 
 
 class OutputConfig(_Strict):
@@ -127,6 +163,41 @@ class JobConfig(_Strict):
             raise ValueError("`ingest` may appear once")
         return typed
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_suites(cls, data: Any) -> Any:
+        """The default gate checks residual personal data only when a `pii` stage de-identifies it."""
+        if not isinstance(data, dict):
+            return data
+        gate = data.get("gate")
+        if gate is None or (isinstance(gate, dict) and gate.get("suites") is None):
+            stages = data.get("stages") if isinstance(data.get("stages"), list) else []
+            names = {e.get("stage") if isinstance(e, dict) else getattr(e, "stage", None) for e in stages}
+            suites = [*DEFAULT_SUITES, *([PII_SUITE] if "pii" in names else [])]
+            data = {**data, "gate": {**(gate if isinstance(gate, dict) else {}), "suites": suites}}
+        return data
+
+    @model_validator(mode="after")
+    def _suites_match_stages(self) -> "JobConfig":
+        """Every suite exists, and a suite that needs a stage (its ``meta.requires_stages``) has it."""
+        from expectations.gate import load_suite
+
+        stages = {s.stage for s in self.stages}
+        for i, name in enumerate(self.gate.suites or []):
+            try:
+                suite = load_suite(name)
+            except ValueError as exc:
+                raise ValueError(f"gate.suites[{i}]: {exc}") from None
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValueError(f"gate.suites[{i}]: cannot read {name}: {exc}") from None
+            for needed in (suite.get("meta") or {}).get("requires_stages", []):
+                if needed not in stages:
+                    raise ValueError(
+                        f"gate.suites[{i}]: suite {name!r} needs the `{needed}` stage, which this job does not run "
+                        f"(add `- stage: {needed}` to stages, or remove {name!r} from gate.suites)"
+                    )
+        return self
+
     def source(self, name: str) -> SourceConfig:
         return next(s for s in self.sources if s.name == name)
 
@@ -170,3 +241,17 @@ def resolve_paths(config: JobConfig, base_dir: str | Path) -> JobConfig:
         for s in config.stages
     ]
     return config.model_copy(update={"sources": sources, "output": output, "stages": stages})
+
+
+def preflight(config: JobConfig) -> list[str]:
+    """What the file system says about a valid config before anything runs: every source's paths
+    must match at least one file (one line per problem, naming the source and its patterns)."""
+    from transforms.ingest.readers import expand_sources
+
+    problems = []
+    for i, source in enumerate(config.sources):
+        try:
+            expand_sources([source])
+        except (FileNotFoundError, ValueError, OSError) as exc:
+            problems.append(f"config error: sources[{i}].paths: {exc}")
+    return problems

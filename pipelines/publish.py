@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from pipelines.delta_stats import file_stats
 from transforms.core import storage
 
 
@@ -98,7 +98,7 @@ def _commit_files(table_dir: str, staged_files: ds.FileSystemDataset, mode: str,
             linked.append(path)
             size, mtime = storage.info(path)
             with storage.open_input_file(path) as handle:
-                stats = json.dumps({"numRecords": pq.ParquetFile(handle).metadata.num_rows})
+                stats = file_stats(handle)  # numRecords + per-column min/max/null counts, from the footer
             actions.append(AddAction(name, size, {}, mtime, True, stats))
         table = open_table(table_dir)
         if table is None:

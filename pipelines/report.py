@@ -351,7 +351,9 @@ def clause_rows(manifest: dict, configs: dict, rejects: list[dict], context: dic
         def matches(text: str | None) -> bool:
             return any(part.startswith(prefix) for part in _clause_parts(text) for prefix in clause["matches"])
 
-        controls = [{"stage": s, "config": configs[s]} for s in clause["stages"] if s in configs]
+        counters = manifest.get("counters") or {}
+        controls = [{"stage": s, "config": configs[s], **control_found(s, counters, rejects, matches)}
+                    for s in clause["stages"] if s in configs]  # fmt: skip
         missing = [s for s in clause["stages"] if s not in configs]
         found = Counter()
         for r in rejects:
@@ -371,8 +373,42 @@ def clause_rows(manifest: dict, configs: dict, rejects: list[dict], context: dic
         else:
             status = PASS
         rows.append({**clause, "controls": controls, "missing": missing, "rejects": dict(found.most_common()),
-                     "rejected": sum(found.values()), "evidence": evidence, "status": status})  # fmt: skip
+                     "rejected": sum(found.values()), "evidence": evidence, "status": status,
+                     "found": sum(c["found"] for c in controls)})  # fmt: skip
     return rows
+
+
+def control_found(stage: str, counters: dict[str, int], rejects: list[dict], matches) -> dict:
+    """What one control found for one clause: records checked, and records it rejected under that
+    clause, modified (de-identified, redacted) or labelled, with the detail that says what."""
+    rejected = Counter()
+    for r in rejects:
+        if r["stage"] == stage and matches(r["clause"]):
+            rejected[r["reason"]] += r["records"]
+    parts = []
+    n_rejected = sum(rejected.values())
+    if n_rejected:
+        top = ", ".join(f"{reason} {n:,}" for reason, n in rejected.most_common(3))
+        parts.append(f"{n_rejected:,} rejected ({top}{', …' if len(rejected) > 3 else ''})")
+    modified = counters.get(f"{stage}:modify", 0)
+    if modified:
+        identifiers = sum(n for name, n in counters.items() if name.startswith(f"{stage}:entity:"))
+        secrets = sum(n for name, n in counters.items() if name.startswith(f"{stage}:credential:"))
+        if identifiers:
+            parts.append(f"{identifiers:,} identifiers replaced in {modified:,} records")
+        elif secrets:
+            parts.append(f"{secrets:,} secrets redacted in {modified:,} records")
+        else:
+            parts.append(f"{modified:,} records modified")
+    annotated = counters.get(f"{stage}:annotate", 0)
+    detected = counters.get(f"{stage}:detected", 0)
+    if annotated or detected:
+        parts.append(f"{max(annotated, detected):,} labelled")
+    return {
+        "checked": counters.get(f"{stage}:input", 0),
+        "found": n_rejected + modified + max(annotated, detected),
+        "found_text": "; ".join(parts) or "nothing found",
+    }
 
 
 def _evidence(kind: str, manifest: dict, gate: list[dict], matches, context: dict) -> dict | None:
@@ -445,19 +481,22 @@ KEPT_COLOUR, REJECT_COLOUR, ACCENT = "#3b7dd8", "#d9534f", "#444444"
 RISK_COLOURS = ["#9ccc65", "#ffd54f", "#ffa726", "#ef5350", "#8e24aa"]
 
 
-def funnel_plot(stages: list[dict]) -> str | None:
-    if not stages:
-        return None
+def funnel_figure(stages: list[dict]):
+    """Kept and rejected records per stage; the legend sits above the axes, where no bar can be."""
     plt = _pyplot()
     names = [s["stage"] for s in stages][::-1]
     kept = [s["kept"] for s in stages][::-1]
     rejected = [s["rejected"] for s in stages][::-1]
-    fig, ax = plt.subplots(figsize=(5.5, 0.3 * len(names) + 0.8))
+    fig, ax = plt.subplots(figsize=(5.5, 0.3 * len(names) + 1.0))
     ax.barh(names, kept, color=KEPT_COLOUR, label="kept")
     ax.barh(names, rejected, left=kept, color=REJECT_COLOUR, label="rejected")
     ax.set_xlabel("records")
-    ax.legend(loc="lower right", frameon=False)
-    return _svg(fig)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
+    return fig
+
+
+def funnel_plot(stages: list[dict]) -> str | None:
+    return _svg(funnel_figure(stages)) if stages else None
 
 
 def bar_plot(labels: list[str], values: list[int], xlabel: str, colours=None) -> str | None:

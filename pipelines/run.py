@@ -5,10 +5,10 @@ Exit status: 0 published, 2 gate failed (nothing published), 1 error.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import subprocess
+import tempfile
 import time
 import traceback
 from collections import defaultdict
@@ -23,8 +23,10 @@ from openlineage.client.uuid import generate_new_uuid
 from expectations.gate import GateResult, record_stat_columns, record_stats_schema, run_gate
 from pipelines.config import JobConfig, load_config
 from pipelines.graph import pipeline_options, run_pipeline
-from pipelines.lineage import LineageEmitter
-from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, staged
+from pipelines.lineage import LineageEmitter, gate_failure_message
+from pipelines.progress import watch as watch_progress
+from pipelines.version import code_version
+from pipelines.publish import append_rejects, commit_dataset, dataset_dir, open_table, rejects_dir, staged
 from pipelines.report import write_report
 from transforms.core import storage
 from transforms.core.stage import RunContext
@@ -47,21 +49,6 @@ class RunOutcome:
     @property
     def exit_code(self) -> int:
         return {"published": EXIT_PUBLISHED, "gate_failed": EXIT_GATE_FAILED}.get(self.status, EXIT_ERROR)
-
-
-def code_version() -> str:
-    version = importlib.metadata.version("datasteward")
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return version
-    return f"{version}+g{sha}{'.dirty' if dirty else ''}"
 
 
 def _now() -> str:
@@ -117,18 +104,23 @@ def _input_fingerprints(staging_dir: str) -> list[dict]:
     )
 
 
-def execute(config_path: str | Path, beam_args: list[str] | None = None, on_phase=lambda phase: None) -> RunOutcome:
-    """Run one governed job end to end. Config errors raise ConfigError before anything is written."""
+def execute(
+    config_path: str | Path, beam_args: list[str] | None = None, on_phase=lambda phase: None, progress=None
+) -> RunOutcome:
+    """Run one governed job end to end. Config errors raise ConfigError before anything is written.
+
+    ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
+    live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
     run_id = str(generate_new_uuid())  # UUIDv7: time-ordered, as OpenLineage requires a UUID
     out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
     staging_dir = storage.join(out_dir, "_staging", run_id)
     with storage.local_folder(storage.join(out_dir, "runs", run_id)) as run_dir:
         ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
-        return _execute(ctx, config_path, config_sha, beam_args, on_phase)
+        return _execute(ctx, config_path, config_sha, beam_args, on_phase, progress)
 
 
-def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase) -> RunOutcome:
+def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase, progress=None) -> RunOutcome:
     config, run_id, run_dir, out_dir, staging_dir = ctx.config, ctx.run_id, ctx.run_dir, ctx.out_dir, ctx.staging_dir
     manifest: dict[str, Any] = {
         "run_id": run_id,
@@ -142,12 +134,12 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase)
         "code_version": code_version(),
         "started_at": _now(),
     }
-    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir))
+    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
     lineage.start()
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
     try:
-        _run(config, beam_args or [], ctx, manifest, outcome, lineage, phases)
+        _run(config, beam_args or [], ctx, manifest, outcome, lineage, phases, progress=progress)
     except Exception as exc:
         outcome.status = "failed"
         outcome.error = f"{type(exc).__name__}: {exc}"
@@ -166,7 +158,28 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase)
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
         _write_manifest(run_dir, manifest)
+        if not storage.is_remote(out_dir):  # (a bucket has no empty folders)
+            remove_if_empty(Path(out_dir) / "_staging")  # only the folder itself: another run's staging is its own
+        prune_empty_dirs(run_dir / "gx")
     return outcome
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it is empty (a run leaves no empty ``_staging/`` behind)."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # absent, or another run's staging is in it
+
+
+def prune_empty_dirs(root: Path) -> None:
+    """Remove the empty folders under ``root`` (one run's own folder), and ``root`` if it ends up
+    empty: the checkpoint and plugin folders Great Expectations creates and never fills."""
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        remove_if_empty(folder)
+    remove_if_empty(root)
 
 
 def _write_manifest(run_dir: Path, manifest: dict) -> None:
@@ -189,13 +202,18 @@ class _PhaseClock:
             self.on_phase(phase)
 
 
-def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase) -> None:
+def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, progress=None) -> None:
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
-    counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+    progress_dir = (
+        storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")
+    )  # display only: a bucket staging folder gets a local one
+    with watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
+        counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+        watcher.finish(counters)
     kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
     rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
     inputs = _input_fingerprints(ctx.staging_dir)
@@ -254,8 +272,15 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
     else:
         manifest["status"] = outcome.status = "gate_failed"
     manifest["rejects_appended"] = append_rejects(ctx.out_dir, rejects, ctx.run_id)
+    rejects_table = open_table(rejects_dir(ctx.out_dir))
     lineage.finish(
-        gate.success, version=manifest["dataset_version"], rows=counts["kept"] if gate.success else None, assertions=assertions
+        gate.success,
+        version=manifest["dataset_version"],
+        rows=counts["kept"] if gate.success else None,
+        assertions=assertions,
+        error=None if gate.success else gate_failure_message(gate.outcomes),
+        rejects_version=rejects_table.version() if rejects_table is not None and manifest["rejects_appended"] else None,
+        rejects_rows=manifest["rejects_appended"],
     )
 
 

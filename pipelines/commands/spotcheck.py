@@ -33,6 +33,11 @@ def sample(
         per_source[source] = per_source.get(source, 0) + 1
     typer.echo(f"sampled {rows.num_rows} records of version {version} (seed {seed}) to {out}: "
                + ", ".join(f"{s} {c}" for s, c in sorted(per_source.items())))
+    if fmt == "labelstudio":
+        from transforms.annotations.spotcheck import label_config_path
+
+        typer.echo(f"Label Studio: import {out} into a project labelled with {label_config_path(out)}; "
+                   f"export it as JSON (or JSON-MIN, CSV) and run `steward review {out_dir} EXPORT --version {version}`")
     if rows.num_rows < n:
         typer.echo(f"warning: the version has only {rows.num_rows} records; all are in the sample", err=True)
 

@@ -76,7 +76,8 @@ def test_write_sample_formats(out_dir, tmp_path):
     assert len(rows) == 10 and rows[0]["verdict"] == "" and rows[0]["text"]
     sc.write_sample(sample, tmp_path / "s.json", "labelstudio")
     tasks = json.loads((tmp_path / "s.json").read_text())
-    assert len(tasks) == 10 and set(tasks[0]["data"]) == {"id", "source", "text", "version"}
+    assert len(tasks) == 10 and set(tasks[0]["data"]) == {"record_id", "id", "source", "text", "version"}
+    assert (tmp_path / "s.label_config.xml").read_text().count("<Choice value=") == 2
 
 
 def verdict_file(tmp_path, ids, failing=(), name="r.jsonl"):

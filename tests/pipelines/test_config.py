@@ -81,3 +81,62 @@ def test_unreadable_and_invalid_yaml(tmp_path):
     bad.write_text("job: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+# --- issue 20 item 3: mistakes caught at load time and in --dry-run -----------------------------------
+
+
+def test_licence_that_is_not_an_spdx_id_is_an_error_with_the_closest_ids(corpus):
+    data = _config(corpus)
+    data["sources"][0]["license"] = "PSF 2.0"
+    message = _error(data)
+    assert "sources.0.license" in message and "'PSF 2.0' is not an SPDX licence id" in message
+    assert "did you mean PSF-2.0" in message
+
+
+def test_licenseref_of_ones_own_is_accepted(corpus):
+    data = _config(corpus)
+    data["sources"][0]["license"] = "LicenseRef-acme-data-1 OR MIT"
+    assert parse_config(data).sources[0].license == "LicenseRef-acme-data-1 OR MIT"
+
+
+def test_default_gate_checks_residual_pii_only_with_a_pii_stage(corpus):
+    data = _config(corpus)
+    assert parse_config(data).gate.suites == ["records", "run_accounting"]
+    data["stages"].append({"stage": "pii"})
+    assert parse_config(data).gate.suites == ["records", "run_accounting", "no_residual_pii"]
+
+
+def test_suite_that_needs_an_absent_stage_names_both(corpus):
+    data = _config(corpus)
+    data["gate"] = {"suites": ["records", "no_residual_pii"]}
+    message = _error(data)
+    assert "gate.suites[1]" in message and "'no_residual_pii' needs the `pii` stage" in message
+
+
+def test_unknown_suite_is_an_error(corpus):
+    data = _config(corpus)
+    data["gate"] = {"suites": ["records", "nosuch"]}
+    assert "gate suite 'nosuch' not found" in _error(data)
+
+
+def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothing(corpus, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.chdir(corpus)
+    runner = CliRunner()
+    config = job_config(corpus)
+    result = runner.invoke(cli.app, ["run", str(config), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "min_chars: 20" in result.output and "max_record_bytes: 4096" in result.output
+    data = _config(corpus)
+    data["sources"][1]["paths"] = ["in/forum/*.nothing"]
+    config.write_text(yaml.safe_dump(data))
+    result = runner.invoke(cli.app, ["run", str(config), "--dry-run"])
+    assert result.exit_code == 1
+    assert "sources[1].paths" in result.output and "no files match in/forum/*.nothing" in result.output
+    result = runner.invoke(cli.app, ["run", str(config)])
+    assert result.exit_code == 1 and "no files match" in result.output
+    assert not (corpus / "out").exists()  # nothing written, no lineage START

@@ -141,8 +141,10 @@ def write_sample(sample: pa.Table, path: str | Path, fmt: str) -> None:
             for row in rows:
                 writer.writerow({**row, "verdict": "", "reason": "", "reviewer": ""})
     elif fmt == "labelstudio":
-        tasks = [{"data": row} for row in rows]
+        # record_id: Label Studio's JSON-MIN and CSV exports put the task's own id in `id`
+        tasks = [{"data": {"record_id": row["id"], **row}} for row in rows]
         path.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+        label_config_path(path).write_text(LABEL_STUDIO_CONFIG, encoding="utf-8")
     else:
         raise SpotCheckError(f"--format must be csv or labelstudio, not {fmt!r}")
 
@@ -150,14 +152,105 @@ def write_sample(sample: pa.Table, path: str | Path, fmt: str) -> None:
 # --- review ---------------------------------------------------------------------------------------------------
 
 
+LABEL_STUDIO_CONFIG = """<View>
+  <Header value="Spot check of dataset version $version (source $source): fit for training?"/>
+  <Text name="text" value="$text"/>
+  <Choices name="verdict" toName="text" choice="single" showInline="true" required="true">
+    <Choice value="pass"/>
+    <Choice value="fail"/>
+  </Choices>
+  <TextArea name="reason" toName="text" placeholder="why it fails (personal information, harmful, low quality, ...)"
+            maxSubmissions="1" editable="true"/>
+</View>
+"""
+"""The Label Studio labelling config for a spot-check sample: a `verdict` choice and a `reason` text."""
+
+
+def label_config_path(tasks_path: str | Path) -> Path:
+    return Path(tasks_path).with_suffix(".label_config.xml")
+
+
+def _labelstudio_reviewer(annotation: dict) -> str:
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):  # some exports expand the user
+        return str(who.get("email") or who.get("username") or who.get("id") or "")
+    return "" if who is None else str(who)
+
+
+def _labelstudio_annotation(annotation: dict, where: str) -> tuple[str, str] | None:
+    """(verdict, reason) of one annotation: the `verdict` choice and the `reason` text area."""
+    verdict, reason = None, ""
+    for item in annotation.get("result") or []:
+        value = item.get("value") or {}
+        if "choices" in value:
+            choices = value.get("choices") or []
+            if len(choices) != 1:
+                raise SpotCheckError(f"{where}: expected one verdict (pass or fail), got {choices!r}")
+            verdict = str(choices[0])
+        elif "text" in value:
+            text = value["text"]
+            reason = " ".join(map(str, text)) if isinstance(text, list) else str(text or "")
+    return (verdict, reason) if verdict is not None else None
+
+
+def _labelstudio_rows(tasks: list) -> list[tuple[str, dict]]:
+    """(where, row) per reviewed task of a Label Studio JSON export (a list of tasks, each with
+    ``data`` and ``annotations[].result[].value.choices``). Cancelled (skipped) annotations are
+    ignored; when several reviewers annotated a task, one `fail` fails it (a spot check errs on the
+    side of caution) and the reviewers are listed together."""
+    rows = []
+    for n, task in enumerate(tasks, 1):
+        if not isinstance(task, dict):
+            raise SpotCheckError(f"task {n}: not an object")
+        where = f"task {task.get('id', n)}"
+        data = task.get("data") or {}
+        found = []
+        for annotation in task.get("annotations") or []:
+            if annotation.get("was_cancelled"):
+                continue
+            verdict = _labelstudio_annotation(annotation, where)
+            if verdict is not None:
+                found.append((*verdict, _labelstudio_reviewer(annotation)))
+        if not found:
+            continue  # a task nobody reviewed
+        verdict, reason, _ = next((f for f in found if f[0].strip().lower() == "fail"), found[0])
+        reviewers = ",".join(sorted({f[2] for f in found if f[2]}))
+        rows.append((where, {"id": data.get("record_id") or data.get("id"), "verdict": verdict, "reason": reason,
+                             "reviewer": reviewers}))  # fmt: skip
+    return rows
+
+
+def _json_rows(path: Path) -> list[tuple[str, dict]]:
+    """A Label Studio JSON export (full, or JSON-MIN with one flat object per annotated task)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise SpotCheckError(f"{path}: a Label Studio export is a JSON list of tasks")
+    if any(isinstance(t, dict) and ("annotations" in t or "data" in t) for t in data):
+        return _labelstudio_rows(data)
+    rows = []
+    for n, row in enumerate(data, 1):  # JSON-MIN: data fields and control names flattened, `id` is the task's
+        if not isinstance(row, dict):
+            raise SpotCheckError(f"{path}: item {n}: not an object")
+        verdict = row.get("verdict")
+        verdict = verdict[0] if isinstance(verdict, list) and len(verdict) == 1 else verdict
+        rows.append((f"item {n}", {"id": row.get("record_id") or row.get("id"), "verdict": verdict,
+                                   "reason": row.get("reason"), "reviewer": row.get("annotator") or row.get("reviewer")}))  # fmt: skip
+    return rows
+
+
 def read_verdicts(path: str | Path) -> list[dict]:
-    """Rows with id, verdict (pass|fail), reason, reviewer from CSV or JSONL. Rows without a verdict
-    (a sample row nobody reviewed) are skipped; an unknown verdict or a repeated id is an error."""
+    """Rows with id, verdict (pass|fail), reason, reviewer from CSV, JSONL or a Label Studio JSON
+    export (``.json``: full or JSON-MIN; the task's ``data.record_id`` is the record). Rows without a
+    verdict (a sample row nobody reviewed) are skipped; an unknown verdict or a repeated id is an error."""
     path = Path(path)
     try:
         if path.suffix.lower() == ".csv":
             with open(path, encoding="utf-8", newline="") as handle:
                 raw = [(f"line {n}", row) for n, row in enumerate(csv.DictReader(handle), 2)]
+                # a Label Studio CSV export: `id` is the task's, the record is `record_id`
+                raw = [(w, {**row, "id": row.get("record_id") or row.get("id")}) for w, row in raw]
+        elif path.suffix.lower() == ".json":
+            raw = _json_rows(path)
         else:
             with open(path, encoding="utf-8") as handle:
                 raw = [(f"line {n}", json.loads(line)) for n, line in enumerate(handle, 1) if line.strip()]
@@ -180,7 +273,7 @@ def read_verdicts(path: str | Path) -> list[dict]:
         seen.add(record_id)
         verdicts.append(
             {"id": record_id, "verdict": verdict, "reason": str(row.get("reason") or "").strip(),
-             "reviewer": str(row.get("reviewer") or "").strip()}
+             "reviewer": str(row.get("reviewer") or row.get("annotator") or "").strip()}
         )
     return verdicts
 
@@ -219,7 +312,7 @@ def review_version(
         else:
             warnings.append(f"sample of {n} is below the required {min_sample}: the version cannot be approved")
     approved = rate >= threshold and (sample_ok or allow_small_sample)
-    reviewers = sorted({v["reviewer"] for v in verdicts if v["reviewer"]})
+    reviewers = sorted({r.strip() for v in verdicts for r in v["reviewer"].split(",") if r.strip()})
     row = {
         "version": version,
         "review_id": uuid.uuid4().hex,

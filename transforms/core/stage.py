@@ -29,6 +29,8 @@ from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from transforms.core import storage
+from transforms.core import progress
+from transforms.core.preview import redacted_preview
 from transforms.core.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
 
 
@@ -160,7 +162,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
                     detail=d.detail,
                     run_id=run_id,
                     lineage=history,
-                    preview=d.preview,
+                    preview=d.preview if d.preview is not None else redacted_preview(batch.text[i], d.category),
                 )
             )
             continue
@@ -187,9 +189,11 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
 
 
 def count(stage: str, name: str, n: int = 1) -> None:
-    """Increment the Beam counter ``<stage>:<name>`` (read back by the run summary)."""
+    """Increment the Beam counter ``<stage>:<name>`` (read back by the run summary) and the live
+    progress tally (:mod:`transforms.core.progress`, shown while the pipeline runs)."""
     if n:
         Metrics.counter(METRICS_NAMESPACE, f"{stage}:{name}").inc(n)
+        progress.add(stage, name, n)
 
 
 def _emit(stage: str, result: ControlResult):

@@ -20,6 +20,7 @@ import pyarrow as pa
 from pydantic import PositiveInt
 
 from transforms.core import storage
+from transforms.core import progress
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, count
@@ -47,6 +48,7 @@ class _ReadFileFn(beam.DoFn):
                 if "text" in item:
                     batch.append(item)
                     if len(batch) >= self.batch_size:
+                        progress.add(STAGE, "read", len(batch))  # live progress only: files count at their end
                         yield Batch.from_rows(batch)
                         batch = []
                 else:
@@ -60,6 +62,7 @@ class _ReadFileFn(beam.DoFn):
             detail = {"error": error, "records_read": parser.records + parser.rejects, "bytes_read": reader.raw_bytes}
             rejects.append(parser.reject("file", file.uri, reason, detail))
         if batch:
+            progress.add(STAGE, "read", len(batch))
             yield Batch.from_rows(batch)
         if rejects:
             yield beam.pvalue.TaggedOutput(REJECTED, rejects)

@@ -1,0 +1,65 @@
+"""The rejects table's ``preview``: the start of a rejected record's text, de-identified.
+
+Computed where a control rejects a record (:func:`transforms.core.stage.apply_control`), so every
+control's rejects get one without doing anything; ingest rejects have no text to preview.
+
+Rejects never store raw text. A reviewer checking a possible false positive still needs to see what
+the record was about, so each reject where text exists carries its first ~200 characters after every
+personal identifier (the pii package's detectors, structured and contextual, EN and ZH) and every
+credential (the credentials control's scanner) has been replaced by its type, e.g. ``<EMAIL_ADDRESS>``.
+Records rejected as classified carry no preview at all: a marked secret is not copied anywhere.
+"""
+from __future__ import annotations
+
+PREVIEW_CHARS = 200
+# The text is redacted before it is cut, so an identifier is never cut in half and missed. Most
+# records are shorter than the window and are redacted whole; a longer one is cut at a space well
+# past the preview, and redacted whole if redaction shrank the window close to the preview's length.
+WINDOW_CHARS = 8000
+NO_PREVIEW_CATEGORIES = frozenset({"classified"})
+
+_scanners: dict = {}
+
+
+def _detectors():
+    if not _scanners:
+        from transforms.content.credentials import CredentialScanner
+        from transforms.pii.detectors import Detector
+
+        _scanners["pii"] = Detector()
+        _scanners["credentials"] = CredentialScanner()
+    return _scanners["pii"], _scanners["credentials"]
+
+
+def _redact(text: str) -> str:
+    pii, credentials = _detectors()
+    spans = [(s.start, s.end, s.type) for s in pii.detect(text)]
+    spans += [(start, end, f"CREDENTIAL:{kind}") for kind, start, end in credentials.scan(text)]
+    spans.sort()
+    parts, last = [], 0
+    for start, end, kind in spans:
+        if start < last:  # overlapping finds: extend the replaced region
+            if end > last:
+                last = end
+            continue
+        parts += [text[last:start], f"<{kind}>"]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def redacted_preview(text: str | None, category: str = "") -> str | None:
+    """First ~200 characters of ``text`` with personal data and credentials replaced by their type."""
+    if not text or category in NO_PREVIEW_CATEGORIES:
+        return None
+    window = text
+    if len(text) > WINDOW_CHARS:
+        cut = text.rfind(" ", WINDOW_CHARS // 2, WINDOW_CHARS)
+        window = text[: cut if cut > 0 else WINDOW_CHARS]
+    redacted = _redact(window)
+    if len(redacted) < PREVIEW_CHARS + 20 and len(window) < len(text):
+        redacted = _redact(text)  # the window shrank a lot when redacted: redact the whole text
+    flat = " ".join(redacted.split())  # newlines and runs of spaces: one space
+    if len(flat) <= PREVIEW_CHARS and len(window) == len(text):
+        return flat
+    return flat[:PREVIEW_CHARS] + "…"
