@@ -45,6 +45,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.naming.dataset import GCS, HDFS, S3, LocalFileSystem
 
+from transforms.core import storage
 from pipelines.config import JobConfig
 from pipelines.version import PROJECT_URL, code_version, source_code_location
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -129,8 +130,8 @@ class LineageEmitter:
     def __init__(self, config: JobConfig, run_id: str, run_dir: Path, dataset_path: str | Path, beam_args: list[str] | None = None):
         self.config = config
         self.run_id = run_id
-        self.dataset_path = Path(dataset_path)
-        self.rejects_path = self.dataset_path.parent / "rejects"
+        self.dataset_path = str(dataset_path)  # a path or a URI (Path would turn s3://b into s3:/b)
+        self.rejects_path = storage.join(storage.parent(self.dataset_path), "rejects")
         self.beam_args = list(beam_args or [])
         if config.lineage.transport == "file":
             self.log_path = run_dir / "openlineage.jsonl"
@@ -182,7 +183,7 @@ class LineageEmitter:
             inputs.append(InputDataset(namespace=namespace, name=name, facets=facets))
         return inputs
 
-    def _delta_output(self, path: Path, schema, version: int | None, rows: int | None, extra: dict | None = None) -> OutputDataset:
+    def _delta_output(self, path: str, schema, version: int | None, rows: int | None, extra: dict | None = None) -> OutputDataset:
         namespace, name = dataset_naming(path)
         facets = {
             "schema": _schema([(f.name, str(f.type)) for f in schema]),

@@ -38,7 +38,8 @@ def _attempt(fn: _WriteParquetFn, batches: list[Batch], fail: bool) -> list[str]
     for batch in batches:
         fn.process(batch)
     if fail:
-        fn._close()  # worst case: the failed attempt's file is complete on disk
+        fn._write_row_group()  # worst case: the failed attempt's file is complete on disk
+        fn._close()
         return []
     return [wv.value for wv in fn.finish_bundle()]
 
