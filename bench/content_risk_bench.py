@@ -13,7 +13,12 @@ The corpus has material for every stage: 2% of documents carry a classification 
 credential, 5% an explicit and 2% an implicit AIGC label, 2% harmful or hazardous text, and 15% prose
 that uses the trigger words without being a hit ("the secret to…", "商业秘密", "AI生成内容标识办法").
 
-    .venv/bin/python bench/content_risk_bench.py [--docs 20000] [--batch 1000] [--repeat 3] [--beam]
+    .venv/bin/python bench/content_risk_bench.py [--docs 20000] [--batch 1000] [--repeat 3] [--beam] [--corpus real|generated]
+
+``--corpus real`` (the default) reads ``../shared/data/bench/real-100k`` (IMDB reviews, PRC statute
+chunks, tweets, COLD comments; no ``lang`` field, so the stages route by script) and also times the
+set on its English documents (reviews + tweets) and its Chinese ones (statutes + comments) apart, per
+document and per KB; ``--corpus generated`` composes the 1 KB EN/ZH documents described below.
 
 The machine has 2 cores shared with other work: CPU-time rates are steadier than wall-clock ones, but
 still noisy while other processes run (the load average is printed with the table).
@@ -168,6 +173,23 @@ def corpus(n: int, batch_size: int) -> list[Batch]:
     return to_batches(docs, batch_size, metas)
 
 
+def real_docs(n: int) -> list[tuple[str, str]]:
+    """The first ``n`` documents of real-100k in shard order (its sources are interleaved), as (text, src)."""
+    from bench.real_corpus import real_documents
+
+    docs: list[tuple[str, str]] = []
+    for row in real_documents():
+        docs.append((row["text"], row["src"]))
+        if len(docs) >= n:
+            break
+    return docs
+
+
+def real_batches(docs: list[tuple[str, str]], batch_size: int) -> list[Batch]:
+    """Batches without ``lang`` (the stages route by script), as a corpus without language ID gives them."""
+    return [b.replace(lang=[None] * len(b)) for b in to_batches(docs, batch_size)]
+
+
 def fresh(batches: list[Batch]) -> list[Batch]:
     """The same records with new text objects: nothing prepared for the old ones can be reused."""
     return [b.replace(text=[(t + " ")[:-1] for t in b.text]) for b in batches]
@@ -236,8 +258,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the least CPU time counts")
     parser.add_argument("--beam", action="store_true", help="also time the five stages as a Beam pipeline")
+    parser.add_argument("--corpus", choices=["real", "generated"], default="real")
     args = parser.parse_args()
-    batches = corpus(args.docs, args.batch)
+    by_language: dict[str, list[Batch]] = {}
+    if args.corpus == "real":
+        docs = real_docs(args.docs)
+        batches = real_batches(docs, args.batch)
+        by_language = {
+            "English (reviews, tweets)": real_batches([d for d in docs if d[1] in ("imdb", "tweets")], args.batch),
+            "Chinese (statutes, comments)": real_batches([d for d in docs if d[1] in ("laws", "cold")], args.batch),
+        }
+    else:
+        batches = corpus(args.docs, args.batch)
     n = sum(len(b) for b in batches)
     controls = []
     for _, config in STAGES:
@@ -256,6 +288,13 @@ def main() -> None:
     for (name, _), cpu in zip(STAGES, per_stage):
         rows.append((f"  {name}, within the set", n / cpu, 1e6 * cpu / n, ""))
     rows.append(("all five in sequence", n / total, 1e6 * total / n, f"{kept} kept"))
+    for language, subset in by_language.items():
+        m = sum(len(b) for b in subset)
+        kb = sum(len(t.encode()) for b in subset for t in b.text) / 1024
+        sub_total, sub_stages, _ = time_sequence(controls, subset, args.repeat)
+        content = sum(sub_stages[k] for k, (name, _) in enumerate(STAGES) if name in ("harmful", "highrisk"))
+        rows.append((f"{language}: all five", m / sub_total, 1e6 * sub_total / m, f"n={m}, {1e6 * sub_total / kb:.0f} µs/KB"))
+        rows.append((f"{language}: harmful + highrisk", m / content, 1e6 * content / m, f"{1e6 * content / kb:.0f} µs/KB"))
     if args.beam:
         bare = time_beam(batches, with_stages=False)
         staged = time_beam(batches, with_stages=True)
@@ -265,7 +304,7 @@ def main() -> None:
     load_after = os.getloadavg()[0]
 
     print(
-        f"{n} docs of ~1 KB (EN+ZH), batches of {args.batch}, least CPU time of {args.repeat} runs; "
+        f"{n} docs ({'real-100k' if args.corpus == 'real' else 'generated ~1 KB EN+ZH'}), batches of {args.batch}, least CPU time of {args.repeat} runs; "
         f"load average {load_before:.2f} → {load_after:.2f}; RSS after loading {rss_loaded:.0f} MiB, peak {peak_rss_mib():.0f} MiB"
     )
     print(f"{'stage':<40} {'docs/s/core':>12} {'µs/doc':>8}  note")

@@ -4,8 +4,9 @@
     .venv/bin/python bench/real_corpus.py --docs 1000000 --out bench/_work/real-1000000 --shards 16
 
 Up to 100,000 documents the corpus *is* the real one (IMDB reviews, PRC statutes, tweets, Chinese
-comments; its natural duplicates only), re-sharded as plain JSONL ``{"id", "text", "url"}`` so our
-pipeline and datatrove read the same files.
+comments; its natural duplicates only), re-sharded as plain JSONL ``{"id", "text", "url"}`` in ``part-<source>-<n>.jsonl`` files (one set per
+kind of text: imdb, laws, tweets, cold), so our pipeline and datatrove read the same files and a job
+can declare each kind as a source of its own.
 
 Past 100,000 there is no more real text, so the real documents are followed by derived ones, made to
 keep what makes real text expensive and a web-like duplicate rate (10–30 %, the issue's range):
@@ -97,14 +98,16 @@ def build(docs: int, out: Path, shards: int, seed: int, real: Path = REAL) -> di
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("part-*.jsonl"):
         old.unlink()
-    writers = [(out / f"part-{i:05d}.jsonl").open("w", encoding="utf-8") for i in range(shards)]
+    writers: dict[str, list] = {}
     counts = {"documents": 0, "real": 0, "exact_copy": 0, "near_copy": 0, "spliced": 0}
     by_src: dict[str, int] = {}
     recent: list[tuple[str, str]] = []  # (src, text) of the last RECENT documents
     docs_by_src: dict[str, list[str]] = {}
 
     def emit(doc_id: str, text: str, url: str, src: str, kind: str) -> None:
-        writers[counts["documents"] % shards].write(json.dumps({"id": doc_id, "text": text, "url": url}, ensure_ascii=False) + "\n")
+        if src not in writers:
+            writers[src] = [(out / f"part-{src}-{i:05d}.jsonl").open("w", encoding="utf-8") for i in range(shards)]
+        writers[src][by_src.get(src, 0) % shards].write(json.dumps({"id": doc_id, "text": text, "url": url}, ensure_ascii=False) + "\n")
         counts["documents"] += 1
         counts[kind] += 1
         by_src[src] = by_src.get(src, 0) + 1
@@ -135,8 +138,9 @@ def build(docs: int, out: Path, shards: int, seed: int, real: Path = REAL) -> di
                 src = rng.choices(sources, weights)[0]
                 text, kind = splicer.make(src), "spliced"
             emit(f"d{n:09d}", text, f"https://derived.example.org/{src}/{n}", src, kind)
-    for w in writers:
-        w.close()
+    for files in writers.values():
+        for w in files:
+            w.close()
     truth = {"counts": counts, "by_src": by_src, "shards": shards, "seed": seed, "source": real.name}
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return truth

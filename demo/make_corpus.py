@@ -579,6 +579,12 @@ def build_pages_txt() -> Source:
         Entry(raw=mojibake_latin1(f"{title} \u2014 \u201cQ&A\u201d\n\n{text}").encode(), planted=["malformed:mojibake"]),
         Entry(raw=b"404\n", planted=["malformed:too_short"]),
     ]
+    # pages a CMS published with its placeholders unfilled (the quality stage's template_residue rule)
+    for residue in ("Doors open {soon|from June 10} at the {{venue_name}} entrance.",
+                    "Dear ${first_name}, your order ships {today|tomorrow|this week}.",
+                    "Call %(phone)s or visit [[office_address]] for opening hours."):
+        title, text = T.public_page_en(rng)
+        bad.append(page(f"{title}\n\n{text}\n\n{residue}", "quality:template_residue"))
     shuffle_in(rng, src.entries, bad)
     return src
 

@@ -163,7 +163,13 @@ class Filler:
         self.values: dict[str, str] = {}
 
     def __call__(self, template: str) -> str:
-        return _PLACEHOLDER.sub(self._resolve, template)
+        # nested placeholders ({soon|from {date}}) resolve from the inside out, one level per pass
+        for _ in range(5):
+            filled = _PLACEHOLDER.sub(self._resolve, template)
+            if filled == template:
+                break
+            template = filled
+        return template
 
     def _resolve(self, match: re.Match) -> str:
         inner = match.group(1)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.train_shipped_models import BIO_CHEM_MED, MMLU, SPDX, jobs  # noqa: E402
+from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     TrainingInput,
     _load,
@@ -144,7 +144,7 @@ def evaluate_harmful_zh() -> dict:
 
 
 def _highrisk_report(examples, decided) -> dict:
-    report = detection_metrics(examples, decided, "benign", BIO_CHEM_MED)
+    report = detection_metrics(examples, decided, "benign", HARD_SCIENCE)
     report["per_domain_recall"] = {
         lab: sum(d != "benign" for ex, d in zip(examples, decided) if ex.label == lab)
         / max(1, sum(ex.label == lab for ex in examples))
@@ -177,15 +177,101 @@ def _slice_fpr(*reports: dict) -> list[float | None]:
     return [r["fpr_slice"] if r.get("slice_negatives") else None for r in reports]
 
 
+def real_benign_fpr(limit: int = 5000) -> dict:
+    """Share of the real-100k reviews and statutes each content stage flags, on the hash-chosen fifth that
+    training never used (as the stages decide: language routing by script, classifier + lexicon)."""
+    job = jobs()["harmful_en"]
+    sets = {
+        "imdb_reviews": _load([TrainingInput(REAL, "", label="benign", where={"src": "imdb"}, part="test")], job)[:limit],
+        "prc_statutes": _load([TrainingInput(REAL, "", label="benign", where={"src": "laws"}, part="test")], job)[:limit],
+    }
+    out = {}
+    for stage, control in (("harmful", HarmfulConfig().create().control), ("highrisk", HighRiskConfig().create().control)):
+        for name, examples in sets.items():
+            decided = control_labels(control, examples, None, "benign")
+            flagged = [d for d in decided if d != "benign"]
+            out[f"{stage}/{name}"] = {"n": len(examples), "flagged": len(flagged), "fpr": len(flagged) / len(examples),
+                                       "reasons": {r: flagged.count(r) for r in sorted(set(flagged))}}
+    return out
+
+
+def _fit_like(job, train) -> object:
+    """A quantised fastText model trained like ``job``'s shipped one, on ``train``."""
+    import tempfile
+
+    from transforms.content.training import _fit
+
+    with tempfile.TemporaryDirectory(prefix="steward-eval-") as tmp:
+        return _fit(train, job.hyperparameters, job.seed, Path(tmp), quantize=True)
+
+
+# Hard science/medicine subjects held out together (whole subjects, never seen by the fold model).
+UNSEEN_SUBJECT_GROUPS = [
+    ["high_school_biology", "clinical_knowledge", "high_school_chemistry", "computer_security"],
+    ["professional_medicine", "human_aging", "conceptual_physics", "college_physics", "human_sexuality"],
+]
+
+
+def highrisk_unseen_subjects() -> dict:
+    """High-risk false positives on whole MMLU science/medicine subjects the model never saw, at the shipped
+    threshold, and recall on the held-out hazard questions — models trained with the shipped recipe minus
+    those subjects (two rotations). The shared MMLU copy lacks virology, college biology, nutrition,
+    anatomy…: this is how the shipped threshold should hold on them."""
+    job = jobs()["highrisk"]
+    meta = load_classifier("highrisk.ftz")
+    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
+    train, test = split_examples(examples, job.test_fraction, job.seed)
+    train += _load([i for i in job.inputs if is_train_only(i)], job)
+    out = {}
+    for k, subjects in enumerate(UNSEEN_SUBJECT_GROUPS):
+        held = set(subjects)
+        model = _fit_like(job, [ex for ex in train if ex.group not in held])
+        negatives = [ex for ex in examples if ex.group in held]
+        positives = [ex for ex in test if ex.label != "benign"]
+        for name, rows in (("unseen_subjects", negatives), ("held_out_hazards", positives)):
+            probs = predict_probabilities(model, [ex.text for ex in rows])
+            decided = decide_labels(probs, meta.thresholds, "benign", meta.scoring)
+            out.setdefault(name, []).append({"subjects": subjects, "n": len(rows), "flagged": sum(d != "benign" for d in decided)})
+    for name in out:
+        n, f = sum(r["n"] for r in out[name]), sum(r["flagged"] for r in out[name])
+        out[name] = {"rotations": out[name], "rate": f / n, "n": n}
+    return out
+
+
+def harmful_zh_unseen_topics() -> dict:
+    """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
+    train and dev rows of that topic), at the shipped threshold, trained with the shipped recipe minus it."""
+    job = jobs()["harmful_zh"]
+    meta = load_classifier("harmful_zh.ftz")
+    train = _load(job.inputs, job)
+    test_all = train + _load(job.test_inputs, job)
+    per_topic = {}
+    for topic in ("race", "gender", "region"):
+        model = _fit_like(job, [ex for ex in train if ex.group != topic])
+        rows = [ex for ex in test_all if ex.group == topic]
+        probs = predict_probabilities(model, [ex.text for ex in rows])
+        decided = decide_labels(probs, meta.thresholds, "safe", "label")
+        per_topic[topic] = {"n": len(rows), "accuracy": sum(d == ex.label for d, ex in zip(decided, rows)) / len(rows)}
+    n = sum(r["n"] for r in per_topic.values())
+    return {"per_topic": per_topic, "accuracy": sum(r["accuracy"] * r["n"] for r in per_topic.values()) / n, "n": n}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the full results here")
+    parser.add_argument("--unseen", action="store_true", help="also train fold models to score unseen MMLU subjects and COLD topics (slow)")
     args = parser.parse_args()
     results = {"harmful_en": evaluate_harmful_en(), "harmful_zh": evaluate_harmful_zh(), "highrisk": evaluate_highrisk()}
+    results["real_benign"] = real_benign_fpr()
+    if args.unseen:
+        results["highrisk_unseen_subjects"] = highrisk_unseen_subjects()
+        results["harmful_zh_unseen_topics"] = harmful_zh_unseen_topics()
     en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
     rows = [
         ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.70"),
         ("harmful_en F1 hate", en["classifier"]["per_label"]["hate"]["f1"], en["control"]["per_label"]["hate"]["f1"], ""),
+        ("harmful_en precision hate", en["classifier"]["per_label"]["hate"]["precision"], en["control"]["per_label"]["hate"]["precision"], "≥ 0.60"),
+        ("harmful_en recall hate", en["classifier"]["per_label"]["hate"]["recall"], en["control"]["per_label"]["hate"]["recall"], ""),
         ("harmful_en binary harmful-vs-neither accuracy", None, en["control_binary_harmful"]["accuracy"], ""),
         ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], "≥ 0.80"),
     ]
@@ -193,12 +279,20 @@ def main() -> None:
         c, k = hr[name]["classifier"], hr[name]["control"]
         rows += [
             (f"highrisk {name} recall", c["recall"], k["recall"], "≥ 0.90"),
-            (f"highrisk {name} FPR, MMLU bio/chem/medicine", *_slice_fpr(c, k), "≤ 0.02"),
+            (f"highrisk {name} FPR, MMLU science/medicine (seen subjects)", *_slice_fpr(c, k), "≤ 0.02"),
             (f"highrisk {name} FPR, all benign", c["fpr"], k["fpr"], ""),
         ]
     for name, ood in (("harmful_en", en), ("harmful_zh", zh), ("highrisk", hr)):
         for set_name, r in ood["out_of_domain"].items():
             rows.append((f"{name} out-of-domain FPR, {set_name} (n={r['n']})", None, r["fpr"], ""))
+    for name, r in results["real_benign"].items():
+        rows.append((f"real-100k benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
+    if args.unseen:
+        u = results["highrisk_unseen_subjects"]
+        rows.append((f"highrisk FPR, unseen MMLU subjects (n={u['unseen_subjects']['n']})", u["unseen_subjects"]["rate"], None, "≤ 0.02"))
+        rows.append((f"highrisk recall, fold models w/o those subjects", u["held_out_hazards"]["rate"], None, "≥ 0.90"))
+        z = results["harmful_zh_unseen_topics"]
+        rows.append((f"harmful_zh accuracy, unseen COLD topic (n={z['n']})", z["accuracy"], None, "≥ 0.83"))
     print(f"{'metric':<52} {'classifier':>10} {'control':>10}  target")
     for metric, clf, ctl, target in rows:
         fmt = lambda x: f"{x:10.3f}" if x is not None else f"{'—':>10}"  # noqa: E731

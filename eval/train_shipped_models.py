@@ -21,7 +21,7 @@ from pathlib import Path
 from transforms.content.training import Hyperparameters, TrainingInput, TrainingJob, train_classifier
 
 DATA = "../shared/data"
-MODELS = Path("transforms/models")
+MODELS = Path("transforms/content/models")
 AUTHORED = "transforms/content/models/training/highrisk_authored.jsonl"
 
 # Benign slice on which the high-risk false-positive rate is held to the target.
@@ -33,6 +33,25 @@ BIO_CHEM_MED = [
     "human_aging",
 ]
 
+# Hard negatives the high-risk threshold is calibrated on: every science, medicine and computing subject
+# the shared MMLU copy has (its cross-validation folds by subject, so each subject is scored by a model
+# that never saw it: the threshold holds for subjects the data lacks, e.g. virology or nutrition).
+HARD_SCIENCE = BIO_CHEM_MED + [
+    "human_sexuality",
+    "conceptual_physics",
+    "college_physics",
+    "astronomy",
+    "electrical_engineering",
+    "computer_security",
+    "college_computer_science",
+    "high_school_computer_science",
+]
+# Real benign long-form text (../shared/data/bench/real-100k): IMDB reviews (English) and PRC statute
+# chunks (Chinese formal). Training uses the hash-chosen four fifths; the other fifth measures the benign
+# false-positive rate (eval/classifiers_eval.py). The corpus's tweets and COLD comments are the task
+# corpora's own rows, so they are never used from here.
+REAL = f"{DATA}/bench/real-100k"
+
 ZH_FORMAL_TRAIN = "eval/data/zh_formal_benign_train.jsonl"
 EN_TECHNICAL_TRAIN = "eval/data/en_technical_benign_train.jsonl"
 SPDX = f"{DATA}/licenses/spdx_license_texts.jsonl"
@@ -42,6 +61,9 @@ MMLU = f"{DATA}/highrisk/mmlu_benign_dev.jsonl"
 ANY_BENIGN = {"hate": "benign", "offensive": "benign", "neither": "benign", "safe": "benign"}
 
 ATTRIBUTION = {
+    "real": "Real-text negatives from ../shared/data/bench/real-100k (four fifths by text hash; the other fifth "
+    "measures benign false positives): IMDB Large Movie Review Dataset, Maas et al., ACL 2011 (research use); PRC laws "
+    "and regulations via LawRefBook/Laws (statutes are not subject to copyright, PRC Copyright Law art. 5).",
     "davidson": "Davidson et al., *Automated Hate Speech Detection and the Problem of Offensive Language* "
     "(ICWSM 2017), t-davidson/hate-speech-and-offensive-language, MIT licence, © 2017 Thomas Davidson.",
     "cold": "Deng et al., *COLD: A Benchmark for Chinese Offensive Language Detection* (EMNLP 2022), "
@@ -66,16 +88,23 @@ PREVIOUS = {
     "harmful_en": "Previous version (2026-11-22, Davidson tweets only): macro-F1 0.706 on its seeded 20% split "
     "(this version holds out a hash-chosen fifth instead, so that joined tweets never contain a test tweet); "
     "out-of-domain false-positive rate 0.067 on SPDX licence texts, 0.212 on MMLU questions, 0.165 on English "
-    "technical/product documents.",
+    "technical/product documents. 2026-11-22 → 2026-12-06: per-label F1-optimal thresholds on leaky out-of-fold "
+    "scores (joined tweets shared folds with their single copies): hate 0.08, which on unseen Davidson tweets flagged "
+    "629 for 392 true (precision 0.31); classifier macro-F1 0.707 on the held-out fifth.",
     "harmful_zh": "Previous versions: 2026-11-22 (COLD only): accuracy 0.888 on COLD dev, out-of-domain false-positive "
     "rate 0.275 on the Chinese formal test documents; 2026-11-23 (plus 400 formal documents, accuracy-optimal "
     "threshold 0.42): control accuracy 0.887, false-positive rate 0.095 on the formal test documents of the first "
-    "genres, 0.300 on those of the genres added later, 0.167 on the hand-written formal documents.",
+    "genres, 0.300 on those of the genres added later, 0.167 on the hand-written formal documents. 2026-11-23 → "
+    "2026-12-06 (threshold 0.51): classifier accuracy 0.890 on COLD dev; unseen COLD test 0.796 with 22.5% of safe "
+    "comments flagged (measured by the project).",
     "highrisk": "Previous versions: 2026-11-22 (rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
     "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
     "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents. 2026-11-23 "
     "(template examples only): held-out recall 0.932, bio/chem/medicine FPR 0.008, hand-written recall 0.630 and "
-    "0.341 (second set), false-positive rate 0.085 on English technical/product documents.",
+    "0.341 (second set), false-positive rate 0.085 on English technical/product documents. 2026-11-23 (dsub 4) → "
+    "2026-12-06: threshold 0.50 chosen on out-of-fold scores of subjects the fold models had seen; held-out recall "
+    "0.949 at 1.2% on bio/chem/medicine; on unseen WMDP vs unseen MMLU subjects (measured by the project) recall "
+    "0.62 at 2% false positives, virology 47 of 166 flagged.",
 }
 
 
@@ -87,24 +116,32 @@ def jobs() -> dict[str, TrainingJob]:
             # Held out: the deterministic fifth of Davidson by text hash, so that tweets joined into longer
             # training examples (below) never include a test tweet.
             inputs=[
-                TrainingInput(DAVIDSON, "MIT", part="train"),
+                TrainingInput(DAVIDSON, "MIT", part="train", hash_groups=5),
                 # Tweets of one label joined 4 at a time: harmful text is not always short, and without this
-                # the long benign examples below teach that length alone means `neither`.
-                TrainingInput(DAVIDSON, "MIT", part="train", sample=8000, concat=4),
+                # the long benign examples below teach that length alone means `neither`. Joined within a
+                # hash group, the fold of their single copies (below: group_folds), or the out-of-fold scores
+                # leak: the last version's OOF hate precision was 0.65 where unseen tweets gave 0.54.
+                TrainingInput(DAVIDSON, "MIT", part="train", sample=8000, concat=4, hash_groups=5),
                 # Long-form formal text as `neither`: the tweets alone make any long formal document drift
                 # towards `offensive`. Exam questions of every MMLU subject and licence texts cut into paragraph
                 # windows; the other fifth of each file is an out-of-domain false-positive test (eval/classifiers_eval.py).
                 TrainingInput(MMLU, "MIT", label_map={"benign": "neither"}, sample=4000, part="train"),
                 TrainingInput(SPDX, "CC0-1.0", label="neither", chunk_chars=600, sample=3000, part="train"),
+                # Long-form reviews (profanity and violence in a plot summary are not abuse).
+                TrainingInput(REAL, "IMDB (research use)", label="neither", where={"src": "imdb"}, sample=4000, part="train"),
             ],
             test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
             output=str(MODELS / "harmful_en.ftz"),
             negative_label="neither",
             objective="f1",
+            # A `hate` reject is "major": its threshold must be right 65% of the time out of fold (the
+            # target is 60% on unseen tweets; the F1-optimal 0.08 was right 31% of the time there).
+            min_precision={"hate": 0.65},
+            group_folds=True,
             hyperparameters=Hyperparameters(epoch=20, lr=0.2, dim=50, word_ngrams=2, cutoff=50_000),
             notes=[
                 "Attribution: " + ATTRIBUTION["davidson"], "", "Attribution: " + ATTRIBUTION["mmlu"], "",
-                "Attribution: " + ATTRIBUTION["spdx"], "", PREVIOUS["harmful_en"],
+                "Attribution: " + ATTRIBUTION["spdx"], "", "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_en"],
             ],
         ),
         "harmful_zh": TrainingJob(
@@ -115,16 +152,26 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(f"{DATA}/harmful/zh_cold_train.jsonl", "Apache-2.0"),
                 # Formal documents as `safe`: COLD comments alone make a law article on trade secrets look offensive.
                 TrainingInput(ZH_FORMAL_TRAIN, "Apache-2.0", label_map={"benign": "safe"}, train_only=True),
+                # Real statutes as `safe`: COLD alone flagged 8-12% of statute chunks (topic-held-out models).
+                TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="safe", where={"src": "laws"}, sample=3000, part="train"),
             ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
             output=str(MODELS / "harmful_zh.ftz"),
             negative_label="safe",
+            group_field="topic",
+            # Folds by COLD topic (race, gender, region): the threshold is chosen on comments about a topic
+            # the fold model never saw, closer to comment data unlike the training split.
+            group_folds=True,
+            folds=3,
             objective="accuracy",
             # COLD's out-of-fold accuracy is flat over a wide range of thresholds (0.38-0.70 within 0.2
             # points), while the share of formal text flagged halves across it: take the top of the plateau.
             threshold_tolerance=0.002,
             hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, cutoff=50_000),
-            notes=["Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "", PREVIOUS["harmful_zh"]],
+            notes=[
+                "Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "",
+                "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_zh"],
+            ],
         ),
         "highrisk": TrainingJob(
             name="highrisk",
@@ -150,6 +197,9 @@ def jobs() -> dict[str, TrainingJob]:
                 # Everyday English technical and product text (READMEs, changelogs, product Q&A, IT how-tos):
                 # without it, a headset's pairing FAQ scored as offensive cyber.
                 TrainingInput(EN_TECHNICAL_TRAIN, "Apache-2.0", train_only=True),
+                # Real long-form benign text: reviews (violent plots, "nuclear", "virus") and statutes.
+                TrainingInput(REAL, "IMDB (research use)", label="benign", where={"src": "imdb"}, sample=3000, part="train"),
+                TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="benign", where={"src": "laws"}, sample=3000, part="train"),
             ],
             output=str(MODELS / "highrisk.ftz"),
             negative_label="benign",
@@ -160,7 +210,8 @@ def jobs() -> dict[str, TrainingJob]:
             # (0 false positives on licence texts and Chinese formal documents at any threshold), and the
             # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
             target_fpr=0.02,
-            fpr_groups=BIO_CHEM_MED,
+            fpr_groups=HARD_SCIENCE,
+            group_folds=True,
             # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
             # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
             hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
@@ -178,6 +229,8 @@ def jobs() -> dict[str, TrainingJob]:
                 "Formal negatives: " + ATTRIBUTION["zh_formal"],
                 "",
                 "Technical negatives: " + ATTRIBUTION["en_technical"],
+                "",
+                "Attribution: " + ATTRIBUTION["real"],
                 "",
                 "Authored examples: " + ATTRIBUTION["authored"] + " Their held-out scores are optimistic (same "
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",

@@ -12,7 +12,12 @@ Suites are GX 1.x JSON files: shipped ones in ``expectations/suites/`` (named in
   BLAKE2b of the id): Great Expectations turns a string column into one Python object per row
   (≈ 300 MB at 1M records), an integer column costs 8 bytes per row. A hash collision can only fail
   the uniqueness check, never pass a duplicate (≈ 3·10⁻⁸ at 1M records);
-- ``run``: one row of run-level counts: ``input``, ``kept``, ``rejected``, ``accounted``.
+- ``run``: one row of run-level counts: ``input``, ``kept``, ``rejected``, ``accounted``, ``kept_share``
+  (kept / input).
+
+Besides the named suites the gate always runs ``published`` (:func:`published_suite`): a run that would
+publish fewer than ``gate.min_published`` records (default 1: never an empty version) or less than
+``gate.min_published_share`` of its input fails, and the failure's reason is written beside it.
 
 Results go to ``<run_dir>/gate/`` (one JSON per suite) and Great Expectations Data Docs are built
 under ``<run_dir>/gx/``.
@@ -49,6 +54,7 @@ class ExpectationOutcome:
     success: bool
     observed: Any
     clause: str | None = None
+    reason: str | None = None  # for a failed expectation whose suite explains itself (meta.reason)
 
 
 @dataclass
@@ -61,6 +67,35 @@ class GateResult:
     @property
     def failed(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+    @property
+    def reason(self) -> str | None:
+        """Why the gate failed, in words, where the failed expectations say it (None otherwise)."""
+        reasons = [o.reason for o in self.failed if o.reason]
+        return "; ".join(reasons) or None
+
+
+def published_suite(min_records: int = 1, min_share: float = 0.0) -> dict:
+    """The ``published`` suite: at least ``min_records`` published records and ``min_share`` of the input
+    (Framework 4.1.2(b): a run whose filters removed everything, or nearly everything, is not a dataset)."""
+    expectations = []
+    if min_records > 0:
+        expectations.append(
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "kept", "min_value": min_records},
+             "meta": {"clause": "4.1.2(b)",
+                      "reason": f"the run would publish {{observed}} records; gate.min_published asks for at least {min_records}"}}
+        )
+    if min_share > 0:
+        expectations.append(
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "kept_share", "min_value": min_share},
+             "meta": {"clause": "4.1.2(b)",
+                      "reason": f"the run would publish {{observed:.1%}} of its input records; gate.min_published_share asks for at least {min_share:.1%}"}}
+        )
+    return {
+        "name": "published",
+        "meta": {"frame": "run", "description": "The run publishes at least the configured number and share of its input records."},
+        "expectations": expectations,
+    }
 
 
 def load_suite(name: str) -> dict:
@@ -146,19 +181,30 @@ def run_frame(counts: dict[str, int]):
                 "kept": counts["kept"],
                 "rejected": counts["rejected"],
                 "accounted": counts["kept"] + counts["rejected"],
+                "kept_share": counts["kept"] / counts["input"] if counts["input"] else 0.0,
             }
         ]
     )
 
 
-def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], run_dir: Path) -> GateResult:
-    """Validate the staged run (``stats``: its :func:`record_stats` rows) against the named suites;
-    save results and Data Docs under run_dir."""
+def run_gate(
+    suite_names: list[str],
+    stats: ds.Dataset,
+    counts: dict[str, int],
+    run_dir: Path,
+    min_published: int = 1,
+    min_published_share: float = 0.0,
+) -> GateResult:
+    """Validate the staged run (``stats``: its :func:`record_stats` rows) against the named suites and
+    the ``published`` suite (:func:`published_suite`); save results and Data Docs under run_dir."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
 
     suites = [load_suite(name) for name in suite_names]
+    published = published_suite(min_published, min_published_share)
+    if published["expectations"]:
+        suites.append(published)
     frames = {"records": lambda: records_frame(stats, sorted(_records_columns(suites))), "run": lambda: run_frame(counts)}
 
     context = gx.get_context(mode="file", project_root_dir=str(run_dir))
@@ -194,6 +240,7 @@ def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], 
                     success=bool(r.success),
                     observed=_observed(r.result),
                     clause=(config.meta or {}).get("clause"),
+                    reason=None if r.success else _reason((config.meta or {}).get("reason"), r.result),
                 )
             )
     context.build_data_docs()
@@ -205,6 +252,17 @@ def run_gate(suite_names: list[str], stats: ds.Dataset, counts: dict[str, int], 
 
         make_offline(site)  # packaged assets: the pages open offline and call no CDN, no S3 logo
     return outcome
+
+
+def _reason(template: str | None, result: dict) -> str | None:
+    """A failed expectation's ``meta.reason`` with the failing value (of a one-row ``run`` frame) filled in."""
+    if not template:
+        return None
+    values = result.get("partial_unexpected_list") or [result.get("observed_value")]
+    try:
+        return template.format(observed=values[0])
+    except (ValueError, TypeError, IndexError, KeyError):
+        return template.replace("{observed:.1%}", "{observed}").format(observed=values[0])
 
 
 def _observed(result: dict) -> Any:

@@ -193,7 +193,8 @@ def _print_outcome(outcome) -> None:
     if outcome.status == "published":
         console.print(Text.assemble(("published", "green"), f" dataset version {m['dataset_version']} — manifest {storage.join(run_dir, 'manifest.json')}"))
     elif outcome.status == "gate_failed":
-        err.print(Text.assemble(("gate failed", "red"), f": nothing published — results in {m['gate']['results_path']}"))
+        why = f" ({m['gate']['reason']})" if m["gate"].get("reason") else ""
+        err.print(Text.assemble(("gate failed", "red"), f"{why}: nothing published — results in {m['gate']['results_path']}"))
     else:
         err.print(Text.assemble(("run failed", "red"), f": {outcome.error} — details in {storage.join(run_dir, 'error.txt')}"))
     report = storage.join(run_dir, "report.html")

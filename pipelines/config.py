@@ -100,6 +100,8 @@ class GateConfig(_Strict):
     # None: the default for the job's stages, filled in by JobConfig (records, run_accounting, and
     # no_residual_pii when a `pii` stage runs)
     suites: list[str] | None = None
+    min_published: int = Field(1, ge=0)  # fewer published records fail the gate (0: no minimum)
+    min_published_share: float = Field(0.0, ge=0, le=1)  # nor a smaller share of the input records
 
 
 class OutputConfig(_Strict):

@@ -233,10 +233,13 @@ def _run(config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOu
 
     on_phase("gate")
     record_stats = staged(ctx.committed_files("record_stats"), record_stats_schema(record_stat_columns(config.gate.suites)))
-    gate = run_gate(config.gate.suites, record_stats, counts, ctx.run_dir)
+    gate = run_gate(
+        config.gate.suites, record_stats, counts, ctx.run_dir, config.gate.min_published, config.gate.min_published_share
+    )
     outcome.gate = gate
     manifest["gate"] = {
         "success": gate.success,
+        "reason": gate.reason,
         "results_path": _run_location(ctx, gate.results_path),
         "data_docs": _run_location(ctx, gate.data_docs),
         "expectations": [vars(o) for o in gate.outcomes],

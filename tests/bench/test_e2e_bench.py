@@ -87,3 +87,16 @@ def test_streaming_plan_is_full_without_dedup_and_scaling_reports_the_memory_rat
     ]
     lines = e2e.scaling(history, [100_000, 1_000_000])
     assert "- ours/streaming, 1 worker(s): peak tree PSS 1,000,000 ÷ 100,000 documents ×1.20 (target ≤ 1.5 outside the dedup index)" in lines
+
+
+def test_real_corpus_config_declares_one_source_per_kind_of_text(tmp_path):
+    corpus_dir = tmp_path / "real"
+    corpus_dir.mkdir()
+    (corpus_dir / "ground_truth.json").write_text('{"counts": {"documents": 2}, "by_src": {"laws": 1, "imdb": 1}, "shards": 1}')
+    config_path = tmp_path / "full.yaml"
+    e2e.write_config(config_path, corpus_dir, ["ingest"], tmp_path / "out")
+    config, _ = load_config(config_path)
+    assert [(s.name, s.paths) for s in config.sources] == [
+        ("imdb", [str(corpus_dir / "part-imdb-*.jsonl")]),
+        ("laws", [str(corpus_dir / "part-laws-*.jsonl")]),
+    ]

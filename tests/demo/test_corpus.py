@@ -58,7 +58,7 @@ def test_demo_planted_categories_present(manifest):
     for category in ["classified", "classified_negative", "high_risk", "high_risk_negative", "aigc_explicit", "aigc_implicit",
                      "credential:aws_key_pair", "credential:private_key", "credential:db_connection_string", "licence_conflict",
                      "cn_id_valid", "cn_id_invalid", "malformed:invalid_json", "malformed:invalid_utf8", "malformed:oversized",
-                     "malformed:mojibake", "malformed:wrong_type", "malformed:truncated_archive"]:
+                     "malformed:mojibake", "malformed:wrong_type", "malformed:truncated_archive", "quality:template_residue"]:
         assert totals.get(category, 0) >= 1, category
     assert totals["duplicate_exact"] >= 100 and totals["duplicate_near"] >= 100
     assert totals["pii_documents"] >= 0.08 * totals["well_formed_documents"]

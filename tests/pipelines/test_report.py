@@ -97,6 +97,7 @@ def two_runs(corpus, monkeypatch):
     write_jsonl(corpus / "in" / "news" / "b.jsonl", [{"id": "x", "text": NEWS[2] + " More text here."}])
     data = yaml.safe_load(config.read_text())
     data["stages"][1]["min_chars"] = 60
+    data["stages"][1]["min_chars_cjk"] = 60  # Chinese text has its own minimum (half of min_chars by default)
     data["sources"][0]["evidence"] = "https://example.com/terms-v2"
     config.write_text(yaml.safe_dump(data, allow_unicode=True))
     second = execute(config)

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Literal, NamedTuple, Sequence
 
 import ahocorasick_rs
+import apache_beam as beam
 import fasttext
 import fasttext.FastText
 import numpy as np
 from pydantic import Field, field_validator
 
+from transforms.content.inference import ByoModelConfig
 from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_and_lower
 from transforms.core.records import RISK_LEVELS, Batch
-from transforms.core.stage import Control, Decision, StageConfig
+from transforms.core.stage import KEPT, REJECTED, Control, ControlStage, Decision, Stage, StageConfig, apply_control
+from transforms.core.stage import _emit as emit_result
 from transforms.core.textscan import BatchGate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -217,8 +220,17 @@ def _read_lexicon(path: Path) -> Lexicon:
 
 
 def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
-    """Route to the Chinese model: declared ``zh`` (or zh-*), or CJK-dominant text whatever the declared language."""
-    return bool(lang and lang.lower().startswith("zh")) or cjk_share(text) >= min_cjk_share
+    """Route to the Chinese model. The record's ``lang`` decides when it names one of the two languages
+    there are models for (``zh``/``zh-*`` → Chinese, ``en``/``en-*`` → English; the language-ID stage sets
+    it per record); otherwise (no ``lang``, ``und``, another language) the script decides: Chinese when
+    CJK characters are at least ``min_cjk_share`` of the text's head."""
+    if lang:
+        code = lang.lower()
+        if code.startswith("zh"):
+            return True
+        if code == "en" or code.startswith("en-"):
+            return False
+    return cjk_share(text) >= min_cjk_share
 
 
 class PreparedText(NamedTuple):
@@ -280,7 +292,14 @@ class ContentRiskControl(Control):
 
     def setup(self) -> None:
         self._lexicon = load_lexicon(self.config.lexicon)
-        self.load_models()
+        byo = getattr(self.config, "byo_model", None)
+        if byo is not None:
+            # Outside a pipeline (evaluation, tests) the user's handler is loaded and called in-process;
+            # in a pipeline ByoControlStage scores through RunInference and calls decide_scored.
+            self._byo_handler = byo.make_handler()
+            self._byo_model = self._byo_handler.load_model()
+        else:
+            self.load_models()
 
     def load_models(self) -> None:
         raise NotImplementedError
@@ -293,8 +312,37 @@ class ContentRiskControl(Control):
     def decide(self, batch: Batch) -> list[Decision]:
         if self._lexicon is None:
             self.setup()
+        byo = getattr(self.config, "byo_model", None)
+        if byo is not None:
+            from transforms.content.inference import score_texts
+
+            return self.decide_scored(batch, score_texts(self._byo_handler, self._byo_model, batch.text, byo))
         prepared = prepare_texts(batch.text)
         scored = self.score(batch, [p.processed for p in prepared])
+        return self._decide(prepared, scored)
+
+    def decide_scored(self, batch: Batch, model_scores: list[dict[str, float]]) -> list[Decision]:
+        """Decisions from a user's model's ``{label: probability}`` per record (``byo_model``): its labels
+        map to this stage's categories, thresholds apply per category (the max of its labels), and the
+        lexicon, risk levels and lineage are those of the shipped models."""
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self.config.lexicon)
+        byo = self.config.byo_model
+        if len(model_scores) != len(batch):
+            raise ValueError(f"{self.stage}: {len(model_scores)} model scores for {len(batch)} records")
+        name = byo.model_name
+        scored = []
+        for probs in model_scores:
+            by_category: dict[str, float] = {}
+            for label, p in probs.items():
+                category = byo.label_map.get(label)
+                if category is not None:
+                    by_category[category] = max(by_category.get(category, 0.0), p)
+            flagged = {c: p for c, p in by_category.items() if p >= byo.thresholds.get(c, 0.5)}
+            scored.append((name, {label: round(float(p), 4) for label, p in probs.items()}, flagged))
+        return self._decide(prepare_texts(batch.text), scored)
+
+    def _decide(self, prepared: list[PreparedText], scored) -> list[Decision]:
         matched = self._lexicon.scan_batch([p.lowered for p in prepared])
         decisions = []
         for i, (model_name, scores, flagged) in enumerate(scored):
@@ -347,6 +395,10 @@ class ContentRiskConfig(StageConfig):
     lexicon_threshold: float = Field(0.9, gt=0.0, le=1.0)
     action: Literal["reject", "annotate"] = "reject"
 
+    # A user's classifier instead of the shipped fastText models, scored through Beam's RunInference
+    # (transforms/content/inference.py).
+    byo_model: ByoModelConfig | None = None
+
     @field_validator("model", "model_en", "model_zh", check_fields=False)
     @classmethod
     def _model_loads(cls, path: str) -> str:
@@ -358,6 +410,63 @@ class ContentRiskConfig(StageConfig):
     def _lexicon_loads(cls, path: str) -> str:
         load_lexicon(path)
         return path
+
+
+class ByoControlStage(Stage):
+    """A content control scored by the user's model: RunInference over the record batches, then the
+    control's decision from those scores (same rules, reasons and lineage as the shipped models)."""
+
+    def __init__(self, control: ContentRiskControl):
+        self.control = control
+        self.name = control.stage
+
+    def expand(self, batches, ctx):
+        from apache_beam.ml.inference.base import RunInference
+
+        from transforms.content.inference import RecordBatchHandler
+
+        scored = batches | f"{self.name}/RunInference" >> RunInference(RecordBatchHandler(self.control.config.byo_model))
+        outputs = scored | f"{self.name}/Decide" >> beam.ParDo(_ApplyScoredFn(self.control, ctx.run_id)).with_outputs(
+            REJECTED, main=KEPT
+        )
+        return outputs[KEPT], outputs[REJECTED]
+
+    def describe(self) -> str:
+        doc = type(self.control).__doc__
+        first = doc.strip().splitlines()[0] if doc else self.name
+        return f"{first} [model: {self.control.config.byo_model.model_name}, through RunInference]"
+
+
+class _Prescored:
+    """A control whose decisions come from scores already computed (what apply_control calls)."""
+
+    def __init__(self, control: ContentRiskControl, model_scores: list[dict[str, float]]):
+        self.control = control
+        self.stage = control.stage
+        self.model_scores = model_scores
+
+    def decide(self, batch: Batch) -> list[Decision]:
+        return self.control.decide_scored(batch, self.model_scores)
+
+
+class _ApplyScoredFn(beam.DoFn):
+    def __init__(self, control: ContentRiskControl, run_id: str):
+        self.control = control
+        self.run_id = run_id
+
+    def setup(self):
+        self.control._lexicon = load_lexicon(self.control.config.lexicon)
+
+    def process(self, prediction):
+        batch, model_scores = prediction.example, prediction.inference
+        yield from emit_result(self.control.stage, apply_control(_Prescored(self.control, model_scores), batch, self.run_id))
+
+
+def stage_for(control: ContentRiskControl) -> Stage:
+    """The pipeline stage of a content control: RunInference + decision with a ``byo_model``, else a ControlStage."""
+    if getattr(control.config, "byo_model", None) is not None:
+        return ByoControlStage(control)
+    return ControlStage(control)
 
 
 def check_risk_levels(risk_levels: dict[str, str], categories: set[str]) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import model_validator
 
 from transforms.content.classifier import (
+    stage_for,
     Classifier,
     ContentRiskConfig,
     ContentRiskControl,
@@ -25,7 +26,7 @@ from transforms.content.classifier import (
 )
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import ControlStage, Stage
+from transforms.core.stage import Stage
 
 
 @register_stage("harmful")
@@ -41,17 +42,20 @@ class HarmfulConfig(ContentRiskConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> "HarmfulConfig":
-        for key, model_key in (("thresholds_en", "model_en"), ("thresholds_zh", "model_zh")):
-            _check_thresholds(key, getattr(self, key), load_classifier(getattr(self, model_key)))
         categories = set(load_lexicon(self.lexicon).categories)
-        for model_key in ("model_en", "model_zh"):
-            model = load_classifier(getattr(self, model_key))
-            categories |= {lab for lab in model.labels if lab != model.negative_label}
+        if self.byo_model is not None:
+            categories |= self.byo_model.categories()
+        else:
+            for key, model_key in (("thresholds_en", "model_en"), ("thresholds_zh", "model_zh")):
+                _check_thresholds(key, getattr(self, key), load_classifier(getattr(self, model_key)))
+            for model_key in ("model_en", "model_zh"):
+                model = load_classifier(getattr(self, model_key))
+                categories |= {lab for lab in model.labels if lab != model.negative_label}
         check_risk_levels(self.risk_levels, categories)
         return self
 
     def create(self) -> Stage:
-        return ControlStage(HarmfulControl(self))
+        return stage_for(HarmfulControl(self))
 
 
 def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier) -> None:

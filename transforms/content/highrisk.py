@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import model_validator
 
 from transforms.content.classifier import (
+    stage_for,
     ContentRiskConfig,
     ContentRiskControl,
     check_risk_levels,
@@ -25,7 +26,7 @@ from transforms.content.classifier import (
 )
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import ControlStage, Stage
+from transforms.core.stage import Stage
 
 HAZARD_PREFIX = "hazard_"
 
@@ -46,6 +47,9 @@ class HighRiskConfig(ContentRiskConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> "HighRiskConfig":
+        if self.byo_model is not None:
+            check_risk_levels(self.risk_levels, self.byo_model.categories() | set(load_lexicon(self.lexicon).categories))
+            return self
         model = load_classifier(self.model)
         domains = [lab.removeprefix(HAZARD_PREFIX) for lab in model.labels if lab != model.negative_label]
         for domain, value in self.thresholds.items():
@@ -57,7 +61,7 @@ class HighRiskConfig(ContentRiskConfig):
         return self
 
     def create(self) -> Stage:
-        return ControlStage(HighRiskControl(self))
+        return stage_for(HighRiskControl(self))
 
 
 class HighRiskControl(ContentRiskControl):

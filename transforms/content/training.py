@@ -34,19 +34,42 @@ class Example:
     group: str = ""  # e.g. MMLU subject: lets the false-positive rate be measured on a slice
 
 
-def read_examples(
-    path: str | Path, text_field: str = "text", label_field: str = "label", group_field: str | None = None, label: str = ""
-) -> list[Example]:
-    """Labelled examples from JSONL or CSV (by extension); rows without text or label are skipped.
-
-    ``label`` gives every row that label (for unlabelled files such as licence texts)."""
-    path = Path(path)
+def _read_rows(path: Path) -> list[dict]:
+    """Rows of a JSONL, ``.jsonl.zst`` or CSV file, or of every ``*.jsonl.zst`` file of a directory (sorted)."""
+    if path.is_dir():
+        return [row for part in sorted(path.glob("*.jsonl.zst")) for row in _read_rows(part)]
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
-            rows: Iterable[dict] = list(csv.DictReader(fh))
-    else:
-        with path.open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
+            return list(csv.DictReader(fh))
+    if path.name.endswith(".zst"):
+        import io
+
+        import zstandard
+
+        with path.open("rb") as raw:
+            text = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(raw), encoding="utf-8")
+            return [json.loads(line) for line in text if line.strip()]
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def read_examples(
+    path: str | Path,
+    text_field: str = "text",
+    label_field: str = "label",
+    group_field: str | None = None,
+    label: str = "",
+    where: dict[str, str] | None = None,
+) -> list[Example]:
+    """Labelled examples from JSONL, ``.jsonl.zst`` or CSV (by extension; a directory: its ``*.jsonl.zst``
+    parts); rows without text or label are skipped.
+
+    ``label`` gives every row that label (for unlabelled files such as licence texts); ``where`` keeps
+    only rows whose fields have those values (e.g. ``{"src": "imdb"}`` of the real-text benchmark)."""
+    path = Path(path)
+    rows: Iterable[dict] = _read_rows(path)
+    if where:
+        rows = [row for row in rows if all(str(row.get(k)) == v for k, v in where.items())]
     examples = []
     for row in rows:
         if text_field not in row or (not label and label_field not in row):
@@ -225,6 +248,7 @@ def choose_thresholds(
     fpr_groups: Sequence[str] = (),
     scoring: str = "risk",
     tolerance: float = 0.0,
+    min_precision: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Thresholds from out-of-fold predictions.
 
@@ -234,7 +258,9 @@ def choose_thresholds(
     threshold on the plateau is the one that flags least of the text unlike the training data. ``fpr``: one risk threshold (1 - P(negative)), the lowest whose
     false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``; the
     score is the risk, or with ``scoring="top"`` the top positive probability (:func:`top_score`), then
-    never below 0.5.
+    never below 0.5. ``min_precision`` (``f1``): for those labels, only thresholds whose out-of-fold
+    precision reaches the floor count (where a flag is a severe charge, it should be right); when none
+    does, the threshold that comes closest.
     """
     positives = sorted({ex.label for ex in examples} - {negative_label})
     grid = [i / 100 for i in range(5, 100)]
@@ -256,20 +282,35 @@ def choose_thresholds(
         gold = [ex.label == lab for ex in examples]
         scores = [p.get(lab, 0.0) for p in probabilities]
 
-        def quality(t: float) -> float:
+        floor = (min_precision or {}).get(lab)
+
+        def counts(t: float) -> tuple[int, int, int]:
             tp = sum(1 for g, s in zip(gold, scores) if g and s >= t)
             fp = sum(1 for g, s in zip(gold, scores) if not g and s >= t)
             fn = sum(1 for g, s in zip(gold, scores) if g and s < t)
+            return tp, fp, fn
+
+        def quality(t: float) -> float:
+            tp, fp, fn = counts(t)
             if objective == "accuracy":
                 return (len(gold) - fp - fn) / len(gold)
             return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
-        qualities = {t: quality(t) for t in grid}
+        if floor is not None and objective == "f1":
+            precision = {t: (lambda c: c[0] / (c[0] + c[1]) if c[0] + c[1] else 0.0)(counts(t)) for t in grid}
+            allowed = [t for t in grid if precision[t] >= floor]
+            if not allowed:
+                thresholds[lab] = max(grid, key=lambda t: (precision[t], t))
+                continue
+            grid_lab = allowed
+        else:
+            grid_lab = grid
+        qualities = {t: quality(t) for t in grid_lab}
         best = max(qualities.values())
         if tolerance:
             thresholds[lab] = max(t for t, q in qualities.items() if q >= best - tolerance)
         else:
-            thresholds[lab] = max(grid, key=lambda t: (qualities[t], -abs(t - 0.5)))
+            thresholds[lab] = max(grid_lab, key=lambda t: (qualities[t], -abs(t - 0.5)))
     return thresholds
 
 
@@ -287,6 +328,11 @@ class TrainingInput:
     # training only, never into the held-out split (which stays that of the task's own data).
     part: Literal["all", "train", "test"] = "all"
     train_only: bool = False
+    where: dict[str, str] = field(default_factory=dict)  # keep rows whose fields have these values
+    # Give each row the group "h<text hash mod n>" (with TrainingJob.group_folds and folds == n: rows joined
+    # by `concat` then share a fold with their single copies, so out-of-fold scores never come from a model
+    # that saw the row inside a joined example).
+    hash_groups: int = 0
     rows: int = 0
     sha256: str = ""
 
@@ -309,6 +355,11 @@ class TrainingJob:
     target_fpr: float = 0.01
     fpr_groups: list[str] = field(default_factory=list)
     threshold_tolerance: float = 0.0  # f1/accuracy: take the highest threshold within this of the best
+    min_precision: dict[str, float] = field(default_factory=dict)  # f1: per label, out-of-fold precision floor
+    # Cross-validation folds by group (e.g. MMLU subject, COLD topic) instead of by row: every group's
+    # out-of-fold scores then come from a model that never saw that group, so thresholds chosen on them
+    # hold for subjects and topics unlike the training data (rows without a group are folded by row).
+    group_folds: bool = False
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
     description: str = ""
     notes: list[str] = field(default_factory=list)  # free-form lines for the model card (e.g. attribution)
@@ -319,6 +370,17 @@ def _sha256_file(path: str | Path) -> str:
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def _sha256_path(path: str | Path) -> str:
+    """sha256 of a file, or of a directory's ``*.jsonl.zst`` parts' digests in name order."""
+    path = Path(path)
+    if not path.is_dir():
+        return _sha256_file(path)
+    h = hashlib.sha256()
+    for part in sorted(path.glob("*.jsonl.zst")):
+        h.update(f"{part.name} {_sha256_file(part)}\n".encode())
     return h.hexdigest()
 
 
@@ -352,7 +414,7 @@ def chunk_text(text: str, size: int) -> list[str]:
 def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
     examples = []
     for item in inputs:
-        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field, item.label)
+        rows = read_examples(item.path, job.text_field, job.label_field, job.group_field, item.label, item.where)
         rows = [ex for ex in rows if in_part(ex.text, item.part)]
         if item.chunk_chars:
             rows = [Example(w, ex.label, ex.group) for ex in rows for w in chunk_text(ex.text, item.chunk_chars)]
@@ -360,19 +422,22 @@ def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
             rows = random.Random(job.seed).sample(rows, item.sample)
         for ex in rows:
             ex.label = item.label_map.get(ex.label, ex.label)
+            if item.hash_groups:
+                ex.group = f"h{hashlib.sha1(ex.text.encode('utf-8')).digest()[1] % item.hash_groups}"
         if item.concat > 1:
             rows = _concatenate(rows, item.concat)
-        item.rows, item.sha256 = len(rows), _sha256_file(item.path)
+        item.rows, item.sha256 = len(rows), _sha256_path(item.path)
         examples += rows
     return examples
 
 
 def _concatenate(rows: list[Example], k: int) -> list[Example]:
-    by_label: dict[str, list[Example]] = {}
+    """Rows of one label (and one group) joined ``k`` at a time."""
+    by_label: dict[tuple[str, str], list[Example]] = {}
     for ex in rows:
-        by_label.setdefault(ex.label, []).append(ex)
+        by_label.setdefault((ex.label, ex.group), []).append(ex)
     joined = []
-    for label, items in by_label.items():
+    for (label, _group), items in by_label.items():
         for start in range(0, len(items), k):
             chunk = items[start : start + k]
             joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group))
@@ -382,6 +447,28 @@ def _concatenate(rows: list[Example], k: int) -> list[Example]:
 def is_train_only(item: TrainingInput) -> bool:
     """Inputs that only ever train (never in the held-out split)."""
     return item.train_only or item.part != "all"
+
+
+def fold_assignment(examples: Sequence[Example], folds: int, by_group: bool, only_groups: Sequence[str] = ()) -> list[int]:
+    """Fold of each example: by row position, or (``by_group``) by its group when it has one (groups in
+    turn, sorted), and with ``only_groups`` only those groups (e.g. the hard-negative subjects: a group
+    that is a whole positive class must not sit in one fold, or no fold model would learn that class)."""
+    if not by_group:
+        return [i % folds for i in range(len(examples))]
+    grouped = {ex.group for ex in examples if ex.group and (not only_groups or ex.group in only_groups)}
+    order = {g: n % folds for n, g in enumerate(sorted(grouped))}
+    return [order.get(ex.group, i % folds) for i, ex in enumerate(examples)]
+
+
+def score_distribution(examples: Sequence[Example], probabilities: Sequence[dict[str, float]], negative_label: str) -> dict:
+    """Per positive label: deciles of its out-of-fold probability on its own examples and on the negatives."""
+    out = {}
+    for lab in sorted({ex.label for ex in examples} - {negative_label}):
+        own = sorted(p.get(lab, 0.0) for ex, p in zip(examples, probabilities) if ex.label == lab)
+        neg = sorted(p.get(lab, 0.0) for ex, p in zip(examples, probabilities) if ex.label == negative_label)
+        decile = lambda xs: [round(xs[min(len(xs) - 1, int(q * len(xs) / 10))], 3) for q in range(1, 10)] if xs else []  # noqa: E731
+        out[lab] = {"positives_deciles": decile(own), "negatives_deciles": decile(neg)}
+    return out
 
 
 def train_classifier(job: TrainingJob) -> dict:
@@ -402,15 +489,17 @@ def train_classifier(job: TrainingJob) -> dict:
     with tempfile.TemporaryDirectory(prefix="steward-train-") as tmp:
         workdir = Path(tmp)
         oof: list[dict[str, float] | None] = [None] * len(train)
+        fold_of = fold_assignment(train, job.folds, job.group_folds, job.fpr_groups)
         for fold in range(job.folds):
-            held = [i for i in range(len(train)) if i % job.folds == fold]
+            held = [i for i in range(len(train)) if fold_of[i] == fold]
             held_set = set(held)
             # Quantised like the shipped model: quantisation shifts the probabilities the thresholds apply to.
             model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
             for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
                 oof[i] = probs
         thresholds = choose_thresholds(
-            train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance
+            train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance,
+            job.min_precision,
         )
         model = _fit(train, hp, job.seed, workdir, quantize=True)
     output = Path(job.output)
@@ -428,6 +517,7 @@ def train_classifier(job: TrainingJob) -> dict:
         "test_detection": detection_metrics(test, decided, job.negative_label, job.fpr_groups),
         "cross_validation": classification_metrics([ex.label for ex in train], oof_decided, labels),
         "cross_validation_detection": detection_metrics(train, oof_decided, job.negative_label, job.fpr_groups),
+        "oof_score_deciles": score_distribution(train, oof, job.negative_label),
     }
     meta = {
         "name": job.name,
@@ -441,6 +531,8 @@ def train_classifier(job: TrainingJob) -> dict:
         "threshold_objective": job.objective,
         "target_fpr": job.target_fpr if job.objective == "fpr" else None,
         "threshold_tolerance": job.threshold_tolerance,
+        "min_precision": job.min_precision,
+        "group_folds": job.group_folds,
         "fpr_groups": job.fpr_groups,
         "train_label_counts": dict(sorted(Counter(ex.label for ex in train).items())),
         "test_label_counts": dict(sorted(Counter(ex.label for ex in test).items())),
@@ -490,6 +582,10 @@ def model_card(meta: dict, job: TrainingJob) -> str:
             lines.append(
                 f"| `{item['path']}`{role} | {item['rows']}{sampled} | {relabel} | {item['license']} | `{item['sha256'][:16]}…` |"
             )
+    if meta.get("min_precision"):
+        job.notes.append(f"Precision floors (out-of-fold) on thresholds: {meta['min_precision']}.")
+    if meta.get("group_folds"):
+        job.notes.append("Cross-validation folds by group (subject/topic): thresholds come from scores of groups the fold models never saw.")
     split = meta["split"]
     held = "the given held-out file" if meta["test_inputs"] else f"a stratified {split['test_fraction']:.0%} split"
     lines += [
@@ -540,6 +636,18 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         *[
             f"| {lab} | {_pct(v['precision'])} | {_pct(v['recall'])} | {_pct(v['f1'])} | {v['support']} |"
             for lab, v in m["test"]["per_label"].items()
+        ],
+        "",
+        "## Out-of-fold score distribution",
+        "",
+        "Deciles (10th … 90th percentile) of each positive label's out-of-fold probability, on that label's "
+        "examples and on the negatives (the threshold separates them):",
+        "",
+        "| label | on its examples | on negatives |",
+        "|---|---|---|",
+        *[
+            f"| {lab} | {' '.join(f'{x:.2f}' for x in d['positives_deciles'])} | {' '.join(f'{x:.2f}' for x in d['negatives_deciles'])} |"
+            for lab, d in m.get("oof_score_deciles", {}).items()
         ],
         "",
         "## Hyperparameters",

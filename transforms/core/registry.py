@@ -13,6 +13,7 @@ from transforms.core.stage import StageConfig
 STAGE_MODULES: dict[str, str] = {
     "ingest": "transforms.ingest.stage",
     "quality": "transforms.quality.stage",
+    "language": "transforms.language.stage",
     "licensing": "transforms.licensing.stage",
     "source_rollup": "transforms.source_rollup.stage",
     "pii": "transforms.pii.stage",

@@ -1,0 +1,93 @@
+"""Calibration helpers of transforms/content/training.py: precision floors, folds by group, hash groups,
+real-corpus inputs (no fastText training here)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from transforms.content.training import (
+    Example,
+    TrainingInput,
+    TrainingJob,
+    _load,
+    choose_thresholds,
+    fold_assignment,
+    read_examples,
+    score_distribution,
+)
+
+
+def test_min_precision_moves_the_threshold_up_to_the_floor():
+    # 10 hate examples scored 0.2..0.9 and 10 negatives scored 0.1..0.6: F1 is best low, precision later.
+    examples = [Example(f"h{i}", "hate") for i in range(10)] + [Example(f"n{i}", "neither") for i in range(10)]
+    probs = [{"hate": 0.2 + 0.07 * i, "neither": 0.0} for i in range(10)] + [{"hate": 0.1 + 0.05 * i, "neither": 1.0} for i in range(10)]
+    plain = choose_thresholds(examples, probs, "neither", "f1")["hate"]
+    floored = choose_thresholds(examples, probs, "neither", "f1", min_precision={"hate": 0.95})["hate"]
+    assert floored > plain
+    flagged = [ex.label for ex, p in zip(examples, probs) if p["hate"] >= floored]
+    assert flagged and flagged.count("hate") / len(flagged) >= 0.95
+    # An unreachable floor takes the most precise threshold instead of failing.
+    assert choose_thresholds(examples, probs, "neither", "f1", min_precision={"hate": 1.01})["hate"] >= floored
+
+
+def test_folds_by_group_keep_each_group_in_one_fold():
+    examples = [Example(str(i), "x", group=["virology", "nutrition", "anatomy", ""][i % 4]) for i in range(40)]
+    folds = fold_assignment(examples, 3, by_group=True)
+    for group in ("virology", "nutrition", "anatomy"):
+        assert len({f for ex, f in zip(examples, folds) if ex.group == group}) == 1
+    assert len(set(folds)) == 3
+    assert fold_assignment(examples, 3, by_group=False) == [i % 3 for i in range(40)]
+
+
+def test_hash_groups_keep_joined_examples_with_their_single_copies(tmp_path):
+    path = tmp_path / "tweets.jsonl"
+    path.write_text("".join(json.dumps({"text": f"tweet number {i}", "label": "hate" if i % 3 else "neither"}) + "\n" for i in range(60)))
+    job = TrainingJob(name="t", inputs=[], output=str(tmp_path / "m.ftz"), negative_label="neither")
+    singles = _load([TrainingInput(str(path), "MIT", hash_groups=5)], job)
+    joined = _load([TrainingInput(str(path), "MIT", hash_groups=5, concat=4)], job)
+    group_of = {ex.text: ex.group for ex in singles}
+    for ex in joined:
+        assert {group_of[t] for t in ex.text.split("\n")} == {ex.group}
+
+
+def test_reads_zst_parts_of_a_directory_with_a_row_filter(tmp_path):
+    zstandard = pytest.importorskip("zstandard")
+    rows = [{"id": str(i), "text": f"doc {i}", "src": "imdb" if i % 2 else "laws"} for i in range(10)]
+    raw = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    for n in range(2):
+        (tmp_path / f"part-0000{n}.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(raw))
+    examples = read_examples(tmp_path, label="benign", where={"src": "imdb"})
+    assert len(examples) == 10 and all(ex.label == "benign" for ex in examples)
+    assert {ex.text for ex in examples} == {f"doc {i}" for i in range(1, 10, 2)}
+
+
+def test_score_distribution_deciles():
+    examples = [Example(str(i), "hate" if i < 10 else "neither") for i in range(20)]
+    probs = [{"hate": i / 20} for i in range(20)]
+    d = score_distribution(examples, probs, "neither")["hate"]
+    assert len(d["positives_deciles"]) == 9 and d["positives_deciles"] == sorted(d["positives_deciles"])
+    assert d["negatives_deciles"][0] > d["positives_deciles"][-1]
+
+
+def test_only_listed_groups_fold_by_group():
+    # Authored hazard rows carry their class as group: folding them by group would hide a whole class
+    # from one fold model; only the hard-negative subjects fold by group.
+    examples = [Example(str(i), "hazard_nuclear", group="hazard_nuclear") for i in range(10)]
+    examples += [Example(str(i), "benign", group="virology") for i in range(10)]
+    folds = fold_assignment(examples, 5, by_group=True, only_groups=["virology"])
+    assert len({f for f in folds[:10]}) == 5
+    assert len({f for f in folds[10:]}) == 1
+
+
+def test_language_routing_uses_lang_when_it_names_a_model_language():
+    from transforms.content.classifier import is_chinese
+
+    zh_text = "这是一段中文文本，用来测试语言路由。"
+    assert is_chinese("zh", "plain English words", 0.3)
+    assert is_chinese("zh-Hans", "plain English words", 0.3)
+    assert not is_chinese("en", zh_text, 0.3)
+    assert is_chinese(None, zh_text, 0.3) and is_chinese("und", zh_text, 0.3) and is_chinese("ja", zh_text, 0.3)
+    assert not is_chinese(None, "plain English words", 0.3)

@@ -1,0 +1,1 @@
+"""Language identification control: sets every record's ``lang`` (see :mod:`transforms.language.stage`)."""
