@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-annotations test test-slow bench bench-e2e bench-e2e-quick install clean
+.PHONY: demo demo-flink demo-prism demo-annotations test test-slow bench bench-e2e bench-e2e-quick bench-runners install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ demo/corpus/.complete: $(STAMP) demo/make_corpus.py demo/textgen.py demo/textban
 
 demo: demo/corpus/.complete
 	$(VENV)/bin/steward run configs/demo.yaml
+
+# The demo on a local Apache Flink cluster (JobManager + TaskManager with 2 slots, from PyPI into .flink/;
+# Beam's Flink job-server jar from Maven Central) with a Beam worker pool; the cluster is stopped afterwards.
+PORTABLE_ARGS := --runner=PortableRunner --job_endpoint=localhost:8099 --environment_type=EXTERNAL --environment_config=localhost:50000
+demo-flink: demo/corpus/.complete
+	scripts/cluster.sh flink start
+	$(VENV)/bin/steward run configs/demo.yaml $(PORTABLE_ARGS); rc=$$?; scripts/cluster.sh flink stop; exit $$rc
+
+# The demo on Beam's Prism runner (built with `go install` into .prism/) with a Beam worker pool.
+demo-prism: demo/corpus/.complete
+	scripts/cluster.sh prism start
+	$(VENV)/bin/steward run configs/demo.yaml $(PORTABLE_ARGS); rc=$$?; scripts/cluster.sh prism stop; exit $$rc
 
 # Annotation-quality audit on a generated annotation set (several annotators, a weak one, a voided batch).
 demo-annotations: $(STAMP)
@@ -44,6 +56,10 @@ bench: $(BENCH_STAMP)
 # Ours vs datatrove at 100k and 1M documents (about 3 hours on 2 cores; run on a quiet machine).
 bench-e2e: $(BENCH_STAMP)
 	$(PY) bench/e2e_bench.py --docs 100000 --docs 1000000 --allow-million --profile  # ≈ 2 h: datatrove at 1M dominates
+
+# Embedded 1/2 workers and the portable runners side by side on the real bench corpus (bench/RESULTS.md).
+bench-runners: $(BENCH_STAMP)
+	$(PY) bench/runners_bench.py --docs 20000
 
 bench-e2e-quick: $(BENCH_STAMP)
 	$(PY) bench/e2e_bench.py --docs 10000

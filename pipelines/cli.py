@@ -17,6 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
+from transforms.core import storage
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -160,7 +162,7 @@ def _print_plan(job, config_sha: str, beam_args: list[str]) -> None:
         stage = entry.create()
         plan.add_row(str(i), plain(stage.name), plain(stage.describe()))
     plan.add_row("", "gate", plain(f"Great Expectations suites: {', '.join(job.gate.suites)}"))
-    plan.add_row("", "publish", plain(f"Delta table {Path(job.output.dir) / 'dataset'} (mode {job.output.mode})"))
+    plan.add_row("", "publish", plain(f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})"))
     console.print(plan)
     runner = pipeline_options(beam_args).get_all_options()["runner"]
     console.print(Text(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}"))
@@ -200,20 +202,20 @@ def _print_outcome(outcome) -> None:
             f"input {counts['input']:,} = kept {counts['kept']:,} + rejected {counts['rejected']:,}"
             f"  ({'balanced' if counts['input'] == counts['kept'] + counts['rejected'] else 'UNBALANCED'})"
         )
-    run_dir = Path(m["config"]["output"]["dir"]) / "runs" / outcome.run_id
+    run_dir = storage.join(m["config"]["output"]["dir"], "runs", outcome.run_id)
     for note in outcome.notes:
         err.print(Text.assemble(("note", "yellow"), f": {note}"), highlight=False, soft_wrap=True)
     if outcome.status == "aborted":
-        err.print(Text.assemble(("aborted", "red"), f" ({outcome.error}): nothing published, staging removed — manifest {run_dir / 'manifest.json'}"))
+        err.print(Text.assemble(("aborted", "red"), f" ({outcome.error}): nothing published, staging removed — manifest {storage.join(run_dir, 'manifest.json')}"))
     elif outcome.status == "published":
-        console.print(Text.assemble(("published", "green"), f" dataset version {m['dataset_version']} — manifest {run_dir / 'manifest.json'}"))
+        console.print(Text.assemble(("published", "green"), f" dataset version {m['dataset_version']} — manifest {storage.join(run_dir, 'manifest.json')}"))
     elif outcome.status == "gate_failed":
         why = f" ({m['gate']['reason']})" if m["gate"].get("reason") else ""
         err.print(Text.assemble(("gate failed", "red"), f"{why}: nothing published — results in {m['gate']['results_path']}"))
     else:
-        err.print(Text.assemble(("run failed", "red"), f": {outcome.error} — details in {run_dir / 'error.txt'}"))
-    report = run_dir / "report.html"
-    if report.exists():
+        err.print(Text.assemble(("run failed", "red"), f": {outcome.error} — details in {storage.join(run_dir, 'error.txt')}"))
+    report = storage.join(run_dir, "report.html")
+    if storage.exists(report):
         console.print(Text(f"report: {report}"), soft_wrap=True)
 
 
@@ -232,7 +234,7 @@ def _findings(stage: str, counters: dict[str, int]) -> str:
 
 @app.command()
 def versions(
-    out_dir: Path = typer.Argument(..., help="The job's output directory (output.dir)."),
+    out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List every published version: number, time, run id, rows, gate status."""
@@ -243,8 +245,8 @@ def versions(
         print(json.dumps(rows, indent=2))
         return
     if not rows:
-        _fail(f"no dataset under {out_dir / 'dataset'}")
-    listing = table(f"versions of {out_dir / 'dataset'}", ("version", "timestamp", "operation", "run id", "rows", "gate", "note"))
+        _fail(f"no dataset under {storage.join(out_dir, 'dataset')}")
+    listing = table(f"versions of {storage.join(out_dir, 'dataset')}", ("version", "timestamp", "operation", "run id", "rows", "gate", "note"))
     for r in rows:
         note = f"restored v{r['restored_from']} by {r['by']}: {r['reason']}" if r["operation"] == "rollback" else ""
         cells = (r["version"], r["timestamp"], r["operation"], r["run_id"] or "", r["rows"], r["gate"] or "", note)
@@ -254,7 +256,7 @@ def versions(
 
 @app.command()
 def rollback(
-    out_dir: Path = typer.Argument(..., help="The job's output directory."),
+    out_dir: str = typer.Argument(..., help="The job's output directory: a path or an s3:// URI."),
     to: int = typer.Option(..., "--to", help="Version to restore."),
     reason: str = typer.Option("manual rollback", "--reason", help="Why (kept in the commit metadata)."),
     by: Optional[str] = typer.Option(None, "--by", help="Who (default: the current user)."),
@@ -273,7 +275,7 @@ def rollback(
 
 @app.command()
 def trace(
-    out_dir: Path = typer.Argument(..., help="The job's output directory."),
+    out_dir: str = typer.Argument(..., help="The job's output directory: a path or an s3:// URI."),
     record_id: str = typer.Argument(..., help="Record id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

@@ -18,6 +18,7 @@ import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
 from transforms.core.stage import StageConfig, first_error
@@ -263,7 +264,20 @@ def load_config(path: str | Path) -> tuple[JobConfig, str]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config error: {path} is not valid YAML{where}") from None
-    return parse_config(data), hashlib.sha256(raw).hexdigest()
+    return resolve_paths(parse_config(data), path.resolve().parent), hashlib.sha256(raw).hexdigest()
+
+
+def resolve_paths(config: JobConfig, base_dir: str | Path) -> JobConfig:
+    """The config with every relative path made absolute against ``base_dir`` (the config file's
+    folder), so nothing depends on the working directory of the driver or of any worker.
+    URIs (``s3://…``) are kept as they are."""
+    sources = [s.model_copy(update={"paths": [storage.resolve(p, base_dir) for p in s.paths]}) for s in config.sources]
+    output = config.output.model_copy(update={"dir": storage.resolve(config.output.dir, base_dir)})
+    stages = [
+        s.model_copy(update={"exclusions": storage.resolve(s.exclusions, base_dir)}) if isinstance(getattr(s, "exclusions", None), str) else s
+        for s in config.stages
+    ]
+    return config.model_copy(update={"sources": sources, "output": output, "stages": stages})
 
 
 def preflight(config: JobConfig) -> list[str]:

@@ -15,9 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.metrics import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from expectations.gate import record_stat_columns, record_stats, record_stats_schema
-from transforms.core.stage import METRICS_NAMESPACE, RunContext, Stage
+from transforms.core import storage
+from transforms.core.stage import METRICS_NAMESPACE, CommitFileList, RunContext, Stage
 from transforms.ingest.readers import InputFile
 from transforms.ingest.stage import IngestStage
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA, rejects_to_arrow, to_json
@@ -39,6 +43,10 @@ class _WriteParquetFn(beam.DoFn):
 
     ``kind`` says what the elements are: ``records`` (:class:`Batch`), ``rejects`` (lists of reject
     rows) or ``arrow`` (Arrow record batches already in ``schema``).
+
+    Retry-safe: each attempt writes files of its own (uuid names) and emits their paths when the
+    bundle finishes; only the paths of bundles the runner committed reach :class:`CommitFileList`,
+    so a failed attempt's files are never read, and no record is lost or published twice.
     """
 
     def __init__(self, directory: str, schema: pa.Schema, kind: str):
@@ -50,8 +58,10 @@ class _WriteParquetFn(beam.DoFn):
         self.writer = None
         self.path = None
         self.rows = 0  # in the open file
+        self.file_bytes = 0  # Arrow bytes written to the open file (its size where it cannot be asked: a bucket)
         self.buffer: list[pa.RecordBatch] = []
         self.buffered_rows = self.buffered_bytes = 0
+        self.paths: list[str] = []
 
     def _to_arrow(self, element) -> pa.RecordBatch:
         if self.kind == "records":
@@ -72,24 +82,30 @@ class _WriteParquetFn(beam.DoFn):
         if not self.buffer:
             return
         if self.writer is None:
-            os.makedirs(self.directory, exist_ok=True)
-            self.path = os.path.join(self.directory, f"part-{uuid.uuid4().hex}.parquet")
+            storage.makedirs(self.directory)
+            self.path = storage.join(self.directory, f"part-{uuid.uuid4().hex}.parquet")
             self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            self.paths.append(self.path)
         table = pa.Table.from_batches(self.buffer, schema=self.schema)
         self.writer.write_table(table, row_group_size=table.num_rows)
         self.rows += table.num_rows
+        self.file_bytes += table.nbytes
         self.buffer, self.buffered_rows, self.buffered_bytes = [], 0, 0
-        if self.rows >= FILE_ROWS or os.path.getsize(self.path) >= FILE_BYTES:
+        size = self.file_bytes if storage.is_remote(self.path) else os.path.getsize(self.path)
+        if self.rows >= FILE_ROWS or size >= FILE_BYTES:
             self._close()
 
     def _close(self):
         if self.writer is not None:
             self.writer.close()
-            self.writer, self.path, self.rows = None, None, 0
+            self.writer, self.path, self.rows, self.file_bytes = None, None, 0, 0
 
     def finish_bundle(self):
         self._write_row_group()
         self._close()
+        for path in self.paths:
+            yield WindowedValue(path, MIN_TIMESTAMP, [GlobalWindow()])
+        self.paths = []
 
 
 def _batch_stats(batch, extra: list[str]) -> pa.RecordBatch:
@@ -139,6 +155,7 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
 
 
 def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx: RunContext, files: list[InputFile]):
+    ctx.staged_reject_files = []
     batches, rejects = ingest.read(pipeline, ctx, files)
     ctx.upstream_rejects = [rejects]
     _stage_rejects(ingest.name, rejects, ctx)
@@ -146,29 +163,67 @@ def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx
         batches, stage_rejects = stage.expand(batches, ctx)
         ctx.upstream_rejects.append(stage_rejects)
         _stage_rejects(stage.name, stage_rejects, ctx)
-    batches | "StageKept" >> beam.ParDo(_WriteParquetFn(str(ctx.kept_dir), RECORD_SCHEMA, "records"))
+    (
+        batches
+        | "StageKept" >> beam.ParDo(_WriteParquetFn(ctx.kept_dir, RECORD_SCHEMA, "records"))
+        | CommitFileList(ctx.staging_dir, "kept")
+    )
     extra = record_stat_columns(ctx.config.gate.suites)
     (
         batches
         | "GateStatistics" >> beam.Map(_batch_stats, extra)
-        | "StageGateStatistics" >> beam.ParDo(_WriteParquetFn(str(ctx.record_stats_dir), record_stats_schema(extra), "arrow"))
+        | "StageGateStatistics" >> beam.ParDo(_WriteParquetFn(ctx.record_stats_dir, record_stats_schema(extra), "arrow"))
+        | CommitFileList(ctx.staging_dir, "record_stats")
+    )
+    (
+        ctx.staged_reject_files
+        | "AllRejectFiles" >> beam.Flatten()
+        | CommitFileList(ctx.staging_dir, "rejects")
     )
 
 
 def _stage_rejects(stage: str, rejects: beam.PCollection, ctx: RunContext) -> None:
     # One writer per stage, fused with the step that rejects: a Flatten of every stage's rejects
     # in front of one writer would make the embedded runner hold all of them until the end.
-    rejects | f"StageRejects/{stage}" >> beam.ParDo(_WriteParquetFn(str(ctx.rejects_dir), REJECT_SCHEMA, "rejects"))
+    # (Only the written files' paths are flattened.)
+    files = rejects | f"StageRejects/{stage}" >> beam.ParDo(_WriteParquetFn(ctx.rejects_dir, REJECT_SCHEMA, "rejects"))
+    ctx.staged_reject_files.append(files)
 
 
 def run_pipeline(options: PipelineOptions, ingest: IngestStage, stages: list[Stage], ctx: RunContext, files) -> dict[str, int]:
-    """Run the graph to completion and return the run's counters {"<stage>:<name>": n}."""
+    """Run the graph to completion and return the run's counters {"<stage>:<name>": n}.
+
+    Counters are for display and per-stage tables only; the accounting check reads what the
+    readers and writers staged. Committed values are used where the runner reports them, attempted
+    ones otherwise (portable runners such as Flink and Prism may report only one of the two), and
+    a runner that reports no metrics gives an empty dict.
+    """
     pipeline = beam.Pipeline(options=options)
     build(pipeline, ingest, stages, ctx, files)
     result = pipeline.run()
-    result.wait_until_finish()
+    state = result.wait_until_finish()
+    if state is not None and str(state).upper().rsplit(".", 1)[-1] not in ("DONE", "UNKNOWN"):
+        raise RuntimeError(f"the pipeline ended in state {state}")
+    return counter_values(result)
+
+
+def counter_values(result) -> dict[str, int]:
     counters: dict[str, int] = {}
-    for counter in result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))["counters"]:
+    try:
+        found = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))["counters"]
+    except Exception:  # a runner without a metrics service (e.g. a detached job)
+        return counters
+    for counter in found:
         name = counter.key.metric.name
-        counters[name] = counters.get(name, 0) + (counter.committed or 0)
+        value = _metric(counter, "committed")
+        if value is None:
+            value = _metric(counter, "attempted")
+        counters[name] = counters.get(name, 0) + (value or 0)
     return counters
+
+
+def _metric(counter, kind: str):
+    try:
+        return getattr(counter, kind)
+    except Exception:  # Beam raises when a runner does not support committed metrics
+        return None

@@ -46,6 +46,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.naming.dataset import GCS, HDFS, S3, LocalFileSystem
 
+from transforms.core import storage
 from pipelines.config import JobConfig
 from pipelines.version import PROJECT_URL, code_version, source_code_location
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -127,11 +128,11 @@ def beam_runner(beam_args: list[str]) -> dict[str, str]:
 
 
 class LineageEmitter:
-    def __init__(self, config: JobConfig, run_id: str, run_dir: Path, dataset_path: Path, beam_args: list[str] | None = None):
+    def __init__(self, config: JobConfig, run_id: str, run_dir: Path, dataset_path: str | Path, beam_args: list[str] | None = None):
         self.config = config
         self.run_id = run_id
-        self.dataset_path = Path(dataset_path)
-        self.rejects_path = self.dataset_path.parent / "rejects"
+        self.dataset_path = str(dataset_path)  # a path or a URI (Path would turn s3://b into s3:/b)
+        self.rejects_path = storage.join(storage.parent(self.dataset_path), "rejects")
         self.beam_args = list(beam_args or [])
         self.log_path = run_dir / "openlineage.jsonl"
         self.clients = [OpenLineageClient(config={"transport": {"type": "file", "log_file_path": str(self.log_path), "append": True}})]
@@ -194,7 +195,7 @@ class LineageEmitter:
             inputs.append(InputDataset(namespace=namespace, name=name, facets=facets))
         return inputs
 
-    def _delta_output(self, path: Path, schema, version: int | None, rows: int | None, extra: dict | None = None) -> OutputDataset:
+    def _delta_output(self, path: str, schema, version: int | None, rows: int | None, extra: dict | None = None) -> OutputDataset:
         namespace, name = dataset_naming(path)
         facets = {
             "schema": _schema([(f.name, str(f.type)) for f in schema]),

@@ -11,9 +11,9 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Iterator, TextIO
 
 from transforms.core import progress as worker_progress
 

@@ -11,7 +11,6 @@ import getpass
 import hashlib
 import json
 import os
-import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,28 +20,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+import pyarrow.fs as pafs
 from deltalake import CommitProperties, DeltaTable, Schema
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from pipelines.delta_stats import file_stats
-from transforms.core.storage import link_or_copy
+from transforms.core import storage
 
 
 META_PREFIX = "datasteward."
 
 
-def dataset_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "dataset"
+def dataset_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "dataset")
 
 
-def rejects_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "rejects"
+def rejects_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "rejects")
 
 
-def staged(directory: Path, schema: pa.Schema) -> ds.Dataset:
-    files = sorted(str(p) for p in Path(directory).glob("*.parquet")) if Path(directory).exists() else []
-    return ds.dataset(files, schema=schema, format="parquet")
+def staged(files: list[str], schema: pa.Schema) -> ds.Dataset:
+    """A dataset over staged Parquet files: the committed list of a run (``RunContext.committed_files``)."""
+    return storage.dataset(sorted(files), schema=schema)
 
 
 def _metadata(values: dict[str, Any]) -> CommitProperties:
@@ -53,9 +53,9 @@ def _plain(value: Any) -> str | int | float | bool:
     return value if isinstance(value, (str, int, float, bool)) else json.dumps(value, sort_keys=True)
 
 
-def open_table(path: Path, version: int | None = None) -> DeltaTable | None:
+def open_table(path: str | Path, version: int | None = None) -> DeltaTable | None:
     try:
-        return DeltaTable(str(path), version=version)
+        return DeltaTable(storage.table_uri(path), version=version)
     except TableNotFoundError:
         return None
 
@@ -64,28 +64,33 @@ class PendingCommit:
     """Staged Parquet files linked into a Delta table's directory and hashed, not yet committed:
     invisible to readers until :meth:`commit` writes the log entry; :meth:`discard` removes them.
 
-    The files are not rewritten: committing costs a hard link and a log entry per file, however
-    many records they hold (rewriting 1M records took ≈ 90 s of the run, on one core). Staging lives
-    under OUT_DIR, so the link is on the same file system (else the file is copied). Each file's
-    sha256 is taken here, on the one read the commit needs anyway, for the run manifest.
+    The files are not rewritten: committing costs a hard link (a server-side copy on an object
+    store) and a log entry per file, however many records they hold (rewriting 1M records took
+    ≈ 90 s of the run, on one core). Staging lives under OUT_DIR, so the link is on the same file
+    system (else the file is copied). Each file's sha256 is taken here, on the one read the commit
+    needs anyway, for the run manifest.
     """
 
-    def __init__(self, table_dir: Path, staged_files: ds.FileSystemDataset):
-        self.table_dir = Path(table_dir)
+    def __init__(self, table_dir: str, staged_files: ds.FileSystemDataset):
+        self.table_dir = str(table_dir)
         self.schema = staged_files.schema
         self.actions: list[AddAction] = []
         self.files: list[dict[str, Any]] = []  # path (relative to the table), size, sha256, rows
-        self.table_dir.mkdir(parents=True, exist_ok=True)
+        storage.makedirs(self.table_dir)
+        staged_fs = staged_files.filesystem
+        prefix = "" if isinstance(staged_fs, pafs.LocalFileSystem) else staged_fs.type_name + "://"
         try:
             for staged_file in staged_files.files:
-                path = self.table_dir / f"part-{uuid.uuid4().hex}.parquet"
-                link_or_copy(staged_file, path)
-                self.files.append({"path": path.name})
-                stat = path.stat()
-                rows = pq.ParquetFile(path).metadata.num_rows
-                stats = file_stats(path)  # numRecords + per-column min/max/null counts, from the footer
-                self.actions.append(AddAction(path.name, stat.st_size, {}, int(stat.st_mtime * 1000), True, stats))
-                self.files[-1].update(size=stat.st_size, sha256=_sha256(path), rows=rows)
+                name = f"part-{uuid.uuid4().hex}.parquet"
+                path = storage.join(self.table_dir, name)
+                storage.link_or_copy(prefix + staged_file, path)
+                self.files.append({"path": name})
+                size, mtime = storage.info(path)
+                with storage.open_input_file(path) as handle:
+                    rows = pq.ParquetFile(handle).metadata.num_rows
+                    stats = file_stats(handle)  # numRecords + per-column min/max/null counts, from the footer
+                self.actions.append(AddAction(name, size, {}, mtime, True, stats))
+                self.files[-1].update(size=size, sha256=_sha256(path), rows=rows)
         except BaseException:
             self.discard()
             raise
@@ -107,11 +112,12 @@ class PendingCommit:
             try:
                 if table is None:
                     create_table_with_add_actions(
-                        str(self.table_dir), Schema.from_arrow(self.schema), self.actions, mode="error", commit_properties=properties
+                        storage.table_uri(self.table_dir), Schema.from_arrow(self.schema), self.actions, mode="error",
+                        commit_properties=properties,
                     )
                 else:
                     table.create_write_transaction(self.actions, mode, self.schema, commit_properties=properties)
-                return DeltaTable(str(self.table_dir)).version()
+                return DeltaTable(storage.table_uri(self.table_dir)).version()
             except CommitFailedError:
                 if attempt == _COMMIT_ATTEMPTS:
                     self.discard()
@@ -123,22 +129,22 @@ class PendingCommit:
 
     def discard(self) -> None:
         for entry in self.files:
-            (self.table_dir / entry["path"]).unlink(missing_ok=True)
+            storage.delete(storage.join(self.table_dir, entry["path"]))
 
 
 _COMMIT_ATTEMPTS = 3
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with storage.open_input(path) as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 
 
 def commit_dataset(
-    out_dir: Path, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any], pending: PendingCommit | None = None
+    out_dir: str, kept: ds.FileSystemDataset, mode: str, metadata: dict[str, Any], pending: PendingCommit | None = None
 ) -> int:
     """Commit the staged kept records as the next dataset version; return its number."""
     pending = pending or PendingCommit(dataset_dir(out_dir), kept)
@@ -150,9 +156,7 @@ def commit_dataset(
     return pending.commit(mode, commit_metadata)
 
 
-def append_rejects(
-    out_dir: Path, rejects: ds.FileSystemDataset, run_id: str, pending: PendingCommit | None = None
-) -> int:
+def append_rejects(out_dir: str, rejects: ds.FileSystemDataset, run_id: str, pending: PendingCommit | None = None) -> int:
     """Append a run's staged rejects (with their run id) to the rejects table; return the row count."""
     n = rejects.count_rows()
     if n:
@@ -161,7 +165,7 @@ def append_rejects(
     return n
 
 
-def remove_rejects(out_dir: Path, run_id: str) -> int:
+def remove_rejects(out_dir: str, run_id: str) -> int:
     """Remove a run's rows from the rejects table (a run that ended without settling); returns how many."""
     table = open_table(rejects_dir(out_dir))
     if table is None:
@@ -180,7 +184,7 @@ def _rows(table: DeltaTable) -> int:
     return table.to_pyarrow_dataset().count_rows()
 
 
-def versions(out_dir: Path) -> list[dict[str, Any]]:
+def versions(out_dir: str | Path) -> list[dict[str, Any]]:
     """Every version of the dataset, oldest first: number, time, run, rows, gate, operation."""
     table = open_table(dataset_dir(out_dir))
     if table is None:
@@ -204,7 +208,7 @@ def versions(out_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
+def rollback(out_dir: str | Path, to: int, reason: str, by: str | None = None) -> int:
     """Restore the dataset to version ``to`` as a new version; return the new version number."""
     table = open_table(dataset_dir(out_dir))
     if table is None:
@@ -229,23 +233,24 @@ def rollback(out_dir: Path, to: int, reason: str, by: str | None = None) -> int:
             }
         ),
     )
-    restored = DeltaTable(str(dataset_dir(out_dir))).version()
+    restored = DeltaTable(storage.table_uri(dataset_dir(out_dir))).version()
     _carry_indexes(out_dir, to, restored)
     return restored
 
 
-def _carry_indexes(out_dir: Path, source_version: int, new_version: int) -> None:
+def _carry_indexes(out_dir: str | Path, source_version: int, new_version: int) -> None:
     """A restored version gets the per-stage indexes (``OUT_DIR/index/<stage>/v<N>``) of the one it restores."""
-    for stage_index in sorted((Path(out_dir) / "index").glob("*")):
-        if (stage_index / f"v{source_version}").is_dir():
-            shutil.copytree(stage_index / f"v{source_version}", stage_index / f"v{new_version}", copy_function=link_or_copy)
+    for stage_index in storage.listdir(storage.join(out_dir, "index"), dirs=True):
+        source = storage.join(stage_index, f"v{source_version}")
+        if storage.is_dir(source):
+            storage.copy_tree(source, storage.join(stage_index, f"v{new_version}"))
 
 
-def _count_rows(out_dir: Path, version: int) -> int:
-    return DeltaTable(str(dataset_dir(out_dir)), version=version).to_pyarrow_dataset().count_rows()
+def _count_rows(out_dir: str | Path, version: int) -> int:
+    return DeltaTable(storage.table_uri(dataset_dir(out_dir)), version=version).to_pyarrow_dataset().count_rows()
 
 
-def find_rows(table_path: Path, column: str, value: str, columns: list[str] | None = None) -> pa.Table | None:
+def find_rows(table_path: str | Path, column: str, value: str, columns: list[str] | None = None) -> pa.Table | None:
     """Rows of the current version of a Delta table where ``column == value`` (None: no table)."""
     table = open_table(table_path)
     if table is None:

@@ -25,6 +25,7 @@ import pyarrow.dataset as ds
 import yaml
 
 from pipelines.diff import diff_versions
+from transforms.core import storage
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.content.classifier import MODELS_DIR
 from transforms.core.records import RISK_LEVELS
@@ -41,24 +42,26 @@ PASS, FAIL, PENDING, NOT_COVERED = "pass", "fail", "pending", "not covered in th
 # --- locating runs -----------------------------------------------------------------------------------
 
 
-def run_ids(out_dir: Path) -> list[str]:
+def run_ids(out_dir: str | Path) -> list[str]:
     """Runs that wrote a manifest, oldest first (run ids are UUIDv7, so their order is time order)."""
-    runs = Path(out_dir) / "runs"
-    return sorted(p.parent.name for p in runs.glob("*/manifest.json")) if runs.exists() else []
+    runs = storage.join(out_dir, "runs")
+    return sorted(
+        storage.basename(d) for d in storage.listdir(runs, dirs=True) if storage.exists(storage.join(d, "manifest.json"))
+    )
 
 
-def latest_run(out_dir: Path) -> str:
+def latest_run(out_dir: str | Path) -> str:
     ids = run_ids(out_dir)
     if not ids:
-        raise FileNotFoundError(f"no runs under {Path(out_dir) / 'runs'}")
+        raise FileNotFoundError(f"no runs under {storage.join(out_dir, 'runs')}")
     return ids[-1]
 
 
-def load_manifest(out_dir: Path, run_id: str) -> dict[str, Any]:
-    path = Path(out_dir) / "runs" / run_id / "manifest.json"
-    if not path.exists():
+def load_manifest(out_dir: str | Path, run_id: str) -> dict[str, Any]:
+    path = storage.join(out_dir, "runs", run_id, "manifest.json")
+    if not storage.exists(path):
         raise FileNotFoundError(f"no manifest for run {run_id} ({path})")
-    return json.loads(path.read_text())
+    return json.loads(storage.read_text(path))
 
 
 # --- data gathering ----------------------------------------------------------------------------------
@@ -246,7 +249,7 @@ def review_section(out_dir: Path, version: int | None) -> dict | None:
     """Manual spot-check reviews of this version (OUT_DIR/reviews), newest first."""
     if version is None:
         return None
-    table = open_table(Path(out_dir) / "reviews")
+    table = open_table(storage.join(out_dir, "reviews"))
     if table is None:
         return None
     rows = table.to_pyarrow_dataset().to_table(filter=pc.field("version") == version).to_pylist()
@@ -255,7 +258,9 @@ def review_section(out_dir: Path, version: int | None) -> dict | None:
 
 
 def annotation_audits(out_dir: Path, run_dir: Path) -> list[dict]:
-    """Annotation-audit reports (``steward audit-annotations``) under OUT_DIR or beside it."""
+    """Annotation-audit reports (``steward audit-annotations``) under OUT_DIR or beside it (local OUT_DIR only)."""
+    if storage.is_remote(out_dir):
+        return []
     out_dir = Path(out_dir)
     found = []
     for path in sorted({*out_dir.glob("*/report.json"), *out_dir.parent.glob("*/report.json")}):
@@ -526,10 +531,11 @@ def score_plot(group: dict) -> str:
 # --- rendering ---------------------------------------------------------------------------------------
 
 
-def build_context(out_dir: Path, run_id: str) -> dict[str, Any]:
-    out_dir = Path(out_dir)
-    manifest = load_manifest(out_dir, run_id)
-    run_dir = out_dir / "runs" / run_id
+def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None) -> dict[str, Any]:
+    """``run_dir``: a local folder holding the run's files (default ``OUT_DIR/runs/<run_id>``, local)."""
+    out_dir = str(out_dir)
+    run_dir = Path(run_dir) if run_dir is not None else Path(storage.join(out_dir, "runs", run_id))
+    manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else load_manifest(out_dir, run_id)
     configs = stage_configs(manifest)
     controls = manifest.get("controls") or {}
     rejects = reject_groups(out_dir, manifest)
@@ -601,11 +607,21 @@ def render(context: dict[str, Any]) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def write_report(out_dir: Path, run_id: str) -> Path:
-    """Render ``OUT_DIR/runs/<run_id>/report.html`` from what the run left behind; return its path."""
-    html = render(build_context(Path(out_dir), run_id))
-    path = Path(out_dir) / "runs" / run_id / REPORT_FILE
+def write_report(out_dir: str | Path, run_id: str, run_dir: Path | None = None) -> Path | str:
+    """Render ``OUT_DIR/runs/<run_id>/report.html`` from what the run left behind; return its location.
+
+    ``run_dir`` is a local folder holding the run's files (the run itself passes its working
+    folder); without it a remote run folder is fetched into a temporary one and the report uploaded.
+    """
+    target = storage.join(out_dir, "runs", run_id)
+    if run_dir is None and storage.is_remote(out_dir):
+        with storage.local_folder(target, download=True) as local:
+            write_report(out_dir, run_id, run_dir=local)
+        return storage.join(target, REPORT_FILE)
+    html = render(build_context(out_dir, run_id, run_dir))
+    folder = Path(run_dir) if run_dir is not None else Path(target)
+    path = folder / REPORT_FILE
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
-    return path
+    return path if not storage.is_remote(out_dir) else storage.join(target, REPORT_FILE)

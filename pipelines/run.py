@@ -10,9 +10,12 @@ staging removed. Exit status: 0 published, 2 gate failed (nothing published), 1 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
+import os
+import tempfile
 import time
 import traceback
 from collections import defaultdict
@@ -34,7 +37,6 @@ from pipelines.outdir import (
     manifest_path,
     output_lock,
     recover,
-    remove_tree,
     write_manifest,
 )
 from pipelines.publish import (
@@ -50,6 +52,7 @@ from pipelines.publish import (
 from pipelines.progress import watch as watch_progress
 from pipelines.report import write_report
 from pipelines.version import code_version
+from transforms.core import storage
 from transforms.core.stage import RunContext
 from transforms.ingest.readers import FILES, expand_sources
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -157,9 +160,12 @@ def stage_rows(names: list[str], counters: dict[str, int]) -> list[dict[str, Any
     ]
 
 
-def _input_fingerprints(staging_dir: Path) -> list[dict]:
+def _input_fingerprints(staging_dir: str) -> list[dict]:
+    """What the readers wrote: one JSON per input file (a fixed name per file, so a retried read
+    overwrites it). The run's input count is the sum of their ``records``, not a runner counter."""
     return sorted(
-        (json.loads(p.read_text()) for p in (staging_dir / FILES).glob("*.json")), key=lambda f: (f["source"], f["uri"])
+        (json.loads(storage.read_text(p)) for p in storage.listdir(storage.join(staging_dir, FILES), "*.json")),
+        key=lambda f: (f["source"], f["uri"]),
     )
 
 
@@ -178,38 +184,55 @@ def execute(
     ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
     live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
-    out_dir = Path(config.output.dir)
-    check_target(out_dir, config.job, force)
+    out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
+    local = not storage.is_remote(out_dir)
+    if local:  # the lock, the target check and recovery work on local outputs (flock, rename)
+        check_target(Path(out_dir), config.job, force)
     # Signals are noted from the start and acted on once the run has a manifest to record them in.
-    with _Interrupts() as interrupts, output_lock(out_dir, f"a starting run of job {config.job}", wait_lock) as announce:
+    lock = output_lock(Path(out_dir), f"a starting run of job {config.job}", wait_lock) if local else _no_lock()
+    with _Interrupts() as interrupts, lock as announce:
         interrupts.defer = True
         # The id is made under the lock: UUIDv7 is time-ordered, so run ids order the runs of an
         # output as they happened (the manifest chain relies on it), even when several waited.
         run_id = str(generate_new_uuid())
         announce(f"run {run_id} of job {config.job}")
-        notes = recover(out_dir, run_id, _finish_recovered(out_dir), _abort_recovered(out_dir), _redraw(out_dir))
+        if local:
+            root = Path(out_dir)
+            notes = recover(root, run_id, _finish_recovered(root), _abort_recovered(root), _redraw(root))
+        else:
+            notes = []
         outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts, progress)
     outcome.notes[:0] = notes
     return outcome
 
 
+@contextlib.contextmanager
+def _no_lock():
+    yield lambda holder: None
+
+
 def _execute_locked(
     config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts", progress
 ) -> RunOutcome:
-    out_dir = Path(config.output.dir)
-    run_dir = out_dir / "runs" / run_id
-    staging_dir = out_dir / "_staging" / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    staging_dir.mkdir(parents=True, mode=0o700)  # raw text waits here: private to the user
-    staging_dir.parent.chmod(0o700)
-    ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
+    out_dir = storage.resolve(config.output.dir, os.getcwd())
+    staging_dir = storage.join(out_dir, "_staging", run_id)
+    if not storage.is_remote(staging_dir):
+        os.makedirs(staging_dir, mode=0o700)  # raw text waits here: private to the user
+        os.chmod(os.path.dirname(staging_dir), 0o700)
+    with storage.local_folder(storage.join(out_dir, "runs", run_id)) as run_dir:
+        ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
+        return _execute(ctx, config_path, config_sha, beam_args, on_phase, interrupts, progress)
+
+
+def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase, interrupts: "_Interrupts", progress) -> RunOutcome:
+    config, run_id, run_dir, out_dir, staging_dir = ctx.config, ctx.run_id, ctx.run_dir, ctx.out_dir, ctx.staging_dir
     manifest: dict[str, Any] = {
         "run_id": run_id,
         "job": config.job,
         "status": "running",
         "dataset_version": None,
         "parent_version": None,
-        "previous_manifest": chain_link(out_dir, run_id),
+        "previous_manifest": None if storage.is_remote(out_dir) else chain_link(Path(out_dir), run_id),
         "config_path": str(config_path),
         "config_sha256": config_sha,
         "config": config.model_dump(mode="json", serialize_as_any=True),
@@ -246,16 +269,18 @@ def _execute_locked(
         lineage.finish(False, error=outcome.error)
     finally:
         interrupts.defer = True  # a second Ctrl-C must not leave half a cleanup
-        remove_tree(staging_dir)
+        storage.rmtree(staging_dir)
         phases("report")
         manifest["finished_at"] = _now()
         write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
         try:  # the report explains the run; failing to draw it must not change the run's outcome
-            write_report(out_dir, run_id)
+            write_report(out_dir, run_id, run_dir=run_dir)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         phases(None)
         write_manifest(run_dir / "manifest.json", manifest)
+        if not storage.is_remote(out_dir):  # (a bucket has no empty folders)
+            remove_if_empty(Path(out_dir) / "_staging")  # only the folder itself: another run's staging is its own
         prune_empty_dirs(run_dir / "gx")
     outcome.notes.extend(lineage.warnings)
     if interrupts.received and outcome.status != "aborted":
@@ -350,24 +375,31 @@ def _run(
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
-    with watch_progress(ctx.staging_dir / "_progress", [s.name for s in stages], progress) as watcher:
+    progress_dir = (
+        storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")
+    )  # display only: a bucket staging folder gets a local one
+    with watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
         counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
         watcher.finish(counters)
-    kept = staged(ctx.kept_dir, RECORD_SCHEMA)
-    rejects = staged(ctx.rejects_dir, REJECT_SCHEMA)
-    counts = staged_counts(kept, rejects, counters.get("ingest:input", 0))
+    kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
+    rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
+    inputs = _input_fingerprints(ctx.staging_dir)
+    missing = sorted({f.uri for f in files} - {i["uri"] for i in inputs})
+    if missing:
+        raise RuntimeError(f"{len(missing)} input file(s) have no reader fingerprint, e.g. {missing[0]}")
+    counts = staged_counts(kept, rejects, sum(i["records"] for i in inputs))
     outcome.stages = stage_rows([s.name for s in stages], counters)
     manifest["counts"] = counts
     manifest["stages"] = outcome.stages
     manifest["counters"] = dict(sorted(counters.items()))
-    manifest["inputs"] = _input_fingerprints(ctx.staging_dir)
+    manifest["inputs"] = inputs
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing
         manifest["machine_check"] = machine_check(checked, counts["input"])
 
     on_phase("gate")
-    record_stats = staged(ctx.record_stats_dir, record_stats_schema(record_stat_columns(config.gate.suites)))
+    record_stats = staged(ctx.committed_files("record_stats"), record_stats_schema(record_stat_columns(config.gate.suites)))
     gate = run_gate(
         config.gate.suites, record_stats, counts, ctx.run_dir, config.gate.min_published, config.gate.min_published_share
     )
@@ -375,8 +407,8 @@ def _run(
     manifest["gate"] = {
         "success": gate.success,
         "reason": gate.reason,
-        "results_path": gate.results_path,
-        "data_docs": gate.data_docs,
+        "results_path": _run_location(ctx, gate.results_path),
+        "data_docs": _run_location(ctx, gate.data_docs),
         "expectations": [vars(o) for o in gate.outcomes],
     }
     assertions = [
@@ -441,6 +473,15 @@ def _run(
     )
 
 
-def _current_version(out_dir: Path) -> int | None:
+def _run_location(ctx: RunContext, path: str | None) -> str | None:
+    """Where a file of the run folder ends up: the run's working folder is a local stand-in when
+    OUT_DIR is a bucket (uploaded when the run ends)."""
+    if path is None or not storage.is_remote(ctx.out_dir):
+        return path
+    rel = os.path.relpath(path, ctx.run_dir)
+    return storage.join(ctx.out_dir, "runs", ctx.run_id, *rel.split(os.sep))
+
+
+def _current_version(out_dir: str) -> int | None:
     table = open_table(dataset_dir(out_dir))
     return table.version() if table is not None else None

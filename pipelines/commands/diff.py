@@ -11,7 +11,7 @@ from rich.table import Table
 
 
 def diff(
-    out_dir: Path = typer.Argument(..., help="The job's output directory (output.dir)."),
+    out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
     old: int = typer.Argument(..., help="Earlier version."),
     new: int = typer.Argument(..., help="Later version."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
 
 
 def report(
-    out_dir: Path = typer.Argument(..., help="The job's output directory (output.dir)."),
+    out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
     run_id: Optional[str] = typer.Argument(None, help="Run id (default: the latest run)."),
 ) -> None:
     """Write OUT_DIR/runs/<run_id>/report.html: funnel, rejects, sources, controls, gate, clause map, version diff."""

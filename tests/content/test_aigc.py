@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import json
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def test_cap_needs_census_and_config_validation():
     assert cap_decision(0.2, 10, np.empty(0, dtype=np.int64)).keep == 0
 
 
-CTX = RunContext(run_id="run-t", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
+CTX = RunContext(run_id="run-t", out_dir=Path("."), run_dir=Path("."), staging_dir=tempfile.mkdtemp(prefix="steward-test-"), config=None)
 
 
 def test_cap_stage_in_beam_over_several_batches():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import json
 
 from pathlib import Path
@@ -220,7 +221,7 @@ def test_apply_control_accounts_and_lineage():
     assert [e["action"] for e in redacted_result.kept.lineage[1]] == ["keep", "modify"]
 
 
-CTX = RunContext(run_id="run-t", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
+CTX = RunContext(run_id="run-t", out_dir=Path("."), run_dir=Path("."), staging_dir=tempfile.mkdtemp(prefix="steward-test-"), config=None)
 
 
 def test_classified_stage_in_beam():

@@ -136,7 +136,8 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     config.write_text(yaml.safe_dump(data))
     result = runner.invoke(cli.app, ["run", str(config), "--dry-run"])
     assert result.exit_code == 1
-    assert "sources[1].paths" in result.output and "no files match in/forum/*.nothing" in result.output
+    # relative patterns are resolved against the config's folder before anything runs
+    assert "sources[1].paths" in result.output and f"no files match {corpus / 'in/forum/*.nothing'}" in result.output
     result = runner.invoke(cli.app, ["run", str(config)])
     assert result.exit_code == 1 and "no files match" in result.output
     assert not (corpus / "out").exists()  # nothing written, no lineage START

@@ -49,8 +49,10 @@ def test_runs_publish_versions_that_roll_back_and_trace(project):
     assert counts["rejected_by"]["quality/too_short"] >= 1
     assert [s["stage"] for s in m["stages"]] == ["ingest", "quality"]
     assert m["dataset_version"] == 0 and m["status"] == "published"
-    assert {i["uri"] for i in m["inputs"]} >= {"in/news/a.jsonl", "in/pages/p1.txt"}
-    assert all(len(i["sha256"]) == 64 for i in m["inputs"] if i["uri"] != "in/news/cut.jsonl.gz")
+    # inputs are named by their absolute location, and by their path relative to the source root
+    assert {i["uri"] for i in m["inputs"]} >= {str(project / "in/news/a.jsonl"), str(project / "in/pages/p1.txt")}
+    assert {(i["source"], i["path"]) for i in m["inputs"]} >= {("news", "a.jsonl"), ("pages", "p1.txt")}
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"] if not i["uri"].endswith("in/news/cut.jsonl.gz"))
     run_dir = project / "out" / "runs" / first.run_id
     assert (run_dir / "manifest.json").exists() and (run_dir / "gate" / "records.json").exists()
     kinds = [e["eventType"] for e in events(run_dir)]

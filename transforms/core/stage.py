@@ -15,6 +15,7 @@ A job's ``stages:`` list is validated against the :class:`StageConfig` subclass 
 from __future__ import annotations
 
 import abc
+import json
 import os
 import uuid
 from collections import Counter
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from transforms.core import storage
 from transforms.core import progress
 from transforms.core.preview import redacted_preview
 from transforms.core.records import CATEGORIES, RISK_LEVELS, Batch, identity, lineage_entry, reject_row
@@ -233,12 +235,11 @@ class _SpillFn(beam.DoFn):
         self.key = key
 
     def process(self, batch: Batch):
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet.enc")
+        storage.makedirs(self.directory)
+        path = storage.join(self.directory, f"{uuid.uuid4().hex}.parquet.enc")
         sink = pa.BufferOutputStream()
         pq.write_table(pa.Table.from_batches([batch.to_arrow()]), sink, compression="zstd")
-        with open(path, "wb") as handle:
-            handle.write(seal(self.key, sink.getvalue().to_pybytes()))
+        storage.write_bytes(path, seal(self.key, sink.getvalue().to_pybytes()))
         yield path
 
 
@@ -252,10 +253,10 @@ class _DecideSpilledFn(beam.DoFn):
         self.key = key
 
     def process(self, path: str, view):
-        with open(path, "rb") as handle:
-            data = unseal(self.key, handle.read())
+        # The spilled file stays: a runner that retries this bundle reads it again. The run's
+        # staging folder (and with it every spill) is removed once the run has finished.
+        data = unseal(self.key, storage.read_bytes(path))
         batch = Batch.from_arrow(pq.read_table(pa.BufferReader(data)))
-        os.remove(path)
         yield from _emit(self.stage, apply_control(self.make_control(view), batch, self.run_id))
 
 
@@ -308,38 +309,47 @@ class RunContext:
     """
 
     run_id: str
-    out_dir: Path
-    run_dir: Path
-    staging_dir: Path
+    out_dir: str  # absolute path or URI (transforms.core.storage)
+    run_dir: Path  # a local folder: uploaded to OUT_DIR/runs/<run_id> when OUT_DIR is remote
+    staging_dir: str  # absolute path or URI every worker can write
     config: JobView
     upstream_rejects: list = field(default_factory=list)  # reject PCollections of earlier stages
+    staged_reject_files: list = field(default_factory=list)  # PCollections of staged reject file paths
 
     @property
-    def dataset_dir(self) -> Path:
-        return self.out_dir / "dataset"
+    def dataset_dir(self) -> str:
+        return storage.join(self.out_dir, "dataset")
 
     @property
-    def kept_dir(self) -> Path:
+    def kept_dir(self) -> str:
         """Where the run stages the records it will publish (Parquet, one file per bundle)."""
-        return self.staging_dir / "kept"
+        return storage.join(self.staging_dir, "kept")
 
     @property
-    def record_stats_dir(self) -> Path:
+    def record_stats_dir(self) -> str:
         """Where the run stages the gate's per-record statistics of the records it will publish."""
-        return self.staging_dir / "record_stats"
+        return storage.join(self.staging_dir, "record_stats")
 
     @property
-    def rejects_dir(self) -> Path:
+    def rejects_dir(self) -> str:
         """Where the run stages every stage's reject rows."""
-        return self.staging_dir / "rejects"
+        return storage.join(self.staging_dir, "rejects")
 
     def spill_dir(self, stage: str) -> str:
         """Where :class:`DecideWithView` keeps a stage's batches while its view is computed."""
-        return str(self.staging_dir / "spill" / stage)
+        return storage.join(self.staging_dir, "spill", stage)
 
     def stage_dir(self, stage: str) -> str:
         """Staging space of one stage for files it reads back after the pipeline (e.g. in ``on_publish``)."""
-        return str(self.staging_dir / "stages" / stage)
+        return storage.join(self.staging_dir, "stages", stage)
+
+    def committed_files(self, name: str) -> list[str]:
+        """The staged files of ``name`` (``kept``, ``rejects``, ``record_stats``, ``stages/<stage>``)
+        that the runner committed (see :class:`CommitFileList`)."""
+        listed = committed_files(self.staging_dir, name)
+        if listed is None:  # a graph built without CommitFileList (by hand, in a test): every file there
+            return storage.listdir(storage.join(self.staging_dir, name), "*.parquet")
+        return listed
 
 
 class Stage(abc.ABC):
@@ -404,3 +414,46 @@ def first_error(exc: ValidationError) -> str:
     if not where and ": " in message:  # model validators name the key themselves
         return message
     return f"{where}: {message}" if where else message
+
+
+# ---- retry-safe staging --------------------------------------------------------------------------
+
+COMMITTED = "_committed"
+
+
+def _write_file_list(paths: list[str], location: str) -> None:
+    storage.write_text(location, json.dumps(sorted(paths)))
+
+
+class CommitFileList(beam.PTransform):
+    """Records which staged files the runner committed.
+
+    Writers name their files uniquely per attempt and pass each path on as an output element.
+    A runner discards the outputs of a failed or retried bundle, so the paths that reach this step
+    are exactly the files of the attempts that succeeded; files left by a failed attempt stay out
+    of the list and are never read (they go with the staging folder). The list has a fixed name, so
+    a retry of this step overwrites it with the same content.
+    """
+
+    def __init__(self, staging_dir: str, name: str):
+        super().__init__(label=f"CommitFileList/{name}")
+        self.location = committed_list_path(staging_dir, name)
+
+    def expand(self, paths):
+        return (
+            paths
+            | "All" >> beam.combiners.ToList()
+            | "Write" >> beam.Map(_write_file_list, self.location)
+        )
+
+
+def committed_list_path(staging_dir: str, name: str) -> str:
+    return storage.join(staging_dir, COMMITTED, f"{name.replace('/', '.')}.json")
+
+
+def committed_files(staging_dir: str, name: str) -> list[str] | None:
+    """The committed files of ``name``, or None when the pipeline wrote no list."""
+    location = committed_list_path(staging_dir, name)
+    if not storage.exists(location):
+        return None
+    return json.loads(storage.read_text(location))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import abc
 import bisect
-import os
 import uuid
 from collections import defaultdict
 from typing import Iterable, Iterator, Sequence
@@ -27,6 +26,8 @@ import pyarrow.parquet as pq
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
+
+from transforms.core import storage
 
 # A writer writes a file when it holds this many rows or bytes: the row cap stays below Parquet's
 # default maximum row-group length (1,048,576), so even a single bucket is one row group of each file.
@@ -69,8 +70,8 @@ class BucketSpillFn(beam.DoFn, abc.ABC):
             yield WindowedValue(self._flush(), MIN_TIMESTAMP, (GlobalWindow(),))
 
     def _flush(self) -> tuple[str, list[int]]:
-        os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
+        storage.makedirs(self.directory)
+        path = storage.join(self.directory, f"{uuid.uuid4().hex}.parquet")
         buckets = sorted(self._buffer)
         schema = self._buffer[buckets[0]][0].schema
         with pq.ParquetWriter(path, schema, compression="none") as writer:
@@ -86,7 +87,8 @@ def read_bucket(files: Sequence[tuple[str, Sequence[int]]], bucket: int) -> Iter
     for path, buckets in files:
         at = bisect.bisect_left(buckets, bucket)
         if at < len(buckets) and buckets[at] == bucket:
-            yield pq.ParquetFile(path).read_row_group(at)
+            with storage.open_input_file(path) as handle:
+                yield pq.ParquetFile(handle).read_row_group(at)
 
 
 def each_bucket(pipeline: beam.Pipeline, label: str, buckets: int) -> beam.PCollection:

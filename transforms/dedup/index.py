@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from pathlib import Path
 
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from transforms.core.stage import RunContext
-from transforms.core.storage import link_or_copy, stream_batches
+from transforms.core import storage
+from transforms.core.storage import stream_batches
 from transforms.dedup.minhash import (
     doc_key,
 )
@@ -106,7 +105,8 @@ def candidates_from_arrow(table: pa.Table) -> SignatureChunk:
 
 def read_chunk(path: str, row_group: int, version: int) -> SignatureChunk:
     """One row group of a signature file: this run's (``version`` -1) or a published index part."""
-    return chunk_from_arrow(pq.ParquetFile(path).read_row_group(row_group), version)
+    with storage.open_input_file(path) as handle:
+        return chunk_from_arrow(pq.ParquetFile(handle).read_row_group(row_group), version)
 
 
 class StageSignaturesFn(beam.DoFn):
@@ -120,29 +120,30 @@ class StageSignaturesFn(beam.DoFn):
         self.directory = directory
 
     def process(self, chunk: SignatureChunk):
-        os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, f"{uuid.uuid4().hex}.parquet")
+        storage.makedirs(self.directory)
+        path = storage.join(self.directory, f"{uuid.uuid4().hex}.parquet")
         pq.write_table(pa.Table.from_batches([chunk_to_arrow(chunk)]), path, compression="none")
         yield path, 0, -1
 
 
-def index_dir(out_dir: Path, version: int) -> Path:
-    return Path(out_dir) / "index" / STAGE / f"v{version}"
+def index_dir(out_dir: str, version: int) -> str:
+    return storage.join(out_dir, "index", STAGE, f"v{version}")
 
 
-def index_parts(directory: Path) -> list[Path]:
-    return sorted(Path(directory).glob("part-*.parquet"))
+def index_parts(directory: str) -> list[str]:
+    return storage.listdir(directory, "part-*.parquet")
 
 
-def write_index(ctx: RunContext, version: int, params: DedupParams) -> int:
+def write_index(ctx: RunContext, version: int, params: DedupParams, staged: list[str] | None = None) -> int:
     """The signature index of dataset ``version``, beside it; returns its rows.
 
     It is this run's staged signatures of the records it published, plus (appending) the parts of
     the previous version's index, hard-linked. Without a usable previous index the published
-    table is signed again.
+    table is signed again. ``staged`` are the signature files the pipeline committed (default:
+    every file in the stage's staging folder).
     """
     target = index_dir(ctx.out_dir, version)
-    target.mkdir(parents=True, exist_ok=True)
+    storage.makedirs(target)
     previous = index_dir(ctx.out_dir, version - 1)
     appended = version > 0 and ctx.config.output.mode == "append"
     if appended and not _usable(previous, params):
@@ -150,26 +151,36 @@ def write_index(ctx: RunContext, version: int, params: DedupParams) -> int:
     rows = 0
     if appended:
         for part in index_parts(previous):
-            if not (target / part.name).exists():
-                link_or_copy(part, target / part.name)
-            rows += pq.ParquetFile(part).metadata.num_rows
-    staged = sorted(Path(ctx.stage_dir(STAGE)).glob("*.parquet"))
-    rows += _write_part(staged, _published_keys(ctx), target / f"part-{ctx.run_id}.parquet", params)
-    (target / INDEX_PARAMS).write_text(json.dumps({**params.signature_params(), "version": version, "rows": rows}))
+            name = storage.basename(part)
+            if not storage.exists(storage.join(target, name)):
+                storage.link_or_copy(part, storage.join(target, name))
+            rows += _num_rows(part)
+    if staged is None:
+        staged = storage.listdir(ctx.stage_dir(STAGE), "*.parquet")
+    rows += _write_part(staged, _published_keys(ctx), storage.join(target, f"part-{ctx.run_id}.parquet"), params)
+    storage.write_text(storage.join(target, INDEX_PARAMS), json.dumps({**params.signature_params(), "version": version, "rows": rows}))
     return rows
+
+
+def _num_rows(path: str) -> int:
+    with storage.open_input_file(path) as handle:
+        return pq.ParquetFile(handle).metadata.num_rows
 
 
 def _published_keys(ctx: RunContext) -> np.ndarray:
     """Sorted doc keys of the records this run staged for publishing."""
-    files = sorted(str(p) for p in ctx.kept_dir.glob("*.parquet")) if ctx.kept_dir.exists() else []
-    ids = ds.dataset(files, format="parquet").to_table(columns=["id"]).column("id").to_pylist() if files else []
+    files = ctx.committed_files("kept")
+    ids = storage.dataset(files).to_table(columns=["id"]).column("id").to_pylist() if files else []
     return np.sort(np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids)))
 
 
-def _write_part(staged: list[Path], published: np.ndarray, path: Path, params: DedupParams) -> int:
-    """The rows of the staged signature files whose record was published, in row groups of ~4k."""
+def _write_part(staged: list[str], published: np.ndarray, path: str, params: DedupParams) -> int:
+    """The rows of the staged signature files whose record was published, in row groups of ~4k.
+
+    Written under a temporary name and renamed locally; on an object store the object appears
+    whole when its upload completes, so it is written in place."""
     rows, pending = 0, []
-    tmp = path.with_suffix(".tmp")
+    tmp = path if storage.is_remote(path) else path.removesuffix(".parquet") + ".tmp"
     with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
         for i, file in enumerate(staged):
             table = pq.read_table(file)
@@ -180,46 +191,49 @@ def _write_part(staged: list[Path], published: np.ndarray, path: Path, params: D
                 writer.write_table(part, row_group_size=_INDEX_ROWS)
                 rows += part.num_rows
                 pending = []
-    tmp.replace(path)
+    if tmp != path:
+        os.replace(tmp, path)
     return rows
 
 
-def _sign_published(dataset_dir: Path, version: int, target: Path, params: DedupParams) -> int:
+def _sign_published(dataset_dir: str, version: int, target: str, params: DedupParams) -> int:
     from deltalake import DeltaTable
 
     for stale in index_parts(target):
-        stale.unlink()
+        storage.delete(stale)
     rows = 0
-    tmp = target / "part-rebuilt.tmp"
+    final = storage.join(target, "part-rebuilt.parquet")
+    tmp = final if storage.is_remote(final) else storage.join(target, "part-rebuilt.tmp")
     with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
-        dataset = DeltaTable(str(dataset_dir), version=version).to_pyarrow_dataset()
+        dataset = DeltaTable(storage.table_uri(dataset_dir), version=version).to_pyarrow_dataset()
         for record_batch in stream_batches(dataset, ["id", "text", "source"], _INDEX_ROWS):
             if record_batch.num_rows:
                 columns = record_batch.to_pydict()
                 writer.write_batch(chunk_to_arrow(signature_chunk(columns["id"], columns["text"], params, sources=columns["source"])))
                 rows += record_batch.num_rows
-    tmp.replace(target / "part-rebuilt.parquet")
-    (target / INDEX_PARAMS).write_text(json.dumps({**params.signature_params(), "version": version, "rows": rows}))
+    if tmp != final:
+        os.replace(tmp, final)
+    storage.write_text(storage.join(target, INDEX_PARAMS), json.dumps({**params.signature_params(), "version": version, "rows": rows}))
     return rows
 
 
-def _usable(directory: Path, params: DedupParams) -> bool:
-    params_file = Path(directory) / INDEX_PARAMS
-    if not params_file.exists():
+def _usable(directory: str, params: DedupParams) -> bool:
+    params_file = storage.join(directory, INDEX_PARAMS)
+    if not storage.exists(params_file):
         return False
-    stored = json.loads(params_file.read_text())
+    stored = json.loads(storage.read_text(params_file))
     return all(stored.get(k) == v for k, v in params.signature_params().items())
 
 
-def published_index(out_dir: Path, dataset_dir: Path, params: DedupParams) -> tuple[list[Path], int, str]:
+def published_index(out_dir: str, dataset_dir: str, params: DedupParams) -> tuple[list[str], int, str]:
     """(index parts, version, note) of the current published version's index, if usable."""
     from deltalake import DeltaTable
 
-    if not (Path(dataset_dir) / "_delta_log").exists():
+    if not storage.listdir(storage.join(dataset_dir, "_delta_log"), "*.json"):
         return [], -1, "no published version"
-    version = DeltaTable(str(dataset_dir)).version()
+    version = DeltaTable(storage.table_uri(dataset_dir)).version()
     target = index_dir(out_dir, version)
-    if not (target / INDEX_PARAMS).exists():
+    if not storage.exists(storage.join(target, INDEX_PARAMS)):
         return [], version, f"no dedup index for published version {version}"
     if not _usable(target, params):
         return [], version, f"index of version {version} was built with other signature parameters"

@@ -41,7 +41,8 @@ from pydantic import Field, field_validator, model_validator
 
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
+from transforms.core import storage
+from transforms.core.stage import CommitFileList, DecideWithView, RunContext, Stage, StageConfig, count
 from transforms.dedup.buckets import BucketSpillFn, each_bucket, read_bucket
 from transforms.dedup.index import (
     StageSignaturesFn,
@@ -209,6 +210,11 @@ class _MergeTables(beam.CombineFn):
 # ---- stage and config ------------------------------------------------------------------------
 
 
+def _row_groups(path: str) -> int:
+    with storage.open_input_file(path) as handle:
+        return pq.ParquetFile(handle).num_row_groups
+
+
 class DedupStage(Stage):
     """Removes exact and near duplicates (MinHash LSH), keeping one record per cluster."""
 
@@ -225,6 +231,7 @@ class DedupStage(Stage):
         spill = ctx.stage_dir(STAGE)
         chunks = batches | "dedup/Signatures" >> beam.ParDo(_SignatureFn(params))
         files = chunks | "dedup/StageSignatures" >> beam.ParDo(StageSignaturesFn(spill))
+        _ = files | "dedup/SignaturePaths" >> beam.Map(lambda f: f[0]) | CommitFileList(ctx.staging_dir, f"stages/{STAGE}")
         band_files = chunks | "dedup/StageBands" >> beam.ParDo(_StageBandsFn(f"{spill}/bands", params))
         if self.cross_version:
             mode = getattr(getattr(ctx.config, "output", None), "mode", "append")
@@ -233,7 +240,7 @@ class DedupStage(Stage):
             else:
                 parts, self.cross_version_note = [], "output mode overwrite replaces the published version"
             if parts:
-                groups = [(str(p), g, version) for p in parts for g in range(pq.ParquetFile(p).num_row_groups)]
+                groups = [(p, g, version) for p in parts for g in range(_row_groups(p))]
                 published_files = pipeline | "dedup/PublishedIndex" >> beam.Create(groups)
                 published_bands = (
                     published_files
@@ -292,7 +299,7 @@ class DedupStage(Stage):
 
     def on_publish(self, ctx, version: int) -> None:
         if self.cross_version:
-            write_index(ctx, version, self.params)
+            write_index(ctx, version, self.params, ctx.committed_files(f"stages/{STAGE}"))
 
 
 @register_stage("dedup")

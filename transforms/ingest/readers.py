@@ -8,7 +8,8 @@ Record reasons: ``invalid_utf8``, ``invalid_unicode``, ``invalid_json``, ``too_d
 records read before the break: ``truncated_archive``, ``corrupt_archive``, ``decompression_limit``,
 ``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark are read as text.
 
-Beam-free apart from reading through Beam's ``FileSystems``; :mod:`transforms.ingest.stage` wraps it.
+Beam-free; files are read through :mod:`transforms.core.storage` (local paths and object-store URIs);
+:mod:`transforms.ingest.stage` wraps it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import json
 import os
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -31,9 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import zstandard
-from apache_beam.io.filesystem import CompressionTypes, FileMetadata
-from apache_beam.io.filesystems import FileSystems
-
+from transforms.core import storage
 from transforms.core.records import content_sha256, lineage_entry, record_id, reject_row, to_json
 
 
@@ -82,10 +80,16 @@ class Limits:
 @dataclass(frozen=True)
 class InputFile:
     source: str
-    path: str  # as Beam's file systems name it
-    uri: str  # stable name used for ids: relative to the working directory when inside it
+    path: str  # absolute path or URI, as the storage layer reads it
+    uri: str  # the file as the manifest and rejects name it (absolute path or URI)
     format: str
     size: int
+    rel: str | None = None  # path relative to the source root (the non-wildcard prefix of its glob)
+
+    @property
+    def id_path(self) -> str:
+        """What record ids are derived from: never the working directory or where the corpus lives."""
+        return self.rel if self.rel is not None else self.uri
 
 
 def infer_format(path: str) -> str | None:
@@ -107,46 +111,41 @@ def infer_format(path: str) -> str | None:
     return None
 
 
-def stable_uri(path: str) -> str:
-    """Paths under the working directory are named relative to it, so ids survive a moved checkout."""
-    if "://" in path:
-        return path
-    if os.path.islink(path) and not os.path.exists(path):  # a loop or dangling link: named as written
-        absolute = Path(os.path.abspath(path))
-    else:
-        absolute = Path(path).resolve()
-    try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
 def expand_sources(sources) -> list[InputFile]:
-    """Match every source's globs now, on the driver: a source that matches nothing is a config error."""
+    """Match every source's globs now, on the driver: a source that matches nothing is a config error.
+
+    Globs must be absolute paths or URIs by now (the config loader resolves relative ones against
+    the config file's folder); a relative one is taken relative to the working directory. Each file
+    is named for ids by its path relative to its glob's non-wildcard prefix (the source root).
+    """
     files: list[InputFile] = []
     for source in sources:
-        matched = []
+        matched: dict[str, tuple[int, str]] = {}
         for pattern in source.paths:
-            result = FileSystems.match([pattern])[0]
-            matched.extend(m for m in result.metadata_list if not m.path.endswith("/"))
-            matched.extend(_broken_links(pattern, {os.path.abspath(m.path) for m in matched}))
+            pattern = storage.resolve(pattern, os.getcwd())
+            root = storage.glob_root(pattern)
+            for location, size in storage.glob(pattern):
+                matched.setdefault(location, (size, storage.relative_to(location, root)))
+            for location in _broken_links(pattern, set(matched)):
+                matched.setdefault(location, (0, storage.relative_to(location, root)))
         if not matched:
             raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}")
-        for meta in sorted(matched, key=lambda m: m.path):
-            fmt = source.format or infer_format(meta.path)
+        for location in sorted(matched):
+            size, rel = matched[location]
+            fmt = source.format or infer_format(location)
             if fmt is None:
-                raise ValueError(f"source {source.name!r}: cannot infer the format of {meta.path}; set `format`")
-            files.append(InputFile(source.name, meta.path, stable_uri(meta.path), fmt, meta.size_in_bytes))
+                raise ValueError(f"source {source.name!r}: cannot infer the format of {location}; set `format`")
+            files.append(InputFile(source.name, location, location, fmt, size, rel))
     return files
 
 
-def _broken_links(pattern: str, matched: set[str]) -> list[FileMetadata]:
-    """Symlinks a local glob matches that Beam's match drops without a word (loops, dangling targets):
-    they are input the operator pointed at, so they become ``unreadable_file`` rejects instead."""
+def _broken_links(pattern: str, matched: set[str]) -> list[str]:
+    """Symlinks a local glob matches that the file-system match drops without a word (loops, dangling
+    targets): they are input the operator pointed at, so they become ``unreadable_file`` rejects instead."""
     if "://" in pattern:
         return []
     return [
-        FileMetadata(path, 0)
+        os.path.abspath(path)
         for path in sorted(glob.glob(pattern))
         if os.path.islink(path) and not os.path.exists(path) and os.path.abspath(path) not in matched
     ]
@@ -187,7 +186,7 @@ class HashingReader:
         self.raw_bytes = 0
 
     def chunks(self) -> Iterator[bytes]:
-        with FileSystems.open(self.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with storage.open_input(self.path) as handle:
             while chunk := handle.read(_CHUNK):
                 self.sha256.update(chunk)
                 self.raw_bytes += len(chunk)
@@ -406,7 +405,7 @@ class SourceReader:
 
     def _identity(self, locator: str, digest: str) -> dict:
         return {
-            "id": record_id(self.file.source, self.file.uri, locator),
+            "id": record_id(self.file.source, self.file.id_path, locator),
             "source": self.file.source,
             "source_uri": self.file.uri,
             "locator": locator,
@@ -603,7 +602,7 @@ class SourceReader:
         for _ in reader.chunks():  # fingerprint the file; Parquet itself needs random access
             pass
         source = self.source
-        with FileSystems.open(self.file.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with storage.open_input_file(self.file.path) as handle:
             schema = pq.ParquetFile(handle).schema_arrow
             wanted = [source.text_field, source.id_field, source.url_field, *source.meta_fields]
             columns = list(dict.fromkeys(c for c in wanted if c and c in schema.names))

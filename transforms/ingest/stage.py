@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from typing import Literal
 
@@ -19,6 +18,7 @@ import apache_beam as beam
 import pyarrow as pa
 from pydantic import PositiveFloat, PositiveInt
 
+from transforms.core import storage
 from transforms.core import progress
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
@@ -77,6 +77,7 @@ class _ReadFileFn(beam.DoFn):
             {
                 "source": file.source,
                 "uri": file.uri,
+                "path": file.id_path,
                 "sha256": reader.sha256.hexdigest() if not failure else None,
                 "bytes": file.size,
                 "records": n_input,
@@ -94,16 +95,19 @@ class _ReadFileFn(beam.DoFn):
 
 
 class _WriteJsonFn(beam.DoFn):
-    """Writes each element as one small JSON file (file fingerprints: one per input file)."""
+    """Writes each element as one small JSON file (file fingerprints: one per input file).
+
+    The name is a hash of the file's URI, so a retried bundle overwrites the same object: these
+    files are what the run counts its input from (not runner metrics, which portable runners
+    report only as attempted values, and Flink in detached mode not at all).
+    """
 
     def __init__(self, directory: str):
         self.directory = directory
 
     def process(self, element: dict):
-        os.makedirs(self.directory, exist_ok=True)
         name = hashlib.blake2b(element["uri"].encode(), digest_size=8).hexdigest()
-        with open(os.path.join(self.directory, f"{name}.json"), "w", encoding="utf-8") as handle:
-            json.dump(element, handle)
+        storage.write_text(storage.join(self.directory, f"{name}.json"), json.dumps(element))
 
 
 class IngestStage(Stage):
@@ -124,7 +128,7 @@ class IngestStage(Stage):
             >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id, self.config.limits))
             .with_outputs(REJECTED, FILES, main="records")
         )
-        outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(str(ctx.staging_dir / FILES)))
+        outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(storage.join(ctx.staging_dir, FILES)))
         return outputs["records"], outputs[REJECTED]
 
     def expand(self, batches, ctx):

@@ -33,7 +33,7 @@ candidates only.
 
 from __future__ import annotations
 
-import os
+import io
 import uuid
 from collections import Counter
 from typing import Literal
@@ -42,6 +42,7 @@ import apache_beam as beam
 import numpy as np
 from pydantic import Field, model_validator
 
+from transforms.core import storage
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
@@ -102,20 +103,21 @@ class _SketchFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("fingerprints", (bucket, FingerprintEntries(fps.fingerprints[idx], fps.keys[idx], fps.sizes[idx])))
             sets = ShingleSets.of_chunk(chunk, self.params)
             if len(sets):
-                os.makedirs(self.directory, exist_ok=True)
-                path = os.path.join(self.directory, f"{uuid.uuid4().hex}.npz")
+                storage.makedirs(self.directory)
+                path = storage.join(self.directory, f"{uuid.uuid4().hex}.npz")
                 write_sets(path, sets)
                 yield beam.pvalue.TaggedOutput("sets", path)
 
 
 def write_sets(path: str, sets: ShingleSets) -> None:
     """One batch's shingle sets as plain arrays (uncompressed: hashes do not compress); no text."""
-    with open(path, "wb") as f:
-        np.savez(f, keys=sets.keys, order=sets.order, ids=np.array(sets.ids, dtype=str), values=sets.values, offsets=sets.offsets)
+    buffer = io.BytesIO()
+    np.savez(buffer, keys=sets.keys, order=sets.order, ids=np.array(sets.ids, dtype=str), values=sets.values, offsets=sets.offsets)
+    storage.write_bytes(path, buffer.getvalue())
 
 
 def read_sets(path: str) -> ShingleSets:
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(io.BytesIO(storage.read_bytes(path)), allow_pickle=False) as data:
         return ShingleSets(data["keys"], data["order"], data["ids"].tolist(), data["values"], data["offsets"])
 
 
@@ -182,11 +184,10 @@ class _CandidateSetsFn(beam.DoFn):
 
     def process(self, path: str, graph):
         keys, labels = graph["keys"], graph["labels"]
+        # The file stays (a retried bundle reads it again); staging goes as a whole after the run.
         if not len(keys):
-            os.remove(path)
             return
         sets = read_sets(path)
-        os.remove(path)
         pos, found = sorted_lookup(keys, sets.keys)
         rows = np.flatnonzero(found)
         if not len(rows):

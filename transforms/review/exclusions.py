@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import Literal
 
 import pyarrow.parquet as pq
 
+from transforms.core import storage
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig
 
@@ -29,16 +29,15 @@ _lock = threading.Lock()
 
 def load_exclusions(path: str, missing_ok: bool) -> dict[str, dict]:
     """id → {reason, version}, shared by all threads of a worker (keyed by path and modification time)."""
-    file = Path(path)
-    if not file.exists():
+    if not storage.exists(path):
         if not missing_ok:
             raise FileNotFoundError(f"{STAGE}: exclusion list {path} does not exist (set missing_ok: true before the first review)")
         log.warning("%s: %s does not exist yet; nothing is excluded", STAGE, path)
         return {}
-    key = (str(file.resolve()), file.stat().st_mtime)
+    key = (str(path), storage.info(path)[1])
     with _lock:
         if key not in _cache:
-            table = pq.read_table(file, columns=["id", "reason", "version"])
+            table = pq.read_table(path, columns=["id", "reason", "version"])
             _cache[key] = {
                 i: {"reason": r, "version": v}
                 for i, r, v in zip(table.column("id").to_pylist(), table.column("reason").to_pylist(), table.column("version").to_pylist())
