@@ -127,7 +127,7 @@ def _check_files(table: str, table_dir: Path, recorded: dict, hash_files: bool, 
 
 
 def _check_dataset(out_dir: Path, manifests: dict, recorded: dict, hash_files: bool, problems: list[str]) -> None:
-    table_dir = dataset_dir(out_dir)
+    table_dir = Path(dataset_dir(out_dir))
     for version, info, adds in _commits(table_dir):
         operation = _meta(info, "operation")
         if operation is None:
@@ -182,7 +182,7 @@ def _check_rejects(out_dir: Path, manifests: dict, recorded: dict, hash_files: b
     for run_id, n in per_run.items():
         if run_id not in manifests:
             problems.append(f"rejects: {n:,} rows name run {run_id}, which has no manifest")
-    _check_files("rejects", rejects_dir(out_dir), recorded, hash_files, problems)
+    _check_files("rejects", Path(rejects_dir(out_dir)), recorded, hash_files, problems)
 
 
 def warning(out_dir: Path) -> str | None:

@@ -111,14 +111,15 @@ def _job(root: Path, kinds: list[badinput.Kind]) -> Path:
 
 
 def per_file(out: Path) -> tuple[collections.Counter, dict[str, list[str]]]:
-    """(records ingest kept, ingest reject reasons) per input file, read back from the published tables."""
-    kept = collections.Counter(DeltaTable(str(out / "dataset")).to_pyarrow_table(columns=["source_uri"]).column("source_uri").to_pylist())
+    """(records ingest kept, ingest reject reasons) per input file name, read back from the published tables."""
+    name = lambda uri: Path(uri).name  # noqa: E731  (source_uri is the file's absolute path or URI)
+    kept = collections.Counter(map(name, DeltaTable(str(out / "dataset")).to_pyarrow_table(columns=["source_uri"]).column("source_uri").to_pylist()))
     reasons = collections.defaultdict(list)
     for r in DeltaTable(str(out / "rejects")).to_pyarrow_table(columns=["source_uri", "stage", "reason"]).to_pylist():
         if r["stage"] == "ingest":
-            reasons[r["source_uri"]].append(r["reason"])
+            reasons[name(r["source_uri"])].append(r["reason"])
         else:
-            kept[r["source_uri"]] += 1
+            kept[name(r["source_uri"])] += 1
     return kept, reasons
 
 
@@ -132,8 +133,8 @@ def run_over(root: Path, kinds: list[badinput.Kind], monkeypatch):
     kept, reasons = per_file(root / "out")
     wrong = {}
     for k in kinds:
-        uri = f"corpus/{k.path(Path('.')).name}"
-        problem = badinput.check(k, kept[uri], reasons.get(uri, []))
+        name = k.path(Path(".")).name
+        problem = badinput.check(k, kept[name], reasons.get(name, []))
         if problem:
             wrong[k.name] = problem
     assert wrong == {}

@@ -327,4 +327,4 @@ def test_a_commit_conflict_is_retried_and_a_lasting_one_leaves_nothing_visible(t
     with pytest.raises(CommitFailedError):
         commit_dataset(out, staged("c"), "overwrite", {"run_id": "r2"}, pending)
     assert DeltaTable(str(dataset_dir(out))).version() == 1
-    assert not any((dataset_dir(out) / f["path"]).exists() for f in pending.files)
+    assert not any((Path(dataset_dir(out)) / f["path"]).exists() for f in pending.files)

@@ -10,6 +10,8 @@ whole job with a step that fails its first attempt on a chosen batch.
 
 from __future__ import annotations
 
+import os
+
 import apache_beam as beam
 import pyarrow.parquet as pq
 
@@ -75,8 +77,9 @@ def test_a_spilled_batch_can_be_read_again(tmp_path):
         def decide(self, batch):
             return [KEEP] * len(batch)
 
-    path = next(_SpillFn(str(tmp_path / "spill")).process(_batch("s", 3)))
-    decide = _DecideSpilledFn("keep_all", lambda view: KeepAll(), "run")
+    key = os.urandom(32)  # spills are sealed with the pipeline's key
+    path = next(_SpillFn(str(tmp_path / "spill"), key).process(_batch("s", 3)))
+    decide = _DecideSpilledFn("keep_all", lambda view: KeepAll(), "run", key)
     first = list(decide.process(path, None))
     again = list(decide.process(path, None))  # a retried bundle reads its input again
     assert len(first) == len(again) == 1 and len(again[0]) == 3
