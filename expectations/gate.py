@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -149,13 +150,18 @@ def id_hash(record_id: str | None) -> int | None:
 def record_stats(ids, sources, licenses, langs, texts, extra: list[str], published: list[str] | None = None) -> pa.RecordBatch:
     """The ``records`` frame's rows for some records: computed where the records are, in the
     pipeline, so the gate reads a few numbers per record instead of scanning the text again.
-    ``published``: per record, every string it is published with (default: its text); the
-    :data:`RECORD_STATS` columns are computed over it, so no published column escapes them."""
+    ``published``: per record, the strings it is published with (default: its text); the
+    :data:`RECORD_STATS` columns are computed over each and summed, so no published column escapes them."""
     columns = [pa.array(ids, pa.string()), pa.array([id_hash(i) for i in ids], pa.int64())]
     columns += [pa.array(values, pa.string()) for values in (sources, licenses, langs)]
     columns.append(pc.utf8_length(pa.array(texts, pa.string())).cast(pa.int64()))
-    scanned = texts if published is None else published
-    columns += [pa.array(list(_stat_function(column)(scanned)), pa.int64()) for column in extra]
+    fields = [[t] for t in texts] if published is None else published
+    flat = [field for record in fields for field in record]
+    ends = np.cumsum([len(record) for record in fields])
+    for column in extra:  # a record's count is the sum over its fields
+        per_field = np.fromiter(_stat_function(column)(flat), dtype=np.int64, count=len(flat))
+        sums = np.add.reduceat(per_field, ends - [len(r) for r in fields]) if len(flat) else np.zeros(0, np.int64)
+        columns.append(pa.array(sums, pa.int64()))
     return pa.record_batch(columns, schema=record_stats_schema(extra))
 
 

@@ -112,14 +112,17 @@ def _batch_stats(batch, extra: list[str]) -> pa.RecordBatch:
     return record_stats(batch.id, batch.source, batch.license, batch.lang, batch.text, extra, published_strings(batch))
 
 
-def published_strings(batch) -> list[str]:
-    """Per record, every string it is published with (text, meta with id and url, file, locator, tags,
-    lineage details), one per line: what the residual-identifier check scans."""
+def published_strings(batch) -> list[list[str]]:
+    """Per record, every string it is published with that came from the input (text, meta with id
+    and url, file, locator, tags): what the residual-identifier check scans, each field on its own
+    (joined, the end of one field would be context for the start of the next).
+
+    Lineage details are left out: the stages write them (scores, counts, hashed ids; never raw
+    personal data, by the record contract), and a full-precision score such as 0.4221165755827173
+    holds a Luhn-valid 16-digit run, so scanning them failed runs on numbers we wrote ourselves."""
     return [
-        "\n".join((text, to_json(meta), uri, locator, " ".join(tags), *(e["detail"] for e in lineage if e["detail"] != "{}")))
-        for text, meta, uri, locator, tags, lineage in zip(
-            batch.text, batch.meta, batch.source_uri, batch.locator, batch.tags, batch.lineage
-        )
+        [text, to_json(meta), uri, locator, " ".join(tags)]
+        for text, meta, uri, locator, tags in zip(batch.text, batch.meta, batch.source_uri, batch.locator, batch.tags)
     ]
 
 

@@ -56,3 +56,23 @@ def test_records_frame_loads_only_named_columns_and_rejects_unknown_ones(tmp_pat
     assert list(frame.columns) == ["id_hash", "lang"] and str(frame["id_hash"].dtype) == "Int64"
     with pytest.raises(ValueError, match="unknown columns \\['idd'\\]"):
         records_frame(stats, ["idd"])
+
+
+def test_residual_identifiers_are_counted_field_by_field():
+    """A record is scanned field by field: the end of its text ("… from Halifax.") is no phone context
+    for a date in its meta, while an identifier left in any one field still counts."""
+    from expectations.gate import record_stats
+
+    fields = [
+        ["She commutes daily from Halifax.", '{"published":"2024-09-03T17:15:00Z","source_id":"n-1"}'],
+        ["Nothing here.", '{"contact":"alice@example.com"}', "line=1;offset=0"],
+    ]
+    stats = record_stats(["a", "b"], ["s", "s"], ["MIT", "MIT"], ["en", "en"], [f[0] for f in fields], ["residual_identifiers"], fields)
+    assert stats.column("residual_identifiers").to_pylist() == [0, 1]
+
+
+def test_a_word_ending_in_fax_is_no_phone_context():
+    from transforms.pii.detectors import count_structured_identifiers
+
+    assert count_structured_identifiers(["moved from Halifax 2024-09 to Fairfax 2023-11"]) == [0]
+    assert count_structured_identifiers(["fax 2024-0918"]) == count_structured_identifiers(["phone 2024-0918"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 import pyarrow as pa
@@ -246,3 +246,14 @@ def reject_row(
 
 def rejects_to_arrow(rows: Sequence[Mapping[str, Any]]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist(list(rows), schema=REJECT_SCHEMA)
+
+
+def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
+    """``value`` (a record's meta: nested dicts and lists) with every string in it replaced by ``fn(string)``."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, fn) for v in value]
+    return value

@@ -114,12 +114,14 @@ def cn_landline_valid(digits: str) -> bool:
 # --------------------------------------------------------------------------- patterns
 
 _PHONE_CONTEXT_BEFORE = re.compile(
-    r"(?i:phone|tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
-    r"messages? to|answering at|registered|hotline|number is|no\.:?)|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
+    # "phone" anywhere (iPhone, smartphone); the other words only at a word start ("Halifax" is no fax,
+    # "excellent" no cell)
+    r"(?i:phone|(?<![a-z])(?:tel\b|tel\.|telephone|mobile|cell|fax|desk|call|text me|txt|reach me|contact|whatsapp|sms|"
+    r"messages? to|answering at|registered|hotline|number is|no\.:?))|电话|手机|致电|联系|拨打|号码|座机|传真|热线|微信"
 )
-_PHONE_CONTEXT_AFTER = re.compile(r"\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)")
+_PHONE_CONTEXT_AFTER = re.compile(r"\W{0,3}(?i:office|fax|mobile|cell|home|work|direct|phone|tel)(?![a-z])", re.I)
 # The words that make a six-digit run a (local) phone number: "You can call 33 44 51".
-_PHONE_CONTEXT_STRONG = re.compile(r"(?i:phone|tel\b|tel\.|telephone|call|mobile|cell|fax|whatsapp|sms)|电话|手机|致电|拨打|座机|传真|热线")
+_PHONE_CONTEXT_STRONG = re.compile(r"(?i:phone|(?<![a-z])(?:tel\b|tel\.|telephone|call|mobile|cell|fax|whatsapp|sms))|电话|手机|致电|拨打|座机|传真|热线")
 # A decimal amount ("786543.21", "12,345.67") or a number followed by a currency or unit is not a phone.
 _AMOUNT_TAIL = re.compile(r"[0-9０-９]+(?:[,，][0-9０-９]{3})*[.．][0-9０-９]{1,2}")  # fullmatch: "786543.21", "12,345.67"
 _AMOUNT_AFTER = re.compile(r"\s?(?:元|万|亿|块|美元|欧元|英镑|港币|人民币|%|％|‰|(?i:rmb|yuan|usd|eur|dollars?|euros?|percent|kg|km))")

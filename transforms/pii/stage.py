@@ -33,7 +33,7 @@ from typing import Literal
 from presidio_anonymizer.operators import Decrypt, Encrypt, Mask
 from pydantic import field_validator, model_validator
 
-from transforms.core.records import Batch
+from transforms.core.records import Batch, map_strings
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
 from transforms.pii import detectors as det
@@ -206,24 +206,18 @@ class PiiControl(Control):
         counts: Counter = Counter()
         residual: Counter = Counter()
 
-        def clean(value):
-            if isinstance(value, str):
-                spans = self._detector.detect(value) if value else []
-                if not spans:
-                    return value
-                counts.update(s.type for s in spans)
-                new, inserted = self._anonymiser.apply(value, spans)
-                residual.update(
-                    s.type for s in self._residual.detect(new) if all(s.end <= a or s.start >= b for a, b in inserted)
-                )
-                return new
-            if isinstance(value, dict):
-                return {k: clean(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [clean(v) for v in value]
-            return value
+        def clean(value: str) -> str:
+            spans = self._detector.detect(value) if value else []
+            if not spans:
+                return value
+            counts.update(s.type for s in spans)
+            new, inserted = self._anonymiser.apply(value, spans)
+            residual.update(
+                s.type for s in self._residual.detect(new) if all(s.end <= a or s.start >= b for a, b in inserted)
+            )
+            return new
 
-        cleaned = clean(meta)
+        cleaned = map_strings(meta, clean)
         return (cleaned if counts else None), counts, residual
 
 
