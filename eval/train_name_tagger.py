@@ -134,6 +134,20 @@ def english_lexicon(samples: list[dict]) -> dict[str, str]:
     return lex
 
 
+def _replace_spans(sample: dict, replacement) -> dict:
+    """The sample with each span's text replaced by ``replacement(name)``, spans moved to match."""
+    text, pieces, spans, pos = sample["text"], [], [], 0
+    for s, e in sorted(sample["spans"]):
+        new = replacement(text[s:e])
+        pieces.append(text[pos:s])
+        start = sum(map(len, pieces))
+        pieces.append(new)
+        spans.append((start, start + len(new)))
+        pos = e
+    pieces.append(text[pos:])
+    return {"text": "".join(pieces), "spans": spans}
+
+
 def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
     """Sentences with names, each name replaced by a random one (given names and surnames from the
     lexicon lists and from the other training names): the model must learn the context, not the names."""
@@ -141,30 +155,23 @@ def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
     firsts = [w.capitalize() for w in FIRST]
     lasts = [w.capitalize() for w in SURNAMES]
     seen = [d["text"][s:e] for d in samples for s, e in d["spans"] if d["text"][s:e][:1].isupper()]
+
+    def replacement(name: str) -> str:
+        words = len(name.split())
+        r = rng.random()
+        if not name[:1].isupper():
+            return name
+        if r < 0.4:
+            return rng.choice(seen)
+        if words == 1:
+            return rng.choice(lasts if r < 0.7 else firsts)
+        return f"{rng.choice(firsts)} {rng.choice(lasts)}"
+
     out = []
     for d in samples:
         if not d["spans"]:
             continue
-        text, pieces, spans, pos = d["text"], [], [], 0
-        for s, e in sorted(d["spans"]):
-            name = text[s:e]
-            words = len(name.split())
-            r = rng.random()
-            if not name[:1].isupper():
-                new = name
-            elif r < 0.4:
-                new = rng.choice(seen)
-            elif words == 1:
-                new = rng.choice(lasts if r < 0.7 else firsts)
-            else:
-                new = f"{rng.choice(firsts)} {rng.choice(lasts)}"
-            pieces.append(text[pos:s])
-            start = sum(map(len, pieces))
-            pieces.append(new)
-            spans.append((start, start + len(new)))
-            pos = e
-        pieces.append(text[pos:])
-        out.append({"text": "".join(pieces), "spans": spans})
+        out.append(_replace_spans(d, replacement))
     return out
 
 
@@ -244,23 +251,17 @@ def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
     chars, weights = zip(*given.most_common(1500))
     rng = random.Random(seed)
     pool = list(names.ZH_SURNAMES) * 3 + ["欧阳", "司马", "上官", "诸葛", "皇甫", "令狐", "慕容"]
+
+    def replacement(name: str) -> str:
+        if "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4:
+            return rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
+        return name
+
     out = []
     for d in samples:
         if not d["spans"] or d["genre"] != "news":
             continue
-        text, pieces, spans, pos = d["text"], [], [], 0
-        for s, e in sorted(d["spans"]):
-            name = text[s:e]
-            new = name
-            if "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4:
-                new = rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
-            pieces.append(text[pos:s])
-            start = sum(map(len, pieces))
-            pieces.append(new)
-            spans.append((start, start + len(new)))
-            pos = e
-        pieces.append(text[pos:])
-        out.append({"text": "".join(pieces), "spans": spans})
+        out.append(_replace_spans(d, replacement))
     return out
 
 

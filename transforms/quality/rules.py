@@ -80,19 +80,23 @@ class GopherMeanWordLength(Rule):
     max_length: float = Field(10, ge=0)
 
 
+class LineShareRule(Rule):
+    """A rule on a share of lines: judged from three lines up (a share says little about a one- or two-line text)."""
+
+    applies_from_lines: int = Field(3, ge=0)
+
+
 class GopherSymbolRatio(Rule):
     CHECKS = (("symbol_ratio", "max", "max_ratio"),)
     max_ratio: float = Field(0.1, ge=0)
 
 
-class GopherBulletLines(Rule):
-    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
+class GopherBulletLines(LineShareRule):
     CHECKS = (("bullet_lines", "max", "max_share"),)
     max_share: float = Field(0.9, ge=0, le=1)
 
 
-class GopherEllipsisLines(Rule):
-    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
+class GopherEllipsisLines(LineShareRule):
     CHECKS = (("ellipsis_lines", "max", "max_share"),)
     max_share: float = Field(0.3, ge=0, le=1)
 
@@ -162,14 +166,12 @@ class C4BoilerplateLines(Rule):
     max_count: int = Field(2, ge=0)
 
 
-class FineWebTerminalPunct(Rule):
-    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
+class FineWebTerminalPunct(LineShareRule):
     CHECKS = (("terminal_punct_lines", "min", "min_share"),)
     min_share: float = Field(0.12, ge=0, le=1)
 
 
-class FineWebShortLines(Rule):
-    applies_from_lines: int = Field(3, ge=0)  # a share of lines says little about a one- or two-line text
+class FineWebShortLines(LineShareRule):
     CHECKS = (("short_lines", "max", "max_share"),)
     max_share: float = Field(0.67, ge=0, le=1)
 
