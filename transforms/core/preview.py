@@ -17,7 +17,9 @@ PREVIEW_CHARS = 200
 # The text is redacted before it is cut, so an identifier is never cut in half and missed. Most
 # records are shorter than the window and are redacted whole; a longer one is cut at a space well
 # past the preview, and redacted whole if redaction shrank the window close to the preview's length.
-WINDOW_CHARS = 8000
+# 1,000 characters (five previews) leave every detector's context around the preview intact: on 4,000
+# real-100k documents the previews were the same as with 8,000, at 128 instead of 185 µs per record.
+WINDOW_CHARS = 1000
 NO_PREVIEW_CATEGORIES = frozenset({"classified"})
 
 _scanners: dict = {}
