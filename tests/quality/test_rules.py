@@ -108,9 +108,8 @@ def test_ngram_statistics_match_a_brute_force_count():
     rng = random.Random(3)
     vocab = ["a", "b", "c", "dd", "eee"]
     texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 60))) for _ in range(200)]
-    cjk = np.zeros(len(texts), bool)
-    h, lengths, counts, _ = qstats.tokens(texts, cjk)
-    got = qstats.ngram_stats(h, lengths, counts, top=(2, 3, 4), dup=(5, 7, 10))
+    words, _ = qstats.tokens(texts, np.zeros(len(texts), bool))
+    got = qstats.ngram_stats(words.hashes, words.lengths, words.counts, top=(2, 3, 4), dup=(5, 7, 10))
     for k, text in enumerate(texts):
         words = text.split()
         total = max(sum(map(len, words)), 1)

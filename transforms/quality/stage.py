@@ -32,11 +32,8 @@ from transforms.quality.rules import RULES, GopherDupNgram, GopherStopWords, Gop
 STAGE = "quality"
 CLAUSE = "4.1.2(b)"
 
-# A UTF-8 lead byte (U+00C2–U+00EF read as Latin-1) followed by a continuation byte
-# (U+0080–U+00BF, or the CP1252 characters that stand for bytes 0x80–0x9F).
-_MOJIBAKE = re.compile("[\u00c2-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACE = re.compile(r"\s+")
+_MOJIBAKE = re.compile(f"[{qstats.MOJIBAKE_LEAD}][{qstats.MOJIBAKE_CONTINUATION}]")
+_CONTROL = re.compile(f"[{qstats.CONTROL}]")
 
 
 HISTOGRAMS: dict[str, tuple[float, ...]] = {
@@ -127,6 +124,13 @@ class QualityControl(Control):
             return self._reject("control_chars", {"ratio": round(control, 4), "max": c.max_control_ratio})
         return KEEP
 
+    def _may_fail_check(self, stats: dict[str, np.ndarray]) -> np.ndarray:
+        """Texts that :meth:`check` could reject: too short, or with any replacement, mojibake or control character."""
+        c = self.config
+        min_cjk = c.min_chars_cjk if c.min_chars_cjk is not None else -(-c.min_chars // 2)
+        short = stats["chars"] < np.where(stats["cjk"], min_cjk, c.min_chars)
+        return short | (stats["chars"] == 0) | (stats["replacement_chars"] > 0) | (stats["mojibake_pairs"] > 0) | (stats["control_chars"] > 0)
+
     def _reject(self, reason: str, detail: dict) -> Decision:
         return Decision.reject(
             rule=f"quality.{reason}", clause=CLAUSE, risk_level="low", category="quality", reason=reason, detail=detail
@@ -136,7 +140,9 @@ class QualityControl(Control):
         if not len(batch):
             return []
         stats = self.statistics(batch.text, batch.lang)
-        decisions = list(map(self.check, batch.text, stats["cjk"].tolist(), stats["chars"].astype(int).tolist()))
+        decisions = [KEEP] * len(batch)
+        for i in np.flatnonzero(self._may_fail_check(stats)).tolist():  # the others pass every character check
+            decisions[i] = self.check(batch.text[i], bool(stats["cjk"][i]), int(stats["chars"][i]))
         sources = np.array(batch.source, dtype=object)
         open_ = np.array([d is KEEP for d in decisions])
         for source in dict.fromkeys(batch.source):
