@@ -18,6 +18,7 @@ go to the run report so thresholds can be chosen by looking.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cached_property
 from typing import Any, Literal, Mapping
 
@@ -27,10 +28,12 @@ from pydantic import ConfigDict, Field, NonNegativeInt, create_model, model_vali
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
 from transforms.quality import stats as qstats
-from transforms.quality.rules import RULES, GopherDupNgram, GopherStopWords, GopherTopNgram, Rule, failures
+from transforms.quality.rules import RULES, GopherDupNgram, GopherStopWords, GopherTopNgram, LineFilter, Rule, failures, judged_by
 
 STAGE = "quality"
 CLAUSE = "4.1.2(b)"
+LINES_REMOVED = "lines_removed"
+TOO_SHORT_AFTER_LINES = "too_short_after_line_removal"
 
 _MOJIBAKE = re.compile(f"[{qstats.MOJIBAKE_LEAD}][{qstats.MOJIBAKE_CONTINUATION}]")
 _CONTROL = re.compile(f"[{qstats.CONTROL}]")
@@ -140,33 +143,94 @@ class QualityControl(Control):
         if not len(batch):
             return []
         stats = self.statistics(batch.text, batch.lang)
-        decisions = [KEEP] * len(batch)
+        decisions: list[Decision] = [KEEP] * len(batch)
         for i in np.flatnonzero(self._may_fail_check(stats)).tolist():  # the others pass every character check
             decisions[i] = self.check(batch.text[i], bool(stats["cjk"][i]), int(stats["chars"][i]))
-        sources = np.array(batch.source, dtype=object)
         open_ = np.array([d is KEEP for d in decisions])
+        sources = np.array(batch.source, dtype=object)
+        groups: dict[tuple, list[np.ndarray]] = {}  # sources with the same rules are judged together
         for source in dict.fromkeys(batch.source):
             members = np.flatnonzero(sources == source)
             if self.config.histograms:
                 self._count_histograms(stats, members, source)
-            todo = members[open_[members]]
-            for name, rule in self.rules_for(source):
+            groups.setdefault(tuple(id(rule) for _, rule in self.rules_for(source)), []).append(members)
+        for members in groups.values():
+            todo = np.sort(np.concatenate(members))
+            todo = todo[open_[todo]]
+            rules = self.rules_for(batch.source[int(todo[0])]) if len(todo) else []
+            removing = [(name, rule) for name, rule in rules if isinstance(rule, LineFilter) and rule.action == "remove_lines"]
+            cleaned = self._remove_lines(batch, stats, todo, removing) if removing else {}
+            for i, decision in cleaned.items():
+                decisions[i] = decision
+            todo = todo[[decisions[i].action != "reject" for i in todo.tolist()]] if cleaned else todo
+            if cleaned:  # the other rules judge the cleaned text
+                idx = np.array([i for i in cleaned if decisions[i].action == "modify"], int)
+                fresh = self.statistics([decisions[i].text for i in idx.tolist()], [batch.lang[i] for i in idx.tolist()])
+                for key, values in fresh.items():
+                    stats[key][idx] = values
+            for name, rule in rules:
                 if not len(todo):
                     break
+                if (name, rule) in removing:
+                    continue
                 failed, which = failures(rule, stats, todo)
                 for k in np.flatnonzero(failed):
                     i = int(todo[k])
                     stat, op, threshold = which[k]
-                    value = stats[stat][i]
-                    detail = {"statistic": stat, "value": round(float(value), 4), op: threshold}
+                    detail = {"statistic": stat, "value": round(float(stats[stat][i]), 4), op: threshold}
                     if stats["cjk"][i]:
                         detail["cjk"] = True
+                    if i in cleaned:
+                        detail["removed_lines"] = cleaned[i].detail["removed_lines"]
                     decisions[i] = Decision.reject(
                         rule=f"quality.{name}", clause=CLAUSE, risk_level=rule.risk_level, category="quality",
                         reason=name, detail=detail,
                     )
                 todo = todo[~failed]
         return decisions
+
+    def _remove_lines(self, batch, stats, todo: np.ndarray, filters: list[tuple[str, LineFilter]]) -> dict[int, Decision]:
+        """The records of ``todo`` that lose lines to ``filters``: a ``modify`` with the cleaned text, or a
+        reject when fewer than ``min_chars_left`` non-space characters are left. Lineage gets counts only:
+        a removed line can hold personal data."""
+        flagged: dict[int, list[tuple[str, LineFilter]]] = {}
+        for name, rule in filters:
+            may = rule.may_remove(stats)[todo] & judged_by(rule, stats, todo)
+            for i in todo[may].tolist():
+                flagged.setdefault(i, []).append((name, rule))
+        out = {}
+        removed_by_rule: Counter = Counter()
+        for i, rules in flagged.items():
+            text = batch.text[i]
+            lines = text.split("\n")
+            by_rule: Counter = Counter()
+            kept = []
+            for line in lines:
+                hit = next((name for name, rule in rules if rule.offending(line)), None)
+                if hit:
+                    by_rule[hit] += 1
+                else:
+                    kept.append(line)
+            if not by_rule:
+                continue
+            removed_by_rule.update(by_rule)
+            cleaned = "\n".join(kept)
+            left = sum(map(len, cleaned.split()))
+            need = max(rule.min_chars_left for name, rule in rules if name in by_rule)
+            need = -(-need // 2) if stats["cjk"][i] else need
+            first = next(name for name, _ in rules if name in by_rule)
+            detail = {"removed_lines": sum(by_rule.values()), "by_rule": dict(by_rule), "lines": len(lines),
+                      "removed_chars": len(text) - len(cleaned)}  # fmt: skip
+            risk = dict(rules)[first].risk_level
+            if left < need:
+                out[i] = Decision.reject(rule=f"quality.{first}", clause=CLAUSE, risk_level=risk, category="quality",
+                                         reason=TOO_SHORT_AFTER_LINES, detail={**detail, "chars_left": left, "min_chars_left": need})  # fmt: skip
+            else:
+                out[i] = Decision("modify", rule=f"quality.{first}", clause=CLAUSE, risk_level=risk, category="quality",
+                                  reason=LINES_REMOVED, detail=detail, text=cleaned)  # fmt: skip
+        for name, n in removed_by_rule.items():
+            count(STAGE, f"{LINES_REMOVED}:{name}", n)
+        return out
 
     def _count_histograms(self, stats: dict[str, np.ndarray], members: np.ndarray, source: str) -> None:
         for stat, edges in HISTOGRAMS.items():
