@@ -249,3 +249,16 @@ def test_batch_statistics_match_per_text_definitions():
         assert s["newlines_per_word"][k] == pytest.approx(t.count("\n") / max(len(words), 1))
         assert s["replacement_chars"][k] == t.count("\ufffd") and s["control_chars"][k] == len(_CONTROL.findall(t))
         assert s["mojibake_pairs"][k] == len(_MOJIBAKE.findall(t))
+
+
+def test_report_counts_cleaned_records_and_removed_lines():
+    from collections import Counter
+    from unittest import mock
+
+    counted = Counter()
+    with mock.patch("transforms.quality.stage.count", lambda stage, name, n=1: counted.update({f"{stage}:{name}": n})):
+        result = apply_control(QualityControl(QualityConfig()), batch([BOILERPLATE + GOOD_EN, GOOD_EN]), "r")
+    counters = dict(counted) | {f"quality:{k}": v for k, v in result.counts.items()}
+    report = QualityStage(QualityConfig()).report(None, counters)
+    assert report["records_cleaned"] == 1 and report["lines_removed_by_rule"] == {"c4_boilerplate_lines": 2}
+    assert report["rules"]["c4_boilerplate_lines"]["action"] == "remove_lines" and "c4_terminal_punct" not in report["rules"]

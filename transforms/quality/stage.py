@@ -157,37 +157,43 @@ class QualityControl(Control):
         for members in groups.values():
             todo = np.sort(np.concatenate(members))
             todo = todo[open_[todo]]
-            rules = self.rules_for(batch.source[int(todo[0])]) if len(todo) else []
-            removing = [(name, rule) for name, rule in rules if isinstance(rule, LineFilter) and rule.action == "remove_lines"]
-            cleaned = self._remove_lines(batch, stats, todo, removing) if removing else {}
-            for i, decision in cleaned.items():
-                decisions[i] = decision
-            todo = todo[[decisions[i].action != "reject" for i in todo.tolist()]] if cleaned else todo
-            if cleaned:  # the other rules judge the cleaned text
-                idx = np.array([i for i in cleaned if decisions[i].action == "modify"], int)
+            if len(todo):
+                self._judge(batch, stats, todo, self.rules_for(batch.source[int(todo[0])]), decisions)
+        return decisions
+
+    def _judge(self, batch, stats, todo: np.ndarray, rules: list[tuple[str, Rule]], decisions: list[Decision]) -> None:
+        """Apply ``rules`` to the records ``todo`` (line filters first; the other rules then judge the cleaned text)."""
+        removing = [(name, rule) for name, rule in rules if isinstance(rule, LineFilter) and rule.action == "remove_lines"]
+        cleaned = self._remove_lines(batch, stats, todo, removing) if removing else {}
+        for i, decision in cleaned.items():
+            decisions[i] = decision
+        if cleaned:
+            todo = todo[[decisions[i].action != "reject" for i in todo.tolist()]]
+            idx = np.array([i for i in cleaned if decisions[i].action == "modify"], int)
+            if len(idx):
                 fresh = self.statistics([decisions[i].text for i in idx.tolist()], [batch.lang[i] for i in idx.tolist()])
                 for key, values in fresh.items():
                     stats[key][idx] = values
-            for name, rule in rules:
-                if not len(todo):
-                    break
-                if (name, rule) in removing:
-                    continue
-                failed, which = failures(rule, stats, todo)
-                for k in np.flatnonzero(failed):
-                    i = int(todo[k])
-                    stat, op, threshold = which[k]
-                    detail = {"statistic": stat, "value": round(float(stats[stat][i]), 4), op: threshold}
-                    if stats["cjk"][i]:
-                        detail["cjk"] = True
-                    if i in cleaned:
-                        detail["removed_lines"] = cleaned[i].detail["removed_lines"]
-                    decisions[i] = Decision.reject(
-                        rule=f"quality.{name}", clause=CLAUSE, risk_level=rule.risk_level, category="quality",
-                        reason=name, detail=detail,
-                    )
-                todo = todo[~failed]
-        return decisions
+        skip = {name for name, _ in removing}
+        for name, rule in rules:
+            if not len(todo):
+                break
+            if name in skip:
+                continue
+            failed, which = failures(rule, stats, todo)
+            for k in np.flatnonzero(failed):
+                i = int(todo[k])
+                stat, op, threshold = which[k]
+                detail = {"statistic": stat, "value": round(float(stats[stat][i]), 4), op: threshold}
+                if stats["cjk"][i]:
+                    detail["cjk"] = True
+                if i in cleaned:
+                    detail["removed_lines"] = cleaned[i].detail["removed_lines"]
+                decisions[i] = Decision.reject(
+                    rule=f"quality.{name}", clause=CLAUSE, risk_level=rule.risk_level, category="quality",
+                    reason=name, detail=detail,
+                )
+            todo = todo[~failed]
 
     def _remove_lines(self, batch, stats, todo: np.ndarray, filters: list[tuple[str, LineFilter]]) -> dict[int, Decision]:
         """The records of ``todo`` that lose lines to ``filters``: a ``modify`` with the cleaned text, or a
@@ -271,8 +277,11 @@ class QualityStage(ControlStage):
             for source, stats in sorted(counts.items())
         }
         rejected = {k.split(":", 2)[2]: v for k, v in counters.items() if k.startswith(f"{STAGE}:rejected:") and v}
+        removed = {k.split(":", 2)[2]: v for k, v in counters.items() if k.startswith(f"{STAGE}:{LINES_REMOVED}:") and v}
         return {
             "rejected_by_rule": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
+            "records_cleaned": counters.get(f"{STAGE}:modify", 0),
+            "lines_removed_by_rule": dict(sorted(removed.items(), key=lambda kv: -kv[1])),
             "rules": {name: rule.model_dump() for name, rule in self.config.resolved_rules(None, None).items() if rule.enabled},
             "overrides": self.config.overrides,
             "histograms": hist,

@@ -106,15 +106,19 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 _POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+_POWERS_KEPT = 1 << 22  # characters: batches up to this size reuse the tables (64 MB); larger ones compute their own
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """P**i and P**-i modulo 2**64 for i < n (cached, grown by doubling)."""
-    if len(_POWERS[0]) < n:
-        size = 1 << (n - 1).bit_length()
-        _POWERS[0] = np.cumprod(np.r_[np.uint64(1), np.full(size - 1, _P, np.uint64)], dtype=np.uint64)
-        _POWERS[1] = np.cumprod(np.r_[np.uint64(1), np.full(size - 1, pow(_P, -1, 2**64), np.uint64)], dtype=np.uint64)
-    return _POWERS[0][:n], _POWERS[1][:n]
+    """P**i and P**-i modulo 2**64 for i < n."""
+    if len(_POWERS[0]) >= n:
+        return _POWERS[0][:n], _POWERS[1][:n]
+    size = 1 << (n - 1).bit_length() if n <= _POWERS_KEPT else n
+    tables = [np.cumprod(np.r_[np.uint64(1), np.full(size - 1, base, np.uint64)], dtype=np.uint64)
+              for base in (_P, pow(_P, -1, 2**64))]  # fmt: skip
+    if size <= _POWERS_KEPT:
+        _POWERS[:] = tables
+    return tables[0][:n], tables[1][:n]
 
 
 def per_doc_sum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -158,19 +162,19 @@ class BatchText:
         self.run_start, self.run_end = edges[0::2], edges[1::2]  # the text ends with a newline: every run closes
         self.doc_runs = np.searchsorted(self.run_start, self.starts)
         self._prefix: np.ndarray | None = None
+        self._inverse = np.zeros(0, np.uint64)
         self._newlines: np.ndarray | None = None
 
     def segment_hashes(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """A 64-bit hash of each segment ``[start, end)``, equal for equal contents wherever they are."""
         if self._prefix is None:
-            pw, _ = _powers(len(self.cp))
+            powers, self._inverse = _powers(len(self.cp))
             self._prefix = np.zeros(len(self.cp) + 1, np.uint64)
             terms = self.cp.astype(np.uint64)
             terms += np.uint64(1)
-            terms *= pw
+            terms *= powers
             np.cumsum(terms, out=self._prefix[1:])
-        _, inverse = _powers(len(self.cp))
-        poly = (self._prefix[end] - self._prefix[start]) * inverse[start]
+        poly = (self._prefix[end] - self._prefix[start]) * self._inverse[start]
         return _mix(poly ^ (end - start).astype(np.uint64) * _M1)
 
     def runs_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
