@@ -84,7 +84,7 @@ def main() -> None:
         for bias in args.bias:
             T = base.T.copy()
             T[:, 1] += bias
-            m = names.ZhModel(base.WB, base.WI, T, base.h_bits, base.never)
+            m = base._replace(T=T)
             for title, (lang, corpora) in GROUPS.items():
                 if lang != "zh":
                     continue

@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 
 from transforms.pii import detectors as det
@@ -188,3 +189,14 @@ def test_long_chinese_texts_are_cut_at_sentence_ends_with_the_same_names(monkeyp
 )
 def test_self_introductions_in_any_case(text, expected):
     assert persons(text) == expected
+
+
+def test_chinese_emissions_equal_the_sum_of_the_hashed_feature_weights():
+    model = names.zh_model()
+    rng = random.Random(5)
+    alphabet = "王小明李娜说了在北京市阿拉伯·，。1２aZ 😀𠀀\n" + names.ZH_SURNAMES[:40] + names.ZH_TRANSLIT[:40]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(50)]
+    c, _ = names.zh_encode(texts)
+    expected = model.W[names.zh_features(c, model.h_bits)].sum(1)
+    assert np.abs(expected).max() > 1
+    assert np.allclose(names.zh_emissions(c, model), expected, atol=1e-4)

@@ -91,11 +91,22 @@ def zh_encode(texts: Iterable[str]) -> tuple[np.ndarray, list[int]]:
     return c, starts
 
 
-def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
-    """(len(c) - 2·PAD, 17) hashed feature ids of the positions ``PAD … len(c) - PAD``."""
-    n = len(c) - 2 * _PAD
+def _hash(col: np.ndarray, template: int, mask: int) -> np.ndarray:
+    """Bucket of feature value ``col`` of feature template ``template`` (int64 arithmetic wraps, as intended)."""
+    return ((col * 2654435761 + (template + 1) * 40503 * 97) ^ (col >> 17)) & mask
+
+
+def _classes(c: np.ndarray) -> np.ndarray:
     cls = _CLASS[np.minimum(c, 65535)]
     cls[c > 65535] = 7
+    return cls
+
+
+def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
+    """(len(c) - 2·PAD, 17) hashed feature ids of the positions ``PAD … len(c) - PAD`` (training; at run time
+    ``zh_emissions`` computes the same scores without materialising them)."""
+    n = len(c) - 2 * _PAD
+    cls = _classes(c)
 
     def at(k):
         return c[_PAD + k : _PAD + k + n]
@@ -116,21 +127,44 @@ def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
     mask = (1 << h_bits) - 1
     out = np.empty((n, len(cols)), dtype=np.int64)
     for t, col in enumerate(cols):
-        out[:, t] = ((col * 2654435761 + (t + 1) * 40503 * 97) ^ (col >> 17)) & mask
+        out[:, t] = _hash(col, t, mask)
     return out
+
+
+# How ``zh_emissions`` regroups the 17 templates of ``zh_features``: (template, character offset) of the
+# single characters, (template, offset of the pair's first character) of adjacent pairs, and the class
+# patterns (template, offsets of the classes, most significant first).
+_UNIGRAMS = ((0, 0), (1, -1), (2, 1), (3, -2), (4, 2), (12, -3), (13, 3))
+_PAIRS = ((5, -1), (6, 0), (7, -2), (8, 1))
+_CLASS_PATTERNS = ((10, (-2, -1, 0, 1, 2)), (15, (-3, -2, -1)), (16, (1, 2, 3)))
 
 
 class ZhModel(NamedTuple):
     """Emission weights of B and I minus those of O (a per-position constant does not change the best
-    path, so O's row is folded away: two gathers instead of three), and the 3×3 transitions."""
+    path, so O's row is folded away), the 3×3 transitions, and the same weights regrouped for
+    ``zh_emissions``: per BMP character the weights of its seven single-character templates, and per class
+    pattern its weight (both dense: a gather instead of a hash). Weights are complex64, B in the real part
+    and I in the imaginary one: one 1-D gather and one addition serve both tags (a gather of rows of a 2-D
+    table is an order of magnitude slower in numpy)."""
 
-    WB: np.ndarray  # (2**h_bits,) float32
-    WI: np.ndarray  # (2**h_bits,) float32
+    W: np.ndarray  # (2**h_bits,) complex64: B − O + i·(I − O) per bucket
     T: np.ndarray  # (3, 3) transition weights, from → to (O, B, I)
     h_bits: int
     # two-character words that start with a surname character but never start a name in the training
     # data (施工, 仲裁, 根据 …): a name that is or starts with one is dropped
-    never: frozenset = frozenset()
+    never: frozenset
+    unigram: np.ndarray  # (7, 65536) complex64, templates in ``_UNIGRAMS`` order
+    patterns: tuple  # per ``_CLASS_PATTERNS`` entry: (10**width,) complex64
+
+
+def zh_model_from_weights(W: np.ndarray, T: np.ndarray, h_bits: int, never: frozenset = frozenset()) -> ZhModel:
+    """``W``: (2**h_bits, 2) emission weights of B and I relative to O."""
+    mask = (1 << h_bits) - 1
+    Wc = (W[:, 0] + 1j * W[:, 1]).astype(np.complex64)
+    chars = np.arange(65536, dtype=np.int64)
+    unigram = np.stack([Wc[_hash(chars, t, mask)] for t, _ in _UNIGRAMS])
+    patterns = tuple(Wc[_hash(np.arange(10 ** len(offs), dtype=np.int64), t, mask)] for t, offs in _CLASS_PATTERNS)
+    return ZhModel(Wc, np.asarray(T, np.float64), h_bits, never, unigram, patterns)
 
 
 def load_zh(path: Path = ZH_MODEL) -> ZhModel:
@@ -139,7 +173,41 @@ def load_zh(path: Path = ZH_MODEL) -> ZhModel:
     W = np.zeros((1 << h_bits, 3), np.float32)
     W[z["rows"]] = z["weights"].astype(np.float32)
     never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
-    return ZhModel(W[:, 1] - W[:, 0], W[:, 2] - W[:, 0], z["T"].astype(np.float64), h_bits, never)
+    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never)
+
+
+def zh_emissions(c: np.ndarray, model: ZhModel) -> np.ndarray:
+    """(len(c) - 2·PAD,) complex emission scores, B (real) and I (imaginary) relative to O: the sum of the
+    weights of the rows of ``zh_features(c)``, computed per template group: a gather from the per-character
+    table for each single-character template, a dense gather per class pattern, one hash of the adjacent
+    pairs shared by the four pair templates, and a hash for each of the other three."""
+    n = len(c) - 2 * _PAD
+    mask = (1 << model.h_bits) - 1
+    W = model.W
+    cls = _classes(c)
+    bmp = np.minimum(c, 65535)
+    astral = np.flatnonzero(c > 65535)  # outside the dense table: hashed like in training
+    E = np.zeros(n, np.complex64)
+    for (t, k), table in zip(_UNIGRAMS, model.unigram):
+        w = table.take(bmp)
+        if len(astral):
+            w[astral] = W.take(_hash(c[astral], t, mask))
+        E += w[_PAD + k : _PAD + k + n]
+    for (_, offsets), table in zip(_CLASS_PATTERNS, model.patterns):
+        code = np.zeros(n, np.int64)
+        for k in offsets:
+            code = code * 10 + cls[_PAD + k : _PAD + k + n]
+        E += table.take(code)
+    pair = c[:-1] * _MIX + c[1:]  # pair[j]: characters j, j + 1
+    scaled, high = pair * 2654435761, pair >> 17
+    for t, k in _PAIRS:
+        s = slice(_PAD + k, _PAD + k + n)
+        E += W.take(((scaled[s] + (t + 1) * 40503 * 97) ^ high[s]) & mask)
+    m1, p0, p1 = c[_PAD - 1 : _PAD - 1 + n], c[_PAD : _PAD + n], c[_PAD + 1 : _PAD + 1 + n]
+    E += W.take(_hash(m1 * _MIX + p1, 9, mask))
+    E += W.take(_hash(p0 * 16 + cls[_PAD - 1 : _PAD - 1 + n], 11, mask))
+    E += W.take(_hash(pair[_PAD - 1 : _PAD - 1 + n] * 7 + p1, 14, mask))
+    return E
 
 
 def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
@@ -212,9 +280,8 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     if not texts:
         return out
     c, starts = zh_encode(texts)
-    X = zh_features(c, model.h_bits)
-    DB = model.WB[X].sum(1)
-    DI = model.WI[X].sum(1)
+    E = zh_emissions(c, model)
+    DB, DI = E.real.copy(), E.imag.copy()
     # Viterbi only around the positions where a name of 2–4 characters starting there scores within
     # ``margin`` of no name at all (O O O …): the path scores of B I, B I I, B I I I against O, vectorised.
     T = model.T
