@@ -803,22 +803,27 @@ class Detector:
         self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
 
     def detect_batch(self, texts: list[str]) -> list[list[Span]]:
-        """``detect`` of each text; the Chinese name tagger runs once over the whole batch (one numpy pass
-        instead of one per document), which is how the stage calls it."""
-        zh: list[list[names_model.NameSpan] | None] = [None] * len(texts)
+        """``detect`` of each text; the name taggers run once over the whole batch (one numpy pass instead of
+        one per document), which is how the stage calls it."""
+        zh: list[list[names_model.NameSpan]] = [[] for _ in texts]
         if self.name_model and "zh" in self.languages:
             idx = [i for i, t in enumerate(texts) if t and not t.isascii() and _CJK_RE.search(t)]
             if idx:
-                found = names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())
-                for i, f in zip(idx, found):
+                for i, f in zip(idx, names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())):
                     zh[i] = f
-        return [self._detect(t, zh[i]) if t else [] for i, t in enumerate(texts)]
+        en: list[list[names_model.NameSpan]] = [[] for _ in texts]
+        if self.name_model and "en" in self.languages:  # the English tagger likewise, over the batch's tokens
+            idx = [i for i, t in enumerate(texts) if t and _EN_CAPITALISED.search(t)]
+            if idx:
+                for i, f in zip(idx, names_model.en_names_batch([texts[i] for i in idx], names_model.en_model())):
+                    en[i] = f
+        return [self._detect(t, zh[i], en[i]) if t else [] for i, t in enumerate(texts)]
 
     def detect(self, text: str) -> list[Span]:
         """Resolved, non-overlapping spans in text order."""
         return self.detect_batch([text])[0]
 
-    def _detect(self, text: str, zh_names: list | None) -> list[Span]:
+    def _detect(self, text: str, zh_names: list[names_model.NameSpan], en_names: list[names_model.NameSpan]) -> list[Span]:
         spans: list[Span] = []
         ents = self.entities
         ascii_only = text.isascii()
@@ -851,8 +856,7 @@ class Detector:
             has_space = " " in text or "\t" in text
             names: list[Span] = []  # addresses use them as context even where PERSON is not reported
             _en_names(text, lower, ascii_lower, has_colon, has_space, names)
-            if self.name_model and _EN_CAPITALISED.search(text):
-                names.extend(Span(n.start, n.end, PERSON, n.score) for n in names_model.en_names(text, names_model.en_model()))
+            names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
             if PERSON in ents:
                 spans.extend(names)
             if STREET_ADDRESS in ents:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import json
 import math
 import re
@@ -372,16 +373,121 @@ def candidate(tok: str, prev: str, lex: dict[str, str]) -> bool:
 
 
 class EnModel:
-    """Feature weights (``feats`` names them, for training) and the lexicon. At run time the score is
-    the same sum, from per-word partial sums cached on first use (``_own``, ``_ctx``)."""
+    """Feature weights (``feats`` names them, for training) and the lexicon. At run time ``tag_batch`` sums the
+    same weights for every token of a batch at once: each distinct token gets a row of partial sums on first
+    sight (its own features; its weight as the previous, next, second previous, second next word; its shape and
+    lexicon class), and the feature conjunctions come from small dense tables over shape and lexicon-class ids.
+    Additions happen in the order of ``score``, so the scores are the same floats."""
+
+    # per-token row fields (``_rows`` columns)
+    _OWN, _AS_PREV, _AS_NEXT, _AS_PREV2, _AS_NEXT2 = range(5)
 
     def __init__(self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
-        self._own: dict[str, tuple[float, str, str]] = {}
-        self._ctx: dict[str, tuple[float, float, float, float, str, str, bool]] = {}
-        self._combos: dict[tuple, float] = {}
+        g = weights.get
+        # shapes that any weight mentions get an id; every other shape is id 0, whose weights are all zero
+        shapes = {""}
+        for key in weights:
+            head, _, rest = key.partition("=")
+            if head in ("sh", "psh", "nsh"):
+                shapes.add(rest)
+            elif head == "plsh":
+                shapes.add(rest[1:])
+            elif head == "pnsh":  # "a|b", and a shape may itself hold "|": every split
+                shapes.update(x for i, ch in enumerate(rest) if ch == "|" for x in (rest[:i], rest[i + 1 :]))
+        shapes.discard("")
+        self._shape_id = {sh: k for k, sh in enumerate(sorted(shapes), 1)}
+        shape_of = [""] + sorted(shapes)
+        classes = sorted(set(lex.values()) | {"-"})
+        self._class_id = {c: k for k, c in enumerate(classes)}
+        prevs = ("O", "N", "C")
+        S, L = len(shape_of), len(classes)
+        self._first = np.array([g("f=False", 0.0), g("f=True", 0.0)])
+        self._class_first = np.array([[g(f"lxf={c}{f}", 0.0) for f in (False, True)] for c in classes])
+        self._prev = np.array([g("pl=" + p, 0.0) for p in prevs])
+        self._prev_shape = np.array([[g(f"plsh={p}{sh}", 0.0) if k else 0.0 for k, sh in enumerate(shape_of)] for p in prevs])
+        self._prev_class = np.array([[g(f"pl_lx={p}{c}", 0.0) for c in classes] for p in prevs])
+        self._shapes_around = np.zeros((S, S))
+        for key, v in weights.items():
+            if key.startswith("pnsh="):
+                rest = key[5:]
+                for i, ch in enumerate(rest):
+                    if ch == "|" and rest[:i] in self._shape_id and rest[i + 1 :] in self._shape_id:
+                        self._shapes_around[self._shape_id[rest[:i]], self._shape_id[rest[i + 1 :]]] = v
+        self._classes_around = np.array([[[g(f"lxpn={a}|{b}|{c}", 0.0) for c in classes] for b in classes] for a in classes])
+        self._reset_tokens()
+
+    def _reset_tokens(self) -> None:
+        self._token_id: dict[str, int] = {}
+        self._kind = np.zeros(1024, np.uint8)  # 1: capitalised, not closed-class; 2: common word; 4: sentence start after it
+        self._ready = np.zeros(1024, bool)  # whether the token's row below is filled (done only when needed)
+        self._rows = np.zeros((1024, 5))
+        self._ints = np.zeros((1024, 2), np.int64)  # shape id, lexicon-class id
+        self._flags = np.zeros((1024, 3), bool)  # see the column names below
+
+    _SENT, _PERIOD, _INITIAL = range(3)  # ``_flags`` columns: sentence start after it, ".", one capital letter
+
+    def _ids(self, flat: list[str]) -> np.ndarray:
+        """Token ids; a token seen for the first time gets an id and its kind (its row waits for ``_fill``)."""
+        token_id = self._token_id
+        ids = np.fromiter(map(token_id.get, flat, itertools.repeat(-1)), np.int64, len(flat))
+        miss = np.flatnonzero(ids < 0).tolist()
+        if not miss:
+            return ids
+        lex, kinds = self.lex, []
+        for j in miss:
+            tok = flat[j]
+            k = token_id.get(tok)
+            if k is None:
+                k = token_id[tok] = len(token_id)
+                sent = tok in _SENT_START
+                if tok[:1].isupper():
+                    lc = lex.get(tok.lower())
+                    kinds.append((lc != "N") | (lc == "C") << 1 | sent << 2)
+                else:
+                    kinds.append(sent << 2)
+            ids[j] = k
+        n, size = len(token_id), len(self._kind)
+        if n > size:
+            grow = max(n, 2 * size) - size
+            self._kind = np.concatenate([self._kind, np.zeros(grow, np.uint8)])
+            self._ready = np.concatenate([self._ready, np.zeros(grow, bool)])
+            self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
+            self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
+            self._flags = np.concatenate([self._flags, np.zeros((grow, 3), bool)])
+        self._kind[n - len(kinds) : n] = kinds
+        return ids
+
+    def _fill(self, ids: np.ndarray, flat: list[str], at: np.ndarray) -> None:
+        """Fill the rows of the tokens at positions ``at`` of ``flat`` that are not filled yet."""
+        todo, first = np.unique(ids[at], return_index=True)
+        keep = ~self._ready[todo]
+        todo, first = todo[keep], at[first[keep]]
+        if not len(todo):
+            return
+        g = self.w.get
+        rows, ints, flags = [], [], []
+        for j in first.tolist():
+            tok = flat[j]
+            lw = tok.lower()
+            sh = shape(tok)
+            lc = self.lex.get(lw, "-")
+            rows.append((
+                g("b", 0.0) + g("w=" + lw, 0.0) + g("sh=" + sh, 0.0) + g("s3=" + lw[-3:], 0.0) + g("s2=" + lw[-2:], 0.0)
+                + g("p3=" + lw[:3], 0.0) + g(f"len={min(len(tok), 12)}", 0.0) + g("lx=" + lc, 0.0),
+                g("pw=" + lw, 0.0) + g("psh=" + sh, 0.0) + g("plx=" + lc, 0.0),
+                g("nw=" + lw, 0.0) + g("nsh=" + sh, 0.0) + g("nlx=" + lc, 0.0),
+                g("pw2=" + lw, 0.0),
+                g("nw2=" + lw, 0.0),
+            ))  # fmt: skip
+            ints.append((self._shape_id.get(sh, 0), self._class_id[lc]))
+            flags.append((tok in _SENT_START, tok == ".", len(tok) == 1 and tok.isupper()))
+        self._rows[todo] = rows
+        self._ints[todo] = ints
+        self._flags[todo] = flags
+        self._ready[todo] = True
 
     def feats(self, toks: list[str], i: int, prev_label: str) -> list[str]:
         tok = toks[i]
@@ -410,76 +516,62 @@ class EnModel:
         w = self.w
         return sum([w.get(f, 0.0) for f in fs])
 
-    def _own_part(self, tok: str) -> tuple[float, str, str]:
-        """(weights of the token's own features, its shape, its lexicon class)."""
-        lw = tok.lower()
-        sh = shape(tok)
-        lc = self.lex.get(lw, "-")
-        g = self.w.get
-        own = (g("b", 0.0) + g("w=" + lw, 0.0) + g("sh=" + sh, 0.0) + g("s3=" + lw[-3:], 0.0) + g("s2=" + lw[-2:], 0.0)
-               + g("p3=" + lw[:3], 0.0) + g(f"len={min(len(tok), 12)}", 0.0) + g("lx=" + lc, 0.0))  # fmt: skip
-        if len(self._own) > 200_000:
-            self._own.clear()
-        r = self._own[tok] = (own, sh, lc)
-        return r
-
-    def _ctx_part(self, tok: str) -> tuple[float, float, float, float, str, str, bool]:
-        """The token's weights as previous word, next word, word two before, two after; its shape, lexicon
-        class, and whether a sentence starts after it."""
-        lw = tok.lower()
-        sh = shape(tok)
-        lc = self.lex.get(lw, "-")
-        g = self.w.get
-        r = (g("pw=" + lw, 0.0) + g("psh=" + sh, 0.0) + g("plx=" + lc, 0.0),
-             g("nw=" + lw, 0.0) + g("nsh=" + sh, 0.0) + g("nlx=" + lc, 0.0),
-             g("pw2=" + lw, 0.0), g("nw2=" + lw, 0.0), sh, lc, tok in _SENT_START)  # fmt: skip
-        if len(self._ctx) > 200_000:
-            self._ctx.clear()
-        self._ctx[tok] = r
-        return r
-
-    def _combo(self, key: tuple) -> float:
-        """Weights of the feature conjunctions for ``key`` = (first, lexicon class, previous decision, shape,
-        previous / next shape, previous / next lexicon class), cached."""
-        first, lc, prev, sh, psh, nsh, plc, nlc = key
-        g = self.w.get
-        r = (g(f"f={first}", 0.0) + g(f"lxf={lc}{first}", 0.0) + g("pl=" + prev, 0.0) + g(f"plsh={prev}{sh}", 0.0)
-             + g(f"pl_lx={prev}{lc}", 0.0) + g(f"pnsh={psh}|{nsh}", 0.0) + g(f"lxpn={plc}|{lc}|{nlc}", 0.0))  # fmt: skip
-        if len(self._combos) > 200_000:
-            self._combos.clear()
-        self._combos[key] = r
-        return r
+    def tag_batch(self, docs: list[list[str]]) -> tuple[np.ndarray, list[int]]:
+        """Scores of the tokens of every document, one array: > threshold is part of a name; tokens that
+        are not scored (not capitalised, closed-class, a common word starting a sentence) get -inf. Also
+        returns where each document starts in it."""
+        if len(self._token_id) > 300_000:  # bounded memory on endless vocabularies
+            self._reset_tokens()
+        flat: list[str] = []
+        starts = []
+        for toks in docs:  # two sentinels on each side: "<S>" before a document, "</S>" after it
+            flat += ("<S>", "<S>")
+            starts.append(len(flat))
+            flat += toks
+            flat += ("</S>", "</S>")
+        ids = self._ids(flat)
+        scores = np.full(len(ids), _NEG_INF)
+        kind = self._kind.take(ids)
+        # capitalised and not closed-class, unless a common word starting a sentence
+        cand = (kind & 1).astype(bool)
+        cand[1:] &= ~((kind[1:] & 2).astype(bool) & (kind[:-1] & 4).astype(bool))
+        at = np.flatnonzero(cand)
+        if not len(at):
+            return scores, starts
+        self._fill(ids, flat, np.concatenate([at - 2, at - 1, at, at + 1, at + 2]))
+        rows, ints = self._rows, self._ints
+        i_p, i_n, i_p2, i_n2, i_t = ids[at - 1], ids[at + 1], ids[at - 2], ids[at + 2], ids[at]
+        base = rows[i_t, self._OWN] + rows[i_p, self._AS_PREV] + rows[i_n, self._AS_NEXT] + rows[i_p2, self._AS_PREV2]
+        base += rows[i_n2, self._AS_NEXT2]
+        first = (self._flags[i_p, self._SENT] & ~(self._flags[i_p, self._PERIOD] & self._flags[i_p2, self._INITIAL])).astype(np.int64)
+        sh, lc = ints[i_t, 0], ints[i_t, 1]
+        head = self._first[first] + self._class_first[lc, first]
+        tail_a = self._shapes_around[ints[i_p, 0], ints[i_n, 0]]
+        tail_b = self._classes_around[ints[i_p, 1], lc, ints[i_n, 1]]
+        by_prev = []
+        for k in range(3):  # the conjunctions with the previous decision O, N, C: added in ``feats`` order
+            c = head + self._prev[k]
+            c += self._prev_shape[k, sh]
+            c += self._prev_class[k, lc]
+            c += tail_a
+            c += tail_b
+            by_prev.append(base + c)
+        # a candidate right after another takes that one's decision as its previous label (greedy order)
+        after_cand = np.zeros(len(at), bool)
+        after_cand[1:] = at[1:] == at[:-1] + 1
+        s = by_prev[0]
+        chained = np.flatnonzero(after_cand).tolist()
+        if chained:
+            s = s.copy()
+            thr = self.threshold
+            for j in chained:
+                s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+        scores[at] = s
+        return scores, starts
 
     def tag(self, toks: list[str]) -> list[float]:
-        """A score per token: > threshold is part of a name; tokens that are not capitalised get -inf."""
-        scores = [_NEG_INF] * len(toks)
-        lex, own_c, ctx_c, combos = self.lex, self._own, self._ctx, self._combos
-        thr = self.threshold
-        n_toks = len(toks)
-        start = ctx_c.get("<S>") or self._ctx_part("<S>")
-        stop = ctx_c.get("</S>") or self._ctx_part("</S>")
-        last, last_label = -2, "O"  # the previous scored token and its decision
-        for i in [i for i, tok in enumerate(toks) if tok[0].isupper()]:
-            tok = toks[i]
-            p = toks[i - 1] if i else "<S>"
-            if not candidate(tok, p, lex):
-                continue
-            prev = last_label if last == i - 1 else "O"
-            own, sh, lc = own_c.get(tok) or self._own_part(tok)
-            n = toks[i + 1] if i + 1 < n_toks else "</S>"
-            pc = ctx_c.get(p) or self._ctx_part(p)
-            nc = ctx_c.get(n) or self._ctx_part(n)
-            p2 = (ctx_c.get(toks[i - 2]) or self._ctx_part(toks[i - 2])) if i > 1 else start
-            n2 = (ctx_c.get(toks[i + 2]) or self._ctx_part(toks[i + 2])) if i + 2 < n_toks else stop
-            first = i == 0 or (pc[6] and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper()))
-            key = (first, lc, prev, sh, pc[4], nc[4], pc[5], nc[5])
-            c = combos.get(key)
-            if c is None:
-                c = self._combo(key)
-            s = own + pc[0] + nc[1] + p2[2] + n2[3] + c
-            scores[i] = s
-            last, last_label = i, ("N" if s > thr else "C")
-        return scores
+        """A score per token of one document (see ``tag_batch``)."""
+        return self.tag_batch([toks])[0][2:-2].tolist()
 
 
 def load_en(path: Path = EN_MODEL) -> EnModel:
@@ -488,27 +580,46 @@ def load_en(path: Path = EN_MODEL) -> EnModel:
     return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0))
 
 
+def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
+    """Names in each text, from one scoring pass over the batch's tokens."""
+    docs = [(EN_TOKEN_ASCII if t.isascii() else EN_TOKEN).findall(t) for t in texts]
+    scores, starts = model.tag_batch(docs)
+    hits = np.flatnonzero(scores > model.threshold)
+    out: list[list[NameSpan]] = [[] for _ in texts]
+    if not len(hits):
+        return out
+    doc_of = np.searchsorted(starts, hits, side="right") - 1
+    cuts = np.flatnonzero(np.diff(doc_of)) + 1
+    for run in np.split(np.arange(len(hits)), cuts):
+        k = int(doc_of[run[0]])
+        at = hits[run] - starts[k]
+        out[k] = _en_spans(texts[k], docs[k], at.tolist(), scores[starts[k] : starts[k] + len(docs[k])], model)
+    return out
+
+
 def en_names(text: str, model: EnModel) -> list[NameSpan]:
-    toks = (EN_TOKEN_ASCII if text.isascii() else EN_TOKEN).findall(text)
-    scores = model.tag(toks)
-    thr = model.threshold
+    return en_names_batch([text], model)[0]
+
+
+def _en_spans(text: str, toks: list[str], hits: list[int], scores: np.ndarray, model: EnModel) -> list[NameSpan]:
+    """Spans of the runs of name tokens (``hits``: the tokens scoring above the threshold, in order)."""
     found: list[tuple[int, int, float]] = []  # token ranges
     n = len(toks)
-    hits = [i for i, x in enumerate(scores) if x > thr]
+    is_hit = set(hits)
     end_of_run = -1
     for i in hits:
         if i < end_of_run:
             continue
         j = i + 1
-        while j < n and (scores[j] > thr or (  # an initial's period: "J. Smith"
-            toks[j] == "." and j + 1 < n and scores[j + 1] > thr and len(toks[j - 1]) == 1
-        )):  # fmt: skip
+        while j in is_hit or (  # an initial's period: "J. Smith"
+            j < n and toks[j] == "." and j + 1 in is_hit and len(toks[j - 1]) == 1
+        ):  # fmt: skip
             j += 1
         k = i
         while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
             k += 1
         if k < j:
-            found.append((k, j, min(x for x in scores[k:j] if x != _NEG_INF)))
+            found.append((k, j, float(min(x for x in scores[k:j].tolist() if x != _NEG_INF))))
         end_of_run = j
     if not found:
         return []
@@ -550,6 +661,9 @@ def _glued(text: str, i: int, step: int) -> bool:
     return False
 
 
+_JOINERS = frozenset("-'’")
+
+
 def _find_token(text: str, tok: str, pos: int, skip: int) -> int:
     """Offset of the (skip+1)-th occurrence of ``tok`` as a whole token at or after ``pos`` (tokens are
     found with findall, which gives no offsets; only the few name tokens need them); -1 if none."""
@@ -557,7 +671,11 @@ def _find_token(text: str, tok: str, pos: int, skip: int) -> int:
         i = text.find(tok, pos)
         if i == -1:
             return -1
-        if _glued(text, i - 1, -1) or _glued(text, i + len(tok), 1):
+        before, after = text[i - 1 : i] if i else "", text[i + len(tok) : i + len(tok) + 1]
+        # most neighbours are spaces or punctuation: decided without the call
+        if (before.isalpha() or before in _JOINERS and _glued(text, i - 1, -1)) or (
+            after.isalpha() or after in _JOINERS and _glued(text, i + len(tok), 1)
+        ):
             pos = i + 1
             continue
         if skip:
