@@ -66,33 +66,40 @@ def test_batch_equals_one_by_one():
     assert DETECTOR.detect_batch(texts) == [DETECTOR.detect(t) for t in texts]
 
 
-def test_english_fast_score_equals_feature_sum_and_offsets_are_exact():
+def test_english_batch_scores_equal_the_feature_sums():
     model = names.en_model()
     rng = random.Random(3)
     words = ["Tom", "Tom's", "Anna", "Ann", "Jean-Luc", "Jean", "O'Brien", "Brien", "the", "met", "Mr", ".", ",", "-",
-             "Smith", "J.", "_Tom", "said", "Paris", "\n", "Dr.", "Hanks"]  # fmt: skip
-    for _ in range(300):
-        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 20)))
-        toks = names.EN_TOKEN.findall(text)
-        fast = model.tag(toks)
-        prev = "O"
-        for i, tok in enumerate(toks):
-            if tok[:1].isupper() and names.candidate(tok, toks[i - 1] if i else "<S>", model.lex):
-                slow = model.score(model.feats(toks, i, prev))
-                assert slow == pytest.approx(fast[i])
-                prev = "N" if slow > model.threshold else "C"
-            else:
-                prev = "O"
-        for span in names.en_names(text, model):
-            exact = {(s, e) for _, s, e in names.en_tokenize(text)}
-            assert any(s == span.start for s, _ in exact) and any(e == span.end for _, e in exact)
+             "Smith", "J.", "_Tom", "said", "Paris", "\n", "Dr.", "Hanks", "(", "1999", "Émile"]  # fmt: skip
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 20))) for _ in range(300)]
+    ws = names.en_words(texts)
+    at, scores = model.tag(ws)
+    assert len(at) > 500
+    prev = "O"
+    for i, linked, score in zip(at.tolist(), names.chained(ws, at).tolist(), scores.tolist()):
+        prev = prev if linked else "O"
+        assert model.score(model.feats(ws, i, prev)) == pytest.approx(score, abs=1e-9)
+        prev = "N" if score > model.threshold else "C"
 
 
-def test_ascii_tokenizer_equals_unicode_one_on_ascii_text():
-    rng = random.Random(0)
-    for _ in range(3000):
-        text = "".join(rng.choice("ab XY'-_.,\n01sS") for _ in range(rng.randint(0, 30)))
-        assert names.EN_TOKEN_ASCII.findall(text) == names.EN_TOKEN.findall(text)
+def test_english_words_and_the_gaps_between_them():
+    ws = names.en_words(["Yesterday Tom's friend J. Smith (Jean-Luc O'Brien) met 3D Anna.", "", "Hi\nBob, it's"])
+    _, gap = names._en_tables()
+    got = [(ws.text[s:e], int(d), gap[b], gap[a]) for s, e, d, b, a in zip(ws.start, ws.end, ws.doc, ws.before, ws.after)]
+    assert got == [
+        ("Yesterday", 0, "^", " "), ("Tom", 0, " ", " "), ("friend", 0, " ", " "), ("J", 0, " ", "."),
+        ("Smith", 0, ".", "("), ("Jean-Luc", 0, "(", " "), ("O'Brien", 0, " ", ")"), ("met", 0, ")", "0"),
+        ("D", 0, "0", " "), ("Anna", 0, " ", "."), ("Hi", 2, "^", "\n"), ("Bob", 2, "\n", ","), ("it's", 2, ",", "^"),
+    ]  # fmt: skip
+    assert ws.capital.tolist() == [w[0].isupper() for w, *_ in got]
+
+
+def test_english_name_spans_are_exact_substrings_per_text():
+    texts = ["Yesterday Tom Hanks met J. Smith and Dr. Anna Lee.", "nothing here", "", "Then Meryl Streep spoke."]
+    found = names.en_names_batch(texts, names.en_model())
+    assert [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, found)] == [
+        ["Tom Hanks", "J. Smith", "Anna Lee"], [], [], ["Meryl Streep"]
+    ]
 
 
 def test_name_model_can_be_switched_off():

@@ -339,19 +339,97 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
 
 # --------------------------------------------------------------------------- English
 
-# Words (hyphens and inner apostrophes kept: "O'Brien", "Jean-Luc"; a possessive "'s" is its own token),
-# numbers, single punctuation marks, line breaks. A period is always its own token ("J", ".").
-EN_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*|['’][sS](?![^\W\d_])|\d+|[^\w\s]|\n")
-# the same on ASCII text (every letter is [A-Za-z] there), a faster scan
-EN_TOKEN_ASCII = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+|'(?![sS](?![A-Za-z]))[A-Za-z]+)*|'[sS](?![A-Za-z])|[0-9]+|[^\w\s]|\n")
-_SENT_START = frozenset(
-    {".", "!", "?", ":", '"', "“", "”", "\n", "(", "-", "—", "|", ";", "…", "'", "*", "#", "@", ">", "<", "[", "]", "<S>"}
-)
-_NEG_INF = float("-inf")
+# A word is a run of letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"); a possessive "'s" is
+# cut off ("Tom's" → "Tom"). Between two words lies a gap, summed up by one character ("gap class"): " " when it
+# is only spaces, else its last (before a word) or first (after a word) character that is not a space, with
+# digits as "0", letters as "a" (the "s" of a cut possessive) and a text's start or end as "^". Everything is
+# found for a whole batch in a few numpy passes over its code points; Python touches only capitalised words.
+_SPACE_GAP = 65536  # gap code of a gap holding only spaces (code points are < 65536 after clipping)
+_SENT_START = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
+
+
+def _gap_class(code: int) -> str:
+    if code == _SPACE_GAP:
+        return " "
+    ch = chr(code)
+    return "^" if code == 0 else "0" if ch.isdigit() else "a" if ch.isalpha() else ch
+
+
+@functools.lru_cache(maxsize=None)
+def _en_tables() -> tuple[np.ndarray, list[str]]:
+    """Per BMP code point: bits 1 letter, 2 capital, 4 space other than a line break, 8 hyphen or apostrophe;
+    and the gap class of every gap code."""
+    kind = np.zeros(65536, np.uint8)
+    for i in range(65536):
+        ch = chr(i)
+        kind[i] = ch.isalpha() | ch.isupper() << 1 | (ch.isspace() and ch != "\n") << 2 | (ch in "-'’") << 3
+    return kind, [_gap_class(i) for i in range(65537)]
+
+
+class EnWords(NamedTuple):
+    """The words of a batch of texts (see above), in one string ``text`` (texts separated by a code point 0)."""
+
+    text: str
+    start: np.ndarray  # word start offsets in ``text``
+    end: np.ndarray
+    doc: np.ndarray  # the text each word belongs to
+    doc_start: np.ndarray  # each text's offset in ``text``
+    before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP)
+    after: np.ndarray
+    capital: np.ndarray  # bool: starts with a capital letter
+
+
+def en_words(texts: list[str]) -> EnWords:
+    kind_of, _ = _en_tables()
+    text = "".join(["\x00" * _PAD + t for t in texts]) + "\x00" * _PAD  # zeros around each text
+    doc_start, pos = [], _PAD
+    for t in texts:
+        doc_start.append(pos)
+        pos += len(t) + _PAD
+    # code points in the narrowest array that holds them (most batches are ASCII: one byte each)
+    if text.isascii():
+        c = np.frombuffer(text.encode("ascii"), np.uint8)
+        k = kind_of.take(c)
+    else:
+        c = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        k = kind_of.take(np.minimum(c, 65535))
+        k[c > 65535] = 0
+    letter = (k & 1).astype(bool)
+    word = letter.copy()
+    word[1:-1] |= (k[1:-1] & 8).astype(bool) & letter[:-2] & letter[2:]  # inner hyphen / apostrophe
+    edge = np.diff(word.astype(np.int8))
+    start = np.flatnonzero(edge == 1) + 1
+    end = np.flatnonzero(edge == -1) + 1
+    capital = (k[start] & 2).astype(bool)
+    cap = np.flatnonzero(capital)
+    e = end[cap]
+    poss = (e - start[cap] > 2) & (c[e - 2] != 45) & (k[e - 2] & 8).astype(bool) & ((c[e - 1] | 32) == 115)
+    end[cap[poss]] -= 2  # "Tom's" → "Tom"
+    # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
+    marks = np.flatnonzero(~word & ((k & 4) == 0))
+    code = np.minimum(c[marks].astype(np.int64), 65535)
+    i = np.searchsorted(marks, start) - 1
+    prev_end = np.concatenate([[0], end[:-1]])
+    ok = i >= 0
+    ok[ok] = marks[i[ok]] >= prev_end[ok]
+    before = np.where(ok, code[i], _SPACE_GAP)
+    i = np.searchsorted(marks, end)
+    next_start = np.concatenate([start[1:], [len(c)]])
+    ok = i < len(marks)
+    ok[ok] = marks[i[ok]] < next_start[ok]
+    after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
+    doc = np.searchsorted(np.asarray(doc_start), start, side="right") - 1
+    return EnWords(text, start, end, doc, np.asarray(doc_start), before, after, capital)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def shape(tok: str) -> str:
+    """Character classes (X, x, d, the character itself), runs cut at two, at most six: "Xxx", "xx", "X.X"."""
+    if tok.isalpha() and tok.isascii():  # the common words, without the loop
+        if tok.islower():
+            return "xx" if len(tok) > 1 else "x"
+        if tok[1:].islower() and tok[0].isupper():
+            return ("Xxx", "X", "Xx")[len(tok)] if len(tok) < 3 else "Xxx"
     out = []
     for ch in tok:
         k = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
@@ -361,34 +439,18 @@ def shape(tok: str) -> str:
     return "".join(out)[:6]
 
 
-def en_tokenize(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in EN_TOKEN.finditer(text)]
-
-
-def candidate(tok: str, prev: str, lex: dict[str, str]) -> bool:
-    """Whether a capitalised token is scored at all: not a closed-class word ("The", "When"), and not a
-    common lower-case word starting a sentence ("Great movie."); training uses the same rule."""
-    c = lex.get(tok.lower())
-    return c != "N" and not (c == "C" and (prev in _SENT_START or prev == "<S>"))
-
-
 class EnModel:
-    """Feature weights (``feats`` names them, for training) and the lexicon. At run time ``tag_batch`` sums the
-    same weights for every token of a batch at once: each distinct token gets a row of partial sums on first
-    sight (its own features; its weight as the previous, next, second previous, second next word; its shape and
-    lexicon class), and the feature conjunctions come from small dense tables over shape and lexicon-class ids.
-    Additions happen in the order of ``score``, so the scores are the same floats."""
-
-    # per-token row fields (``_rows`` columns)
-    _OWN, _AS_PREV, _AS_NEXT, _AS_PREV2, _AS_NEXT2 = range(5)
+    """Averaged-perceptron weights (``feats`` names a capitalised word's features, for training) and the
+    lexicon. ``tag`` sums the same weights for all candidates of a batch at once: each distinct word gets a row
+    of partial sums the first time it is needed (its own features; its weight as the previous, next, second
+    previous, second next word), the gap and conjunction features come from small dense tables."""
 
     def __init__(self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
         g = weights.get
-        # shapes that any weight mentions get an id; every other shape is id 0, whose weights are all zero
-        shapes = {""}
+        shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
         for key in weights:
             head, _, rest = key.partition("=")
             if head in ("sh", "psh", "nsh"):
@@ -397,19 +459,24 @@ class EnModel:
                 shapes.add(rest[1:])
             elif head == "pnsh":  # "a|b", and a shape may itself hold "|": every split
                 shapes.update(x for i, ch in enumerate(rest) if ch == "|" for x in (rest[:i], rest[i + 1 :]))
-        shapes.discard("")
-        self._shape_id = {sh: k for k, sh in enumerate(sorted(shapes), 1)}
-        shape_of = [""] + sorted(shapes)
+        shape_of = [""] + sorted(shapes - {""})
+        self._shape_id = {sh: k for k, sh in enumerate(shape_of) if k}
         classes = sorted(set(lex.values()) | {"-"})
         self._class_id = {c: k for k, c in enumerate(classes)}
+        self._closed = np.array([c == "N" for c in classes])
+        self._common = np.array([c == "C" for c in classes])
+        self._title = np.array([c == "T" for c in classes])
+        _, gap_class = _en_tables()
+        self._sentence_after = np.array([x in _SENT_START for x in gap_class])
+        self._before_w = np.array([g("pg=" + x, 0.0) for x in gap_class])
+        self._after_w = np.array([g("ng=" + x, 0.0) for x in gap_class])
         prevs = ("O", "N", "C")
-        S, L = len(shape_of), len(classes)
-        self._first = np.array([g("f=False", 0.0), g("f=True", 0.0)])
+        self._first_w = np.array([g("f=False", 0.0), g("f=True", 0.0)])
         self._class_first = np.array([[g(f"lxf={c}{f}", 0.0) for f in (False, True)] for c in classes])
-        self._prev = np.array([g("pl=" + p, 0.0) for p in prevs])
+        self._prev_w = np.array([g("pl=" + p, 0.0) for p in prevs])
         self._prev_shape = np.array([[g(f"plsh={p}{sh}", 0.0) if k else 0.0 for k, sh in enumerate(shape_of)] for p in prevs])
         self._prev_class = np.array([[g(f"pl_lx={p}{c}", 0.0) for c in classes] for p in prevs])
-        self._shapes_around = np.zeros((S, S))
+        self._shapes_around = np.zeros((len(shape_of), len(shape_of)))
         for key, v in weights.items():
             if key.startswith("pnsh="):
                 rest = key[5:]
@@ -417,97 +484,81 @@ class EnModel:
                     if ch == "|" and rest[:i] in self._shape_id and rest[i + 1 :] in self._shape_id:
                         self._shapes_around[self._shape_id[rest[:i]], self._shape_id[rest[i + 1 :]]] = v
         self._classes_around = np.array([[[g(f"lxpn={a}|{b}|{c}", 0.0) for c in classes] for b in classes] for a in classes])
-        self._reset_tokens()
+        # the per-word weights regrouped: one look-up per word, shape and lexicon class instead of one per feature
+        self._bias = g("b", 0.0)
+        self._length = [g(f"len={n}", 0.0) for n in range(13)]
+        self._affix = {k: v for k, v in weights.items() if k[:3] in ("s3=", "s2=", "p3=")}
+        self._by_word: dict[str, tuple] = {}
+        self._by_shape: dict[str, tuple] = {}
+        for key in weights:
+            head, _, rest = key.partition("=")
+            if head in ("w", "pw", "nw", "pw2", "nw2"):
+                self._by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
+            elif head in ("sh", "psh", "nsh"):
+                self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
+        self._by_class = {c: tuple(g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")) for c in classes}
+        self._reset_words()
 
-    def _reset_tokens(self) -> None:
-        self._token_id: dict[str, int] = {}
-        self._kind = np.zeros(1024, np.uint8)  # 1: capitalised, not closed-class; 2: common word; 4: sentence start after it
-        self._ready = np.zeros(1024, bool)  # whether the token's row below is filled (done only when needed)
-        self._rows = np.zeros((1024, 5))
+    def _reset_words(self) -> None:
+        self._word_id: dict[str, int] = {}
+        self._rows = np.zeros((1024, 5))  # own, as previous, as next, as second previous, as second next
         self._ints = np.zeros((1024, 2), np.int64)  # shape id, lexicon-class id
-        self._flags = np.zeros((1024, 3), bool)  # see the column names below
+        self._ids(["<S>", "</S>"])
 
-    _SENT, _PERIOD, _INITIAL = range(3)  # ``_flags`` columns: sentence start after it, ".", one capital letter
-
-    def _ids(self, flat: list[str]) -> np.ndarray:
-        """Token ids; a token seen for the first time gets an id and its kind (its row waits for ``_fill``)."""
-        token_id = self._token_id
-        ids = np.fromiter(map(token_id.get, flat, itertools.repeat(-1)), np.int64, len(flat))
+    def _ids(self, words: list[str]) -> np.ndarray:
+        """Row ids of ``words``, filling the rows of words seen for the first time."""
+        word_id = self._word_id
+        ids = np.fromiter(map(word_id.get, words, itertools.repeat(-1)), np.int64, len(words))
         miss = np.flatnonzero(ids < 0).tolist()
         if not miss:
             return ids
-        lex, kinds = self.lex, []
+        by_word, by_shape, by_class, affix = self._by_word, self._by_shape, self._by_class, self._affix
+        lex, zero = self.lex, (0.0, 0.0, 0.0, 0.0, 0.0)
+        rows, ints = [], []
         for j in miss:
-            tok = flat[j]
-            k = token_id.get(tok)
+            tok = words[j]
+            k = word_id.get(tok)
             if k is None:
-                k = token_id[tok] = len(token_id)
-                sent = tok in _SENT_START
-                if tok[:1].isupper():
-                    lc = lex.get(tok.lower())
-                    kinds.append((lc != "N") | (lc == "C") << 1 | sent << 2)
-                else:
-                    kinds.append(sent << 2)
+                k = word_id[tok] = len(word_id)
+                lw = tok.lower()
+                sh = shape(tok)
+                lc = lex.get(lw, "-")
+                w, pw, nw, pw2, nw2 = by_word.get(lw, zero)
+                s_, ps, ns = by_shape.get(sh, zero[:3])
+                c_, pc, nc = by_class[lc]
+                own = self._bias + w + s_ + affix.get("s3=" + lw[-3:], 0.0) + affix.get("s2=" + lw[-2:], 0.0)
+                own += affix.get("p3=" + lw[:3], 0.0) + self._length[min(len(tok), 12)] + c_
+                rows.append((own, pw + ps + pc, nw + ns + nc, pw2, nw2))
+                ints.append((self._shape_id.get(sh, 0), self._class_id[lc]))
             ids[j] = k
-        n, size = len(token_id), len(self._kind)
-        if n > size:
-            grow = max(n, 2 * size) - size
-            self._kind = np.concatenate([self._kind, np.zeros(grow, np.uint8)])
-            self._ready = np.concatenate([self._ready, np.zeros(grow, bool)])
+        n = len(word_id)
+        if n > len(self._rows):
+            grow = max(n, 2 * len(self._rows)) - len(self._rows)
             self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
             self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
-            self._flags = np.concatenate([self._flags, np.zeros((grow, 3), bool)])
-        self._kind[n - len(kinds) : n] = kinds
+        self._rows[n - len(rows) : n] = rows
+        self._ints[n - len(ints) : n] = ints
         return ids
 
-    def _fill(self, ids: np.ndarray, flat: list[str], at: np.ndarray) -> None:
-        """Fill the rows of the tokens at positions ``at`` of ``flat`` that are not filled yet."""
-        todo, first = np.unique(ids[at], return_index=True)
-        keep = ~self._ready[todo]
-        todo, first = todo[keep], at[first[keep]]
-        if not len(todo):
-            return
-        g = self.w.get
-        rows, ints, flags = [], [], []
-        for j in first.tolist():
-            tok = flat[j]
-            lw = tok.lower()
-            sh = shape(tok)
-            lc = self.lex.get(lw, "-")
-            rows.append((
-                g("b", 0.0) + g("w=" + lw, 0.0) + g("sh=" + sh, 0.0) + g("s3=" + lw[-3:], 0.0) + g("s2=" + lw[-2:], 0.0)
-                + g("p3=" + lw[:3], 0.0) + g(f"len={min(len(tok), 12)}", 0.0) + g("lx=" + lc, 0.0),
-                g("pw=" + lw, 0.0) + g("psh=" + sh, 0.0) + g("plx=" + lc, 0.0),
-                g("nw=" + lw, 0.0) + g("nsh=" + sh, 0.0) + g("nlx=" + lc, 0.0),
-                g("pw2=" + lw, 0.0),
-                g("nw2=" + lw, 0.0),
-            ))  # fmt: skip
-            ints.append((self._shape_id.get(sh, 0), self._class_id[lc]))
-            flags.append((tok in _SENT_START, tok == ".", len(tok) == 1 and tok.isupper()))
-        self._rows[todo] = rows
-        self._ints[todo] = ints
-        self._flags[todo] = flags
-        self._ready[todo] = True
-
-    def feats(self, toks: list[str], i: int, prev_label: str) -> list[str]:
-        tok = toks[i]
-        lw = tok.lower()
-        p = toks[i - 1] if i > 0 else "<S>"
-        n = toks[i + 1] if i + 1 < len(toks) else "</S>"
-        p2 = toks[i - 2] if i > 1 else "<S>"
-        n2 = toks[i + 2] if i + 2 < len(toks) else "</S>"
+    def feats(self, ws: EnWords, i: int, prev_label: str) -> list[str]:
+        """Features of word ``i`` of ``ws`` (training; ``tag`` adds the same weights in the same groups)."""
+        word = lambda j: ws.text[ws.start[j] : ws.end[j]]  # noqa: E731
+        same = lambda j: 0 <= j < len(ws.start) and ws.doc[j] == ws.doc[i]  # noqa: E731
+        tok = word(i)
+        p, p2 = (word(i - 1) if same(i - 1) else "<S>"), (word(i - 2) if same(i - 2) else "<S>")
+        n, n2 = (word(i + 1) if same(i + 1) else "</S>"), (word(i + 2) if same(i + 2) else "</S>")
+        _, gap_class = _en_tables()
+        pg, ng = gap_class[ws.before[i]], gap_class[ws.after[i]]
         lex = self.lex
-        first = p in _SENT_START and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper())
-        pl_, nl_ = p.lower(), n.lower()
-        lc = lex.get(lw, "-")
-        pl, nl = lex.get(pl_, "-"), lex.get(nl_, "-")
-        sh = shape(tok)
-        psh, nsh = shape(p), shape(n)
+        lw, pl_, nl_ = tok.lower(), p.lower(), n.lower()
+        first = pg in _SENT_START and not (pg == "." and len(p) == 1 and p.isupper())
+        lc, pl, nl = lex.get(lw, "-"), lex.get(pl_, "-"), lex.get(nl_, "-")
+        sh, psh, nsh = shape(tok), shape(p), shape(n)
         return [
             "b", "w=" + lw, "sh=" + sh, "s3=" + lw[-3:], "s2=" + lw[-2:], "p3=" + lw[:3], f"len={min(len(tok), 12)}",
             "lx=" + lc,
             "pw=" + pl_, "psh=" + psh, "plx=" + pl, "nw=" + nl_, "nsh=" + nsh, "nlx=" + nl,
-            "pw2=" + p2.lower(), "nw2=" + n2.lower(),
+            "pw2=" + p2.lower(), "nw2=" + n2.lower(), "pg=" + pg, "ng=" + ng,
             f"f={first}", f"lxf={lc}{first}", "pl=" + prev_label, f"plsh={prev_label}{sh}", f"pl_lx={prev_label}{lc}",
             f"pnsh={psh}|{nsh}", f"lxpn={pl}|{lc}|{nl}",
         ]  # fmt: skip
@@ -516,62 +567,80 @@ class EnModel:
         w = self.w
         return sum([w.get(f, 0.0) for f in fs])
 
-    def tag_batch(self, docs: list[list[str]]) -> tuple[np.ndarray, list[int]]:
-        """Scores of the tokens of every document, one array: > threshold is part of a name; tokens that
-        are not scored (not capitalised, closed-class, a common word starting a sentence) get -inf. Also
-        returns where each document starts in it."""
-        if len(self._token_id) > 300_000:  # bounded memory on endless vocabularies
-            self._reset_tokens()
-        flat: list[str] = []
-        starts = []
-        for toks in docs:  # two sentinels on each side: "<S>" before a document, "</S>" after it
-            flat += ("<S>", "<S>")
-            starts.append(len(flat))
-            flat += toks
-            flat += ("</S>", "</S>")
-        ids = self._ids(flat)
-        scores = np.full(len(ids), _NEG_INF)
-        kind = self._kind.take(ids)
-        # capitalised and not closed-class, unless a common word starting a sentence
-        cand = (kind & 1).astype(bool)
-        cand[1:] &= ~((kind[1:] & 2).astype(bool) & (kind[:-1] & 4).astype(bool))
-        at = np.flatnonzero(cand)
+    def candidates(self, ws: EnWords) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the words that are scored: capitalised, not closed-class ("The", "When"), and not a common
+        lower-case word starting a sentence ("Great movie."); training uses the same rule. Also the row id of
+        every capitalised word (-1 for the others)."""
+        ids_of = np.full(len(ws.start), -1, np.int64)
+        cap = np.flatnonzero(ws.capital)
+        if not len(cap):
+            return cap, ids_of
+        ids_of[cap] = ids = self._ids(_slices(ws.text, ws.start[cap], ws.end[cap]))
+        lc = self._ints[ids, 1]
+        return cap[~self._closed[lc] & ~(self._common[lc] & self._sentence_after[ws.before[cap]])], ids_of
+
+    def tag(self, ws: EnWords) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate word indices, their scores): > threshold is part of a name."""
+        if len(self._word_id) > 300_000:  # bounded memory on endless vocabularies
+            self._reset_words()
+        at, ids_of = self.candidates(ws)
         if not len(at):
-            return scores, starts
-        self._fill(ids, flat, np.concatenate([at - 2, at - 1, at, at + 1, at + 2]))
+            return at, np.zeros(0)
+        n_words = len(ws.start)
+        # the words around each candidate (a text's edge gives the sentinels "<S>" / "</S>")
+        near = np.stack([at - 2, at - 1, at, at + 1, at + 2])
+        clipped = np.clip(near, 0, n_words - 1)
+        inside = (near == clipped) & (ws.doc[clipped] == ws.doc[at])
+        inside[0] &= inside[1]
+        inside[4] &= inside[3]
+        mark = np.zeros(n_words, bool)
+        mark[clipped[inside]] = True
+        need = np.flatnonzero(mark & (ids_of < 0))
+        ids_of[need] = self._ids(_slices(ws.text, ws.start[need], ws.end[need]))
+        ids = np.where(inside, ids_of[clipped], 0)
+        ids[3:][~inside[3:]] = 1  # "</S>"
+        i_p2, i_p, i_t, i_n, i_n2 = ids
         rows, ints = self._rows, self._ints
-        i_p, i_n, i_p2, i_n2, i_t = ids[at - 1], ids[at + 1], ids[at - 2], ids[at + 2], ids[at]
-        base = rows[i_t, self._OWN] + rows[i_p, self._AS_PREV] + rows[i_n, self._AS_NEXT] + rows[i_p2, self._AS_PREV2]
-        base += rows[i_n2, self._AS_NEXT2]
-        first = (self._flags[i_p, self._SENT] & ~(self._flags[i_p, self._PERIOD] & self._flags[i_p2, self._INITIAL])).astype(np.int64)
+        before, after = ws.before[at], ws.after[at]
+        base = rows[i_t, 0] + rows[i_p, 1] + rows[i_n, 2] + rows[i_p2, 3] + rows[i_n2, 4]
+        base += self._before_w[before]
+        base += self._after_w[after]
+        # "J. Smith": the period after an initial starts no sentence
+        lengths = ws.end[clipped[1]] - ws.start[clipped[1]]
+        initial = inside[1] & (before == 46) & (lengths == 1) & ws.capital[clipped[1]]
+        first = (self._sentence_after[before] & ~initial).astype(np.int64)
         sh, lc = ints[i_t, 0], ints[i_t, 1]
-        head = self._first[first] + self._class_first[lc, first]
+        head = self._first_w[first] + self._class_first[lc, first]
         tail_a = self._shapes_around[ints[i_p, 0], ints[i_n, 0]]
         tail_b = self._classes_around[ints[i_p, 1], lc, ints[i_n, 1]]
         by_prev = []
-        for k in range(3):  # the conjunctions with the previous decision O, N, C: added in ``feats`` order
-            c = head + self._prev[k]
+        for k in range(3):  # the conjunctions with the previous decision O, N, C, in ``feats`` order
+            c = head + self._prev_w[k]
             c += self._prev_shape[k, sh]
             c += self._prev_class[k, lc]
             c += tail_a
             c += tail_b
             by_prev.append(base + c)
-        # a candidate right after another takes that one's decision as its previous label (greedy order)
-        after_cand = np.zeros(len(at), bool)
-        after_cand[1:] = at[1:] == at[:-1] + 1
         s = by_prev[0]
-        chained = np.flatnonzero(after_cand).tolist()
-        if chained:
+        links = np.flatnonzero(chained(ws, at)).tolist()
+        if links:
             s = s.copy()
             thr = self.threshold
-            for j in chained:
+            for j in links:
                 s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
-        scores[at] = s
-        return scores, starts
+        return at, s
 
-    def tag(self, toks: list[str]) -> list[float]:
-        """A score per token of one document (see ``tag_batch``)."""
-        return self.tag_batch([toks])[0][2:-2].tolist()
+
+def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+
+
+def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
+    """Whether each candidate (word indices ``at``, in order) follows the one before it with only spaces between:
+    it then takes that one's decision as its previous label (greedy, left to right; training does the same)."""
+    out = np.zeros(len(at), bool)
+    out[1:] = (at[1:] == at[:-1] + 1) & (ws.before[at[1:]] == _SPACE_GAP)
+    return out
 
 
 def load_en(path: Path = EN_MODEL) -> EnModel:
@@ -581,108 +650,43 @@ def load_en(path: Path = EN_MODEL) -> EnModel:
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
-    """Names in each text, from one scoring pass over the batch's tokens."""
-    docs = [(EN_TOKEN_ASCII if t.isascii() else EN_TOKEN).findall(t) for t in texts]
-    scores, starts = model.tag_batch(docs)
-    hits = np.flatnonzero(scores > model.threshold)
+    """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
+    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis")."""
     out: list[list[NameSpan]] = [[] for _ in texts]
-    if not len(hits):
+    if not texts:
         return out
-    doc_of = np.searchsorted(starts, hits, side="right") - 1
-    cuts = np.flatnonzero(np.diff(doc_of)) + 1
-    for run in np.split(np.arange(len(hits)), cuts):
-        k = int(doc_of[run[0]])
-        at = hits[run] - starts[k]
-        out[k] = _en_spans(texts[k], docs[k], at.tolist(), scores[starts[k] : starts[k] + len(docs[k])], model)
+    ws = en_words(texts)
+    at, s = model.tag(ws)
+    hit = s > model.threshold
+    if not hit.any():
+        return out
+    at, s = at[hit].tolist(), s[hit].tolist()
+    start, end, doc, before = ws.start, ws.end, ws.doc, ws.before
+    title = model._title
+    lex, class_id = model.lex, model._class_id
+    text = ws.text
+    i = 0
+    while i < len(at):
+        j = i + 1
+        while j < len(at) and at[j] == at[j - 1] + 1 and (
+            before[at[j]] == _SPACE_GAP
+            or (before[at[j]] == 46 and end[at[j - 1]] - start[at[j - 1]] == 1 and text[end[at[j - 1]]] == ".")
+        ):  # fmt: skip
+            j += 1
+        k = i
+        while k < j and title[class_id[lex.get(text[start[at[k]] : end[at[k]]].lower(), "-")]]:
+            k += 1
+        if k < j:
+            d = int(doc[at[k]])
+            offset = int(ws.doc_start[d])
+            best = min(s[k:j])
+            out[d].append(NameSpan(int(start[at[k]]) - offset, int(end[at[j - 1]]) - offset, round(1 / (1 + math.exp(-best)), 3)))
+        i = j
     return out
 
 
 def en_names(text: str, model: EnModel) -> list[NameSpan]:
     return en_names_batch([text], model)[0]
-
-
-def _en_spans(text: str, toks: list[str], hits: list[int], scores: np.ndarray, model: EnModel) -> list[NameSpan]:
-    """Spans of the runs of name tokens (``hits``: the tokens scoring above the threshold, in order)."""
-    found: list[tuple[int, int, float]] = []  # token ranges
-    n = len(toks)
-    is_hit = set(hits)
-    end_of_run = -1
-    for i in hits:
-        if i < end_of_run:
-            continue
-        j = i + 1
-        while j in is_hit or (  # an initial's period: "J. Smith"
-            j < n and toks[j] == "." and j + 1 in is_hit and len(toks[j - 1]) == 1
-        ):  # fmt: skip
-            j += 1
-        k = i
-        while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
-            k += 1
-        if k < j:
-            found.append((k, j, float(min(x for x in scores[k:j].tolist() if x != _NEG_INF))))
-        end_of_run = j
-    if not found:
-        return []
-    spans = []
-    pos, done = 0, 0  # text offset and token index reached
-    for k, j, best in found:
-        start = _find_token(text, toks[k], pos, toks[done:k].count(toks[k]))
-        if start == -1:  # not expected; the exact (slower) way
-            return _en_spans_exact(text, found)
-        end = start + len(toks[k])
-        for t in toks[k + 1 : j]:
-            end = text.find(t, end) + len(t)
-        spans.append(NameSpan(start, end, round(1 / (1 + math.exp(-best)), 3)))
-        pos, done = end, j
-    return spans
-
-
-def _en_spans_exact(text: str, found: list[tuple[int, int, float]]) -> list[NameSpan]:
-    tokens = en_tokenize(text)
-    return [NameSpan(tokens[k][1], tokens[j - 1][2], round(1 / (1 + math.exp(-best)), 3)) for k, j, best in found]
-
-
-def _glued(text: str, i: int, step: int) -> bool:
-    """Whether the character at ``i`` (a neighbour of a token, ``step`` = -1 before it, +1 after it) makes
-    the token part of a longer one: a letter, or a hyphen or inner apostrophe with a letter beyond it
-    (a possessive "'s" is a token of its own)."""
-    if not 0 <= i < len(text):
-        return False
-    ch = text[i]
-    if ch.isalpha():
-        return True
-    if ch == "-" or ch in "'’":
-        beyond = text[i + step] if 0 <= i + step < len(text) else ""
-        if not beyond.isalpha():
-            return False
-        if ch != "-" and step == 1 and beyond in "sS":
-            return (text[i + 2 : i + 3] or " ").isalpha()
-        return True
-    return False
-
-
-_JOINERS = frozenset("-'’")
-
-
-def _find_token(text: str, tok: str, pos: int, skip: int) -> int:
-    """Offset of the (skip+1)-th occurrence of ``tok`` as a whole token at or after ``pos`` (tokens are
-    found with findall, which gives no offsets; only the few name tokens need them); -1 if none."""
-    while True:
-        i = text.find(tok, pos)
-        if i == -1:
-            return -1
-        before, after = text[i - 1 : i] if i else "", text[i + len(tok) : i + len(tok) + 1]
-        # most neighbours are spaces or punctuation: decided without the call
-        if (before.isalpha() or before in _JOINERS and _glued(text, i - 1, -1)) or (
-            after.isalpha() or after in _JOINERS and _glued(text, i + len(tok), 1)
-        ):
-            pos = i + 1
-            continue
-        if skip:
-            skip -= 1
-            pos = i + len(tok)
-            continue
-        return i
 
 
 # --------------------------------------------------------------------------- loading
