@@ -385,6 +385,7 @@ _EN_NAME_LABEL = re.compile(
     f"(?:(?i:{'|'.join(_EN_NAME_COLON_LABELS)})[ \\t]*[:：][ \\t]*|(?i:{'|'.join(_EN_NAME_SIGNOFFS)})[ \\t]*,?[ \\t]*\\n?[ \\t]*)"
     f"({_EN_NAME}|[a-zà-ÿ][a-zà-ÿ'’\\-]+(?:[ \\t][a-zà-ÿ][a-zà-ÿ'’\\-]+){{1,2}}(?=[ \\t]*(?:\\n|$)))"
 )
+_EN_HONORIFIC_WORDS = ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam")  # one is in every _EN_HONORIFIC match
 _EN_HONORIFIC = re.compile(f"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
 _EN_NAME_STOP = frozenset(
     {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
@@ -665,7 +666,8 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
     starts = _EN_NAME_LABEL_STARTS if has_colon else _EN_NAME_SIGNOFF_STARTS
     labelled = _label_matches(_EN_NAME_LABEL, starts, text, lower, ascii_lower)
     # an honorific is followed by a space or tab
-    for found in (_EN_HONORIFIC.finditer(text) if has_space else (), labelled):
+    honorific = has_space and any(h in text for h in _EN_HONORIFIC_WORDS)  # substring tests: cheaper than the scan
+    for found in (_EN_HONORIFIC.finditer(text) if honorific else (), labelled):
         for m in found:
             words = m.group(1).split()
             while words and words[-1] in _EN_NAME_STOP:

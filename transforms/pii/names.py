@@ -386,9 +386,12 @@ def en_words(texts: list[str]) -> EnWords:
     for t in texts:
         doc_start.append(pos)
         pos += len(t) + _PAD
-    # code points in the narrowest array that holds them (most batches are ASCII: one byte each)
+    # code points in the narrowest array that holds them
     if text.isascii():
         c = np.frombuffer(text.encode("ascii"), np.uint8)
+        k = kind_of.take(c)
+    elif len(utf16 := text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # no character beyond the BMP
+        c = np.frombuffer(utf16, np.uint16)
         k = kind_of.take(c)
     else:
         c = np.frombuffer(text.encode("utf-32-le"), np.uint32)
@@ -526,8 +529,10 @@ class EnModel:
                 w, pw, nw, pw2, nw2 = by_word.get(lw, zero)
                 s_, ps, ns = by_shape.get(sh, zero[:3])
                 c_, pc, nc = by_class[lc]
-                own = self._bias + w + s_ + affix.get("s3=" + lw[-3:], 0.0) + affix.get("s2=" + lw[-2:], 0.0)
-                own += affix.get("p3=" + lw[:3], 0.0) + self._length[min(len(tok), 12)] + c_
+                own = 0.0  # only capitalised words are scored
+                if tok[:1].isupper():
+                    own = self._bias + w + s_ + affix.get("s3=" + lw[-3:], 0.0) + affix.get("s2=" + lw[-2:], 0.0)
+                    own += affix.get("p3=" + lw[:3], 0.0) + self._length[min(len(tok), 12)] + c_
                 rows.append((own, pw + ps + pc, nw + ns + nc, pw2, nw2))
                 ints.append((self._shape_id.get(sh, 0), self._class_id[lc]))
             ids[j] = k
@@ -632,7 +637,7 @@ class EnModel:
 
 
 def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    return list(map(text.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    return [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
 
 
 def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
@@ -660,27 +665,24 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     hit = s > model.threshold
     if not hit.any():
         return out
-    at, s = at[hit].tolist(), s[hit].tolist()
-    start, end, doc, before = ws.start, ws.end, ws.doc, ws.before
-    title = model._title
-    lex, class_id = model.lex, model._class_id
-    text = ws.text
+    at, s = at[hit], s[hit].tolist()
+    start, end, doc, before = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist(), ws.before[at].tolist()
+    at = at.tolist()
+    text, lex, title, class_id = ws.text, model.lex, model._title, model._class_id
     i = 0
     while i < len(at):
         j = i + 1
         while j < len(at) and at[j] == at[j - 1] + 1 and (
-            before[at[j]] == _SPACE_GAP
-            or (before[at[j]] == 46 and end[at[j - 1]] - start[at[j - 1]] == 1 and text[end[at[j - 1]]] == ".")
+            before[j] == _SPACE_GAP or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
         ):  # fmt: skip
             j += 1
         k = i
-        while k < j and title[class_id[lex.get(text[start[at[k]] : end[at[k]]].lower(), "-")]]:
+        while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
             k += 1
         if k < j:
-            d = int(doc[at[k]])
-            offset = int(ws.doc_start[d])
+            offset = int(ws.doc_start[doc[k]])
             best = min(s[k:j])
-            out[d].append(NameSpan(int(start[at[k]]) - offset, int(end[at[j - 1]]) - offset, round(1 / (1 + math.exp(-best)), 3)))
+            out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
         i = j
     return out
 
