@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from transforms.pii import detectors as det
+from transforms.pii import addresses as address_grammar
 from transforms.pii import names
 
 DETECTOR = det.Detector()
@@ -207,3 +208,21 @@ def test_chinese_emissions_equal_the_sum_of_the_hashed_feature_weights():
     expected = model.W[names.zh_features(c, model.h_bits)].sum(1)
     assert np.abs(expected).max() > 1
     assert np.allclose(names.zh_emissions(c, model), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Write to PO Box 17 today", True),
+        ("Suite #12", True),
+        ("Ste.  200", True),
+        ("Apt\t4B", True),
+        ("a box office hit with 2 stars", False),
+        ("Steve and the United 11", False),
+    ],
+)
+def test_address_grammar_scans_only_where_a_number_follows_the_word(text, found):
+    box = address_grammar._followed_by_number(text, ("Box", "box"), " \t")
+    unit = address_grammar._followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#")
+    assert (box or unit) is found
+

@@ -5,11 +5,13 @@
   character-class features (surname, transliteration, digit, Latin, punctuation). Emission scores are
   computed for every character of a whole batch in a few numpy operations; Viterbi then runs only on
   the short regions where a name tag can win (names are rare, so that is a few characters per document).
-* English: a greedy averaged perceptron over capitalised tokens only (word, shape, affixes, the words
-  and shapes around it, first-name / surname / title / common-word lexicons, the previous decision);
-  lower-case tokens are never names to it, which is what keeps it cheap.
+* English: a greedy averaged perceptron over capitalised words only (word, shape, affixes, the words and
+  the punctuation around it, first-name / surname / title / common-word lexicons, the previous decision).
+  Words and the gaps between them are found for a whole batch in numpy, and all candidates of the batch
+  are scored in one pass; lower-case words are never names to it, which is what keeps it cheap.
 
-Both load once per process (module cache) and hold no per-document state.
+Both load once per process (module cache) and hold no per-document state (the English model caches the
+weight sums of the words it has met, bounded).
 """
 
 from __future__ import annotations
@@ -509,40 +511,44 @@ class EnModel:
         self._ids(["<S>", "</S>"])
 
     def _ids(self, words: list[str]) -> np.ndarray:
-        """Row ids of ``words``, filling the rows of words seen for the first time."""
+        """Row ids of ``words``, filling the rows of words seen for the first time (in C-level maps and numpy:
+        a Python loop over new words would cost as much as everything else)."""
         word_id = self._word_id
         ids = np.fromiter(map(word_id.get, words, itertools.repeat(-1)), np.int64, len(words))
         miss = np.flatnonzero(ids < 0).tolist()
         if not miss:
             return ids
-        by_word, by_shape, by_class, affix = self._by_word, self._by_shape, self._by_class, self._affix
-        lex, zero = self.lex, (0.0, 0.0, 0.0, 0.0, 0.0)
-        rows, ints = [], []
-        for j in miss:
-            tok = words[j]
-            k = word_id.get(tok)
-            if k is None:
-                k = word_id[tok] = len(word_id)
-                lw = tok.lower()
-                sh = shape(tok)
-                lc = lex.get(lw, "-")
-                w, pw, nw, pw2, nw2 = by_word.get(lw, zero)
-                s_, ps, ns = by_shape.get(sh, zero[:3])
-                c_, pc, nc = by_class[lc]
-                own = 0.0  # only capitalised words are scored
-                if tok[:1].isupper():
-                    own = self._bias + w + s_ + affix.get("s3=" + lw[-3:], 0.0) + affix.get("s2=" + lw[-2:], 0.0)
-                    own += affix.get("p3=" + lw[:3], 0.0) + self._length[min(len(tok), 12)] + c_
-                rows.append((own, pw + ps + pc, nw + ns + nc, pw2, nw2))
-                ints.append((self._shape_id.get(sh, 0), self._class_id[lc]))
-            ids[j] = k
-        n = len(word_id)
+        new = list(dict.fromkeys([words[j] for j in miss]))
+        n0, n = len(word_id), len(word_id) + len(new)
+        word_id.update(zip(new, range(n0, n)))
         if n > len(self._rows):
             grow = max(n, 2 * len(self._rows)) - len(self._rows)
             self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
             self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
-        self._rows[n - len(rows) : n] = rows
-        self._ints[n - len(ints) : n] = ints
+        lower = list(map(str.lower, new))
+        shapes = list(map(shape, new))
+        classes = list(map(self.lex.get, lower, itertools.repeat("-")))
+        by_word = np.array(list(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5))))
+        by_shape = np.array(list(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3))))
+        by_class = np.array(list(map(self._by_class.__getitem__, classes)))
+        rows = self._rows[n0:n]
+        rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
+        rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
+        rows[:, 3:] = by_word[:, 3:]
+        # the own-feature sum, for capitalised words only (nothing else is scored)
+        cap = [i for i, t in enumerate(new) if t[:1].isupper()]
+        if cap:
+            low = [lower[i] for i in cap]
+            get = self._affix.get
+            affixes = np.fromiter(
+                (get("s3=" + w[-3:], 0.0) + get("s2=" + w[-2:], 0.0) + get("p3=" + w[:3], 0.0) for w in low), float, len(cap)
+            )
+            lengths = np.array(self._length)[np.minimum([len(new[i]) for i in cap], 12)]
+            rows[cap, 0] = self._bias + by_word[cap, 0] + by_shape[cap, 0] + affixes + lengths + by_class[cap, 0]
+        ints = self._ints[n0:n]
+        ints[:, 0] = list(map(self._shape_id.get, shapes, itertools.repeat(0)))
+        ints[:, 1] = list(map(self._class_id.__getitem__, classes))
+        ids[miss] = [word_id[words[j]] for j in miss]
         return ids
 
     def feats(self, ws: EnWords, i: int, prev_label: str) -> list[str]:
@@ -685,10 +691,6 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
         i = j
     return out
-
-
-def en_names(text: str, model: EnModel) -> list[NameSpan]:
-    return en_names_batch([text], model)[0]
 
 
 # --------------------------------------------------------------------------- loading
