@@ -679,7 +679,8 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     while i < len(at):
         j = i + 1
         while j < len(at) and at[j] == at[j - 1] + 1 and (
-            before[j] == _SPACE_GAP or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
+            (before[j] == _SPACE_GAP and text[end[j - 1]] not in "'’")  # not across a cut possessive
+            or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
         ):  # fmt: skip
             j += 1
         k = i
