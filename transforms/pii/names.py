@@ -341,11 +341,12 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
 
 # --------------------------------------------------------------------------- English
 
-# A word is a run of letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"); a possessive "'s" is
-# cut off ("Tom's" → "Tom"). Between two words lies a gap, summed up by one character ("gap class"): " " when it
-# is only spaces, else its last (before a word) or first (after a word) character that is not a space, with
-# digits as "0", letters as "a" (the "s" of a cut possessive) and a text's start or end as "^". Everything is
-# found for a whole batch in a few numpy passes over its code points; Python touches only capitalised words.
+# A word is a run of letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"); a capitalised word's
+# possessive "'s" is cut off ("Tom's" → "Tom"). Between two words lies a gap, summed up by one character ("gap
+# class"): " " when it holds only spaces (and perhaps a cut possessive), else its last (before a word) or first
+# (after a word) character that is neither a space nor a letter, with digits as "0" and a text's start or end as
+# "^" (a line break is a class of its own). Everything is found for a whole batch in a few numpy passes over its
+# code points; Python touches only capitalised words and the words around candidates.
 _SPACE_GAP = 65536  # gap code of a gap holding only spaces (code points are < 65536 after clipping)
 _SENT_START = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
 
@@ -382,6 +383,7 @@ class EnWords(NamedTuple):
 
 
 def en_words(texts: list[str]) -> EnWords:
+    """The words of ``texts`` and the gaps around them (see above), for the whole batch at once."""
     kind_of, _ = _en_tables()
     text = "".join(["\x00" * _PAD + t for t in texts]) + "\x00" * _PAD  # zeros around each text
     doc_start, pos = [], _PAD
