@@ -851,7 +851,10 @@ class Detector:
             _run_patterns(text, (_IPV6_PATTERN,), spans)
         if not ascii_only and CN_LICENSE_PLATE in ents:
             _run_patterns(text, (_PLATE_PATTERN,), spans)
-        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents):
+        ascii_part = text if ascii_only else text.encode("ascii", "ignore").decode("ascii")
+        # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter: Chinese
+        # text without one skips them all
+        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents) and _ASCII_LETTER.search(ascii_part):
             lower = _lower(text)
             ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
             has_colon = ":" in text or "：" in text
@@ -913,6 +916,7 @@ _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
 
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _EN_INTRODUCTION = re.compile(
     r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
     r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"
