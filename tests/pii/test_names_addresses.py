@@ -226,3 +226,12 @@ def test_address_grammar_scans_only_where_a_number_follows_the_word(text, found)
     unit = address_grammar._followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#")
     assert (box or unit) is found
 
+
+
+def test_english_cues_and_tagger_still_run_on_mixed_chinese_text():
+    assert det._capitalised_word("他说 Tom Hanks 来了") and not det._capitalised_word("A中b 与 某某")
+    assert persons("昨天 Mr. Smith 来了北京。") == ["Smith"]
+    assert persons("他说 Tom Hanks 来了") == ["Tom Hanks"]
+    assert found("地址：PO Box 1234, Springfield, IL 62704 王小明") == [
+        ("PO Box 1234, Springfield, IL 62704", det.STREET_ADDRESS), ("王小明", det.PERSON)
+    ]

@@ -815,7 +815,7 @@ class Detector:
                     zh[i] = f
         en: list[list[names_model.NameSpan]] = [[] for _ in texts]
         if self.name_model and "en" in self.languages:  # the English tagger likewise, over the batch's tokens
-            idx = [i for i, t in enumerate(texts) if t and _EN_CAPITALISED.search(t)]
+            idx = [i for i, t in enumerate(texts) if t and _capitalised_word(t)]
             if idx:
                 for i, f in zip(idx, names_model.en_names_batch([texts[i] for i in idx], names_model.en_model())):
                     en[i] = f
@@ -916,6 +916,16 @@ _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
 
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+
+
+def _capitalised_word(text: str) -> bool:
+    """Whether ``text`` holds "[A-Z][a-z]"; on other than ASCII text, looked for in its ASCII characters first
+    (a short string for Chinese text, where the regex would otherwise scan every character in vain)."""
+    if text.isascii():
+        return _EN_CAPITALISED.search(text) is not None
+    return _EN_CAPITALISED.search(text.encode("ascii", "ignore").decode("ascii")) is not None and (
+        _EN_CAPITALISED.search(text) is not None
+    )
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _EN_INTRODUCTION = re.compile(
     r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
