@@ -814,7 +814,7 @@ class Detector:
                 for i, f in zip(idx, names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())):
                     zh[i] = f
         en: list[list[names_model.NameSpan]] = [[] for _ in texts]
-        if self.name_model and "en" in self.languages:  # the English tagger likewise, over the batch's tokens
+        if self.name_model and "en" in self.languages:  # the English tagger likewise, over the batch's words
             idx = [i for i, t in enumerate(texts) if t and _capitalised_word(t)]
             if idx:
                 for i, f in zip(idx, names_model.en_names_batch([texts[i] for i in idx], names_model.en_model())):
@@ -851,21 +851,21 @@ class Detector:
             _run_patterns(text, (_IPV6_PATTERN,), spans)
         if not ascii_only and CN_LICENSE_PLATE in ents:
             _run_patterns(text, (_PLATE_PATTERN,), spans)
-        ascii_part = text if ascii_only else text.encode("ascii", "ignore").decode("ascii")
-        # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter: Chinese
-        # text without one skips them all
-        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents) and _ASCII_LETTER.search(ascii_part):
+        if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents):
             lower = _lower(text)
             ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
-            has_colon = ":" in text or "：" in text
-            has_space = " " in text or "\t" in text
-            names: list[Span] = []  # addresses use them as context even where PERSON is not reported
-            _en_names(text, lower, ascii_lower, has_colon, has_space, names)
-            names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
-            if PERSON in ents:
-                spans.extend(names)
-            if STREET_ADDRESS in ents:
-                _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
+            # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter:
+            # Chinese text without one skips them all
+            if _ASCII_LOWER.search(ascii_lower):
+                has_colon = ":" in text or "：" in text
+                has_space = " " in text or "\t" in text
+                names: list[Span] = []  # addresses use them as context even where PERSON is not reported
+                _en_names(text, lower, ascii_lower, has_colon, has_space, names)
+                names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
+                if PERSON in ents:
+                    spans.extend(names)
+                if STREET_ADDRESS in ents:
+                    _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
@@ -918,6 +918,9 @@ _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_AD
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
 
 
+_ASCII_LOWER = re.compile(r"[a-z]")
+
+
 def _capitalised_word(text: str) -> bool:
     """Whether ``text`` holds "[A-Z][a-z]"; on other than ASCII text, looked for in its ASCII characters first
     (a short string for Chinese text, where the regex would otherwise scan every character in vain)."""
@@ -926,7 +929,8 @@ def _capitalised_word(text: str) -> bool:
     return _EN_CAPITALISED.search(text.encode("ascii", "ignore").decode("ascii")) is not None and (
         _EN_CAPITALISED.search(text) is not None
     )
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 _EN_INTRODUCTION = re.compile(
     r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
     r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"
