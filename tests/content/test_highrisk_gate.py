@@ -81,3 +81,18 @@ def test_gate_passes_nearly_all_hand_written_hazard_requests():
 def test_missing_gate_file_is_a_config_error(tmp_path):
     with pytest.raises(ValueError, match="gate file not found"):
         HighRiskConfig(gate=str(tmp_path / "nope.txt"))
+
+
+def test_control_applies_the_models_scoring_rule():
+    # The shipped sidecar scores hazard against benign (1 - P(benign)); the stage must use the same rule
+    # as training chose the thresholds with.
+    from transforms.content.classifier import load_classifier
+    from transforms.content.text import preprocess_batch
+    from transforms.content.training import decide_labels
+
+    model = load_classifier("highrisk.ftz")
+    rows = read_examples("eval/data/highrisk_handwritten.jsonl")
+    expected = decide_labels(model.predict(preprocess_batch([ex.text for ex in rows])), model.thresholds, "benign", model.scoring)
+    result = apply_control(HighRiskConfig(gate=None, lexicon_threshold=1.0).create().control, make_batch([ex.text for ex in rows]), "r")
+    by_classifier = {r["id"] for r in result.rejects if "classifier" in json.loads(r["detail"])["by"]}
+    assert by_classifier == {f"r{i}" for i, label in enumerate(expected) if label != "benign"}

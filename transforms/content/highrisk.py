@@ -1,9 +1,10 @@
 """High-risk-domain control (clause 4.1.2(b)): nuclear, biological, chemical weapons, missiles, offensive cyber.
 
 One bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the record is flagged for
-its most likely domain when that domain's own probability reaches its threshold and beats P(benign).
-(Not 1 - P(benign): out-of-domain text, e.g. a Chinese traffic notice, spreads its mass thinly over
-several hazard classes with benign low, and no single domain carries real evidence.)
+its most likely domain when the hazard score reaches that domain's threshold. The model's sidecar says
+which score: ``risk`` = 1 - P(benign), hazard against benign whichever domain carries the evidence (the
+shipped model; a question between biology and chemistry still counts), or ``top`` = the domain's own
+probability when it beats P(benign).
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
 
 A term gate runs first (:class:`TermGate`, terms in ``lexicons/highrisk_gate.txt`` plus every lexicon
@@ -120,13 +121,17 @@ class HighRiskControl(ContentRiskControl):
         return decisions
 
     def score(self, batch: Batch | None, processed: list[str]):
-        # classifier_training.top_score on the whole batch: the most likely hazard domain, scored by its
-        # probability when that beats P(benign), else 0
+        # classifier_training.decide_labels on the whole batch, the domain being the most likely hazard class:
+        # scoring "risk" scores it by 1 - P(benign) (hazard against benign, all classes' evidence pooled),
+        # "top" by its own probability when that beats P(benign), else 0
         probabilities = self._model.probabilities(processed)
         hazards = probabilities[:, self._hazards]
         top = hazards.argmax(axis=1)
-        top_p = hazards[np.arange(len(top)), top]
-        score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
+        if self._model.scoring == "risk":
+            score = 1.0 - probabilities[:, self._negative]
+        else:
+            top_p = hazards[np.arange(len(top)), top]
+            score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
         reached = score >= self._domain_thresholds[top]
         results = []
         for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
