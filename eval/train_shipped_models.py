@@ -104,7 +104,10 @@ PREVIOUS = {
     "0.341 (second set), false-positive rate 0.085 on English technical/product documents. 2026-11-23 (dsub 4) → "
     "2026-12-06: threshold 0.50 chosen on out-of-fold scores of subjects the fold models had seen; held-out recall "
     "0.949 at 1.2% on bio/chem/medicine; on unseen WMDP vs unseen MMLU subjects (measured by the project) recall "
-    "0.62 at 2% false positives, virology 47 of 166 flagged.",
+    "0.62 at 2% false positives, virology 47 of 166 flagged. 2026-12-06 (morning): top-class rule at 0.82, 20 epochs; "
+    "held-out recall 0.919, 2.7% false positives on unseen subjects (two rotations at the shipped threshold), "
+    "hand-written 0.63 / 0.32; in the nested held-out-subject evaluation of this version's recipe (same design, "
+    "previous split) 2.44% false positives at recall 0.874 (WMDP questions alone 0.742, hand-written 0.415).",
 }
 
 
@@ -240,6 +243,10 @@ def jobs() -> dict[str, TrainingJob]:
                 "",
                 "Authored examples: " + ATTRIBUTION["authored"] + " Their held-out scores are optimistic (same "
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",
+                "",
+                "Gate: records holding none of the terms in `transforms/content/lexicons/highrisk_gate.txt` (chosen from "
+                "this training split by eval/build_highrisk_gate.py) nor a lexicon term are kept unscored; 0.5% of the "
+                "held-out hazards and 1% of the hand-written ones hold no term.",
                 "",
                 PREVIOUS["highrisk"],
             ],
