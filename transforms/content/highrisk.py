@@ -165,7 +165,6 @@ class TermGate:
                 words.add(f" {spaced} ".encode())
             elif not term.isascii():
                 anywhere.add(term.lower().encode("utf-8"))
-        self.size = len(words) + len(anywhere)
         self._words = _automaton(words)
         self._anywhere = _automaton(anywhere)
 
@@ -190,7 +189,7 @@ class TermGate:
 def _automaton(patterns: set[bytes]):
     if not patterns:
         return None
-    # Leftmost-first lets the DFA skip ahead; any one match per text is enough.
+    # One match per text is enough: leftmost-first, non-overlapping, on a DFA (the fastest scan measured here).
     return ahocorasick_rs.BytesAhoCorasick(
         sorted(patterns), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST, implementation=ahocorasick_rs.Implementation.DFA
     )
