@@ -67,7 +67,7 @@ def predictions(samples: list[dict], lang: str, model_only: bool, zh_model=None)
                 out += [[(s.start, s.end) for s in spans] for spans in names.zh_names_batch(texts[i : i + 256], m)]
             return out
         m = names.en_model()
-        return [[(s.start, s.end) for s in names.en_names(t, m)] for t in texts]
+        return [[(s.start, s.end) for s in spans] for spans in names.en_names_batch(texts, m)]
     detector = det.Detector([det.PERSON], languages=(lang,))
     return [[(s.start, s.end) for s in spans] for spans in detector.detect_batch(texts)]
 
@@ -84,7 +84,7 @@ def main() -> None:
         for bias in args.bias:
             T = base.T.copy()
             T[:, 1] += bias
-            m = names.ZhModel(base.WB, base.WI, T, base.h_bits, base.never)
+            m = base._replace(T=T)
             for title, (lang, corpora) in GROUPS.items():
                 if lang != "zh":
                     continue
