@@ -340,3 +340,35 @@ def test_lexicon_batch_scan_maps_matches_to_their_documents():
     matched = lex.scan_batch([t.lower().encode() for t in texts])
     assert sorted(matched) == [1, 2, 5]
     assert [matched.get(i, ({}, [])) for i in range(len(texts))] == [lex.scan(t) for t in texts]
+
+
+def test_full_precision_models_ship_as_logit_rows_with_the_same_probabilities(tmp_path):
+    # A fresh process, like the CLI test above (fastText training can diverge after Beam ran in-process).
+    script = f"""
+import json, fasttext
+from pathlib import Path
+from transforms.content.text import preprocess_batch
+from transforms.content.training import _to_logit_rows, _write_fasttext_file, read_examples
+examples = read_examples({str(FIXTURES / "mmlu_law_vs_science.jsonl")!r})
+examples += [type(examples[0])(ex.text + " extra", "other") for ex in examples[:40]]  # a third label
+train = Path({str(tmp_path)!r}) / "train.txt"
+_write_fasttext_file(examples, train)
+texts = preprocess_batch([ex.text for ex in examples[:50]] + ["an unseen sentence entirely"])
+for seed in range(8):
+    try:
+        model = fasttext.train_supervised(input=str(train), dim=16, epoch=10, lr=0.5, wordNgrams=2, bucket=5000, seed=seed, verbose=0, thread=1)
+        before = model.predict(texts, k=-1)
+        break
+    except RuntimeError:
+        continue
+rows = _to_logit_rows(model, Path({str(tmp_path)!r}) / "rows.bin")
+after = rows.predict(texts, k=-1)
+diff = max(abs(dict(zip(*a))[lab] - dict(zip(*b))[lab]) for a, b in zip(zip(*before), zip(*after)) for lab in a[0])
+print(json.dumps({{"diff": float(diff), "shape": list(rows.get_input_matrix().shape), "labels": sorted(rows.labels)}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["diff"] < 1e-4
+    assert out["shape"][1] == 2  # three labels: two numbers per row instead of 16
+    assert out["labels"] == ["__label__law", "__label__other", "__label__science"]

@@ -19,7 +19,7 @@ from transforms.content.classifier import (
     ContentRiskConfig,
     ContentRiskControl,
     check_risk_levels,
-    is_chinese,
+    chinese_routes,
     lineage_scores,
     load_classifier,
     load_lexicon,
@@ -84,8 +84,7 @@ class HarmfulControl(ContentRiskControl):
             self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
 
     def score(self, batch: Batch, processed: list[str]):
-        share = self.config.zh_min_cjk_share
-        routes = ["zh" if is_chinese(lang, text, share) else "en" for lang, text in zip(batch.lang, batch.text)]
+        routes = ["zh" if zh else "en" for zh in chinese_routes(batch.lang, batch.text, self.config.zh_min_cjk_share)]
         results: list = [None] * len(batch)
         for lang, model in self._models.items():
             indices = [i for i, r in enumerate(routes) if r == lang]
