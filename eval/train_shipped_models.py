@@ -131,14 +131,20 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(REAL, "IMDB (research use)", label="neither", where={"src": "imdb"}, sample=4000, part="train"),
             ],
             test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
-            output=str(MODELS / "harmful_en.ftz"),
+            output=str(MODELS / "harmful_en.bin"),
             negative_label="neither",
             objective="f1",
-            # A `hate` reject is "major": its threshold must be right 65% of the time out of fold (the
-            # target is 60% on unseen tweets; the F1-optimal 0.08 was right 31% of the time there).
-            min_precision={"hate": 0.65},
+            # A `hate` reject is "major": its threshold must be right 60% of the time out of fold (the
+            # target on unseen tweets; the F1-optimal 0.08 was right 31% of the time there). Out-of-fold
+            # precision here is that of models trained on four fifths, in groups: no longer leaky (it was
+            # 0.65 when the folds leaked).
+            min_precision={"hate": 0.6},
             group_folds=True,
-            hyperparameters=Hyperparameters(epoch=20, lr=0.2, dim=50, word_ngrams=2, cutoff=50_000),
+            # Full precision, shipped as logit rows (training._to_logit_rows): scores 2-3x faster than the
+            # quantised model at the same ranking. 5 epochs, not 20: the longer-trained model is
+            # over-confident (out-of-fold hate precision never reached 0.6 at any threshold) and ranks hate
+            # tweets slightly worse (average precision 0.364 at 20 epochs, 0.387 at 5, held-out fifth).
+            hyperparameters=Hyperparameters(epoch=5, lr=0.2, dim=50, word_ngrams=2, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["davidson"], "", "Attribution: " + ATTRIBUTION["mmlu"], "",
                 "Attribution: " + ATTRIBUTION["spdx"], "", "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_en"],
@@ -156,7 +162,7 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="safe", where={"src": "laws"}, sample=3000, part="train"),
             ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
-            output=str(MODELS / "harmful_zh.ftz"),
+            output=str(MODELS / "harmful_zh.bin"),
             negative_label="safe",
             group_field="topic",
             # Folds by COLD topic (race, gender, region): the threshold is chosen on comments about a topic
@@ -167,7 +173,8 @@ def jobs() -> dict[str, TrainingJob]:
             # COLD's out-of-fold accuracy is flat over a wide range of thresholds (0.38-0.70 within 0.2
             # points), while the share of formal text flagged halves across it: take the top of the plateau.
             threshold_tolerance=0.002,
-            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, cutoff=50_000),
+            # Full precision, shipped as logit rows (one number per row): see harmful_en.
+            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "",
                 "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_zh"],

@@ -66,9 +66,10 @@ def test_preprocess_batch_matches_single_and_survives_separator_in_text():
 # --- shipped models -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["harmful_en", "harmful_zh", "highrisk"])
-def test_shipped_models_are_small_and_have_cards(name):
-    model = MODELS / f"{name}.ftz"
+@pytest.mark.parametrize("file", ["harmful_en.bin", "harmful_zh.bin", "highrisk.ftz"])
+def test_shipped_models_are_small_and_have_cards(file):
+    model = MODELS / file
+    name = model.stem
     assert model.stat().st_size < 5 * 1024 * 1024
     card = (MODELS / f"{name}.md").read_text()
     assert "Training data and licences" in card and "Thresholds" in card and "Metrics" in card
@@ -77,7 +78,7 @@ def test_shipped_models_are_small_and_have_cards(name):
 
 
 def test_english_model_scores_harmful_high_and_benign_low():
-    model = load_classifier("harmful_en.ftz")
+    model = load_classifier("harmful_en.bin")
     harmful = ["shut up you stupid bitch", "all those fucking hoes are trash"]
     benign = ["The weather in Paris is lovely this spring.", "Our quarterly report shows revenue growth of 4%."]
     probs = model.predict(preprocess_batch(harmful + benign))
@@ -86,7 +87,7 @@ def test_english_model_scores_harmful_high_and_benign_low():
 
 
 def test_chinese_model_scores_offensive_high_and_benign_low():
-    model = load_classifier("harmful_zh.ftz")
+    model = load_classifier("harmful_zh.bin")
     probs = model.predict(preprocess_batch(["黑人都是垃圾，滚回非洲去", "今天我们去公园散步，天气很好。"]))
     assert probs[0]["offensive"] > 0.7
     assert probs[1]["offensive"] < 0.5

@@ -32,8 +32,8 @@ from transforms.core.stage import Stage
 @register_stage("harmful")
 class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
-    model_en: str = "harmful_en.ftz"  # relative paths resolve against transforms/models/
-    model_zh: str = "harmful_zh.ftz"
+    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/models/
+    model_zh: str = "harmful_zh.bin"
     thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
     thresholds_zh: dict[str, float] = {}
     lexicon: str = "harmful.tsv"
