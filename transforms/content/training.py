@@ -573,6 +573,12 @@ def train_classifier(job: TrainingJob) -> dict:
     return meta
 
 
+def _kind(meta: dict) -> str:
+    if meta["hyperparameters"].get("quantize", True):
+        return "quantised fastText"
+    return "full-precision fastText, each row stored as its label logits"
+
+
 def _pct(x: float) -> str:
     return f"{x:.3f}"
 
@@ -584,9 +590,9 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         "",
         job.description or "fastText text classifier.",
         "",
-        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, {'quantised' if meta['hyperparameters'].get('quantize', True) else 'full-precision'} fastText); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
+        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, {_kind(meta)}); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
         "holds labels and thresholds read by the controls.",
-        f"- Trained: {meta['trained']} with transforms/classifier_training.py (the logic behind `steward train-classifier`).",
+        f"- Trained: {meta['trained']} with transforms/content/training.py (the logic behind `steward train-classifier`).",
         f"- Preprocessing (shared with inference, version {meta['preprocess_version']}): lowercase, HTML entities "
         "unescaped, URLs → `urltoken`, @mentions → `usertoken`, punctuation dropped, each CJK character a token "
         "(so word bigrams are character bigrams).",
@@ -645,7 +651,7 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         "|---|---|",
         *[f"| {lab} | {t:.2f} |" for lab, t in meta["thresholds"].items()],
         "",
-        "## Metrics (held-out test set, quantised model, chosen thresholds)",
+        "## Metrics (held-out test set, the shipped model, chosen thresholds)",
         "",
         f"- accuracy {_pct(m['test']['accuracy'])}, macro-F1 {_pct(m['test']['macro_f1'])} "
         f"(argmax without thresholds: accuracy {_pct(m['test_argmax']['accuracy'])}, macro-F1 {_pct(m['test_argmax']['macro_f1'])})",
