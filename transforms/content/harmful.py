@@ -93,9 +93,9 @@ class HarmfulControl(ContentRiskControl):
             probabilities = model.probabilities([processed[i] for i in indices])
             reached = probabilities >= self._thresholds[lang]
             name = f"harmful_{lang}"
-            for row, (i, scores) in enumerate(zip(indices, lineage_scores(model.labels, probabilities))):
-                flagged = {}
-                if reached[row].any():
-                    flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
-                results[i] = (name, scores, flagged)
+            for i, scores in zip(indices, lineage_scores(model.labels, probabilities)):
+                results[i] = (name, scores, {})
+            for row in np.flatnonzero(reached.any(axis=1)).tolist():
+                flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
+                results[indices[row]] = (name, results[indices[row]][1], flagged)
         return results
