@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -11,7 +12,7 @@ from transforms.core.records import Batch
 from transforms.core.stage import apply_control
 from transforms.quality import stats as qstats
 from transforms.quality.rules import RULES
-from transforms.quality.stage import HISTOGRAMS, QualityConfig, QualityControl, QualityStage, histogram_counter
+from transforms.quality.stage import _CONTROL, _MOJIBAKE, HISTOGRAMS, QualityConfig, QualityControl, QualityStage, histogram_counter
 from tests.conftest import NEWS, ZH
 
 GOOD_EN = " ".join(NEWS)  # ~95 words of ordinary news prose
@@ -47,7 +48,6 @@ CASES = {
     "markup_residue": "<div class='x'><span>Hello</span> <b>world</b> &nbsp; <a href='/x'>link</a></div>",
     "c4_lorem_ipsum": GOOD_EN + " Lorem ipsum dolor sit amet.",
     "c4_curly_bracket": GOOD_EN + " function f() { return 1; }",
-    "c4_boilerplate_lines": "This site uses cookies to improve your experience.\nPlease enable JavaScript to view the page.\n" + GOOD_EN,
     "gopher_symbol_ratio": " ".join(f"#tag{i} word{i}..." for i in range(40)),
     "gopher_alpha_words": " ".join(f"{i * 1000003} {i * 7777777} -- {i}.5555 wordy" for i in range(30)),
     "gopher_mean_word_length": " ".join(["a b c d e f g h i j"] * 8),
@@ -59,9 +59,16 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("rule", sorted(CASES))
+BOILERPLATE = "This site uses cookies to improve your experience.\nPlease enable JavaScript to view the page.\n"
+AS_DOCUMENT_REJECT = QualityConfig(rules={"c4_boilerplate_lines": {"action": "reject"}})
+
+
+@pytest.mark.parametrize("rule", sorted(CASES) + ["c4_boilerplate_lines"])
 def test_each_rule_rejects_with_its_own_reason(rule):
-    d = decide([CASES[rule]], lang="en")[0]
+    if rule == "c4_boilerplate_lines":  # a line filter rejects the document only when told to
+        d = decide([BOILERPLATE + GOOD_EN], AS_DOCUMENT_REJECT, lang="en")[0]
+    else:
+        d = decide([CASES[rule]], lang="en")[0]
     assert d.action == "reject" and d.reason == rule and d.rule == f"quality.{rule}"
     assert d.clause == "4.1.2(b)" and d.category == "quality" and d.risk_level == "low"
     assert {"statistic", "value"} <= set(d.detail)
@@ -108,9 +115,8 @@ def test_ngram_statistics_match_a_brute_force_count():
     rng = random.Random(3)
     vocab = ["a", "b", "c", "dd", "eee"]
     texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 60))) for _ in range(200)]
-    cjk = np.zeros(len(texts), bool)
-    h, lengths, counts, _ = qstats.tokens(texts, cjk)
-    got = qstats.ngram_stats(h, lengths, counts, top=(2, 3, 4), dup=(5, 7, 10))
+    words, _ = qstats.tokens(texts, np.zeros(len(texts), bool))
+    got = qstats.ngram_stats(words.hashes, words.lengths, words.counts, top=(2, 3, 4), dup=(5, 7, 10))
     for k, text in enumerate(texts):
         words = text.split()
         total = max(sum(map(len, words)), 1)
@@ -150,3 +156,109 @@ def test_histograms_counted_and_reported():
     bars, bins = words.split(" | ", 1)
     assert len(bars) == len(HISTOGRAMS["words"]) and bins == "50:2"
     assert report["rejected_by_rule"] == {"gopher_stop_words": 1} and set(report["rules"]) <= set(RULES)
+
+
+def test_c4_line_filters_remove_lines_and_keep_the_rest():
+    tail = "The weather stayed mild all week, and the ferry timetable returned to normal."
+    text = BOILERPLATE + GOOD_EN + "\nRead our Privacy Policy, jane.doe@example.com.\n" + tail
+    result = apply_control(QualityControl(QualityConfig()), batch([text, GOOD_EN], lang="en"), "r")
+    assert len(result.kept) == 2 and not result.rejects
+    assert result.kept.text[0] == GOOD_EN + "\n" + tail and result.kept.text[1] == GOOD_EN
+    entry = result.kept.lineage[0][-1]
+    assert (entry["action"], entry["rule"], entry["reason"]) == ("modify", "quality.c4_boilerplate_lines", "lines_removed")
+    detail = json.loads(entry["detail"])
+    assert detail["removed_lines"] == 3 and detail["by_rule"] == {"c4_boilerplate_lines": 3} and detail["lines"] == 5
+    assert detail["removed_chars"] == len(text) - len(result.kept.text[0])
+    assert "jane" not in entry["detail"] and "cookies" not in entry["detail"]  # counts only: a removed line can hold personal data
+    assert result.kept.lineage[1][-1]["action"] == "keep"
+
+
+def test_line_removal_rejects_when_too_little_is_left():
+    d = decide([BOILERPLATE + "Thanks for visiting!", BOILERPLATE + "你好，欢迎访问本站。" * 3], lang=["en", "zh"])
+    assert d[0].action == "reject" and d[0].reason == "too_short_after_line_removal" and d[0].rule == "quality.c4_boilerplate_lines"
+    assert d[0].detail["chars_left"] == 18 and d[0].detail["min_chars_left"] == 50
+    assert d[1].action == "modify" and d[1].detail["removed_lines"] == 2  # CJK: half as many characters (30 of 25)
+    stricter = QualityConfig(rules={"c4_boilerplate_lines": {"min_chars_left": 62}})
+    assert decide([BOILERPLATE + "你好，欢迎访问本站。" * 3], stricter, lang="zh")[0].reason == "too_short_after_line_removal"
+
+
+def test_line_filter_switch_per_source():
+    text = "Please enable JavaScript.\n" + GOOD_EN  # one line of six: under the document thresholds
+    config = QualityConfig(overrides={"strict": {"c4_boilerplate_lines": {"action": "reject", "max_count": 0}}})
+    d = decide([text, text], config, source=["web", "strict"], lang="en")
+    assert d[0].action == "modify" and d[0].text == GOOD_EN
+    assert d[1].action == "reject" and d[1].reason == "c4_boilerplate_lines"
+    assert decide([text], AS_DOCUMENT_REJECT, lang="en")[0].action == "keep"
+
+
+def test_other_rules_judge_the_cleaned_text():
+    spammy = "\n".join(["We use cookies."] * 6) + "\n" + GOOD_EN  # the repeated lines are all boilerplate
+    assert decide([spammy], AS_DOCUMENT_REJECT, lang="en")[0].action == "reject"
+    d = decide([spammy], lang="en")[0]
+    assert d.action == "modify" and d.text == GOOD_EN and d.detail["removed_lines"] == 6
+    residue = BOILERPLATE + GOOD_EN + " Offer ends {soon|today}."
+    d = decide([residue], lang="en")[0]
+    assert d.reason == "template_residue" and d.detail["removed_lines"] == 2
+
+
+def test_c4_terminal_punctuation_lines_when_enabled():
+    text = "Breaking News\n" + "\n".join(NEWS) + "\nShare this article\nRelated stories"
+    assert decide([text], lang="en")[0].action == "keep"  # off by default, as in FineWeb
+    on = QualityConfig(rules={"c4_terminal_punct": {"enabled": True}})
+    d = decide([text], on, lang="en")[0]
+    assert d.action == "modify" and d.text == "\n".join(NEWS) and d.detail["by_rule"] == {"c4_terminal_punct": 3}
+    both = decide([BOILERPLATE + text], on, lang="en")[0]
+    assert both.detail["by_rule"] == {"c4_boilerplate_lines": 2, "c4_terminal_punct": 3} and both.text == "\n".join(NEWS)
+    reject = QualityConfig(rules={"c4_terminal_punct": {"enabled": True, "action": "reject"}})
+    assert decide([text], reject, lang="en")[0].reason == "c4_terminal_punct"
+
+
+def _word_letter(ch: str) -> bool:
+    o = ord(ch)
+    return ch.isascii() and ch.isalpha() or 0xC0 <= o < 0x2000 or 0x3040 <= o < 0x10000
+
+
+PIECES = ["word", "-", "Café", "the", "12", "—", "😀", "#tag", "...", "…", "。。。", "- item", "* x", "• dot", "Fin.", "end!",
+          "你好", "世界。", " ", "  ", "\t", "\xa0", "\u3000", "\u2003", "\n", "\n", "\n\n", "\n\n\n", "\r\n", "\n \n",
+          "\ufffd", "\x01", "\x85", "Ã©", "â€™", "å¤§", "x" * 40]
+
+
+def test_batch_statistics_match_per_text_definitions():
+    rng = random.Random(5)
+    texts = ["", "\n", "one", "a\n\nb\n\na"] + ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40))) for _ in range(400)]
+    langs = [rng.choice(["en", "zh", None]) for _ in texts]
+    s = qstats.compute(texts, langs, stop_words={"en": ["the"]}, top=[2], dup=[5], top_cjk=[2], dup_cjk=[5])
+    for k, t in enumerate(texts):
+        words = [w for w in t] if s["cjk"][k] else t.split()
+        words = [w for w in words if not w.isspace()] if s["cjk"][k] else words
+        assert s["words"][k] == len(words) and s["chars"][k] == sum(map(len, t.split()))
+        if not s["cjk"][k]:
+            assert s["alpha_words"][k] == pytest.approx(1 - sum(not any(map(_word_letter, w)) for w in words) / max(len(words), 1))
+            assert s["stop_words"][k] == (sum(w == "the" for w in words) if langs[k] != "zh" else s["stop_words"][k])
+        lines = [x.strip() for x in t.split("\n") if x.strip()]
+        n = max(len(lines), 1)
+        assert s["lines"][k] == len(lines)
+        assert s["bullet_lines"][k] == pytest.approx(sum(x.startswith(qstats.BULLETS) for x in lines) / n)
+        assert s["ellipsis_lines"][k] == pytest.approx(sum(x.endswith(qstats.ELLIPSIS) for x in lines) / n)
+        assert s["terminal_punct_lines"][k] == pytest.approx(sum(x.endswith(qstats.TERMINAL) for x in lines) / n)
+        assert s["short_lines"][k] == pytest.approx(sum(len(x) < (12 if s["cjk"][k] else 30) for x in lines) / n)
+        assert s["dup_lines"][k] == pytest.approx((len(lines) - len(set(lines))) / n if len(lines) > 1 else 0)
+        paragraphs = [p.strip() for p in t.split("\n\n") if p.strip()]
+        repeated = len(paragraphs) - len(set(paragraphs))
+        assert s["dup_paragraphs"][k] == pytest.approx(repeated / max(len(paragraphs), 1))
+        assert s["newlines_per_word"][k] == pytest.approx(t.count("\n") / max(len(words), 1))
+        assert s["replacement_chars"][k] == t.count("\ufffd") and s["control_chars"][k] == len(_CONTROL.findall(t))
+        assert s["mojibake_pairs"][k] == len(_MOJIBAKE.findall(t))
+
+
+def test_report_counts_cleaned_records_and_removed_lines():
+    from collections import Counter
+    from unittest import mock
+
+    counted = Counter()
+    with mock.patch("transforms.quality.stage.count", lambda stage, name, n=1: counted.update({f"{stage}:{name}": n})):
+        result = apply_control(QualityControl(QualityConfig()), batch([BOILERPLATE + GOOD_EN, GOOD_EN]), "r")
+    counters = dict(counted) | {f"quality:{k}": v for k, v in result.counts.items()}
+    report = QualityStage(QualityConfig()).report(None, counters)
+    assert report["records_cleaned"] == 1 and report["lines_removed_by_rule"] == {"c4_boilerplate_lines": 2}
+    assert report["rules"]["c4_boilerplate_lines"]["action"] == "remove_lines" and "c4_terminal_punct" not in report["rules"]

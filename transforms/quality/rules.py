@@ -15,7 +15,8 @@
 | ``gopher_dup_ngram`` | characters in repeated n-grams | n=5..10: 0.15 … 0.10 (CJK chars n=15,20,30: 0.60, 0.55, 0.50) | Gopher repetition |
 | ``c4_lorem_ipsum`` | "lorem ipsum" | present | C4 (Raffel et al. 2020) |
 | ``c4_curly_bracket`` | "{" | present | C4 (code, not prose) |
-| ``c4_boilerplate_lines`` | lines naming javascript / cookies / privacy policy / terms of use | share > 0.5 or more than 2 | C4 line filters |
+| ``c4_boilerplate_lines`` | lines naming javascript / cookies / privacy policy / terms of use | removed (``action: reject``: share > 0.5 or more than 2) | C4 line filters |
+| ``c4_terminal_punct`` | lines not ending in terminal punctuation | off; removed when on (``action: reject``: any) | C4 line filter (FineWeb leaves it off) |
 | ``fineweb_terminal_punct`` | share of lines ending in terminal punctuation (incl. 。！？) | < 0.12 | FineWeb (Penedo et al. 2024) |
 | ``fineweb_short_lines`` | share of lines shorter than 30 characters (CJK 12) | > 0.67 | FineWeb |
 | ``fineweb_dup_line_chars`` | characters in repeated lines | > 0.01 | FineWeb |
@@ -32,6 +33,11 @@ tweet, and shares of lines nothing about a one-line review (defaults: 50 words f
 statistics, 0 for the residue and C4 rules, 3 lines for the line shares). Each rule can be limited to
 ``only_sources`` or skip ``skip_sources``, and every field can be overridden per source or per
 source ``domain`` (``QualityConfig.overrides``).
+
+The C4 line filters (:class:`LineFilter`) remove the offending lines and keep the rest of the record
+(``action: remove_lines``, C4's and FineWeb's way): the record becomes a ``modify`` with the cleaned
+text, and a reject when fewer than ``min_chars_left`` non-space characters are left; ``action:
+reject`` rejects the whole document by the rule's thresholds instead.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+from transforms.quality.stats import TERMINAL, is_boilerplate
 
 RiskLevel = Literal["low", "moderate", "considerable", "major", "extremely_serious"]
 
@@ -159,11 +167,45 @@ class C4CurlyBracket(Rule):
     max_count: int = Field(0, ge=0)
 
 
-class C4BoilerplateLines(Rule):
-    CHECKS = (("boilerplate_lines", "max", "max_share"), ("boilerplate_line_count", "max", "max_count"))
+class LineFilter(Rule):
+    """A rule on lines: removes them (``remove_lines``) or rejects the document by its thresholds (``reject``)."""
+
     applies_from_words: int = Field(0, ge=0)
+    action: Literal["remove_lines", "reject"] = "remove_lines"
+    min_chars_left: int = Field(50, ge=0)  # non-space characters (CJK: half) a cleaned record must keep
+
+    def offending(self, line: str) -> bool:
+        """Whether ``line`` (one of ``text.split("\\n")``) is removed."""
+        raise NotImplementedError
+
+    def may_remove(self, stats: dict[str, np.ndarray]) -> np.ndarray:
+        """Per record of the batch: has it a line :meth:`offending` could remove (from the statistics)."""
+        raise NotImplementedError
+
+
+class C4BoilerplateLines(LineFilter):
+    CHECKS = (("boilerplate_lines", "max", "max_share"), ("boilerplate_line_count", "max", "max_count"))
     max_share: float = Field(0.5, ge=0, le=1)
     max_count: int = Field(2, ge=0)
+
+    def offending(self, line: str) -> bool:
+        return is_boilerplate(line)
+
+    def may_remove(self, stats: dict[str, np.ndarray]) -> np.ndarray:
+        return stats["boilerplate_line_count"] > 0
+
+
+class C4TerminalPunct(LineFilter):
+    CHECKS = (("terminal_punct_lines", "min", "min_share"),)
+    enabled: bool = False  # off by default, as in FineWeb: it strips headings, list items, tweets and reviews
+    min_share: float = Field(1.0, ge=0, le=1)
+
+    def offending(self, line: str) -> bool:
+        stripped = line.strip()
+        return bool(stripped) and not stripped.endswith(TERMINAL)
+
+    def may_remove(self, stats: dict[str, np.ndarray]) -> np.ndarray:
+        return stats["terminal_punct_lines"] < 1
 
 
 class FineWebTerminalPunct(LineShareRule):
@@ -204,6 +246,7 @@ RULES: dict[str, type[Rule]] = {
     "c4_lorem_ipsum": C4LoremIpsum,
     "c4_curly_bracket": C4CurlyBracket,
     "c4_boilerplate_lines": C4BoilerplateLines,
+    "c4_terminal_punct": C4TerminalPunct,
     "gopher_word_count": GopherWordCount,
     "gopher_mean_word_length": GopherMeanWordLength,
     "gopher_symbol_ratio": GopherSymbolRatio,
@@ -223,6 +266,17 @@ RULES: dict[str, type[Rule]] = {
 """Every rule, in the order they are checked (a record's reject names the first that fails)."""
 
 
+def judged_by(rule: Rule, stats: dict[str, np.ndarray], idx: np.ndarray) -> np.ndarray:
+    """Which of the records ``idx`` are long enough (words, lines) and of a script ``rule`` judges."""
+    cjk = stats["cjk"][idx]
+    judged = stats["words"][idx] >= np.where(cjk, 2 * rule.applies_from_words, rule.applies_from_words)
+    if rule.applies_from_lines:
+        judged &= stats["lines"][idx] >= rule.applies_from_lines
+    if not rule.JUDGES_CJK:
+        judged &= ~cjk
+    return judged
+
+
 def failures(rule: Rule, stats: dict[str, np.ndarray], idx: np.ndarray) -> tuple[np.ndarray, list]:
     """For the records ``idx``: which fail ``rule`` (bool array) and, per record, the first failed
     check (statistic, min|max, threshold) or None."""
@@ -232,12 +286,7 @@ def failures(rule: Rule, stats: dict[str, np.ndarray], idx: np.ndarray) -> tuple
     if not rule.enabled or not n:
         return failed, which
     cjk = stats["cjk"][idx]
-    words = stats["words"][idx]
-    judged = words >= np.where(cjk, 2 * rule.applies_from_words, rule.applies_from_words)
-    if rule.applies_from_lines:
-        judged &= stats["lines"][idx] >= rule.applies_from_lines
-    if not rule.JUDGES_CJK:
-        judged &= ~cjk
+    judged = judged_by(rule, stats, idx)
     for is_cjk in (False, True):
         group = judged & (cjk == is_cjk)
         if not group.any():

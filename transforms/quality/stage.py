@@ -18,6 +18,7 @@ go to the run report so thresholds can be chosen by looking.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cached_property
 from typing import Any, Literal, Mapping
 
@@ -27,16 +28,15 @@ from pydantic import ConfigDict, Field, NonNegativeInt, create_model, model_vali
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
 from transforms.quality import stats as qstats
-from transforms.quality.rules import RULES, GopherDupNgram, GopherStopWords, GopherTopNgram, Rule, failures
+from transforms.quality.rules import RULES, GopherDupNgram, GopherStopWords, GopherTopNgram, LineFilter, Rule, failures, judged_by
 
 STAGE = "quality"
 CLAUSE = "4.1.2(b)"
+LINES_REMOVED = "lines_removed"
+TOO_SHORT_AFTER_LINES = "too_short_after_line_removal"
 
-# A UTF-8 lead byte (U+00C2–U+00EF read as Latin-1) followed by a continuation byte
-# (U+0080–U+00BF, or the CP1252 characters that stand for bytes 0x80–0x9F).
-_MOJIBAKE = re.compile("[\u00c2-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACE = re.compile(r"\s+")
+_MOJIBAKE = re.compile(f"[{qstats.MOJIBAKE_LEAD}][{qstats.MOJIBAKE_CONTINUATION}]")
+_CONTROL = re.compile(f"[{qstats.CONTROL}]")
 
 
 HISTOGRAMS: dict[str, tuple[float, ...]] = {
@@ -127,6 +127,13 @@ class QualityControl(Control):
             return self._reject("control_chars", {"ratio": round(control, 4), "max": c.max_control_ratio})
         return KEEP
 
+    def _may_fail_check(self, stats: dict[str, np.ndarray]) -> np.ndarray:
+        """Texts that :meth:`check` could reject: too short, or with any replacement, mojibake or control character."""
+        c = self.config
+        min_cjk = c.min_chars_cjk if c.min_chars_cjk is not None else -(-c.min_chars // 2)
+        short = stats["chars"] < np.where(stats["cjk"], min_cjk, c.min_chars)
+        return short | (stats["chars"] == 0) | (stats["replacement_chars"] > 0) | (stats["mojibake_pairs"] > 0) | (stats["control_chars"] > 0)
+
     def _reject(self, reason: str, detail: dict) -> Decision:
         return Decision.reject(
             rule=f"quality.{reason}", clause=CLAUSE, risk_level="low", category="quality", reason=reason, detail=detail
@@ -136,31 +143,100 @@ class QualityControl(Control):
         if not len(batch):
             return []
         stats = self.statistics(batch.text, batch.lang)
-        decisions = list(map(self.check, batch.text, stats["cjk"].tolist(), stats["chars"].astype(int).tolist()))
-        sources = np.array(batch.source, dtype=object)
+        decisions: list[Decision] = [KEEP] * len(batch)
+        for i in np.flatnonzero(self._may_fail_check(stats)).tolist():  # the others pass every character check
+            decisions[i] = self.check(batch.text[i], bool(stats["cjk"][i]), int(stats["chars"][i]))
         open_ = np.array([d is KEEP for d in decisions])
+        sources = np.array(batch.source, dtype=object)
+        groups: dict[tuple, list[np.ndarray]] = {}  # sources with the same rules are judged together
         for source in dict.fromkeys(batch.source):
             members = np.flatnonzero(sources == source)
             if self.config.histograms:
                 self._count_histograms(stats, members, source)
-            todo = members[open_[members]]
-            for name, rule in self.rules_for(source):
-                if not len(todo):
-                    break
-                failed, which = failures(rule, stats, todo)
-                for k in np.flatnonzero(failed):
-                    i = int(todo[k])
-                    stat, op, threshold = which[k]
-                    value = stats[stat][i]
-                    detail = {"statistic": stat, "value": round(float(value), 4), op: threshold}
-                    if stats["cjk"][i]:
-                        detail["cjk"] = True
-                    decisions[i] = Decision.reject(
-                        rule=f"quality.{name}", clause=CLAUSE, risk_level=rule.risk_level, category="quality",
-                        reason=name, detail=detail,
-                    )
-                todo = todo[~failed]
+            groups.setdefault(tuple(id(rule) for _, rule in self.rules_for(source)), []).append(members)
+        for members in groups.values():
+            todo = np.sort(np.concatenate(members))
+            todo = todo[open_[todo]]
+            if len(todo):
+                self._judge(batch, stats, todo, self.rules_for(batch.source[int(todo[0])]), decisions)
         return decisions
+
+    def _judge(self, batch, stats, todo: np.ndarray, rules: list[tuple[str, Rule]], decisions: list[Decision]) -> None:
+        """Apply ``rules`` to the records ``todo`` (line filters first; the other rules then judge the cleaned text)."""
+        removing = [(name, rule) for name, rule in rules if isinstance(rule, LineFilter) and rule.action == "remove_lines"]
+        cleaned = self._remove_lines(batch, stats, todo, removing) if removing else {}
+        for i, decision in cleaned.items():
+            decisions[i] = decision
+        if cleaned:
+            todo = todo[[decisions[i].action != "reject" for i in todo.tolist()]]
+            idx = np.array([i for i in cleaned if decisions[i].action == "modify"], int)
+            if len(idx):
+                fresh = self.statistics([decisions[i].text for i in idx.tolist()], [batch.lang[i] for i in idx.tolist()])
+                for key, values in fresh.items():
+                    stats[key][idx] = values
+        skip = {name for name, _ in removing}
+        for name, rule in rules:
+            if not len(todo):
+                break
+            if name in skip:
+                continue
+            failed, which = failures(rule, stats, todo)
+            for k in np.flatnonzero(failed):
+                i = int(todo[k])
+                stat, op, threshold = which[k]
+                detail = {"statistic": stat, "value": round(float(stats[stat][i]), 4), op: threshold}
+                if stats["cjk"][i]:
+                    detail["cjk"] = True
+                if i in cleaned:
+                    detail["removed_lines"] = cleaned[i].detail["removed_lines"]
+                decisions[i] = Decision.reject(
+                    rule=f"quality.{name}", clause=CLAUSE, risk_level=rule.risk_level, category="quality",
+                    reason=name, detail=detail,
+                )
+            todo = todo[~failed]
+
+    def _remove_lines(self, batch, stats, todo: np.ndarray, filters: list[tuple[str, LineFilter]]) -> dict[int, Decision]:
+        """The records of ``todo`` that lose lines to ``filters``: a ``modify`` with the cleaned text, or a
+        reject when fewer than ``min_chars_left`` non-space characters are left. Lineage gets counts only:
+        a removed line can hold personal data."""
+        flagged: dict[int, list[tuple[str, LineFilter]]] = {}
+        for name, rule in filters:
+            may = rule.may_remove(stats)[todo] & judged_by(rule, stats, todo)
+            for i in todo[may].tolist():
+                flagged.setdefault(i, []).append((name, rule))
+        out = {}
+        removed_by_rule: Counter = Counter()
+        for i, rules in flagged.items():
+            text = batch.text[i]
+            lines = text.split("\n")
+            by_rule: Counter = Counter()
+            kept = []
+            for line in lines:
+                hit = next((name for name, rule in rules if rule.offending(line)), None)
+                if hit:
+                    by_rule[hit] += 1
+                else:
+                    kept.append(line)
+            if not by_rule:
+                continue
+            removed_by_rule.update(by_rule)
+            cleaned = "\n".join(kept)
+            left = sum(map(len, cleaned.split()))
+            need = max(rule.min_chars_left for name, rule in rules if name in by_rule)
+            need = -(-need // 2) if stats["cjk"][i] else need
+            first = next(name for name, _ in rules if name in by_rule)
+            detail = {"removed_lines": sum(by_rule.values()), "by_rule": dict(by_rule), "lines": len(lines),
+                      "removed_chars": len(text) - len(cleaned)}  # fmt: skip
+            risk = dict(rules)[first].risk_level
+            if left < need:
+                out[i] = Decision.reject(rule=f"quality.{first}", clause=CLAUSE, risk_level=risk, category="quality",
+                                         reason=TOO_SHORT_AFTER_LINES, detail={**detail, "chars_left": left, "min_chars_left": need})  # fmt: skip
+            else:
+                out[i] = Decision("modify", rule=f"quality.{first}", clause=CLAUSE, risk_level=risk, category="quality",
+                                  reason=LINES_REMOVED, detail=detail, text=cleaned)  # fmt: skip
+        for name, n in removed_by_rule.items():
+            count(STAGE, f"{LINES_REMOVED}:{name}", n)
+        return out
 
     def _count_histograms(self, stats: dict[str, np.ndarray], members: np.ndarray, source: str) -> None:
         for stat, edges in HISTOGRAMS.items():
@@ -201,8 +277,11 @@ class QualityStage(ControlStage):
             for source, stats in sorted(counts.items())
         }
         rejected = {k.split(":", 2)[2]: v for k, v in counters.items() if k.startswith(f"{STAGE}:rejected:") and v}
+        removed = {k.split(":", 2)[2]: v for k, v in counters.items() if k.startswith(f"{STAGE}:{LINES_REMOVED}:") and v}
         return {
             "rejected_by_rule": dict(sorted(rejected.items(), key=lambda kv: -kv[1])),
+            "records_cleaned": counters.get(f"{STAGE}:modify", 0),
+            "lines_removed_by_rule": dict(sorted(removed.items(), key=lambda kv: -kv[1])),
             "rules": {name: rule.model_dump() for name, rule in self.config.resolved_rules(None, None).items() if rule.enabled},
             "overrides": self.config.overrides,
             "histograms": hist,
