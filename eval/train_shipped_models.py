@@ -109,7 +109,10 @@ PREVIOUS = {
     "0.341 (second set), false-positive rate 0.085 on English technical/product documents. 2026-11-23 (dsub 4) → "
     "2026-12-06: threshold 0.50 chosen on out-of-fold scores of subjects the fold models had seen; held-out recall "
     "0.949 at 1.2% on bio/chem/medicine; on unseen WMDP vs unseen MMLU subjects (measured by the project) recall "
-    "0.62 at 2% false positives, virology 47 of 166 flagged.",
+    "0.62 at 2% false positives, virology 47 of 166 flagged. 2026-12-06 (morning): top-class rule at 0.82, 20 epochs; "
+    "held-out recall 0.919, 2.7% false positives on unseen subjects (two rotations at the shipped threshold), "
+    "hand-written 0.63 / 0.32; in the nested held-out-subject evaluation of this version's recipe (same design, "
+    "previous split) 2.44% false positives at recall 0.874 (WMDP questions alone 0.742, hand-written 0.415).",
 }
 
 
@@ -217,16 +220,22 @@ def jobs() -> dict[str, TrainingJob]:
             negative_label="benign",
             group_field="subject",
             objective="fpr",
-            scoring="top",
-            # The task budget (2%) itself: with the top-class rule, out-of-domain text no longer spends it
-            # (0 false positives on licence texts and Chinese formal documents at any threshold), and the
-            # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
+            # Hazard against benign (1 - P(benign)), whichever domain carries the evidence: with the top-class
+            # rule 15% of hazard questions could never be flagged (P(benign) beat every single hazard class
+            # while the hazard classes together beat it). On group-held-out subjects (eval/classifiers_eval.py
+            # --unseen, nested) it kept recall 0.917 where the top rule kept 0.904 at the same 2.3-2.4%
+            # false positives, and hand-written recall 0.59 vs 0.48.
+            scoring="risk",
+            # The task budget (2%) itself; the 1% margin cost a third of the recall on hand-written hazard text.
             target_fpr=0.02,
             fpr_groups=HARD_SCIENCE,
             group_folds=True,
             # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
             # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
-            hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
+            # 10 epochs, not 20: less over-confident scores on unseen subjects (nested held-out-subject FPR 2.35% vs
+            # 2.48%, recall 0.918 vs 0.912, in the same evaluation), and lr 0.3 at 20 epochs diverged (NaN) on
+            # some subject-held-out training sets.
+            hyperparameters=Hyperparameters(epoch=10, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
@@ -246,6 +255,10 @@ def jobs() -> dict[str, TrainingJob]:
                 "",
                 "Authored examples: " + ATTRIBUTION["authored"] + " Their held-out scores are optimistic (same "
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",
+                "",
+                "Gate: records holding none of the terms in `transforms/content/lexicons/highrisk_gate.txt` (chosen from "
+                "this training split by eval/build_highrisk_gate.py) nor a lexicon term are kept unscored; 0.5% of the "
+                "held-out hazards and 1% of the hand-written ones hold no term.",
                 "",
                 PREVIOUS["highrisk"],
             ],

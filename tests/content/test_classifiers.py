@@ -101,10 +101,9 @@ def test_highrisk_model_separates_hazard_from_school_science():
         "Which organelle is responsible for photosynthesis in plant cells?",
         "光合作用的光反应发生在叶绿体的哪个部位？",
     ]
-    scores = [top_score(p, "benign")[1] for p in model.predict(preprocess_batch(texts))]
-    threshold = max(model.thresholds.values())
-    assert scores[0] >= threshold and scores[1] >= threshold
-    assert scores[2] < threshold and scores[3] < threshold
+    decided = decide_labels(model.predict(preprocess_batch(texts)), model.thresholds, "benign", model.scoring)
+    assert decided[0] == "hazard_nuclear" and decided[1] == "hazard_bio"
+    assert decided[2:] == ["benign", "benign"]
 
 
 def test_top_score_needs_one_hazard_class_to_beat_benign():
