@@ -110,7 +110,7 @@ def control_labels(control, examples, lang: str | None, negative: str, label_of=
 
 
 def evaluate_harmful_en() -> dict:
-    model = load_classifier("harmful_en.ftz")
+    model = load_classifier("harmful_en.bin")
     test = held_out("harmful_en")
     gold = [ex.label for ex in test]
     labels = ["hate", "neither", "offensive"]
@@ -129,7 +129,7 @@ def evaluate_harmful_en() -> dict:
 
 
 def evaluate_harmful_zh() -> dict:
-    model = load_classifier("harmful_zh.ftz")
+    model = load_classifier("harmful_zh.bin")
     test = held_out("harmful_zh")
     gold = [ex.label for ex in test]
     probs = predict_probabilities(model.model, [ex.text for ex in test])
@@ -293,7 +293,7 @@ def harmful_zh_unseen_topics() -> dict:
     """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
     train and dev rows of that topic), at the shipped threshold, trained with the shipped recipe minus it."""
     job = jobs()["harmful_zh"]
-    meta = load_classifier("harmful_zh.ftz")
+    meta = load_classifier("harmful_zh.bin")
     train = _load(job.inputs, job)
     test_all = train + _load(job.test_inputs, job)
     per_topic = {}
