@@ -21,6 +21,12 @@ def held_out(key: str, share: float = 0.2) -> bool:
     return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
+def in_dev(sample: dict, share: float = 0.2) -> bool:
+    """A fifth of the *training* split (MD5 of the text) set aside to choose decoding settings on; the held-out
+    test split is never used for that."""
+    return sample["split"] == "train" and held_out("dev:" + sample["text"], share)
+
+
 # ------------------------------------------------------------------ English
 _NO_SPACE_BEFORE = {",", ".", "!", "?", ":", ";", ")", "]", "}", "'s", "’s", "n't", "'m", "'re", "'ve", "'ll", "'d", "%", "'S"}
 _NO_SPACE_AFTER = {"(", "[", "{", "$", "#", "@"}

@@ -33,6 +33,22 @@ def test_models_are_shipped_small_and_load_once():
     assert names.zh_model() is names.zh_model() and names.en_model() is names.en_model()
 
 
+def test_chinese_name_bias_is_read_from_the_model_file(tmp_path):
+    shipped = dict(np.load(names.ZH_MODEL))
+    assert names.zh_model().name_bias == float(shipped["name_bias"])
+    raw = np.asarray(shipped["T"], np.float64)
+    assert np.allclose(names.zh_model().T[:, 1], raw[:, 1] + float(shipped["name_bias"]))
+    assert np.allclose(names.zh_model().T[:, [0, 2]], raw[:, [0, 2]])
+    # another value in the file decodes differently: a large bias reads names everywhere
+    texts = ["国务院副总理李岚清今天在中南海会见了客人。", "公关部经理王小明表示同意。"]
+    path = tmp_path / "zh.npz"
+    np.savez(path, **{**shipped, "name_bias": np.float64(20.0)})
+    model = names.load_zh(path)
+    assert model.name_bias == 20.0
+    shipped_count = sum(map(len, names.zh_names_batch(texts, names.zh_model())))
+    assert shipped_count == 2 < sum(map(len, names.zh_names_batch(texts, model)))
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

@@ -158,16 +158,30 @@ class ZhModel(NamedTuple):
     never: frozenset
     unigram: np.ndarray  # (7, 65536) complex64, templates in ``_UNIGRAMS`` order
     patterns: tuple  # per ``_CLASS_PATTERNS`` entry: (10**width,) complex64
+    # decoding bias added to every transition into B (already in ``T``): trades precision for recall; chosen on
+    # a dev fifth of the training split and stored in the model file (``name_bias``), not in code
+    name_bias: float = 0.0
+
+    def with_name_bias(self, bias: float) -> "ZhModel":
+        """The same model decoded with ``bias`` instead of its own (evaluation sweeps)."""
+        T = self.T.copy()
+        T[:, 1] += bias - self.name_bias
+        return self._replace(T=T, name_bias=bias)
 
 
-def zh_model_from_weights(W: np.ndarray, T: np.ndarray, h_bits: int, never: frozenset = frozenset()) -> ZhModel:
-    """``W``: (2**h_bits, 2) emission weights of B and I relative to O."""
+def zh_model_from_weights(
+    W: np.ndarray, T: np.ndarray, h_bits: int, never: frozenset = frozenset(), name_bias: float = 0.0
+) -> ZhModel:
+    """``W``: (2**h_bits, 2) emission weights of B and I relative to O; ``T`` the trained transitions, to
+    which ``name_bias`` is added on every transition into B."""
     mask = (1 << h_bits) - 1
     Wc = (W[:, 0] + 1j * W[:, 1]).astype(np.complex64)
     chars = np.arange(65536, dtype=np.int64)
     unigram = np.stack([Wc[_hash(chars, t, mask)] for t, _ in _UNIGRAMS])
     patterns = tuple(Wc[_hash(np.arange(10 ** len(offs), dtype=np.int64), t, mask)] for t, offs in _CLASS_PATTERNS)
-    return ZhModel(Wc, np.asarray(T, np.float64), h_bits, never, unigram, patterns)
+    T = np.array(T, np.float64)
+    T[:, 1] += name_bias
+    return ZhModel(Wc, T, h_bits, never, unigram, patterns, float(name_bias))
 
 
 def load_zh(path: Path = ZH_MODEL) -> ZhModel:
@@ -176,7 +190,7 @@ def load_zh(path: Path = ZH_MODEL) -> ZhModel:
     W = np.zeros((1 << h_bits, 3), np.float32)
     W[z["rows"]] = z["weights"].astype(np.float32)
     never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
-    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never)
+    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never, float(z["name_bias"]))
 
 
 def zh_emissions(c: np.ndarray, model: ZhModel) -> np.ndarray:
