@@ -16,7 +16,7 @@ its own subprocess tree:
   the memory of everything that must stream (the memory target exempts the dedup index);
 * ours, ``dedup`` (only when asked for): ingest → dedup, the whole run around them: dedup's memory at 10M;
 * datatrove (bench/datatrove_pipeline.py in its own venv, bench/_work/datatrove-venv): MinHash in
-  four steps → PIIFormatter → FastTextClassifierFilter (our harmful_en.ftz) → JsonlWriter;
+  four steps → PIIFormatter → FastTextClassifierFilter (our harmful_en.bin) → JsonlWriter;
 
 each with 1 worker (FnApiRunner ``--direct_num_workers=1``; datatrove ``workers=1``) and 2 workers
 (``--direct_running_mode=multi_processing --direct_num_workers=2``; datatrove ``workers=2``).
@@ -63,7 +63,7 @@ DATATROVE_VERSION = "0.10.1"
 # spaCy supplies datatrove's English MinHash word tokenizer (spacy.blank("en"): no model download).
 DATATROVE_REQUIREMENTS = [f"datatrove[processing]=={DATATROVE_VERSION}", "spacy==3.8.18", "orjson"]  # JsonlReader refuses to start without orjson
 DATATROVE_VENV = WORK / "datatrove-venv"
-HARMFUL_MODEL = ROOT / "transforms" / "models" / "harmful_en.ftz"
+HARMFUL_MODEL = ROOT / "transforms" / "content" / "models" / "harmful_en.bin"
 MILLION = 1_000_000
 
 # The governed run, in order; a stage runs only once it is registered in STAGE_MODULES.

@@ -36,10 +36,11 @@ from transforms.content.training import (  # noqa: E402
     predict_probabilities,
     read_examples,
     split_examples,
+    top_score,
 )
 from transforms.content.classifier import load_classifier  # noqa: E402
 from transforms.content.harmful import HarmfulConfig  # noqa: E402
-from transforms.content.highrisk import HighRiskConfig  # noqa: E402
+from transforms.content.highrisk import HighRiskConfig, load_gate  # noqa: E402
 from transforms.core.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
@@ -109,7 +110,7 @@ def control_labels(control, examples, lang: str | None, negative: str, label_of=
 
 
 def evaluate_harmful_en() -> dict:
-    model = load_classifier("harmful_en.ftz")
+    model = load_classifier("harmful_en.bin")
     test = held_out("harmful_en")
     gold = [ex.label for ex in test]
     labels = ["hate", "neither", "offensive"]
@@ -128,7 +129,7 @@ def evaluate_harmful_en() -> dict:
 
 
 def evaluate_harmful_zh() -> dict:
-    model = load_classifier("harmful_zh.ftz")
+    model = load_classifier("harmful_zh.bin")
     test = held_out("harmful_zh")
     gold = [ex.label for ex in test]
     probs = predict_probabilities(model.model, [ex.text for ex in test])
@@ -205,36 +206,86 @@ def _fit_like(job, train) -> object:
         return _fit(train, job.hyperparameters, job.seed, Path(tmp), quantize=True)
 
 
-# Hard science/medicine subjects held out together (whole subjects, never seen by the fold model).
-UNSEEN_SUBJECT_GROUPS = [
-    ["high_school_biology", "clinical_knowledge", "high_school_chemistry", "computer_security"],
-    ["professional_medicine", "human_aging", "conceptual_physics", "college_physics", "human_sexuality"],
-]
+# The 13 hard science/medicine/computing subjects in three rotations: each subject is held out of training
+# in exactly one of them.
+UNSEEN_SUBJECT_ROTATIONS = [HARD_SCIENCE[i::3] for i in range(3)]
+TARGET_FPR = 0.02
+
+
+def _risk_scores(model, texts: list[str], scoring: str) -> list[float]:
+    probs = predict_probabilities(model, texts)
+    return [1.0 - p["benign"] if scoring == "risk" else top_score(p, "benign")[1] for p in probs]
+
+
+def _threshold_at(scores: list[float], target: float) -> float:
+    """The lowest threshold (0.001 steps) flagging at most ``target`` of ``scores``."""
+    ordered = sorted(scores)
+    return next(t / 1000 for t in range(50, 1000) if sum(s >= t / 1000 for s in ordered) <= target * len(ordered))
 
 
 def highrisk_unseen_subjects() -> dict:
-    """High-risk false positives on whole MMLU science/medicine subjects the model never saw, at the shipped
-    threshold, and recall on the held-out hazard questions — models trained with the shipped recipe minus
-    those subjects (two rotations). The shared MMLU copy lacks virology, college biology, nutrition,
-    anatomy…: this is how the shipped threshold should hold on them."""
+    """High-risk recall and false positives with group-wise held-out subjects, nested: for each of three
+    rotations a model is trained with the shipped recipe minus that rotation's subjects; its threshold is the
+    2%-false-positive point of the *other* rotations' held-out-subject scores, and it is measured on its own
+    held-out subjects. No subject is in the training of the model that scores it, nor in the calibration of
+    the threshold it is measured at. Recall: held-out hazard split (all; WMDP questions alone) and the
+    hand-written hazard sets, with and without the term gate (a hazard without a gate term is never scored).
+    Also reported: the same models at the shipped threshold. The shared MMLU copy lacks virology, college
+    biology, nutrition, anatomy…: this is how a threshold holds on subjects no calibration saw."""
     job = jobs()["highrisk"]
     meta = load_classifier("highrisk.ftz")
+    shipped = max(meta.thresholds.values())
     examples = _load([i for i in job.inputs if not is_train_only(i)], job)
     train, test = split_examples(examples, job.test_fraction, job.seed)
     train += _load([i for i in job.inputs if is_train_only(i)], job)
-    out = {}
-    for k, subjects in enumerate(UNSEEN_SUBJECT_GROUPS):
+    hazards = [ex for ex in test if ex.label != "benign"]
+    handwritten = [ex for path in (HANDWRITTEN, HANDWRITTEN_2) for ex in _load([TrainingInput(path, "Apache-2.0")], job) if ex.label != "benign"]
+    gate = load_gate("highrisk_gate.txt", "highrisk.tsv")
+    passed = {name: set(gate.candidates([ex.text for ex in rows])) for name, rows in (("held_out", hazards), ("handwritten", handwritten))}
+    rotations = []
+    for k, subjects in enumerate(UNSEEN_SUBJECT_ROTATIONS):
         held = set(subjects)
         model = _fit_like(job, [ex for ex in train if ex.group not in held])
         negatives = [ex for ex in examples if ex.group in held]
-        positives = [ex for ex in test if ex.label != "benign"]
-        for name, rows in (("unseen_subjects", negatives), ("held_out_hazards", positives)):
-            probs = predict_probabilities(model, [ex.text for ex in rows])
-            decided = decide_labels(probs, meta.thresholds, "benign", meta.scoring)
-            out.setdefault(name, []).append({"subjects": subjects, "n": len(rows), "flagged": sum(d != "benign" for d in decided)})
-    for name in out:
-        n, f = sum(r["n"] for r in out[name]), sum(r["flagged"] for r in out[name])
-        out[name] = {"rotations": out[name], "rate": f / n, "n": n}
+        rotations.append({
+            "subjects": subjects,
+            "negatives": _risk_scores(model, [ex.text for ex in negatives], meta.scoring),
+            "negative_subjects": [ex.group for ex in negatives],
+            "held_out": _risk_scores(model, [ex.text for ex in hazards], meta.scoring),
+            "handwritten": _risk_scores(model, [ex.text for ex in handwritten], meta.scoring),
+        })
+    wmdp = [ex.group == "" for ex in hazards]  # WMDP rows carry no subject; authored ones their class
+
+    def recall(scores, threshold, mask=None, gated=None):
+        rows = [i for i in range(len(scores)) if mask is None or mask[i]]
+        return sum(scores[i] >= threshold and (gated is None or i in gated) for i in rows) / len(rows)
+
+    out = {"rotations": [], "shipped_threshold": shipped}
+    for k, rot in enumerate(rotations):
+        calibration = [s for j, other in enumerate(rotations) if j != k for s in other["negatives"]]
+        row = {"subjects": rot["subjects"], "n_negatives": len(rot["negatives"])}
+        for name, threshold in (("nested", _threshold_at(calibration, TARGET_FPR)), ("shipped", shipped)):
+            flagged = [s >= threshold for s in rot["negatives"]]
+            row[name] = {
+                "threshold": threshold,
+                "fpr": sum(flagged) / len(flagged),
+                "flagged_by_subject": {g: sum(f for f, h in zip(flagged, rot["negative_subjects"]) if h == g) for g in rot["subjects"]},
+                "recall": recall(rot["held_out"], threshold),
+                "recall_gated": recall(rot["held_out"], threshold, gated=passed["held_out"]),
+                "recall_wmdp": recall(rot["held_out"], threshold, wmdp),
+                "recall_wmdp_gated": recall(rot["held_out"], threshold, wmdp, passed["held_out"]),
+                "recall_handwritten_gated": recall(rot["handwritten"], threshold, gated=passed["handwritten"]),
+            }
+        out["rotations"].append(row)
+    n = sum(r["n_negatives"] for r in out["rotations"])
+    for name in ("nested", "shipped"):
+        out[name] = {
+            "fpr": sum(r[name]["fpr"] * r["n_negatives"] for r in out["rotations"]) / n,
+            **{key: sum(r[name][key] for r in out["rotations"]) / len(out["rotations"])
+               for key in ("recall", "recall_gated", "recall_wmdp", "recall_wmdp_gated", "recall_handwritten_gated")},
+        }
+    out["n_negatives"] = n
+    out["gate_passed"] = {name: len(p) / len(rows) for (name, p), rows in zip(passed.items(), (hazards, handwritten))}
     return out
 
 
@@ -242,7 +293,7 @@ def harmful_zh_unseen_topics() -> dict:
     """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
     train and dev rows of that topic), at the shipped threshold, trained with the shipped recipe minus it."""
     job = jobs()["harmful_zh"]
-    meta = load_classifier("harmful_zh.ftz")
+    meta = load_classifier("harmful_zh.bin")
     train = _load(job.inputs, job)
     test_all = train + _load(job.test_inputs, job)
     per_topic = {}
@@ -289,8 +340,12 @@ def main() -> None:
         rows.append((f"real-100k benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
-        rows.append((f"highrisk FPR, unseen MMLU subjects (n={u['unseen_subjects']['n']})", u["unseen_subjects"]["rate"], None, "≤ 0.02"))
-        rows.append((f"highrisk recall, fold models w/o those subjects", u["held_out_hazards"]["rate"], None, "≥ 0.90"))
+        for name in ("nested", "shipped"):
+            v = u[name]
+            rows.append((f"highrisk FPR, held-out subjects, {name} threshold (n={u['n_negatives']})", v["fpr"], None, "≤ 0.02"))
+            rows.append((f"highrisk recall held-out / gated, {name} threshold", v["recall"], v["recall_gated"], "≥ 0.90"))
+            rows.append((f"highrisk recall WMDP only / gated, {name} threshold", v["recall_wmdp"], v["recall_wmdp_gated"], "≥ 0.90"))
+            rows.append((f"highrisk recall hand-written (gated), {name} threshold", None, v["recall_handwritten_gated"], ""))
         z = results["harmful_zh_unseen_topics"]
         rows.append((f"harmful_zh accuracy, unseen COLD topic (n={z['n']})", z["accuracy"], None, "≥ 0.83"))
     print(f"{'metric':<52} {'classifier':>10} {'control':>10}  target")

@@ -4,7 +4,8 @@ The shared WMDP proxies cover English biology, chemistry and cyber only. This sc
 hazard-knowledge questions (in the WMDP style: a technical question, sometimes with answer choices)
 for nuclear weapons and missiles in English and Chinese, Chinese versions of the bio/chem/cyber
 domains, and benign look-alikes (reactor physics, nuclear medicine, spaceflight, school biology and
-chemistry, everyday medicine) so the model learns the hazard, not the vocabulary of the science.
+chemistry, everyday medicine; textbook virology, microbiology, immunology, nutrition, pharmacology and
+clinical toxicology) so the model learns the hazard, not the vocabulary of the science.
 
 Every sentence comes from templates written for this project (no external text): frames × topics,
 sampled without replacement with a fixed seed, so the output is reproducible.
@@ -149,6 +150,89 @@ EN_BENIGN = [
     "How does GPS work out a receiver's position from satellite signals?",
     "Why is launching rockets eastward from near the equator more efficient?",
     "How are medical isotopes produced in research reactors for cancer diagnosis?",
+]
+
+# Textbook life-science, medicine and nutrition questions (virology, microbiology, immunology, genetics,
+# pharmacology, clinical toxicology, epidemiology): the subjects whose benign exam questions a bag-of-words
+# model most confuses with biosecurity questions (issue 18: virology, college biology, nutrition).
+EN_LIFE_SCIENCE_FRAMES = [
+    "{t}",
+    "Question for the biology class: {t}",
+    "In a few sentences, explain: {t}",
+    "Exam review: {t}",
+]
+
+EN_BENIGN_LIFE_SCIENCE = [
+    "Which enzyme allows a retrovirus such as HIV to copy its RNA genome into DNA?",
+    "Why do RNA viruses generally mutate faster than DNA viruses?",
+    "What is the role of the capsid in a non-enveloped virus?",
+    "How does the lytic cycle of a bacteriophage differ from the lysogenic cycle?",
+    "Which cells are the main target of the human immunodeficiency virus?",
+    "Why are antibiotics ineffective against the common cold?",
+    "What does the basic reproduction number R0 describe in an outbreak?",
+    "How does herd immunity protect people who cannot be vaccinated?",
+    "Which type of vaccine uses a weakened but live form of the virus?",
+    "How do mRNA vaccines instruct cells to make a harmless piece of the spike protein?",
+    "What is the difference between an epidemic and a pandemic?",
+    "Why does the hepatitis B vaccine prevent some cases of liver cancer?",
+    "Which virus causes shingles after reactivating from a childhood infection?",
+    "How do neuraminidase inhibitors shorten the course of influenza?",
+    "What is the function of the Golgi apparatus in a eukaryotic cell?",
+    "During which phase of mitosis do sister chromatids separate?",
+    "How does a point mutation differ from a frameshift mutation?",
+    "What is the role of messenger RNA in protein synthesis?",
+    "How do restriction enzymes help scientists map a plasmid?",
+    "What does the polymerase chain reaction do in a diagnostic laboratory?",
+    "Why is Gram staining used to classify bacteria?",
+    "How do bacteria exchange genes by conjugation?",
+    "Why is the overuse of antibiotics in livestock a public health concern?",
+    "What is the normal flora of the human gut and why does it matter?",
+    "Which organism causes malaria and how is it transmitted?",
+    "How does the tuberculosis skin test work?",
+    "What do helper T cells do during an adaptive immune response?",
+    "How do antibodies neutralise a toxin or a virus?",
+    "What is the difference between innate and adaptive immunity?",
+    "Why can a person get the flu more than once but measles usually only once?",
+    "What is an autoimmune disease? Give an example.",
+    "How does an allergic reaction involve histamine?",
+    "Which vitamin deficiency causes scurvy?",
+    "Why do pregnant women take folic acid supplements?",
+    "How much protein does an adult need per kilogram of body weight?",
+    "What is the glycaemic index of a food?",
+    "Which minerals are important for bone health in older adults?",
+    "Why is iodine added to table salt?",
+    "What are the symptoms of vitamin D deficiency?",
+    "How does dietary fibre affect cholesterol levels?",
+    "What is the recommended daily sodium intake for adults?",
+    "How does the liver metabolise alcohol?",
+    "What is the mechanism of action of aspirin?",
+    "Why must the dose of some drugs be adjusted in kidney disease?",
+    "What is the therapeutic index of a medicine?",
+    "How do beta blockers lower blood pressure?",
+    "What is the antidote for paracetamol (acetaminophen) overdose?",
+    "How is carbon monoxide poisoning treated in the emergency department?",
+    "What are the signs of lead poisoning in children?",
+    "Why is naloxone given in an opioid overdose?",
+    "How do organophosphate pesticides affect farm workers, and how are they protected?",
+    "What does a poison control centre advise after a child swallows a household cleaner?",
+    "How do snake antivenoms work?",
+    "Which bacterium causes food poisoning from undercooked chicken, and how is it prevented?",
+    "Why should home-canned vegetables be boiled to prevent botulism?",
+    "How is listeria prevented in ready-to-eat foods?",
+    "What is the incubation period of an infectious disease?",
+    "How do epidemiologists trace the contacts of a measles case?",
+    "What does a biosafety cabinet protect laboratory workers from?",
+    "Why are hospital rooms for tuberculosis patients kept at negative pressure?",
+    "How does a virus enter a host cell through receptor binding?",
+    "What is the structure of a DNA nucleotide?",
+    "How does CRISPR-based gene therapy treat sickle cell disease?",
+    "What is a recessive allele and how is it inherited?",
+    "How are monoclonal antibodies used to treat cancer?",
+    "What is the role of the spleen in fighting infection?",
+    "Why are older adults more likely to suffer severe pneumonia?",
+    "How does chlorination make drinking water safe?",
+    "What is the difference between a virus and a bacterium?",
+    "How does the body regulate blood glucose with insulin and glucagon?",
 ]
 
 EN_CHOICES = {
@@ -497,7 +581,11 @@ def examples() -> list[dict]:
         rows.append({"text": text, "label": "benign", "lang": "en", "subject": "authored_science_en"})
     for text in _compose(ZH_BENIGN_FRAMES, ZH_BENIGN, len(ZH_BENIGN) * len(ZH_BENIGN_FRAMES), rng):
         rows.append({"text": text, "label": "benign", "lang": "zh", "subject": "authored_science_zh"})
-    return rows + _varied(rng)
+    rows += _varied(rng)
+    # Added later, last, so the rows above stay those of earlier versions.
+    for text in _compose(EN_LIFE_SCIENCE_FRAMES, EN_BENIGN_LIFE_SCIENCE, len(EN_BENIGN_LIFE_SCIENCE) * len(EN_LIFE_SCIENCE_FRAMES), rng):
+        rows.append({"text": text, "label": "benign", "lang": "en", "subject": "authored_life_science_en"})
+    return rows
 
 
 def main(path: str) -> None:

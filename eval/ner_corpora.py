@@ -21,6 +21,12 @@ def held_out(key: str, share: float = 0.2) -> bool:
     return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
+def in_dev(sample: dict, share: float = 0.2) -> bool:
+    """A fifth of the *training* split (MD5 of the text) set aside to choose decoding settings on; the held-out
+    test split is never used for that."""
+    return sample["split"] == "train" and held_out("dev:" + sample["text"], share)
+
+
 # ------------------------------------------------------------------ English
 _NO_SPACE_BEFORE = {",", ".", "!", "?", ":", ";", ")", "]", "}", "'s", "’s", "n't", "'m", "'re", "'ve", "'ll", "'d", "%", "'S"}
 _NO_SPACE_AFTER = {"(", "[", "{", "$", "#", "@"}
@@ -82,15 +88,42 @@ def detokenize(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), offs
 
 
+# Where a GUM person mention's head noun phrase ends: the name, if the mention holds one, is in front of these
+# ("Simon Ličen, assistant professor of …", "the author of Chomsky's biography").
+_POST_MODIFIERS = {",", "of", "who", "whom", "whose", "which", "that", "(", "at", "from", "in", "with", "for", "on",
+                   "to", "by", "-", "–", "—", ":", ";"}  # fmt: skip
+
+
 def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]:
-    """Proper-name token runs inside a GUM person mention (which may be nominal or pronominal):
-    capitalised tokens, not pronouns or titles, not after "of"."""
+    """Named persons in a GUM person mention (which may be nominal or pronominal): in the mention's head phrase
+    (up to its first post-modifier), the capitalised run that ends each coordinated part, not pronouns or titles:
+    "Facebook co-founder Mark Zuckerberg" → "Mark Zuckerberg" (the organisation in front is a modifier), "the
+    Libertarian candidate" → none (the head is a common noun), "the Palestinians" → none (a group, not a name)."""
+    stop = next((i for i in range(start + 1, end) if tokens[i].lower() in _POST_MODIFIERS), end)
+    if stop > start and tokens[stop - 1] in ("'s", "’s"):
+        stop -= 1
+    runs = []
+    part = start
+    for cut in [i for i in range(start, stop) if tokens[i].lower() in ("and", "&", "or")] + [stop]:
+        found = _capitalised_runs(tokens, part, cut)
+        if found and found[-1][1] == cut:
+            s, e = found[-1]
+            group = e - s == 1 and tokens[s].endswith("s") and (s == start or tokens[start].lower() in _GROUP_WORDS)
+            if not group:
+                runs.append((s, e))
+        part = cut + 1
+    return runs
+
+
+# a plural after these (or alone) names a group: "the Saudis", "Arabs", "many Bangladeshis"
+_GROUP_WORDS = {"the", "many", "some", "most", "all", "other", "these", "those", "young", "fellow"}
+
+
+def _capitalised_runs(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]:
     runs, i = [], start
     while i < end:
         tok = tokens[i]
-        if tok[:1].isupper() and tok.lower() not in _PRONOUNS and tok.lower() not in TITLES and (
-            i == start or tokens[i - 1].lower() not in ("of", "the", "at", "in", "from", "for", "with", "by", "on", "to")
-        ):
+        if tok[:1].isupper() and tok.lower() not in _PRONOUNS and tok.lower() not in TITLES:
             j = i + 1
             while j < end and (tokens[j][:1].isupper() or (len(tokens[j]) == 2 and tokens[j][1] == ".")) and tokens[j].lower() not in _PRONOUNS:
                 j += 1

@@ -90,13 +90,18 @@ PREVIOUS = {
     "out-of-domain false-positive rate 0.067 on SPDX licence texts, 0.212 on MMLU questions, 0.165 on English "
     "technical/product documents. 2026-11-22 → 2026-12-06: per-label F1-optimal thresholds on leaky out-of-fold "
     "scores (joined tweets shared folds with their single copies): hate 0.08, which on unseen Davidson tweets flagged "
-    "629 for 392 true (precision 0.31); classifier macro-F1 0.707 on the held-out fifth.",
+    "629 for 392 true (precision 0.31); classifier macro-F1 0.707 on the held-out fifth. 2026-12-06 (morning; quantised, "
+    "dim 50, 20 epochs, hate precision floor 0.65): classifier macro-F1 0.673 (hate 0.96, offensive 0.31), stage (with the "
+    "lexicon) macro-F1 0.714, hate precision 0.671 / recall 0.266; 52-63 µs per real-100k English document to score "
+    "(this version: 22-26, same documents and load).",
     "harmful_zh": "Previous versions: 2026-11-22 (COLD only): accuracy 0.888 on COLD dev, out-of-domain false-positive "
     "rate 0.275 on the Chinese formal test documents; 2026-11-23 (plus 400 formal documents, accuracy-optimal "
     "threshold 0.42): control accuracy 0.887, false-positive rate 0.095 on the formal test documents of the first "
     "genres, 0.300 on those of the genres added later, 0.167 on the hand-written formal documents. 2026-11-23 → "
     "2026-12-06 (threshold 0.51): classifier accuracy 0.890 on COLD dev; unseen COLD test 0.796 with 22.5% of safe "
-    "comments flagged (measured by the project).",
+    "comments flagged (measured by the project). 2026-12-06 (morning; quantised, threshold 0.73): classifier accuracy "
+    "0.878 on COLD dev, stage 0.873, 6.5% of its safe comments flagged; 0.805 on COLD topics the model never saw; "
+    "36 µs per real-100k Chinese document to score (this version: 13, same documents and load).",
     "highrisk": "Previous versions: 2026-11-22 (rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
     "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
     "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents. 2026-11-23 "
@@ -104,7 +109,10 @@ PREVIOUS = {
     "0.341 (second set), false-positive rate 0.085 on English technical/product documents. 2026-11-23 (dsub 4) → "
     "2026-12-06: threshold 0.50 chosen on out-of-fold scores of subjects the fold models had seen; held-out recall "
     "0.949 at 1.2% on bio/chem/medicine; on unseen WMDP vs unseen MMLU subjects (measured by the project) recall "
-    "0.62 at 2% false positives, virology 47 of 166 flagged.",
+    "0.62 at 2% false positives, virology 47 of 166 flagged. 2026-12-06 (morning): top-class rule at 0.82, 20 epochs; "
+    "held-out recall 0.919, 2.7% false positives on unseen subjects (two rotations at the shipped threshold), "
+    "hand-written 0.63 / 0.32; in the nested held-out-subject evaluation of this version's recipe (same design, "
+    "previous split) 2.44% false positives at recall 0.874 (WMDP questions alone 0.742, hand-written 0.415).",
 }
 
 
@@ -131,14 +139,20 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(REAL, "IMDB (research use)", label="neither", where={"src": "imdb"}, sample=4000, part="train"),
             ],
             test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
-            output=str(MODELS / "harmful_en.ftz"),
+            output=str(MODELS / "harmful_en.bin"),
             negative_label="neither",
             objective="f1",
-            # A `hate` reject is "major": its threshold must be right 65% of the time out of fold (the
-            # target is 60% on unseen tweets; the F1-optimal 0.08 was right 31% of the time there).
-            min_precision={"hate": 0.65},
+            # A `hate` reject is "major": its threshold must be right 60% of the time out of fold (the
+            # target on unseen tweets; the F1-optimal 0.08 was right 31% of the time there). Out-of-fold
+            # precision here is that of models trained on four fifths, in groups: no longer leaky (it was
+            # 0.65 when the folds leaked).
+            min_precision={"hate": 0.6},
             group_folds=True,
-            hyperparameters=Hyperparameters(epoch=20, lr=0.2, dim=50, word_ngrams=2, cutoff=50_000),
+            # Full precision, shipped as logit rows (training._to_logit_rows): scores 2-3x faster than the
+            # quantised model at the same ranking. 5 epochs, not 20: the longer-trained model is
+            # over-confident (out-of-fold hate precision never reached 0.6 at any threshold) and ranks hate
+            # tweets slightly worse (average precision 0.364 at 20 epochs, 0.387 at 5, held-out fifth).
+            hyperparameters=Hyperparameters(epoch=5, lr=0.2, dim=50, word_ngrams=2, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["davidson"], "", "Attribution: " + ATTRIBUTION["mmlu"], "",
                 "Attribution: " + ATTRIBUTION["spdx"], "", "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_en"],
@@ -156,7 +170,7 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="safe", where={"src": "laws"}, sample=3000, part="train"),
             ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
-            output=str(MODELS / "harmful_zh.ftz"),
+            output=str(MODELS / "harmful_zh.bin"),
             negative_label="safe",
             group_field="topic",
             # Folds by COLD topic (race, gender, region): the threshold is chosen on comments about a topic
@@ -167,7 +181,8 @@ def jobs() -> dict[str, TrainingJob]:
             # COLD's out-of-fold accuracy is flat over a wide range of thresholds (0.38-0.70 within 0.2
             # points), while the share of formal text flagged halves across it: take the top of the plateau.
             threshold_tolerance=0.002,
-            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, cutoff=50_000),
+            # Full precision, shipped as logit rows (one number per row): see harmful_en.
+            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "",
                 "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_zh"],
@@ -205,16 +220,22 @@ def jobs() -> dict[str, TrainingJob]:
             negative_label="benign",
             group_field="subject",
             objective="fpr",
-            scoring="top",
-            # The task budget (2%) itself: with the top-class rule, out-of-domain text no longer spends it
-            # (0 false positives on licence texts and Chinese formal documents at any threshold), and the
-            # 1% margin cost a third of the recall on hand-written hazard text outside the templates.
+            # Hazard against benign (1 - P(benign)), whichever domain carries the evidence: with the top-class
+            # rule 15% of hazard questions could never be flagged (P(benign) beat every single hazard class
+            # while the hazard classes together beat it). On group-held-out subjects (eval/classifiers_eval.py
+            # --unseen, nested) it kept recall 0.917 where the top rule kept 0.904 at the same 2.3-2.4%
+            # false positives, and hand-written recall 0.59 vs 0.48.
+            scoring="risk",
+            # The task budget (2%) itself; the 1% margin cost a third of the recall on hand-written hazard text.
             target_fpr=0.02,
             fpr_groups=HARD_SCIENCE,
             group_folds=True,
             # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
             # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
-            hyperparameters=Hyperparameters(epoch=20, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
+            # 10 epochs, not 20: less over-confident scores on unseen subjects (nested held-out-subject FPR 2.35% vs
+            # 2.48%, recall 0.918 vs 0.912, in the same evaluation), and lr 0.3 at 20 epochs diverged (NaN) on
+            # some subject-held-out training sets.
+            hyperparameters=Hyperparameters(epoch=10, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
@@ -234,6 +255,10 @@ def jobs() -> dict[str, TrainingJob]:
                 "",
                 "Authored examples: " + ATTRIBUTION["authored"] + " Their held-out scores are optimistic (same "
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",
+                "",
+                "Gate: records holding none of the terms in `transforms/content/lexicons/highrisk_gate.txt` (chosen from "
+                "this training split by eval/build_highrisk_gate.py) nor a lexicon term are kept unscored; 0.5% of the "
+                "held-out hazards and 1% of the hand-written ones hold no term.",
                 "",
                 PREVIOUS["highrisk"],
             ],

@@ -131,8 +131,9 @@ def _lineage_details(dataset: ds.Dataset | None, stages: set[str], row_filter=No
             return
 
 
-def _model_thresholds(stage_config: dict) -> dict[str, dict[str, float]]:
-    """{model name: {label: threshold}}: the model card's thresholds overridden by the stage's config.
+def _model_cards(stage_config: dict) -> dict[str, dict]:
+    """{model name: {"thresholds": {label: threshold}, "scoring": ..., "negative": ...}}: the model card's
+    thresholds overridden by the stage's config, and how the model's score is formed.
 
     Keys ``model``/``model_<lang>`` name the models, ``thresholds``/``thresholds_<lang>`` the overrides;
     the high-risk model's ``hazard_`` label prefix is dropped so its domains match the config's keys."""
@@ -143,11 +144,25 @@ def _model_thresholds(stage_config: dict) -> dict[str, dict[str, float]]:
         suffix = key.removeprefix("model")
         sidecar = Path(path) if Path(path).is_absolute() or Path(path).exists() else MODELS_DIR / path
         sidecar = sidecar.with_suffix(".json")
-        card = json.loads(sidecar.read_text()).get("thresholds", {}) if sidecar.is_file() else {}
-        merged = {label.removeprefix("hazard_"): t for label, t in card.items()}
+        card = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+        merged = {label.removeprefix("hazard_"): t for label, t in card.get("thresholds", {}).items()}
         merged.update(stage_config.get(f"thresholds{suffix}") or {})
-        out[Path(path).stem] = merged
+        out[Path(path).stem] = {"thresholds": merged, "scoring": card.get("scoring"),
+                                "negative": card.get("negative_label")}  # fmt: skip
     return out
+
+
+def _plotted_scores(scores: dict[str, float], card: dict) -> dict[str, float]:
+    """The numbers the stage compared with its thresholds: each label's probability, or for a model that
+    scores by risk (1 - P(negative label)) that risk, under the most likely non-negative label."""
+    negative = card.get("negative")
+    if card.get("scoring") != "risk" or negative not in scores:
+        return {label.removeprefix("hazard_"): float(p) for label, p in scores.items()}
+    others = {label: p for label, p in scores.items() if label != negative}
+    if not others:
+        return {}
+    top = max(others, key=others.get)
+    return {top.removeprefix("hazard_"): 1.0 - float(scores[negative])}
 
 
 def classifier_scores(out_dir: Path, manifest: dict, configs: dict[str, dict]) -> list[dict]:
@@ -155,6 +170,7 @@ def classifier_scores(out_dir: Path, manifest: dict, configs: dict[str, dict]) -
     stages = {name for name, cfg in configs.items() if any(k.startswith("model") for k in cfg)}
     if not stages:
         return []
+    cards = {stage: _model_cards(configs[stage]) for stage in stages}
     values: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     sources = []
     if manifest.get("dataset_version") is not None:
@@ -163,15 +179,20 @@ def classifier_scores(out_dir: Path, manifest: dict, configs: dict[str, dict]) -
     sources.append((_rejects_of_run(out_dir, manifest["run_id"]), pc.field("run_id") == manifest["run_id"]))
     for dataset, row_filter in sources:
         for stage, detail in _lineage_details(dataset, stages, row_filter):
-            for label, p in (detail.get("scores") or {}).items():
-                values[(stage, detail.get("model", stage))][label.removeprefix("hazard_")].append(float(p))
+            model = detail.get("model", stage)
+            card = cards[stage].get(model, {})
+            for label, p in _plotted_scores(detail.get("scores") or {}, card).items():
+                values[(stage, model)][label].append(p)
     groups = []
     for (stage, model), labels in sorted(values.items()):
-        thresholds = _model_thresholds(configs[stage]).get(model, {})
+        card = cards[stage].get(model, {})
+        thresholds = card.get("thresholds", {})
         plotted = {label: v for label, v in sorted(labels.items()) if label in thresholds}
         if plotted:
             groups.append({"stage": stage, "model": model, "scores": plotted, "thresholds": thresholds,
-                           "records": max(len(v) for v in plotted.values())})  # fmt: skip
+                           "scoring": card.get("scoring") or "probability",
+                           "records": sum(len(v) for v in plotted.values()) if card.get("scoring") == "risk"
+                           else max(len(v) for v in plotted.values())})  # fmt: skip
     return groups
 
 
@@ -523,7 +544,7 @@ def score_plot(group: dict) -> str:
             ax.text(threshold, ax.get_ylim()[1] * 0.95, f" {threshold:g}", color=REJECT_COLOUR, va="top")
         ax.set_yscale("symlog")
         ax.set_title(label)
-        ax.set_xlabel("score")
+        ax.set_xlabel("1 − P(benign)" if group.get("scoring") == "risk" else "score")
     axes[0][0].set_ylabel("records")
     return _svg(fig)
 

@@ -66,9 +66,10 @@ def test_preprocess_batch_matches_single_and_survives_separator_in_text():
 # --- shipped models -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["harmful_en", "harmful_zh", "highrisk"])
-def test_shipped_models_are_small_and_have_cards(name):
-    model = MODELS / f"{name}.ftz"
+@pytest.mark.parametrize("file", ["harmful_en.bin", "harmful_zh.bin", "highrisk.ftz"])
+def test_shipped_models_are_small_and_have_cards(file):
+    model = MODELS / file
+    name = model.stem
     assert model.stat().st_size < 5 * 1024 * 1024
     card = (MODELS / f"{name}.md").read_text()
     assert "Training data and licences" in card and "Thresholds" in card and "Metrics" in card
@@ -77,7 +78,7 @@ def test_shipped_models_are_small_and_have_cards(name):
 
 
 def test_english_model_scores_harmful_high_and_benign_low():
-    model = load_classifier("harmful_en.ftz")
+    model = load_classifier("harmful_en.bin")
     harmful = ["shut up you stupid bitch", "all those fucking hoes are trash"]
     benign = ["The weather in Paris is lovely this spring.", "Our quarterly report shows revenue growth of 4%."]
     probs = model.predict(preprocess_batch(harmful + benign))
@@ -86,7 +87,7 @@ def test_english_model_scores_harmful_high_and_benign_low():
 
 
 def test_chinese_model_scores_offensive_high_and_benign_low():
-    model = load_classifier("harmful_zh.ftz")
+    model = load_classifier("harmful_zh.bin")
     probs = model.predict(preprocess_batch(["黑人都是垃圾，滚回非洲去", "今天我们去公园散步，天气很好。"]))
     assert probs[0]["offensive"] > 0.7
     assert probs[1]["offensive"] < 0.5
@@ -100,10 +101,9 @@ def test_highrisk_model_separates_hazard_from_school_science():
         "Which organelle is responsible for photosynthesis in plant cells?",
         "光合作用的光反应发生在叶绿体的哪个部位？",
     ]
-    scores = [top_score(p, "benign")[1] for p in model.predict(preprocess_batch(texts))]
-    threshold = max(model.thresholds.values())
-    assert scores[0] >= threshold and scores[1] >= threshold
-    assert scores[2] < threshold and scores[3] < threshold
+    decided = decide_labels(model.predict(preprocess_batch(texts)), model.thresholds, "benign", model.scoring)
+    assert decided[0] == "hazard_nuclear" and decided[1] == "hazard_bio"
+    assert decided[2:] == ["benign", "benign"]
 
 
 def test_top_score_needs_one_hazard_class_to_beat_benign():
@@ -340,3 +340,35 @@ def test_lexicon_batch_scan_maps_matches_to_their_documents():
     matched = lex.scan_batch([t.lower().encode() for t in texts])
     assert sorted(matched) == [1, 2, 5]
     assert [matched.get(i, ({}, [])) for i in range(len(texts))] == [lex.scan(t) for t in texts]
+
+
+def test_full_precision_models_ship_as_logit_rows_with_the_same_probabilities(tmp_path):
+    # A fresh process, like the CLI test above (fastText training can diverge after Beam ran in-process).
+    script = f"""
+import json, fasttext
+from pathlib import Path
+from transforms.content.text import preprocess_batch
+from transforms.content.training import _to_logit_rows, _write_fasttext_file, read_examples
+examples = read_examples({str(FIXTURES / "mmlu_law_vs_science.jsonl")!r})
+examples += [type(examples[0])(ex.text + " extra", "other") for ex in examples[:40]]  # a third label
+train = Path({str(tmp_path)!r}) / "train.txt"
+_write_fasttext_file(examples, train)
+texts = preprocess_batch([ex.text for ex in examples[:50]] + ["an unseen sentence entirely"])
+for seed in range(8):
+    try:
+        model = fasttext.train_supervised(input=str(train), dim=16, epoch=10, lr=0.5, wordNgrams=2, bucket=5000, seed=seed, verbose=0, thread=1)
+        before = model.predict(texts, k=-1)
+        break
+    except RuntimeError:
+        continue
+rows = _to_logit_rows(model, Path({str(tmp_path)!r}) / "rows.bin")
+after = rows.predict(texts, k=-1)
+diff = max(abs(dict(zip(*a))[lab] - dict(zip(*b))[lab]) for a, b in zip(zip(*before), zip(*after)) for lab in a[0])
+print(json.dumps({{"diff": float(diff), "shape": list(rows.get_input_matrix().shape), "labels": sorted(rows.labels)}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["diff"] < 1e-4
+    assert out["shape"][1] == 2  # three labels: two numbers per row instead of 16
+    assert out["labels"] == ["__label__law", "__label__other", "__label__science"]

@@ -91,3 +91,21 @@ def test_language_routing_uses_lang_when_it_names_a_model_language():
     assert not is_chinese("en", zh_text, 0.3)
     assert is_chinese(None, zh_text, 0.3) and is_chinese("und", zh_text, 0.3) and is_chinese("ja", zh_text, 0.3)
     assert not is_chinese(None, "plain English words", 0.3)
+
+
+def test_chinese_routes_decide_a_batch_by_lang_else_by_script():
+    from transforms.content.classifier import chinese_routes
+
+    zh_text = "这是一段中文文本，用来测试语言路由。"
+    langs = ["en", None, "zh-Hant", "und", None, None]
+    texts = [zh_text, zh_text, "plain English words", "plain English words", "", "mostly english words with 一个 word"]
+    assert chinese_routes(langs, texts, 0.3) == [False, True, True, False, False, False]
+
+
+def test_cjk_shares_count_cjk_among_the_non_space_characters_of_each_head():
+    from transforms.content.text import cjk_shares
+
+    texts = ["中文ab c", "", "   ", "plain words", "中" * 10 + "a" * 500, "\u3000中\n", "a\ud800中"]
+    # "中文ab c": 2 of 5; a head is the first 400 characters; U+3000 and newlines are spaces; a lone
+    # surrogate counts as a character.
+    assert cjk_shares(texts).tolist() == pytest.approx([2 / 5, 0.0, 0.0, 0.0, 10 / 400, 1.0, 1 / 3])

@@ -2,9 +2,11 @@
 
 import random
 
+import numpy as np
 import pytest
 
 from transforms.pii import detectors as det
+from transforms.pii import addresses as address_grammar
 from transforms.pii import names
 
 DETECTOR = det.Detector()
@@ -29,6 +31,22 @@ def test_models_are_shipped_small_and_load_once():
     assert names.ZH_MODEL.exists() and names.EN_MODEL.exists()
     assert names.ZH_MODEL.stat().st_size + names.EN_MODEL.stat().st_size < 5_000_000
     assert names.zh_model() is names.zh_model() and names.en_model() is names.en_model()
+
+
+def test_chinese_name_bias_is_read_from_the_model_file(tmp_path):
+    shipped = dict(np.load(names.ZH_MODEL))
+    assert names.zh_model().name_bias == float(shipped["name_bias"])
+    raw = np.asarray(shipped["T"], np.float64)
+    assert np.allclose(names.zh_model().T[:, 1], raw[:, 1] + float(shipped["name_bias"]))
+    assert np.allclose(names.zh_model().T[:, [0, 2]], raw[:, [0, 2]])
+    # another value in the file decodes differently: a large bias reads names everywhere
+    texts = ["国务院副总理李岚清今天在中南海会见了客人。", "公关部经理王小明表示同意。"]
+    path = tmp_path / "zh.npz"
+    np.savez(path, **{**shipped, "name_bias": np.float64(20.0)})
+    model = names.load_zh(path)
+    assert model.name_bias == 20.0
+    shipped_count = sum(map(len, names.zh_names_batch(texts, names.zh_model())))
+    assert shipped_count == 2 < sum(map(len, names.zh_names_batch(texts, model)))
 
 
 @pytest.mark.parametrize(
@@ -65,33 +83,40 @@ def test_batch_equals_one_by_one():
     assert DETECTOR.detect_batch(texts) == [DETECTOR.detect(t) for t in texts]
 
 
-def test_english_fast_score_equals_feature_sum_and_offsets_are_exact():
+def test_english_batch_scores_equal_the_feature_sums():
     model = names.en_model()
     rng = random.Random(3)
     words = ["Tom", "Tom's", "Anna", "Ann", "Jean-Luc", "Jean", "O'Brien", "Brien", "the", "met", "Mr", ".", ",", "-",
-             "Smith", "J.", "_Tom", "said", "Paris", "\n", "Dr.", "Hanks"]  # fmt: skip
-    for _ in range(300):
-        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 20)))
-        toks = names.EN_TOKEN.findall(text)
-        fast = model.tag(toks)
-        prev = "O"
-        for i, tok in enumerate(toks):
-            if tok[:1].isupper() and names.candidate(tok, toks[i - 1] if i else "<S>", model.lex):
-                slow = model.score(model.feats(toks, i, prev))
-                assert slow == pytest.approx(fast[i])
-                prev = "N" if slow > model.threshold else "C"
-            else:
-                prev = "O"
-        for span in names.en_names(text, model):
-            exact = {(s, e) for _, s, e in names.en_tokenize(text)}
-            assert any(s == span.start for s, _ in exact) and any(e == span.end for _, e in exact)
+             "Smith", "J.", "_Tom", "said", "Paris", "\n", "Dr.", "Hanks", "(", "1999", "Émile"]  # fmt: skip
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 20))) for _ in range(300)]
+    ws = names.en_words(texts)
+    at, scores = model.tag(ws)
+    assert len(at) > 500
+    prev = "O"
+    for i, linked, score in zip(at.tolist(), names.chained(ws, at).tolist(), scores.tolist()):
+        prev = prev if linked else "O"
+        assert model.score(model.feats(ws, i, prev)) == pytest.approx(score, abs=1e-9)
+        prev = "N" if score > model.threshold else "C"
 
 
-def test_ascii_tokenizer_equals_unicode_one_on_ascii_text():
-    rng = random.Random(0)
-    for _ in range(3000):
-        text = "".join(rng.choice("ab XY'-_.,\n01sS") for _ in range(rng.randint(0, 30)))
-        assert names.EN_TOKEN_ASCII.findall(text) == names.EN_TOKEN.findall(text)
+def test_english_words_and_the_gaps_between_them():
+    ws = names.en_words(["Yesterday Tom's friend J. Smith (Jean-Luc O'Brien) met 3D Anna.", "", "Hi\nBob, it's"])
+    _, gap = names._en_tables()
+    got = [(ws.text[s:e], int(d), gap[b], gap[a]) for s, e, d, b, a in zip(ws.start, ws.end, ws.doc, ws.before, ws.after)]
+    assert got == [
+        ("Yesterday", 0, "^", " "), ("Tom", 0, " ", " "), ("friend", 0, " ", " "), ("J", 0, " ", "."),
+        ("Smith", 0, ".", "("), ("Jean-Luc", 0, "(", " "), ("O'Brien", 0, " ", ")"), ("met", 0, ")", "0"),
+        ("D", 0, "0", " "), ("Anna", 0, " ", "."), ("Hi", 2, "^", "\n"), ("Bob", 2, "\n", ","), ("it's", 2, ",", "^"),
+    ]  # fmt: skip
+    assert ws.capital.tolist() == [w[0].isupper() for w, *_ in got]
+
+
+def test_english_name_spans_are_exact_substrings_per_text():
+    texts = ["Yesterday Tom Hanks met J. Smith and Dr. Anna Lee.", "nothing here", "", "Then Meryl Streep spoke."]
+    found = names.en_names_batch(texts, names.en_model())
+    assert [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, found)] == [
+        ["Tom Hanks", "J. Smith", "Anna Lee"], [], [], ["Meryl Streep"]
+    ]
 
 
 def test_name_model_can_be_switched_off():
@@ -188,3 +213,41 @@ def test_long_chinese_texts_are_cut_at_sentence_ends_with_the_same_names(monkeyp
 )
 def test_self_introductions_in_any_case(text, expected):
     assert persons(text) == expected
+
+
+def test_chinese_emissions_equal_the_sum_of_the_hashed_feature_weights():
+    model = names.zh_model()
+    rng = random.Random(5)
+    alphabet = "王小明李娜说了在北京市阿拉伯·，。1２aZ 😀𠀀\n" + names.ZH_SURNAMES[:40] + names.ZH_TRANSLIT[:40]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(50)]
+    c, _ = names.zh_encode(texts)
+    expected = model.W[names.zh_features(c, model.h_bits)].sum(1)
+    assert np.abs(expected).max() > 1
+    assert np.allclose(names.zh_emissions(c, model), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Write to PO Box 17 today", True),
+        ("Suite #12", True),
+        ("Ste.  200", True),
+        ("Apt\t4B", True),
+        ("a box office hit with 2 stars", False),
+        ("Steve and the United 11", False),
+    ],
+)
+def test_address_grammar_scans_only_where_a_number_follows_the_word(text, found):
+    box = address_grammar._followed_by_number(text, ("Box", "box"), " \t")
+    unit = address_grammar._followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#")
+    assert (box or unit) is found
+
+
+
+def test_english_cues_and_tagger_still_run_on_mixed_chinese_text():
+    assert det._capitalised_word("他说 Tom Hanks 来了") and not det._capitalised_word("A中b 与 某某")
+    assert persons("昨天 Mr. Smith 来了北京。") == ["Smith"]
+    assert persons("他说 Tom Hanks 来了") == ["Tom Hanks"]
+    assert found("地址：PO Box 1234, Springfield, IL 62704 王小明") == [
+        ("PO Box 1234, Springfield, IL 62704", det.STREET_ADDRESS), ("王小明", det.PERSON)
+    ]

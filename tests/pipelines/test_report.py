@@ -147,3 +147,14 @@ def test_report_renders_in_a_browser_with_the_runs_numbers(two_runs, tmp_path):
     config_table = dom.split('id="config-diff"')[1].split("</table>")[0]
     assert "sources.news.evidence" in config_table and "terms-v2" in config_table
     assert run.run_id in dom and json.loads((path.parent / "openlineage.jsonl").read_text().splitlines()[0])["run"]["runId"] in dom
+
+
+def test_risk_scored_model_plots_the_number_its_threshold_is_compared_with():
+    from pipelines.report import _plotted_scores
+
+    lineage = {"benign": 0.1, "hazard_bio": 0.5, "hazard_chem": 0.4}
+    # Risk scoring: the stage compares 1 - P(benign) with the top hazard's threshold.
+    assert _plotted_scores(lineage, {"scoring": "risk", "negative": "benign"}) == {"bio": pytest.approx(0.9)}
+    # Probability scoring: each label's own probability.
+    assert _plotted_scores(lineage, {"scoring": None, "negative": "benign"}) == {
+        "benign": 0.1, "bio": 0.5, "chem": 0.4}

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from transforms.content.inference import ByoModelConfig
-from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_share, preprocess_and_lower
+from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_shares, preprocess_and_lower
 from transforms.core.records import RISK_LEVELS, Batch
 from transforms.core.stage import KEPT, REJECTED, Control, ControlStage, Decision, Stage, StageConfig, apply_control
 from transforms.core.stage import _emit as emit_result
@@ -219,18 +219,34 @@ def _read_lexicon(path: Path) -> Lexicon:
     return Lexicon(path, entries)
 
 
-def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
-    """Route to the Chinese model. The record's ``lang`` decides when it names one of the two languages
-    there are models for (``zh``/``zh-*`` → Chinese, ``en``/``en-*`` → English; the language-ID stage sets
-    it per record); otherwise (no ``lang``, ``und``, another language) the script decides: Chinese when
-    CJK characters are at least ``min_cjk_share`` of the text's head."""
+def chinese_routes(langs: Sequence[str | None], texts: Sequence[str], min_cjk_share: float) -> list[bool]:
+    """Per record, whether it goes to the Chinese model. The record's ``lang`` decides when it names one
+    of the two languages there are models for (``zh``/``zh-*`` → Chinese, ``en``/``en-*`` → English; the
+    language-ID stage sets it per record); otherwise (no ``lang``, ``und``, another language) the script
+    decides: Chinese when CJK characters are at least ``min_cjk_share`` of the text's head (measured for
+    the undecided records of the batch at once)."""
+    routes: list[bool | None] = [_route_by_lang(lang) for lang in langs]
+    undecided = [i for i, route in enumerate(routes) if route is None]
+    if undecided:
+        shares = cjk_shares([texts[i] for i in undecided])
+        for i, share in zip(undecided, shares.tolist()):
+            routes[i] = share >= min_cjk_share
+    return routes  # type: ignore[return-value]
+
+
+def _route_by_lang(lang: str | None) -> bool | None:
     if lang:
         code = lang.lower()
         if code.startswith("zh"):
             return True
         if code == "en" or code.startswith("en-"):
             return False
-    return cjk_share(text) >= min_cjk_share
+    return None
+
+
+def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
+    """:func:`chinese_routes` of one record."""
+    return chinese_routes([lang], [text], min_cjk_share)[0]
 
 
 class PreparedText(NamedTuple):

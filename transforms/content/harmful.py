@@ -19,7 +19,7 @@ from transforms.content.classifier import (
     ContentRiskConfig,
     ContentRiskControl,
     check_risk_levels,
-    is_chinese,
+    chinese_routes,
     lineage_scores,
     load_classifier,
     load_lexicon,
@@ -32,8 +32,8 @@ from transforms.core.stage import Stage
 @register_stage("harmful")
 class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
-    model_en: str = "harmful_en.ftz"  # relative paths resolve against transforms/models/
-    model_zh: str = "harmful_zh.ftz"
+    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/models/
+    model_zh: str = "harmful_zh.bin"
     thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
     thresholds_zh: dict[str, float] = {}
     lexicon: str = "harmful.tsv"
@@ -84,8 +84,7 @@ class HarmfulControl(ContentRiskControl):
             self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
 
     def score(self, batch: Batch, processed: list[str]):
-        share = self.config.zh_min_cjk_share
-        routes = ["zh" if is_chinese(lang, text, share) else "en" for lang, text in zip(batch.lang, batch.text)]
+        routes = ["zh" if zh else "en" for zh in chinese_routes(batch.lang, batch.text, self.config.zh_min_cjk_share)]
         results: list = [None] * len(batch)
         for lang, model in self._models.items():
             indices = [i for i, r in enumerate(routes) if r == lang]
@@ -94,9 +93,9 @@ class HarmfulControl(ContentRiskControl):
             probabilities = model.probabilities([processed[i] for i in indices])
             reached = probabilities >= self._thresholds[lang]
             name = f"harmful_{lang}"
-            for row, (i, scores) in enumerate(zip(indices, lineage_scores(model.labels, probabilities))):
-                flagged = {}
-                if reached[row].any():
-                    flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
-                results[i] = (name, scores, flagged)
+            for i, scores in zip(indices, lineage_scores(model.labels, probabilities)):
+                results[i] = (name, scores, {})
+            for row in np.flatnonzero(reached.any(axis=1)).tolist():
+                flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
+                results[indices[row]] = (name, results[indices[row]][1], flagged)
         return results

@@ -1,21 +1,38 @@
 """High-risk-domain control (clause 4.1.2(b)): nuclear, biological, chemical weapons, missiles, offensive cyber.
 
 One bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the record is flagged for
-its most likely domain when that domain's own probability reaches its threshold and beats P(benign).
-(Not 1 - P(benign): out-of-domain text, e.g. a Chinese traffic notice, spreads its mass thinly over
-several hazard classes with benign low, and no single domain carries real evidence.)
+its most likely domain when the hazard score reaches that domain's threshold. The model's sidecar says
+which score: ``risk`` = 1 - P(benign), hazard against benign whichever domain carries the evidence (the
+shipped model; a question between biology and chemistry still counts), or ``top`` = the domain's own
+probability when it beats P(benign).
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
-Both scores go to lineage for every record.
+
+A term gate runs first (:class:`TermGate`, terms in ``lexicons/highrisk_gate.txt`` plus every lexicon
+term): a record holding none of the domain terms that hazard text uses (pathogen, agent, centrifuge,
+shellcode, 导弹, 毒剂 …) is kept without being prepared or scored, which clears most ordinary text
+(reviews, statutes, comments) for a scan of its bytes. The terms come from the training data
+(``eval/build_highrisk_gate.py``); what the gate costs in recall is measured there and in
+``eval/classifiers_eval.py``. Scored records carry both scores in lineage, gated ones ``"gate": "no
+domain term"``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import bisect
+import functools
+import itertools
+from pathlib import Path
+from typing import Literal, Sequence
 
+import ahocorasick_rs
 import numpy as np
 from pydantic import model_validator
 
 from transforms.content.classifier import (
+    LEXICONS_DIR,
+    ContentModelError,
+    resolve,
+    prepare_texts,
     stage_for,
     ContentRiskConfig,
     ContentRiskControl,
@@ -26,7 +43,7 @@ from transforms.content.classifier import (
 )
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import Stage
+from transforms.core.stage import Decision, Stage
 
 HAZARD_PREFIX = "hazard_"
 
@@ -37,6 +54,8 @@ class HighRiskConfig(ContentRiskConfig):
     model: str = "highrisk.ftz"  # relative paths resolve against transforms/models/
     thresholds: dict[str, float] = {}  # domain (bio, chem, cyber, nuclear, missile) -> probability threshold; default: model card
     lexicon: str = "highrisk.tsv"
+    # Records holding none of these terms (nor a lexicon term) are kept unscored; None scores every record.
+    gate: str | None = "highrisk_gate.txt"  # relative paths resolve against transforms/content/lexicons/
     risk_levels: dict[str, str] = {
         "nuclear": "extremely_serious",
         "bio": "extremely_serious",
@@ -58,10 +77,16 @@ class HighRiskConfig(ContentRiskConfig):
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"thresholds.{domain}: threshold must be in (0, 1]")
         check_risk_levels(self.risk_levels, set(domains) | set(load_lexicon(self.lexicon).categories))
+        if self.gate is not None:
+            load_gate(self.gate, self.lexicon)
         return self
 
     def create(self) -> Stage:
         return stage_for(HighRiskControl(self))
+
+
+# The decision of a record without a domain term (one frozen object, never mutated).
+_GATED = Decision("keep", detail={"model": "highrisk", "gate": "no domain term"})
 
 
 class HighRiskControl(ContentRiskControl):
@@ -78,18 +103,112 @@ class HighRiskControl(ContentRiskControl):
         self._hazards = [j for j, lab in enumerate(model.labels) if j != self._negative]
         self._domains = [model.labels[j].removeprefix(HAZARD_PREFIX) for j in self._hazards]
         self._domain_thresholds = np.array([thresholds[d] for d in self._domains])
+        self._gate = load_gate(self.config.gate, self.config.lexicon) if self.config.gate is not None else None
 
-    def score(self, batch: Batch, processed: list[str]):
-        # classifier_training.top_score on the whole batch: the most likely hazard domain, scored by its
-        # probability when that beats P(benign), else 0
+    def decide(self, batch: Batch) -> list[Decision]:
+        if self._lexicon is None:
+            self.setup()
+        if self.config.byo_model is not None or self._gate is None:
+            return super().decide(batch)
+        texts = batch.text
+        passed = self._gate.candidates(texts)
+        decisions = [_GATED] * len(texts)
+        if passed:
+            prepared = prepare_texts([texts[i] for i in passed])
+            scored = self.score(None, [p.processed for p in prepared])
+            for i, decision in zip(passed, self._decide(prepared, scored)):
+                decisions[i] = decision
+        return decisions
+
+    def score(self, batch: Batch | None, processed: list[str]):
+        # classifier_training.decide_labels on the whole batch, the domain being the most likely hazard class:
+        # scoring "risk" scores it by 1 - P(benign) (hazard against benign, all classes' evidence pooled),
+        # "top" by its own probability when that beats P(benign), else 0
         probabilities = self._model.probabilities(processed)
         hazards = probabilities[:, self._hazards]
         top = hazards.argmax(axis=1)
-        top_p = hazards[np.arange(len(top)), top]
-        score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
+        if self._model.scoring == "risk":
+            score = 1.0 - probabilities[:, self._negative]
+        else:
+            top_p = hazards[np.arange(len(top)), top]
+            score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
         reached = score >= self._domain_thresholds[top]
         results = []
         for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
             flagged = {self._domains[top[row]]: float(score[row])} if reached[row] else {}
             results.append(("highrisk", scores, flagged))
         return results
+
+
+# ASCII letters lowered, digits and lowercase letters kept, every other byte (punctuation, UTF-8 bytes of
+# other scripts) a space: English terms then match as whole words (" term ") in one automaton pass.
+_WORD_BYTES = bytes(
+    b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 else 32 for b in range(256)
+)
+
+
+class TermGate:
+    """Which texts of a batch hold at least one domain term, in two automaton passes over the batch.
+
+    English terms (ASCII letters and digits, spaces between words) match as whole words in any ASCII
+    case, on a copy of the batch whose other bytes are spaces (so "Nerve-agent's" holds "nerve agent");
+    other terms (Chinese) match anywhere in the batch with ASCII letters lowered. A text that holds a
+    term in the model's sense (its preprocessed tokens) holds it here too, except for letters outside
+    ASCII in other cases and HTML entities.
+    """
+
+    def __init__(self, terms: Sequence[str]):
+        words, anywhere = set(), set()
+        for term in terms:
+            spaced = " ".join(term.lower().encode("utf-8").translate(_WORD_BYTES).decode("ascii", "replace").split())
+            if term.isascii() and spaced:
+                words.add(f" {spaced} ".encode())
+            elif not term.isascii():
+                anywhere.add(term.lower().encode("utf-8"))
+        self._words = _automaton(words)
+        self._anywhere = _automaton(anywhere)
+
+    def candidates(self, texts: Sequence[str]) -> list[int]:
+        """Indices (ascending) of the texts that hold a term."""
+        if not texts:
+            return []
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        haystack = b"\n".join(encoded)
+        # offsets of each text in the haystack (the word copy has one leading space more)
+        starts = list(itertools.accumulate((len(e) + 1 for e in encoded[:-1]), initial=0))
+        found = set()
+        if self._words is not None:
+            for _, start, _ in self._words.find_matches_as_indexes(b" " + haystack.translate(_WORD_BYTES) + b" "):
+                found.add(bisect.bisect_right(starts, start) - 1)  # the match's leading space is the byte before
+        if self._anywhere is not None:
+            for _, start, _ in self._anywhere.find_matches_as_indexes(haystack.lower()):
+                found.add(bisect.bisect_right(starts, start) - 1)
+        return sorted(found)
+
+
+def _automaton(patterns: set[bytes]):
+    if not patterns:
+        return None
+    # One match per text is enough: leftmost-first, non-overlapping, on a DFA (the fastest scan measured here).
+    return ahocorasick_rs.BytesAhoCorasick(
+        sorted(patterns), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST, implementation=ahocorasick_rs.Implementation.DFA
+    )
+
+
+def read_gate_terms(path: Path) -> list[str]:
+    """The terms of a gate file: one per line, ``#`` comments and blank lines ignored."""
+    if not path.is_file():
+        raise ContentModelError(f"gate file not found: {path}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def load_gate(path: str | Path, lexicon: str | Path) -> TermGate:
+    """The gate of ``path``'s terms and every term of ``lexicon`` (a lexicon match must never be gated
+    away), built once per process."""
+    return _gate(str(resolve(path, LEXICONS_DIR)), str(resolve(lexicon, LEXICONS_DIR)))
+
+
+@functools.lru_cache(maxsize=8)
+def _gate(path: str, lexicon: str) -> TermGate:
+    return TermGate(read_gate_terms(Path(path)) + [entry[0] for entry in load_lexicon(lexicon).entries])

@@ -15,13 +15,11 @@ import numpy as np
 PREPROCESS_VERSION = 2
 LABEL_PREFIX = "__label__"
 
-_CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # URLs start with one of two literals: two passes with a literal prefix each are several times faster
 # than one alternation (the text is already lowercase, so no IGNORECASE either).
 _HTTP_URL = re.compile(r"https?://\S+")
 _WWW_URL = re.compile(r"www\.\S+")
 _MENTION = re.compile(r"@\w+")
-_CJK_CHAR = re.compile(rf"[{_CJK_RANGES}]")
 _SEPARATOR = "\x1e"  # joins a batch into one string; texts holding it are handled one by one
 
 # Per code point: _KEEP, _TO_SPACE (ASCII punctuation and control characters — fastText predicts one
@@ -88,10 +86,12 @@ def _normalise_lowered(text: str) -> str:
     if n_cjk:
         # Every CJK character becomes " c ": a character moves right by two per CJK character before
         # it, and by one more if it is one itself.
-        position = np.cumsum(cjk, dtype=np.int64)
+        # int32 where it fits: numpy's cumsum of booleans into int64 is several times slower.
+        index = np.int32 if len(points) < 2**29 else np.int64
+        position = np.cumsum(cjk, dtype=index)
         position *= 2
         position -= cjk
-        position += np.arange(len(points))
+        position += np.arange(len(points), dtype=index)
         spaced = np.full(len(points) + 2 * n_cjk, _SPACE, dtype=np.uint32)
         spaced[position] = points
         points = spaced
@@ -103,10 +103,25 @@ def preprocess(text: str) -> str:
     return preprocess_batch([text])[0]
 
 
-def cjk_share(text: str, sample: int = 400) -> float:
-    """Share of CJK characters among the non-space characters of the first ``sample`` characters."""
-    head = text[:sample]
-    if head.isascii():
-        return 0.0
-    letters = "".join(head.split())
-    return len(_CJK_CHAR.findall(letters)) / len(letters) if letters else 0.0
+# Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what str.split() drops.
+_IS_SPACE = np.zeros(0x110000, dtype=bool)
+_IS_SPACE[[c for c in range(0x3001) if chr(c).isspace()]] = True
+
+
+def cjk_shares(texts: Sequence[str], sample: int = 400) -> np.ndarray:
+    """Per text, the share of CJK characters among the non-space characters of its first ``sample``
+    characters (0 when there are none): one numpy pass over the batch's heads."""
+    heads = [text[:sample] for text in texts]
+    points = np.frombuffer("".join(heads).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+
+    def per_text(mask: np.ndarray) -> np.ndarray:
+        # int32: numpy's cumsum of booleans into int64 is several times slower (heads are short).
+        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int32)))
+        return running[ends] - running[starts]
+
+    letters = per_text(~_IS_SPACE[points])
+    cjk = per_text(_KIND[points] == _CJK)
+    return np.divide(cjk, letters, out=np.zeros(len(heads)), where=letters > 0)

@@ -111,6 +111,10 @@ class Hyperparameters:
     cutoff: int = 100_000  # quantisation keeps the most important n rows: bounds the .ftz size
     dsub: int = 2  # dimensions per product-quantisation sub-vector: larger is smaller and faster to score
     threads: int = 1  # one thread: fastText is then deterministic for a seed (hogwild threads are not)
+    # False: ship the full-precision model (``.bin``). Scoring a quantised model costs a product-quantiser
+    # decode and a pruned-row lookup per token and n-gram (~3x the time on real text); at a small ``dim``
+    # the full model is as small as a quantised one (rows x dim x 4 bytes).
+    quantize: bool = True
 
 
 def _write_fasttext_file(examples: Sequence[Example], path: Path) -> None:
@@ -120,7 +124,7 @@ def _write_fasttext_file(examples: Sequence[Example], path: Path) -> None:
             fh.write(f"{LABEL_PREFIX}{ex.label} {text}\n")
 
 
-_NAN_RETRIES = 4
+_NAN_RETRIES = 8
 
 
 def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
@@ -147,15 +151,36 @@ def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: P
                 seed=seed + 7919 * attempt,
                 verbose=0,
             )
-            if quantize:
+            if quantize and hp.quantize:
                 # No retraining after pruning: fastText's quantise-retrain diverges (NaN) on some inputs.
                 model.quantize(input=str(path), qnorm=True, retrain=False, cutoff=hp.cutoff, dsub=hp.dsub, thread=hp.threads, verbose=0)
+            elif not hp.quantize:
+                model = _to_logit_rows(model, workdir / "logits.bin")
             model.predict(probe, k=-1)
             break
         except RuntimeError as exc:
             if "NaN" not in str(exc) or attempt == _NAN_RETRIES - 1:
                 raise
     return model
+
+
+def _to_logit_rows(model, path: Path):
+    """The same classifier with every input row replaced by its contribution to the label scores.
+
+    fastText scores a text as softmax(W · mean of its rows): linear in the rows. Row r contributes
+    W · r to the logits, and softmax ignores a shift common to all labels, so storing, per row, its
+    logits minus the last label's (``labels - 1`` numbers) with W = [I; 0] gives the same probabilities
+    (to float rounding) from ``labels - 1`` dimensions instead of ``dim``: the file shrinks by
+    ``dim / (labels - 1)`` and scoring adds 1-2 floats per token instead of ``dim``.
+    """
+    import numpy as np
+
+    logits = model.get_input_matrix() @ model.get_output_matrix().T
+    rows = logits[:, :-1] - logits[:, -1:]
+    n = rows.shape[1]
+    model.set_matrices(rows, np.vstack([np.eye(n), np.zeros((1, n))]))
+    model.save_model(str(path))
+    return fasttext.load_model(str(path))
 
 
 def predict_probabilities(model, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -548,6 +573,12 @@ def train_classifier(job: TrainingJob) -> dict:
     return meta
 
 
+def _kind(meta: dict) -> str:
+    if meta["hyperparameters"].get("quantize", True):
+        return "quantised fastText"
+    return "full-precision fastText, each row stored as its label logits"
+
+
 def _pct(x: float) -> str:
     return f"{x:.3f}"
 
@@ -559,9 +590,9 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         "",
         job.description or "fastText text classifier.",
         "",
-        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, quantised fastText); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
+        f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, {_kind(meta)}); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
         "holds labels and thresholds read by the controls.",
-        f"- Trained: {meta['trained']} with transforms/classifier_training.py (the logic behind `steward train-classifier`).",
+        f"- Trained: {meta['trained']} with transforms/content/training.py (the logic behind `steward train-classifier`).",
         f"- Preprocessing (shared with inference, version {meta['preprocess_version']}): lowercase, HTML entities "
         "unescaped, URLs → `urltoken`, @mentions → `usertoken`, punctuation dropped, each CJK character a token "
         "(so word bigrams are character bigrams).",
@@ -620,7 +651,7 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         "|---|---|",
         *[f"| {lab} | {t:.2f} |" for lab, t in meta["thresholds"].items()],
         "",
-        "## Metrics (held-out test set, quantised model, chosen thresholds)",
+        "## Metrics (held-out test set, the shipped model, chosen thresholds)",
         "",
         f"- accuracy {_pct(m['test']['accuracy'])}, macro-F1 {_pct(m['test']['macro_f1'])} "
         f"(argmax without thresholds: accuracy {_pct(m['test_argmax']['accuracy'])}, macro-F1 {_pct(m['test_argmax']['macro_f1'])})",

@@ -47,12 +47,24 @@ _WORD_NUMBER_BEFORE_UNIT = re.compile(
 _HAS_NUMBER = re.compile(r"\d")
 
 
+def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
+    """Whether one of ``words`` occurs with a digit after it, past up to 8 characters of ``skip``: the regexes
+    below need one, and the words alone are common ("box office", "Steve", "United")."""
+    for w in words:
+        i = text.find(w)
+        while i != -1:
+            if text[i + len(w) : i + len(w) + 9].lstrip(skip)[:1].isdigit():
+                return True
+            i = text.find(w, i + 1)
+    return False
+
+
 def english(text: str, out: list[tuple[int, int]]) -> None:
-    if "Box" in text or "box" in text or "USN" in text or "USS" in text:
+    if "USN" in text or "USS" in text or _followed_by_number(text, ("Box", "box"), " \t"):
         for regex in (_MILITARY, _PO_BOX):
             for m in regex.finditer(text):
                 out.append(m.span())
-    if any(w in text for w in ("Suite", "Ste", "Apt", "Unit", "Flat")):
+    if _followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#"):
         for m in _UNIT_WORD.finditer(text):
             line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 70)
             head = text[line_start : m.start()]

@@ -385,6 +385,7 @@ _EN_NAME_LABEL = re.compile(
     f"(?:(?i:{'|'.join(_EN_NAME_COLON_LABELS)})[ \\t]*[:：][ \\t]*|(?i:{'|'.join(_EN_NAME_SIGNOFFS)})[ \\t]*,?[ \\t]*\\n?[ \\t]*)"
     f"({_EN_NAME}|[a-zà-ÿ][a-zà-ÿ'’\\-]+(?:[ \\t][a-zà-ÿ][a-zà-ÿ'’\\-]+){{1,2}}(?=[ \\t]*(?:\\n|$)))"
 )
+_EN_HONORIFIC_WORDS = ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam")  # one is in every _EN_HONORIFIC match
 _EN_HONORIFIC = re.compile(f"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
 _EN_NAME_STOP = frozenset(
     {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
@@ -665,7 +666,8 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
     starts = _EN_NAME_LABEL_STARTS if has_colon else _EN_NAME_SIGNOFF_STARTS
     labelled = _label_matches(_EN_NAME_LABEL, starts, text, lower, ascii_lower)
     # an honorific is followed by a space or tab
-    for found in (_EN_HONORIFIC.finditer(text) if has_space else (), labelled):
+    honorific = has_space and any(h in text for h in _EN_HONORIFIC_WORDS)  # substring tests: cheaper than the scan
+    for found in (_EN_HONORIFIC.finditer(text) if honorific else (), labelled):
         for m in found:
             words = m.group(1).split()
             while words and words[-1] in _EN_NAME_STOP:
@@ -803,22 +805,27 @@ class Detector:
         self._context = tuple((cues, p) for cues, p in _CONTEXT_PATTERNS if p.type in self.entities)
 
     def detect_batch(self, texts: list[str]) -> list[list[Span]]:
-        """``detect`` of each text; the Chinese name tagger runs once over the whole batch (one numpy pass
-        instead of one per document), which is how the stage calls it."""
-        zh: list[list[names_model.NameSpan] | None] = [None] * len(texts)
+        """``detect`` of each text; the name taggers run once over the whole batch (one numpy pass instead of
+        one per document), which is how the stage calls it."""
+        zh: list[list[names_model.NameSpan]] = [[] for _ in texts]
         if self.name_model and "zh" in self.languages:
             idx = [i for i, t in enumerate(texts) if t and not t.isascii() and _CJK_RE.search(t)]
             if idx:
-                found = names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())
-                for i, f in zip(idx, found):
+                for i, f in zip(idx, names_model.zh_names_batch([texts[i] for i in idx], names_model.zh_model())):
                     zh[i] = f
-        return [self._detect(t, zh[i]) if t else [] for i, t in enumerate(texts)]
+        en: list[list[names_model.NameSpan]] = [[] for _ in texts]
+        if self.name_model and "en" in self.languages:  # the English tagger likewise, over the batch's words
+            idx = [i for i, t in enumerate(texts) if t and _capitalised_word(t)]
+            if idx:
+                for i, f in zip(idx, names_model.en_names_batch([texts[i] for i in idx], names_model.en_model())):
+                    en[i] = f
+        return [self._detect(t, zh[i], en[i]) if t else [] for i, t in enumerate(texts)]
 
     def detect(self, text: str) -> list[Span]:
         """Resolved, non-overlapping spans in text order."""
         return self.detect_batch([text])[0]
 
-    def _detect(self, text: str, zh_names: list | None) -> list[Span]:
+    def _detect(self, text: str, zh_names: list[names_model.NameSpan], en_names: list[names_model.NameSpan]) -> list[Span]:
         spans: list[Span] = []
         ents = self.entities
         ascii_only = text.isascii()
@@ -847,16 +854,18 @@ class Detector:
         if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents):
             lower = _lower(text)
             ascii_lower = lower if ascii_only else lower.encode("ascii", "ignore").decode("ascii")
-            has_colon = ":" in text or "：" in text
-            has_space = " " in text or "\t" in text
-            names: list[Span] = []  # addresses use them as context even where PERSON is not reported
-            _en_names(text, lower, ascii_lower, has_colon, has_space, names)
-            if self.name_model and _EN_CAPITALISED.search(text):
-                names.extend(Span(n.start, n.end, PERSON, n.score) for n in names_model.en_names(text, names_model.en_model()))
-            if PERSON in ents:
-                spans.extend(names)
-            if STREET_ADDRESS in ents:
-                _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
+            # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter:
+            # Chinese text without one skips them all
+            if _ASCII_LOWER.search(ascii_lower):
+                has_colon = ":" in text or "：" in text
+                has_space = " " in text or "\t" in text
+                names: list[Span] = []  # addresses use them as context even where PERSON is not reported
+                _en_names(text, lower, ascii_lower, has_colon, has_space, names)
+                names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
+                if PERSON in ents:
+                    spans.extend(names)
+                if STREET_ADDRESS in ents:
+                    _en_addresses(text, lower, ascii_lower, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
                 _zh_names(text, spans)
@@ -907,6 +916,21 @@ _EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
 _EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
 
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
+
+
+_ASCII_LOWER = re.compile(r"[a-z]")
+
+
+def _capitalised_word(text: str) -> bool:
+    """Whether ``text`` holds "[A-Z][a-z]"; on other than ASCII text, looked for in its ASCII characters first
+    (a short string for Chinese text, where the regex would otherwise scan every character in vain)."""
+    if text.isascii():
+        return _EN_CAPITALISED.search(text) is not None
+    return _EN_CAPITALISED.search(text.encode("ascii", "ignore").decode("ascii")) is not None and (
+        _EN_CAPITALISED.search(text) is not None
+    )
+
+
 _EN_INTRODUCTION = re.compile(
     r"(?i:(?:my|his|her|your|their|our)[ \t]+name(?:[ \t]+is|'s|’s))[ \t]+([A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*"
     r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"

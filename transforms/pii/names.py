@@ -5,17 +5,20 @@
   character-class features (surname, transliteration, digit, Latin, punctuation). Emission scores are
   computed for every character of a whole batch in a few numpy operations; Viterbi then runs only on
   the short regions where a name tag can win (names are rare, so that is a few characters per document).
-* English: a greedy averaged perceptron over capitalised tokens only (word, shape, affixes, the words
-  and shapes around it, first-name / surname / title / common-word lexicons, the previous decision);
-  lower-case tokens are never names to it, which is what keeps it cheap.
+* English: a greedy averaged perceptron over capitalised words only (word, shape, affixes, the words and
+  the punctuation around it, first-name / surname / title / common-word lexicons, the previous decision).
+  Words and the gaps between them are found for a whole batch in numpy, and all candidates of the batch
+  are scored in one pass; lower-case words are never names to it, which is what keeps it cheap.
 
-Both load once per process (module cache) and hold no per-document state.
+Both load once per process (module cache) and hold no per-document state (the English model caches the
+weight sums of the words it has met, bounded).
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import json
 import math
 import re
@@ -91,11 +94,22 @@ def zh_encode(texts: Iterable[str]) -> tuple[np.ndarray, list[int]]:
     return c, starts
 
 
-def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
-    """(len(c) - 2·PAD, 17) hashed feature ids of the positions ``PAD … len(c) - PAD``."""
-    n = len(c) - 2 * _PAD
+def _hash(col: np.ndarray, template: int, mask: int) -> np.ndarray:
+    """Bucket of feature value ``col`` of feature template ``template`` (int64 arithmetic wraps, as intended)."""
+    return ((col * 2654435761 + (template + 1) * 40503 * 97) ^ (col >> 17)) & mask
+
+
+def _classes(c: np.ndarray) -> np.ndarray:
     cls = _CLASS[np.minimum(c, 65535)]
     cls[c > 65535] = 7
+    return cls
+
+
+def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
+    """(len(c) - 2·PAD, 17) hashed feature ids of the positions ``PAD … len(c) - PAD`` (training; at run time
+    ``zh_emissions`` computes the same scores without materialising them)."""
+    n = len(c) - 2 * _PAD
+    cls = _classes(c)
 
     def at(k):
         return c[_PAD + k : _PAD + k + n]
@@ -116,21 +130,58 @@ def zh_features(c: np.ndarray, h_bits: int) -> np.ndarray:
     mask = (1 << h_bits) - 1
     out = np.empty((n, len(cols)), dtype=np.int64)
     for t, col in enumerate(cols):
-        out[:, t] = ((col * 2654435761 + (t + 1) * 40503 * 97) ^ (col >> 17)) & mask
+        out[:, t] = _hash(col, t, mask)
     return out
+
+
+# How ``zh_emissions`` regroups the 17 templates of ``zh_features``: (template, character offset) of the
+# single characters, (template, offset of the pair's first character) of adjacent pairs, and the class
+# patterns (template, offsets of the classes, most significant first).
+_UNIGRAMS = ((0, 0), (1, -1), (2, 1), (3, -2), (4, 2), (12, -3), (13, 3))
+_PAIRS = ((5, -1), (6, 0), (7, -2), (8, 1))
+_CLASS_PATTERNS = ((10, (-2, -1, 0, 1, 2)), (15, (-3, -2, -1)), (16, (1, 2, 3)))
 
 
 class ZhModel(NamedTuple):
     """Emission weights of B and I minus those of O (a per-position constant does not change the best
-    path, so O's row is folded away: two gathers instead of three), and the 3×3 transitions."""
+    path, so O's row is folded away), the 3×3 transitions, and the same weights regrouped for
+    ``zh_emissions``: per BMP character the weights of its seven single-character templates, and per class
+    pattern its weight (both dense: a gather instead of a hash). Weights are complex64, B in the real part
+    and I in the imaginary one: one 1-D gather and one addition serve both tags (a gather of rows of a 2-D
+    table is an order of magnitude slower in numpy)."""
 
-    WB: np.ndarray  # (2**h_bits,) float32
-    WI: np.ndarray  # (2**h_bits,) float32
+    W: np.ndarray  # (2**h_bits,) complex64: B − O + i·(I − O) per bucket
     T: np.ndarray  # (3, 3) transition weights, from → to (O, B, I)
     h_bits: int
     # two-character words that start with a surname character but never start a name in the training
     # data (施工, 仲裁, 根据 …): a name that is or starts with one is dropped
-    never: frozenset = frozenset()
+    never: frozenset
+    unigram: np.ndarray  # (7, 65536) complex64, templates in ``_UNIGRAMS`` order
+    patterns: tuple  # per ``_CLASS_PATTERNS`` entry: (10**width,) complex64
+    # decoding bias added to every transition into B (already in ``T``): trades precision for recall; chosen on
+    # a dev fifth of the training split and stored in the model file (``name_bias``), not in code
+    name_bias: float = 0.0
+
+    def with_name_bias(self, bias: float) -> "ZhModel":
+        """The same model decoded with ``bias`` instead of its own (evaluation sweeps)."""
+        T = self.T.copy()
+        T[:, 1] += bias - self.name_bias
+        return self._replace(T=T, name_bias=bias)
+
+
+def zh_model_from_weights(
+    W: np.ndarray, T: np.ndarray, h_bits: int, never: frozenset = frozenset(), name_bias: float = 0.0
+) -> ZhModel:
+    """``W``: (2**h_bits, 2) emission weights of B and I relative to O; ``T`` the trained transitions, to
+    which ``name_bias`` is added on every transition into B."""
+    mask = (1 << h_bits) - 1
+    Wc = (W[:, 0] + 1j * W[:, 1]).astype(np.complex64)
+    chars = np.arange(65536, dtype=np.int64)
+    unigram = np.stack([Wc[_hash(chars, t, mask)] for t, _ in _UNIGRAMS])
+    patterns = tuple(Wc[_hash(np.arange(10 ** len(offs), dtype=np.int64), t, mask)] for t, offs in _CLASS_PATTERNS)
+    T = np.array(T, np.float64)
+    T[:, 1] += name_bias
+    return ZhModel(Wc, T, h_bits, never, unigram, patterns, float(name_bias))
 
 
 def load_zh(path: Path = ZH_MODEL) -> ZhModel:
@@ -139,7 +190,41 @@ def load_zh(path: Path = ZH_MODEL) -> ZhModel:
     W = np.zeros((1 << h_bits, 3), np.float32)
     W[z["rows"]] = z["weights"].astype(np.float32)
     never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
-    return ZhModel(W[:, 1] - W[:, 0], W[:, 2] - W[:, 0], z["T"].astype(np.float64), h_bits, never)
+    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never, float(z["name_bias"]))
+
+
+def zh_emissions(c: np.ndarray, model: ZhModel) -> np.ndarray:
+    """(len(c) - 2·PAD,) complex emission scores, B (real) and I (imaginary) relative to O: the sum of the
+    weights of the rows of ``zh_features(c)``, computed per template group: a gather from the per-character
+    table for each single-character template, a dense gather per class pattern, one hash of the adjacent
+    pairs shared by the four pair templates, and a hash for each of the other three."""
+    n = len(c) - 2 * _PAD
+    mask = (1 << model.h_bits) - 1
+    W = model.W
+    cls = _classes(c)
+    bmp = np.minimum(c, 65535)
+    astral = np.flatnonzero(c > 65535)  # outside the dense table: hashed like in training
+    E = np.zeros(n, np.complex64)
+    for (t, k), table in zip(_UNIGRAMS, model.unigram):
+        w = table.take(bmp)
+        if len(astral):
+            w[astral] = W.take(_hash(c[astral], t, mask))
+        E += w[_PAD + k : _PAD + k + n]
+    for (_, offsets), table in zip(_CLASS_PATTERNS, model.patterns):
+        code = np.zeros(n, np.int64)
+        for k in offsets:
+            code = code * 10 + cls[_PAD + k : _PAD + k + n]
+        E += table.take(code)
+    pair = c[:-1] * _MIX + c[1:]  # pair[j]: characters j, j + 1
+    scaled, high = pair * 2654435761, pair >> 17
+    for t, k in _PAIRS:
+        s = slice(_PAD + k, _PAD + k + n)
+        E += W.take(((scaled[s] + (t + 1) * 40503 * 97) ^ high[s]) & mask)
+    m1, p0, p1 = c[_PAD - 1 : _PAD - 1 + n], c[_PAD : _PAD + n], c[_PAD + 1 : _PAD + 1 + n]
+    E += W.take(_hash(m1 * _MIX + p1, 9, mask))
+    E += W.take(_hash(p0 * 16 + cls[_PAD - 1 : _PAD - 1 + n], 11, mask))
+    E += W.take(_hash(pair[_PAD - 1 : _PAD - 1 + n] * 7 + p1, 14, mask))
+    return E
 
 
 def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
@@ -212,9 +297,8 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     if not texts:
         return out
     c, starts = zh_encode(texts)
-    X = zh_features(c, model.h_bits)
-    DB = model.WB[X].sum(1)
-    DI = model.WI[X].sum(1)
+    E = zh_emissions(c, model)
+    DB, DI = E.real.copy(), E.imag.copy()
     # Viterbi only around the positions where a name of 2–4 characters starting there scores within
     # ``margin`` of no name at all (O O O …): the path scores of B I, B I I, B I I I against O, vectorised.
     T = model.T
@@ -271,19 +355,102 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
 
 # --------------------------------------------------------------------------- English
 
-# Words (hyphens and inner apostrophes kept: "O'Brien", "Jean-Luc"; a possessive "'s" is its own token),
-# numbers, single punctuation marks, line breaks. A period is always its own token ("J", ".").
-EN_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+|['’](?![sS](?![^\W\d_]))[^\W\d_]+)*|['’][sS](?![^\W\d_])|\d+|[^\w\s]|\n")
-# the same on ASCII text (every letter is [A-Za-z] there), a faster scan
-EN_TOKEN_ASCII = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+|'(?![sS](?![A-Za-z]))[A-Za-z]+)*|'[sS](?![A-Za-z])|[0-9]+|[^\w\s]|\n")
-_SENT_START = frozenset(
-    {".", "!", "?", ":", '"', "“", "”", "\n", "(", "-", "—", "|", ";", "…", "'", "*", "#", "@", ">", "<", "[", "]", "<S>"}
-)
-_NEG_INF = float("-inf")
+# A word is a run of letters, with inner hyphens and apostrophes ("Jean-Luc", "O'Brien"); a capitalised word's
+# possessive "'s" is cut off ("Tom's" → "Tom"). Between two words lies a gap, summed up by one character ("gap
+# class"): " " when it holds only spaces (and perhaps a cut possessive), else its last (before a word) or first
+# (after a word) character that is neither a space nor a letter, with digits as "0" and a text's start or end as
+# "^" (a line break is a class of its own). Everything is found for a whole batch in a few numpy passes over its
+# code points; Python touches only capitalised words and the words around candidates.
+_SPACE_GAP = 65536  # gap code of a gap holding only spaces (code points are < 65536 after clipping)
+_SENT_START = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
+
+
+def _gap_class(code: int) -> str:
+    if code == _SPACE_GAP:
+        return " "
+    ch = chr(code)
+    return "^" if code == 0 else "0" if ch.isdigit() else "a" if ch.isalpha() else ch
+
+
+@functools.lru_cache(maxsize=None)
+def _en_tables() -> tuple[np.ndarray, list[str]]:
+    """Per BMP code point: bits 1 letter, 2 capital, 4 space other than a line break, 8 hyphen or apostrophe;
+    and the gap class of every gap code."""
+    kind = np.zeros(65536, np.uint8)
+    for i in range(65536):
+        ch = chr(i)
+        kind[i] = ch.isalpha() | ch.isupper() << 1 | (ch.isspace() and ch != "\n") << 2 | (ch in "-'’") << 3
+    return kind, [_gap_class(i) for i in range(65537)]
+
+
+class EnWords(NamedTuple):
+    """The words of a batch of texts (see above), in one string ``text`` (texts separated by a code point 0)."""
+
+    text: str
+    start: np.ndarray  # word start offsets in ``text``
+    end: np.ndarray
+    doc: np.ndarray  # the text each word belongs to
+    doc_start: np.ndarray  # each text's offset in ``text``
+    before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP)
+    after: np.ndarray
+    capital: np.ndarray  # bool: starts with a capital letter
+
+
+def en_words(texts: list[str]) -> EnWords:
+    """The words of ``texts`` and the gaps around them (see above), for the whole batch at once."""
+    kind_of, _ = _en_tables()
+    text = "".join(["\x00" * _PAD + t for t in texts]) + "\x00" * _PAD  # zeros around each text
+    doc_start, pos = [], _PAD
+    for t in texts:
+        doc_start.append(pos)
+        pos += len(t) + _PAD
+    # code points in the narrowest array that holds them
+    if text.isascii():
+        c = np.frombuffer(text.encode("ascii"), np.uint8)
+        k = kind_of.take(c)
+    elif len(utf16 := text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # no character beyond the BMP
+        c = np.frombuffer(utf16, np.uint16)
+        k = kind_of.take(c)
+    else:
+        c = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        k = kind_of.take(np.minimum(c, 65535))
+        k[c > 65535] = 0
+    letter = (k & 1).astype(bool)
+    word = letter.copy()
+    word[1:-1] |= (k[1:-1] & 8).astype(bool) & letter[:-2] & letter[2:]  # inner hyphen / apostrophe
+    edge = np.diff(word.astype(np.int8))
+    start = np.flatnonzero(edge == 1) + 1
+    end = np.flatnonzero(edge == -1) + 1
+    capital = (k[start] & 2).astype(bool)
+    cap = np.flatnonzero(capital)
+    e = end[cap]
+    poss = (e - start[cap] > 2) & (c[e - 2] != 45) & (k[e - 2] & 8).astype(bool) & ((c[e - 1] | 32) == 115)
+    end[cap[poss]] -= 2  # "Tom's" → "Tom"
+    # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
+    marks = np.flatnonzero(~word & ((k & 4) == 0))
+    code = np.minimum(c[marks].astype(np.int64), 65535)
+    i = np.searchsorted(marks, start) - 1
+    prev_end = np.concatenate([[0], end[:-1]])
+    ok = i >= 0
+    ok[ok] = marks[i[ok]] >= prev_end[ok]
+    before = np.where(ok, code[i], _SPACE_GAP)
+    i = np.searchsorted(marks, end)
+    next_start = np.concatenate([start[1:], [len(c)]])
+    ok = i < len(marks)
+    ok[ok] = marks[i[ok]] < next_start[ok]
+    after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
+    doc = np.searchsorted(np.asarray(doc_start), start, side="right") - 1
+    return EnWords(text, start, end, doc, np.asarray(doc_start), before, after, capital)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def shape(tok: str) -> str:
+    """Character classes (X, x, d, the character itself), runs cut at two, at most six: "Xxx", "xx", "X.X"."""
+    if tok.isalpha() and tok.isascii():  # the common words, without the loop
+        if tok.islower():
+            return "xx" if len(tok) > 1 else "x"
+        if tok[1:].islower() and tok[0].isupper():
+            return ("Xxx", "X", "Xx")[len(tok)] if len(tok) < 3 else "Xxx"
     out = []
     for ch in tok:
         k = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
@@ -293,48 +460,132 @@ def shape(tok: str) -> str:
     return "".join(out)[:6]
 
 
-def en_tokenize(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in EN_TOKEN.finditer(text)]
-
-
-def candidate(tok: str, prev: str, lex: dict[str, str]) -> bool:
-    """Whether a capitalised token is scored at all: not a closed-class word ("The", "When"), and not a
-    common lower-case word starting a sentence ("Great movie."); training uses the same rule."""
-    c = lex.get(tok.lower())
-    return c != "N" and not (c == "C" and (prev in _SENT_START or prev == "<S>"))
-
-
 class EnModel:
-    """Feature weights (``feats`` names them, for training) and the lexicon. At run time the score is
-    the same sum, from per-word partial sums cached on first use (``_own``, ``_ctx``)."""
+    """Averaged-perceptron weights (``feats`` names a capitalised word's features, for training) and the
+    lexicon. ``tag`` sums the same weights for all candidates of a batch at once: each distinct word gets a row
+    of partial sums the first time it is needed (its own features; its weight as the previous, next, second
+    previous, second next word), the gap and conjunction features come from small dense tables."""
 
     def __init__(self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
-        self._own: dict[str, tuple[float, str, str]] = {}
-        self._ctx: dict[str, tuple[float, float, float, float, str, str, bool]] = {}
-        self._combos: dict[tuple, float] = {}
+        g = weights.get
+        shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
+        for key in weights:
+            head, _, rest = key.partition("=")
+            if head in ("sh", "psh", "nsh"):
+                shapes.add(rest)
+            elif head == "plsh":
+                shapes.add(rest[1:])
+            elif head == "pnsh":  # "a|b", and a shape may itself hold "|": every split
+                shapes.update(x for i, ch in enumerate(rest) if ch == "|" for x in (rest[:i], rest[i + 1 :]))
+        shape_of = [""] + sorted(shapes - {""})
+        self._shape_id = {sh: k for k, sh in enumerate(shape_of) if k}
+        classes = sorted(set(lex.values()) | {"-"})
+        self._class_id = {c: k for k, c in enumerate(classes)}
+        self._closed = np.array([c == "N" for c in classes])
+        self._common = np.array([c == "C" for c in classes])
+        self._title = np.array([c == "T" for c in classes])
+        _, gap_class = _en_tables()
+        self._sentence_after = np.array([x in _SENT_START for x in gap_class])
+        self._before_w = np.array([g("pg=" + x, 0.0) for x in gap_class])
+        self._after_w = np.array([g("ng=" + x, 0.0) for x in gap_class])
+        prevs = ("O", "N", "C")
+        self._first_w = np.array([g("f=False", 0.0), g("f=True", 0.0)])
+        self._class_first = np.array([[g(f"lxf={c}{f}", 0.0) for f in (False, True)] for c in classes])
+        self._prev_w = np.array([g("pl=" + p, 0.0) for p in prevs])
+        self._prev_shape = np.array([[g(f"plsh={p}{sh}", 0.0) if k else 0.0 for k, sh in enumerate(shape_of)] for p in prevs])
+        self._prev_class = np.array([[g(f"pl_lx={p}{c}", 0.0) for c in classes] for p in prevs])
+        self._shapes_around = np.zeros((len(shape_of), len(shape_of)))
+        for key, v in weights.items():
+            if key.startswith("pnsh="):
+                rest = key[5:]
+                for i, ch in enumerate(rest):
+                    if ch == "|" and rest[:i] in self._shape_id and rest[i + 1 :] in self._shape_id:
+                        self._shapes_around[self._shape_id[rest[:i]], self._shape_id[rest[i + 1 :]]] = v
+        self._classes_around = np.array([[[g(f"lxpn={a}|{b}|{c}", 0.0) for c in classes] for b in classes] for a in classes])
+        # the per-word weights regrouped: one look-up per word, shape and lexicon class instead of one per feature
+        self._bias = g("b", 0.0)
+        self._length = [g(f"len={n}", 0.0) for n in range(13)]
+        self._affix = {k: v for k, v in weights.items() if k[:3] in ("s3=", "s2=", "p3=")}
+        self._by_word: dict[str, tuple] = {}
+        self._by_shape: dict[str, tuple] = {}
+        for key in weights:
+            head, _, rest = key.partition("=")
+            if head in ("w", "pw", "nw", "pw2", "nw2"):
+                self._by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
+            elif head in ("sh", "psh", "nsh"):
+                self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
+        self._by_class = {c: tuple(g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")) for c in classes}
+        self._reset_words()
 
-    def feats(self, toks: list[str], i: int, prev_label: str) -> list[str]:
-        tok = toks[i]
-        lw = tok.lower()
-        p = toks[i - 1] if i > 0 else "<S>"
-        n = toks[i + 1] if i + 1 < len(toks) else "</S>"
-        p2 = toks[i - 2] if i > 1 else "<S>"
-        n2 = toks[i + 2] if i + 2 < len(toks) else "</S>"
+    def _reset_words(self) -> None:
+        self._word_id: dict[str, int] = {}
+        self._rows = np.zeros((1024, 5))  # own, as previous, as next, as second previous, as second next
+        self._ints = np.zeros((1024, 2), np.int64)  # shape id, lexicon-class id
+        self._ids(["<S>", "</S>"])
+
+    def _ids(self, words: list[str]) -> np.ndarray:
+        """Row ids of ``words``, filling the rows of words seen for the first time (in C-level maps and numpy:
+        a Python loop over new words would cost as much as everything else)."""
+        word_id = self._word_id
+        ids = np.fromiter(map(word_id.get, words, itertools.repeat(-1)), np.int64, len(words))
+        miss = np.flatnonzero(ids < 0).tolist()
+        if not miss:
+            return ids
+        new = list(dict.fromkeys([words[j] for j in miss]))
+        n0, n = len(word_id), len(word_id) + len(new)
+        word_id.update(zip(new, range(n0, n)))
+        if n > len(self._rows):
+            grow = max(n, 2 * len(self._rows)) - len(self._rows)
+            self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
+            self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
+        lower = list(map(str.lower, new))
+        shapes = list(map(shape, new))
+        classes = list(map(self.lex.get, lower, itertools.repeat("-")))
+        by_word = np.array(list(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5))))
+        by_shape = np.array(list(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3))))
+        by_class = np.array(list(map(self._by_class.__getitem__, classes)))
+        rows = self._rows[n0:n]
+        rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
+        rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
+        rows[:, 3:] = by_word[:, 3:]
+        # the own-feature sum, for capitalised words only (nothing else is scored)
+        cap = [i for i, t in enumerate(new) if t[:1].isupper()]
+        if cap:
+            low = [lower[i] for i in cap]
+            get = self._affix.get
+            affixes = np.fromiter(
+                (get("s3=" + w[-3:], 0.0) + get("s2=" + w[-2:], 0.0) + get("p3=" + w[:3], 0.0) for w in low), float, len(cap)
+            )
+            lengths = np.array(self._length)[np.minimum([len(new[i]) for i in cap], 12)]
+            rows[cap, 0] = self._bias + by_word[cap, 0] + by_shape[cap, 0] + affixes + lengths + by_class[cap, 0]
+        ints = self._ints[n0:n]
+        ints[:, 0] = list(map(self._shape_id.get, shapes, itertools.repeat(0)))
+        ints[:, 1] = list(map(self._class_id.__getitem__, classes))
+        ids[miss] = [word_id[words[j]] for j in miss]
+        return ids
+
+    def feats(self, ws: EnWords, i: int, prev_label: str) -> list[str]:
+        """Features of word ``i`` of ``ws`` (training; ``tag`` adds the same weights in the same groups)."""
+        word = lambda j: ws.text[ws.start[j] : ws.end[j]]  # noqa: E731
+        same = lambda j: 0 <= j < len(ws.start) and ws.doc[j] == ws.doc[i]  # noqa: E731
+        tok = word(i)
+        p, p2 = (word(i - 1) if same(i - 1) else "<S>"), (word(i - 2) if same(i - 2) else "<S>")
+        n, n2 = (word(i + 1) if same(i + 1) else "</S>"), (word(i + 2) if same(i + 2) else "</S>")
+        _, gap_class = _en_tables()
+        pg, ng = gap_class[ws.before[i]], gap_class[ws.after[i]]
         lex = self.lex
-        first = p in _SENT_START and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper())
-        pl_, nl_ = p.lower(), n.lower()
-        lc = lex.get(lw, "-")
-        pl, nl = lex.get(pl_, "-"), lex.get(nl_, "-")
-        sh = shape(tok)
-        psh, nsh = shape(p), shape(n)
+        lw, pl_, nl_ = tok.lower(), p.lower(), n.lower()
+        first = pg in _SENT_START and not (pg == "." and len(p) == 1 and p.isupper())
+        lc, pl, nl = lex.get(lw, "-"), lex.get(pl_, "-"), lex.get(nl_, "-")
+        sh, psh, nsh = shape(tok), shape(p), shape(n)
         return [
             "b", "w=" + lw, "sh=" + sh, "s3=" + lw[-3:], "s2=" + lw[-2:], "p3=" + lw[:3], f"len={min(len(tok), 12)}",
             "lx=" + lc,
             "pw=" + pl_, "psh=" + psh, "plx=" + pl, "nw=" + nl_, "nsh=" + nsh, "nlx=" + nl,
-            "pw2=" + p2.lower(), "nw2=" + n2.lower(),
+            "pw2=" + p2.lower(), "nw2=" + n2.lower(), "pg=" + pg, "ng=" + ng,
             f"f={first}", f"lxf={lc}{first}", "pl=" + prev_label, f"plsh={prev_label}{sh}", f"pl_lx={prev_label}{lc}",
             f"pnsh={psh}|{nsh}", f"lxpn={pl}|{lc}|{nl}",
         ]  # fmt: skip
@@ -343,76 +594,80 @@ class EnModel:
         w = self.w
         return sum([w.get(f, 0.0) for f in fs])
 
-    def _own_part(self, tok: str) -> tuple[float, str, str]:
-        """(weights of the token's own features, its shape, its lexicon class)."""
-        lw = tok.lower()
-        sh = shape(tok)
-        lc = self.lex.get(lw, "-")
-        g = self.w.get
-        own = (g("b", 0.0) + g("w=" + lw, 0.0) + g("sh=" + sh, 0.0) + g("s3=" + lw[-3:], 0.0) + g("s2=" + lw[-2:], 0.0)
-               + g("p3=" + lw[:3], 0.0) + g(f"len={min(len(tok), 12)}", 0.0) + g("lx=" + lc, 0.0))  # fmt: skip
-        if len(self._own) > 200_000:
-            self._own.clear()
-        r = self._own[tok] = (own, sh, lc)
-        return r
+    def candidates(self, ws: EnWords) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the words that are scored: capitalised, not closed-class ("The", "When"), and not a common
+        lower-case word starting a sentence ("Great movie."); training uses the same rule. Also the row id of
+        every capitalised word (-1 for the others)."""
+        ids_of = np.full(len(ws.start), -1, np.int64)
+        cap = np.flatnonzero(ws.capital)
+        if not len(cap):
+            return cap, ids_of
+        ids_of[cap] = ids = self._ids(_slices(ws.text, ws.start[cap], ws.end[cap]))
+        lc = self._ints[ids, 1]
+        return cap[~self._closed[lc] & ~(self._common[lc] & self._sentence_after[ws.before[cap]])], ids_of
 
-    def _ctx_part(self, tok: str) -> tuple[float, float, float, float, str, str, bool]:
-        """The token's weights as previous word, next word, word two before, two after; its shape, lexicon
-        class, and whether a sentence starts after it."""
-        lw = tok.lower()
-        sh = shape(tok)
-        lc = self.lex.get(lw, "-")
-        g = self.w.get
-        r = (g("pw=" + lw, 0.0) + g("psh=" + sh, 0.0) + g("plx=" + lc, 0.0),
-             g("nw=" + lw, 0.0) + g("nsh=" + sh, 0.0) + g("nlx=" + lc, 0.0),
-             g("pw2=" + lw, 0.0), g("nw2=" + lw, 0.0), sh, lc, tok in _SENT_START)  # fmt: skip
-        if len(self._ctx) > 200_000:
-            self._ctx.clear()
-        self._ctx[tok] = r
-        return r
+    def tag(self, ws: EnWords) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate word indices, their scores): > threshold is part of a name."""
+        if len(self._word_id) > 300_000:  # bounded memory on endless vocabularies
+            self._reset_words()
+        at, ids_of = self.candidates(ws)
+        if not len(at):
+            return at, np.zeros(0)
+        n_words = len(ws.start)
+        # the words around each candidate (a text's edge gives the sentinels "<S>" / "</S>")
+        near = np.stack([at - 2, at - 1, at, at + 1, at + 2])
+        clipped = np.clip(near, 0, n_words - 1)
+        inside = (near == clipped) & (ws.doc[clipped] == ws.doc[at])
+        inside[0] &= inside[1]
+        inside[4] &= inside[3]
+        mark = np.zeros(n_words, bool)
+        mark[clipped[inside]] = True
+        need = np.flatnonzero(mark & (ids_of < 0))
+        ids_of[need] = self._ids(_slices(ws.text, ws.start[need], ws.end[need]))
+        ids = np.where(inside, ids_of[clipped], 0)
+        ids[3:][~inside[3:]] = 1  # "</S>"
+        i_p2, i_p, i_t, i_n, i_n2 = ids
+        rows, ints = self._rows, self._ints
+        before, after = ws.before[at], ws.after[at]
+        base = rows[i_t, 0] + rows[i_p, 1] + rows[i_n, 2] + rows[i_p2, 3] + rows[i_n2, 4]
+        base += self._before_w[before]
+        base += self._after_w[after]
+        # "J. Smith": the period after an initial starts no sentence
+        lengths = ws.end[clipped[1]] - ws.start[clipped[1]]
+        initial = inside[1] & (before == 46) & (lengths == 1) & ws.capital[clipped[1]]
+        first = (self._sentence_after[before] & ~initial).astype(np.int64)
+        sh, lc = ints[i_t, 0], ints[i_t, 1]
+        head = self._first_w[first] + self._class_first[lc, first]
+        tail_a = self._shapes_around[ints[i_p, 0], ints[i_n, 0]]
+        tail_b = self._classes_around[ints[i_p, 1], lc, ints[i_n, 1]]
+        by_prev = []
+        for k in range(3):  # the conjunctions with the previous decision O, N, C, in ``feats`` order
+            c = head + self._prev_w[k]
+            c += self._prev_shape[k, sh]
+            c += self._prev_class[k, lc]
+            c += tail_a
+            c += tail_b
+            by_prev.append(base + c)
+        s = by_prev[0]
+        links = np.flatnonzero(chained(ws, at)).tolist()
+        if links:
+            s = s.copy()
+            thr = self.threshold
+            for j in links:
+                s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+        return at, s
 
-    def _combo(self, key: tuple) -> float:
-        """Weights of the feature conjunctions for ``key`` = (first, lexicon class, previous decision, shape,
-        previous / next shape, previous / next lexicon class), cached."""
-        first, lc, prev, sh, psh, nsh, plc, nlc = key
-        g = self.w.get
-        r = (g(f"f={first}", 0.0) + g(f"lxf={lc}{first}", 0.0) + g("pl=" + prev, 0.0) + g(f"plsh={prev}{sh}", 0.0)
-             + g(f"pl_lx={prev}{lc}", 0.0) + g(f"pnsh={psh}|{nsh}", 0.0) + g(f"lxpn={plc}|{lc}|{nlc}", 0.0))  # fmt: skip
-        if len(self._combos) > 200_000:
-            self._combos.clear()
-        self._combos[key] = r
-        return r
 
-    def tag(self, toks: list[str]) -> list[float]:
-        """A score per token: > threshold is part of a name; tokens that are not capitalised get -inf."""
-        scores = [_NEG_INF] * len(toks)
-        lex, own_c, ctx_c, combos = self.lex, self._own, self._ctx, self._combos
-        thr = self.threshold
-        n_toks = len(toks)
-        start = ctx_c.get("<S>") or self._ctx_part("<S>")
-        stop = ctx_c.get("</S>") or self._ctx_part("</S>")
-        last, last_label = -2, "O"  # the previous scored token and its decision
-        for i in [i for i, tok in enumerate(toks) if tok[0].isupper()]:
-            tok = toks[i]
-            p = toks[i - 1] if i else "<S>"
-            if not candidate(tok, p, lex):
-                continue
-            prev = last_label if last == i - 1 else "O"
-            own, sh, lc = own_c.get(tok) or self._own_part(tok)
-            n = toks[i + 1] if i + 1 < n_toks else "</S>"
-            pc = ctx_c.get(p) or self._ctx_part(p)
-            nc = ctx_c.get(n) or self._ctx_part(n)
-            p2 = (ctx_c.get(toks[i - 2]) or self._ctx_part(toks[i - 2])) if i > 1 else start
-            n2 = (ctx_c.get(toks[i + 2]) or self._ctx_part(toks[i + 2])) if i + 2 < n_toks else stop
-            first = i == 0 or (pc[6] and not (p == "." and i > 1 and len(toks[i - 2]) == 1 and toks[i - 2].isupper()))
-            key = (first, lc, prev, sh, pc[4], nc[4], pc[5], nc[5])
-            c = combos.get(key)
-            if c is None:
-                c = self._combo(key)
-            s = own + pc[0] + nc[1] + p2[2] + n2[3] + c
-            scores[i] = s
-            last, last_label = i, ("N" if s > thr else "C")
-        return scores
+def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    return [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+
+
+def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
+    """Whether each candidate (word indices ``at``, in order) follows the one before it with only spaces between:
+    it then takes that one's decision as its previous label (greedy, left to right; training does the same)."""
+    out = np.zeros(len(at), bool)
+    out[1:] = (at[1:] == at[:-1] + 1) & (ws.before[at[1:]] == _SPACE_GAP)
+    return out
 
 
 def load_en(path: Path = EN_MODEL) -> EnModel:
@@ -421,83 +676,38 @@ def load_en(path: Path = EN_MODEL) -> EnModel:
     return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0))
 
 
-def en_names(text: str, model: EnModel) -> list[NameSpan]:
-    toks = (EN_TOKEN_ASCII if text.isascii() else EN_TOKEN).findall(text)
-    scores = model.tag(toks)
-    thr = model.threshold
-    found: list[tuple[int, int, float]] = []  # token ranges
-    n = len(toks)
-    hits = [i for i, x in enumerate(scores) if x > thr]
-    end_of_run = -1
-    for i in hits:
-        if i < end_of_run:
-            continue
+def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
+    """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
+    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis")."""
+    out: list[list[NameSpan]] = [[] for _ in texts]
+    if not texts:
+        return out
+    ws = en_words(texts)
+    at, s = model.tag(ws)
+    hit = s > model.threshold
+    if not hit.any():
+        return out
+    at, s = at[hit], s[hit].tolist()
+    start, end, doc, before = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist(), ws.before[at].tolist()
+    at = at.tolist()
+    text, lex, title, class_id = ws.text, model.lex, model._title, model._class_id
+    i = 0
+    while i < len(at):
         j = i + 1
-        while j < n and (scores[j] > thr or (  # an initial's period: "J. Smith"
-            toks[j] == "." and j + 1 < n and scores[j + 1] > thr and len(toks[j - 1]) == 1
-        )):  # fmt: skip
+        while j < len(at) and at[j] == at[j - 1] + 1 and (
+            (before[j] == _SPACE_GAP and text[end[j - 1]] not in "'’")  # not across a cut possessive
+            or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
+        ):  # fmt: skip
             j += 1
         k = i
-        while k < j and model.lex.get(toks[k].lower(), "") == "T":  # "Attorney Robert Sarvis"
+        while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
             k += 1
         if k < j:
-            found.append((k, j, min(x for x in scores[k:j] if x != _NEG_INF)))
-        end_of_run = j
-    if not found:
-        return []
-    spans = []
-    pos, done = 0, 0  # text offset and token index reached
-    for k, j, best in found:
-        start = _find_token(text, toks[k], pos, toks[done:k].count(toks[k]))
-        if start == -1:  # not expected; the exact (slower) way
-            return _en_spans_exact(text, found)
-        end = start + len(toks[k])
-        for t in toks[k + 1 : j]:
-            end = text.find(t, end) + len(t)
-        spans.append(NameSpan(start, end, round(1 / (1 + math.exp(-best)), 3)))
-        pos, done = end, j
-    return spans
-
-
-def _en_spans_exact(text: str, found: list[tuple[int, int, float]]) -> list[NameSpan]:
-    tokens = en_tokenize(text)
-    return [NameSpan(tokens[k][1], tokens[j - 1][2], round(1 / (1 + math.exp(-best)), 3)) for k, j, best in found]
-
-
-def _glued(text: str, i: int, step: int) -> bool:
-    """Whether the character at ``i`` (a neighbour of a token, ``step`` = -1 before it, +1 after it) makes
-    the token part of a longer one: a letter, or a hyphen or inner apostrophe with a letter beyond it
-    (a possessive "'s" is a token of its own)."""
-    if not 0 <= i < len(text):
-        return False
-    ch = text[i]
-    if ch.isalpha():
-        return True
-    if ch == "-" or ch in "'’":
-        beyond = text[i + step] if 0 <= i + step < len(text) else ""
-        if not beyond.isalpha():
-            return False
-        if ch != "-" and step == 1 and beyond in "sS":
-            return (text[i + 2 : i + 3] or " ").isalpha()
-        return True
-    return False
-
-
-def _find_token(text: str, tok: str, pos: int, skip: int) -> int:
-    """Offset of the (skip+1)-th occurrence of ``tok`` as a whole token at or after ``pos`` (tokens are
-    found with findall, which gives no offsets; only the few name tokens need them); -1 if none."""
-    while True:
-        i = text.find(tok, pos)
-        if i == -1:
-            return -1
-        if _glued(text, i - 1, -1) or _glued(text, i + len(tok), 1):
-            pos = i + 1
-            continue
-        if skip:
-            skip -= 1
-            pos = i + len(tok)
-            continue
-        return i
+            offset = int(ws.doc_start[doc[k]])
+            best = min(s[k:j])
+            out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
+        i = j
+    return out
 
 
 # --------------------------------------------------------------------------- loading

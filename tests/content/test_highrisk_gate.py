@@ -1,0 +1,98 @@
+"""The high-risk stage's term gate: which records reach the model, and that gating loses no decision."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.content.test_classifiers import make_batch
+from transforms.content.highrisk import HighRiskConfig, TermGate, load_gate
+from transforms.content.training import read_examples
+from transforms.core.stage import apply_control
+
+
+def test_english_terms_match_whole_words_in_any_case_and_across_punctuation():
+    gate = TermGate(["anthrax", "nerve agent", "cs-137"])
+    texts = [
+        "Weaponised ANTHRAX spores.",  # any ASCII case
+        "a Nerve-Agent's shelf life",  # punctuation between the words counts as a space
+        "sources of Cs 137 in hospitals",
+        "anthraxes and nerveagent are not the terms",  # not whole words
+        "用anthrax做什么",  # Chinese around an English word is a boundary
+    ]
+    assert gate.candidates(texts) == [0, 1, 2, 4]
+
+
+def test_chinese_terms_match_anywhere_and_indices_map_back_across_the_batch():
+    gate = TermGate(["导弹", "sarin"])
+    texts = ["今天天气很好", "line one\nline two", "弹道导弹的射程", "", "Sarin\n"]
+    assert gate.candidates(texts) == [2, 4]
+    assert gate.candidates([]) == []
+
+
+def test_text_without_a_domain_term_is_kept_unscored_and_hazard_text_still_rejected():
+    control = HighRiskConfig().create().control
+    texts = [
+        "The film drags in the middle, but the last act and the soundtrack make up for it.",
+        "Which step is the main bottleneck when enriching uranium to weapons grade in a clandestine centrifuge cascade?",
+    ]
+    result = apply_control(control, make_batch(texts), "r")
+    assert [r["id"] for r in result.rejects] == ["r1"]
+    kept = json.loads(result.kept.lineage[0][-1]["detail"])
+    assert kept["gate"] == "no domain term" and "scores" not in kept
+
+
+def test_lexicon_terms_pass_the_gate_even_when_the_gate_file_lacks_them(tmp_path):
+    empty = tmp_path / "gate.txt"
+    empty.write_text("# no terms\n")
+    config = HighRiskConfig(gate=str(empty), thresholds={d: 1.0 for d in ("bio", "chem", "cyber", "nuclear", "missile")})
+    result = apply_control(config.create().control, make_batch(["A short note about weapons-grade plutonium."]), "r")
+    assert json.loads(result.rejects[0]["detail"])["by"] == ["lexicon"]
+
+
+def test_gate_off_scores_every_record():
+    result = apply_control(HighRiskConfig(gate=None).create().control, make_batch(["A quiet afternoon in the park."]), "r")
+    assert "scores" in json.loads(result.kept.lineage[0][-1]["detail"])
+
+
+def test_gating_changes_no_decision_on_mixed_text():
+    # Everything the gate keeps back, the model would have kept too (hand-written hazards and look-alikes,
+    # ordinary prose): the gate saves time, not decisions.
+    rows = read_examples("eval/data/highrisk_handwritten.jsonl") + read_examples("eval/data/highrisk_handwritten_2.jsonl")
+    prose = [
+        "Residents spent Wednesday clearing fallen branches after an overnight storm brought down power lines.",
+        "为保障马拉松比赛顺利进行，比赛当日沿线道路实行临时交通管制，请过往车辆绕行。",
+    ]
+    batch = make_batch([ex.text for ex in rows] + prose)
+    gated = apply_control(HighRiskConfig().create().control, batch, "r")
+    ungated = apply_control(HighRiskConfig(gate=None).create().control, batch, "r")
+    assert len(ungated.rejects) > 30
+    assert sorted(r["id"] for r in gated.rejects) == sorted(r["id"] for r in ungated.rejects)
+
+
+def test_gate_passes_nearly_all_hand_written_hazard_requests():
+    # Hand-written requests outside the training data (styles the gate's terms were not chosen on).
+    rows = read_examples("eval/data/highrisk_handwritten.jsonl") + read_examples("eval/data/highrisk_handwritten_2.jsonl")
+    hazards = [ex.text for ex in rows if ex.label != "benign"]
+    assert len(load_gate("highrisk_gate.txt", "highrisk.tsv").candidates(hazards)) >= 0.97 * len(hazards)
+
+
+def test_missing_gate_file_is_a_config_error(tmp_path):
+    with pytest.raises(ValueError, match="gate file not found"):
+        HighRiskConfig(gate=str(tmp_path / "nope.txt"))
+
+
+def test_control_applies_the_models_scoring_rule():
+    # The shipped sidecar scores hazard against benign (1 - P(benign)); the stage must use the same rule
+    # as training chose the thresholds with.
+    from transforms.content.classifier import load_classifier
+    from transforms.content.text import preprocess_batch
+    from transforms.content.training import decide_labels
+
+    model = load_classifier("highrisk.ftz")
+    rows = read_examples("eval/data/highrisk_handwritten.jsonl")
+    expected = decide_labels(model.predict(preprocess_batch([ex.text for ex in rows])), model.thresholds, "benign", model.scoring)
+    result = apply_control(HighRiskConfig(gate=None, lexicon_threshold=1.0).create().control, make_batch([ex.text for ex in rows]), "r")
+    by_classifier = {r["id"] for r in result.rejects if "classifier" in json.loads(r["detail"])["by"]}
+    assert by_classifier == {f"r{i}" for i, label in enumerate(expected) if label != "benign"}
