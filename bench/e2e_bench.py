@@ -14,6 +14,7 @@ its own subprocess tree:
 * ours, ``matched``: ingest → dedup → pii → harmful, the stage set closest to datatrove's;
 * ours, ``streaming`` (only when asked for with ``--pipelines``): ``full`` without dedup, to show
   the memory of everything that must stream (the memory target exempts the dedup index);
+* ours, ``dedup`` (only when asked for): ingest → dedup, the whole run around them: dedup's memory at 10M;
 * datatrove (bench/datatrove_pipeline.py in its own venv, bench/_work/datatrove-venv): MinHash in
   four steps → PIIFormatter → FastTextClassifierFilter (our harmful_en.bin) → JsonlWriter;
 
@@ -73,7 +74,8 @@ FULL_PLAN = [
 MATCHED_PLAN = ["ingest", "dedup", "pii", "harmful"]  # closest to datatrove's MinHash → PII → fastText
 # The full plan without dedup: what must stream in constant memory (the memory target exempts the dedup index)
 STREAMING_PLAN = [s for s in FULL_PLAN if s != "dedup"]
-PLANS = {"full": FULL_PLAN, "matched": MATCHED_PLAN, "streaming": STREAMING_PLAN}
+DEDUP_PLAN = ["ingest", "dedup"]  # dedup's memory at scale (10M), with the run's gate, commit and report around it
+PLANS = {"full": FULL_PLAN, "matched": MATCHED_PLAN, "streaming": STREAMING_PLAN, "dedup": DEDUP_PLAN}
 WORKER_MODES = {
     1: ["--direct_num_workers=1"],
     2: ["--direct_running_mode=multi_processing", "--direct_num_workers=2"],
@@ -507,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, action="append", help="corpus size (repeatable); default 10000")
     parser.add_argument("--allow-million", action="store_true", help="required for --docs ≥ 1,000,000 (takes hours on 2 cores)")
     parser.add_argument("--workers", default="1,2", help="comma list of worker counts: 1 and/or 2")
-    parser.add_argument("--pipelines", default="full,matched,datatrove", help="comma list of full, matched, streaming, datatrove")
+    parser.add_argument("--pipelines", default="full,matched,datatrove", help="comma list of full, matched, streaming, dedup, datatrove")
     parser.add_argument("--profile", action="store_true", help="one extra py-spy run of ours/full, 1 worker, attributed to stages")
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--corpus", choices=("real", "generated"), default="real",

@@ -72,6 +72,27 @@ def near_copy(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+class Recent:
+    """The last ``size`` items, oldest first, as a ring: O(1) append where trimming a list moved the whole
+    window every document; indexes like the list it replaced, so the corpus is unchanged."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.start = size, [], 0
+
+    def append(self, item) -> None:
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            self.items[self.start] = item
+            self.start = (self.start + 1) % self.size
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int):
+        return self.items[(self.start + i) % len(self.items)]
+
+
 class Splicer:
     """New documents from the sentences of real documents of one source."""
 
@@ -101,7 +122,7 @@ def build(docs: int, out: Path, shards: int, seed: int, real: Path = REAL) -> di
     writers: dict[str, list] = {}
     counts = {"documents": 0, "real": 0, "exact_copy": 0, "near_copy": 0, "spliced": 0}
     by_src: dict[str, int] = {}
-    recent: list[tuple[str, str]] = []  # (src, text) of the last RECENT documents
+    recent = Recent(RECENT)  # (src, text) of the last RECENT documents
     docs_by_src: dict[str, list[str]] = {}
 
     def emit(doc_id: str, text: str, url: str, src: str, kind: str) -> None:
@@ -112,8 +133,6 @@ def build(docs: int, out: Path, shards: int, seed: int, real: Path = REAL) -> di
         counts[kind] += 1
         by_src[src] = by_src.get(src, 0) + 1
         recent.append((src, text))
-        if len(recent) > RECENT:
-            del recent[: len(recent) - RECENT]
 
     for doc in real_documents(real):
         if counts["documents"] >= docs:

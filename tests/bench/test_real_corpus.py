@@ -50,3 +50,11 @@ def test_same_seed_same_corpus(tmp_path):
     real_corpus.build(300, tmp_path / "a", shards=2, seed=5, real=real)
     real_corpus.build(300, tmp_path / "b", shards=2, seed=5, real=real)
     assert _texts(tmp_path / "a") == _texts(tmp_path / "b")
+
+
+def test_recent_window_indexes_like_a_trimmed_list():
+    ring, plain = real_corpus.Recent(5), []
+    for i in range(13):
+        ring.append(i)
+        plain = (plain + [i])[-5:]
+        assert len(ring) == len(plain) and [ring[k] for k in range(len(ring))] == plain

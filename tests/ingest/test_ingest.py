@@ -6,8 +6,11 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import apache_beam as beam
 import zstandard
 from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from pipelines.config import SourceConfig
 from transforms.ingest.readers import InputFile, _lines, detect_cjk_lang, expand_sources, infer_format
@@ -167,3 +170,34 @@ def test_a_source_matching_nothing_is_an_error(tmp_path):
     source = SourceConfig(name="s", paths=[str(tmp_path / "*.jsonl")], license="MIT", basis="licence", evidence="e")
     with pytest.raises(FileNotFoundError, match="no files match"):
         expand_sources([source])
+
+
+class _BytesPerBundle(beam.DoFn):
+    """The bytes of the files each bundle (one per worker here) read."""
+
+    def start_bundle(self):
+        self.total = 0
+
+    def process(self, file):
+        self.total += file.size
+
+    def finish_bundle(self):
+        yield WindowedValue(self.total, 0, [GlobalWindow()])
+
+
+def test_files_are_spread_evenly_by_size_over_the_embedded_runners_workers(tmp_path):
+    # 8 large, 8 middling and 16 small files in a shuffled order: each of 2 workers reads half the bytes
+    import random
+
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipelines.graph import pipeline_options
+    from transforms.ingest.stage import spread_files
+
+    sizes = [8_600_000] * 8 + [2_400_000] * 8 + [340_000] * 16
+    random.Random(3).shuffle(sizes)
+    files = [InputFile("s", f"/in/{i}.jsonl", f"{i}.jsonl", "jsonl", size) for i, size in enumerate(sizes)]
+    pipeline = beam.Pipeline(options=pipeline_options(["--direct_running_mode=multi_threading", "--direct_num_workers=2"]))
+    totals = spread_files(pipeline, files) | beam.ParDo(_BytesPerBundle()) | beam.Filter(bool)
+    assert_that(totals, equal_to([sum(sizes) // 2] * 2))
+    pipeline.run().wait_until_finish()

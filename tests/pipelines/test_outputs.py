@@ -16,7 +16,7 @@ import pipelines.graph as graph
 from pipelines.delta_stats import file_stats
 from pipelines.run import execute
 from tests.conftest import NEWS, job_config, write_jsonl
-from transforms.core.preview import redacted_preview
+from transforms.core.preview import redacted_preview, redacted_previews
 from transforms.core.records import REJECT_SCHEMA, Batch
 from transforms.core.stage import KEEP, Control, Decision, apply_control
 
@@ -133,6 +133,14 @@ def test_redacted_preview_never_holds_personal_data_or_secrets():
     assert redacted_preview("short text", "quality") == "short text"
     assert redacted_preview(PII_TEXT, "classified") is None and redacted_preview(None, "quality") is None
     assert redacted_preview("", "quality") is None
+
+
+def test_previews_of_a_batch_are_each_texts_own_preview():
+    # the PII detector runs once over the batch (its Chinese name tagger is a batch kernel): same previews
+    texts = [PII_TEXT, "王小明在北京市海淀区工作，电话13800138000。", None, "plain text", PII_TEXT, "张伟说：李娜明天来。" * 30]
+    categories = ["harmful", "duplicate", "quality", "quality", "classified", "harmful"]
+    assert redacted_previews(texts, categories) == [redacted_preview(t, c) for t, c in zip(texts, categories)]
+    assert redacted_previews([], []) == []
 
 
 class _RejectAll(Control):

@@ -86,6 +86,21 @@ def test_a_spilled_batch_can_be_read_again(tmp_path):
     assert storage.exists(path)
 
 
+def test_a_spilled_batch_reads_back_as_it_would_from_parquet():
+    import numpy as np
+
+    from transforms.core.records import Batch, lineage_entry
+    from transforms.core.stage import spill_bytes, unspill_batch
+
+    batch = _batch("s", 3)
+    # meta is read back as the JSON it is published as (sorted keys, numpy and other values JSON-typed),
+    # as the Arrow round trip did; lineage, tags and the other columns come back unchanged
+    batch.meta = [{"b": 1, "a": np.int64(2)}, {"when": object.__name__, 3: [np.float32(0.5)]}, {}]
+    batch.lineage = [[lineage_entry("x", "keep")], [lineage_entry("y", "annotate", detail={"n": 1})], []]
+    batch.tags = [["t"], [], ["u", "v"]]
+    assert unspill_batch(spill_bytes(batch)) == Batch.from_arrow(batch.to_arrow())
+
+
 def _flaky_config(corpus, marker, **overrides):
     stages = [
         {"stage": "ingest", "max_record_bytes": 4096, "batch_size": 2},

@@ -11,11 +11,15 @@ Records rejected as classified carry no preview at all: a marked secret is not c
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 PREVIEW_CHARS = 200
 # The text is redacted before it is cut, so an identifier is never cut in half and missed. Most
 # records are shorter than the window and are redacted whole; a longer one is cut at a space well
 # past the preview, and redacted whole if redaction shrank the window close to the preview's length.
-WINDOW_CHARS = 8000
+# 1,000 characters (five previews) leave every detector's context around the preview intact: on 4,000
+# real-100k documents the previews were the same as with 8,000, at 128 instead of 185 µs per record.
+WINDOW_CHARS = 1000
 NO_PREVIEW_CATEGORIES = frozenset({"classified"})
 
 _scanners: dict = {}
@@ -31,9 +35,11 @@ def _detectors():
     return _scanners["pii"], _scanners["credentials"]
 
 
-def _redact(text: str) -> str:
+def _redact(text: str, pii_spans=None) -> str:
+    """``text`` with every identifier and credential replaced by its type; ``pii_spans``: the PII
+    detector's spans of ``text`` when already found (a batch of texts is detected at once)."""
     pii, credentials = _detectors()
-    spans = [(s.start, s.end, s.type) for s in pii.detect(text)]
+    spans = [(s.start, s.end, s.type) for s in (pii.detect(text) if pii_spans is None else pii_spans)]
     spans += [(start, end, f"CREDENTIAL:{kind}") for kind, start, end in credentials.scan(text)]
     spans.sort()
     parts, last = [], 0
@@ -48,18 +54,36 @@ def _redact(text: str) -> str:
     return "".join(parts)
 
 
-def redacted_preview(text: str | None, category: str = "") -> str | None:
-    """First ~200 characters of ``text`` with personal data and credentials replaced by their type."""
-    if not text or category in NO_PREVIEW_CATEGORIES:
-        return None
-    window = text
-    if len(text) > WINDOW_CHARS:
-        cut = text.rfind(" ", WINDOW_CHARS // 2, WINDOW_CHARS)
-        window = text[: cut if cut > 0 else WINDOW_CHARS]
-    redacted = _redact(window)
+def _window(text: str) -> str:
+    if len(text) <= WINDOW_CHARS:
+        return text
+    cut = text.rfind(" ", WINDOW_CHARS // 2, WINDOW_CHARS)
+    return text[: cut if cut > 0 else WINDOW_CHARS]
+
+
+def _finish(text: str, window: str, redacted: str) -> str:
     if len(redacted) < PREVIEW_CHARS + 20 and len(window) < len(text):
         redacted = _redact(text)  # the window shrank a lot when redacted: redact the whole text
     flat = " ".join(redacted.split())  # newlines and runs of spaces: one space
     if len(flat) <= PREVIEW_CHARS and len(window) == len(text):
         return flat
     return flat[:PREVIEW_CHARS] + "…"
+
+
+def redacted_preview(text: str | None, category: str = "") -> str | None:
+    """First ~200 characters of ``text`` with personal data and credentials replaced by their type."""
+    return redacted_previews([text], [category])[0]
+
+
+def redacted_previews(texts: Sequence[str | None], categories: Sequence[str]) -> list[str | None]:
+    """:func:`redacted_preview` of each text: the PII detector runs once over all their windows (its
+    Chinese name tagger is a batch kernel: one call per reject cost ≈ 0.4 ms, most of a batch's
+    preview time)."""
+    wanted = [i for i, (text, category) in enumerate(zip(texts, categories)) if text and category not in NO_PREVIEW_CATEGORIES]
+    out: list[str | None] = [None] * len(texts)
+    if not wanted:
+        return out
+    windows = [_window(texts[i]) for i in wanted]
+    for i, window, spans in zip(wanted, windows, _detectors()[0].detect_batch(windows)):
+        out[i] = _finish(texts[i], window, _redact(window, spans))
+    return out
