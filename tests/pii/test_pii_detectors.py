@@ -219,6 +219,26 @@ def test_address_label_lookup_matches_a_full_scan(text):
     assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_ADDRESS_LABEL.finditer(text)]
 
 
+def test_label_plan_puts_each_label_under_a_core_it_holds():
+    plan = det._label_plan(("home address", "address", "addr.", "your name", "our name"))
+    assert dict(plan) == {"address": (("home address", 5),), "addr.": (), "our name": (("your name", 1),)}
+
+
+@pytest.mark.parametrize(
+    ("regex", "plan", "text"),
+    [(det._EN_ADDRESS_LABEL, det._EN_ADDRESS_LABEL_STARTS,
+      "address: 5 Elm St; Billing Address: 1 Main St\nSHIPPING address: 2 Oak Way"),
+     (det._EN_NAME_LABEL, det._EN_NAME_LABEL_STARTS,
+      "Full name: Ana Dias\nKind regards,\nBob Lee\nyours sincerely, Tom Ray"),
+     (det._EN_INTRODUCTION, det._EN_INTRO_PLAN, "your name is Ana? our name is Li, Your name's Bo")],
+)  # fmt: skip
+def test_labels_holding_another_label_are_found_where_they_start(regex, plan, text):
+    # whole-match spans: a label found only through its core ("address" in "Billing Address") would start later
+    lower = det._lower(text)
+    found = det._label_matches(regex, plan, text, lower, lower)
+    assert [m.span() for m in found] == [m.span() for m in regex.finditer(text)]
+
+
 def test_person_context_counts_even_when_person_is_not_reported():
     text = "Dr. Steven Adams of 702 Lakeview Terrace, Nanaimo"
     spans = Detector([det.STREET_ADDRESS]).detect(text)

@@ -629,25 +629,43 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
                 out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
 
-def _label_matches(
-    regex: re.Pattern, labels: tuple[str, ...], text: str, lower: str, ascii_lower: str
-) -> Iterator[re.Match]:
-    """``regex.finditer(text)`` for a regex that starts with one of ``labels`` (case-insensitive), tried
-    only where a label occurs in ``lower``: a case-insensitive alternation is tried at every position.
-    ``ascii_lower`` is ``lower`` without its non-ASCII characters: labels absent there are absent."""
+_LabelPlan = tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+
+
+def _label_plan(labels: tuple[str, ...]) -> _LabelPlan:
+    """``labels`` as (core, ((label, offset of the core in it), ...)): the cores are the labels that hold no other
+    label, each other label goes under one core it holds ("home address" under "address" at 5). Only the cores
+    are searched for (one scan of the text each); the others are checked where their core occurs."""
+    cores = [c for c in labels if not any(o != c and o in c for o in labels)]
+    derived: dict[str, list[tuple[str, int]]] = {c: [] for c in cores}
+    for label in labels:
+        if label not in derived:
+            core = next(c for c in cores if c in label)
+            derived[core].append((label, label.index(core)))
+    return tuple((c, tuple(d)) for c, d in derived.items())
+
+
+def _label_matches(regex: re.Pattern, plan: _LabelPlan, text: str, lower: str, ascii_lower: str) -> Iterator[re.Match]:
+    """``regex.finditer(text)`` for a regex that starts with one of the labels of ``plan`` (case-insensitive),
+    tried only where a label occurs in ``lower``: a case-insensitive alternation is tried at every position.
+    ``ascii_lower`` is ``lower`` without its non-ASCII characters: labels absent there are absent, and a
+    label holds its core, so without the core it is absent too."""
     if ascii_lower is not lower:
-        labels = tuple(label for label in labels if label in ascii_lower)
-        if not labels:
+        plan = tuple(p for p in plan if p[0] in ascii_lower)
+        if not plan:
             return
     if len(lower) != len(text):  # lower-casing changed offsets (e.g. "İ"): scan the text itself
         yield from regex.finditer(text)
         return
     starts = []
-    for label in labels:
-        i = lower.find(label)
+    for core, derived in plan:
+        i = lower.find(core)
         while i != -1:
             starts.append(i)
-            i = lower.find(label, i + 1)
+            for label, offset in derived:
+                if i >= offset and lower.startswith(label, i - offset):
+                    starts.append(i - offset)
+            i = lower.find(core, i + 1)
     end = 0
     for i in sorted(starts):
         if i >= end and (m := regex.match(text, i)):
@@ -678,7 +696,7 @@ def _en_names(text: str, lower: str, ascii_lower: str, has_colon: bool, has_spac
             out.append(Span(m.start(1), end, PERSON, 0.65))
     # self-introductions, in any case ("my name is vitoria", "My name is Antti Poutiainen")
     if "name" in ascii_lower:
-        for m in _label_matches(_EN_INTRODUCTION, _EN_INTRO_STARTS, text, lower, ascii_lower):
+        for m in _label_matches(_EN_INTRODUCTION, _EN_INTRO_PLAN, text, lower, ascii_lower):
             words = []
             for w in m.group(1).split():
                 if w.lower() in _EN_INTRO_STOP:
@@ -696,7 +714,7 @@ def _en_addresses(
     centre on 88 Church Road") it is a public place in running text."""
     # labelled values: (start, end, introduced by a phrase; None for the lines under a name)
     values: list[tuple[int, int, bool | None]] = []
-    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_STARTS
+    starts = _EN_ADDRESS_LABEL_STARTS if has_colon else _EN_ADDRESS_PHRASE_PLAN
     for m in _label_matches(_EN_ADDRESS_LABEL, starts, text, lower, ascii_lower):
         label = text[m.start() : m.start(1)]
         phrase = ":" not in label and "：" not in label
@@ -911,9 +929,10 @@ def _without_extensions(labels: tuple[str, ...]) -> tuple[str, ...]:
 
 
 # Labels followed by a colon can only match in a text with one.
-_EN_NAME_LABEL_STARTS = _without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS)
-_EN_NAME_SIGNOFF_STARTS = _without_extensions(_EN_NAME_SIGNOFFS)
-_EN_ADDRESS_LABEL_STARTS = _without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS)
+_EN_NAME_LABEL_STARTS = _label_plan(_without_extensions(_EN_NAME_COLON_LABELS + _EN_NAME_SIGNOFFS))
+_EN_NAME_SIGNOFF_STARTS = _label_plan(_without_extensions(_EN_NAME_SIGNOFFS))
+_EN_ADDRESS_LABEL_STARTS = _label_plan(_without_extensions(_EN_ADDRESS_COLON_LABELS + _EN_ADDRESS_PHRASE_STARTS))
+_EN_ADDRESS_PHRASE_PLAN = _label_plan(_EN_ADDRESS_PHRASE_STARTS)
 
 _EN_CAPITALISED = re.compile(r"[A-Z][a-z]")
 
@@ -936,6 +955,7 @@ _EN_INTRODUCTION = re.compile(
     r"(?:[ \t][A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]*){0,2})"
 )
 _EN_INTRO_STARTS = ("my name", "his name", "her name", "your name", "their name", "our name")
+_EN_INTRO_PLAN = _label_plan(_EN_INTRO_STARTS)
 # words that end or are not a name after "my name is" ("my name is not on the list", "name is spelled wrong")
 _EN_INTRO_STOP = frozenset(
     "not a an the on in at is was and but or so too also spelled wrong correct incorrect missing listed written "
