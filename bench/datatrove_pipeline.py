@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", type=Path, required=True, help="folder of part-*.jsonl shards")
     parser.add_argument("--work", type=Path, required=True, help="scratch folder (signatures, buckets, output, logs)")
     parser.add_argument("--workers", type=int, required=True)
-    parser.add_argument("--model", type=Path, required=True, help="local fastText .ftz")
+    parser.add_argument("--model", type=Path, required=True, help="local fastText model (.bin or .ftz)")
     parser.add_argument("--remove-labels", required=True, help="label:threshold,... removed by the fastText filter")
     parser.add_argument("--bands", type=int, required=True)
     parser.add_argument("--rows", type=int, required=True)
