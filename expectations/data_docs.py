@@ -4,9 +4,9 @@ GX 1.x writes pages that load Bootstrap, jQuery, bootstrap-table, Font Awesome a
 an S3 logo whose URL carries the data context id. An air-gapped site gets empty, unstyled pages and
 a blocked outbound call. :func:`make_offline` rewrites every page of a built site: each known CDN
 asset points to a copy shipped in ``expectations/data_docs_assets/`` (copied to ``static/vendor/``),
-the logo to GX's own ``static/images/logo-long.png``, Vega (used only for profiling charts) to a
-stub, and any other external script, stylesheet or image is dropped, so no page makes a request
-that leaves the machine.
+the logo to GX's own ``static/images/logo-long.png`` (Vega, Vega-Lite and vega-embed included, which
+draw the profiling charts), and any other external script, stylesheet or image is dropped, so no page
+makes a request that leaves the machine.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ CDN = {
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome/css/all.min.css",
-    "https://cdn.jsdelivr.net/npm/vega@5": "vega-stub.js",
-    "https://cdn.jsdelivr.net/npm/vega-lite@5": None,
-    "https://cdn.jsdelivr.net/npm/vega-embed@6": None,
+    "https://cdn.jsdelivr.net/npm/vega@5": "vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed.min.js",
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": None,
 }
 LOGO = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
