@@ -24,8 +24,17 @@ from pydantic import Field, field_validator
 from transforms.content.inference import ByoModelConfig
 from transforms.content.text import LABEL_PREFIX, PREPROCESS_VERSION, cjk_shares, preprocess_and_lower
 from transforms.core.records import RISK_LEVELS, Batch
-from transforms.core.stage import KEPT, REJECTED, Control, ControlStage, Decision, Stage, StageConfig, apply_control
-from transforms.core.stage import _emit as emit_result
+from transforms.core.stage import (
+    KEPT,
+    REJECTED,
+    Control,
+    ControlStage,
+    Decision,
+    Stage,
+    StageConfig,
+    apply_control,
+    emit_result,
+)
 from transforms.core.textscan import BatchGate
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -213,7 +213,7 @@ def count(stage: str, name: str, n: int = 1) -> None:
         progress.add(stage, name, n)
 
 
-def _emit(stage: str, result: ControlResult):
+def emit_result(stage: str, result: ControlResult):
     """Count a control's result and yield kept batches (main output) and rejects (tagged)."""
     for name, n in result.counts.items():
         count(stage, name, n)
@@ -221,6 +221,27 @@ def _emit(stage: str, result: ControlResult):
         yield result.kept
     if result.rejects:
         yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+
+
+class ConcatFn(beam.CombineFn):
+    """Collects every element into one list; ``finish`` turns the list into the combined value
+    (e.g. a table's ``concat``), for a global side input built from per-bundle parts."""
+
+    def __init__(self, finish):
+        self.finish = finish
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, acc, item):
+        acc.append(item)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return [x for acc in accs for x in acc]
+
+    def extract_output(self, acc):
+        return self.finish(acc)
 
 
 class _ApplyControlFn(beam.DoFn):
@@ -232,7 +253,7 @@ class _ApplyControlFn(beam.DoFn):
         self.control.setup()
 
     def process(self, batch: Batch):
-        yield from _emit(self.control.stage, apply_control(self.control, batch, self.run_id))
+        yield from emit_result(self.control.stage, apply_control(self.control, batch, self.run_id))
 
 
 class _SpillFn(beam.DoFn):
@@ -262,7 +283,7 @@ class _DecideSpilledFn(beam.DoFn):
         # The spilled file stays: a runner that retries this bundle reads it again. The run's
         # staging folder (and with it every spill) is removed once the run has finished.
         batch = unspill_batch(unseal(self.key, storage.read_bytes(path)))
-        yield from _emit(self.stage, apply_control(self.make_control(view), batch, self.run_id))
+        yield from emit_result(self.stage, apply_control(self.make_control(view), batch, self.run_id))
 
 
 def spill_bytes(batch: Batch) -> bytes:

@@ -42,7 +42,7 @@ from pydantic import Field, field_validator, model_validator
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core import storage
-from transforms.core.stage import CommitFileList, DecideWithView, RunContext, Stage, StageConfig, count
+from transforms.core.stage import CommitFileList, ConcatFn, DecideWithView, RunContext, Stage, StageConfig, count
 from transforms.dedup.buckets import BucketSpillFn, each_bucket, read_bucket
 from transforms.dedup.index import (
     StageSignaturesFn,
@@ -192,21 +192,6 @@ def _resolve_bucket(bucket: int, candidate_files, params: DedupParams):
         yield table
 
 
-class _MergeTables(beam.CombineFn):
-    def create_accumulator(self):
-        return []
-
-    def add_input(self, acc, table):
-        acc.append(table)
-        return acc
-
-    def merge_accumulators(self, accs):
-        return [t for acc in accs for t in acc]
-
-    def extract_output(self, acc):
-        return DecisionTable.concat(acc)
-
-
 # ---- stage and config ------------------------------------------------------------------------
 
 
@@ -261,7 +246,7 @@ class DedupStage(Stage):
         decisions = (
             each_bucket(pipeline, "dedup/GroupComponents", params.shuffle_buckets)
             | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, beam.pvalue.AsList(candidate_files), params)
-            | "dedup/Decisions" >> beam.CombineGlobally(_MergeTables())
+            | "dedup/Decisions" >> beam.CombineGlobally(ConcatFn(DecisionTable.concat))
         )
         return batches | DecideWithView(
             STAGE, DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id

@@ -40,7 +40,7 @@ from transforms.core.stage import (
     Stage,
     StageConfig,
     apply_control,
-    count,
+    emit_result,
 )
 
 STAGE = "language"
@@ -192,13 +192,7 @@ class _LanguageFn(beam.DoFn):
         self.control.setup()
 
     def process(self, batch: Batch):
-        result = label_batch(self.control, batch, self.run_id)
-        for name, n in result.counts.items():
-            count(STAGE, name, n)
-        if len(result.kept):
-            yield result.kept
-        if result.rejects:
-            yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
+        yield from emit_result(STAGE, label_batch(self.control, batch, self.run_id))
 
 
 class LanguageStage(Stage):

@@ -45,7 +45,7 @@ from pydantic import Field, model_validator
 from transforms.core import storage
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
-from transforms.core.stage import DecideWithView, RunContext, Stage, StageConfig, count
+from transforms.core.stage import ConcatFn, DecideWithView, RunContext, Stage, StageConfig, count
 from transforms.dedup.minhash import components
 from transforms.dedup.resolve import sorted_lookup
 from transforms.reuse.control import PARTIAL_COPY, REPEATED, STAGE, TOO_SHORT, make_control
@@ -145,26 +145,6 @@ def _candidates(element, params: ReuseParams):
         yield a, b
 
 
-class _ConcatFn(beam.CombineFn):
-    """Collects array-valued elements; ``finish`` turns the list into the side-input value."""
-
-    def __init__(self, finish):
-        self.finish = finish
-
-    def create_accumulator(self):
-        return []
-
-    def add_input(self, acc, item):
-        acc.append(item)
-        return acc
-
-    def merge_accumulators(self, accs):
-        return [x for acc in accs for x in acc]
-
-    def extract_output(self, acc):
-        return self.finish(acc)
-
-
 def _candidate_graph(pairs: list) -> dict:
     """Candidate pairs and each candidate doc's component label (all keys sorted)."""
     if not pairs:
@@ -227,7 +207,7 @@ class ReuseStage(Stage):
                 | "reuse/FingerprintPairs" >> beam.FlatMap(_pairs, p)
                 | "reuse/GroupPairs" >> beam.GroupByKey()
                 | "reuse/Candidates" >> beam.FlatMap(_candidates, p)
-                | "reuse/CandidateGraph" >> beam.CombineGlobally(_ConcatFn(_candidate_graph))
+                | "reuse/CandidateGraph" >> beam.CombineGlobally(ConcatFn(_candidate_graph))
             )
             graph_view = beam.pvalue.AsSingleton(graph)
             containment = (
@@ -235,7 +215,7 @@ class ReuseStage(Stage):
                 | "reuse/CandidateSets" >> beam.ParDo(_CandidateSetsFn(p), graph_view)
                 | "reuse/GroupComponents" >> beam.GroupByKey()
                 | "reuse/Resolve" >> beam.FlatMap(_resolve, graph_view, p)
-                | "reuse/ContainmentTable" >> beam.CombineGlobally(_ConcatFn(ContainmentTable.concat))
+                | "reuse/ContainmentTable" >> beam.CombineGlobally(ConcatFn(ContainmentTable.concat))
             )
         else:
             containment = pipeline | "reuse/NoContainment" >> beam.Create([ContainmentTable.empty()])
@@ -244,7 +224,7 @@ class ReuseStage(Stage):
                 sketched.paragraphs
                 | "reuse/GroupParagraphs" >> beam.GroupByKey()
                 | "reuse/Repeats" >> beam.FlatMap(_repeats, beam.pvalue.AsSingleton(containment), p)
-                | "reuse/RemovalTable" >> beam.CombineGlobally(_ConcatFn(RemovalTable.concat))
+                | "reuse/RemovalTable" >> beam.CombineGlobally(ConcatFn(RemovalTable.concat))
             )
         else:
             removal = pipeline | "reuse/NoRemovals" >> beam.Create([RemovalTable.empty()])
