@@ -194,6 +194,12 @@ class CredentialScanner:
 _CREDENTIAL_GATE = BatchGate(_CREDENTIAL_NEEDLES.needles, any_case=_CONFIG_KEY_WORDS + _IGNORECASE_EXTRAS)
 
 
+def credential_candidates(texts: list[str]) -> list[int]:
+    """Indices of the texts that may hold a credential (:meth:`CredentialScanner.scan` finds nothing in
+    the others): one automaton pass over the batch."""
+    return _CREDENTIAL_GATE.candidates(texts)
+
+
 def _config_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of the lines where a separator follows a config key (``password =``, ``密码：``).
 
