@@ -83,20 +83,11 @@ def _normalise_lowered(text: str) -> str:
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     kind = _KIND[points]
     points = np.where(kind == _TO_SPACE, _SPACE, points)
-    cjk = kind == _CJK
-    n_cjk = int(np.count_nonzero(cjk))
-    if n_cjk:
-        # Every CJK character becomes " c ": a character moves right by two per CJK character before
-        # it, and by one more if it is one itself.
-        # int32 where it fits: numpy's cumsum of booleans into int64 is several times slower.
-        index = np.int32 if len(points) < 2**29 else np.int64
-        position = np.cumsum(cjk, dtype=index)
-        position *= 2
-        position -= cjk
-        position += np.arange(len(points), dtype=index)
-        spaced = np.full(len(points) + 2 * n_cjk, _SPACE, dtype=np.uint32)
-        spaced[position] = points
-        points = spaced
+    cjk = np.flatnonzero(kind == _CJK)
+    if len(cjk):
+        # Every CJK character becomes " c ": a space inserted before and after each (one np.insert;
+        # between two CJK characters both spaces go in).
+        points = np.insert(points, np.concatenate((cjk, cjk + 1)), _SPACE)
     return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 
