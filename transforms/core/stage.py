@@ -143,16 +143,28 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
     rejects: list[dict] = []
     unpreviewed: list[tuple[int, int, str]] = []  # (reject, record, category): previews made for the batch at once
     counts: Counter = Counter(input=len(batch))
-    keep_entry = lineage_entry(stage, "keep")  # shared by every plain keep: entries are never mutated
+    # Equal entries are one shared dict (entries are never mutated): a stage writes a handful of
+    # distinct ones per batch (keep, keep with the same gate note, ...), and a spill or a worker
+    # hand-over pickles each shared dict once instead of once per record.
+    keep_entry = lineage_entry(stage, "keep")
+    entries: dict[tuple, dict] = {}
+    lineages = batch.lineage
+    plain_keeps = 0
     for i, d in enumerate(decisions):
-        if d is KEEP:
-            entry = keep_entry
-        else:
-            d.check(stage)
-            entry = lineage_entry(
-                stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail=d.detail
+        if d is KEEP:  # most records of most stages: nothing but the lineage entry to add
+            kept_idx.append(i)
+            lineage.append([*lineages[i], keep_entry])
+            plain_keeps += 1
+            continue
+        d.check(stage)
+        detail = to_json(d.detail)
+        key = (d.action, d.rule, d.clause, d.risk_level, d.reason, detail)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = lineage_entry(
+                stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail_json=detail
             )
-        history = batch.lineage[i] + [entry]
+        history = [*lineages[i], entry]
         counts[d.action] += 1
         if d.action == "reject":
             counts[f"rejected:{d.reason}"] += 1
@@ -165,7 +177,7 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
                     risk_level=d.risk_level,
                     category=d.category,
                     reason=d.reason,
-                    detail=d.detail,
+                    detail=entry["detail"],
                     run_id=run_id,
                     lineage=history,
                     preview=d.preview,
@@ -188,6 +200,8 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
             tags[i] = tags[i] + [t for t in d.tags if t not in tags[i]]
         kept_idx.append(i)
         lineage.append(history)
+    if plain_keeps:
+        counts["keep"] += plain_keeps
     if unpreviewed:
         previews = redacted_previews([batch.text[i] for _, i, _ in unpreviewed], [c for _, _, c in unpreviewed])
         for (r, _, _), preview in zip(unpreviewed, previews):
