@@ -237,6 +237,32 @@ def emit_result(stage: str, result: ControlResult):
         yield beam.pvalue.TaggedOutput(REJECTED, result.rejects)
 
 
+class BatchCoder(beam.coders.Coder):
+    """How Beam encodes a :class:`Batch` (pickled, as its default coder would) and estimates its size.
+
+    The estimate is the point: Beam samples the elements every step outputs (always the first ten,
+    then sparser) to report their mean size, and its default coder measures an element by encoding
+    it, which pickled whole 1,000-record batches (~1.5 % of a full run's CPU) for a number nobody reads."""
+
+    def encode(self, batch: Batch) -> bytes:
+        return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def decode(self, encoded: bytes) -> Batch:
+        return pickle.loads(encoded)
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def estimate_size(self, batch: Batch) -> int:
+        return sum(map(len, batch.text)) + 200 * len(batch)  # the text, and ~200 bytes of the rest per record
+
+    def to_type_hint(self):
+        return Batch
+
+
+beam.coders.registry.register_coder(Batch, BatchCoder)
+
+
 class ConcatFn(beam.CombineFn):
     """Collects every element into one list; ``finish`` turns the list into the combined value
     (e.g. a table's ``concat``), for a global side input built from per-bundle parts."""
@@ -354,7 +380,7 @@ class DecideWithView(beam.PTransform):
         paths = batches | f"{self.stage}/Spill" >> beam.ParDo(_SpillFn(self.spill_dir, key))
         outputs = paths | f"{self.stage}/Decide" >> beam.ParDo(
             _DecideSpilledFn(self.stage, self.make_control, self.run_id, key), self.view
-        ).with_outputs(REJECTED, main=KEPT)
+        ).with_output_types(Batch).with_outputs(REJECTED, main=KEPT)
         return outputs[KEPT], outputs[REJECTED]
 
 
@@ -439,9 +465,8 @@ class ControlStage(Stage):
         self.name = control.stage
 
     def expand(self, batches, ctx):
-        outputs = batches | self.name >> beam.ParDo(_ApplyControlFn(self.control, ctx.run_id)).with_outputs(
-            REJECTED, main=KEPT
-        )
+        apply = beam.ParDo(_ApplyControlFn(self.control, ctx.run_id)).with_output_types(Batch)
+        outputs = batches | self.name >> apply.with_outputs(REJECTED, main=KEPT)
         return outputs[KEPT], outputs[REJECTED]
 
     def describe(self) -> str:
