@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
@@ -176,7 +177,10 @@ class Batch:
             yield dict(zip(FIELDS, values))
 
     def take(self, indices: Sequence[int]) -> "Batch":
-        return Batch(**{name: [getattr(self, name)[i] for i in indices] for name in FIELDS})
+        if len(indices) < 2:  # itemgetter of one index returns the value, not a tuple
+            return Batch(**{name: [getattr(self, name)[i] for i in indices] for name in FIELDS})
+        pick = itemgetter(*indices)  # one C call per column instead of a Python loop
+        return Batch(**{name: list(pick(getattr(self, name))) for name in FIELDS})
 
     def replace(self, **columns: list) -> "Batch":
         """A shallow copy with some columns swapped for new lists of the same length."""
