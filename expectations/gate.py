@@ -199,6 +199,16 @@ def run_frame(counts: dict[str, int]):
     )
 
 
+def import_gx():
+    """Great Expectations, quiet and without analytics (its import costs ~3 CPU seconds: a run can
+    start it early, see ``pipelines.run``)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    return gx
+
+
 def run_gate(
     suite_names: list[str],
     stats: ds.Dataset,
@@ -209,10 +219,7 @@ def run_gate(
 ) -> GateResult:
     """Validate the staged run (``stats``: its :func:`record_stats` rows) against the named suites and
     the ``published`` suite (:func:`published_suite`); save results and Data Docs under run_dir."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
-
+    gx = import_gx()
     suites = [load_suite(name) for name in suite_names]
     published = published_suite(min_published, min_published_share)
     if published["expectations"]:
