@@ -93,7 +93,9 @@ PREVIOUS = {
     "629 for 392 true (precision 0.31); classifier macro-F1 0.707 on the held-out fifth. 2026-12-06 (morning; quantised, "
     "dim 50, 20 epochs, hate precision floor 0.65): classifier macro-F1 0.673 (hate 0.96, offensive 0.31), stage (with the "
     "lexicon) macro-F1 0.714, hate precision 0.671 / recall 0.266; 52-63 µs per real-100k English document to score "
-    "(this version: 22-26, same documents and load).",
+    "(afternoon: 22-26, same documents and load). 2026-12-06 (afternoon; logit rows, thresholds hate 0.75 / offensive "
+    "0.50 on probabilities, the lexicon flagging only on its own at 0.9): stage macro-F1 0.710, hate precision 0.688 / "
+    "recall 0.248; IMDB test fifth 0.2% flagged.",
     "harmful_zh": "Previous versions: 2026-11-22 (COLD only): accuracy 0.888 on COLD dev, out-of-domain false-positive "
     "rate 0.275 on the Chinese formal test documents; 2026-11-23 (plus 400 formal documents, accuracy-optimal "
     "threshold 0.42): control accuracy 0.887, false-positive rate 0.095 on the formal test documents of the first "
@@ -101,7 +103,9 @@ PREVIOUS = {
     "2026-12-06 (threshold 0.51): classifier accuracy 0.890 on COLD dev; unseen COLD test 0.796 with 22.5% of safe "
     "comments flagged (measured by the project). 2026-12-06 (morning; quantised, threshold 0.73): classifier accuracy "
     "0.878 on COLD dev, stage 0.873, 6.5% of its safe comments flagged; 0.805 on COLD topics the model never saw; "
-    "36 µs per real-100k Chinese document to score (this version: 13, same documents and load).",
+    "36 µs per real-100k Chinese document to score (afternoon: 13, same documents and load). 2026-12-06 (afternoon; "
+    "logit rows, character bigrams, 10 epochs, threshold 0.69 on P(offensive)): COLD dev 0.885 / stage 0.880, 0.805 on "
+    "COLD topics the model never saw; statutes test fifth 0.15% flagged.",
     "highrisk": "Previous versions: 2026-11-22 (rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
     "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
     "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents. 2026-11-23 "
