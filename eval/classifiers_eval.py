@@ -338,12 +338,12 @@ def main() -> None:
     results["real_benign"] = real_benign_fpr()
     en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
     rows = [
-        ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.70"),
+        ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.75"),
         ("harmful_en F1 hate", en["classifier"]["per_label"]["hate"]["f1"], en["control"]["per_label"]["hate"]["f1"], ""),
         ("harmful_en precision hate", en["classifier"]["per_label"]["hate"]["precision"], en["control"]["per_label"]["hate"]["precision"], "≥ 0.60"),
         ("harmful_en recall hate", en["classifier"]["per_label"]["hate"]["recall"], en["control"]["per_label"]["hate"]["recall"], ""),
         ("harmful_en binary harmful-vs-neither accuracy", None, en["control_binary_harmful"]["accuracy"], ""),
-        ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], "≥ 0.80"),
+        ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], ""),
     ]
     for name in ("held_out", "handwritten", "handwritten_2"):
         c, k = hr[name]["classifier"], hr[name]["control"]
