@@ -6,7 +6,8 @@
   ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
   public landmark, so no cue word is needed.
 * Chinese: estate and building forms without a road (``鼓楼区龙江小区3栋502室``, ``紫峰大厦A座1201室``,
-  ``阳光花园5号楼2单元301``): an estate or building name followed by at least a building and a room.
+  ``阳光花园5号楼2单元301``, ``碧桂园二期8号楼1单元602``, ``龙江小区3-502``): an estate or building name followed
+  by at least a building and a room (or a dashed building-room number).
 
 Each function appends ``(start, end)`` pairs; the detector makes them STREET_ADDRESS spans. All are gated by
 plain substring tests, so text without these words costs one ``in`` per word.
@@ -78,18 +79,21 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
 
 # ---------------------------------------------------------------------------------------------- Chinese
 
-_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "广场", "大楼", "社区", "山庄", "公馆", "新城", "名苑", "雅苑")
-_UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区)"
+_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "园", "广场", "大楼", "社区", "山庄", "公馆", "新城")
+# a phase (二期), building, entrance unit, floor or room
+_UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区|期)"
+# building-room written with dashes: 龙江小区3-502, 3-2-502 (building, entrance, room)
+_DASHED_ROOM = "[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,2})?[-－][0-9０-９]{3,4}(?![0-9０-９])"
 _ZH_ESTATE = re.compile(
     f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}]{{2,8}}?(?:{'|'.join(_ESTATES)})"
-    f"((?:[-－—]?{_UNIT_PART}){{1,5}})(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?"
+    f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
 
 
 def chinese(text: str, out: list[tuple[int, int]], trim_start) -> None:
     """``trim_start(text, start, end)`` moves a start past a leading verb or pronoun (the detector's rule)."""
-    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户")):
+    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
         return
     for m in _ZH_ESTATE.finditer(text):
         units = m.group(1)
