@@ -157,6 +157,13 @@ def test_name_model_can_be_switched_off():
         ("我住在鼓楼区龙江小区3栋502室。", "鼓楼区龙江小区3栋502室"),
         ("地址是紫峰大厦A座1201室", "紫峰大厦A座1201室"),
         ("阳光花园5号楼2单元301", "阳光花园5号楼2单元301"),
+        # a postal block: the unit on its own line under the street, town and postcode lines below
+        ("Please return to 6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197",
+         "6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197"),
+        ("> Ana Dias\n> Locavore\n> 040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221",
+         "040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221"),
+        ("09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161", "09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161"),
+        ("04 320 St Marys Rd Suite 12\nWe met in 1999", "04 320 St Marys Rd Suite 12"),  # a sentence is no town line
         ("碧桂园二期8号楼1单元602", "碧桂园二期8号楼1单元602"),  # a phase before the building
         ("我家在龙江小区3-502，欢迎来玩", "龙江小区3-502"),  # building-room with a dash
         ("住在翠苑3-2-1201", "翠苑3-2-1201"),
@@ -174,6 +181,8 @@ def test_addresses_without_cue_words(text, expected):
         "In 2019 the band moved to Unit 4.",
         "Chapter 12 Room 5",
         "the community centre on 88 Church Road",
+        "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line
+        "We have 3 rooms\nSuite 5 is free",
         "本小区共有12栋楼",
         "本次活动在国贸大厦3层举办",  # a floor of a public building is a venue
         "比分是花园3-2",

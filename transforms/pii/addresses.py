@@ -69,12 +69,44 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
         for m in _UNIT_WORD.finditer(text):
             line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 70)
             head = text[line_start : m.start()]
+            unit_opens_line = _LINE_LEAD.fullmatch(head) and line_start > 0
+            if unit_opens_line:
+                # the unit opens its line ("6639 Canónigo Valiño 70\n Apt. 758"): the street is the line above
+                above = max(text.rfind("\n", 0, line_start - 1) + 1, line_start - 71)
+                head = text[above : line_start - 1].rstrip() + " "
+                line_start = above
             street = _STREET_BEFORE_UNIT.search(head) or _WORD_NUMBER_BEFORE_UNIT.search(head)
+            if street and unit_opens_line and not _STREET_LINE_START.search(head, 0, street.start()):
+                continue  # the street must fill the line above, or follow "to", "at", "is", a colon: not "Top 10 Hotels"
             # the street part holds a number and a word: "320 St Marys Rd", "Gesterbyntie 68"
             if street and street.end() - street.start() >= 6 and _HAS_NUMBER.search(street.group()):
                 lead = street.group()
                 if any(c.isalpha() for c in lead):
-                    out.append((line_start + street.start(), m.end()))
+                    out.append((line_start + street.start(), _postal_tail(text, m.end())))
+
+
+_LINE_LEAD = re.compile(r"[ \t>]*")
+_STREET_LINE_START = re.compile(r"(?:\A[ \t>]*|(?<![A-Za-z])(?:to|at|is)[ \t]+|[:,][ \t]*)\Z")
+# a line of a postal block below the street: a town, a region, a country, a postcode ("Almussafes",
+# "Archimandrita Pano, PA 73161", "Spain 97197"); short, no sentence punctuation
+_POSTAL_LINE = re.compile(r"\n[ \t>]*[A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@]{0,38}(?=\n|\Z)")
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_POSTCODE = re.compile(r"(?<![0-9])\d{4,6}(?![0-9])|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
+
+
+def _postal_tail(text: str, end: int) -> int:
+    """Where an address that ends at ``end`` really ends: through the next (at most three) postal lines when one
+    of them holds a postcode, else at ``end``. A postcode is what makes the lines below a street one address."""
+    pos, found = end, end
+    for _ in range(3):
+        m = _POSTAL_LINE.match(text, pos)
+        if not m or not all(w[0].isupper() for w in _WORD.findall(m.group())):  # "We met in 1999" is no town
+            break
+        pos = m.end()
+        if _POSTCODE.search(m.group()):
+            found = pos
+            break
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- Chinese
