@@ -169,3 +169,17 @@ def test_score_histogram_counts_every_score_in_its_bin():
     assert len(heights) == 20
     assert heights[0] == 3 and heights[1] == 1 and heights[10] == 1 and heights[19] == 3
     assert sum(heights) == len(scores)
+
+
+def test_reasons_with_equal_counts_are_listed_in_the_same_order_every_run(two_runs):
+    from pipelines.report import build_context, render
+
+    out, run = two_runs
+    context = build_context(out, run.run_id)
+    reasons = {"quality/too_short": 6, "harmful/offensive": 6, "dedup/near_duplicate": 9, "pii/secret": 6, "aigc/x": 1}
+    pages = []
+    for order in (list(reasons.items()), list(reversed(reasons.items()))):  # counters arrive in any order
+        context["sources"][0]["rejected_by"] = dict(order)
+        pages.append(render(context))
+    assert pages[0] == pages[1]
+    assert "dedup/near_duplicate: 9<br>harmful/offensive: 6<br>pii/secret: 6" in pages[0]
