@@ -266,7 +266,7 @@ def test_batch_cues_find_what_each_text_finds_alone():
         single = det._text_cues(text)
         assert (batch.labels is None) == (single.labels is None) == ("İ" in text)
         if batch.labels is not None:
-            assert [sorted(set(g)) for g in batch.labels] == [sorted(set(g)) for g in single.labels]
+            assert {g: sorted(set(v)) for g, v in batch.labels.items()} == {g: sorted(set(v)) for g, v in single.labels.items()}
         assert (batch.words, batch.ascii_letter) == (single.words, single.ascii_letter)
 
 

@@ -640,7 +640,9 @@ def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[in
             yield from regex.finditer(text)
         return
     labels = cues.labels
-    starts = labels[groups[0]] if len(groups) == 1 else [i for g in groups for i in labels[g]]
+    starts = [i for g in groups for i in labels.get(g, ())]
+    if not starts:
+        return
     end = 0
     for i in sorted(set(starts)):
         if i >= end and (m := regex.match(text, i)):
@@ -956,7 +958,7 @@ _CASED_BITS = [sum(1 << g for g in groups) for groups in _CASED_GROUPS]
 
 class _Cues:
     """What one text holds of the cues. ``labels[g]``: where a label of folded group ``g`` starts (in any order,
-    perhaps repeated); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
+    perhaps repeated; no key: nowhere); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
     lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present. ``digit``: may hold a digit
     (``\\d``); ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
     shortest match); ``ascii_letter``: holds an ASCII letter after lower-casing."""
@@ -964,7 +966,7 @@ class _Cues:
     __slots__ = ("labels", "ascii_lower", "words", "digit", "digit_run", "ascii_letter")
 
     def __init__(self, labels, ascii_lower, words, digit, digit_run, ascii_letter):
-        self.labels: list[list[int]] | None = labels
+        self.labels: dict[int, list[int]] | None = labels
         self.ascii_lower: str = ascii_lower
         self.words: int = words
         self.digit: bool = digit
@@ -990,10 +992,10 @@ def _text_cues(text: str) -> _Cues:
     if len(lower) != len(text):
         return _Cues(None, lower.encode("ascii", "ignore").decode("ascii"), _cased_words(text.encode("ascii", "replace")),
                      True, True, ascii_letter)  # fmt: skip
-    labels: list[list[int]] = [[] for _ in _FOLDED_CUES]
+    labels: dict[int, list[int]] = {}
     for k, start, _ in _FOLDED_AC.find_matches_as_indexes(folded, overlapping=True):
         for g in _FOLDED_GROUPS[k]:
-            labels[g].append(start)
+            labels.setdefault(g, []).append(start)
     return _Cues(labels, "", _cased_words(text.encode("ascii", "replace")), True, True, ascii_letter)
 
 
@@ -1025,45 +1027,43 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
     folded_of, longer_of, decimal_of = _cue_tables()
     joined = "\x00".join(texts)
-    c = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
-    bmp = np.minimum(c, 65536)
-    folded = folded_of.take(bmp)
+    # code points in the narrowest array that holds them (the tables' last entry stands for any beyond the BMP)
+    if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
+        c = np.frombuffer(utf16, np.uint16)
+        code = c
+    else:
+        c = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+        code = np.minimum(c, 65536)
+    folded = folded_of.take(code)
     bounds = np.zeros(len(texts) + 1, np.int64)  # text k is joined[bounds[k] : bounds[k + 1] - 1]
     np.cumsum([len(t) + 1 for t in texts], out=bounds[1:])
     starts = bounds[:-1]
 
-    def per_text(mask: np.ndarray) -> np.ndarray:  # whether each text holds a True of ``mask``
-        total = np.zeros(len(c) + 1, np.int64)
-        np.cumsum(mask, out=total[1:])
-        return total[bounds[1:] - 1] > total[starts]
-
-    def texts_of(positions: np.ndarray) -> np.ndarray:
+    def texts_of(positions: np.ndarray) -> list[bool]:  # whether each text holds one of ``positions``
         out = np.zeros(len(texts), bool)
         out[np.searchsorted(starts, positions, side="right") - 1] = True
-        return out
+        return out.tolist()
 
-    digit = per_text(decimal_of.take(bmp))
-    # six digits within 11 characters: windows that run past a text's end only add texts, never drop one
-    ascii_digit = ((c - 48) < 10) | ((c - 0xFF10) < 10)
-    total = np.zeros(len(c) + 11, np.int64)
-    np.cumsum(ascii_digit, out=total[1 : len(c) + 1])
-    total[len(c) + 1 :] = total[len(c)]
-    digit_run = texts_of(np.flatnonzero(total[11:] - total[:-11] >= 6))
-    ascii_letter = per_text((folded - 97) < 26)
-    longer = texts_of(np.flatnonzero(longer_of.take(bmp))).tolist()
-    labels: list[list[list[int]]] = [[[] for _ in _FOLDED_CUES] for _ in texts]
+    digits = np.flatnonzero(decimal_of.take(code))
+    digit = texts_of(digits)
+    # six digits within 11 characters (windows that run past a text's end only add texts, never drop one)
+    d = c[digits]
+    ascii_digits = digits[((d - 48) < 10) | ((d - 0xFF10) < 10)]
+    digit_run = texts_of(ascii_digits[:-5][ascii_digits[5:] - ascii_digits[:-5] <= 10])
+    ascii_letter = np.logical_or.reduceat((folded - 97) < 26, starts).tolist()
+    longer = texts_of(np.flatnonzero(longer_of.take(code)))
+    labels: list[dict[int, list[int]]] = [{} for _ in texts]
     starts_l = starts.tolist()
     for k, start, _ in _FOLDED_AC.find_matches_as_indexes(folded.tobytes(), overlapping=True):
         t = bisect.bisect_right(starts_l, start) - 1
         for g in _FOLDED_GROUPS[k]:
-            labels[t][g].append(start - starts_l[t])
+            labels[t].setdefault(g, []).append(start - starts_l[t])
     words = [0] * len(texts)
-    cased = np.where(c < 128, c, ord("?")).astype(np.uint8)
-    for k, start, _ in _CASED_AC.find_matches_as_indexes(cased.tobytes(), overlapping=True):
+    for k, start, _ in _CASED_AC.find_matches_as_indexes(joined.encode("ascii", "replace"), overlapping=True):
         words[bisect.bisect_right(starts_l, start) - 1] |= _CASED_BITS[k]
     return [
-        _text_cues(t) if longer[i] else _Cues(labels[i], "", words[i], d, r, a)
-        for i, (t, d, r, a) in enumerate(zip(texts, digit.tolist(), digit_run.tolist(), ascii_letter.tolist()))
+        _text_cues(t) if longer[i] else _Cues(labels[i], "", words[i], digit[i], digit_run[i], ascii_letter[i])
+        for i, t in enumerate(texts)
     ]
 
 
