@@ -273,10 +273,17 @@ def test_batch_cues_find_what_each_text_finds_alone():
 @pytest.mark.parametrize("text", CUE_EDGE_TEXTS)
 def test_batch_cues_never_rule_out_what_the_gates_find(text):
     # the digits known from the batch only skip texts where the digit regexes cannot match
-    cues = det._batch_cues(["", text, "x"])[1]
-    assert cues.digit >= bool(re.search(r"\d", text))
-    assert cues.digit_run >= bool(det._DIGIT_GATE.search(text))
-    assert cues.has(det._CUE_STREET_SUFFIX) >= bool(det._EN_STREET_HINT.search(text))
+    for cues in det._batch_cues(["", text, "x"])[1], det._batch_cues([text, "x"])[0]:
+        assert cues.digit_run >= bool(det._DIGIT_GATE.search(text))
+        hint = det._EN_STREET_HINT.search(text)
+        assert cues.has(det._CUE_STREET_SUFFIX) >= bool(hint)
+        if cues.numbers is None:  # a text that lower-casing lengthens is looked at alone
+            assert "İ" in text
+            continue
+        # every digit that follows no ASCII letter or digit; beyond the BMP any character may be one
+        numbers = {m.start() for m in re.finditer(r"(?<![0-9A-Za-z])\d", text)}
+        assert numbers <= set(cues.numbers) and all(i in numbers or ord(text[i]) > 0xFFFF for i in cues.numbers)
+        assert any(det._EN_STREET_HINT.match(text, i) for i in cues.numbers) == bool(hint)
 
 
 def test_person_context_counts_even_when_person_is_not_reported():
@@ -303,3 +310,13 @@ def test_the_address_grammar_finds_nothing_without_its_cue_words(text):
     out.clear()
     addresses.english(text, out)
     assert out == []
+
+
+def test_resolve_overlaps_keeps_everything_apart_and_resolves_the_rest():
+    a, b, c = Span(0, 4, "PERSON", 0.6), Span(5, 9, "PERSON", 0.6), Span(9, 12, "IBAN", 0.9)
+    assert resolve_overlaps([c, a, b]) == [a, b, c]
+    longer = Span(3, 9, "STREET_ADDRESS", 0.5)
+    assert resolve_overlaps([c, a, b, longer]) == [longer, c]  # the longest wins; what it overlaps goes
+    empty = Span(5, 5, "PERSON", 0.6)
+    assert resolve_overlaps([empty, b]) == [b]  # an empty span where a longer one starts
+    assert resolve_overlaps([a, empty]) == [a, empty]

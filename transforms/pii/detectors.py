@@ -430,14 +430,15 @@ _POSTAL_TAIL = re.compile(
 _EN_ADDRESS_COLON_LABELS = ("home address", "mailing address", "postal address", "street address", "billing address",
                             "shipping address", "delivery address", "address", "addr.", "residence", "ship to")  # fmt: skip
 # Phrases that say where a person lives or receives post ("moved to", "located at" and the like also introduce
-# clubs, offices and venues, so they are not labels). Each starts with one of _EN_ADDRESS_PHRASE_STARTS, looked
-# up as substrings (few look-ups: each is a scan of the text); whose address it is, is checked behind.
+# clubs, offices and venues, so they are not labels), looked up as substrings of the lower-cased text (the batch
+# cue scan); whose address it is ("my address is"), is checked behind.
+_EN_ADDRESS_PHRASE_STARTS = ("lives at", "live at", "lived at", "living at", "resides at", "reside at", "residing at",
+                             "ship to", "address is")  # fmt: skip
 _EN_ADDRESS_PHRASE = (
-    "liv(?:es|e|ed|ing) at|resid(?:es|e|ing) at|ship to|(?:"
+    "|".join(map(re.escape, _EN_ADDRESS_PHRASE_STARTS[:-1])) + "|(?:"
     + "|".join(f"(?<={w} )" for w in ("my", "my new", "my home", "his", "her", "their", "our", "your", "home"))
     + ")address is"
-)
-_EN_ADDRESS_PHRASE_STARTS = ("liv", "resid", "ship to", "address is")
+)  # fmt: skip
 _EN_ADDRESS_LABEL = re.compile(
     f"(?:(?i:{'|'.join(map(re.escape, _EN_ADDRESS_COLON_LABELS))})[ \\t]*[:：][ \\t]*\\n?[ \\t]*"
     f"|(?i:{_EN_ADDRESS_PHRASE})[ \\t]+)"
@@ -640,11 +641,13 @@ def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[in
             yield from regex.finditer(text)
         return
     labels = cues.labels
-    starts = [i for g in groups for i in labels.get(g, ())]
-    if not starts:
-        return
+    yield from _matches_at(regex, text, [i for g in groups for i in labels.get(g, ())])
+
+
+def _matches_at(regex: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
+    """``regex.finditer(text)`` for a regex whose every match starts at one of ``starts`` (any order, repeats)."""
     end = 0
-    for i in sorted(set(starts)):
+    for i in sorted(set(starts)) if len(starts) > 1 else starts:
         if i >= end and (m := regex.match(text, i)):
             yield m
             end = m.end()
@@ -661,8 +664,8 @@ def _en_names(text: str, cues: "_Cues", has_colon: bool, has_space: bool, out: l
     groups = (_CUE_NAME_LABEL, _CUE_SIGNOFF) if has_colon else (_CUE_SIGNOFF,)
     labelled = _label_matches(_EN_NAME_LABEL, text, cues, groups)
     # an honorific is followed by a space or tab
-    honorific = has_space and cues.has(_CUE_HONORIFIC)
-    for found in (_EN_HONORIFIC.finditer(text) if honorific else (), labelled):
+    honorific = _matches_at(_EN_HONORIFIC, text, cues.honorifics) if has_space and cues.honorifics else ()
+    for found in (honorific, labelled):
         for m in found:
             words = m.group(1).split()
             while words and words[-1] in _EN_NAME_STOP:
@@ -701,7 +704,12 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
     streets: list[Span] = []
     # both street forms have a space or tab next to the number, a digit and a street suffix
     hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
-    if has_space and cues.digit and cues.has(_CUE_STREET_SUFFIX) and hint.search(text) and _EN_STREET_GATE.search(text):
+    if (
+        has_space
+        and cues.has(_CUE_STREET_SUFFIX)
+        and (any(hint.match(text, i) for i in cues.numbers) if cues.numbers is not None else hint.search(text))
+        and _EN_STREET_GATE.search(text)
+    ):
         for m in _EN_STREET.finditer(text):
             start, end = m.span()
             if (
@@ -762,6 +770,10 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Non-overlapping spans, in text order: longest first, then highest score, then earliest, then type name."""
     if len(spans) < 2:
         return spans
+    ordered = sorted(spans)
+    # nothing overlaps (nor starts where another starts, which an empty span could): all are kept
+    if all(a.end <= b.start and a.start < b.start for a, b in zip(ordered, ordered[1:])):
+        return ordered
     kept: list[Span] = []
     starts: list[int] = []  # kept spans' starts, sorted; kept spans never overlap, so their ends are sorted too
     ends: list[int] = []
@@ -959,17 +971,20 @@ _CASED_BITS = [sum(1 << g for g in groups) for groups in _CASED_GROUPS]
 class _Cues:
     """What one text holds of the cues. ``labels[g]``: where a label of folded group ``g`` starts (in any order,
     perhaps repeated; no key: nowhere); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
-    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present. ``digit``: may hold a digit
-    (``\\d``); ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
+    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``: where).
+    ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
     shortest match); ``ascii_letter``: holds an ASCII letter after lower-casing."""
 
-    __slots__ = ("labels", "ascii_lower", "words", "digit", "digit_run", "ascii_letter")
+    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "numbers", "digit_run", "ascii_letter")
 
-    def __init__(self, labels, ascii_lower, words, digit, digit_run, ascii_letter):
+    def __init__(self, labels, ascii_lower, words, honorifics, numbers, digit_run, ascii_letter):
         self.labels: dict[int, list[int]] | None = labels
         self.ascii_lower: str = ascii_lower
         self.words: int = words
-        self.digit: bool = digit
+        self.honorifics: list[int] = honorifics  # where an honorific word starts
+        # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None:
+        # not known)
+        self.numbers: list[int] | None = numbers
         self.digit_run: bool = digit_run
         self.ascii_letter: bool = ascii_letter
 
@@ -977,11 +992,13 @@ class _Cues:
         return bool(self.words & bit)
 
 
-def _cased_words(haystack: bytes) -> int:
-    words = 0
-    for k, _, _ in _CASED_AC.find_matches_as_indexes(haystack, overlapping=True):
+def _cased_words(haystack: bytes) -> tuple[int, list[int]]:
+    words, honorifics = 0, []
+    for k, start, _ in _CASED_AC.find_matches_as_indexes(haystack, overlapping=True):
         words |= _CASED_BITS[k]
-    return words
+        if _CASED_BITS[k] & _CUE_HONORIFIC:
+            honorifics.append(start)
+    return words, honorifics
 
 
 def _text_cues(text: str) -> _Cues:
@@ -990,13 +1007,13 @@ def _text_cues(text: str) -> _Cues:
     folded = lower.encode("ascii", "replace")
     ascii_letter = _ASCII_LETTER.search(folded) is not None
     if len(lower) != len(text):
-        return _Cues(None, lower.encode("ascii", "ignore").decode("ascii"), _cased_words(text.encode("ascii", "replace")),
-                     True, True, ascii_letter)  # fmt: skip
+        return _Cues(None, lower.encode("ascii", "ignore").decode("ascii"), *_cased_words(text.encode("ascii", "replace")),
+                     None, True, ascii_letter)  # fmt: skip
     labels: dict[int, list[int]] = {}
     for k, start, _ in _FOLDED_AC.find_matches_as_indexes(folded, overlapping=True):
         for g in _FOLDED_GROUPS[k]:
             labels.setdefault(g, []).append(start)
-    return _Cues(labels, "", _cased_words(text.encode("ascii", "replace")), True, True, ascii_letter)
+    return _Cues(labels, "", *_cased_words(text.encode("ascii", "replace")), None, True, ascii_letter)
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
@@ -1005,8 +1022,11 @@ _ASCII_LETTER = re.compile(rb"[a-z]")
 @functools.lru_cache(maxsize=None)
 def _cue_tables() -> tuple:
     """Per BMP code point (and one entry for any other): its lower-cased ASCII byte as ``_lower`` gives it ("?" for
-    none), whether lower-casing changes its length, whether ``\\d`` matches it (any other: perhaps)."""
+    none), whether lower-casing changes its length, whether ``\\d`` matches it (any other: perhaps), whether it is
+    an ASCII letter or digit."""
     folded = np.full(65537, ord("?"), np.uint8)
+    alnum = np.zeros(65537, bool)
+    alnum[[ord(ch) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]] = True
     longer = np.zeros(65537, bool)
     decimal = np.zeros(65537, bool)
     for i in range(65536):
@@ -1020,12 +1040,12 @@ def _cue_tables() -> tuple:
             folded[i] = ord(low)
         decimal[i] = ch.isdecimal()
     decimal[65536] = True
-    return folded, longer, decimal
+    return folded, longer, decimal, alnum
 
 
 def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
-    folded_of, longer_of, decimal_of = _cue_tables()
+    folded_of, longer_of, decimal_of, alnum_of = _cue_tables()
     joined = "\x00".join(texts)
     # code points in the narrowest array that holds them (the tables' last entry stands for any beyond the BMP)
     if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
@@ -1045,7 +1065,8 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         return out.tolist()
 
     digits = np.flatnonzero(decimal_of.take(code))
-    digit = texts_of(digits)
+    numbers = digits[~alnum_of.take(code[np.maximum(digits - 1, 0)]) | (digits == 0)]
+    cut = np.searchsorted(numbers, bounds).tolist()
     # six digits within 11 characters (windows that run past a text's end only add texts, never drop one)
     d = c[digits]
     ascii_digits = digits[((d - 48) < 10) | ((d - 0xFF10) < 10)]
@@ -1059,10 +1080,16 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         for g in _FOLDED_GROUPS[k]:
             labels[t].setdefault(g, []).append(start - starts_l[t])
     words = [0] * len(texts)
+    honorifics: list[list[int]] = [[] for _ in texts]
     for k, start, _ in _CASED_AC.find_matches_as_indexes(joined.encode("ascii", "replace"), overlapping=True):
-        words[bisect.bisect_right(starts_l, start) - 1] |= _CASED_BITS[k]
+        t = bisect.bisect_right(starts_l, start) - 1
+        words[t] |= _CASED_BITS[k]
+        if _CASED_BITS[k] & _CUE_HONORIFIC:
+            honorifics[t].append(start - starts_l[t])
     return [
-        _text_cues(t) if longer[i] else _Cues(labels[i], "", words[i], digit[i], digit_run[i], ascii_letter[i])
+        _text_cues(t) if longer[i]
+        else _Cues(labels[i], "", words[i], honorifics[i], (numbers[cut[i] : cut[i + 1]] - starts_l[i]).tolist(), digit_run[i],
+                   ascii_letter[i])
         for i, t in enumerate(texts)
     ]
 
