@@ -394,6 +394,7 @@ class EnWords(NamedTuple):
     before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP)
     after: np.ndarray
     capital: np.ndarray  # bool: starts with a capital letter
+    codes: np.ndarray  # ``text``'s code points (uint8, uint16 without surrogates, or uint32)
 
 
 def en_words(texts: list[str]) -> EnWords:
@@ -427,20 +428,24 @@ def en_words(texts: list[str]) -> EnWords:
     poss = (e - start[cap] > 2) & (c[e - 2] != 45) & (k[e - 2] & 8).astype(bool) & ((c[e - 1] | 32) == 115)
     end[cap[poss]] -= 2  # "Tom's" → "Tom"
     # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
-    marks = np.flatnonzero(~word & ((k & 4) == 0))
+    is_mark = ~word & ((k & 4) == 0)
+    marks = np.flatnonzero(is_mark)
     code = np.minimum(c[marks].astype(np.int64), 65535)
-    i = np.searchsorted(marks, start) - 1
+    marks_upto = np.cumsum(is_mark, dtype=np.int64)  # marks at or before each position (text[0] is a pad, no word)
+    i = marks_upto[start - 1] - 1  # the last mark before each word
     prev_end = np.concatenate([[0], end[:-1]])
     ok = i >= 0
     ok[ok] = marks[i[ok]] >= prev_end[ok]
     before = np.where(ok, code[i], _SPACE_GAP)
-    i = np.searchsorted(marks, end)
+    i = marks_upto[end - 1]  # the first mark after each word
     next_start = np.concatenate([start[1:], [len(c)]])
     ok = i < len(marks)
     ok[ok] = marks[i[ok]] < next_start[ok]
     after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
-    doc = np.searchsorted(np.asarray(doc_start), start, side="right") - 1
-    return EnWords(text, start, end, doc, np.asarray(doc_start), before, after, capital)
+    doc_start = np.asarray(doc_start)
+    firsts = np.searchsorted(start, doc_start)  # each text's first word
+    doc = np.repeat(np.arange(len(texts)), np.diff(np.append(firsts, len(start))))
+    return EnWords(text, start, end, doc, doc_start, before, after, capital, c)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -602,7 +607,7 @@ class EnModel:
         cap = np.flatnonzero(ws.capital)
         if not len(cap):
             return cap, ids_of
-        ids_of[cap] = ids = self._ids(_slices(ws.text, ws.start[cap], ws.end[cap]))
+        ids_of[cap] = ids = self._ids(_words(ws, cap))
         lc = self._ints[ids, 1]
         return cap[~self._closed[lc] & ~(self._common[lc] & self._sentence_after[ws.before[cap]])], ids_of
 
@@ -623,7 +628,7 @@ class EnModel:
         mark = np.zeros(n_words, bool)
         mark[clipped[inside]] = True
         need = np.flatnonzero(mark & (ids_of < 0))
-        ids_of[need] = self._ids(_slices(ws.text, ws.start[need], ws.end[need]))
+        ids_of[need] = self._ids(_words(ws, need))
         ids = np.where(inside, ids_of[clipped], 0)
         ids[3:][~inside[3:]] = 1  # "</S>"
         i_p2, i_p, i_t, i_n, i_n2 = ids
@@ -649,17 +654,35 @@ class EnModel:
             c += tail_b
             by_prev.append(base + c)
         s = by_prev[0]
-        links = np.flatnonzero(chained(ws, at)).tolist()
-        if links:
+        links = chained(ws, at)
+        todo = np.flatnonzero(links)
+        if len(todo):
+            # a linked word's score depends on the decision just before it: settle the chains of linked words one
+            # position at a time (all chains at once), as a greedy left-to-right pass would
             s = s.copy()
-            thr = self.threshold
-            for j in links:
-                s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+            settled = ~links
+            while len(todo):
+                ready = todo[settled[todo - 1]]
+                s[ready] = np.where(s[ready - 1] > self.threshold, by_prev[1][ready], by_prev[2][ready])
+                settled[ready] = True
+                todo = todo[~settled[todo]]
         return at, s
 
 
-def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    return [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+_DECODE = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+
+
+def _words(ws: EnWords, idx: np.ndarray) -> list[str]:
+    """Words ``idx`` of ``ws``: their code points gathered, each followed by a zero, decoded and split once (a
+    slice of ``ws.text`` per word costs ≈ 3× more)."""
+    if not len(idx):
+        return []
+    s, e = ws.start[idx], ws.end[idx]
+    n = e - s + 1  # a word and the character after it (there is one: texts end with pads), which becomes the zero
+    ends = np.cumsum(n)
+    chars = ws.codes[np.arange(ends[-1]) + np.repeat(s - (ends - n), n)]
+    chars[ends - 1] = 0
+    return chars.tobytes().decode(_DECODE[chars.itemsize], "surrogatepass").split("\x00")[:-1]
 
 
 def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
@@ -687,26 +710,25 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     hit = s > model.threshold
     if not hit.any():
         return out
-    at, s = at[hit], s[hit].tolist()
-    start, end, doc, before = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist(), ws.before[at].tolist()
-    at = at.tolist()
-    text, lex, title, class_id = ws.text, model.lex, model._title, model._class_id
-    i = 0
-    while i < len(at):
-        j = i + 1
-        while j < len(at) and at[j] == at[j - 1] + 1 and (
-            (before[j] == _SPACE_GAP and text[end[j - 1]] not in "'’")  # not across a cut possessive
-            or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
-        ):  # fmt: skip
-            j += 1
+    at, s = at[hit], s[hit]
+    start, end, before = ws.start[at], ws.end[at], ws.before[at]
+    # a name goes on over the next name word after spaces (not across a cut possessive) or an initial's period
+    after_word = ws.codes[end[:-1]]
+    goes_on = (at[1:] == at[:-1] + 1) & (
+        ((before[1:] == _SPACE_GAP) & (after_word != 39) & (after_word != 0x2019))  # "'", "’"
+        | ((before[1:] == 46) & (end[:-1] - start[:-1] == 1) & (after_word == 46))
+    )  # fmt: skip
+    runs = np.flatnonzero(np.concatenate([[True], ~goes_on])).tolist() + [len(at)]
+    s, start, end, doc = s.tolist(), start.tolist(), end.tolist(), ws.doc[at].tolist()
+    text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
+    for i, j in zip(runs, runs[1:]):
         k = i
         while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
             k += 1
         if k < j:
-            offset = int(ws.doc_start[doc[k]])
+            offset = doc_start[doc[k]]
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
-        i = j
     return out
 
 
