@@ -1022,12 +1022,12 @@ _ASCII_LETTER = re.compile(rb"[a-z]")
 @functools.lru_cache(maxsize=None)
 def _cue_tables() -> tuple:
     """Per BMP code point (and one entry for any other): its lower-cased ASCII byte as ``_lower`` gives it ("?" for
-    none), whether lower-casing changes its length, whether ``\\d`` matches it (any other: perhaps), whether it is
-    an ASCII letter or digit."""
+    none), whether ``\\d`` matches it (any other: perhaps), whether it is an ASCII letter or digit; and the characters
+    that lower-casing lengthens ("İ")."""
     folded = np.full(65537, ord("?"), np.uint8)
     alnum = np.zeros(65537, bool)
     alnum[[ord(ch) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]] = True
-    longer = np.zeros(65537, bool)
+    lengthened = []
     decimal = np.zeros(65537, bool)
     for i in range(65536):
         if 0xD800 <= i <= 0xDFFF:
@@ -1035,17 +1035,17 @@ def _cue_tables() -> tuple:
         ch = chr(i)
         low = _lower(ch)
         if len(low) != 1:
-            longer[i] = True
+            lengthened.append(ch)
         elif low.isascii():
             folded[i] = ord(low)
         decimal[i] = ch.isdecimal()
     decimal[65536] = True
-    return folded, longer, decimal, alnum
+    return folded, "".join(lengthened), decimal, alnum
 
 
 def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
-    folded_of, longer_of, decimal_of, alnum_of = _cue_tables()
+    folded_of, lengthened, decimal_of, alnum_of = _cue_tables()
     joined = "\x00".join(texts)
     # code points in the narrowest array that holds them (the tables' last entry stands for any beyond the BMP)
     if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
@@ -1066,29 +1066,35 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
 
     digits = np.flatnonzero(decimal_of.take(code))
     numbers = digits[~alnum_of.take(code[np.maximum(digits - 1, 0)]) | (digits == 0)]
-    cut = np.searchsorted(numbers, bounds).tolist()
+    cut = np.searchsorted(numbers, bounds)
+    numbers = (numbers - np.repeat(starts, np.diff(cut))).tolist()  # offsets in their texts
+    cut = cut.tolist()
     # six digits within 11 characters (windows that run past a text's end only add texts, never drop one)
     d = c[digits]
     ascii_digits = digits[((d - 48) < 10) | ((d - 0xFF10) < 10)]
     digit_run = texts_of(ascii_digits[:-5][ascii_digits[5:] - ascii_digits[:-5] <= 10])
     ascii_letter = np.logical_or.reduceat((folded - 97) < 26, starts).tolist()
-    longer = texts_of(np.flatnonzero(longer_of.take(code)))
-    labels: list[dict[int, list[int]]] = [{} for _ in texts]
+    longer = [False] * len(texts)
+    if any(ch in joined for ch in lengthened):
+        longer = [any(ch in t for ch in lengthened) for t in texts]
+    labels: dict[int, dict[int, list[int]]] = {}  # only texts with a label
     starts_l = starts.tolist()
     for k, start, _ in _FOLDED_AC.find_matches_as_indexes(folded.tobytes(), overlapping=True):
         t = bisect.bisect_right(starts_l, start) - 1
+        of_text = labels.setdefault(t, {})
         for g in _FOLDED_GROUPS[k]:
-            labels[t].setdefault(g, []).append(start - starts_l[t])
+            of_text.setdefault(g, []).append(start - starts_l[t])
     words = [0] * len(texts)
-    honorifics: list[list[int]] = [[] for _ in texts]
+    honorifics: dict[int, list[int]] = {}
     for k, start, _ in _CASED_AC.find_matches_as_indexes(joined.encode("ascii", "replace"), overlapping=True):
         t = bisect.bisect_right(starts_l, start) - 1
         words[t] |= _CASED_BITS[k]
         if _CASED_BITS[k] & _CUE_HONORIFIC:
-            honorifics[t].append(start - starts_l[t])
+            honorifics.setdefault(t, []).append(start - starts_l[t])
+    no_labels: dict[int, list[int]] = {}
     return [
         _text_cues(t) if longer[i]
-        else _Cues(labels[i], "", words[i], honorifics[i], (numbers[cut[i] : cut[i + 1]] - starts_l[i]).tolist(), digit_run[i],
+        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), numbers[cut[i] : cut[i + 1]], digit_run[i],
                    ascii_letter[i])
         for i, t in enumerate(texts)
     ]
