@@ -251,3 +251,44 @@ def test_english_cues_and_tagger_still_run_on_mixed_chinese_text():
     assert found("地址：PO Box 1234, Springfield, IL 62704 王小明") == [
         ("PO Box 1234, Springfield, IL 62704", det.STREET_ADDRESS), ("王小明", det.PERSON)
     ]
+
+
+def test_viterbi_of_all_regions_at_once_equals_one_region_at_a_time():
+    rng = np.random.default_rng(3)
+    DB, DI = (rng.normal(-2, 3, 400).astype(np.float32) for _ in range(2))
+    DB[50:60] = DI[50:60] = 0.0  # ties
+    DB[19], DI[20:24] = 6.0, 6.0  # a name: B then I
+    regions = [(0, 1), (3, 40), (45, 70), (100, 103), (150, 400)]
+    T = names.zh_model().T.tolist()
+    expected = [_viterbi(DB[s:e].tolist(), DI[s:e].tolist(), T) for s, e in regions]
+    assert names._viterbi_regions(DB, DI, regions, T) == expected
+    assert any(1 in p for p in expected) and any(2 in p for p in expected)
+
+
+def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
+    """The reference for ``names._viterbi_regions`` (the runtime Viterbi before it): best O/B/I path over a region (O
+    before it; a name does not start with I), with emissions relative
+    to O: (0, db[i], di[i]). Plain floats: three states do not pay for numpy calls per step."""
+    n = len(db)
+    (oo, ob, oi), (bo, bb, bi), (io, ib, ii) = T
+    so, sb, si = 0.0, db[0], -1e9
+    back: list[tuple[int, int, int]] = []
+    for k in range(1, n):
+        # best predecessor of O, B, I
+        co = (so + oo, 0) if so + oo >= sb + bo else (sb + bo, 1)
+        if si + io > co[0]:
+            co = (si + io, 2)
+        cb = (so + ob, 0) if so + ob >= sb + bb else (sb + bb, 1)
+        if si + ib > cb[0]:
+            cb = (si + ib, 2)
+        ci = (sb + bi, 1) if sb + bi >= si + ii else (si + ii, 2)
+        if so + oi > ci[0]:
+            ci = (so + oi, 0)
+        back.append((co[1], cb[1], ci[1]))
+        so, sb, si = co[0], cb[0] + db[k], ci[0] + di[k]
+    y = 0 if so >= sb and so >= si else (1 if sb >= si else 2)
+    path = [y]
+    for b in reversed(back):
+        y = b[y]
+        path.append(y)
+    return path[::-1]
