@@ -824,7 +824,12 @@ class Detector:
             if idx:
                 for i, f in zip(idx, names_model.en_names_batch([texts[i] for i in idx], names_model.en_model())):
                     en[i] = f
-        cues = _batch_cues(texts) if len(texts) >= _BATCH_CUES_MIN else [_text_cues(t) for t in texts]
+        if not ("en" in self.languages and (PERSON in self.entities or STREET_ADDRESS in self.entities)):
+            cues = [_NO_CUES] * len(texts)  # structured identifiers only: the digit regexes gate themselves
+        elif len(texts) >= _BATCH_CUES_MIN:
+            cues = _batch_cues(texts)
+        else:
+            cues = [_text_cues(t) for t in texts]
         return [self._detect(t, zh[i], en[i], cues[i]) if t else [] for i, t in enumerate(texts)]
 
     def detect(self, text: str) -> list[Span]:
@@ -1017,6 +1022,7 @@ def _text_cues(text: str) -> _Cues:
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
+_NO_CUES = _Cues({}, "", 0, [], None, True, False)  # for a detector without English names and addresses
 
 
 @functools.lru_cache(maxsize=None)
