@@ -227,42 +227,32 @@ def zh_emissions(c: np.ndarray, model: ZhModel) -> np.ndarray:
     return E
 
 
-def _viterbi_regions(DB: np.ndarray, DI: np.ndarray, regions: list[tuple[int, int]], T: list[list[float]]) -> list[list[int]]:
-    """The best O/B/I path of every region ``(s, e)`` of ``DB``/``DI`` (O before it; a name does not start with I;
-    emissions relative to O: (0, DB[i], DI[i])), all regions at once: one numpy step per position of the longest.
-    Ties go to the earlier state of O, B, I as listed in ``best`` (tests compare with a plain-Python Viterbi)."""
-    if not regions:
-        return []
-    start = np.array([s for s, _ in regions])
-    length = np.array([e - s for s, e in regions])
-    at = np.minimum(start[:, None] + np.arange(length.max()), len(DB) - 1)
-    db, di = DB[at].astype(np.float64), DI[at].astype(np.float64)  # float32 emissions, added as doubles
+def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int]:
+    """Best O/B/I path over a region (O before it; a name does not start with I), with emissions relative
+    to O: (0, db[i], di[i]). Plain floats: three states do not pay for numpy calls per step."""
+    n = len(db)
     (oo, ob, oi), (bo, bb, bi), (io, ib, ii) = T
-    n = len(regions)
-    so, sb, si = np.zeros(n), db[:, 0].copy(), np.full(n, -1e9)
-    back = np.zeros((length.max(), 3, n), np.int8)  # back[k, y]: the best state at k - 1 before state y at k
-
-    def best(a, ia, b, ib_, c, ic):  # (a, ia) if a >= b else (b, ib_), then (c, ic) where c is greater still
-        v = np.where(a >= b, a, b)
-        i = np.where(a >= b, ia, ib_)
-        return np.where(c > v, c, v), np.where(c > v, ic, i)
-
-    for k in range(1, length.max()):
-        vo, back[k, 0] = best(so + oo, 0, sb + bo, 1, si + io, 2)
-        vb, back[k, 1] = best(so + ob, 0, sb + bb, 1, si + ib, 2)
-        vi, back[k, 2] = best(sb + bi, 1, si + ii, 2, so + oi, 0)
-        live = k < length
-        so = np.where(live, vo, so)
-        sb = np.where(live, vb + db[:, k], sb)
-        si = np.where(live, vi + di[:, k], si)
-    y = np.where((so >= sb) & (so >= si), 0, np.where(sb >= si, 1, 2))
-    paths = np.zeros(at.shape, np.int8)
-    paths[np.arange(n), length - 1] = y
-    for k in range(length.max() - 1, 0, -1):
-        live = k < length
-        y = np.where(live, back[k, y, np.arange(n)], y)
-        paths[live, k - 1] = y[live]
-    return [p[:m] for p, m in zip(paths.tolist(), length.tolist())]
+    so, sb, si = 0.0, db[0], -1e9
+    back: list[tuple[int, int, int]] = []
+    for k in range(1, n):
+        # best predecessor of O, B, I
+        co = (so + oo, 0) if so + oo >= sb + bo else (sb + bo, 1)
+        if si + io > co[0]:
+            co = (si + io, 2)
+        cb = (so + ob, 0) if so + ob >= sb + bb else (sb + bb, 1)
+        if si + ib > cb[0]:
+            cb = (si + ib, 2)
+        ci = (sb + bi, 1) if sb + bi >= si + ii else (si + ii, 2)
+        if so + oi > ci[0]:
+            ci = (so + oi, 0)
+        back.append((co[1], cb[1], ci[1]))
+        so, sb, si = co[0], cb[0] + db[k], ci[0] + di[k]
+    y = 0 if so >= sb and so >= si else (1 if sb >= si else 2)
+    path = [y]
+    for b in reversed(back):
+        y = b[y]
+        path.append(y)
+    return path[::-1]
 
 
 # Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
@@ -337,11 +327,10 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
             regions[-1][1] = max(regions[-1][1], e)
         else:
             regions.append([s, e, k])
-    paths = _viterbi_regions(DB, DI, [(s, e) for s, e, _ in regions], T.tolist())
-    for (s, e, k), y in zip(regions, paths):
-        if not any(y):
-            continue
+    T = T.tolist()
+    for s, e, k in regions:
         db, di = DB[s:e].tolist(), DI[s:e].tolist()
+        y = _viterbi(db, di, T)
         i = 0
         while i < len(y):
             if y[i]:
