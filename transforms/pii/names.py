@@ -443,8 +443,11 @@ def en_words(texts: list[str]) -> EnWords:
     ok[ok] = marks[i[ok]] < next_start[ok]
     after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
     doc_start = np.asarray(doc_start)
-    firsts = np.searchsorted(start, doc_start)  # each text's first word
-    doc = np.repeat(np.arange(len(texts)), np.diff(np.append(firsts, len(start))))
+    if len(texts) == 1:
+        doc = np.zeros(len(start), np.int64)
+    else:
+        firsts = np.searchsorted(start, doc_start)  # each text's first word
+        doc = np.repeat(np.arange(len(texts)), np.diff(np.append(firsts, len(start))))
     return EnWords(text, start, end, doc, doc_start, before, after, capital, c)
 
 
@@ -657,9 +660,14 @@ class EnModel:
         links = chained(ws, at)
         todo = np.flatnonzero(links)
         if len(todo):
-            # a linked word's score depends on the decision just before it: settle the chains of linked words one
-            # position at a time (all chains at once), as a greedy left-to-right pass would
+            # a linked word's score depends on the decision just before it (greedy, left to right)
             s = s.copy()
+            if len(todo) < _FEW:
+                thr = self.threshold
+                for j in todo.tolist():
+                    s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+                return at, s
+            # many: settle all chains of linked words at once, one chain position at a time
             settled = ~links
             while len(todo):
                 ready = todo[settled[todo - 1]]
@@ -675,13 +683,16 @@ def _stacked(rows: Iterable[tuple[float, ...]], n: int, width: int) -> np.ndarra
 
 
 _DECODE = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+# Below this many words (one short text: ``detect`` on a meta field, a preview), plain Python beats numpy's fixed
+# costs; both ways give the same result (tests run each).
+_FEW = 64
 
 
 def _words(ws: EnWords, idx: np.ndarray) -> list[str]:
     """Words ``idx`` of ``ws``: their code points gathered, each followed by a zero, decoded and split once (a
     slice of ``ws.text`` per word costs ≈ 3× more)."""
-    if not len(idx):
-        return []
+    if len(idx) < _FEW:
+        return [ws.text[s:e] for s, e in zip(ws.start[idx].tolist(), ws.end[idx].tolist())]
     s, e = ws.start[idx], ws.end[idx]
     n = e - s + 1  # a word and the character after it (there is one: texts end with pads), which becomes the zero
     ends = np.cumsum(n)
@@ -715,16 +726,9 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     hit = s > model.threshold
     if not hit.any():
         return out
-    at, s = at[hit], s[hit]
-    start, end, before = ws.start[at], ws.end[at], ws.before[at]
-    # a name goes on over the next name word after spaces (not across a cut possessive) or an initial's period
-    after_word = ws.codes[end[:-1]]
-    goes_on = (at[1:] == at[:-1] + 1) & (
-        ((before[1:] == _SPACE_GAP) & (after_word != 39) & (after_word != 0x2019))  # "'", "’"
-        | ((before[1:] == 46) & (end[:-1] - start[:-1] == 1) & (after_word == 46))
-    )  # fmt: skip
-    runs = np.flatnonzero(np.concatenate([[True], ~goes_on])).tolist() + [len(at)]
-    s, start, end, doc = s.tolist(), start.tolist(), end.tolist(), ws.doc[at].tolist()
+    at, s = at[hit], s[hit].tolist()
+    runs = _name_runs(ws, at)
+    start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
     text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
     for i, j in zip(runs, runs[1:]):
         k = i
@@ -735,6 +739,26 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
     return out
+
+
+def _name_runs(ws: EnWords, at: np.ndarray) -> list[int]:
+    """Where each run of name words ``at`` (word indices, in order) starts, and ``len(at)``: a name goes on over the
+    next name word after spaces (not across a cut possessive, "Tom's Anna") or after an initial's period."""
+    start, end, before = ws.start[at], ws.end[at], ws.before[at]
+    if len(at) < _FEW:
+        a, s, e, b, text = at.tolist(), start.tolist(), end.tolist(), before.tolist(), ws.text
+        return [0] + [
+            j for j in range(1, len(a))
+            if not (a[j] == a[j - 1] + 1 and (
+                (b[j] == _SPACE_GAP and text[e[j - 1]] not in "'’")
+                or (b[j] == 46 and e[j - 1] - s[j - 1] == 1 and text[e[j - 1]] == ".")))
+        ] + [len(a)]  # fmt: skip
+    after_word = ws.codes[end[:-1]]
+    goes_on = (at[1:] == at[:-1] + 1) & (
+        ((before[1:] == _SPACE_GAP) & (after_word != 39) & (after_word != 0x2019))  # "'", "’"
+        | ((before[1:] == 46) & (end[:-1] - start[:-1] == 1) & (after_word == 46))
+    )  # fmt: skip
+    return np.flatnonzero(np.concatenate([[True], ~goes_on])).tolist() + [len(at)]
 
 
 # --------------------------------------------------------------------------- loading
