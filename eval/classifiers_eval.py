@@ -155,7 +155,7 @@ def _highrisk_report(examples, decided) -> dict:
 
 
 def evaluate_highrisk() -> dict:
-    model = load_classifier("highrisk.ftz")
+    model = load_classifier("highrisk.bin")
     control = HighRiskConfig().create().control
     out = {}
     job = jobs()["highrisk"]
@@ -233,7 +233,7 @@ def highrisk_unseen_subjects() -> dict:
     Also reported: the same models at the shipped threshold. The shared MMLU copy lacks virology, college
     biology, nutrition, anatomy…: this is how a threshold holds on subjects no calibration saw."""
     job = jobs()["highrisk"]
-    meta = load_classifier("highrisk.ftz")
+    meta = load_classifier("highrisk.bin")
     shipped = max(meta.thresholds.values())
     examples = _load([i for i in job.inputs if not is_train_only(i)], job)
     train, test = split_examples(examples, job.test_fraction, job.seed)
@@ -312,11 +312,14 @@ def main() -> None:
     parser.add_argument("--json", help="also write the full results here")
     parser.add_argument("--unseen", action="store_true", help="also train fold models to score unseen MMLU subjects and COLD topics (slow)")
     args = parser.parse_args()
-    results = {"harmful_en": evaluate_harmful_en(), "harmful_zh": evaluate_harmful_zh(), "highrisk": evaluate_highrisk()}
-    results["real_benign"] = real_benign_fpr()
+    results = {}
     if args.unseen:
+        # Fold models first: fastText training after the stage evaluations ran in this process diverged
+        # (NaN for every retry seed) on the high-risk rotations, and trained fine before them.
         results["highrisk_unseen_subjects"] = highrisk_unseen_subjects()
         results["harmful_zh_unseen_topics"] = harmful_zh_unseen_topics()
+    results.update({"harmful_en": evaluate_harmful_en(), "harmful_zh": evaluate_harmful_zh(), "highrisk": evaluate_highrisk()})
+    results["real_benign"] = real_benign_fpr()
     en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
     rows = [
         ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.70"),

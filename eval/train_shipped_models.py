@@ -7,7 +7,7 @@ Run from the repository root (needs ../shared/data; the pipeline itself never do
     .venv/bin/python eval/make_en_technical_examples.py  # hand-written English technical benign documents
     .venv/bin/python eval/train_shipped_models.py [harmful_en harmful_zh highrisk]
 
-Each model gets its ``.ftz``, ``.json`` (labels, thresholds) and ``.md`` model card beside it.
+Each model gets its ``.bin`` (logit rows), ``.json`` (labels, thresholds) and ``.md`` model card beside it.
 Hyperparameters favour throughput: no character n-grams (they cost ~7 extra lookups per word),
 which keeps a 1 KB document at ~20 µs of fastText time. Training is single-threaded, so a rerun
 reproduces the shipped files.
@@ -112,7 +112,11 @@ PREVIOUS = {
     "0.62 at 2% false positives, virology 47 of 166 flagged. 2026-12-06 (morning): top-class rule at 0.82, 20 epochs; "
     "held-out recall 0.919, 2.7% false positives on unseen subjects (two rotations at the shipped threshold), "
     "hand-written 0.63 / 0.32; in the nested held-out-subject evaluation of this version's recipe (same design, "
-    "previous split) 2.44% false positives at recall 0.874 (WMDP questions alone 0.742, hand-written 0.415).",
+    "previous split) 2.44% false positives at recall 0.874 (WMDP questions alone 0.742, hand-written 0.415). 2026-12-06 "
+    "(afternoon): quantised `.ftz` (dsub 4, bucket 200k, lr 0.3), term gate, risk rule at 0.86; nested held-out "
+    "subjects 1.97% false positives at recall 0.914 (WMDP alone 0.765, hand-written 0.59), 2.27% / 0.913 / 0.760 / "
+    "0.588 when re-run beside this version's recipe; stage on the hand-written sets 0.685 / 0.409; 77 µs per scored "
+    "(gated) real-100k document to predict (this version: 55, same documents and load).",
 }
 
 
@@ -216,7 +220,7 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(REAL, "IMDB (research use)", label="benign", where={"src": "imdb"}, sample=3000, part="train"),
                 TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="benign", where={"src": "laws"}, sample=3000, part="train"),
             ],
-            output=str(MODELS / "highrisk.ftz"),
+            output=str(MODELS / "highrisk.bin"),
             negative_label="benign",
             group_field="subject",
             objective="fpr",
@@ -230,12 +234,12 @@ def jobs() -> dict[str, TrainingJob]:
             target_fpr=0.02,
             fpr_groups=HARD_SCIENCE,
             group_folds=True,
-            # dsub 4 (two dimensions per sub-quantiser were the default): scores a 1 KB document in 21 µs instead of 25 at the same
-            # held-out recall and false-positive rate (0.949 / 1.2%, was 0.946 / 1.2% with dsub 2)
             # 10 epochs, not 20: less over-confident scores on unseen subjects (nested held-out-subject FPR 2.35% vs
-            # 2.48%, recall 0.918 vs 0.912, in the same evaluation), and lr 0.3 at 20 epochs diverged (NaN) on
-            # some subject-held-out training sets.
-            hyperparameters=Hyperparameters(epoch=10, lr=0.3, dim=32, word_ngrams=2, cutoff=50_000, dsub=4),
+            # 2.48%, recall 0.918 vs 0.912, in the same evaluation).
+            # Full precision, shipped as logit rows (training._to_logit_rows; 5 numbers per row): the same
+            # probabilities as the trained model, scored without the quantised model's per-token decode. Bucket
+            # 100k keeps the file at ~3.5 MB; at bucket 100k lr 0.3 diverged (NaN) for every seed, lr 0.2 did not.
+            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, bucket=100_000, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
@@ -257,8 +261,9 @@ def jobs() -> dict[str, TrainingJob]:
                 "templates); eval/classifiers_eval.py also scores hand-written sentences outside the templates.",
                 "",
                 "Gate: records holding none of the terms in `transforms/content/lexicons/highrisk_gate.txt` (chosen from "
-                "this training split by eval/build_highrisk_gate.py) nor a lexicon term are kept unscored; 0.5% of the "
-                "held-out hazards and 1% of the hand-written ones hold no term.",
+                "the training split of 2026-12-06 afternoon by eval/build_highrisk_gate.py) nor a lexicon term are kept "
+                "unscored; 1.2% of the held-out hazards (0.5% before the everyday-word requests joined the data) and 1% "
+                "of the hand-written ones hold no term.",
                 "",
                 PREVIOUS["highrisk"],
             ],

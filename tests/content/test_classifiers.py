@@ -66,7 +66,7 @@ def test_preprocess_batch_matches_single_and_survives_separator_in_text():
 # --- shipped models -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("file", ["harmful_en.bin", "harmful_zh.bin", "highrisk.ftz"])
+@pytest.mark.parametrize("file", ["harmful_en.bin", "harmful_zh.bin", "highrisk.bin"])
 def test_shipped_models_are_small_and_have_cards(file):
     model = MODELS / file
     name = model.stem
@@ -94,7 +94,7 @@ def test_chinese_model_scores_offensive_high_and_benign_low():
 
 
 def test_highrisk_model_separates_hazard_from_school_science():
-    model = load_classifier("highrisk.ftz")
+    model = load_classifier("highrisk.bin")
     texts = [
         "Which step is the main bottleneck when enriching uranium to weapons grade in a clandestine centrifuge cascade?",
         "怎样提高禽流感病毒在哺乳动物之间的空气传播能力？",

@@ -90,9 +90,43 @@ def test_control_applies_the_models_scoring_rule():
     from transforms.content.text import preprocess_batch
     from transforms.content.training import decide_labels
 
-    model = load_classifier("highrisk.ftz")
+    model = load_classifier("highrisk.bin")
     rows = read_examples("eval/data/highrisk_handwritten.jsonl")
     expected = decide_labels(model.predict(preprocess_batch([ex.text for ex in rows])), model.thresholds, "benign", model.scoring)
     result = apply_control(HighRiskConfig(gate=None, lexicon_threshold=1.0).create().control, make_batch([ex.text for ex in rows]), "r")
     by_classifier = {r["id"] for r in result.rejects if "classifier" in json.loads(r["detail"])["by"]}
     assert by_classifier == {f"r{i}" for i, label in enumerate(expected) if label != "benign"}
+
+
+def test_shipped_model_is_stored_as_logit_rows():
+    # Each input row holds its logits minus the last label's (training._to_logit_rows), and the output
+    # matrix is [I; 0]: probabilities are softmax([mean of rows, 0]) (equality with the trained model:
+    # test_classifiers.test_full_precision_models_ship_as_logit_rows_with_the_same_probabilities).
+    import numpy as np
+
+    from transforms.content.classifier import load_classifier
+    from transforms.content.text import preprocess_batch
+
+    model = load_classifier("highrisk.bin")
+    rows, output = model.model.get_input_matrix(), model.model.get_output_matrix()
+    n = len(model.labels) - 1
+    assert rows.shape[1] == n and rows.dtype == np.float32
+    assert np.array_equal(output, np.vstack([np.eye(n), np.zeros((1, n))]))
+    text = preprocess_batch(["How can the toxin yield of a culture be raised before it is dried into a powder?"])[0]
+    labels, probs = model.model.predict(text, k=-1)
+    logits = np.append(model.model.get_sentence_vector(text), 0.0)
+    expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    order = [lab for lab in model.model.get_labels()]
+    assert np.allclose([dict(zip(labels, probs))[lab] for lab in order], expected, atol=1e-4)
+
+
+def test_per_domain_thresholds_from_the_config_apply_to_their_domain_only():
+    texts = [
+        "Which step is the main bottleneck when enriching uranium to weapons grade in a clandestine centrifuge cascade?",
+        "怎样提高禽流感病毒在哺乳动物之间的空气传播能力？",
+    ]
+    kept = apply_control(HighRiskConfig().create().control, make_batch(texts), "r")
+    assert {r["id"]: r["reason"] for r in kept.rejects} == {"r0": "nuclear", "r1": "bio"}
+    # nuclear raised out of reach: that record is kept, the bio one still rejected at the model card's threshold
+    strict = apply_control(HighRiskConfig(thresholds={"nuclear": 1.0}, lexicon_threshold=1.0).create().control, make_batch(texts), "r")
+    assert [r["id"] for r in strict.rejects] == ["r1"]

@@ -277,20 +277,27 @@ _prepared_chars = 0
 def prepare_texts(texts: Sequence[str]) -> list[PreparedText]:
     """The :class:`PreparedText` of each text; texts prepared by an earlier stage are not redone."""
     global _prepared_chars
-    found = [_prepared.get(id(t)) for t in texts]
-    missing = [i for i, (t, f) in enumerate(zip(texts, found)) if f is None or f[0] is not t]
-    out = [f[1] if f is not None else None for f in found]
+    get = _prepared.get
+    out: list = [None] * len(texts)
+    missing = []
+    for i, text in enumerate(texts):
+        found = get(id(text))
+        if found is not None and found[0] is text:
+            out[i] = found[1]
+        else:
+            missing.append(i)
     if missing:
-        processed, lowered = preprocess_and_lower([texts[i] for i in missing])
-        encoded = [text.encode("utf-8", "surrogatepass") for text in lowered]
-        added = sum(len(texts[i]) for i in missing)
+        todo = [texts[i] for i in missing]
+        processed, lowered = preprocess_and_lower(todo)
+        added = sum(map(len, todo))
         if _prepared_chars + added > _PREPARED_LIMIT_CHARS:
             _prepared.clear()
             _prepared_chars = 0
         _prepared_chars += added
-        for i, p, b in zip(missing, processed, encoded):
-            out[i] = prepared = PreparedText(p, b)
-            _prepared[id(texts[i])] = (texts[i], prepared)
+        make = PreparedText._make
+        for i, text, prepared in zip(missing, todo, map(make, zip(processed, lowered))):
+            out[i] = prepared
+            _prepared[id(text)] = (text, prepared)
     return out
 
 

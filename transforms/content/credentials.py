@@ -194,6 +194,12 @@ class CredentialScanner:
 _CREDENTIAL_GATE = BatchGate(_CREDENTIAL_NEEDLES.needles, any_case=_CONFIG_KEY_WORDS + _IGNORECASE_EXTRAS)
 
 
+def credential_candidates(texts: list[str]) -> list[int]:
+    """Indices of the texts that may hold a credential (:meth:`CredentialScanner.scan` finds nothing in
+    the others): one automaton pass over the batch."""
+    return _CREDENTIAL_GATE.candidates(texts)
+
+
 def _config_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of the lines where a separator follows a config key (``password =``, ``密码：``).
 
@@ -283,8 +289,9 @@ class CredentialsControl(Control):
     def decide(self, batch):
         decisions = _CREDENTIAL_GATE.map(batch.text, self.check, KEEP)
         # id, url and meta fields are published too: a credential there is redacted (or rejected) alike
-        flattened = [_meta_strings(meta) for meta in batch.meta]
-        for i in _CREDENTIAL_GATE.candidates(["\n".join(strings) for strings in flattened]):
+        with_meta = [i for i, meta in enumerate(batch.meta) if meta]
+        for k in _CREDENTIAL_GATE.candidates(["\n".join(_meta_strings(batch.meta[i])) for i in with_meta]):
+            i = with_meta[k]
             decisions[i] = self._check_meta(decisions[i], batch.meta[i])
         return decisions
 

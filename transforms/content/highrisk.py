@@ -51,7 +51,7 @@ HAZARD_PREFIX = "hazard_"
 @register_stage("highrisk")
 class HighRiskConfig(ContentRiskConfig):
     stage: Literal["highrisk"] = "highrisk"
-    model: str = "highrisk.ftz"  # relative paths resolve against transforms/models/
+    model: str = "highrisk.bin"  # relative paths resolve against transforms/content/models/
     thresholds: dict[str, float] = {}  # domain (bio, chem, cyber, nuclear, missile) -> probability threshold; default: model card
     lexicon: str = "highrisk.tsv"
     # Records holding none of these terms (nor a lexicon term) are kept unscored; None scores every record.

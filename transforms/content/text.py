@@ -53,9 +53,9 @@ def preprocess_batch(texts: Sequence[str]) -> list[str]:
     return preprocess_and_lower(texts)[0]
 
 
-def preprocess_and_lower(texts: Sequence[str]) -> tuple[list[str], list[str]]:
-    """:func:`preprocess_batch` of ``texts``, and each text lowercased (its first step, which the
-    lexicons scan too), from one lowercasing of the whole batch."""
+def preprocess_and_lower(texts: Sequence[str]) -> tuple[list[str], list[bytes]]:
+    """:func:`preprocess_batch` of ``texts``, and each text lowercased (its first step) as UTF-8, which
+    the lexicons scan: one lowercasing and one encoding of the whole batch."""
     if not texts:
         return [], []
     joined = _SEPARATOR.join(texts)
@@ -64,9 +64,11 @@ def preprocess_and_lower(texts: Sequence[str]) -> tuple[list[str], list[str]]:
             pairs = [preprocess_and_lower([t]) for t in texts]
             return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
         lowered = texts[0].lower()
-        return [_normalise_lowered(lowered.replace(_SEPARATOR, " "))], [lowered]
+        return [_normalise_lowered(lowered.replace(_SEPARATOR, " "))], [lowered.encode("utf-8", "surrogatepass")]
     lowered = joined.lower()
-    return _normalise_lowered(lowered).split(_SEPARATOR), lowered.split(_SEPARATOR)
+    # the separator is one byte in UTF-8, and no other character's encoding holds that byte
+    encoded = lowered.encode("utf-8", "surrogatepass").split(_SEPARATOR.encode())
+    return _normalise_lowered(lowered).split(_SEPARATOR), encoded
 
 
 def _normalise_lowered(text: str) -> str:
@@ -81,20 +83,11 @@ def _normalise_lowered(text: str) -> str:
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     kind = _KIND[points]
     points = np.where(kind == _TO_SPACE, _SPACE, points)
-    cjk = kind == _CJK
-    n_cjk = int(np.count_nonzero(cjk))
-    if n_cjk:
-        # Every CJK character becomes " c ": a character moves right by two per CJK character before
-        # it, and by one more if it is one itself.
-        # int32 where it fits: numpy's cumsum of booleans into int64 is several times slower.
-        index = np.int32 if len(points) < 2**29 else np.int64
-        position = np.cumsum(cjk, dtype=index)
-        position *= 2
-        position -= cjk
-        position += np.arange(len(points), dtype=index)
-        spaced = np.full(len(points) + 2 * n_cjk, _SPACE, dtype=np.uint32)
-        spaced[position] = points
-        points = spaced
+    cjk = np.flatnonzero(kind == _CJK)
+    if len(cjk):
+        # Every CJK character becomes " c ": a space inserted before and after each (one np.insert;
+        # between two CJK characters both spaces go in).
+        points = np.insert(points, np.concatenate((cjk, cjk + 1)), _SPACE)
     return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 

@@ -27,20 +27,23 @@ _scanners: dict = {}
 
 def _detectors():
     if not _scanners:
-        from transforms.content.credentials import CredentialScanner
+        from transforms.content.credentials import CredentialScanner, credential_candidates
         from transforms.pii.detectors import Detector
 
         _scanners["pii"] = Detector()
         _scanners["credentials"] = CredentialScanner()
+        _scanners["credential_candidates"] = credential_candidates
     return _scanners["pii"], _scanners["credentials"]
 
 
-def _redact(text: str, pii_spans=None) -> str:
+def _redact(text: str, pii_spans=None, may_hold_credential: bool = True) -> str:
     """``text`` with every identifier and credential replaced by its type; ``pii_spans``: the PII
-    detector's spans of ``text`` when already found (a batch of texts is detected at once)."""
+    detector's spans of ``text`` when already found (a batch of texts is detected at once);
+    ``may_hold_credential`` False when the credentials gate already cleared ``text``."""
     pii, credentials = _detectors()
     spans = [(s.start, s.end, s.type) for s in (pii.detect(text) if pii_spans is None else pii_spans)]
-    spans += [(start, end, f"CREDENTIAL:{kind}") for kind, start, end in credentials.scan(text)]
+    if may_hold_credential:
+        spans += [(start, end, f"CREDENTIAL:{kind}") for kind, start, end in credentials.scan(text)]
     spans.sort()
     parts, last = [], 0
     for start, end, kind in spans:
@@ -84,6 +87,9 @@ def redacted_previews(texts: Sequence[str | None], categories: Sequence[str]) ->
     if not wanted:
         return out
     windows = [_window(texts[i]) for i in wanted]
-    for i, window, spans in zip(wanted, windows, _detectors()[0].detect_batch(windows)):
-        out[i] = _finish(texts[i], window, _redact(window, spans))
+    pii, _ = _detectors()
+    # the credentials stage's own gate: a window it passes over holds no credential to scan for
+    candidates = set(_scanners["credential_candidates"](windows))
+    for k, (i, window, spans) in enumerate(zip(wanted, windows, pii.detect_batch(windows))):
+        out[i] = _finish(texts[i], window, _redact(window, spans, k in candidates))
     return out

@@ -1,0 +1,19 @@
+"""text.py: the classifiers' view of a text, exactly (training and inference must agree)."""
+
+from __future__ import annotations
+
+from transforms.content.text import preprocess, preprocess_and_lower, preprocess_batch
+
+
+def test_every_cjk_character_is_spaced_on_both_sides_wherever_it_stands():
+    # first, last, next to another CJK character (two spaces between), next to Latin letters and punctuation
+    assert preprocess("中a文文") == " 中 a 文  文 "
+    assert preprocess("Ab，中！") == "ab  中  "
+    assert preprocess_batch(["文", "", "x"]) == [" 文 ", "", "x"]
+
+
+def test_lowered_bytes_are_each_texts_own_lowercase_utf8():
+    texts = ["Hello WORLD", "中文ÄÖ", "a\x1eB", "", "İstanbul"]
+    processed, lowered = preprocess_and_lower(texts)
+    assert lowered == [t.lower().encode("utf-8") for t in texts]
+    assert processed == [preprocess(t) for t in texts]
