@@ -85,7 +85,7 @@ def _words(doc: int, seed: int, vocab) -> np.ndarray:
 
 
 def _shingle_strings(text: str) -> list[str]:
-    from transforms.dedup.minhash import normalize
+    from transforms.core.hashing import normalize
 
     words = normalize(text).split()
     return [" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))]
@@ -128,7 +128,7 @@ def run_config(name: str, paths: list[str]) -> dict:
         return _run_beam(name, paths)
     from transforms.dedup.stage import DedupConfig
     from transforms.dedup.resolve import batch_chunk
-    from transforms.dedup.minhash import normalize_codes, shingle_hashes_of_codes
+    from transforms.core.hashing import normalize_codes, shingle_hashes_of_codes
 
     params = DedupConfig().params()
     seconds = cpu = 0.0

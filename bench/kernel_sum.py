@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.e2e_bench import FULL_PLAN, corpus, plan, write_config  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.core.stage import ControlStage, apply_control  # noqa: E402
-from transforms.dedup.minhash import components  # noqa: E402
+from transforms.core.hashing import components  # noqa: E402
 from transforms.dedup.resolve import DecisionLookup, DecisionTable, batch_chunk, candidate_pairs, chunk_band_entries, concat_chunks, resolve  # noqa: E402
 from transforms.dedup.stage import DedupStage  # noqa: E402
 from transforms.ingest.readers import expand_sources  # noqa: E402

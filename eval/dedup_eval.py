@@ -27,7 +27,7 @@ import numpy as np
 from transforms.dedup.stage import DedupConfig
 
 from transforms.dedup.resolve import candidate_pairs, chunk_band_entries, resolve_component, signature_chunk
-from transforms.dedup.minhash import components
+from transforms.core.hashing import components
 
 SENTENCE = re.compile(r"(?<=[.!?。！？\n])\s*")
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transforms.dedup.minhash import normalize_codes, shingle_hashes_of_codes  # noqa: E402
+from transforms.core.hashing import normalize_codes, shingle_hashes_of_codes  # noqa: E402
 from transforms.reuse.resolve import ReuseParams, ShingleSets, chunk_of, decide_in_memory, shared_count  # noqa: E402
 from transforms.reuse.stage import ReuseConfig  # noqa: E402
 

@@ -42,7 +42,8 @@ import pyarrow.dataset as ds
 SUITES_DIR = Path(__file__).parent / "suites"
 
 RECORD_STATS: dict[str, str] = {
-    # column -> "module:function" taking a list of texts and returning one number per text
+    # column -> "module:function" taking a list of texts and returning one number per text (a function of
+    # the text alone: each distinct string is counted once per batch)
     "residual_identifiers": "transforms.pii.detectors:count_structured_identifiers",
 }
 
@@ -158,8 +159,10 @@ def record_stats(ids, sources, licenses, langs, texts, extra: list[str], publish
     fields = [[t] for t in texts] if published is None else published
     flat = [field for record in fields for field in record]
     ends = np.cumsum([len(record) for record in fields])
+    distinct = list(dict.fromkeys(flat))  # each string once: a file's path repeats on every record of it
     for column in extra:  # a record's count is the sum over its fields
-        per_field = np.fromiter(_stat_function(column)(flat), dtype=np.int64, count=len(flat))
+        counted = dict(zip(distinct, _stat_function(column)(distinct)))
+        per_field = np.fromiter((counted[f] for f in flat), dtype=np.int64, count=len(flat))
         sums = np.add.reduceat(per_field, ends - [len(r) for r in fields]) if len(flat) else np.zeros(0, np.int64)
         columns.append(pa.array(sums, pa.int64()))
     return pa.record_batch(columns, schema=record_stats_schema(extra))
@@ -196,6 +199,16 @@ def run_frame(counts: dict[str, int]):
     )
 
 
+def import_gx():
+    """Great Expectations, quiet and without analytics (its import costs ~3 CPU seconds: a run can
+    start it early, see ``pipelines.run``)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    return gx
+
+
 def run_gate(
     suite_names: list[str],
     stats: ds.Dataset,
@@ -206,10 +219,7 @@ def run_gate(
 ) -> GateResult:
     """Validate the staged run (``stats``: its :func:`record_stats` rows) against the named suites and
     the ``published`` suite (:func:`published_suite`); save results and Data Docs under run_dir."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    import great_expectations as gx
-
+    gx = import_gx()
     suites = [load_suite(name) for name in suite_names]
     published = published_suite(min_published, min_published_share)
     if published["expectations"]:

@@ -114,15 +114,17 @@ def _batch_stats(batch, extra: list[str]) -> pa.RecordBatch:
 
 def published_strings(batch) -> list[list[str]]:
     """Per record, every string it is published with that came from the input (text, meta with id
-    and url, file, locator, tags): what the residual-identifier check scans, each field on its own
-    (joined, the end of one field would be context for the start of the next).
+    and url, file, tags): what the residual-identifier check scans, each field on its own (joined,
+    the end of one field would be context for the start of the next).
 
-    Lineage details are left out: the stages write them (scores, counts, hashed ids; never raw
-    personal data, by the record contract), and a full-precision score such as 0.4221165755827173
-    holds a Luhn-valid 16-digit run, so scanning them failed runs on numbers we wrote ourselves."""
+    Lineage details and the locator are left out: we write them, never from the input's content.
+    Lineage holds scores, counts and hashed ids (never raw personal data, by the record contract),
+    and a full-precision score such as 0.4221165755827173 holds a Luhn-valid 16-digit run; a locator
+    is line and byte numbers (``line=17;offset=13812345678``, 13 GB into a file, reads as a mobile
+    number). Scanning them failed runs on numbers we wrote ourselves."""
     return [
-        [text, to_json(meta), uri, locator, " ".join(tags)]
-        for text, meta, uri, locator, tags in zip(batch.text, batch.meta, batch.source_uri, batch.locator, batch.tags)
+        [text, to_json(meta), uri, " ".join(tags)]
+        for text, meta, uri, tags in zip(batch.text, batch.meta, batch.source_uri, batch.tags)
     ]
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -120,12 +121,16 @@ def _lineage_details(dataset: ds.Dataset | None, stages: set[str], row_filter=No
     if dataset is None or not stages:
         return
     seen = 0
+    parsed: dict[str, dict] = {}  # records share details (the same scores, the same gate note): parsed once, read only
     for batch in stream_batches(dataset, ["lineage"], 4096, row_filter):
         entries = pc.list_flatten(batch.column("lineage"))
         if len(entries):
             entries = entries.filter(pc.is_in(pc.struct_field(entries, "stage"), pa.array(sorted(stages))))
             for stage, detail in zip(pc.struct_field(entries, "stage").to_pylist(), pc.struct_field(entries, "detail").to_pylist()):
-                yield stage, json.loads(detail or "{}")
+                detail = detail or "{}"
+                if detail not in parsed:
+                    parsed[detail] = orjson.loads(detail)
+                yield stage, parsed[detail]
         seen += batch.num_rows
         if seen >= SCORE_SAMPLE_ROWS:
             return

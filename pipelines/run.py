@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
+from apache_beam.options.pipeline_options import DirectOptions
 from openlineage.client.uuid import generate_new_uuid
 
-from expectations.gate import GateResult, record_stat_columns, record_stats_schema, run_gate
+from expectations.gate import GateResult, import_gx, record_stat_columns, record_stats_schema, run_gate
 from pipelines.config import JobConfig, load_config
 from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter, gate_failure_message
@@ -375,11 +376,13 @@ def _run(
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
+    options = pipeline_options(beam_args)
+    gx_import = _import_gx_meanwhile(options)
     progress_dir = (
         storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")
     )  # display only: a bucket staging folder gets a local one
     with watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
-        counters = run_pipeline(pipeline_options(beam_args), ingest, controls, ctx, files)
+        counters = run_pipeline(options, ingest, controls, ctx, files)
         watcher.finish(counters)
     kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
     rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
@@ -399,6 +402,8 @@ def _run(
         manifest["machine_check"] = machine_check(checked, counts["input"])
 
     on_phase("gate")
+    if gx_import is not None:
+        gx_import.join()
     record_stats = staged(ctx.committed_files("record_stats"), record_stats_schema(record_stat_columns(config.gate.suites)))
     gate = run_gate(
         config.gate.suites, record_stats, counts, ctx.run_dir, config.gate.min_published, config.gate.min_published_share
@@ -471,6 +476,26 @@ def _run(
         rejects_version=rejects_table.version() if rejects_table is not None and manifest["rejects_appended"] else None,
         rejects_rows=manifest["rejects_appended"],
     )
+
+
+def _import_gx_meanwhile(options) -> threading.Thread | None:
+    """Import Great Expectations on a thread while worker processes run the pipeline: the import is
+    most of the gate's serial time (~3 s), and this process only coordinates meanwhile. With the
+    workers in this process (one worker, the default) the thread would compete with them for the
+    interpreter, so the gate imports it then. A failed import here is retried by the gate itself."""
+    direct = options.view_as(DirectOptions)
+    if direct.direct_running_mode != "multi_processing" or (direct.direct_num_workers or 1) < 2:
+        return None
+    thread = threading.Thread(target=_try_import_gx, name="import-gx", daemon=True)
+    thread.start()
+    return thread
+
+
+def _try_import_gx() -> None:
+    try:
+        import_gx()
+    except Exception:  # the gate imports it again and reports what fails
+        pass
 
 
 def _run_location(ctx: RunContext, path: str | None) -> str | None:

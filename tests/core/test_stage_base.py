@@ -112,3 +112,21 @@ def test_control_stage_in_beam_routes_rejects_and_counts(tmp_path):
     assert counters["evenodd:rejected"] == 5
     assert counters["evenodd:rejected:odd_number"] == 5
     assert counters["evenodd:modify"] == 2
+
+
+def test_equal_lineage_entries_are_one_object_and_arrow_writes_each_record_its_own():
+    """Records of a batch share equal entries (a spill pickles each once); Arrow still gets every record's
+    full lineage, in order, and rejects keep their own history."""
+    result = apply_control(EvenOdd(), make_batch(range(13)), "run-1")
+    modified = [h[-1] for h, n in zip(result.kept.lineage, (0, 2, 4, 6, 8, 10, 12)) if n % 3 == 0]
+    assert len(modified) == 3 and all(e is modified[0] for e in modified)
+    assert all(r["lineage"][-1] is result.rejects[0]["lineage"][-1] for r in result.rejects)
+    rows = result.kept.to_arrow().to_pylist()
+    assert [[(e["stage"], e["action"], e["detail"]) for e in row["lineage"]] for row in rows[:2]] == [
+        [("ingest", "keep", "{}"), ("evenodd", "modify", '{"why":"three"}')],
+        [("ingest", "keep", "{}"), ("evenodd", "keep", "{}")],
+    ]
+    from transforms.core.records import rejects_to_arrow
+
+    rejects = rejects_to_arrow(result.rejects).to_pylist()
+    assert [len(r["lineage"]) for r in rejects] == [2] * 6 and rejects[0]["lineage"][-1]["reason"] == "odd_number"

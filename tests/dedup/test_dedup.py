@@ -21,24 +21,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from pydantic import ValidationError
 
 from transforms.core.stage import RunContext
-from transforms.dedup.resolve import DecisionLookup, DecisionTable, DedupParams, batch_chunk, candidate_pairs, keep_order, pairs_within_runs, resolve, resolve_component, signature_chunk
+from transforms.dedup.resolve import DecisionLookup, DecisionTable, DedupParams, batch_chunk, candidate_pairs, keep_order, resolve, resolve_component, signature_chunk
 from transforms.dedup import buckets
 from transforms.dedup.stage import DedupConfig
 from transforms.dedup.index import StageSignaturesFn, chunk_from_arrow, chunk_to_arrow, index_dir, index_parts
-from transforms.dedup.minhash import (
-    MinHasher,
-    band_keys,
-    components,
-    exact_key,
-    exact_keys,
-    jaccard_estimate,
-    normalize,
-    normalize_codes,
-    optimal_bands_rows,
-    pair_similarity,
-    shingle_hashes,
-    shingle_hashes_of_codes,
-)
+from transforms.core.hashing import components, normalize, normalize_codes, pairs_within_runs, shingle_hashes, shingle_hashes_of_codes
+from transforms.dedup.minhash import MinHasher, band_keys, exact_key, exact_keys, jaccard_estimate, optimal_bands_rows, pair_similarity
 from transforms.core.records import RECORD_SCHEMA, Batch, content_sha256, lineage_entry
 
 RNG = random.Random(7)

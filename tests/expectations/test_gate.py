@@ -71,6 +71,29 @@ def test_residual_identifiers_are_counted_field_by_field():
     assert stats.column("residual_identifiers").to_pylist() == [0, 1]
 
 
+def test_a_string_repeated_across_records_counts_in_each():
+    """Each distinct string is scanned once per batch, but counted for every record that holds it."""
+    from expectations.gate import record_stats
+
+    shared = "/data/alice@example.com/part-0.jsonl"  # the same input file path on every record
+    fields = [["first", shared], ["second", shared], ["mail bob@example.com", "/data/other.jsonl"]]
+    stats = record_stats(["a", "b", "c"], ["s"] * 3, ["MIT"] * 3, ["en"] * 3, [f[0] for f in fields], ["residual_identifiers"], fields)
+    assert stats.column("residual_identifiers").to_pylist() == [1, 1, 1]
+
+
+def test_the_gate_scans_what_came_from_the_input_not_our_locators():
+    """A byte offset 13 GB into a file reads as a mobile number: the locator is ours and is not scanned."""
+    from pipelines.graph import published_strings
+    from transforms.core.records import Batch, lineage_entry
+
+    batch = Batch.from_rows([{
+        "id": "a", "text": "plain text", "source": "s", "source_uri": "/data/part-0.jsonl",
+        "locator": "line=17;offset=13812345678", "license": "MIT", "lang": "en", "meta": {"url": "https://x.org/1"},
+        "content_sha256": "h", "tags": ["t"], "lineage": [lineage_entry("ingest", "keep")],
+    }])  # fmt: skip
+    assert published_strings(batch) == [["plain text", '{"url":"https://x.org/1"}', "/data/part-0.jsonl", "t"]]
+
+
 def test_a_word_ending_in_fax_is_no_phone_context():
     from transforms.pii.detectors import count_structured_identifiers
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from transforms.core.records import Batch, content_sha256, lineage_entry
 from transforms.core.stage import RunContext, apply_control
-from transforms.dedup.minhash import normalize_codes, shingle_hashes_of_codes
+from transforms.core.hashing import normalize_codes, shingle_hashes_of_codes
 from transforms.reuse.control import PARTIAL_COPY, TOO_SHORT, ReuseControl
 from transforms.reuse.resolve import ReuseParams, chunk_of, decide_in_memory, order_keys
 from transforms.reuse.sketch import fold, nfkc_joined, paragraph_hashes, sketch, winnow

@@ -15,10 +15,8 @@ import pyarrow.parquet as pq
 from transforms.core.stage import RunContext
 from transforms.core import storage
 from transforms.core.storage import stream_batches
-from transforms.dedup.minhash import (
-    doc_key,
-)
-from transforms.dedup.resolve import PUBLISHED_SALT, STAGE, DedupParams, SignatureChunk, signature_chunk, sorted_lookup
+from transforms.core.hashing import doc_key, sorted_lookup
+from transforms.dedup.resolve import PUBLISHED_SALT, STAGE, DedupParams, SignatureChunk, signature_chunk
 
 # ---- signature files: this run's (staged) and the published index ---------------------------
 

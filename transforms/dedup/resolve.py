@@ -16,16 +16,8 @@ import numpy as np
 
 from transforms.core.records import Batch
 from transforms.core.stage import KEEP, Control, Decision
-from transforms.dedup.minhash import (
-    MinHasher,
-    band_keys,
-    components,
-    doc_key,
-    exact_keys,
-    normalize_codes,
-    pair_similarity,
-    shingle_hashes_of_codes,
-)
+from transforms.core.hashing import components, doc_key, normalize_codes, pairs_within_runs, shingle_hashes_of_codes, sorted_lookup
+from transforms.dedup.minhash import MinHasher, band_keys, exact_keys, pair_similarity
 
 STAGE = "dedup"
 CLAUSE = "4.1.2(b)"
@@ -150,20 +142,6 @@ def chunk_band_entries(chunk: SignatureChunk, params: DedupParams) -> tuple[np.n
     return np.concatenate(keys), np.concatenate(docs)
 
 
-def pairs_within_runs(run_first: np.ndarray, run_size: np.ndarray, skip_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (i, j), i < j, of every pair inside each run ``[first, first + size)`` of a sorted
-    array (without the pairs of each run's first position when ``skip_first``)."""
-    size_of = np.repeat(run_size, run_size)
-    position = np.arange(len(size_of)) - np.repeat(np.cumsum(run_size) - run_size, run_size)
-    left = np.repeat(run_first, run_size) + position
-    if skip_first:
-        left, position, size_of = left[position > 0], position[position > 0], size_of[position > 0]
-    partners = size_of - position - 1
-    right_offset = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
-    left = np.repeat(left, partners)
-    return left, left + 1 + right_offset
-
-
 def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _RUN_ALL_PAIRS_UP_TO) -> tuple[np.ndarray, np.ndarray]:
     """Unique (a, b), a < b, of docs sharing a band key: all pairs in runs of up to ``all_pairs_up_to``
     docs, a star to the first doc in larger ones (``all_pairs_up_to=0``: stars only, enough for
@@ -193,14 +171,6 @@ def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _
     first = np.ones(len(a), dtype=bool)
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[first], b[first]
-
-
-def sorted_lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(position in ``sorted_keys``, whether it is there) for each of ``keys``."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), np.int64), np.zeros(len(keys), bool)
-    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return pos, sorted_keys[pos] == keys
 
 
 def concat_chunks(chunks: Sequence[SignatureChunk]) -> SignatureChunk:

@@ -52,10 +52,8 @@ from transforms.dedup.index import (
     read_chunk,
     write_index,
 )
-from transforms.dedup.minhash import (
-    components,
-    optimal_bands_rows,
-)
+from transforms.core.hashing import components, sorted_lookup
+from transforms.dedup.minhash import optimal_bands_rows
 from transforms.dedup.resolve import (
     EXACT,
     KEEP_CRITERIA,
@@ -70,7 +68,6 @@ from transforms.dedup.resolve import (
     candidate_pairs,
     chunk_band_entries,
     resolve,
-    sorted_lookup,
 )
 
 # ---- Beam pieces -----------------------------------------------------------------------------

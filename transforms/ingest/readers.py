@@ -400,6 +400,8 @@ class SourceReader:
         self.limits = limits
         self.records = 0
         self.rejects = 0
+        # one entry shared by the file's records (entries are never mutated): pickled once per batch
+        self._keep_entry = lineage_entry(STAGE, "keep", detail={"format": file.format})
 
     # -- building records and rejects ------------------------------------------------------------
 
@@ -463,7 +465,7 @@ class SourceReader:
             "lang": self.source.lang or detect_cjk_lang(text),
             "meta": meta,
             "tags": [],
-            "lineage": [lineage_entry(STAGE, "keep", detail={"format": self.file.format})],
+            "lineage": [self._keep_entry],
         }
 
     def _row(self, locator: str, raw: bytes, fields: dict, escapes: bool = False) -> dict:

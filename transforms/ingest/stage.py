@@ -142,6 +142,7 @@ class IngestStage(Stage):
             spread_files(pipeline, files)
             | "ReadFiles"
             >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id, self.config.limits))
+            .with_output_types(Batch)  # the main output: Beam encodes it with core's BatchCoder
             .with_outputs(REJECTED, FILES, main="records")
         )
         outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(storage.join(ctx.staging_dir, FILES)))

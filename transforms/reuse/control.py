@@ -8,8 +8,7 @@ import numpy as np
 
 from transforms.core.records import Batch
 from transforms.core.stage import KEEP, Control, Decision
-from transforms.dedup.minhash import doc_key
-from transforms.dedup.resolve import sorted_lookup
+from transforms.core.hashing import doc_key, sorted_lookup
 from transforms.reuse.resolve import ContainmentTable, RemovalTable, ReuseParams, removed_lines
 
 STAGE = "reuse"

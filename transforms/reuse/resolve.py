@@ -24,8 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from transforms.core.records import Batch
-from transforms.dedup.minhash import doc_key
-from transforms.dedup.resolve import pairs_within_runs, sorted_lookup
+from transforms.core.hashing import doc_key, pairs_within_runs, sorted_lookup
 from transforms.reuse.sketch import BatchSketch, sketch
 
 _LOCATOR_NUMBER = re.compile(r"(?:line|row)=(\d+)")

@@ -6,7 +6,7 @@ paragraph or shingle):
 - **Paragraphs** are lines (``\\n``-separated, as in dolma and CCNet). A line's key is a 64-bit hash of its
   letters, digits and unspaced-script characters only (punctuation, spaces and case do not count), with
   their number, so ``Read more »`` and ``read more`` are the same boilerplate line.
-- **Shingles** are exactly the dedup stage's (:func:`transforms.dedup.minhash.shingle_hashes_of_codes`):
+- **Shingles** are exactly the dedup stage's (:func:`transforms.core.hashing.shingle_hashes_of_codes`):
   word n-grams, character n-grams for unspaced scripts, mixed text by script run.
 - **Fingerprints** are the winnowed shingles (Schleimer, Wilkerson & Aiken 2003, MOSS): the smallest hash of
   every window of ``window`` consecutive shingles. Two texts sharing a run of at least
@@ -23,9 +23,8 @@ from typing import Sequence
 
 import numpy as np
 
-from transforms.dedup.minhash import UNSPACED, WORD, ascii_classes, span_hashes, char_classes, mix64, shingle_hashes_of_codes
+from transforms.core.hashing import LENGTH_SALT, UNSPACED, WORD, ascii_classes, span_hashes, char_classes, mix64, shingle_hashes_of_codes
 
-_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
 _NEWLINE = 10
 _MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -109,7 +108,7 @@ def paragraph_hashes(codes: np.ndarray, classes: np.ndarray, bounds: np.ndarray)
     filtered = codes[keep]
     with np.errstate(over="ignore"):
         h = span_hashes(filtered, s, e) if len(filtered) else np.zeros(len(s), np.uint64)
-        h = mix64(h ^ ((e - s).astype(np.uint64) * _LENGTH_SALT))
+        h = mix64(h ^ ((e - s).astype(np.uint64) * LENGTH_SALT))
     offsets = np.searchsorted(breaks, bounds, side="left").astype(np.int64)
     offsets[-1] = len(breaks)
     return h, (e - s).astype(np.int64), offsets

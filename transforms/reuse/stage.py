@@ -46,8 +46,7 @@ from transforms.core import storage
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import ConcatFn, DecideWithView, RunContext, Stage, StageConfig, count
-from transforms.dedup.minhash import components
-from transforms.dedup.resolve import sorted_lookup
+from transforms.core.hashing import components, sorted_lookup
 from transforms.reuse.control import PARTIAL_COPY, REPEATED, STAGE, TOO_SHORT, make_control
 from transforms.reuse.resolve import (
     ContainmentTable,
