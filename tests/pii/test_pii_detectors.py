@@ -320,3 +320,11 @@ def test_resolve_overlaps_keeps_everything_apart_and_resolves_the_rest():
     empty = Span(5, 5, "PERSON", 0.6)
     assert resolve_overlaps([empty, b]) == [b]  # an empty span where a longer one starts
     assert resolve_overlaps([a, empty]) == [a, empty]
+
+
+def test_a_lone_surrogate_beside_a_character_beyond_the_bmp_is_no_error():
+    # text read without validation may hold one; the UTF-32 views of a batch must not fail on it
+    texts = ["Tom \ud800 \U0001f600 Hanks met Ana Lee, Mr. Bob Stone", "中\ud800\U0001f600 张伟先生 abc"] * 5
+    detector = Detector()
+    assert detector.detect_batch(texts) == [detector.detect(t) for t in texts]
+    assert any(s.type == det.PERSON for s in detector.detect(texts[1]))

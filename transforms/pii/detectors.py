@@ -1058,7 +1058,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         c = np.frombuffer(utf16, np.uint16)
         code = c
     else:
-        c = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+        c = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
         code = np.minimum(c, 65536)
     folded = folded_of.take(code)
     bounds = np.zeros(len(texts) + 1, np.int64)  # text k is joined[bounds[k] : bounds[k + 1] - 1]

@@ -90,7 +90,7 @@ def zh_encode(texts: Iterable[str]) -> tuple[np.ndarray, list[int]]:
         parts.append(t)
         pos += len(t)
     parts.append(pad)
-    c = np.frombuffer("".join(parts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    c = np.frombuffer("".join(parts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
     return c, starts
 
 
@@ -413,7 +413,7 @@ def en_words(texts: list[str]) -> EnWords:
         c = np.frombuffer(utf16, np.uint16)
         k = kind_of.take(c)
     else:
-        c = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         k = kind_of.take(np.minimum(c, 65535))
         k[c > 65535] = 0
     letter = (k & 1).astype(bool)
