@@ -5,6 +5,7 @@
     python eval/names_eval.py --bias 1 2 3    # Chinese decoding bias sweep (model only), held-out split
     python eval/names_eval.py --dev --model m.npz --bias 0.5 1 1.5   # the sweep on the dev fifth of the training
                                               # split, with a model trained without it (how the shipped bias is chosen)
+    python eval/names_eval.py --dev --en-model m.json.gz --threshold -3 -5   # the English threshold, likewise
 
 A prediction is a true positive when its span overlaps a gold name by at least half of the longer of the
 two (the rule of eval/pii_eval.py); "exact" counts identical boundaries. News/encyclopedic: GUM (EN), CLUENER,
@@ -80,10 +81,24 @@ def main() -> None:
     parser.add_argument("--bias", type=float, nargs="*", help="Chinese decoding bias (replaces the model's own)")
     parser.add_argument("--dev", action="store_true", help="score the dev fifth of the training split instead")
     parser.add_argument("--model", type=Path, help="Chinese model file (default: the shipped one)")
+    parser.add_argument("--threshold", type=float, nargs="*", help="English decision threshold (replaces the model's own)")
+    parser.add_argument("--en-model", type=Path, help="English model file (default: the shipped one)")
     args = parser.parse_args()
     data = {"en": ner_corpora.english(), "zh": ner_corpora.chinese()}
     chosen = ner_corpora.in_dev if args.dev else (lambda d: d["split"] == "test")
     held = {lang: [d for d in rows if chosen(d)] for lang, rows in data.items()}
+    if args.threshold:
+        m = names.load_en(args.en_model) if args.en_model else names.en_model()
+        names.en_model = lambda: m  # what the detector loads
+        print(f"model threshold {m.threshold:+.2f}; scored on the {'dev' if args.dev else 'held-out'} split")
+        for threshold in args.threshold:
+            m.threshold = threshold
+            for title, (lang, corpora) in GROUPS.items():
+                if lang == "en":
+                    rows = [d for d in held["en"] if d["corpus"] in corpora]
+                    r = score(zip((d["spans"] for d in rows), predictions(rows, "en", args.model_only)))
+                    print(f"threshold {threshold:+.2f} {title}: P {r['precision']:.3f} R {r['recall']:.3f} ({r['gold']} gold)")
+        return
     if args.bias:
         base = names.load_zh(args.model) if args.model else names.zh_model()
         print(f"model name_bias {base.name_bias:+.2f}; scored on the {'dev' if args.dev else 'held-out'} split")

@@ -8,6 +8,7 @@ without Twitter user names (BTC labels "@user" as a person, WNUT does not); CLUE
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -100,15 +101,29 @@ def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]
     "Facebook co-founder Mark Zuckerberg" → "Mark Zuckerberg" (the organisation in front is a modifier), "the
     Libertarian candidate" → none (the head is a common noun), "the Palestinians" → none (a group, not a name)."""
     stop = next((i for i in range(start + 1, end) if tokens[i].lower() in _POST_MODIFIERS), end)
-    if stop > start and tokens[stop - 1] in ("'s", "’s"):
+    separators = (",", "and", "&", "or")
+    coordinators = [i for i in range(stop, end) if tokens[i].lower() in ("and", "&")]
+    if (
+        stop < end and tokens[stop] == "," and coordinators
+        and all(tokens[i].lower() in separators for i in range(stop, coordinators[-1]) if tokens[i].lower() in _POST_MODIFIERS)
+        and any(e == stop for _, e in _capitalised_runs(tokens, start, stop))
+    ):  # a list of names: "New People Party's Michael Tien, DAB's Ben Chan and Leung Che-cheung"
+        last = coordinators[-1]
+        stop = next((i for i in range(last + 1, end) if tokens[i].lower() in _POST_MODIFIERS), end)
+    while stop > start and tokens[stop - 1].lower() in _PHRASE_TAIL:  # "Rick Santorum himself", "Jeff [Drake]"
         stop -= 1
     runs = []
     part = start
-    for cut in [i for i in range(start, stop) if tokens[i].lower() in ("and", "&", "or")] + [stop]:
+    for cut in [i for i in range(start, stop) if tokens[i].lower() in separators] + [stop]:
         found = _capitalised_runs(tokens, part, cut)
         if found and found[-1][1] == cut:
             s, e = found[-1]
-            group = e - s == 1 and tokens[s].endswith("s") and (s == start or tokens[start].lower() in _GROUP_WORDS)
+            # a plural people's name ("the Saudis", "Arabs") is a group; a surname ending in s ("Wilkins said",
+            # "Sarvis notes") is not: it needs a group word before it or its singular as a word of its own
+            plural = e - s == 1 and tokens[s].endswith("s")
+            group = plural and (
+                (s > start and tokens[start].lower() in _GROUP_WORDS) or (s == start and tokens[s][:-1] in _gum_words())
+            )
             if not group:
                 runs.append((s, e))
         part = cut + 1
@@ -117,6 +132,15 @@ def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]
 
 # a plural after these (or alone) names a group: "the Saudis", "Arabs", "many Bangladeshis"
 _GROUP_WORDS = {"the", "many", "some", "most", "all", "other", "these", "those", "young", "fellow"}
+# what may end a head phrase after the name: a possessive, an editor's closing bracket or quote, a reflexive
+_PHRASE_TAIL = {"'s", "’s", "]", ")", '"', "'", "”", "’", "himself", "herself", "themselves", "myself", "yourself"}
+
+
+@functools.lru_cache(maxsize=None)
+def _gum_words() -> frozenset:
+    """Every token of the English corpora: "Arab" and "Bangladeshi" are ones, so "Arabs" and "Bangladeshis" are
+    plurals; "Wilkin" is not, so "Wilkins" is a surname."""
+    return frozenset(t for path in sorted((NER / "en").glob("*.conll")) for sent in read_conll(path) for t, _ in sent)
 
 
 def _capitalised_runs(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]:
@@ -171,8 +195,12 @@ def _drop_common(tokens, s, e):
     return out
 
 
+# names of places and organisations (training negatives: "Virginia", "Shah Mosque", "Environmental Protection Agency")
+_PLACE_TYPES = {"location", "corporation", "group", "LOC", "ORG"}
+
+
 def english() -> list[dict]:
-    """{text, spans (char), corpus, genre, split}"""
+    """{text, spans (char: person names), places (char: place and organisation names), corpus, genre, split}"""
     out = []
     files = [("gum", "news", NER / "en/gum_train.conll")]
     files += [("wnut17", "social", NER / f"en/wnut17_{s}.conll") for s in ("train", "dev")]
@@ -184,14 +212,19 @@ def english() -> list[dict]:
             if corpus == "gum":
                 tok_spans = [r for s, e in _bio_spans(tags, lambda t: t == "person") for r in _gum_names(tokens, s, e)]
                 tok_spans = [r for s, e in tok_spans for r in _drop_common(tokens, s, e)]
+                # the proper-name runs of place and organisation mentions ("the George Washington Bridge")
+                place_spans = [r for s, e in _bio_spans(tags, lambda t: t in ("place", "organization"))
+                               for r in _capitalised_runs(tokens, s, e)]  # fmt: skip
             else:
                 tok_spans = _bio_spans(tags, lambda t: t in ("person", "PER"))
+                place_spans = _bio_spans(tags, lambda t: t in _PLACE_TYPES)
             text, offs = detokenize(tokens)
             # Twitter user names (BTC labels "@user" as a person, WNUT does not): not names
             tok_spans = [(s, e) for s, e in tok_spans if not tokens[s].startswith("@") and (s == 0 or tokens[s - 1] != "@")]
             spans = [(offs[s][0], offs[e - 1][1]) for s, e in tok_spans]
+            places = [(offs[s][0], offs[e - 1][1]) for s, e in place_spans if tokens[s][:1].isupper()]
             key = f"{path.name}:{k}"
-            out.append({"text": text, "spans": spans, "corpus": corpus, "genre": genre,
+            out.append({"text": text, "spans": spans, "places": places, "corpus": corpus, "genre": genre,
                         "split": "test" if held_out(key) else "train"})
     return out
 

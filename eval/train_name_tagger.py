@@ -37,10 +37,11 @@ ZH_LABELS = ("O", "B", "I")
 # transition into B): trades precision for recall. Chosen on the dev fifth of the training split with a CRF
 # trained without it (``--without-dev``; ``eval/names_eval.py --dev --model … --bias …``): the highest recall
 # with precision ≥ 0.90 on the news-like dev sentences. ``--set-bias`` rewrites it in a shipped file.
-ZH_NAME_BIAS = 1.75
+ZH_NAME_BIAS = 1.5
 # English decision threshold on the perceptron score (0 = the trained boundary); lower finds more names.
-# -5 was chosen on a dev fifth of the training split (model card): social-media recall ≥ 0.60 with the least precision lost.
-EN_THRESHOLD = -5.0
+# -3 was chosen on a dev fifth of the training split (model card, ``--without-dev`` then ``eval/names_eval.py --dev
+# --en-model … --threshold …``): the best mean F1 of news (GUM) and social (WNUT17 + BTC) among -2 … -6.
+EN_THRESHOLD = -3.0
 
 # --------------------------------------------------------------------------- English lexicons
 
@@ -98,9 +99,35 @@ be been being have has had not no yes all any both each every some such only jus
 hello hey thanks thank please let lets let's can could would should shall will may might must""".split()
 
 
+# Last words of place and organisation names (public knowledge; the training place names add more): a person's
+# name in front of one is the name of a street, building or body, not a person ("George Washington Bridge",
+# "the Andy Warhol Foundation", "Shah Mosque").
+PLACE_HEADS = """street st road rd avenue ave lane drive boulevard way square park bridge tunnel river lake sea ocean
+bay island islands valley county city town village airport station port harbour harbor church cathedral chapel mosque
+temple synagogue abbey palace castle tower hall building center centre museum gallery library theatre theater stadium
+arena hospital clinic school college university academy institute foundation trust society association council
+committee commission agency department ministry office bureau authority company corporation corp inc ltd llc group
+bank party union league club federation organization organisation laboratory memorial monument award prize trophy
+cup turnpike highway freeway expressway parkway terrace heights gardens forest desert canyon falls district province
+region republic kingdom empire airlines airways motors records studios""".split()
+# Countries, US states and continents (public knowledge; the training place names add cities and regions).
+PLACES = """afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh belarus belgium bolivia
+bosnia brazil bulgaria cambodia cameroon canada chile china colombia croatia cuba cyprus denmark ecuador egypt england
+estonia ethiopia finland france germany ghana greece guatemala haiti honduras hungary iceland india indonesia iran iraq
+ireland israel italy jamaica japan kazakhstan kenya korea kosovo kuwait latvia lebanon libya lithuania luxembourg
+malaysia mali malta mexico moldova mongolia morocco mozambique myanmar nepal netherlands nicaragua niger nigeria norway
+pakistan palestine panama paraguay peru philippines poland portugal qatar romania russia rwanda scotland senegal serbia
+singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan tanzania thailand tunisia turkey uganda
+ukraine uruguay uzbekistan venezuela vietnam wales yemen zambia zimbabwe africa asia europe antarctica america oceania
+alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois indiana
+iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana nebraska
+nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming""".split()
+
+
 def english_lexicon(samples: list[dict]) -> dict[str, str]:
     """word → class: C common lower-case word (unlabelled text), F first name, S surname, FS both, T title,
-    P name particle, N never a name (not scored)."""
+    P name particle, N never a name (not scored), H last word of a place or organisation name ("Street",
+    "Mosque", "Agency"); a trailing L marks a place name ("L" alone, or "FL" for "Virginia", which is both)."""
     low, cap_mid = collections.Counter(), collections.Counter()
     texts = [d["text"] for d in samples]
     for path in ("highrisk/mmlu_benign_dev.jsonl", "harmful/en_davidson_dev.jsonl"):
@@ -128,6 +155,20 @@ def english_lexicon(samples: list[dict]) -> dict[str, str]:
         lex[w] = "FS" if lex.get(w) == "S" else "F"
     for w in SURNAMES + [w for w, c in last.items() if c >= 2 and w not in lex]:
         lex[w] = "FS" if lex.get(w) in ("F", "FS") else "S"
+    in_names = {w.lower() for d in samples for s, e in d["spans"] for w in d["text"][s:e].split()}
+    heads, place_words = collections.Counter(), collections.Counter()
+    for d in samples:
+        for s, e in d.get("places", ()):
+            words = d["text"][s:e].split()
+            place_words.update(w.lower() for w in words if w[:1].isupper())
+            if len(words) > 1 and words[-1][:1].isupper():
+                heads[words[-1].lower()] += 1
+    for w in PLACE_HEADS + [w for w, c in heads.items() if c >= 3 and lex.get(w) == "C" and w not in in_names]:
+        if lex.get(w, "C") == "C":
+            lex[w] = "H"
+    for w in PLACES + [w for w, c in place_words.items() if c >= 2 and w not in in_names]:
+        if lex.get(w, "-") in ("-", "F", "S", "FS"):
+            lex[w] = lex.get(w, "").replace("-", "") + "L"
     for w in ner_corpora.TITLES:
         lex[w.rstrip(".")] = "T"
     for w in PARTICLES:
@@ -137,18 +178,26 @@ def english_lexicon(samples: list[dict]) -> dict[str, str]:
     return lex
 
 
-def _replace_spans(sample: dict, replacement) -> dict:
-    """The sample with each span's text replaced by ``replacement(name)``, spans moved to match."""
-    text, pieces, spans, pos = sample["text"], [], [], 0
-    for s, e in sorted(sample["spans"]):
-        new = replacement(text[s:e])
+def _replace_spans(sample: dict, replacement, place_replacement=None) -> dict:
+    """The sample with each name's text replaced by ``replacement(name)`` (and, given ``place_replacement``, each
+    place's by ``place_replacement(place)``), spans moved to match."""
+    text, pieces, out, pos = sample["text"], [], {"spans": [], "places": []}, 0
+    edits = [(s, e, "spans", replacement) for s, e in sample["spans"]]
+    if place_replacement is not None:
+        names_at = sample["spans"]
+        edits += [(s, e, "places", place_replacement) for s, e in sample.get("places", ())
+                  if not any(a < e and s < b for a, b in names_at)]  # fmt: skip
+    for s, e, kind, fn in sorted(edits):
+        if s < pos:
+            continue
+        new = fn(text[s:e])
         pieces.append(text[pos:s])
         start = sum(map(len, pieces))
         pieces.append(new)
-        spans.append((start, start + len(new)))
+        out[kind].append((start, start + len(new)))
         pos = e
     pieces.append(text[pos:])
-    return {"text": "".join(pieces), "spans": spans}
+    return {"text": "".join(pieces), **out}
 
 
 def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
@@ -170,11 +219,23 @@ def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
             return rng.choice(lasts if r < 0.7 else firsts)
         return f"{rng.choice(firsts)} {rng.choice(lasts)}"
 
+    heads = [w.capitalize() for w in PLACE_HEADS if len(w) > 3]
+
+    def place_replacement(place: str) -> str:
+        """The place or organisation itself, or one named after a person: "Maria Lopez Foundation", "Adams
+        Bridge" (negatives: the model must read the word after a name, not only the name)."""
+        r = rng.random()
+        if r < 0.5:
+            return place
+        name = rng.choice(seen) if r < 0.7 else rng.choice(lasts) if r < 0.85 else f"{rng.choice(firsts)} {rng.choice(lasts)}"
+        return f"{name} {rng.choice(heads)}"
+
     out = []
     for d in samples:
-        if not d["spans"]:
-            continue
-        out.append(_replace_spans(d, replacement))
+        if d["spans"]:
+            out.append(_replace_spans(d, replacement))
+        if d.get("places"):
+            out.append(_replace_spans(d, replacement, place_replacement))
     return out
 
 
@@ -240,9 +301,17 @@ def _zh_labels(text: str, spans) -> list[str]:
     return y
 
 
+# Weibo posts are ~6% of the Chinese training sentences but the only informal text: each post with a name comes
+# back this many times with other names, so the social contexts (forwarding, nicknames, no punctuation) weigh more.
+# (3 copies with half the names turned into nickname forms, 小X / 阿X / XX, did worse on the dev fifth: the nickname
+# forms made 小白, 小碎 names; model card "Decoding bias".)
+ZH_SOCIAL_COPIES = 2
+
+
 def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
     """News sentences with each Chinese name replaced by a random surname + given-name characters drawn from
-    the training names: the context, not the memorised name, has to carry the decision."""
+    the training names: the context, not the memorised name, has to carry the decision. Social posts come back
+    ``ZH_SOCIAL_COPIES`` times, each time with other names."""
     given = collections.Counter()
     surnames = set(names.ZH_SURNAMES)
     for d in samples:
@@ -254,16 +323,20 @@ def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
     pool = list(names.ZH_SURNAMES) * 3 + ["欧阳", "司马", "上官", "诸葛", "皇甫", "令狐", "慕容"]
 
+    def replaceable(name: str) -> bool:
+        return "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4
+
     def replacement(name: str) -> str:
-        if "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4:
+        if replaceable(name):
             return rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
         return name
 
     out = []
     for d in samples:
-        if not d["spans"] or d["genre"] != "news":
-            continue
-        out.append(_replace_spans(d, replacement))
+        if d["spans"] and d["genre"] == "news":
+            out.append(_replace_spans(d, replacement))
+        elif d["spans"] and d["genre"] == "social":
+            out += [_replace_spans(d, replacement) for _ in range(ZH_SOCIAL_COPIES)]
     return out
 
 
@@ -351,11 +424,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--set-bias", type=float, help="zh: only rewrite the decoding bias stored in the model")
     parser.add_argument("--without-dev", action="store_true",
-                        help="zh: train on the training split minus its dev fifth (ner_corpora.in_dev), for choosing the bias")
+                        help="train on the training split minus its dev fifth (ner_corpora.in_dev), for choosing the bias / threshold")
     args = parser.parse_args()
     t0 = time.time()
     if args.language == "en":
         train = [d for d in ner_corpora.english() if d["split"] == "train"]
+        if args.without_dev:
+            train = [d for d in train if not ner_corpora.in_dev(d)]
         model = train_english(train, args.epochs)
         save_english(model, args.out / names.EN_MODEL.name)
         print(f"en: {len(model.w)} weights, {len(model.lex)} lexicon entries, {time.time() - t0:.0f}s")

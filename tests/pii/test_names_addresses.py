@@ -64,6 +64,24 @@ def test_english_names_without_cue_words(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
+        # places, buildings and bodies named after people are not persons; the people next to them are
+        ("If coming from New York City, take the George Washington Bridge.", []),
+        ("The Andy Warhol Foundation gave 500 prints.", []),
+        ("She works for the Bill and Melinda Gates Foundation.", []),
+        ("Visit the Shah Mosque in Isfahan.", []),
+        ("The U.S. Environmental Protection Agency says crops may grow.", []),
+        ("He studied at Harvard University and moved to Alaska.", []),
+        ("Yesterday John Smith met Mary Jones at the Lincoln Memorial.", ["John Smith", "Mary Jones"]),
+        ("Wilkins said the prints were a gift.", ["Wilkins"]),
+    ],
+)
+def test_english_places_and_organisations_named_after_people(text, expected):
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
         ("国务院副总理李岚清今天在中南海会见了客人。", ["李岚清"]),
         ("张伟，身份证号码为230103199001011235。", ["张伟"]),
         ("公关部经理王小明表示同意。", ["王小明"]),
@@ -112,7 +130,7 @@ def test_english_words_and_the_gaps_between_them():
 
 
 def test_english_name_spans_are_exact_substrings_per_text():
-    texts = ["Yesterday Tom Hanks met J. Smith and Dr. Anna Lee.", "nothing here", "", "Then Meryl Streep spoke."]
+    texts = ["Yesterday Tom Hanks met J. Smith and Dr. Anna Lee.", "nothing here", "", "Then actress Meryl Streep spoke."]
     found = names.en_names_batch(texts, names.en_model())
     assert [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, found)] == [
         ["Tom Hanks", "J. Smith", "Anna Lee"], [], [], ["Meryl Streep"]
@@ -139,6 +157,16 @@ def test_name_model_can_be_switched_off():
         ("我住在鼓楼区龙江小区3栋502室。", "鼓楼区龙江小区3栋502室"),
         ("地址是紫峰大厦A座1201室", "紫峰大厦A座1201室"),
         ("阳光花园5号楼2单元301", "阳光花园5号楼2单元301"),
+        # a postal block: the unit on its own line under the street, town and postcode lines below
+        ("Please return to 6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197",
+         "6639 Canónigo Valiño 70\n Apt. 758\n Almussafes\n Spain 97197"),
+        ("> Ana Dias\n> Locavore\n> 040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221",
+         "040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221"),
+        ("09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161", "09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161"),
+        ("04 320 St Marys Rd Suite 12\nWe met in 1999", "04 320 St Marys Rd Suite 12"),  # a sentence is no town line
+        ("碧桂园二期8号楼1单元602", "碧桂园二期8号楼1单元602"),  # a phase before the building
+        ("我家在龙江小区3-502，欢迎来玩", "龙江小区3-502"),  # building-room with a dash
+        ("住在翠苑3-2-1201", "翠苑3-2-1201"),
     ],
 )
 def test_addresses_without_cue_words(text, expected):
@@ -153,6 +181,12 @@ def test_addresses_without_cue_words(text, expected):
         "In 2019 the band moved to Unit 4.",
         "Chapter 12 Room 5",
         "the community centre on 88 Church Road",
+        "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line
+        "We have 3 rooms\nSuite 5 is free",
+        "本小区共有12栋楼",
+        "本次活动在国贸大厦3层举办",  # a floor of a public building is a venue
+        "比分是花园3-2",
+        "他家在幸福小区，电话010-12345678",
     ],
 )
 def test_not_addresses(text):

@@ -6,7 +6,8 @@
   ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
   public landmark, so no cue word is needed.
 * Chinese: estate and building forms without a road (``鼓楼区龙江小区3栋502室``, ``紫峰大厦A座1201室``,
-  ``阳光花园5号楼2单元301``): an estate or building name followed by at least a building and a room.
+  ``阳光花园5号楼2单元301``, ``碧桂园二期8号楼1单元602``, ``龙江小区3-502``): an estate or building name followed
+  by at least a building and a room (or a dashed building-room number).
 
 Each function appends ``(start, end)`` pairs; the detector makes them STREET_ADDRESS spans. All are gated by
 plain substring tests, so text without these words costs one ``in`` per word.
@@ -73,28 +74,63 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
         for m in _UNIT_WORD.finditer(text):
             line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 70)
             head = text[line_start : m.start()]
+            unit_opens_line = _LINE_LEAD.fullmatch(head) and line_start > 0
+            if unit_opens_line:
+                # the unit opens its line ("6639 Canónigo Valiño 70\n Apt. 758"): the street is the line above
+                above = max(text.rfind("\n", 0, line_start - 1) + 1, line_start - 71)
+                head = text[above : line_start - 1].rstrip() + " "
+                line_start = above
             street = _STREET_BEFORE_UNIT.search(head) or _WORD_NUMBER_BEFORE_UNIT.search(head)
+            if street and unit_opens_line and not _STREET_LINE_START.search(head, 0, street.start()):
+                continue  # the street must fill the line above, or follow "to", "at", "is", a colon: not "Top 10 Hotels"
             # the street part holds a number and a word: "320 St Marys Rd", "Gesterbyntie 68"
             if street and street.end() - street.start() >= 6 and _HAS_NUMBER.search(street.group()):
                 lead = street.group()
                 if any(c.isalpha() for c in lead):
-                    out.append((line_start + street.start(), m.end()))
+                    out.append((line_start + street.start(), _postal_tail(text, m.end())))
+
+
+_LINE_LEAD = re.compile(r"[ \t>]*")
+_STREET_LINE_START = re.compile(r"(?:\A[ \t>]*|(?<![A-Za-z])(?:to|at|is)[ \t]+|[:,][ \t]*)\Z")
+# a line of a postal block below the street: a town, a region, a country, a postcode ("Almussafes",
+# "Archimandrita Pano, PA 73161", "Spain 97197"); short, no sentence punctuation
+_POSTAL_LINE = re.compile(r"\n[ \t>]*[A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@]{0,38}(?=\n|\Z)")
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_POSTCODE = re.compile(r"(?<![0-9])\d{4,6}(?![0-9])|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
+
+
+def _postal_tail(text: str, end: int) -> int:
+    """Where an address that ends at ``end`` really ends: through the next (at most three) postal lines when one
+    of them holds a postcode, else at ``end``. A postcode is what makes the lines below a street one address."""
+    pos, found = end, end
+    for _ in range(3):
+        m = _POSTAL_LINE.match(text, pos)
+        if not m or not all(w[0].isupper() for w in _WORD.findall(m.group())):  # "We met in 1999" is no town
+            break
+        pos = m.end()
+        if _POSTCODE.search(m.group()):
+            found = pos
+            break
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- Chinese
 
-_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "广场", "大楼", "社区", "山庄", "公馆", "新城", "名苑", "雅苑")
-_UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区)"
+_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "园", "广场", "大楼", "社区", "山庄", "公馆", "新城")
+# a phase (二期), building, entrance unit, floor or room
+_UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区|期)"
+# building-room written with dashes: 龙江小区3-502, 3-2-502 (building, entrance, room)
+_DASHED_ROOM = "[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,2})?[-－][0-9０-９]{3,4}(?![0-9０-９])"
 _ZH_ESTATE = re.compile(
     f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}]{{2,8}}?(?:{'|'.join(_ESTATES)})"
-    f"((?:[-－—]?{_UNIT_PART}){{1,5}})(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?"
+    f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
 
 
 def chinese(text: str, out: list[tuple[int, int]], trim_start) -> None:
     """``trim_start(text, start, end)`` moves a start past a leading verb or pronoun (the detector's rule)."""
-    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户")):
+    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
         return
     for m in _ZH_ESTATE.finditer(text):
         units = m.group(1)

@@ -1,0 +1,57 @@
+"""How the training/evaluation corpora of the name taggers are read (eval/ner_corpora.py) and what the English
+trainer adds (eval/train_name_tagger.py): the derived GUM gold names and the place/organisation lexicon."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
+import ner_corpora  # noqa: E402
+import train_name_tagger  # noqa: E402
+
+
+def gum_names(mention: str) -> list[str]:
+    tokens = mention.split()
+    return [" ".join(tokens[s:e]) for s, e in ner_corpora._gum_names(tokens, 0, len(tokens))]
+
+
+@pytest.mark.parametrize(
+    "mention, expected",
+    [
+        ("Facebook co-founder Mark Zuckerberg", ["Mark Zuckerberg"]),
+        ("the Libertarian candidate", []),
+        ("Attorney Robert Sarvis", ["Robert Sarvis"]),
+        ("Simon Ličen , assistant professor of Sport and Leisure", ["Simon Ličen"]),
+        ("Sarvis , the Libertarian Party 's nominee for Governor of Virginia", ["Sarvis"]),
+        ("the author of Chomsky 's biography", []),
+        ("Rick Santorum himself", ["Rick Santorum"]),  # a reflexive ends the phrase
+        ("Jeff [ Drake ]", ["Drake"]),
+        # a list of names, each with its own modifier
+        ("New People Party 's Michael Tien , DAB 's Ben Chan and Leung Che-cheung , FTU 's Alice Mak and "
+         "pro-establishment nonpartisan Junius Ho", ["Michael Tien", "Ben Chan", "Leung Che-cheung", "Alice Mak", "Junius Ho"]),
+        ("the Saudis", []),  # a group after a group word
+    ],
+)
+def test_gum_person_mentions_give_the_named_persons(mention, expected):
+    assert gum_names(mention) == expected
+
+
+@pytest.mark.skipif(not (ner_corpora.NER / "en/gum_train.conll").exists(), reason="needs ../shared/data/ner")
+def test_a_surname_ending_in_s_is_not_a_group_but_a_people_is():
+    assert gum_names("Wilkins") == ["Wilkins"]  # "Wilkin" is no word of GUM
+    assert gum_names("Arabs") == []  # "Arab" is
+
+
+def test_english_lexicon_marks_place_heads_and_places():
+    samples = [
+        {"text": "John Smith flew to Ruritania and visited the Old Mill Bakery there.", "spans": [(0, 10)],
+         "places": [(19, 28), (45, 60)]},
+        {"text": "Ruritania is far from the Old Mill Bakery.", "spans": [], "places": [(0, 9), (26, 41)]},
+        {"text": "Smith said the bakery was closed, the bakery said not, the bakery is open.", "spans": [(0, 5)]},
+    ]  # fmt: skip
+    lex = train_name_tagger.english_lexicon(samples)
+    assert lex["ruritania"] == "L"  # a place twice, never in a name
+    assert lex["mosque"] == "H" and lex["agency"] == "H"  # heads from the list
+    assert lex["virginia"] == "FL"  # a given name and a state
+    assert lex["smith"] == "S"  # a surname stays a surname
