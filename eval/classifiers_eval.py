@@ -23,12 +23,16 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     TrainingInput,
+    _decision_view,
     _load,
+    decision_scores,
     classification_metrics,
     decide_labels,
     detection_metrics,
@@ -109,13 +113,24 @@ def control_labels(control, examples, lang: str | None, negative: str, label_of=
     return [label_of(d.reason) if d.action == "reject" else negative for d in decisions]
 
 
+def harmful_view(name: str, probs: list[dict], texts: list[str], lexicon: bool) -> list[dict]:
+    """The scores ``name``'s thresholds apply to (its job's pooling and lexicon weight); ``lexicon=False``:
+    as if no lexicon term matched (the classifier's own share of the decision)."""
+    job = jobs()[name]
+    labels = sorted(probs[0]) if probs else []
+    if lexicon:
+        return _decision_view(job, labels, probs, texts)
+    matrix = np.array([[p[lab] for lab in labels] for p in probs])
+    return [dict(zip(labels, row)) for row in decision_scores(matrix, labels, None, job.lexicon_weight, job.pooled).tolist()]
+
+
 def evaluate_harmful_en() -> dict:
     model = load_classifier("harmful_en.bin")
     test = held_out("harmful_en")
     gold = [ex.label for ex in test]
     labels = ["hate", "neither", "offensive"]
     probs = predict_probabilities(model.model, [ex.text for ex in test])
-    clf = decide_labels(probs, model.thresholds, "neither", "label")
+    clf = decide_labels(harmful_view("harmful_en", probs, [ex.text for ex in test], False), model.thresholds, "neither", "label", ["hate", "offensive"])
     control = HarmfulConfig().create().control
     ctl = control_labels(control, test, "en", "neither")
     binary = lambda seq: ["harmful" if x != "neither" else "neither" for x in seq]  # noqa: E731
@@ -133,7 +148,7 @@ def evaluate_harmful_zh() -> dict:
     test = held_out("harmful_zh")
     gold = [ex.label for ex in test]
     probs = predict_probabilities(model.model, [ex.text for ex in test])
-    clf = decide_labels(probs, model.thresholds, "safe", "label")
+    clf = decide_labels(harmful_view("harmful_zh", probs, [ex.text for ex in test], False), model.thresholds, "safe", "label")
     control = HarmfulConfig().create().control
     ctl = control_labels(control, test, "zh", "safe")
     return {
@@ -301,7 +316,8 @@ def harmful_zh_unseen_topics() -> dict:
         model = _fit_like(job, [ex for ex in train if ex.group != topic])
         rows = [ex for ex in test_all if ex.group == topic]
         probs = predict_probabilities(model, [ex.text for ex in rows])
-        decided = decide_labels(probs, meta.thresholds, "safe", "label")
+        # as the stage decides (classifier + lexicon)
+        decided = decide_labels(harmful_view("harmful_zh", probs, [ex.text for ex in rows], True), meta.thresholds, "safe", "label")
         per_topic[topic] = {"n": len(rows), "accuracy": sum(d == ex.label for d, ex in zip(decided, rows)) / len(rows)}
     n = sum(r["n"] for r in per_topic.values())
     return {"per_topic": per_topic, "accuracy": sum(r["accuracy"] * r["n"] for r in per_topic.values()) / n, "n": n}
@@ -322,12 +338,12 @@ def main() -> None:
     results["real_benign"] = real_benign_fpr()
     en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
     rows = [
-        ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.70"),
+        ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.75"),
         ("harmful_en F1 hate", en["classifier"]["per_label"]["hate"]["f1"], en["control"]["per_label"]["hate"]["f1"], ""),
         ("harmful_en precision hate", en["classifier"]["per_label"]["hate"]["precision"], en["control"]["per_label"]["hate"]["precision"], "≥ 0.60"),
         ("harmful_en recall hate", en["classifier"]["per_label"]["hate"]["recall"], en["control"]["per_label"]["hate"]["recall"], ""),
         ("harmful_en binary harmful-vs-neither accuracy", None, en["control_binary_harmful"]["accuracy"], ""),
-        ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], "≥ 0.80"),
+        ("harmful_zh accuracy (COLD dev)", zh["classifier"]["accuracy"], zh["control"]["accuracy"], ""),
     ]
     for name in ("held_out", "handwritten", "handwritten_2"):
         c, k = hr[name]["classifier"], hr[name]["control"]

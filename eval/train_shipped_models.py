@@ -93,7 +93,9 @@ PREVIOUS = {
     "629 for 392 true (precision 0.31); classifier macro-F1 0.707 on the held-out fifth. 2026-12-06 (morning; quantised, "
     "dim 50, 20 epochs, hate precision floor 0.65): classifier macro-F1 0.673 (hate 0.96, offensive 0.31), stage (with the "
     "lexicon) macro-F1 0.714, hate precision 0.671 / recall 0.266; 52-63 µs per real-100k English document to score "
-    "(this version: 22-26, same documents and load).",
+    "(afternoon: 22-26, same documents and load). 2026-12-06 (afternoon; logit rows, thresholds hate 0.75 / offensive "
+    "0.50 on probabilities, the lexicon flagging only on its own at 0.9): stage macro-F1 0.710, hate precision 0.688 / "
+    "recall 0.248; IMDB test fifth 0.2% flagged.",
     "harmful_zh": "Previous versions: 2026-11-22 (COLD only): accuracy 0.888 on COLD dev, out-of-domain false-positive "
     "rate 0.275 on the Chinese formal test documents; 2026-11-23 (plus 400 formal documents, accuracy-optimal "
     "threshold 0.42): control accuracy 0.887, false-positive rate 0.095 on the formal test documents of the first "
@@ -101,7 +103,9 @@ PREVIOUS = {
     "2026-12-06 (threshold 0.51): classifier accuracy 0.890 on COLD dev; unseen COLD test 0.796 with 22.5% of safe "
     "comments flagged (measured by the project). 2026-12-06 (morning; quantised, threshold 0.73): classifier accuracy "
     "0.878 on COLD dev, stage 0.873, 6.5% of its safe comments flagged; 0.805 on COLD topics the model never saw; "
-    "36 µs per real-100k Chinese document to score (this version: 13, same documents and load).",
+    "36 µs per real-100k Chinese document to score (afternoon: 13, same documents and load). 2026-12-06 (afternoon; "
+    "logit rows, character bigrams, 10 epochs, threshold 0.69 on P(offensive)): COLD dev 0.885 / stage 0.880, 0.805 on "
+    "COLD topics the model never saw; statutes test fifth 0.15% flagged.",
     "highrisk": "Previous versions: 2026-11-22 (rule risk = 1 − P(benign) ≥ 0.77, chosen at 1% FPR): held-out recall "
     "0.922, bio/chem/medicine FPR 0.008; hand-written recall 0.630; out-of-domain false-positive rate 0.008 on "
     "SPDX texts, 0.080 on English technical/product documents, 0.020 on Chinese formal documents. 2026-11-23 "
@@ -133,24 +137,36 @@ def jobs() -> dict[str, TrainingJob]:
                 # the long benign examples below teach that length alone means `neither`. Joined within a
                 # hash group, the fold of their single copies (below: group_folds), or the out-of-fold scores
                 # leak: the last version's OOF hate precision was 0.65 where unseen tweets gave 0.54.
-                TrainingInput(DAVIDSON, "MIT", part="train", sample=8000, concat=4, hash_groups=5),
+                TrainingInput(DAVIDSON, "MIT", part="train", sample=8000, concat=4, hash_groups=5, calibrate=False),
                 # Long-form formal text as `neither`: the tweets alone make any long formal document drift
                 # towards `offensive`. Exam questions of every MMLU subject and licence texts cut into paragraph
                 # windows; the other fifth of each file is an out-of-domain false-positive test (eval/classifiers_eval.py).
-                TrainingInput(MMLU, "MIT", label_map={"benign": "neither"}, sample=4000, part="train"),
-                TrainingInput(SPDX, "CC0-1.0", label="neither", chunk_chars=600, sample=3000, part="train"),
+                TrainingInput(MMLU, "MIT", label_map={"benign": "neither"}, sample=4000, part="train", calibrate=False),
+                TrainingInput(SPDX, "CC0-1.0", label="neither", chunk_chars=600, sample=3000, part="train", calibrate=False),
                 # Long-form reviews (profanity and violence in a plot summary are not abuse).
                 TrainingInput(REAL, "IMDB (research use)", label="neither", where={"src": "imdb"}, sample=4000, part="train"),
             ],
             test_inputs=[TrainingInput(DAVIDSON, "MIT", part="test")],
             output=str(MODELS / "harmful_en.bin"),
             negative_label="neither",
-            objective="f1",
+            # Both thresholds chosen together for the best macro-F1 of the stage's decision (hate before
+            # offensive), on the out-of-fold scores of single tweets only (calibrate=False above: joined
+            # tweets and long-form negatives train but are not what the thresholds meet).
+            objective="macro_f1",
+            label_priority=["hate", "offensive"],
             # A `hate` reject is "major": its threshold must be right 60% of the time out of fold (the
             # target on unseen tweets; the F1-optimal 0.08 was right 31% of the time there). Out-of-fold
             # precision here is that of models trained on four fifths, in groups: no longer leaky (it was
             # 0.65 when the folds leaked).
             min_precision={"hate": 0.6},
+            # Hate is also offensive: P(hate) counts towards `offensive` (held-out neither F1 0.82 -> 0.84). The
+            # lexicon's hate score is added to P(hate) (weight 1: their mean) instead of flagging only on its own
+            # at 0.9: a capped slur (hate weight ~0.5) and a middling P(hate) together flag hate (out-of-fold
+            # macro-F1 of single tweets 0.661 -> 0.676). Not for `offensive`: +0.006 on tweets, but then one
+            # profanity in a film review flags it (IMDB test fifth 0.2% -> 0.6%): tweets overrate swearing.
+            pooled={"offensive": ["hate"]},
+            lexicon="harmful.tsv",
+            lexicon_weight={"hate": 1.0},
             group_folds=True,
             # Full precision, shipped as logit rows (training._to_logit_rows): scores 2-3x faster than the
             # quantised model at the same ranking. 5 epochs, not 20: the longer-trained model is
@@ -186,7 +202,14 @@ def jobs() -> dict[str, TrainingJob]:
             # points), while the share of formal text flagged halves across it: take the top of the plateau.
             threshold_tolerance=0.002,
             # Full precision, shipped as logit rows (one number per row): see harmful_en.
-            hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, quantize=False),
+            # The lexicon's offensive score added to P(offensive) at weight 0.5, (P + 0.5 L) / 1.5: +0.4 points on
+            # unseen topics (leave-one-topic-out, same models). Weight 1 gave +0.6 but its threshold (0.27) let
+            # one weak term (weight >= 0.54) flag a text on its own, which the lexicon's design forbids.
+            lexicon="harmful.tsv",
+            lexicon_weight={"offensive": 0.5},
+            # Character trigrams (word_ngrams 3 over one-character tokens), 5 epochs: 0.804 -> 0.814 on COLD
+            # topics the model never saw (leave-one-topic-out), at ~1.5x the row lookups; 4-grams diverged (NaN).
+            hyperparameters=Hyperparameters(epoch=5, lr=0.2, dim=32, word_ngrams=3, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "",
                 "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_zh"],

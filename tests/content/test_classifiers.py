@@ -190,7 +190,9 @@ def test_harmful_control_routes_by_language_and_records_both_scores():
 def test_threshold_routing_follows_config():
     batch = make_batch(["what a dumb idea, honestly"])
     probe = apply_control(HarmfulConfig(action="annotate").create().control, batch, "r")
-    score = json.loads(probe.kept.lineage[0][-1]["detail"])["scores"]["offensive"]
+    scores = json.loads(probe.kept.lineage[0][-1]["detail"])["scores"]
+    # the offensive threshold applies to P(offensive) + P(hate) (harmful_en.json `pooled`: hate is also offensive)
+    score = scores["offensive"] + scores["hate"]
     assert 0.0 < score < 1.0
 
     def rejected(threshold: float) -> int:

@@ -109,3 +109,50 @@ def test_cjk_shares_count_cjk_among_the_non_space_characters_of_each_head():
     # "中文ab c": 2 of 5; a head is the first 400 characters; U+3000 and newlines are spaces; a lone
     # surrogate counts as a character.
     assert cjk_shares(texts).tolist() == pytest.approx([2 / 5, 0.0, 0.0, 0.0, 10 / 400, 1.0, 1 / 3])
+
+
+def test_decision_scores_pool_labels_and_add_the_lexicon_by_weight():
+    import numpy as np
+
+    from transforms.content.training import decision_scores
+
+    labels = ["hate", "neither", "offensive"]
+    probs = np.array([[0.3, 0.2, 0.5], [0.0, 1.0, 0.0]])
+    lexicon = np.array([[0.6, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    scores = decision_scores(probs, labels, lexicon, {"hate": 1.0}, {"offensive": ["hate"]})
+    assert scores[0].tolist() == pytest.approx([(0.3 + 0.6) / 2, 0.2, 0.8])
+    assert scores[1].tolist() == pytest.approx([0.0, 1.0, 0.0])
+    # without any matched term the weighted label is still divided by (1 + weight), as when a term matched
+    assert decision_scores(probs, labels, None, {"hate": 1.0}, {})[0, 0] == pytest.approx(0.15)
+    assert probs[0, 2] == 0.5  # the probabilities are not changed in place
+
+
+def test_macro_f1_thresholds_decide_as_the_stage_and_keep_the_hate_floor():
+    from transforms.content.training import choose_macro_f1_thresholds
+
+    # hate rows score high on hate; offensive rows on offensive; a few neither rows score high on hate too
+    examples, scores = [], []
+    for i in range(20):
+        examples.append(Example(f"h{i}", "hate"))
+        scores.append({"hate": 0.5 + 0.02 * i, "offensive": 0.6})
+        examples.append(Example(f"o{i}", "offensive"))
+        scores.append({"hate": 0.1, "offensive": 0.4 + 0.03 * i})
+        examples.append(Example(f"n{i}", "neither"))
+        scores.append({"hate": 0.55 + 0.02 * (i % 5), "offensive": 0.05 * (i % 8)})
+    chosen = choose_macro_f1_thresholds(examples, scores, "neither", ["hate", "offensive"], {"hate": 0.9})
+    flagged = [ex.label for ex, p in zip(examples, scores) if p["hate"] >= chosen["hate"]]
+    assert flagged and flagged.count("hate") / len(flagged) >= 0.9
+    assert chosen["hate"] > 0.63  # the neither rows' hate scores reach 0.63: below the floor's threshold
+    assert 0.3 < chosen["offensive"] <= 0.41  # low enough for the offensive rows, above most neither rows
+
+
+def test_shipped_harmful_thresholds_never_let_a_weak_term_flag_alone():
+    """The lexicon's design: a term weighing less than `lexicon_threshold` never rejects on its own. With
+    the lexicon's score added to a label's (weight w), a text without classifier evidence scores w·L/(1+w)."""
+    from transforms.content.classifier import load_classifier
+
+    for name in ("harmful_en.bin", "harmful_zh.bin"):
+        model = load_classifier(name)
+        meta = json.loads(open(model.path[: -len(".bin")] + ".json", encoding="utf-8").read())
+        for label, weight in meta["lexicon_weight"].items():
+            assert model.thresholds[label] > weight * meta["lexicon_threshold"] / (1 + weight), (name, label)

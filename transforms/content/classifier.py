@@ -374,8 +374,10 @@ class ContentRiskControl(Control):
             scored.append((name, {label: round(float(p), 4) for label, p in probs.items()}, flagged))
         return self._decide(prepare_texts(batch.text), scored)
 
-    def _decide(self, prepared: list[PreparedText], scored) -> list[Decision]:
-        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+    def _decide(self, prepared: list[PreparedText], scored, matched: dict | None = None) -> list[Decision]:
+        """``matched``: the lexicon's matches of these texts when the caller scanned them already."""
+        if matched is None:
+            matched = self._lexicon.scan_batch([p.lowered for p in prepared])
         decisions = []
         for i, (model_name, scores, flagged) in enumerate(scored):
             detail = {"model": model_name, "scores": scores, "lexicon": {}}

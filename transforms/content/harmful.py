@@ -2,12 +2,17 @@
 
 Each record is scored by a fastText classifier chosen by language (Chinese when ``lang`` is zh or the
 text is CJK-dominant, English otherwise) and by a weighted bilingual lexicon; a category is flagged
-when the classifier's probability reaches its threshold or the lexicon score reaches
-``lexicon_threshold``. Both scores go to lineage for every record.
+when its decision score reaches its threshold or the lexicon score reaches ``lexicon_threshold``. The
+decision score is the one the model's thresholds were chosen on (its sidecar's ``pooled`` and
+``lexicon_weight``, see ``training.decision_scores``): e.g. P(offensive) + P(hate), with the lexicon's
+category score added, so a weak term and a middling probability together flag. Both scores go to
+lineage for every record.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -23,7 +28,9 @@ from transforms.content.classifier import (
     lineage_scores,
     load_classifier,
     load_lexicon,
+    prepare_texts,
 )
+from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import Stage
@@ -78,12 +85,27 @@ class HarmfulControl(ContentRiskControl):
         config = self.config
         self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
         self._thresholds = {}
+        self._scoring = {}
         for lang, model in self._models.items():
             thresholds = {**model.thresholds, **getattr(config, f"thresholds_{lang}")}
             # per column of the model's probabilities; a label without a threshold is never flagged
             self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
+            meta = json.loads(Path(model.path).with_suffix(".json").read_text(encoding="utf-8"))
+            self._scoring[lang] = (dict(meta.get("lexicon_weight") or {}), dict(meta.get("pooled") or {}))
 
-    def score(self, batch: Batch, processed: list[str]):
+    def decide(self, batch: Batch):
+        if self._lexicon is None:
+            self.setup()
+        if getattr(self.config, "byo_model", None) is not None:
+            return super().decide(batch)
+        # One lexicon scan serves the decision scores and the decision.
+        prepared = prepare_texts(batch.text)
+        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+        return self._decide(prepared, self.score(batch, [p.processed for p in prepared], matched), matched)
+
+    def score(self, batch: Batch, processed: list[str], matched: dict | None = None):
+        if matched is None:
+            matched = self._lexicon.scan_batch([p.lowered for p in prepare_texts(batch.text)])
         routes = ["zh" if zh else "en" for zh in chinese_routes(batch.lang, batch.text, self.config.zh_min_cjk_share)]
         results: list = [None] * len(batch)
         for lang, model in self._models.items():
@@ -91,11 +113,17 @@ class HarmfulControl(ContentRiskControl):
             if not indices:
                 continue
             probabilities = model.probabilities([processed[i] for i in indices])
-            reached = probabilities >= self._thresholds[lang]
+            weights, pooled = self._scoring[lang]
+            lexicon = None
+            if weights:
+                local = {row: matched[i] for row, i in enumerate(indices) if i in matched}
+                lexicon = lexicon_scores_matrix(local, len(indices), model.labels) if local else None
+            scores = decision_scores(probabilities, list(model.labels), lexicon, weights, pooled) if (pooled or weights) else probabilities
+            reached = scores >= self._thresholds[lang]
             name = f"harmful_{lang}"
-            for i, scores in zip(indices, lineage_scores(model.labels, probabilities)):
-                results[i] = (name, scores, {})
+            for i, lineage in zip(indices, lineage_scores(model.labels, probabilities)):
+                results[i] = (name, lineage, {})
             for row in np.flatnonzero(reached.any(axis=1)).tolist():
-                flagged = {model.labels[j]: float(probabilities[row, j]) for j in np.flatnonzero(reached[row])}
+                flagged = {model.labels[j]: float(scores[row, j]) for j in np.flatnonzero(reached[row])}
                 results[indices[row]] = (name, results[indices[row]][1], flagged)
         return results

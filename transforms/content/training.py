@@ -32,6 +32,7 @@ class Example:
     text: str
     label: str
     group: str = ""  # e.g. MMLU subject: lets the false-positive rate be measured on a slice
+    calibrate: bool = True  # thresholds are chosen on the out-of-fold scores of these rows
 
 
 def _read_rows(path: Path) -> list[dict]:
@@ -190,8 +191,59 @@ def predict_probabilities(model, texts: Sequence[str]) -> list[dict[str, float]]
     return [{lab[cut:]: float(p) for lab, p in zip(ls, ps)} for ls, ps in zip(labels, probs)]
 
 
+def lexicon_matrix(lexicon, texts: Sequence[str], labels: Sequence[str]) -> "np.ndarray":
+    """Per text and label, the lexicon's noisy-or score of the category of that name (0 where none)."""
+    import numpy as np
+
+    from transforms.content.text import preprocess_and_lower
+
+    lowered = preprocess_and_lower(list(texts))[1]
+    matched = lexicon.scan_batch([t.encode("utf-8", "surrogatepass") for t in lowered])
+    return lexicon_scores_matrix(matched, len(texts), labels)
+
+
+def lexicon_scores_matrix(matched: dict, n: int, labels: Sequence[str]) -> "np.ndarray":
+    """``Lexicon.scan_batch``'s matches as an (n texts x labels) matrix of category scores."""
+    import numpy as np
+
+    out = np.zeros((n, len(labels)))
+    for i, (scores, _hits) in matched.items():
+        for j, lab in enumerate(labels):
+            out[i, j] = scores.get(lab, 0.0)
+    return out
+
+
+def decision_scores(
+    probabilities: "np.ndarray",
+    labels: Sequence[str],
+    lexicon: "np.ndarray | None",
+    weights: dict[str, float],
+    pooled: dict[str, list[str]],
+) -> "np.ndarray":
+    """The scores thresholds apply to (``scoring="label"``): per label, its probability plus the probabilities
+    of the labels ``pooled`` into it (hate is also offensive), plus its lexicon weight times the lexicon's
+    score of that category, divided by ``1 + weight``. Classifier and lexicon then add up their evidence: a
+    weak slur and a middling probability together flag what neither flags alone (the lexicon's own
+    threshold still flags on its own, in the stage). ``lexicon`` None: no term matched."""
+    scores = probabilities.copy()
+    for target, sources in pooled.items():
+        j = labels.index(target)
+        for source in sources:
+            scores[:, j] += probabilities[:, labels.index(source)]
+    for label, weight in weights.items():
+        if weight and label in labels:
+            j = labels.index(label)
+            evidence = scores[:, j] + weight * lexicon[:, j] if lexicon is not None else scores[:, j]
+            scores[:, j] = evidence / (1.0 + weight)
+    return scores
+
+
 def decide_labels(
-    probabilities: Sequence[dict[str, float]], thresholds: dict[str, float], negative_label: str, scoring: str
+    probabilities: Sequence[dict[str, float]],
+    thresholds: dict[str, float],
+    negative_label: str,
+    scoring: str,
+    priority: Sequence[str] = (),
 ) -> list[str]:
     """The label a control would act on: the most likely flagged label, or ``negative_label``.
 
@@ -213,7 +265,8 @@ def decide_labels(
             decided.append(top if risk >= thresholds.get(top, 1.1) else negative_label)
         else:
             flagged = {lab: p for lab, p in positives.items() if p >= thresholds.get(lab, 1.1)}
-            decided.append(max(flagged, key=flagged.get) if flagged else negative_label)
+            first = [lab for lab in priority if lab in flagged]
+            decided.append(first[0] if first else max(flagged, key=flagged.get) if flagged else negative_label)
     return decided
 
 
@@ -261,7 +314,7 @@ def detection_metrics(
     return out
 
 
-Objective = Literal["f1", "accuracy", "fpr"]
+Objective = Literal["f1", "accuracy", "fpr", "macro_f1"]
 
 
 def choose_thresholds(
@@ -274,6 +327,7 @@ def choose_thresholds(
     scoring: str = "risk",
     tolerance: float = 0.0,
     min_precision: dict[str, float] | None = None,
+    priority: Sequence[str] = (),
 ) -> dict[str, float]:
     """Thresholds from out-of-fold predictions.
 
@@ -285,10 +339,12 @@ def choose_thresholds(
     score is the risk, or with ``scoring="top"`` the top positive probability (:func:`top_score`), then
     never below 0.5. ``min_precision`` (``f1``): for those labels, only thresholds whose out-of-fold
     precision reaches the floor count (where a flag is a severe charge, it should be right); when none
-    does, the threshold that comes closest.
+    does, the threshold that comes closest. ``macro_f1``: see :func:`choose_macro_f1_thresholds`.
     """
     positives = sorted({ex.label for ex in examples} - {negative_label})
     grid = [i / 100 for i in range(5, 100)]
+    if objective == "macro_f1":
+        return choose_macro_f1_thresholds(examples, probabilities, negative_label, priority, min_precision or {})
     if objective == "fpr":
         if scoring == "top":
             # The top class must hold at least half the probability: below that, "beats the negative" alone
@@ -339,6 +395,47 @@ def choose_thresholds(
     return thresholds
 
 
+def choose_macro_f1_thresholds(
+    examples: Sequence[Example],
+    scores: Sequence[dict[str, float]],
+    negative_label: str,
+    priority: Sequence[str],
+    min_precision: dict[str, float],
+) -> dict[str, float]:
+    """The two positive labels' thresholds chosen together for the best macro-F1 over all labels, deciding
+    as the stage does (the first flagged label of ``priority`` wins), among the pairs whose precision of
+    each label in ``min_precision`` reaches its floor. Per-label F1 optima ignore that a lower `offensive`
+    threshold also takes `neither` rows, and that `hate` takes rows from `offensive`."""
+    import numpy as np
+
+    first, second = priority
+    grid = np.arange(5, 100) / 100
+    labels = [first, second, negative_label]
+    gold = np.array([labels.index(ex.label) if ex.label in labels else 2 for ex in examples])
+    s1 = np.array([p.get(first, 0.0) for p in scores])
+    s2 = np.array([p.get(second, 0.0) for p in scores])
+    flag2 = s2[:, None] >= grid[None, :]  # rows x thresholds of `second`
+    best = None
+    for t1 in grid:
+        flag1 = s1 >= t1
+        pred = np.where(flag1[:, None], 0, np.where(flag2, 1, 2))
+        f1s, ok = [], np.ones(len(grid), bool)
+        for k, lab in enumerate(labels):
+            tp = ((pred == k) & (gold[:, None] == k)).sum(axis=0)
+            flagged = (pred == k).sum(axis=0)
+            support = (gold == k).sum()
+            f1s.append(np.where(tp > 0, 2 * tp / np.maximum(flagged + support, 1), 0.0))
+            if lab in min_precision:
+                ok &= tp >= min_precision[lab] * np.maximum(flagged, 1)
+        macro = np.where(ok, np.mean(f1s, axis=0), -1.0)
+        j = int(np.argmax(macro))
+        if macro[j] >= 0 and (best is None or macro[j] > best[0]):
+            best = (float(macro[j]), float(t1), float(grid[j]))
+    if best is None:  # no pair reaches the floors: the most precise
+        return {first: 0.99, second: 0.99}
+    return {first: round(best[1], 2), second: round(best[2], 2)}
+
+
 @dataclass
 class TrainingInput:
     path: str
@@ -358,6 +455,9 @@ class TrainingInput:
     # by `concat` then share a fold with their single copies, so out-of-fold scores never come from a model
     # that saw the row inside a joined example).
     hash_groups: int = 0
+    # False: the rows train but do not choose thresholds (e.g. joined tweets and long-form negatives, when
+    # the thresholds should fit the task's own single examples).
+    calibrate: bool = True
     rows: int = 0
     sha256: str = ""
 
@@ -381,6 +481,13 @@ class TrainingJob:
     fpr_groups: list[str] = field(default_factory=list)
     threshold_tolerance: float = 0.0  # f1/accuracy: take the highest threshold within this of the best
     min_precision: dict[str, float] = field(default_factory=dict)  # f1: per label, out-of-fold precision floor
+    label_priority: list[str] = field(default_factory=list)  # the stage's order among flagged labels (most severe first)
+    # Scores the thresholds apply to (training.decision_scores, read by the stage from the sidecar): labels
+    # pooled into another (e.g. {"offensive": ["hate"]}), and the lexicon's category score added with this weight.
+    pooled: dict[str, list[str]] = field(default_factory=dict)
+    lexicon: str | None = None
+    lexicon_weight: dict[str, float] = field(default_factory=dict)  # per label
+    lexicon_threshold: float = 0.9  # the stage's default: the lexicon alone flags at this score
     # Cross-validation folds by group (e.g. MMLU subject, COLD topic) instead of by row: every group's
     # out-of-fold scores then come from a model that never saw that group, so thresholds chosen on them
     # hold for subjects and topics unlike the training data (rows without a group are folded by row).
@@ -447,6 +554,7 @@ def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
             rows = random.Random(job.seed).sample(rows, item.sample)
         for ex in rows:
             ex.label = item.label_map.get(ex.label, ex.label)
+            ex.calibrate = item.calibrate
             if item.hash_groups:
                 ex.group = f"h{hashlib.sha1(ex.text.encode('utf-8')).digest()[1] % item.hash_groups}"
         if item.concat > 1:
@@ -465,7 +573,7 @@ def _concatenate(rows: list[Example], k: int) -> list[Example]:
     for (label, _group), items in by_label.items():
         for start in range(0, len(items), k):
             chunk = items[start : start + k]
-            joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group))
+            joined.append(Example("\n".join(ex.text for ex in chunk), label, chunk[0].group, chunk[0].calibrate))
     return joined
 
 
@@ -496,6 +604,23 @@ def score_distribution(examples: Sequence[Example], probabilities: Sequence[dict
     return out
 
 
+def _decision_view(job: TrainingJob, labels: list[str], probabilities: list[dict[str, float]], texts: list[str]) -> list[dict[str, float]]:
+    """What the thresholds apply to, as the stage computes it (:func:`decision_scores`); with a lexicon, a
+    text the lexicon alone flags (score >= ``lexicon_threshold``) scores 1 for that category."""
+    if not job.pooled and not job.lexicon:
+        return probabilities
+    import numpy as np
+
+    from transforms.content.classifier import load_lexicon
+
+    matrix = np.array([[p.get(lab, 0.0) for lab in labels] for p in probabilities])
+    lexicon = lexicon_matrix(load_lexicon(job.lexicon), texts, labels) if job.lexicon else None
+    scores = decision_scores(matrix, labels, lexicon, job.lexicon_weight, job.pooled)
+    if lexicon is not None:
+        scores = np.where(lexicon >= job.lexicon_threshold, np.maximum(scores, 1.0), scores)
+    return [dict(zip(labels, row)) for row in scores.tolist()]
+
+
 def train_classifier(job: TrainingJob) -> dict:
     """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
     examples = _load([i for i in job.inputs if not is_train_only(i)], job)
@@ -522,9 +647,11 @@ def train_classifier(job: TrainingJob) -> dict:
             model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
             for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
                 oof[i] = probs
+        oof_scores = _decision_view(job, labels, oof, [ex.text for ex in train])
+        calibration = [i for i, ex in enumerate(train) if ex.calibrate]
         thresholds = choose_thresholds(
-            train, oof, job.negative_label, job.objective, job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance,
-            job.min_precision,
+            [train[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
+            job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
         )
         model = _fit(train, hp, job.seed, workdir, quantize=True)
     output = Path(job.output)
@@ -532,10 +659,11 @@ def train_classifier(job: TrainingJob) -> dict:
     model.save_model(str(output))
 
     test_probs = predict_probabilities(model, [ex.text for ex in test])
-    decided = decide_labels(test_probs, thresholds, job.negative_label, job.scoring)
+    test_scores = _decision_view(job, labels, test_probs, [ex.text for ex in test])
+    decided = decide_labels(test_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
     argmax = [max(p, key=p.get) for p in test_probs]
     gold = [ex.label for ex in test]
-    oof_decided = decide_labels(oof, thresholds, job.negative_label, job.scoring)
+    oof_decided = decide_labels(oof_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
     metrics = {
         "test": classification_metrics(gold, decided, labels),
         "test_argmax": classification_metrics(gold, argmax, labels),
@@ -557,6 +685,11 @@ def train_classifier(job: TrainingJob) -> dict:
         "target_fpr": job.target_fpr if job.objective == "fpr" else None,
         "threshold_tolerance": job.threshold_tolerance,
         "min_precision": job.min_precision,
+        "label_priority": job.label_priority,
+        "pooled": job.pooled,
+        "lexicon": job.lexicon,
+        "lexicon_weight": job.lexicon_weight,
+        "lexicon_threshold": job.lexicon_threshold,
         "group_folds": job.group_folds,
         "fpr_groups": job.fpr_groups,
         "train_label_counts": dict(sorted(Counter(ex.label for ex in train).items())),
@@ -615,6 +748,13 @@ def model_card(meta: dict, job: TrainingJob) -> str:
             )
     if meta.get("min_precision"):
         job.notes.append(f"Precision floors (out-of-fold) on thresholds: {meta['min_precision']}.")
+    if meta.get("pooled") or meta.get("lexicon_weight"):
+        job.notes.append(
+            "Thresholds apply to decision scores, not raw probabilities (training.decision_scores, as the stage computes "
+            f"them): labels pooled {meta.get('pooled') or '{}'}; lexicon `{meta.get('lexicon')}` score added with weights "
+            f"{meta.get('lexicon_weight') or '{}'}, (score + weight × lexicon) / (1 + weight); the lexicon alone still flags "
+            f"at {meta.get('lexicon_threshold', 0.9)}. Label priority among flagged labels: {meta.get('label_priority') or 'most likely'}."
+        )
     if meta.get("group_folds"):
         job.notes.append("Cross-validation folds by group (subject/topic): thresholds come from scores of groups the fold models never saw.")
     split = meta["split"]
