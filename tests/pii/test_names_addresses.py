@@ -285,3 +285,17 @@ def test_english_cues_and_tagger_still_run_on_mixed_chinese_text():
     assert found("地址：PO Box 1234, Springfield, IL 62704 王小明") == [
         ("PO Box 1234, Springfield, IL 62704", det.STREET_ADDRESS), ("王小明", det.PERSON)
     ]
+
+
+def test_english_names_of_each_text_alone_equal_those_of_the_batch():
+    # a batch takes the numpy paths (many words, candidates, links), a short text alone the plain-Python ones
+    rng = random.Random(11)
+    words = ["Tom", "Hanks", "Tom's", "J.", "Smith", "met", "Dr.", "Anna", "Lee", "the", "New", "York", "and", "O'Brien",
+             "Jean-Luc", "said", ",", "Émile", "Zola", "’s", "Mary", "Ann"]  # fmt: skip
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(200)]
+    model = names.en_model()
+    batch = names.en_names_batch(texts, model)
+    assert sum(map(len, batch)) > 200
+    assert batch == [names.en_names_batch([t], model)[0] for t in texts]
+    ws = names.en_words(texts)
+    assert names._words(ws, np.arange(len(ws.start))) == [ws.text[s:e] for s, e in zip(ws.start, ws.end)]

@@ -1,5 +1,7 @@
 """Detectors: valid and invalid checksums, exact spans in running Chinese text, full-width forms."""
 
+import re
+
 import pytest
 
 from transforms.pii import detectors as det
@@ -149,10 +151,15 @@ def test_one_scan_finds_what_each_pattern_finds_alone(text):
      "İstanbul. Name: Kemal Ak", "ſincerely, Tom Ray", "username: jdoe\nBest,\nann lee\n"],
 )  # fmt: skip
 def test_label_lookup_matches_a_full_scan(text):
-    lower = det._lower(text)
-    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
-    found = det._label_matches(det._EN_NAME_LABEL, det._EN_NAME_LABEL_STARTS, text, lower, ascii_lower)
-    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_NAME_LABEL.finditer(text)]
+    for cues in both_cues(text):
+        found = det._label_matches(det._EN_NAME_LABEL, text, cues, (det._CUE_NAME_LABEL, det._CUE_SIGNOFF))
+        assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_NAME_LABEL.finditer(text)]
+
+
+def both_cues(text: str) -> list:
+    """The cues of ``text`` found alone (``detect``) and as part of a batch (``detect_batch``): each must do."""
+    batch = det._batch_cues(["Name: x", text, "", "Dear Ann"])
+    return [det._text_cues(text), batch[1]]
 
 
 def test_street_hint_is_necessary_for_a_street():
@@ -213,33 +220,111 @@ def test_street_with_personal_context_is_detected(text, address):
      "İstanbul. Home address: 1 Main St", "delivered olives at 5 Oak Way"],
 )  # fmt: skip
 def test_address_label_lookup_matches_a_full_scan(text):
-    lower = det._lower(text)
-    ascii_lower = lower.encode("ascii", "ignore").decode("ascii")
-    found = det._label_matches(det._EN_ADDRESS_LABEL, det._EN_ADDRESS_LABEL_STARTS, text, lower, ascii_lower)
-    assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_ADDRESS_LABEL.finditer(text)]
-
-
-def test_label_plan_puts_each_label_under_a_core_it_holds():
-    plan = det._label_plan(("home address", "address", "addr.", "your name", "our name"))
-    assert dict(plan) == {"address": (("home address", 5),), "addr.": (), "our name": (("your name", 1),)}
+    for cues in both_cues(text):
+        found = det._label_matches(det._EN_ADDRESS_LABEL, text, cues, (det._CUE_ADDRESS_LABEL, det._CUE_ADDRESS_PHRASE))
+        assert [m.span(1) for m in found] == [m.span(1) for m in det._EN_ADDRESS_LABEL.finditer(text)]
 
 
 @pytest.mark.parametrize(
-    ("regex", "plan", "text"),
-    [(det._EN_ADDRESS_LABEL, det._EN_ADDRESS_LABEL_STARTS,
+    ("regex", "groups", "text"),
+    [(det._EN_ADDRESS_LABEL, (det._CUE_ADDRESS_LABEL, det._CUE_ADDRESS_PHRASE),
       "address: 5 Elm St; Billing Address: 1 Main St\nSHIPPING address: 2 Oak Way"),
-     (det._EN_NAME_LABEL, det._EN_NAME_LABEL_STARTS,
+     (det._EN_NAME_LABEL, (det._CUE_NAME_LABEL, det._CUE_SIGNOFF),
       "Full name: Ana Dias\nKind regards,\nBob Lee\nyours sincerely, Tom Ray"),
-     (det._EN_INTRODUCTION, det._EN_INTRO_PLAN, "your name is Ana? our name is Li, Your name's Bo")],
+     (det._EN_INTRODUCTION, (det._CUE_INTRO,), "your name is Ana? our name is Li, Your name's Bo"),
+     (det._EN_INTRODUCTION, (det._CUE_INTRO,), "İ: your name is Ana? our name is Li, Your name's Bo")],
 )  # fmt: skip
-def test_labels_holding_another_label_are_found_where_they_start(regex, plan, text):
-    # whole-match spans: a label found only through its core ("address" in "Billing Address") would start later
-    lower = det._lower(text)
-    found = det._label_matches(regex, plan, text, lower, lower)
-    assert [m.span() for m in found] == [m.span() for m in regex.finditer(text)]
+def test_labels_holding_another_label_are_found_where_they_start(regex, groups, text):
+    # whole-match spans: a label found only through a shorter one ("address" in "Billing Address") would start later
+    for cues in both_cues(text):
+        found = det._label_matches(regex, text, cues, groups)
+        assert [m.span() for m in found] == [m.span() for m in regex.finditer(text)]
+
+
+# Texts where a cue sits at an edge: the first or last characters of a text, next to the text before or after it
+# in the batch, beside characters that lower-case to ASCII (Kelvin sign, long s, dotless i) or change length
+# ("İ"), after characters beyond the BMP, digits in full width, in other scripts, and runs of digits cut short.
+CUE_EDGE_TEXTS = [
+    "Name: Ana Dias", "Dear Bob", "Mr. Ed Lee", "x Mr. Ed Lee", "Address: 9 Elm St", "lives at 5 Oak Way",
+    "ſincerely, Tom Ray", "KIND regards, Ann Lee", "İstanbul. Name: Kemal Ak", "Dr. Ken Wu 😀 Name: Li Wei",
+    "😀😀 My name is Ana. Call 415 555 2671", "电话１３８００１３８０００", "call 12345", "call 123 456 now",
+    "ID: 1 2 3 4 5 6", "٣٤ Main Street, Springfield, IL 62704", "PSC 1560, Box 3449, APO AP 96522",
+    "Unit 2050 Box 4190 DPO AE 09498", "04 320 St Marys Rd Suite 12", "Friedhofstrasse 33 Suite 979",
+    "Koskikatu 25, 00100 Helsinki, my address is Koskikatu 25", "Jane Doe\nAcme Corp\n12 Station Approach, Ashford",
+    "USNS Pollux, FPO AA 34058", "Best,\nann lee\n", "His name is Tom. 12 vägen 3", "Straße 5 Suite 2, her address is",
+    "", "a", "Mr", "1", "123456", "12345", "M", "Ms. Ana Li of 12 Maple Street, Leeds",
+]  # fmt: skip
+
+
+def test_batch_cues_find_what_each_text_finds_alone():
+    detector = Detector()
+    texts = CUE_EDGE_TEXTS * 2 + [t.upper() for t in CUE_EDGE_TEXTS] + [t + " " + u for t, u in zip(CUE_EDGE_TEXTS, CUE_EDGE_TEXTS[1:])]
+    alone = [detector.detect(t) for t in texts]
+    assert sum(map(len, alone)) > 40  # the texts do hold names, addresses and numbers
+    assert detector.detect_batch(texts) == alone
+    for batch, text in zip(det._batch_cues(texts), texts):
+        single = det._text_cues(text)
+        assert (batch.labels is None) == (single.labels is None) == ("İ" in text)
+        if batch.labels is not None:
+            assert {g: sorted(set(v)) for g, v in batch.labels.items()} == {g: sorted(set(v)) for g, v in single.labels.items()}
+        assert (batch.words, batch.ascii_letter) == (single.words, single.ascii_letter)
+
+
+@pytest.mark.parametrize("text", CUE_EDGE_TEXTS)
+def test_batch_cues_never_rule_out_what_the_gates_find(text):
+    # the digits known from the batch only skip texts where the digit regexes cannot match
+    for cues in det._batch_cues(["", text, "x"])[1], det._batch_cues([text, "x"])[0]:
+        assert cues.digit_run >= bool(det._DIGIT_GATE.search(text))
+        hint = det._EN_STREET_HINT.search(text)
+        assert cues.has(det._CUE_STREET_SUFFIX) >= bool(hint)
+        if cues.numbers is None:  # a text that lower-casing lengthens is looked at alone
+            assert "İ" in text
+            continue
+        # every digit that follows no ASCII letter or digit; beyond the BMP any character may be one
+        numbers = {m.start() for m in re.finditer(r"(?<![0-9A-Za-z])\d", text)}
+        assert numbers <= set(cues.numbers) and all(i in numbers or ord(text[i]) > 0xFFFF for i in cues.numbers)
+        assert any(det._EN_STREET_HINT.match(text, i) for i in cues.numbers) == bool(hint)
 
 
 def test_person_context_counts_even_when_person_is_not_reported():
     text = "Dr. Steven Adams of 702 Lakeview Terrace, Nanaimo"
     spans = Detector([det.STREET_ADDRESS]).detect(text)
     assert [(text[s.start : s.end], s.type) for s in spans] == [("702 Lakeview Terrace, Nanaimo", det.STREET_ADDRESS)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PSC 1560, Box 3449, APO AP 96522", "Unit 2050 Box 4190 DPO AE 09498", "USNS Pollux, FPO AA 34058",
+     "P.O. Box 1234, Springfield, IL 62704", "Postbox 21", "04 320 St Marys Rd Suite 12", "727 Gesterbyntie 68 >Suite 377",
+     "Friedhofstrasse 33 Suite 979", "9 Elm Street Apt. 4", "12 Maple Street Flat 3", "12 Main St Ste 200"],
+)  # fmt: skip
+def test_the_address_grammar_finds_nothing_without_its_cue_words(text):
+    # the detector skips address_grammar.english for a text holding none of ENGLISH_CUES
+    from transforms.pii import addresses
+
+    out: list[tuple[int, int]] = []
+    addresses.english(text, out)
+    assert out and any(w in text for w in addresses.ENGLISH_CUES)
+    for w in addresses.ENGLISH_CUES:  # without the word that cued it (spelled otherwise), nothing is found
+        text = text.replace(w, w.lower() + "x" if w[0].isupper() else w.upper() + "x")
+    out.clear()
+    addresses.english(text, out)
+    assert out == []
+
+
+def test_resolve_overlaps_keeps_everything_apart_and_resolves_the_rest():
+    a, b, c = Span(0, 4, "PERSON", 0.6), Span(5, 9, "PERSON", 0.6), Span(9, 12, "IBAN", 0.9)
+    assert resolve_overlaps([c, a, b]) == [a, b, c]
+    longer = Span(3, 9, "STREET_ADDRESS", 0.5)
+    assert resolve_overlaps([c, a, b, longer]) == [longer, c]  # the longest wins; what it overlaps goes
+    empty = Span(5, 5, "PERSON", 0.6)
+    assert resolve_overlaps([empty, b]) == [b]  # an empty span where a longer one starts
+    assert resolve_overlaps([a, empty]) == [a, empty]
+
+
+def test_a_lone_surrogate_beside_a_character_beyond_the_bmp_is_no_error():
+    # text read without validation may hold one; the UTF-32 views of a batch must not fail on it
+    texts = ["Tom \ud800 \U0001f600 Hanks met Ana Lee, Mr. Bob Stone", "中\ud800\U0001f600 张伟先生 abc"] * 5
+    detector = Detector()
+    assert detector.detect_batch(texts) == [detector.detect(t) for t in texts]
+    assert any(s.type == det.PERSON for s in detector.detect(texts[1]))

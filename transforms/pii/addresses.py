@@ -60,6 +60,11 @@ def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
     return False
 
 
+# Every English form above holds one of these words (case as written): the detector skips ``english`` for a text
+# that holds none (its batch-wide cue scan knows that already).
+ENGLISH_CUES = ("USN", "USS", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
+
+
 def english(text: str, out: list[tuple[int, int]]) -> None:
     if "USN" in text or "USS" in text or _followed_by_number(text, ("Box", "box"), " \t"):
         for regex in (_MILITARY, _PO_BOX):

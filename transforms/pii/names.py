@@ -90,7 +90,7 @@ def zh_encode(texts: Iterable[str]) -> tuple[np.ndarray, list[int]]:
         parts.append(t)
         pos += len(t)
     parts.append(pad)
-    c = np.frombuffer("".join(parts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    c = np.frombuffer("".join(parts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
     return c, starts
 
 
@@ -394,6 +394,7 @@ class EnWords(NamedTuple):
     before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP)
     after: np.ndarray
     capital: np.ndarray  # bool: starts with a capital letter
+    codes: np.ndarray  # ``text``'s code points (uint8, uint16 without surrogates, or uint32)
 
 
 def en_words(texts: list[str]) -> EnWords:
@@ -412,7 +413,7 @@ def en_words(texts: list[str]) -> EnWords:
         c = np.frombuffer(utf16, np.uint16)
         k = kind_of.take(c)
     else:
-        c = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         k = kind_of.take(np.minimum(c, 65535))
         k[c > 65535] = 0
     letter = (k & 1).astype(bool)
@@ -427,20 +428,27 @@ def en_words(texts: list[str]) -> EnWords:
     poss = (e - start[cap] > 2) & (c[e - 2] != 45) & (k[e - 2] & 8).astype(bool) & ((c[e - 1] | 32) == 115)
     end[cap[poss]] -= 2  # "Tom's" → "Tom"
     # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
-    marks = np.flatnonzero(~word & ((k & 4) == 0))
+    is_mark = ~word & ((k & 4) == 0)
+    marks = np.flatnonzero(is_mark)
     code = np.minimum(c[marks].astype(np.int64), 65535)
-    i = np.searchsorted(marks, start) - 1
+    marks_upto = np.cumsum(is_mark, dtype=np.int64)  # marks at or before each position (text[0] is a pad, no word)
+    i = marks_upto[start - 1] - 1  # the last mark before each word
     prev_end = np.concatenate([[0], end[:-1]])
     ok = i >= 0
     ok[ok] = marks[i[ok]] >= prev_end[ok]
     before = np.where(ok, code[i], _SPACE_GAP)
-    i = np.searchsorted(marks, end)
+    i = marks_upto[end - 1]  # the first mark after each word
     next_start = np.concatenate([start[1:], [len(c)]])
     ok = i < len(marks)
     ok[ok] = marks[i[ok]] < next_start[ok]
     after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
-    doc = np.searchsorted(np.asarray(doc_start), start, side="right") - 1
-    return EnWords(text, start, end, doc, np.asarray(doc_start), before, after, capital)
+    doc_start = np.asarray(doc_start)
+    if len(texts) == 1:
+        doc = np.zeros(len(start), np.int64)
+    else:
+        firsts = np.searchsorted(start, doc_start)  # each text's first word
+        doc = np.repeat(np.arange(len(texts)), np.diff(np.append(firsts, len(start))))
+    return EnWords(text, start, end, doc, doc_start, before, after, capital, c)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -542,11 +550,11 @@ class EnModel:
             self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
             self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
         lower = list(map(str.lower, new))
-        shapes = list(map(shape, new))
+        shapes = list(map(shape.__wrapped__, new))  # new words: shape's cache would only miss
         classes = list(map(self.lex.get, lower, itertools.repeat("-")))
-        by_word = np.array(list(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5))))
-        by_shape = np.array(list(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3))))
-        by_class = np.array(list(map(self._by_class.__getitem__, classes)))
+        by_word = _stacked(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5)), len(new), 5)
+        by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3)), len(new), 3)
+        by_class = _stacked(map(self._by_class.__getitem__, classes), len(new), 3)
         rows = self._rows[n0:n]
         rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
         rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
@@ -602,7 +610,7 @@ class EnModel:
         cap = np.flatnonzero(ws.capital)
         if not len(cap):
             return cap, ids_of
-        ids_of[cap] = ids = self._ids(_slices(ws.text, ws.start[cap], ws.end[cap]))
+        ids_of[cap] = ids = self._ids(_words(ws, cap))
         lc = self._ints[ids, 1]
         return cap[~self._closed[lc] & ~(self._common[lc] & self._sentence_after[ws.before[cap]])], ids_of
 
@@ -623,7 +631,7 @@ class EnModel:
         mark = np.zeros(n_words, bool)
         mark[clipped[inside]] = True
         need = np.flatnonzero(mark & (ids_of < 0))
-        ids_of[need] = self._ids(_slices(ws.text, ws.start[need], ws.end[need]))
+        ids_of[need] = self._ids(_words(ws, need))
         ids = np.where(inside, ids_of[clipped], 0)
         ids[3:][~inside[3:]] = 1  # "</S>"
         i_p2, i_p, i_t, i_n, i_n2 = ids
@@ -649,17 +657,48 @@ class EnModel:
             c += tail_b
             by_prev.append(base + c)
         s = by_prev[0]
-        links = np.flatnonzero(chained(ws, at)).tolist()
-        if links:
+        links = chained(ws, at)
+        todo = np.flatnonzero(links)
+        if len(todo):
+            # a linked word's score depends on the decision just before it (greedy, left to right)
             s = s.copy()
-            thr = self.threshold
-            for j in links:
-                s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+            if len(todo) < _FEW:
+                thr = self.threshold
+                for j in todo.tolist():
+                    s[j] = (by_prev[1] if s[j - 1] > thr else by_prev[2])[j]
+                return at, s
+            # many: settle all chains of linked words at once, one chain position at a time
+            settled = ~links
+            while len(todo):
+                ready = todo[settled[todo - 1]]
+                s[ready] = np.where(s[ready - 1] > self.threshold, by_prev[1][ready], by_prev[2][ready])
+                settled[ready] = True
+                todo = todo[~settled[todo]]
         return at, s
 
 
-def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> list[str]:
-    return [text[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
+def _stacked(rows: Iterable[tuple[float, ...]], n: int, width: int) -> np.ndarray:
+    """(n, width) array of ``n`` tuples (one flat ``fromiter``: ``np.array`` of a list of tuples is ≈ 3× slower)."""
+    return np.fromiter(itertools.chain.from_iterable(rows), float, n * width).reshape(n, width)
+
+
+_DECODE = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+# Below this many words (one short text: ``detect`` on a meta field, a preview), plain Python beats numpy's fixed
+# costs; both ways give the same result (tests run each).
+_FEW = 64
+
+
+def _words(ws: EnWords, idx: np.ndarray) -> list[str]:
+    """Words ``idx`` of ``ws``: their code points gathered, each followed by a zero, decoded and split once (a
+    slice of ``ws.text`` per word costs ≈ 3× more)."""
+    if len(idx) < _FEW:
+        return [ws.text[s:e] for s, e in zip(ws.start[idx].tolist(), ws.end[idx].tolist())]
+    s, e = ws.start[idx], ws.end[idx]
+    n = e - s + 1  # a word and the character after it (there is one: texts end with pads), which becomes the zero
+    ends = np.cumsum(n)
+    chars = ws.codes[np.arange(ends[-1]) + np.repeat(s - (ends - n), n)]
+    chars[ends - 1] = 0
+    return chars.tobytes().decode(_DECODE[chars.itemsize], "surrogatepass").split("\x00")[:-1]
 
 
 def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
@@ -688,26 +727,38 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     if not hit.any():
         return out
     at, s = at[hit], s[hit].tolist()
-    start, end, doc, before = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist(), ws.before[at].tolist()
-    at = at.tolist()
-    text, lex, title, class_id = ws.text, model.lex, model._title, model._class_id
-    i = 0
-    while i < len(at):
-        j = i + 1
-        while j < len(at) and at[j] == at[j - 1] + 1 and (
-            (before[j] == _SPACE_GAP and text[end[j - 1]] not in "'’")  # not across a cut possessive
-            or (before[j] == 46 and end[j - 1] - start[j - 1] == 1 and text[end[j - 1]] == ".")
-        ):  # fmt: skip
-            j += 1
+    runs = _name_runs(ws, at)
+    start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
+    text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
+    for i, j in zip(runs, runs[1:]):
         k = i
         while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
             k += 1
         if k < j:
-            offset = int(ws.doc_start[doc[k]])
+            offset = doc_start[doc[k]]
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
-        i = j
     return out
+
+
+def _name_runs(ws: EnWords, at: np.ndarray) -> list[int]:
+    """Where each run of name words ``at`` (word indices, in order) starts, and ``len(at)``: a name goes on over the
+    next name word after spaces (not across a cut possessive, "Tom's Anna") or after an initial's period."""
+    start, end, before = ws.start[at], ws.end[at], ws.before[at]
+    if len(at) < _FEW:
+        a, s, e, b, text = at.tolist(), start.tolist(), end.tolist(), before.tolist(), ws.text
+        return [0] + [
+            j for j in range(1, len(a))
+            if not (a[j] == a[j - 1] + 1 and (
+                (b[j] == _SPACE_GAP and text[e[j - 1]] not in "'’")
+                or (b[j] == 46 and e[j - 1] - s[j - 1] == 1 and text[e[j - 1]] == ".")))
+        ] + [len(a)]  # fmt: skip
+    after_word = ws.codes[end[:-1]]
+    goes_on = (at[1:] == at[:-1] + 1) & (
+        ((before[1:] == _SPACE_GAP) & (after_word != 39) & (after_word != 0x2019))  # "'", "’"
+        | ((before[1:] == 46) & (end[:-1] - start[:-1] == 1) & (after_word == 46))
+    )  # fmt: skip
+    return np.flatnonzero(np.concatenate([[True], ~goes_on])).tolist() + [len(at)]
 
 
 # --------------------------------------------------------------------------- loading
