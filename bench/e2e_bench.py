@@ -35,6 +35,7 @@ bench/_work/e2e-<N>.md (the tables for RESULTS.md).
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -334,31 +335,63 @@ def run_datatrove(docs: int, corpus_dir: Path, workers: int) -> dict:
 # Per-stage attribution of a py-spy profile of our run
 # --------------------------------------------------------------------------------------------------
 
-FRAMEWORK_MODULES = {"base", "records", "__init__"}  # the stage contract, not a stage
+FRAMEWORK_PACKAGE = "transforms/core/"  # the stage contract and its helpers: buckets of their own in _bucket
 IDLE_WAITS = {"Condition.wait", "Event.wait", "Thread.join", "Thread._wait_for_tstate_lock"}
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*):\d+\)$")
 
 
+def _imported_modules(path: Path) -> set[str]:
+    """The ``transforms`` modules that the module at ``path`` imports (absolute and relative imports)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from . import x / from .x import y
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return {name for name in found if name.startswith("transforms.")}
+
+
+def _module_file(module: str) -> str | None:
+    rel = module.replace(".", "/")
+    for candidate in (f"{rel}.py", f"{rel}/__init__.py"):
+        if (ROOT / candidate).is_file():
+            return candidate
+    return None
+
+
 def _stage_of_module() -> tuple[dict[str, str], dict[str, str]]:
-    """(stage module file → stage names, helper module file → the stage module files importing it)."""
+    """(stage module file → stage names, helper module file → the stages whose modules import it,
+    directly or through other helpers). Control packages live in ``transforms/<control>/``; the
+    framework in ``transforms/core/`` is nobody's helper."""
     stage_files: dict[str, list[str]] = defaultdict(list)
     for stage, module in STAGE_MODULES.items():
         stage_files[module.replace(".", "/") + ".py"].append(stage)
-    importers: dict[str, set[str]] = defaultdict(set)
-    for path in (ROOT / "transforms").glob("*.py"):
-        if path.stem in FRAMEWORK_MODULES:
-            continue
-        rel = f"transforms/{path.name}"
-        for imported in re.findall(r"^\s*(?:from|import) transforms\.(\w+)", path.read_text(), re.M):
-            importers[f"transforms/{imported}.py"].add(rel)
     stage_names = {f: "+".join(s) for f, s in stage_files.items()}
-    helpers = {}
-    for helper, users in importers.items():
-        if helper in stage_names or Path(helper).stem in FRAMEWORK_MODULES:
-            continue
-        users_stages = sorted({stage_names[u] for u in users if u in stage_names})
-        if users_stages:
-            helpers[helper] = "+".join(users_stages) + (" (shared)" if len(users_stages) > 1 else "")
+    imports: dict[str, set[str]] = {}
+    for path in (ROOT / "transforms").rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        imports[rel] = {f for m in _imported_modules(path) if (f := _module_file(m)) and f != rel}
+    users: dict[str, set[str]] = defaultdict(set)  # helper file -> stage names reaching it
+    for stage_file, names in stage_names.items():
+        seen, todo = set(), list(imports.get(stage_file, ()))
+        while todo:
+            helper = todo.pop()
+            if helper in seen or helper in stage_names or helper.startswith(FRAMEWORK_PACKAGE):
+                continue
+            seen.add(helper)
+            users[helper].add(names)
+            todo.extend(imports.get(helper, ()))
+    helpers = {
+        helper: "+".join(sorted(stages)) + (" (shared)" if len(stages) > 1 else "")
+        for helper, stages in users.items()
+        if not helper.endswith("/__init__.py")
+    }
     return stage_names, helpers
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -537,12 +538,15 @@ def bar_plot(labels: list[str], values: list[int], xlabel: str, colours=None) ->
     return _svg(fig)
 
 
-def score_plot(group: dict) -> str:
+def score_figure(group: dict):
+    """One histogram of 20 bins over [0, 1] per label, with the label's threshold."""
     plt = _pyplot()
     labels = list(group["scores"])
     fig, axes = plt.subplots(1, len(labels), figsize=(2.6 * len(labels) + 0.6, 2.4), squeeze=False, sharey=False)
     for ax, label in zip(axes[0], labels):
-        ax.hist(group["scores"][label], bins=20, range=(0, 1), color=KEPT_COLOUR)
+        # binned in numpy: ax.hist converts a list of floats one by one (≈ 0.15 s per 100k scores)
+        counts, edges = np.histogram(np.asarray(group["scores"][label], dtype=float), bins=20, range=(0, 1))
+        ax.hist(edges[:-1], edges, weights=counts, color=KEPT_COLOUR)
         threshold = group["thresholds"].get(label)
         if threshold is not None:
             ax.axvline(threshold, color=REJECT_COLOUR, linestyle="--", linewidth=1.2)
@@ -551,7 +555,11 @@ def score_plot(group: dict) -> str:
         ax.set_title(label)
         ax.set_xlabel("1 − P(benign)" if group.get("scoring") == "risk" else "score")
     axes[0][0].set_ylabel("records")
-    return _svg(fig)
+    return fig
+
+
+def score_plot(group: dict) -> str:
+    return _svg(score_figure(group))
 
 
 # --- rendering ---------------------------------------------------------------------------------------

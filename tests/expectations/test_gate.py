@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
+import subprocess
+import sys
+
 import pyarrow as pa
 import pytest
 import pyarrow.dataset as ds
@@ -99,3 +104,38 @@ def test_a_word_ending_in_fax_is_no_phone_context():
 
     assert count_structured_identifiers(["moved from Halifax 2024-09 to Fairfax 2023-11"]) == [0]
     assert count_structured_identifiers(["fax 2024-0918"]) == count_structured_identifiers(["phone 2024-0918"])
+
+
+GATE_IN_A_FRESH_INTERPRETER = """
+import json, sys
+from pathlib import Path
+import pyarrow as pa, pyarrow.dataset as ds, pyarrow.parquet as pq
+from expectations.gate import record_stat_columns, record_stats, run_gate
+
+tmp = Path(sys.argv[1])
+suites = ["records", "no_residual_pii", "run_accounting"]
+batch = record_stats(["a", "b", "c"], ["s"] * 3, ["MIT"] * 3, ["en"] * 3, ["one", "two", "three"], record_stat_columns(suites))
+pq.write_table(pa.Table.from_batches([batch]), tmp / "stats.parquet")
+stats = ds.dataset([str(tmp / "stats.parquet")])
+shipped = run_gate(suites, stats, {"input": 3, "kept": 3, "rejected": 0}, tmp / "run1")
+loaded_by_shipped = "scipy.stats._stats_py" in sys.modules
+(tmp / "kl.json").write_text(json.dumps({"name": "kl", "meta": {"frame": "records"}, "expectations": [
+    {"type": "expect_column_kl_divergence_to_be_less_than",
+     "kwargs": {"column": "text_chars", "partition_object": {"bins": [0, 4, 10], "weights": [0.5, 0.5]}, "threshold": 0.6}}]}))
+kl = run_gate([str(tmp / "kl.json")], stats, {"input": 3, "kept": 3, "rejected": 0}, tmp / "run2")
+print(json.dumps({"shipped": shipped.success, "loaded_by_shipped": loaded_by_shipped,
+                  "kl": [(o.success, o.observed) for o in kl.outcomes if o.suite == "kl"]}))
+"""
+
+
+def test_the_shipped_suites_run_without_scipy_stats_and_a_suite_using_it_still_can(tmp_path):
+    # scipy.stats is ≈ 30 % of Great Expectations' import and only its KL-divergence expectation uses it:
+    # deferred to first use, a run of the shipped suites never loads it, a suite naming that expectation gets it
+    completed = subprocess.run([sys.executable, "-c", GATE_IN_A_FRESH_INTERPRETER, str(tmp_path)],
+                               capture_output=True, text=True, check=True)
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["shipped"] is True
+    assert result["loaded_by_shipped"] is False
+    # text lengths 3, 3, 5 over bins [0, 4) and [4, 10): observed (2/3, 1/3) against (1/2, 1/2)
+    [(success, observed)] = result["kl"]
+    assert success is True and observed == pytest.approx(2 / 3 * math.log(4 / 3) + 1 / 3 * math.log(2 / 3))

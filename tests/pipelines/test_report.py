@@ -158,3 +158,28 @@ def test_risk_scored_model_plots_the_number_its_threshold_is_compared_with():
     # Probability scoring: each label's own probability.
     assert _plotted_scores(lineage, {"scoring": None, "negative": "benign"}) == {
         "benign": 0.1, "bio": 0.5, "chem": 0.4}
+
+
+def test_score_histogram_counts_every_score_in_its_bin():
+    from pipelines.report import score_figure
+
+    scores = [0.0, 0.01, 0.049, 0.05, 0.5, 0.97, 1.0, 1.0]  # 20 bins over [0, 1]; 1.0 falls in the last
+    fig = score_figure({"scores": {"toxic": scores}, "thresholds": {"toxic": 0.8}, "scoring": "risk"})
+    heights = [patch.get_height() for patch in fig.axes[0].patches]
+    assert len(heights) == 20
+    assert heights[0] == 3 and heights[1] == 1 and heights[10] == 1 and heights[19] == 3
+    assert sum(heights) == len(scores)
+
+
+def test_reasons_with_equal_counts_are_listed_in_the_same_order_every_run(two_runs):
+    from pipelines.report import build_context, render
+
+    out, run = two_runs
+    context = build_context(out, run.run_id)
+    reasons = {"quality/too_short": 6, "harmful/offensive": 6, "dedup/near_duplicate": 9, "pii/secret": 6, "aigc/x": 1}
+    pages = []
+    for order in (list(reasons.items()), list(reversed(reasons.items()))):  # counters arrive in any order
+        context["sources"][0]["rejected_by"] = dict(order)
+        pages.append(render(context))
+    assert pages[0] == pages[1]
+    assert "dedup/near_duplicate: 9<br>harmful/offensive: 6<br>pii/secret: 6" in pages[0]
