@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from names_eval import score  # noqa: E402
+
 from transforms.pii import detectors as det  # noqa: E402
 
 EN_DEFAULT = Path("/work/shared/data/pii/en_presidio_synth_v2.json")
@@ -88,20 +90,15 @@ def whole_addresses(text: str, spans: list[dict]) -> list[tuple[int, int]]:
 
 
 def evaluate_whole_addresses(samples: list[dict], detector: det.Detector) -> dict:
-    tp = fp = fn = 0
-    for sample in samples:
-        gold = whole_addresses(sample["full_text"], sample["spans"])
-        pred = [(p.start, p.end) for p in detector.detect(sample["full_text"]) if p.type == det.STREET_ADDRESS]
-        matched = set()
-        for prange in pred:
-            hit = next((i for i, r in enumerate(gold) if i not in matched and _overlap(r, prange)), None)
-            if hit is None:
-                fp += 1
-            else:
-                matched.add(hit)
-                tp += 1
-        fn += len(gold) - len(matched)
-    return _prf(tp, fp, fn)
+    pairs = [
+        (
+            whole_addresses(sample["full_text"], sample["spans"]),
+            [(p.start, p.end) for p in detector.detect(sample["full_text"]) if p.type == det.STREET_ADDRESS],
+        )
+        for sample in samples
+    ]
+    counts = score(pairs)
+    return _prf(counts["tp"], counts["pred"] - counts["tp"], counts["gold"] - counts["tp"])
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict:
