@@ -129,6 +129,46 @@ def test_residual_identifiers_are_rejected():
     assert kept.kept.text == ["电话<PHONE_NUMBER> 邮箱a.b@qq.com"]
 
 
+# Meta strings of a batch are detected together (distinct values once) and residual scans run once per
+# batch: the decisions must be those of deciding each record alone.
+BATCHED_RECORDS = [
+    (TEXT, {"url": "https://x.example/u/13800138000", "tags": ["a", "", {"contact": "bob@corp.io"}], "n": 3}),
+    ("plain text", {"author": "Mr. John Smith", "empty": "", "nested": {"list": [["call 13800138000"]]}}),
+    ("电话13800138000 邮箱a.b@qq.com", {}),
+    ("", {"url": "mailto bob@corp.io"}),
+    ("nothing here", {"url": "https://x.example/u/13800138000", "tags": ["a", "", {"contact": "bob@corp.io"}], "n": 3}),
+    ("mail me: bob@corp.io", None),
+    ("Dear Ms. Jane Doe, 12 Maple Street", {"source_id": "r00000000"}),
+    ("联系人：王芳，手机号码：+86 138 0013 8000", {"x": ["13800138000", "13800138000"]}),
+    ("no identifiers", {"contact": "a.b@qq.com 电话13800138000"}),
+]
+
+
+def make_meta_batch(records):
+    batch = make_batch([text for text, _ in records])
+    batch.meta = [meta for _, meta in records]
+    return batch
+
+
+@pytest.mark.parametrize("config", [
+    {}, {"entities": [det.PHONE_NUMBER]}, {"entities": [det.PHONE_NUMBER], "on_residual": "keep"},
+    {"default_mode": "pseudonym"}, {"default_mode": "mask"},
+])  # fmt: skip
+def test_batched_decisions_equal_per_record(config, monkeypatch):
+    monkeypatch.setenv("DATASTEWARD_PII_KEY", "k" * 32)
+    control = PiiControl(PiiConfig(**config))
+    batched = control.decide(make_meta_batch(BATCHED_RECORDS))
+    assert batched == [control.decide(make_meta_batch([record]))[0] for record in BATCHED_RECORDS]
+    if config == {}:
+        assert batched[1].meta["nested"] == {"list": [["call <PHONE_NUMBER>"]]} and batched[1].text is None
+        assert batched[4].meta["tags"][2] == {"contact": "<EMAIL_ADDRESS>"} and batched[4].meta["n"] == 3
+        assert batched[7].detail["meta_entities"] == {"PHONE_NUMBER": 2}
+        assert batched[2].action == batched[8].action == "modify"
+    if config == {"entities": [det.PHONE_NUMBER]}:  # e-mails left in de-identified text or meta are residuals
+        assert [i for i, d in enumerate(batched) if d.action == "reject"] == [0, 2, 8]
+        assert batched[8].detail == {"entities": {}, "meta_entities": {"PHONE_NUMBER": 1}, "residual": {"EMAIL_ADDRESS": 1}}
+
+
 def test_stage_under_beam(tmp_path):
     stage = PiiConfig().create()
     ctx = RunContext("run1", tmp_path, tmp_path, tmp_path, config=None)

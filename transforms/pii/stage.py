@@ -161,64 +161,101 @@ class PiiControl(Control):
         if self._detector is None:
             self.setup()
         totals: Counter = Counter()
-        decisions: list[Decision] = []
         texts = list(batch.text)
         found = self._detector.detect_batch([t or "" for t in texts])
+        # id, url and meta fields are published too: their strings are de-identified the same way
+        meta_spans = self._meta_spans(batch.meta)
+        # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
+        pending: list[tuple | None] = []
         for text, spans, meta in zip(texts, found, batch.meta):
-            # id, url and meta fields are published too: their strings are de-identified the same way
-            new_meta, meta_counts, meta_residual = self._deidentify_meta(meta) if meta else (None, Counter(), Counter())
+            new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans) if meta else (None, Counter(), [])
             if not spans and new_meta is None:
-                decisions.append(KEEP)
+                pending.append(None)
                 continue
             counts = Counter(s.type for s in spans)
             totals.update(counts + meta_counts)
-            new_text, inserted = self._anonymiser.apply(text, spans) if spans else (text, [])
+            new_text = None
+            if spans:
+                new_text, inserted = self._anonymiser.apply(text, spans)
+                replaced.append((new_text, inserted))
+            pending.append((counts, new_text, meta_counts, new_meta, replaced))
+        residuals = self._residuals(pending) if self.config.on_residual == "reject" else {}
+        decisions: list[Decision] = []
+        for i, record in enumerate(pending):
+            if record is None:
+                decisions.append(KEEP)
+                continue
+            counts, new_text, meta_counts, new_meta, _ = record
             detail = {"entities": dict(sorted(counts.items()))}
             if meta_counts:
                 detail["meta_entities"] = dict(sorted(meta_counts.items()))
-            if self.config.on_residual == "reject":
-                residual = Counter(
-                    s.type for s in (self._residual.detect(new_text) if spans else []) if all(s.end <= a or s.start >= b for a, b in inserted)
-                ) + meta_residual
-                if residual:
-                    detail["residual"] = dict(sorted(residual.items()))
-                    decisions.append(
-                        Decision.reject(
-                            rule="pii.residual_identifier",
-                            clause="6.1.7",
-                            risk_level="considerable",
-                            category="personal_information",
-                            reason="residual_personal_information",
-                            detail=detail,
-                        )
+            if residual := residuals.get(i):
+                detail["residual"] = dict(sorted(residual.items()))
+                decisions.append(
+                    Decision.reject(
+                        rule="pii.residual_identifier",
+                        clause="6.1.7",
+                        risk_level="considerable",
+                        category="personal_information",
+                        reason="residual_personal_information",
+                        detail=detail,
                     )
-                    continue
-            decisions.append(
-                Decision("modify", detail=detail, text=new_text if spans else None, meta=new_meta, tags=("pii:deidentified",))
-            )
+                )
+                continue
+            decisions.append(Decision("modify", detail=detail, text=new_text, meta=new_meta, tags=("pii:deidentified",)))
         for entity, n in totals.items():
             count(STAGE, f"entity:{entity}", n)
         return decisions
 
-    def _deidentify_meta(self, meta: dict) -> tuple[dict | None, Counter, Counter]:
+    def _meta_spans(self, metas: list[dict | None]) -> dict[str, list[det.Span]]:
+        """The spans of every distinct non-empty meta string of a batch, from one ``detect_batch`` call: the
+        cue scan and name taggers run once over them all instead of once per string (and a value repeated
+        across records, such as a source's licence URL, is detected once)."""
+        values: dict[str, None] = {}
+
+        def collect(value: str) -> str:
+            if value:
+                values[value] = None
+            return value
+
+        for meta in metas:
+            if meta:
+                map_strings(meta, collect)
+        distinct = list(values)
+        return dict(zip(distinct, self._detector.detect_batch(distinct)))
+
+    def _deidentify_meta(
+        self, meta: dict, spans_of: dict[str, list[det.Span]]
+    ) -> tuple[dict | None, Counter, list[tuple[str, list[tuple[int, int]]]]]:
         """(meta with every string value de-identified, or None when nothing was found; entity counts;
-        residual counts). Values at any depth are checked: lists and nested objects included."""
+        each de-identified string with its replacements, for the residual scan). Values at any depth are
+        checked: lists and nested objects included."""
         counts: Counter = Counter()
-        residual: Counter = Counter()
+        replaced: list[tuple[str, list[tuple[int, int]]]] = []
 
         def clean(value: str) -> str:
-            spans = self._detector.detect(value) if value else []
+            spans = spans_of.get(value)
             if not spans:
                 return value
             counts.update(s.type for s in spans)
-            new, inserted = self._anonymiser.apply(value, spans)
-            residual.update(
-                s.type for s in self._residual.detect(new) if all(s.end <= a or s.start >= b for a, b in inserted)
-            )
+            new, inserted = self._anonymiser.apply(value, spans)  # per occurrence: encrypt is not deterministic
+            replaced.append((new, inserted))
             return new
 
         cleaned = map_strings(meta, clean)
-        return (cleaned if counts else None), counts, residual
+        return (cleaned if counts else None), counts, replaced
+
+    def _residuals(self, pending: list[tuple | None]) -> dict[int, Counter]:
+        """Per record index, the structured identifiers left outside the replacements in its de-identified
+        text and meta strings, from one residual ``detect_batch`` call over the whole batch."""
+        strings = [(i, new, inserted) for i, record in enumerate(pending) if record for new, inserted in record[4]]
+        found = self._residual.detect_batch([new for _, new, _ in strings])
+        residuals: dict[int, Counter] = {}
+        for (i, _, inserted), spans in zip(strings, found):
+            left = [s.type for s in spans if all(s.end <= a or s.start >= b for a, b in inserted)]
+            if left:
+                residuals.setdefault(i, Counter()).update(left)
+        return residuals
 
 
 @register_stage(STAGE)
