@@ -15,6 +15,7 @@ A job's ``stages:`` list is validated against the :class:`StageConfig` subclass 
 from __future__ import annotations
 
 import abc
+import gc
 import json
 import os
 import pickle
@@ -291,6 +292,11 @@ class _ApplyControlFn(beam.DoFn):
 
     def setup(self):
         self.control.setup()
+        # Models, lexicons and modules live as long as the worker: move them out of the cyclic
+        # collector's reach so its full collections stop walking them (≈ 15% of a run's CPU on real
+        # text). Collect first, so that no garbage is frozen with them.
+        gc.collect()
+        gc.freeze()
 
     def process(self, batch: Batch):
         yield from emit_result(self.control.stage, apply_control(self.control, batch, self.run_id))
