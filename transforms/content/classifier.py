@@ -67,6 +67,10 @@ class Classifier:
     negative_label: str
     thresholds: dict[str, float]
     scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
+    # what the thresholds apply to besides P(label) (training.decision_scores): the lexicon's weight per
+    # label and the labels whose probabilities are pooled into another's
+    lexicon_weight: dict[str, float] = field(default_factory=dict)
+    pooled: dict[str, list[str]] = field(default_factory=dict)
     _orders: dict = field(default_factory=dict, compare=False, repr=False)  # fastText label order -> columns
 
     def probabilities(self, processed: Sequence[str]) -> np.ndarray:
@@ -124,6 +128,7 @@ def _load_classifier(path: Path) -> Classifier:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         labels, negative, thresholds = tuple(meta["labels"]), meta["negative_label"], dict(meta["thresholds"])
         scoring = meta.get("scoring", "label")
+        lexicon_weight, pooled = dict(meta.get("lexicon_weight") or {}), dict(meta.get("pooled") or {})
         version = meta["preprocess_version"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ContentModelError(f"model metadata unreadable: {sidecar}: {exc}") from None
@@ -136,7 +141,7 @@ def _load_classifier(path: Path) -> Classifier:
     model_labels = tuple(sorted(lab[len(LABEL_PREFIX) :] for lab in model.get_labels()))
     if model_labels != tuple(sorted(labels)):
         raise ContentModelError(f"{path}: model labels {model_labels} do not match {sidecar.name} {labels}")
-    return Classifier(str(path), model, labels, negative, thresholds, scoring)
+    return Classifier(str(path), model, labels, negative, thresholds, scoring, lexicon_weight, pooled)
 
 
 class Lexicon:
@@ -336,9 +341,10 @@ class ContentRiskControl(Control):
     def load_models(self) -> None:
         raise NotImplementedError
 
-    def score(self, batch: Batch, processed: list[str]) -> list[tuple[str, dict[str, float], dict[str, float]]]:
+    def score(self, batch: Batch, processed: list[str], matched: dict) -> list[tuple[str, dict[str, float], dict[str, float]]]:
         """Per record: (model name, {label: probability, rounded for lineage}, {category: classifier score
-        if flagged})."""
+        if flagged}). ``matched``: the lexicon's matches of the batch (by record index), for models whose
+        decision scores add the lexicon's."""
         raise NotImplementedError
 
     def decide(self, batch: Batch) -> list[Decision]:
@@ -350,8 +356,9 @@ class ContentRiskControl(Control):
 
             return self.decide_scored(batch, score_texts(self._byo_handler, self._byo_model, batch.text, byo))
         prepared = prepare_texts(batch.text)
-        scored = self.score(batch, [p.processed for p in prepared])
-        return self._decide(prepared, scored)
+        # one lexicon scan serves the model's decision scores (harmful adds it to them) and the decision
+        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+        return self._decide(prepared, self.score(batch, [p.processed for p in prepared], matched), matched)
 
     def decide_scored(self, batch: Batch, model_scores: list[dict[str, float]]) -> list[Decision]:
         """Decisions from a user's model's ``{label: probability}`` per record (``byo_model``): its labels

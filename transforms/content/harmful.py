@@ -11,8 +11,6 @@ lineage for every record.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,7 +26,6 @@ from transforms.content.classifier import (
     lineage_scores,
     load_classifier,
     load_lexicon,
-    prepare_texts,
 )
 from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
@@ -85,27 +82,12 @@ class HarmfulControl(ContentRiskControl):
         config = self.config
         self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
         self._thresholds = {}
-        self._scoring = {}
         for lang, model in self._models.items():
             thresholds = {**model.thresholds, **getattr(config, f"thresholds_{lang}")}
             # per column of the model's probabilities; a label without a threshold is never flagged
             self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
-            meta = json.loads(Path(model.path).with_suffix(".json").read_text(encoding="utf-8"))
-            self._scoring[lang] = (dict(meta.get("lexicon_weight") or {}), dict(meta.get("pooled") or {}))
 
-    def decide(self, batch: Batch):
-        if self._lexicon is None:
-            self.setup()
-        if getattr(self.config, "byo_model", None) is not None:
-            return super().decide(batch)
-        # One lexicon scan serves the decision scores and the decision.
-        prepared = prepare_texts(batch.text)
-        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
-        return self._decide(prepared, self.score(batch, [p.processed for p in prepared], matched), matched)
-
-    def score(self, batch: Batch, processed: list[str], matched: dict | None = None):
-        if matched is None:
-            matched = self._lexicon.scan_batch([p.lowered for p in prepare_texts(batch.text)])
+    def score(self, batch: Batch, processed: list[str], matched: dict):
         routes = ["zh" if zh else "en" for zh in chinese_routes(batch.lang, batch.text, self.config.zh_min_cjk_share)]
         results: list = [None] * len(batch)
         for lang, model in self._models.items():
@@ -113,7 +95,7 @@ class HarmfulControl(ContentRiskControl):
             if not indices:
                 continue
             probabilities = model.probabilities([processed[i] for i in indices])
-            weights, pooled = self._scoring[lang]
+            weights, pooled = model.lexicon_weight, model.pooled
             lexicon = None
             if weights:
                 local = {row: matched[i] for row, i in enumerate(indices) if i in matched}

@@ -115,12 +115,13 @@ class HighRiskControl(ContentRiskControl):
         decisions = [_GATED] * len(texts)
         if passed:
             prepared = prepare_texts([texts[i] for i in passed])
-            scored = self.score(None, [p.processed for p in prepared])
-            for i, decision in zip(passed, self._decide(prepared, scored)):
+            matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+            scored = self.score(None, [p.processed for p in prepared], matched)
+            for i, decision in zip(passed, self._decide(prepared, scored, matched)):
                 decisions[i] = decision
         return decisions
 
-    def score(self, batch: Batch | None, processed: list[str]):
+    def score(self, batch: Batch | None, processed: list[str], matched: dict):
         # classifier_training.decide_labels on the whole batch, the domain being the most likely hazard class:
         # scoring "risk" scores it by 1 - P(benign) (hazard against benign, all classes' evidence pooled),
         # "top" by its own probability when that beats P(benign), else 0
