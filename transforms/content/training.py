@@ -197,8 +197,7 @@ def lexicon_matrix(lexicon, texts: Sequence[str], labels: Sequence[str]) -> "np.
 
     from transforms.content.text import preprocess_and_lower
 
-    lowered = preprocess_and_lower(list(texts))[1]
-    matched = lexicon.scan_batch([t.encode("utf-8", "surrogatepass") for t in lowered])
+    matched = lexicon.scan_batch(preprocess_and_lower(list(texts))[1])  # lowered, already UTF-8
     return lexicon_scores_matrix(matched, len(texts), labels)
 
 
