@@ -263,6 +263,12 @@ def jobs() -> dict[str, TrainingJob]:
             # probabilities as the trained model, scored without the quantised model's per-token decode. Bucket
             # 100k keeps the file at ~3.5 MB; at bucket 100k lr 0.3 diverged (NaN) for every seed, lr 0.2 did not.
             hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, bucket=100_000, quantize=False),
+            # A character n-gram (3-5) model on the same rows, averaged with the word model (risk = mean of the two):
+            # it reads spellings and word pieces the word bigrams miss (hand-written requests), the word model keeps
+            # the WMDP questions; in the nested held-out-subject evaluation the mean beat the word model alone at every
+            # false-positive rate measured (2026-12-06 evening). lr 0.2 diverged (NaN) for every seed, 0.1 did not.
+            # The stage runs it only where the word model leaves the mean able to reach the threshold.
+            second=Hyperparameters(epoch=10, lr=0.1, dim=32, word_ngrams=2, minn=3, maxn=5, bucket=100_000, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
