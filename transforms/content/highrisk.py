@@ -12,6 +12,7 @@ cascade: P_mean(benign) >= P_word(benign) / 2, so where 1 - P_word(benign) / 2 i
 the mean cannot reach one whatever the character model says, and only the other records are scored by it
 (a few in ordinary text). Decisions are those of averaging everywhere; lineage ``scores`` are the mean's
 where both models ran (with ``scores_word`` / ``scores_char``), the word model's elsewhere.
+
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
 
 A term gate runs first (:class:`TermGate`, terms in ``lexicons/highrisk_gate.txt`` plus every lexicon
