@@ -233,8 +233,8 @@ def lexicon_matrix(lexicon, texts: Sequence[str], labels: Sequence[str]) -> "np.
 
     from transforms.content.text import preprocess_and_lower
 
-    lowered = preprocess_and_lower(list(texts))[1]
-    matched = lexicon.scan_batch([t.encode("utf-8", "surrogatepass") for t in lowered])
+    lowered = preprocess_and_lower(list(texts))[1]  # UTF-8 bytes, what the lexicon scans
+    matched = lexicon.scan_batch(lowered)
     return lexicon_scores_matrix(matched, len(texts), labels)
 
 
