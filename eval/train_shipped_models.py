@@ -304,7 +304,9 @@ def jobs() -> dict[str, TrainingJob]:
                 "on the held-out hazards (WMDP alone 0.775, hand-written 0.748); the word model alone in the same run 2.22% / "
                 "0.911 / 0.762 / 0.646; at the shipped threshold (0.61) on the rotation models 2.22% / 0.915 / 0.773 / 0.748. "
                 "The stage scores the character model only where 1 − P_word(benign) / 2 reaches the threshold (none of the "
-                "first 20,000 real-100k documents).",
+                "first 20,000 real-100k documents, 2 of 100,000). Stage on the hand-written sets 0.815 / 0.614 (word model "
+                "at 0.92: 0.685 / 0.409); hand-written benign look-alikes flagged 5 of 40 / 0 of 24 (word model at 0.92: 0 / 0); "
+                "real-100k test fifth: 0 of 5,000 reviews, 0 of 4,069 statutes.",
                 "",
                 PREVIOUS["highrisk"],
             ],
