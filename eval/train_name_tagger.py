@@ -481,6 +481,32 @@ def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -
     return sorted(out)
 
 
+def never_name_words(samples: list[dict], min_count: int = 8) -> list[str]:
+    """Chinese strings of 2–3 characters that occur at least ``min_count`` times outside names in the training text
+    and the formal negatives and are no part of any training name (陈述 in statutes): the training text's own
+    common words, added to jieba's (``common_words``)."""
+    outside, inside = collections.Counter(), []
+    for d in samples + formal_negatives():
+        text = d["text"]
+        in_name = np.zeros(len(text) + 1, np.int64)
+        for s, e in d["spans"]:
+            inside.append(text[s:e])
+            in_name[s:e] = 1
+        marked = np.concatenate([[0], np.cumsum(in_name)])  # names' characters before each position
+        for k in (2, 3):
+            for i in range(len(text) - k + 1):
+                if marked[i + k] == marked[i]:
+                    outside[text[i : i + k]] += 1
+    names_text = "\x00".join(inside)
+    return sorted(w for w, c in outside.items()
+                  if c >= min_count and all("\u4e00" <= ch <= "\u9fff" for ch in w) and w not in names_text)  # fmt: skip
+
+
+def decoder_common_words(train: list[dict]) -> np.ndarray:
+    """What the shipped model's ``common`` holds: jieba's non-person words and the training text's never-name words."""
+    return np.array(sorted(set(common_words(train)) | set(never_name_words(train))))
+
+
 def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS, train: list[dict] | None = None) -> None:
     import pycrfsuite
 
@@ -498,7 +524,7 @@ def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS, train:
         train = [d for d in ner_corpora.chinese() if d["split"] == "train"]
     stop = np.array(never_name_bigrams(train))
     np.savez_compressed(out, rows=rows, weights=W[rows].astype(np.float16), T=T, h_bits=np.int64(H_BITS), never=stop,
-                        name_bias=np.float64(bias), common=np.array(common_words(train)))  # fmt: skip
+                        name_bias=np.float64(bias), common=decoder_common_words(train))  # fmt: skip
 
 
 def refresh_word_lists(language: str, path: Path, train: list[dict]) -> None:
@@ -506,7 +532,7 @@ def refresh_word_lists(language: str, path: Path, train: list[dict]) -> None:
     training split, its weights, lexicon and bias unchanged."""
     if language == "zh":
         z = dict(np.load(path))
-        z["common"] = np.array(common_words(train))
+        z["common"] = decoder_common_words(train)
         np.savez_compressed(path, **z)
     else:
         model = names.load_en(path)
