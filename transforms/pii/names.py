@@ -746,10 +746,11 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
     not_alone = model.not_alone
     for i, j in zip(runs, runs[1:]):
+        words = [text[start[x] : end[x]].lower() for x in range(i, j)]
         k = i
-        while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
+        while k < j and title[class_id[lex.get(words[k - i], "-")]]:
             k += 1
-        if k < j and not all(text[start[x] : end[x]].lower() in not_alone for x in range(k, j)):
+        if k < j and not not_alone.issuperset(words[k - i :]):
             offset = doc_start[doc[k]]
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
