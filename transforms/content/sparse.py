@@ -5,9 +5,9 @@ A text's features are the hashed word n-grams and the character n-grams within e
 being a word. Each n-gram counts ``1/sqrt(m)`` in its bucket (``m``: the text's n-grams of that kind,
 words or characters), so long and short texts score on one scale without a per-text count table.
 
-The whole batch is hashed at once: one code-point array, one 64-bit polynomial prefix hash (numpy's
-unsigned arithmetic wraps modulo 2**64, the same on every platform), and every n-gram's hash is a
-difference of two prefixes. Training (``eval/train_harmful_sparse.py``) and scoring both go through
+The whole batch is hashed at once: one code-point array and one 64-bit polynomial hash (numpy's unsigned
+arithmetic wraps modulo 2**64, the same on every platform) — a word n-gram's as the difference of two
+prefix sums, character n-grams rolled one character longer per length. Training (``eval/train_harmful_sparse.py``) and scoring both go through
 :func:`features`, so they cannot drift apart.
 """
 
