@@ -93,20 +93,14 @@ def train(name: str) -> dict:
     texts = [ex.text for ex in train_rows]
     X = _matrix(texts, spec)
     fold_of = np.array(fold_assignment(train_rows, job.folds, job.group_folds, job.fpr_groups))
-    cache = Path(tempfile.gettempdir()) / f"steward-sparse-{name}-oof.npz"  # a rerun after a late failure
-    if cache.exists():
-        with np.load(cache) as saved:
-            first_oof, second_oof = saved["first"], saved["second"]
-    else:
-        first_oof, second_oof = np.zeros((len(train_rows), len(labels))), np.zeros((len(train_rows), len(labels)))
-        with tempfile.TemporaryDirectory(prefix="steward-sparse-") as tmp:
-            for fold in range(job.folds):
-                held, kept = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
-                model = _fit([train_rows[i] for i in kept], job.hyperparameters, job.seed + fold, Path(tmp))
-                first_oof[held] = [[p[lab] for lab in labels] for p in predict_probabilities(model, [texts[i] for i in held])]
-                second_oof[held] = _regression(X[kept], y[kept], setting["C"]).predict_proba(X[held])
-                print(f"{name}: fold {fold + 1}/{job.folds}", flush=True)
-        np.savez(cache, first=first_oof, second=second_oof)
+    first_oof, second_oof = np.zeros((len(train_rows), len(labels))), np.zeros((len(train_rows), len(labels)))
+    with tempfile.TemporaryDirectory(prefix="steward-sparse-") as tmp:
+        for fold in range(job.folds):
+            held, kept = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
+            model = _fit([train_rows[i] for i in kept], job.hyperparameters, job.seed + fold, Path(tmp))
+            first_oof[held] = [[p[lab] for lab in labels] for p in predict_probabilities(model, [texts[i] for i in held])]
+            second_oof[held] = _regression(X[kept], y[kept], setting["C"]).predict_proba(X[held])
+            print(f"{name}: fold {fold + 1}/{job.folds}", flush=True)
     oof, band = _cascade(first_oof, lambda rows: second_oof[rows], labels, job.negative_label, setting["gate"], setting["mix"])
     oof_scores = _decision_view(job, labels, _as_rows(oof, labels), texts)
     calibration = [i for i, ex in enumerate(train_rows) if ex.calibrate]
