@@ -104,3 +104,13 @@ def test_gum_gold_drops_groups_and_roles_and_adds_names_inside_other_mentions():
     ]
     gold = [[" ".join(t for t, _ in sent[s:e]) for s, e in spans] for sent, spans in zip(sents, ner_corpora._gum_gold(sents))]
     assert gold == [["Andy Warhol"], ["Andy Warhol"], ["Warhol"], [], [], [], [], [], ["Walker Evans"]]
+
+
+def test_lower_too_words_are_names_written_mostly_in_lower_case():
+    lex = {"zorble": "S", "quamp": "F", "blint": "C"}
+    samples = [{"text": "we zorble it and blint it.", "spans": []}] * 12
+    samples += [{"text": "They met Quamp and the quamp today.", "spans": [(9, 14)]}] * 6
+    words = train_name_tagger.lower_too_words(lex, samples)
+    assert "zorble" in words  # a surname written in lower case 12 times, never capitalised
+    assert "quamp" not in words  # as often capitalised as not, and under 10 times in lower case
+    assert "blint" not in words  # a common word that is no name: the tagger never scores it at an opening anyway
