@@ -238,7 +238,8 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
     * a one-word "name" of a person mention that is no word of any full name (two words or more) of the corpus
       and that GUM writes in lower case elsewhere ("Researchers", "Pilot", "God"), or capitalised in front of a
       lower-case word inside another mention, an adjective ("Moriori culture", "Rohingya refugees", "American
-      voters"; the singular of a plural counts), is a group or a role, not a name;
+      voters"; the singular of a plural counts), or that ends like a peoples' plural ("Tulsans"), is a group or a
+      role, not a name; so is a full name ending so after a word GUM writes in lower case ("Native Americans");
     * a person's full name or surname found outside person, place and organisation mentions (inside an event or
       object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's title) is a name there too.
     """
