@@ -37,6 +37,7 @@ from transforms.content.training import (  # noqa: E402
     decide_labels,
     detection_metrics,
     is_train_only,
+    mean_probabilities,
     predict_probabilities,
     read_examples,
     split_examples,
@@ -44,7 +45,7 @@ from transforms.content.training import (  # noqa: E402
 )
 from transforms.content.classifier import load_classifier  # noqa: E402
 from transforms.content.harmful import HarmfulConfig  # noqa: E402
-from transforms.content.highrisk import HighRiskConfig, load_gate  # noqa: E402
+from transforms.content.highrisk import HighRiskConfig, load_companion, load_gate  # noqa: E402
 from transforms.core.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
@@ -179,8 +180,9 @@ def evaluate_highrisk() -> dict:
         "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job),
         "handwritten_2": _load([TrainingInput(HANDWRITTEN_2, "Apache-2.0")], job),
     }
+    models = [m.model for m in (model, load_companion(model)) if m is not None]
     for name, examples in sets.items():
-        probs = predict_probabilities(model.model, [ex.text for ex in examples])
+        probs = mean_probabilities(models, [ex.text for ex in examples])
         clf = decide_labels(probs, model.thresholds, "benign", model.scoring)
         ctl = control_labels(control, examples, None, "benign", lambda reason: f"hazard_{reason}")
         out[name] = {"n": len(examples), "classifier": _highrisk_report(examples, clf), "control": _highrisk_report(examples, ctl)}
@@ -211,14 +213,14 @@ def real_benign_fpr(limit: int = 5000) -> dict:
     return out
 
 
-def _fit_like(job, train) -> object:
-    """A quantised fastText model trained like ``job``'s shipped one, on ``train``."""
+def _fit_like(job, train, hyperparameters=None) -> object:
+    """A fastText model trained like ``job``'s shipped one (or with ``hyperparameters``), on ``train``."""
     import tempfile
 
     from transforms.content.training import _fit
 
     with tempfile.TemporaryDirectory(prefix="steward-eval-") as tmp:
-        return _fit(train, job.hyperparameters, job.seed, Path(tmp), quantize=True)
+        return _fit(train, hyperparameters or job.hyperparameters, job.seed, Path(tmp), quantize=True)
 
 
 # The 13 hard science/medicine/computing subjects in three rotations: each subject is held out of training
@@ -227,8 +229,8 @@ UNSEEN_SUBJECT_ROTATIONS = [HARD_SCIENCE[i::3] for i in range(3)]
 TARGET_FPR = 0.02
 
 
-def _risk_scores(model, texts: list[str], scoring: str) -> list[float]:
-    probs = predict_probabilities(model, texts)
+def _risk_scores(models, texts: list[str], scoring: str) -> list[float]:
+    probs = mean_probabilities(models, texts)
     return [1.0 - p["benign"] if scoring == "risk" else top_score(p, "benign")[1] for p in probs]
 
 
@@ -260,40 +262,46 @@ def highrisk_unseen_subjects() -> dict:
     rotations = []
     for k, subjects in enumerate(UNSEEN_SUBJECT_ROTATIONS):
         held = set(subjects)
-        model = _fit_like(job, [ex for ex in train if ex.group not in held])
+        # the shipped recipe's model(s): with a second model, scores are the mean of both (as the stage's)
+        rows = [ex for ex in train if ex.group not in held]
+        models = [_fit_like(job, rows, hp) for hp in (job.hyperparameters, job.second) if hp is not None]
         negatives = [ex for ex in examples if ex.group in held]
-        rotations.append({
-            "subjects": subjects,
-            "negatives": _risk_scores(model, [ex.text for ex in negatives], meta.scoring),
-            "negative_subjects": [ex.group for ex in negatives],
-            "held_out": _risk_scores(model, [ex.text for ex in hazards], meta.scoring),
-            "handwritten": _risk_scores(model, [ex.text for ex in handwritten], meta.scoring),
-        })
+        scored = {
+            f"{key}_{name}": _risk_scores(variant, [ex.text for ex in rows], meta.scoring)
+            for key, variant in (("recipe", models), ("first", models[:1] if len(models) > 1 else None)) if variant
+            for name, rows in (("negatives", negatives), ("held_out", hazards), ("handwritten", handwritten))
+        }
+        rotations.append({"subjects": subjects, "negative_subjects": [ex.group for ex in negatives], **scored})
     wmdp = [ex.group == "" for ex in hazards]  # WMDP rows carry no subject; authored ones their class
 
     def recall(scores, threshold, mask=None, gated=None):
         rows = [i for i in range(len(scores)) if mask is None or mask[i]]
         return sum(scores[i] >= threshold and (gated is None or i in gated) for i in rows) / len(rows)
 
+    # "nested" / "shipped": the shipped recipe (the mean of both models where it has two); "nested_first_model":
+    # its first model alone, calibrated the same nested way (what the second model adds, same run)
     out = {"rotations": [], "shipped_threshold": shipped}
+    variants = [("nested", "recipe"), ("shipped", "recipe")] + ([("nested_first_model", "first")] if "first_negatives" in rotations[0] else [])
     for k, rot in enumerate(rotations):
-        calibration = [s for j, other in enumerate(rotations) if j != k for s in other["negatives"]]
-        row = {"subjects": rot["subjects"], "n_negatives": len(rot["negatives"])}
-        for name, threshold in (("nested", _threshold_at(calibration, TARGET_FPR)), ("shipped", shipped)):
-            flagged = [s >= threshold for s in rot["negatives"]]
+        row = {"subjects": rot["subjects"], "n_negatives": len(rot["recipe_negatives"])}
+        for name, key in variants:
+            calibration = [s for j, other in enumerate(rotations) if j != k for s in other[f"{key}_negatives"]]
+            threshold = shipped if name == "shipped" else _threshold_at(calibration, TARGET_FPR)
+            negatives, held_out, hand = rot[f"{key}_negatives"], rot[f"{key}_held_out"], rot[f"{key}_handwritten"]
+            flagged = [s >= threshold for s in negatives]
             row[name] = {
                 "threshold": threshold,
                 "fpr": sum(flagged) / len(flagged),
                 "flagged_by_subject": {g: sum(f for f, h in zip(flagged, rot["negative_subjects"]) if h == g) for g in rot["subjects"]},
-                "recall": recall(rot["held_out"], threshold),
-                "recall_gated": recall(rot["held_out"], threshold, gated=passed["held_out"]),
-                "recall_wmdp": recall(rot["held_out"], threshold, wmdp),
-                "recall_wmdp_gated": recall(rot["held_out"], threshold, wmdp, passed["held_out"]),
-                "recall_handwritten_gated": recall(rot["handwritten"], threshold, gated=passed["handwritten"]),
+                "recall": recall(held_out, threshold),
+                "recall_gated": recall(held_out, threshold, gated=passed["held_out"]),
+                "recall_wmdp": recall(held_out, threshold, wmdp),
+                "recall_wmdp_gated": recall(held_out, threshold, wmdp, passed["held_out"]),
+                "recall_handwritten_gated": recall(hand, threshold, gated=passed["handwritten"]),
             }
         out["rotations"].append(row)
     n = sum(r["n_negatives"] for r in out["rotations"])
-    for name in ("nested", "shipped"):
+    for name, _key in variants:
         out[name] = {
             "fpr": sum(r[name]["fpr"] * r["n_negatives"] for r in out["rotations"]) / n,
             **{key: sum(r[name][key] for r in out["rotations"]) / len(out["rotations"])
@@ -359,7 +367,7 @@ def main() -> None:
         rows.append((f"real-100k benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
-        for name in ("nested", "shipped"):
+        for name in [v for v in ("nested", "shipped", "nested_first_model") if v in u]:
             v = u[name]
             rows.append((f"highrisk FPR, held-out subjects, {name} threshold (n={u['n_negatives']})", v["fpr"], None, "≤ 0.02"))
             rows.append((f"highrisk recall held-out / gated, {name} threshold", v["recall"], v["recall_gated"], "≥ 0.90"))

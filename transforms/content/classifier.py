@@ -71,6 +71,8 @@ class Classifier:
     # label and the labels whose probabilities are pooled into another's
     lexicon_weight: dict[str, float] = field(default_factory=dict)
     pooled: dict[str, list[str]] = field(default_factory=dict)
+    # a companion model (file name beside this one) whose probabilities the thresholds average with this one's
+    averaged_with: str | None = None
     _orders: dict = field(default_factory=dict, compare=False, repr=False)  # fastText label order -> columns
 
     def probabilities(self, processed: Sequence[str]) -> np.ndarray:
@@ -129,6 +131,7 @@ def _load_classifier(path: Path) -> Classifier:
         labels, negative, thresholds = tuple(meta["labels"]), meta["negative_label"], dict(meta["thresholds"])
         scoring = meta.get("scoring", "label")
         lexicon_weight, pooled = dict(meta.get("lexicon_weight") or {}), dict(meta.get("pooled") or {})
+        averaged_with = meta.get("averaged_with")
         version = meta["preprocess_version"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ContentModelError(f"model metadata unreadable: {sidecar}: {exc}") from None
@@ -141,7 +144,7 @@ def _load_classifier(path: Path) -> Classifier:
     model_labels = tuple(sorted(lab[len(LABEL_PREFIX) :] for lab in model.get_labels()))
     if model_labels != tuple(sorted(labels)):
         raise ContentModelError(f"{path}: model labels {model_labels} do not match {sidecar.name} {labels}")
-    return Classifier(str(path), model, labels, negative, thresholds, scoring, lexicon_weight, pooled)
+    return Classifier(str(path), model, labels, negative, thresholds, scoring, lexicon_weight, pooled, averaged_with)
 
 
 class Lexicon:

@@ -1,10 +1,18 @@
 """High-risk-domain control (clause 4.1.2(b)): nuclear, biological, chemical weapons, missiles, offensive cyber.
 
-One bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the record is flagged for
+A bilingual fastText classifier gives P(benign) and P(hazard_<domain>); the record is flagged for
 its most likely domain when the hazard score reaches that domain's threshold. The model's sidecar says
 which score: ``risk`` = 1 - P(benign), hazard against benign whichever domain carries the evidence (the
 shipped model; a question between biology and chemistry still counts), or ``top`` = the domain's own
 probability when it beats P(benign).
+
+The shipped word-bigram model is averaged with a character n-gram model (its sidecar's ``averaged_with``):
+the probabilities are the mean of the two, and the thresholds were calibrated on that mean. As an exact
+cascade: P_mean(benign) >= P_word(benign) / 2, so where 1 - P_word(benign) / 2 is below every threshold
+the mean cannot reach one whatever the character model says, and only the other records are scored by it
+(a few in ordinary text). Decisions are those of averaging everywhere; lineage ``scores`` are the mean's
+where both models ran (with ``scores_word`` / ``scores_char``), the word model's elsewhere.
+
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
 
 A term gate runs first (:class:`TermGate`, terms in ``lexicons/highrisk_gate.txt`` plus every lexicon
@@ -30,6 +38,7 @@ from pydantic import model_validator
 
 from transforms.content.classifier import (
     LEXICONS_DIR,
+    Classifier,
     ContentModelError,
     resolve,
     prepare_texts,
@@ -70,6 +79,7 @@ class HighRiskConfig(ContentRiskConfig):
             check_risk_levels(self.risk_levels, self.byo_model.categories() | set(load_lexicon(self.lexicon).categories))
             return self
         model = load_classifier(self.model)
+        load_companion(model)
         domains = [lab.removeprefix(HAZARD_PREFIX) for lab in model.labels if lab != model.negative_label]
         for domain, value in self.thresholds.items():
             if domain not in domains:
@@ -98,6 +108,7 @@ class HighRiskControl(ContentRiskControl):
 
     def load_models(self) -> None:
         model = self._model = load_classifier(self.config.model)
+        self._second = load_companion(model)
         thresholds = {**{lab.removeprefix(HAZARD_PREFIX): t for lab, t in model.thresholds.items()}, **self.config.thresholds}
         self._negative = model.labels.index(model.negative_label)
         self._hazards = [j for j, lab in enumerate(model.labels) if j != self._negative]
@@ -108,24 +119,53 @@ class HighRiskControl(ContentRiskControl):
     def decide(self, batch: Batch) -> list[Decision]:
         if self._lexicon is None:
             self.setup()
-        if self.config.byo_model is not None or self._gate is None:
+        if self.config.byo_model is not None:
             return super().decide(batch)
         texts = batch.text
-        passed = self._gate.candidates(texts)
+        passed = self._gate.candidates(texts) if self._gate is not None else range(len(texts))
         decisions = [_GATED] * len(texts)
         if passed:
             prepared = prepare_texts([texts[i] for i in passed])
             matched = self._lexicon.scan_batch([p.lowered for p in prepared])
-            scored = self.score(None, [p.processed for p in prepared], matched)
-            for i, decision in zip(passed, self._decide(prepared, scored, matched)):
+            scored, both = self._scored([p.processed for p in prepared])
+            ours = self._decide(prepared, scored, matched)
+            for row, by_model in both.items():
+                ours[row].detail.update(by_model)  # a fresh dict per record, not yet shared
+            for i, decision in zip(passed, ours):
                 decisions[i] = decision
         return decisions
 
     def score(self, batch: Batch | None, processed: list[str], matched: dict):
+        return self._scored(processed)[0]
+
+    def _probabilities(self, processed: list[str]) -> tuple[np.ndarray, dict[int, dict]]:
+        """The probabilities the thresholds apply to, and per row the character model scored, both models'
+        (rounded, for lineage). With a companion model: the mean of both, computed only where the word
+        model leaves it able to reach a threshold (elsewhere the word model's, which is below it as well)."""
+        probabilities = self._model.probabilities(processed)
+        if self._second is None:
+            return probabilities, {}
+        # mean >= (P_word + 0) / 2 per label in floating point too (rounding is monotone), so the risk
+        # 1 - mean(benign) is at most 1 - P_word(benign) / 2: below the lowest threshold, nothing to decide
+        reachable = np.flatnonzero(1.0 - probabilities[:, self._negative] / 2 >= self._domain_thresholds.min())
+        if not len(reachable):
+            return probabilities, {}
+        word = probabilities[reachable]
+        char = self._second.probabilities([processed[i] for i in reachable])
+        probabilities[reachable] = (word + char) / 2
+        labels = self._model.labels
+        both = {
+            int(row): {"scores_word": w, "scores_char": c}
+            for row, w, c in zip(reachable, lineage_scores(labels, word), lineage_scores(labels, char))
+        }
+        return probabilities, both
+
+    def _scored(self, processed: list[str]):
+        """:meth:`score`'s results, and the rows both models scored (see :meth:`_probabilities`)."""
         # classifier_training.decide_labels on the whole batch, the domain being the most likely hazard class:
         # scoring "risk" scores it by 1 - P(benign) (hazard against benign, all classes' evidence pooled),
         # "top" by its own probability when that beats P(benign), else 0
-        probabilities = self._model.probabilities(processed)
+        probabilities, both = self._probabilities(processed)
         hazards = probabilities[:, self._hazards]
         top = hazards.argmax(axis=1)
         if self._model.scoring == "risk":
@@ -138,7 +178,7 @@ class HighRiskControl(ContentRiskControl):
         for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
             flagged = {self._domains[top[row]]: float(score[row])} if reached[row] else {}
             results.append(("highrisk", scores, flagged))
-        return results
+        return results, both
 
 
 # ASCII letters lowered, digits and lowercase letters kept, every other byte (punctuation, UTF-8 bytes of
@@ -194,6 +234,17 @@ def _automaton(patterns: set[bytes]):
     return ahocorasick_rs.BytesAhoCorasick(
         sorted(patterns), matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST, implementation=ahocorasick_rs.Implementation.DFA
     )
+
+
+def load_companion(model: Classifier) -> Classifier | None:
+    """The model whose probabilities ``model``'s thresholds average with (its sidecar's ``averaged_with``,
+    a file beside it), loaded once per process; None without one."""
+    if model.averaged_with is None:
+        return None
+    second = load_classifier(Path(model.path).parent / model.averaged_with)
+    if second.labels != model.labels or model.scoring != "risk":
+        raise ContentModelError(f"{second.path}: averaged with {model.path}, needs its labels {model.labels} and scoring 'risk'")
+    return second
 
 
 def read_gate_terms(path: Path) -> list[str]:

@@ -137,7 +137,8 @@ def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: P
     # one, so a run stays reproducible.
     for attempt in range(_NAN_RETRIES):
         try:
-            model = fasttext.train_supervised(
+            model = _train_in_fresh_process(
+                workdir,
                 input=str(path),
                 epoch=hp.epoch,
                 lr=hp.lr,
@@ -163,6 +164,32 @@ def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: P
             if "NaN" not in str(exc) or attempt == _NAN_RETRIES - 1:
                 raise
     return model
+
+
+_TRAIN_SCRIPT = """
+import json, sys, fasttext
+try:
+    fasttext.train_supervised(**json.loads(sys.argv[1])).save_model(sys.argv[2])
+except RuntimeError as exc:
+    sys.exit(f"fastText: {exc}")
+"""
+
+
+def _train_in_fresh_process(workdir: Path, **arguments):
+    """``fasttext.train_supervised(**arguments)`` run in a new Python process, the model loaded back here.
+
+    The same data and seed that train fine in a fresh process diverge ("Encountered NaN") in one that has
+    already allocated and freed much (read the training corpora, ran a Beam pipeline): fastText's
+    training depends on the state of the memory it is given. In a fresh process every run of a seed is the
+    same run, so training is reproducible."""
+    import subprocess
+    import sys
+
+    out = workdir / "trained.bin"
+    done = subprocess.run([sys.executable, "-c", _TRAIN_SCRIPT, json.dumps(arguments), str(out)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"fastText training failed ({done.returncode})")
+    return fasttext.load_model(str(out))
 
 
 def _to_logit_rows(model, path: Path):
@@ -191,14 +218,23 @@ def predict_probabilities(model, texts: Sequence[str]) -> list[dict[str, float]]
     return [{lab[cut:]: float(p) for lab, p in zip(ls, ps)} for ls, ps in zip(labels, probs)]
 
 
+def mean_probabilities(models: Sequence, texts: Sequence[str]) -> list[dict[str, float]]:
+    """Per text, the mean of the models' ``{label: probability}`` (one model: its own probabilities). The mean
+    is summed in model order and then halved, as the high-risk stage computes it."""
+    per_model = [predict_probabilities(model, texts) for model in models]
+    if len(per_model) == 1:
+        return per_model[0]
+    return [{lab: sum(p[lab] for p in rows) / len(rows) for lab in rows[0]} for rows in zip(*per_model)]
+
+
 def lexicon_matrix(lexicon, texts: Sequence[str], labels: Sequence[str]) -> "np.ndarray":
     """Per text and label, the lexicon's noisy-or score of the category of that name (0 where none)."""
     import numpy as np
 
     from transforms.content.text import preprocess_and_lower
 
-    lowered = preprocess_and_lower(list(texts))[1]
-    matched = lexicon.scan_batch([t.encode("utf-8", "surrogatepass") for t in lowered])
+    lowered = preprocess_and_lower(list(texts))[1]  # UTF-8 bytes, what the lexicon scans
+    matched = lexicon.scan_batch(lowered)
     return lexicon_scores_matrix(matched, len(texts), labels)
 
 
@@ -493,6 +529,11 @@ class TrainingJob:
     # hold for subjects and topics unlike the training data (rows without a group are folded by row).
     group_folds: bool = False
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    # A second model trained on the same rows with these hyperparameters (e.g. character n-grams), shipped beside
+    # the first as ``<output stem>_<second_suffix>.bin`` with its own sidecar; out-of-fold and test probabilities,
+    # and so the thresholds, are the mean of both models' (the stage averages them the same way).
+    second: Hyperparameters | None = None
+    second_suffix: str = "char"
     description: str = ""
     notes: list[str] = field(default_factory=list)  # free-form lines for the model card (e.g. attribution)
 
@@ -636,6 +677,7 @@ def train_classifier(job: TrainingJob) -> dict:
     if job.negative_label not in labels or len(labels) < 2:
         raise ValueError(f"labels {labels}: need at least two, including the negative label {job.negative_label!r}")
     hp = job.hyperparameters
+    recipes = [hp] + ([job.second] if job.second is not None else [])
     with tempfile.TemporaryDirectory(prefix="steward-train-") as tmp:
         workdir = Path(tmp)
         oof: list[dict[str, float] | None] = [None] * len(train)
@@ -644,8 +686,9 @@ def train_classifier(job: TrainingJob) -> dict:
             held = [i for i in range(len(train)) if fold_of[i] == fold]
             held_set = set(held)
             # Quantised like the shipped model: quantisation shifts the probabilities the thresholds apply to.
-            model = _fit([ex for i, ex in enumerate(train) if i not in held_set], hp, job.seed + fold, workdir, quantize=True)
-            for i, probs in zip(held, predict_probabilities(model, [train[i].text for i in held])):
+            fold_train = [ex for i, ex in enumerate(train) if i not in held_set]
+            models = [_fit(fold_train, recipe, job.seed + fold, workdir, quantize=True) for recipe in recipes]
+            for i, probs in zip(held, mean_probabilities(models, [train[i].text for i in held])):
                 oof[i] = probs
         oof_scores = _decision_view(job, labels, oof, [ex.text for ex in train])
         calibration = [i for i, ex in enumerate(train) if ex.calibrate]
@@ -653,12 +696,14 @@ def train_classifier(job: TrainingJob) -> dict:
             [train[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
             job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
         )
-        model = _fit(train, hp, job.seed, workdir, quantize=True)
+        models = [_fit(train, recipe, job.seed, workdir, quantize=True) for recipe in recipes]
     output = Path(job.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    model.save_model(str(output))
+    outputs = [output] + ([second_output(job)] if job.second is not None else [])
+    for model, path in zip(models, outputs):
+        model.save_model(str(path))
 
-    test_probs = predict_probabilities(model, [ex.text for ex in test])
+    test_probs = mean_probabilities(models, [ex.text for ex in test])
     test_scores = _decision_view(job, labels, test_probs, [ex.text for ex in test])
     decided = decide_labels(test_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
     argmax = [max(p, key=p.get) for p in test_probs]
@@ -699,11 +744,27 @@ def train_classifier(job: TrainingJob) -> dict:
         "split": {"test_fraction": None if job.test_inputs else job.test_fraction, "seed": job.seed, "folds": job.folds},
         "hyperparameters": asdict(hp),
         "size_bytes": os.path.getsize(output),
+        "sha256": _sha256_file(output),
         "metrics": metrics,
     }
+    if job.second is not None:
+        second = outputs[1]
+        meta["averaged_with"] = second.name
+        meta["second"] = {"model": second.name, "hyperparameters": asdict(job.second), "size_bytes": os.path.getsize(second), "sha256": _sha256_file(second)}
+        # The second model's own sidecar: what loading it needs, and where its thresholds live.
+        second_meta = {key: meta[key] for key in ("name", "trained", "preprocess_version", "labels", "negative_label", "scoring", "thresholds")}
+        second_meta.update(model=second.name, averaged_into=output.name, hyperparameters=asdict(job.second),
+                           size_bytes=meta["second"]["size_bytes"], sha256=meta["second"]["sha256"])
+        second.with_suffix(".json").write_text(json.dumps(second_meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     output.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     output.with_suffix(".md").write_text(model_card(meta, job), encoding="utf-8")
     return meta
+
+
+def second_output(job: TrainingJob) -> Path:
+    """Where ``job``'s second model is written: beside the first, ``<stem>_<second_suffix>.bin``."""
+    output = Path(job.output)
+    return output.with_name(f"{output.stem}_{job.second_suffix}{output.suffix}")
 
 
 def _kind(meta: dict) -> str:
@@ -724,7 +785,17 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         job.description or "fastText text classifier.",
         "",
         f"- File: `{meta['model']}` ({meta['size_bytes'] / 1024:.0f} KiB, {_kind(meta)}); sidecar `{Path(meta['model']).with_suffix('.json').name}` "
-        "holds labels and thresholds read by the controls.",
+        "holds labels and thresholds read by the controls." + (f" sha256 `{meta['sha256']}`." if meta.get("sha256") else ""),
+        *(
+            [
+                f"- Second model: `{meta['second']['model']}` ({meta['second']['size_bytes'] / 1024:.0f} KiB, same kind; "
+                f"{', '.join(f'{k}={v}' for k, v in meta['second']['hyperparameters'].items() if v != meta['hyperparameters'].get(k))}), "
+                f"sha256 `{meta['second']['sha256']}`, trained on the same rows. The thresholds apply to the **mean of both models' "
+                "probabilities** (out-of-fold and test figures below are the mean's)."
+            ]
+            if meta.get("second")
+            else []
+        ),
         f"- Trained: {meta['trained']} with transforms/content/training.py (the logic behind `steward train-classifier`).",
         f"- Preprocessing (shared with inference, version {meta['preprocess_version']}): lowercase, HTML entities "
         "unescaped, URLs → `urltoken`, @mentions → `usertoken`, punctuation dropped, each CJK character a token "
@@ -824,6 +895,7 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         "## Hyperparameters",
         "",
         ", ".join(f"{k}={v}" for k, v in meta["hyperparameters"].items()),
+        *(["", f"Second model: {', '.join(f'{k}={v}' for k, v in meta['second']['hyperparameters'].items())}"] if meta.get("second") else []),
         "",
     ]
     return "\n".join(lines)

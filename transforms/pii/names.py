@@ -161,6 +161,8 @@ class ZhModel(NamedTuple):
     # decoding bias added to every transition into B (already in ``T``): trades precision for recall; chosen on
     # a dev fifth of the training split and stored in the model file (``name_bias``), not in code
     name_bias: float = 0.0
+    # words of a dictionary that are not person names (突然, 作品, 顾虑, 塞维利亚 …): a name equal to one is dropped
+    common: frozenset = frozenset()
 
     def with_name_bias(self, bias: float) -> "ZhModel":
         """The same model decoded with ``bias`` instead of its own (evaluation sweeps)."""
@@ -170,7 +172,12 @@ class ZhModel(NamedTuple):
 
 
 def zh_model_from_weights(
-    W: np.ndarray, T: np.ndarray, h_bits: int, never: frozenset = frozenset(), name_bias: float = 0.0
+    W: np.ndarray,
+    T: np.ndarray,
+    h_bits: int,
+    never: frozenset = frozenset(),
+    name_bias: float = 0.0,
+    common: frozenset = frozenset(),
 ) -> ZhModel:
     """``W``: (2**h_bits, 2) emission weights of B and I relative to O; ``T`` the trained transitions, to
     which ``name_bias`` is added on every transition into B."""
@@ -181,7 +188,7 @@ def zh_model_from_weights(
     patterns = tuple(Wc[_hash(np.arange(10 ** len(offs), dtype=np.int64), t, mask)] for t, offs in _CLASS_PATTERNS)
     T = np.array(T, np.float64)
     T[:, 1] += name_bias
-    return ZhModel(Wc, T, h_bits, never, unigram, patterns, float(name_bias))
+    return ZhModel(Wc, T, h_bits, never, unigram, patterns, float(name_bias), common)
 
 
 def load_zh(path: Path = ZH_MODEL) -> ZhModel:
@@ -190,7 +197,8 @@ def load_zh(path: Path = ZH_MODEL) -> ZhModel:
     W = np.zeros((1 << h_bits, 3), np.float32)
     W[z["rows"]] = z["weights"].astype(np.float32)
     never = frozenset(z["never"].tolist()) if "never" in z.files else frozenset()
-    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never, float(z["name_bias"]))
+    common = frozenset(z["common"].tolist()) if "common" in z.files else frozenset()
+    return zh_model_from_weights(W[:, 1:] - W[:, :1], z["T"], h_bits, never, float(z["name_bias"]), common)
 
 
 def zh_emissions(c: np.ndarray, model: ZhModel) -> np.ndarray:
@@ -344,6 +352,7 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                     and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
                     and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
                     and text[a : a + 2] not in model.never
+                    and text[a:b] not in model.common
                 ):
                     m = min(max(db[x], di[x]) for x in range(i, j))
                     out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
@@ -474,10 +483,15 @@ class EnModel:
     of partial sums the first time it is needed (its own features; its weight as the previous, next, second
     previous, second next word), the gap and conjunction features come from small dense tables."""
 
-    def __init__(self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0):
+    def __init__(
+        self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0, not_alone: Iterable[str] = ()
+    ):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
+        # places and peoples that are never a name on their own ("Dubai", "Saudis"): a name made only of these is
+        # dropped, one with a given name or surname next to them is kept ("Paris Hilton")
+        self.not_alone = frozenset(not_alone)
         g = weights.get
         shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
         for key in weights:
@@ -712,7 +726,7 @@ def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
 def load_en(path: Path = EN_MODEL) -> EnModel:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         d = json.load(f)
-    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0))
+    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()))
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
@@ -730,11 +744,13 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     runs = _name_runs(ws, at)
     start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
     text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
+    not_alone = model.not_alone
     for i, j in zip(runs, runs[1:]):
+        words = [text[start[x] : end[x]].lower() for x in range(i, j)]
         k = i
-        while k < j and title[class_id[lex.get(text[start[k] : end[k]].lower(), "-")]]:
+        while k < j and title[class_id[lex.get(words[k - i], "-")]]:
             k += 1
-        if k < j:
+        if k < j and not not_alone.issuperset(words[k - i :]):
             offset = doc_start[doc[k]]
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
