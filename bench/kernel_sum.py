@@ -23,7 +23,6 @@ loaded machine slows both (record the load).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.e2e_bench import FULL_PLAN, corpus, plan, write_config  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
-from transforms.core.stage import ControlStage, apply_control  # noqa: E402
+from transforms.core.stage import ControlStage, apply_control, settle_heap  # noqa: E402
 from transforms.core.hashing import components  # noqa: E402
 from transforms.dedup.resolve import DecisionLookup, DecisionTable, batch_chunk, candidate_pairs, chunk_band_entries, concat_chunks, resolve  # noqa: E402
 from transforms.dedup.stage import DedupStage  # noqa: E402
@@ -128,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         clock(stage.name, control.setup)
         # As the run's workers do after each stage's setup (core.stage): this bench also holds the whole
         # corpus in memory, which the run never does, and the collector would walk it again and again.
-        gc.collect()
-        gc.freeze()
+        settle_heap()
         survivors = []
         for batch in batches:
             decisions = clock(stage.name, control.decide, batch)

@@ -2,7 +2,8 @@
 pipeline never reads them), with a deterministic 80/20 train/held-out split per sentence (MD5 of file:index).
 
 Type mapping: GUM `person` mentions are nominal and pronominal too, so only their proper-name token runs count
-(capitalised, not a pronoun, title or common lower-case word, not after a preposition); WNUT17 `person`; BTC `PER`
+(capitalised, not a pronoun, title or common lower-case word, not after a preposition), corrected with what the whole
+corpus says (``_gum_gold``: groups and roles out, names nested in other mentions in); WNUT17 `person`; BTC `PER`
 without Twitter user names (BTC labels "@user" as a person, WNUT does not); CLUENER `name`; Weibo `PER.NAM`
 (`PER.NOM`, nominal mentions, are not names); MSRA and People's Daily `PER`.
 """
@@ -20,6 +21,11 @@ NER = SHARED / "ner"
 
 def held_out(key: str, share: float = 0.2) -> bool:
     return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+
+
+def fold(key: str, folds: int = 5) -> int:
+    """The fifth a sentence falls in; fold 0 is the held-out split (``held_out``), the others make up training."""
+    return min(int(int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF * folds), folds - 1)
 
 
 def in_dev(sample: dict, share: float = 0.2) -> bool:
@@ -127,7 +133,28 @@ def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]
             if not group:
                 runs.append((s, e))
         part = cut + 1
-    return runs
+    return runs + _listed_names(tokens, runs[-1][1], end) if runs else runs
+
+
+def _listed_names(tokens: list[str], at: int, end: int) -> list[tuple[int, int]]:
+    """The names listed after a mention's first name, each with its own post-modifier ("Ann Chiang of DAB and
+    Priscilla Leung of BPA", "Austen, Jane"): each next coordinated part whose head phrase is wholly a capitalised
+    run (of two words or more, unless it ends the mention); the list ends at the first part that is not ("Simon
+    Ličen, assistant professor of Sport and Leisure")."""
+    separators = (",", "and", "&", "or")
+    out = []
+    cuts = [i for i in range(at, end) if tokens[i].lower() in separators]
+    for cut, nxt in zip(cuts, cuts[1:] + [end]):
+        if cut + 1 == nxt:  # ", and"
+            continue
+        head = next((i for i in range(cut + 1, nxt) if tokens[i].lower() in _POST_MODIFIERS), nxt)
+        found = _capitalised_runs(tokens, cut + 1, head)
+        # one word is a name only when it ends the mention ("Austen, Jane"), not inside a list of words ("of the
+        # Architectural, Surveying and Planning …")
+        if not found or found[0] != (cut + 1, head) or (head - cut == 2 and nxt < end):
+            break
+        out.append(found[0])
+    return out
 
 
 # a plural after these (or alone) names a group: "the Saudis", "Arabs", "many Bangladeshis"
@@ -199,19 +226,73 @@ def _drop_common(tokens, s, e):
 _PLACE_TYPES = {"location", "corporation", "group", "LOC", "ORG"}
 
 
+# plural endings of peoples and groups ("Germans", "Tulsans", "Westerners", "Scientologists", "Bangladeshis"): a
+# one-word surname ending so is rare ("Evans" comes with a given name, which keeps it)
+_PEOPLES_PLURAL = ("ans", "ers", "ists", "ites", "ians", "eshis", "anis", "qis", "ese")
+
+
+def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]:
+    """Named persons of every GUM sentence (token spans), corrected with what the whole corpus says (GUM's
+    flat BIO keeps only the outermost mention, and the person type includes groups and roles):
+
+    * a one-word "name" of a person mention that is no word of any full name (two words or more) of the corpus
+      and that GUM writes in lower case elsewhere ("Researchers", "Pilot", "God"), or capitalised in front of a
+      lower-case word inside another mention, an adjective ("Moriori culture", "Rohingya refugees", "American
+      voters"; the singular of a plural counts), or that ends like a peoples' plural ("Tulsans"), is a group or a
+      role, not a name; so is a full name ending so after a word GUM writes in lower case ("Native Americans");
+    * a person's full name or surname found outside person, place and organisation mentions (inside an event or
+      object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's title) is a name there too.
+    """
+    per_sentence, modifiers, lower = [], set(), set()
+    for sent in sents:
+        tokens = [t for t, _ in sent]
+        tags = [g for _, g in sent]
+        spans = [r for s, e in _bio_spans(tags, lambda t: t == "person") for r in _gum_names(tokens, s, e)]
+        per_sentence.append([r for s, e in spans for r in _drop_common(tokens, s, e)])
+        lower.update(t for t in tokens if t.islower())
+        for s, e in _bio_spans(tags, lambda t: t != "person"):
+            modifiers.update(tokens[i] for i in range(s, e - 1) if tokens[i][:1].isupper() and tokens[i + 1].isalpha()
+                             and tokens[i + 1].islower())  # fmt: skip
+    runs = [tuple(t for t, _ in sent[s:e]) for sent, spans in zip(sents, per_sentence) for s, e in spans]
+    # "Native Americans" is a people, "Walker Evans" a name: a plural after a word GUM writes in lower case elsewhere
+    full = {name for name in runs if len(name) > 1 and not (name[-1].endswith(_PEOPLES_PLURAL) and name[0].lower() in lower)}
+    in_full = {w for name in full for w in name}
+    surnames = {name[-1] for name in full}
+
+    def group_or_role(word: str) -> bool:
+        forms = {word, word[:-1]} if word.endswith("s") else {word}
+        return word not in in_full and (word.endswith(_PEOPLES_PLURAL) or any(f.lower() in lower or f in modifiers for f in forms))
+
+    out = []
+    for sent, spans in zip(sents, per_sentence):
+        tokens = [t for t, _ in sent]
+        tags = [g for _, g in sent]
+        kept = [(s, e) for s, e in spans if (e - s > 1 and tuple(tokens[s:e]) in full) or (e - s == 1 and not group_or_role(tokens[s]))]
+        blocked = {i for s, e in _bio_spans(tags, lambda t: t in ("person", "place", "organization")) for i in range(s, e)}
+        for s, e in _capitalised_runs(tokens, 0, len(tokens)):
+            if any(i in blocked for i in range(s, e)):
+                continue
+            for a, b in _drop_common(tokens, s, e):
+                if tuple(tokens[a:b]) in full or (b - a == 1 and tokens[a] in surnames):
+                    kept.append((a, b))
+        out.append(sorted(kept))
+    return out
+
+
 def english() -> list[dict]:
-    """{text, spans (char: person names), places (char: place and organisation names), corpus, genre, split}"""
+    """{text, spans (char: person names), places (char: place and organisation names), corpus, genre, split, fold}"""
     out = []
     files = [("gum", "news", NER / "en/gum_train.conll")]
     files += [("wnut17", "social", NER / f"en/wnut17_{s}.conll") for s in ("train", "dev")]
     files += [("btc", "social", NER / f"en/btc_{s}.conll") for s in "abefg"]
     for corpus, genre, path in files:
-        for k, sent in enumerate(read_conll(path)):
+        sents = read_conll(path)
+        gum_gold = _gum_gold(sents) if corpus == "gum" else None
+        for k, sent in enumerate(sents):
             tokens = [t for t, _ in sent]
             tags = [g for _, g in sent]
             if corpus == "gum":
-                tok_spans = [r for s, e in _bio_spans(tags, lambda t: t == "person") for r in _gum_names(tokens, s, e)]
-                tok_spans = [r for s, e in tok_spans for r in _drop_common(tokens, s, e)]
+                tok_spans = gum_gold[k]
                 # the proper-name runs of place and organisation mentions ("the George Washington Bridge")
                 place_spans = [r for s, e in _bio_spans(tags, lambda t: t in ("place", "organization"))
                                for r in _capitalised_runs(tokens, s, e)]  # fmt: skip
@@ -225,7 +306,7 @@ def english() -> list[dict]:
             places = [(offs[s][0], offs[e - 1][1]) for s, e in place_spans if tokens[s][:1].isupper()]
             key = f"{path.name}:{k}"
             out.append({"text": text, "spans": spans, "places": places, "corpus": corpus, "genre": genre,
-                        "split": "test" if held_out(key) else "train"})
+                        "split": "test" if held_out(key) else "train", "fold": fold(key)})
     return out
 
 

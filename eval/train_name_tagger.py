@@ -45,6 +45,9 @@ ZH_NAME_BIAS = 1.5
 # -3 was chosen on a dev fifth of the training split (model card, ``--without-dev`` then ``eval/names_eval.py --dev
 # --en-model … --threshold …``): the best mean F1 of news (GUM) and social (WNUT17 + BTC) among -2 … -6.
 EN_THRESHOLD = -3.0
+# ``lower_too_words``: how much more often lower-case than capitalised a name word must be (chosen on the dev fifth,
+# model card "Sentence openings")
+LOWER_TOO_RATIO = 1.0
 
 # --------------------------------------------------------------------------- English lexicons
 
@@ -188,10 +191,9 @@ def not_alone_words(lex: dict[str, str], samples: list[dict]) -> list[str]:
     return sorted(w for w in places if lex.get(w, "L") in ("L", "H") and w not in in_names)
 
 
-def english_lexicon(samples: list[dict]) -> dict[str, str]:
-    """word → class: C common lower-case word (unlabelled text), F first name, S surname, FS both, T title,
-    P name particle, N never a name (not scored), H last word of a place or organisation name ("Street",
-    "Mosque", "Agency"); a trailing L marks a place name ("L" alone, or "FL" for "Virginia", which is both)."""
+def case_counts(samples: list[dict]) -> tuple[collections.Counter, collections.Counter]:
+    """How often each word is written in lower case, and capitalised inside a sentence, in the training text plus
+    MMLU questions and Davidson tweets (unlabelled use)."""
     low, cap_mid = collections.Counter(), collections.Counter()
     texts = [d["text"] for d in samples]
     for path in ("highrisk/mmlu_benign_dev.jsonl", "harmful/en_davidson_dev.jsonl"):
@@ -206,6 +208,22 @@ def english_lexicon(samples: list[dict]) -> dict[str, str]:
                 low[tok] += 1
             elif tok[:1].isupper() and names._gap_class(before) not in names._SENT_START:
                 cap_mid[tok.lower()] += 1
+    return low, cap_mid
+
+
+def lower_too_words(lex: dict[str, str], samples: list[dict], ratio: float = LOWER_TOO_RATIO) -> list[str]:
+    """Given names and surnames of the lexicon that the text writes in lower case at least ``ratio`` times as often
+    as capitalised inside a sentence, and at least 10 times ("cook", "young", "white", "will"): the decoder reads
+    one of these alone at a sentence start before a lower-case word as that word (``names.EnModel.lower_too``)."""
+    low, cap_mid = case_counts(samples)
+    return sorted(w for w, c in lex.items() if c in ("F", "S", "FS") and low[w] >= 10 and low[w] >= ratio * max(cap_mid[w], 1))
+
+
+def english_lexicon(samples: list[dict]) -> dict[str, str]:
+    """word → class: C common lower-case word (unlabelled text), F first name, S surname, FS both, T title,
+    P name particle, N never a name (not scored), H last word of a place or organisation name ("Street",
+    "Mosque", "Agency"); a trailing L marks a place name ("L" alone, or "FL" for "Virginia", which is both)."""
+    low, cap_mid = case_counts(samples)
     lex = {w: "C" for w, c in low.items() if c >= 3 and c >= cap_mid[w]}
     first, last = collections.Counter(), collections.Counter()
     for d in samples:
@@ -307,6 +325,7 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
     """Greedy averaged perceptron, one binary decision per candidate word (the runtime's candidates)."""
     lex = english_lexicon(samples)
     not_alone = not_alone_words(lex, samples)
+    lower_too = lower_too_words(lex, samples)
     samples = samples + augment_english(samples)
     model = names.EnModel({}, lex)
     w = model.w
@@ -345,13 +364,14 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
         a = (totals[f] + (step - stamps[f]) * v) / step
         if abs(a) >= 0.002:
             averaged[f] = round(a, 3)
-    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone)
+    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone, lower_too)
 
 
 def save_english(model: names.EnModel, path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold,
-                   "not_alone": sorted(model.not_alone)}, f, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+                   "not_alone": sorted(model.not_alone), "lower_too": sorted(model.lower_too)},
+                  f, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- Chinese
@@ -537,6 +557,7 @@ def refresh_word_lists(language: str, path: Path, train: list[dict]) -> None:
     else:
         model = names.load_en(path)
         model.not_alone = frozenset(not_alone_words(model.lex, train))
+        model.lower_too = frozenset(lower_too_words(model.lex, train))
         save_english(model, path)
 
 

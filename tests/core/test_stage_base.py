@@ -130,3 +130,26 @@ def test_equal_lineage_entries_are_one_object_and_arrow_writes_each_record_its_o
 
     rejects = rejects_to_arrow(result.rejects).to_pylist()
     assert [len(r["lineage"]) for r in rejects] == [2] * 6 and rejects[0]["lineage"][-1]["reason"] == "odd_number"
+
+
+def test_a_workers_stage_setup_freezes_what_it_loaded_and_slows_the_collector():
+    import gc
+
+    from transforms.core.stage import GC_THRESHOLDS, _ApplyControlFn
+
+    before = gc.get_threshold()
+    loaded = []
+
+    class Loads(EvenOdd):
+        def setup(self):
+            loaded.append({"model": [1, 2, 3]})
+
+    try:
+        gc.set_threshold(700, 10, 10)  # the interpreter's default
+        _ApplyControlFn(Loads(), "run1").setup()
+        assert loaded and gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > 700
+        model = loaded[0]
+        assert not any(o is model for o in gc.get_objects())  # frozen: out of every generation the collector walks
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -57,7 +57,10 @@ def test_normalize_folds_width_case_and_whitespace():
 
 def test_batch_normalisation_equals_text_by_text():
     texts = ["", "   ", "  Ａb\u00a0\u3000c \n", "\u0301é Straße", "x\x1cy\x1f ", "中文  テキスト ไทย", "ascii  only\t", "\ud800 lone"]
-    for batch in (texts, [t for t in texts if t.isascii()], texts + ["nul\0inside  it"], []):
+    # full-width forms and Roman numerals (one-character decompositions), "…" and "´" (longer ones), and a
+    # full-width letter that composes with the accent after it once it is ASCII
+    width = ["第三条（一）Ⅲ，见附件：", "wait…  it´s", "Ａ\u0301 ﬁne", "plain text"]
+    for batch in (texts, [t for t in texts if t.isascii()], texts + ["nul\0inside  it"], [], width, texts + width):
         codes, bounds = normalize_codes(batch)
         decoded = codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
         assert [decoded[s : e - 1] for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist())] == [normalize(t) for t in batch]

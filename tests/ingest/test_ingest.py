@@ -159,6 +159,16 @@ def test_meta_and_language(tmp_path):
     assert detect_cjk_lang("Plain English text") is None
 
 
+@pytest.mark.parametrize(
+    "text, lang",
+    [("今天天气很好", "zh"), ("㐀㐁 text", "zh"), ("日本語のテキストです", "ja"), ("한국어 텍스트", "ko"), ("Ünïcode, not CJK", None),
+     ("English words with one 字", None), ("abc 中文字", "zh"), ("x" * 600 + "中文", None), ("中" + "\ud800" * 5, "zh"), ("…", None),
+     ("\u4dbf\u4e00\u9fff\ua000", "zh"), ("\u30ff\u3100", "ja")],
+)  # fmt: skip
+def test_cjk_language_from_the_script_of_the_first_512_characters(text, lang):
+    assert detect_cjk_lang(text) == lang
+
+
 def test_line_splitter_never_holds_an_oversized_line():
     chunks = iter([b"ab\n" + b"x" * 10, b"x" * 10, b"x\ncd\n"])
     lines = list(_lines(chunks, max_bytes=8))

@@ -218,6 +218,15 @@ def test_prose_without_licence_vocabulary_skips_matchers():
     assert find_licenses("A plain paragraph about cooking rice.", load_index()) == []
 
 
+def test_every_vocabulary_word_passes_the_pre_check_anywhere_in_a_text():
+    from transforms.licensing.identify import _VOCABULARY
+
+    for word in _VOCABULARY:
+        for text in (word, word.upper(), f"前文 {word.title()} and more", f"é…{word}", f"x{word}y"):
+            assert has_license_vocabulary(text), text
+        assert not has_license_vocabulary(word[:-1] + " " + word[-1])  # cut in two: not the word
+
+
 def test_bsd_notice_inside_a_licence_grant_is_not_a_reservation():
     text = BSD_3.replace("<year> <owner>", "2019 Foo Inc. All rights reserved.")
     licences = [f.license for f in find_licenses(text, load_index())]

@@ -31,6 +31,10 @@ def gum_names(mention: str) -> list[str]:
         ("New People Party 's Michael Tien , DAB 's Ben Chan and Leung Che-cheung , FTU 's Alice Mak and "
          "pro-establishment nonpartisan Junius Ho", ["Michael Tien", "Ben Chan", "Leung Che-cheung", "Alice Mak", "Junius Ho"]),
         ("the Saudis", []),  # a group after a group word
+        # names listed after the first, each with its own modifier; a list of other words is not one
+        ("Ann Chiang of DAB and Priscilla Leung of BPA", ["Ann Chiang", "Priscilla Leung"]),
+        ("Austen , Jane", ["Austen", "Jane"]),
+        ("Edward Yiu of the Architectural , Surveying and Planning", ["Edward Yiu"]),
     ],
 )
 def test_gum_person_mentions_give_the_named_persons(mention, expected):
@@ -74,3 +78,39 @@ def test_places_and_peoples_alone_leave_out_given_names_surnames_and_training_na
     words = set(train_name_tagger.not_alone_words(lex, samples))
     assert {"dubai", "saudis", "armenian", "zulu", "palau"} <= words
     assert not {"john", "jackson", "new", "paris"} & words  # lexicon names, common words, training-name words
+
+
+def _conll(sentence: str) -> list[tuple[str, str]]:
+    """"word/TAG word word/TAG …": a token with its BIO tag (B- for the first of a run, I- after), O without."""
+    out, prev = [], None
+    for item in sentence.split():
+        word, _, tag = item.partition("/")
+        out.append((word, "O" if not tag else ("I-" if tag == prev else "B-") + tag))
+        prev = tag or None
+    return out
+
+
+def test_gum_gold_drops_groups_and_roles_and_adds_names_inside_other_mentions():
+    sents = [
+        _conll("Andy/person Warhol/person came ."),
+        _conll("the/event Andy/event Warhol/event exhibit/event opened ."),  # a name inside an event mention
+        _conll("Warhol/object 's/object Polaroids/object were shown ."),  # his surname, too
+        _conll("Moriori/person live/O here ."),
+        _conll("contemporary/object Moriori/object carvings/object"),  # "Moriori" modifies a lower-case noun
+        _conll("Pilot/person said so ."),
+        _conll("the/person pilot/person said so ."),  # GUM writes it in lower case elsewhere
+        _conll("Tulsans/person like it ."),  # a people's plural
+        _conll("Walker/person Evans/person took it ."),  # a name that ends like one
+    ]
+    gold = [[" ".join(t for t, _ in sent[s:e]) for s, e in spans] for sent, spans in zip(sents, ner_corpora._gum_gold(sents))]
+    assert gold == [["Andy Warhol"], ["Andy Warhol"], ["Warhol"], [], [], [], [], [], ["Walker Evans"]]
+
+
+def test_lower_too_words_are_names_written_mostly_in_lower_case():
+    lex = {"zorble": "S", "quamp": "F", "blint": "C"}
+    samples = [{"text": "we zorble it and blint it.", "spans": []}] * 12
+    samples += [{"text": "They met Quamp and the quamp today.", "spans": [(9, 14)]}] * 6
+    words = train_name_tagger.lower_too_words(lex, samples)
+    assert "zorble" in words  # a surname written in lower case 12 times, never capitalised
+    assert "quamp" not in words  # as often capitalised as not, and under 10 times in lower case
+    assert "blint" not in words  # a common word that is no name: the tagger never scores it at an opening anyway

@@ -286,6 +286,32 @@ def test_batch_cues_never_rule_out_what_the_gates_find(text):
         assert any(det._EN_STREET_HINT.match(text, i) for i in cues.numbers) == bool(hint)
 
 
+def test_english_names_and_addresses_need_a_cue():
+    # the detector skips _en_names and _en_addresses for a text without a label or a case-sensitive cue word
+    lowered = [t.lower().replace("st", "sx") for t in CUE_EDGE_TEXTS]  # honorifics, suffixes and address words gone
+    uncued = 0
+    for text, cues in zip(CUE_EDGE_TEXTS + lowered, det._batch_cues(CUE_EDGE_TEXTS + lowered)):
+        if cues.labels is None or cues.labels or cues.words:
+            continue
+        uncued += 1
+        found: list[Span] = []
+        det._en_names(text, cues, True, True, found)
+        det._en_addresses(text, cues, True, True, [Span(0, 1, det.PERSON, 0.6)], found)
+        assert found == [], text
+    assert uncued > 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["http://a.example/x https://u:pw@b.example/y", "ftp://h.example/://u:pw@h2", "see https://c.example/v1?token=abcdef123456",
+     "http://plain.example/a?b=1 http://d.example/?sig=123456789", "x://y://u:p@z", "https://e.example/@user?q", "no url here"],
+)  # fmt: skip
+def test_credential_urls_are_the_regex_matches(text):
+    found: list[Span] = []
+    det._credential_urls(text, found)
+    assert [(s.start, s.end) for s in found] == [m.span() for m in det._CREDENTIAL_URL.finditer(text)]
+
+
 def test_person_context_counts_even_when_person_is_not_reported():
     text = "Dr. Steven Adams of 702 Lakeview Terrace, Nanaimo"
     spans = Detector([det.STREET_ADDRESS]).detect(text)

@@ -285,6 +285,24 @@ class ConcatFn(beam.CombineFn):
         return self.finish(acc)
 
 
+# Collections: young ones after 20,000 net allocations instead of 700, older ones twice as rarely. The
+# records' lists and dicts are freed by reference counting; the collector only finds cycles, and each
+# collection walks every young object. Full collections ran ~84 times in a real-100k run (1.5 CPU s):
+# once the models are frozen, the collector's "long-lived" count is small, so a few batches in flight
+# already trigger one. Collector time of the run 2.8 → 0.9 CPU s (gc.callbacks, 1 worker, real-100k).
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def settle_heap() -> None:
+    """After a worker has loaded a stage's models: models, lexicons and modules live as long as the worker,
+    so they move out of the cyclic collector's reach (its full collections walked them again and again: ≈ 15%
+    of a run's CPU on real text), and the collector runs less often (:data:`GC_THRESHOLDS`). Collect
+    first, so that no garbage is frozen with them. Settings only: what is freed and when never decides anything."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 class _ApplyControlFn(beam.DoFn):
     def __init__(self, control: Control, run_id: str):
         self.control = control
@@ -292,11 +310,7 @@ class _ApplyControlFn(beam.DoFn):
 
     def setup(self):
         self.control.setup()
-        # Models, lexicons and modules live as long as the worker: move them out of the cyclic
-        # collector's reach so its full collections stop walking them (≈ 15% of a run's CPU on real
-        # text). Collect first, so that no garbage is frozen with them.
-        gc.collect()
-        gc.freeze()
+        settle_heap()
 
     def process(self, batch: Batch):
         yield from emit_result(self.control.stage, apply_control(self.control, batch, self.run_id))

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Callable
 from pathlib import Path
 
+import ahocorasick_rs
 import numpy as np
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -441,8 +442,16 @@ _RESERVATION_HINTS = ("reserved", "proprietary", "distribute", "unauthori", "版
 
 def has_license_vocabulary(text: str) -> bool:
     """The cheap pre-check: only documents that pass it go to the matchers."""
-    lower = text.lower()
-    return any(word in lower for word in _VOCABULARY)
+    return _holds_vocabulary(text.lower())
+
+
+# one pass over the text for all the words (a substring test per word scanned an IMDB review 30 times: ≈ 9 µs)
+_VOCABULARY_SCAN = ahocorasick_rs.AhoCorasick(list(_VOCABULARY))
+
+
+def _holds_vocabulary(lower: str) -> bool:
+    """Whether lower-cased text holds one of :data:`_VOCABULARY`."""
+    return bool(_VOCABULARY_SCAN.find_matches_as_indexes(lower))
 
 
 def spdx_tags(text: str) -> list[str]:
@@ -561,7 +570,7 @@ def find_licenses(text: str, index: LicenseIndex | None, settings: MatchSettings
     if not text:
         return []
     lower = text.lower()
-    if not any(word in lower for word in _VOCABULARY):
+    if not _holds_vocabulary(lower):
         return []
     findings = [Finding(expr, "spdx_identifier", {}) for expr in spdx_tags(text)] if "spdx" in lower else []
     granted = bool(findings)

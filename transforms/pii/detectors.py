@@ -353,7 +353,11 @@ def _credential_urls(text: str, out: list[Span]) -> None:
     sep = text.find("://")
     while sep != -1:
         space = _WHITESPACE.search(text, sep)
-        m = _CREDENTIAL_URL.search(text, max(end, sep - _URL_SCHEME_MAX), space.start() if space else len(text))
+        start, stop = max(end, sep - _URL_SCHEME_MAX), space.start() if space else len(text)
+        # both forms hold a "@" (user:password@) or a "?" (query): without one the search cannot match
+        m = None
+        if text.find("@", start, stop) != -1 or text.find("?", start, stop) != -1:
+            m = _CREDENTIAL_URL.search(text, start, stop)
         if m:
             out.append(Span(m.start(), m.end(), CREDENTIAL_URL, 0.9))
             end = m.end()
@@ -867,14 +871,18 @@ class Detector:
         # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter: Chinese
         # text without one skips them all
         if "en" in self.languages and (PERSON in ents or STREET_ADDRESS in ents) and cues.ascii_letter:
-            has_colon = ":" in text or "：" in text
-            has_space = " " in text or "\t" in text
             names: list[Span] = []  # addresses use them as context even where PERSON is not reported
-            _en_names(text, cues, has_colon, has_space, names)
+            # every cue-word name and address needs a label or a case-sensitive cue word (honorific, address
+            # word, street suffix): without one only the tagger's names remain
+            cued = cues.labels is None or cues.labels or cues.words
+            if cued:
+                has_colon = ":" in text or "：" in text
+                has_space = " " in text or "\t" in text
+                _en_names(text, cues, has_colon, has_space, names)
             names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
             if PERSON in ents:
                 spans.extend(names)
-            if STREET_ADDRESS in ents:
+            if STREET_ADDRESS in ents and cued:
                 _en_addresses(text, cues, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:

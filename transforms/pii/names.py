@@ -484,7 +484,12 @@ class EnModel:
     previous, second next word), the gap and conjunction features come from small dense tables."""
 
     def __init__(
-        self, weights: dict[str, float], lex: dict[str, str], threshold: float = 0.0, not_alone: Iterable[str] = ()
+        self,
+        weights: dict[str, float],
+        lex: dict[str, str],
+        threshold: float = 0.0,
+        not_alone: Iterable[str] = (),
+        lower_too: Iterable[str] = (),
     ):
         self.w = weights
         self.lex = lex
@@ -492,6 +497,9 @@ class EnModel:
         # places and peoples that are never a name on their own ("Dubai", "Saudis"): a name made only of these is
         # dropped, one with a given name or surname next to them is kept ("Paris Hilton")
         self.not_alone = frozenset(not_alone)
+        # given names and surnames that text writes in lower case more often than as names ("cook", "young",
+        # "white"): one of these alone at a sentence start, before a lower-case word, is that word ("Cook the rice")
+        self.lower_too = frozenset(lower_too)
         g = weights.get
         shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
         for key in weights:
@@ -726,7 +734,7 @@ def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
 def load_en(path: Path = EN_MODEL) -> EnModel:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         d = json.load(f)
-    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()))
+    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()))
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
@@ -750,11 +758,43 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
         k = i
         while k < j and title[class_id[lex.get(words[k - i], "-")]]:
             k += 1
+        if k == j - 1 and k == i and _common_word_opening(ws, int(at[k]), words[-1], model):
+            continue
         if k < j and not not_alone.issuperset(words[k - i :]):
             offset = doc_start[doc[k]]
             best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
     return out
+
+
+def _common_word_opening(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
+    """Whether the one-word name ``w`` (``lower`` is its lower case) opens a sentence and is a common word there:
+    a name that is more often a lower-case word (``lower_too``), followed by a lower-case word ("Young and new
+    faces", "White settlers") or written in lower case elsewhere in its text ("Cook for 15 minutes. … cook it
+    again"). Only sentence openings, where the capital says nothing; only ``lower_too`` words: reviews write real
+    names in lower case too ("joe", "tony")."""
+    before = ws.before[w]
+    if lower not in model.lower_too or not model._sentence_after[before]:
+        return False
+    if before == 46 and w and ws.doc[w - 1] == ws.doc[w] and ws.end[w - 1] - ws.start[w - 1] == 1 and ws.capital[w - 1]:
+        return False  # "J. Smith": the period of an initial
+    d = ws.doc[w]
+    doc_end = ws.doc_start[d + 1] - _PAD if d + 1 < len(ws.doc_start) else len(ws.text) - _PAD
+    if _has_word(ws.text, lower, int(ws.doc_start[d]), int(doc_end)):
+        return True
+    nxt = w + 1
+    return nxt < len(ws.start) and ws.doc[nxt] == d and ws.before[nxt] == _SPACE_GAP and ws.text[ws.start[nxt]].islower()
+
+
+def _has_word(text: str, word: str, lo: int, hi: int) -> bool:
+    """Whether ``word`` occurs in ``text[lo:hi]`` as a whole word, as written (case-sensitive)."""
+    i = text.find(word, lo, hi)
+    while i >= 0:
+        a, b = i - 1, i + len(word)
+        if not text[a].isalpha() and (b >= len(text) or not text[b].isalpha()):
+            return True
+        i = text.find(word, i + 1, hi)
+    return False
 
 
 def _name_runs(ws: EnWords, at: np.ndarray) -> list[int]:

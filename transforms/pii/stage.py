@@ -164,11 +164,15 @@ class PiiControl(Control):
         texts = list(batch.text)
         found = self._detector.detect_batch([t or "" for t in texts])
         # id, url and meta fields are published too: their strings are de-identified the same way
-        meta_spans = self._meta_spans(batch.meta)
+        meta_strings = [_strings(meta) if meta else [] for meta in batch.meta]
+        meta_spans = self._meta_spans(meta_strings)
         # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
         pending: list[tuple | None] = []
-        for text, spans, meta in zip(texts, found, batch.meta):
-            new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans) if meta else (None, Counter(), [])
+        for text, spans, meta, strings in zip(texts, found, batch.meta, meta_strings):
+            if any(meta_spans[value] for value in strings):  # else its meta stays as it is: not rebuilt
+                new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans)
+            else:
+                new_meta, meta_counts, replaced = None, Counter(), []
             if not spans and new_meta is None:
                 pending.append(None)
                 continue
@@ -207,21 +211,11 @@ class PiiControl(Control):
             count(STAGE, f"entity:{entity}", n)
         return decisions
 
-    def _meta_spans(self, metas: list[dict | None]) -> dict[str, list[det.Span]]:
-        """The spans of every distinct non-empty meta string of a batch, from one ``detect_batch`` call: the
-        cue scan and name taggers run once over them all instead of once per string (and a value repeated
-        across records, such as a source's licence URL, is detected once)."""
-        values: dict[str, None] = {}
-
-        def collect(value: str) -> str:
-            if value:
-                values[value] = None
-            return value
-
-        for meta in metas:
-            if meta:
-                map_strings(meta, collect)
-        distinct = list(values)
+    def _meta_spans(self, strings: list[list[str]]) -> dict[str, list[det.Span]]:
+        """The spans of every distinct meta string of a batch (``strings``: each record's), from one ``detect_batch``
+        call: the cue scan and name taggers run once over them all instead of once per string (and a value
+        repeated across records, such as a source's licence URL, is detected once)."""
+        distinct = list(dict.fromkeys(value for values in strings for value in values))
         return dict(zip(distinct, self._detector.detect_batch(distinct)))
 
     def _deidentify_meta(
@@ -256,6 +250,22 @@ class PiiControl(Control):
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
+
+
+def _strings(meta: dict) -> list[str]:
+    """The non-empty strings in a record's meta, at any depth (a flat dict of strings, the common case, in one pass)."""
+    values = list(meta.values())
+    if all(type(v) is str for v in values):
+        return [v for v in values if v]
+    found: list[str] = []
+
+    def collect(value: str) -> str:
+        if value:
+            found.append(value)
+        return value
+
+    map_strings(meta, collect)
+    return found
 
 
 @register_stage(STAGE)
