@@ -314,18 +314,39 @@ def highrisk_unseen_subjects() -> dict:
 
 def harmful_zh_unseen_topics() -> dict:
     """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
-    train and dev rows of that topic), at the shipped threshold, trained with the shipped recipe minus it."""
+    train and dev rows of that topic), at the shipped thresholds, trained with the shipped recipe minus it:
+    fastText and, where the stage has one, the second model of its cascade (eval/train_harmful_sparse.py)."""
+    from eval.train_harmful_sparse import SETTINGS, _cascade, _matrix, _regression
+    from transforms.content.harmful import load_second
+
     job = jobs()["harmful_zh"]
     meta = load_classifier("harmful_zh.bin")
+    second_path = HarmfulConfig.model_fields["second_zh"].default
+    second = load_second(second_path) if second_path else None
+    thresholds = second.thresholds if second else meta.thresholds
+    labels = list(meta.labels)
     train = _load(job.inputs, job)
     test_all = train + _load(job.test_inputs, job)
+    topics = ("race", "gender", "region")
+    # every fastText fold model before any regression: fastText training after other numeric work in this
+    # process has diverged (NaN for every retry seed; see main)
+    probs_of = {topic: predict_probabilities(_fit_like(job, [ex for ex in train if ex.group != topic]),
+                                             [ex.text for ex in test_all if ex.group == topic]) for topic in topics}
     per_topic = {}
-    for topic in ("race", "gender", "region"):
-        model = _fit_like(job, [ex for ex in train if ex.group != topic])
+    for topic in topics:
+        kept = [ex for ex in train if ex.group != topic]
         rows = [ex for ex in test_all if ex.group == topic]
-        probs = predict_probabilities(model, [ex.text for ex in rows])
+        texts = [ex.text for ex in rows]
+        probs = probs_of[topic]
+        if second:
+            setting = SETTINGS["harmful_zh"]
+            regression = _regression(_matrix([ex.text for ex in kept], second.spec), [labels.index(ex.label) for ex in kept], setting["C"])
+            first = np.array([[p[lab] for lab in labels] for p in probs])
+            cascade, _ = _cascade(first, lambda idx: regression.predict_proba(_matrix([texts[i] for i in idx], second.spec)),
+                                  labels, meta.negative_label, second.gate, second.mix)
+            probs = [dict(zip(labels, row)) for row in cascade.tolist()]
         # as the stage decides (classifier + lexicon)
-        decided = decide_labels(harmful_view("harmful_zh", probs, [ex.text for ex in rows], True), meta.thresholds, "safe", "label")
+        decided = decide_labels(harmful_view("harmful_zh", probs, texts, True), thresholds, "safe", "label")
         per_topic[topic] = {"n": len(rows), "accuracy": sum(d == ex.label for d, ex in zip(decided, rows)) / len(rows)}
     n = sum(r["n"] for r in per_topic.values())
     return {"per_topic": per_topic, "accuracy": sum(r["accuracy"] * r["n"] for r in per_topic.values()) / n, "n": n}

@@ -7,6 +7,12 @@ decision score is the one the model's thresholds were chosen on (its sidecar's `
 ``lexicon_weight``, see ``training.decision_scores``): e.g. P(offensive) + P(hate), with the lexicon's
 category score added, so a weak term and a middling probability together flag. Both scores go to
 lineage for every record.
+
+Where a model has a second one (``harmful_en_sparse.npz``: a hashed n-gram logistic regression,
+``transforms/content/sparse.py``), the texts fastText does not clear (risk 1 - P(negative) at least the
+second model's ``gate``) are scored again by it and decided on its probabilities (or a mix, its sidecar's
+``mix``), with the thresholds chosen for that cascade. Benign long-form text mostly never reaches it;
+lineage then names both models and holds the probabilities decided on.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ import numpy as np
 from pydantic import model_validator
 
 from transforms.content.classifier import (
+    MODELS_DIR,
     stage_for,
     Classifier,
+    ContentModelError,
     ContentRiskConfig,
     ContentRiskControl,
     check_risk_levels,
@@ -26,7 +34,9 @@ from transforms.content.classifier import (
     lineage_scores,
     load_classifier,
     load_lexicon,
+    _load_once,
 )
+from transforms.content.sparse import SparseLinear, load_sparse
 from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
@@ -38,7 +48,10 @@ class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
     model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/models/
     model_zh: str = "harmful_zh.bin"
-    thresholds_en: dict[str, float] = {}  # label -> probability threshold; unset labels use the model card's
+    # the second model scoring what fastText does not clear (None: fastText decides alone, at its own thresholds)
+    second_en: str | None = "harmful_en_sparse.npz"
+    second_zh: str | None = "harmful_zh_sparse.npz"
+    thresholds_en: dict[str, float] = {}  # label -> threshold; unset labels use the model card's (the cascade's)
     thresholds_zh: dict[str, float] = {}
     lexicon: str = "harmful.tsv"
     zh_min_cjk_share: float = 0.3  # CJK share of the text that routes it to the Chinese model
@@ -52,9 +65,12 @@ class HarmfulConfig(ContentRiskConfig):
         else:
             for key, model_key in (("thresholds_en", "model_en"), ("thresholds_zh", "model_zh")):
                 _check_thresholds(key, getattr(self, key), load_classifier(getattr(self, model_key)))
-            for model_key in ("model_en", "model_zh"):
-                model = load_classifier(getattr(self, model_key))
+            for lang in ("en", "zh"):
+                model = load_classifier(getattr(self, f"model_{lang}"))
                 categories |= {lab for lab in model.labels if lab != model.negative_label}
+                second = getattr(self, f"second_{lang}")
+                if second is not None and load_second(second).labels != model.labels:
+                    raise ValueError(f"second_{lang}: labels {load_second(second).labels} are not those of {model.path} {model.labels}")
         check_risk_levels(self.risk_levels, categories)
         return self
 
@@ -71,6 +87,23 @@ def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier)
             raise ValueError(f"{key}.{label}: threshold must be in (0, 1]")
 
 
+_second_models: dict[str, SparseLinear] = {}
+
+
+def load_second(path: str) -> SparseLinear:
+    """The second model at ``path`` (``.npz`` with its ``.json`` sidecar), loaded once per process."""
+
+    def load(resolved):
+        if not resolved.is_file():
+            raise ContentModelError(f"model file not found: {resolved}")
+        try:
+            return load_sparse(resolved)
+        except ValueError as exc:
+            raise ContentModelError(str(exc)) from None
+
+    return _load_once(_second_models, path, MODELS_DIR, load)
+
+
 class HarmfulControl(ContentRiskControl):
     """Rejects hateful or offensive text (6.1.5): language-routed fastText classifier + weighted lexicon."""
 
@@ -81,9 +114,11 @@ class HarmfulControl(ContentRiskControl):
     def load_models(self) -> None:
         config = self.config
         self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
+        self._second = {lang: load_second(path) if path else None for lang, path in (("en", config.second_en), ("zh", config.second_zh))}
         self._thresholds = {}
         for lang, model in self._models.items():
-            thresholds = {**model.thresholds, **getattr(config, f"thresholds_{lang}")}
+            second = self._second[lang]
+            thresholds = {**(second.thresholds if second else model.thresholds), **getattr(config, f"thresholds_{lang}")}
             # per column of the model's probabilities; a label without a threshold is never flagged
             self._thresholds[lang] = np.array([thresholds.get(label, np.inf) for label in model.labels])
 
@@ -95,6 +130,13 @@ class HarmfulControl(ContentRiskControl):
             if not indices:
                 continue
             probabilities = model.probabilities([processed[i] for i in indices])
+            second, rescored = self._second[lang], []
+            if second is not None:
+                negative = model.labels.index(model.negative_label)
+                rescored = np.flatnonzero(1.0 - probabilities[:, negative] >= second.gate)
+                if len(rescored):
+                    again = second.probabilities([processed[indices[row]] for row in rescored.tolist()])
+                    probabilities[rescored] = (1.0 - second.mix) * probabilities[rescored] + second.mix * again
             weights, pooled = model.lexicon_weight, model.pooled
             lexicon = None
             if weights:
@@ -105,7 +147,9 @@ class HarmfulControl(ContentRiskControl):
             name = f"harmful_{lang}"
             for i, lineage in zip(indices, lineage_scores(model.labels, probabilities)):
                 results[i] = (name, lineage, {})
+            for row in rescored:
+                results[indices[row]] = (f"{name}+sparse", results[indices[row]][1], {})
             for row in np.flatnonzero(reached.any(axis=1)).tolist():
                 flagged = {model.labels[j]: float(scores[row, j]) for j in np.flatnonzero(reached[row])}
-                results[indices[row]] = (name, results[indices[row]][1], flagged)
+                results[indices[row]] = (*results[indices[row]][:2], flagged)
         return results

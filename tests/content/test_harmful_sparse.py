@@ -1,0 +1,130 @@
+"""The harmful stage's second model: hashed n-gram features, numpy scoring, and the cascade around fastText."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from transforms.content.classifier import ContentModelError, load_classifier
+from transforms.content.harmful import HarmfulConfig, load_second
+from transforms.content.sparse import FeatureSpec, SparseLinear, features
+from transforms.content.text import preprocess_batch
+from transforms.core.records import Batch
+
+SPEC = FeatureSpec(1 << 40, 2, 2, 4)  # buckets large enough that distinct n-grams never share one here
+
+
+def _buckets(texts, spec=SPEC):
+    rows, buckets, values = features(texts, spec)
+    return [sorted(buckets[rows == i].tolist()) for i in range(len(texts))], rows, values
+
+
+def test_features_are_word_and_in_word_character_ngrams():
+    (doc,), _, values = _buckets(["ab cd"])
+    # words ab, cd, "ab cd"; in " ab cd ": " a" ab "b " " c" cd "d ", " ab" "ab " " cd" "cd ", " ab " " cd "
+    assert len(doc) == len(set(doc)) == 15
+    # each n-gram counts 1/sqrt(m) among the m n-grams of its kind
+    assert sorted(set(np.round(values, 6))) == [round(1 / np.sqrt(12), 6), round(1 / np.sqrt(3), 6)]
+    # repeated spaces are one separator; an empty text has no n-gram
+    (again, empty), _, _ = _buckets(["ab   cd", ""])
+    assert again == doc and empty == []
+
+
+def test_an_ngram_hashes_the_same_wherever_it_stands_and_never_spans_two_texts():
+    (alone,), _, _ = _buckets(["ab cd"])
+    (first, second, third), _, _ = _buckets(["zz yy", "ab cd", "ef"])
+    assert second == alone
+    (joined,), _, _ = _buckets(["ab ef"])
+    across = set(joined) - set(_buckets(["ab"])[0][0]) - set(_buckets(["ef"])[0][0])
+    assert across and not across & (set(first) | set(second) | set(third))  # "ab ef" n-grams only in one text
+
+
+def test_scoring_is_the_linear_model_on_the_features():
+    rng = np.random.default_rng(0)
+    spec = FeatureSpec(1 << 12, 2, 2, 5)
+    model = SparseLinear("test", spec, ("hate", "neither", "offensive"), rng.normal(size=(spec.buckets, 2)).astype(np.float16), np.array([0.3, -0.2]))
+    texts = preprocess_batch(["You are a stupid idiot!!", "A quiet walk in the park.", "", "我们 去 公园"])
+    got = model.probabilities(texts)
+    rows, buckets, values = features(texts, spec)
+    dense = np.zeros((len(texts), spec.buckets))
+    np.add.at(dense, (rows, buckets), values)
+    logits = np.hstack([dense @ model.weights.astype(np.float64) + model.bias, np.zeros((len(texts), 1))])
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.allclose(got, expected, atol=1e-12)
+    # deterministic, and a text's probabilities do not depend on its batch
+    assert np.array_equal(got, model.probabilities(texts))
+    assert np.allclose(model.probabilities(texts[1:2]), got[1:2], atol=1e-12)
+
+
+def test_second_models_load_once_per_process_and_match_their_first():
+    for lang in ("en", "zh"):
+        second = load_second(f"harmful_{lang}_sparse.npz")
+        assert load_second(f"harmful_{lang}_sparse.npz") is second
+        assert second.labels == load_classifier(f"harmful_{lang}.bin").labels
+        assert 0 < second.gate < 1 and 0 < second.mix <= 1
+
+
+def _batch(texts, lang):
+    return Batch.from_rows(
+        {"id": str(i), "text": t, "source": "t", "source_uri": "", "locator": str(i), "license": None, "lang": lang,
+         "meta": {}, "content_sha256": "", "tags": [], "lineage": []}
+        for i, t in enumerate(texts)
+    )
+
+
+TEXTS = {
+    "en": ["you are a stupid bitch and a hoe", "Lovely weather for a walk today.", "those people are animals, send them back",
+           "The committee approved the budget for the new library.", "lol that game was trash tbh"],
+    "zh": ["你这个蠢货，滚回老家去吧", "今天我们去公园散步，天气很好。", "女司机就是不行，开车太烂了", "本条例自公布之日起施行。"],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_cascade_rescores_exactly_the_texts_fasttext_does_not_clear(lang):
+    """Below the gate the cascade's probabilities are fastText's; at or above it, the second model's share
+    ``mix`` of them: the same as scoring every text with both and picking by fastText's risk."""
+    control = HarmfulConfig().create().control
+    control.setup()
+    texts = TEXTS[lang]
+    batch = _batch(texts, lang)
+    processed = preprocess_batch(texts)
+    results = control.score(batch, processed, {})
+    first, second = load_classifier(f"harmful_{lang}.bin"), load_second(f"harmful_{lang}_sparse.npz")
+    alone, again = first.probabilities(processed), second.probabilities(processed)
+    rescored = 1.0 - alone[:, first.labels.index(first.negative_label)] >= second.gate
+    assert rescored.any() and not rescored.all()  # both paths taken
+    expected = np.where(rescored[:, None], (1 - second.mix) * alone + second.mix * again, alone)
+    for (name, scores, _flagged), row, again_row in zip(results, expected, rescored):
+        assert name == (f"harmful_{lang}+sparse" if again_row else f"harmful_{lang}")
+        assert [scores[lab] for lab in first.labels] == pytest.approx(np.round(row, 4).tolist(), abs=1e-9)
+
+
+def test_without_a_second_model_fasttext_decides_at_its_own_thresholds():
+    control = HarmfulConfig(second_en=None).create().control
+    control.setup()
+    assert control._thresholds["en"].tolist() == [load_classifier("harmful_en.bin").thresholds.get(lab, np.inf) for lab in ("hate", "neither", "offensive")]
+    cascade = HarmfulConfig().create().control
+    cascade.setup()
+    assert cascade._thresholds["en"].tolist() == [load_second("harmful_en_sparse.npz").thresholds.get(lab, np.inf) for lab in ("hate", "neither", "offensive")]
+    assert all(name == "harmful_en" for name, _, _ in control.score(_batch(TEXTS["en"], "en"), preprocess_batch(TEXTS["en"]), {}))
+
+
+def test_a_broken_second_model_is_a_config_error_naming_it(tmp_path):
+    from transforms.content.classifier import MODELS_DIR
+
+    with pytest.raises(ValidationError, match="missing_sparse.npz"):
+        HarmfulConfig(second_en=str(tmp_path / "missing_sparse.npz"))
+    shutil.copy(MODELS_DIR / "harmful_zh_sparse.npz", tmp_path / "zh_sparse.npz")
+    shutil.copy(MODELS_DIR / "harmful_zh_sparse.json", tmp_path / "zh_sparse.json")
+    with pytest.raises(ValidationError, match="labels"):  # a Chinese second model behind the English one
+        HarmfulConfig(second_en=str(tmp_path / "zh_sparse.npz"))
+    meta = json.loads((tmp_path / "zh_sparse.json").read_text())
+    meta["features"]["buckets"] = 7
+    shutil.copy(tmp_path / "zh_sparse.npz", tmp_path / "bad_sparse.npz")
+    (tmp_path / "bad_sparse.json").write_text(json.dumps(meta))
+    with pytest.raises(ContentModelError, match="do not fit"):
+        load_second(str(tmp_path / "bad_sparse.npz"))
