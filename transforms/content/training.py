@@ -662,6 +662,19 @@ def _decision_view(job: TrainingJob, labels: list[str], probabilities: list[dict
     return [dict(zip(labels, row)) for row in scores.tolist()]
 
 
+def decision_settings(job: TrainingJob) -> dict:
+    """How the job chose its thresholds and scores decisions, as its sidecars record it."""
+    return {
+        "threshold_objective": job.objective,
+        "threshold_tolerance": job.threshold_tolerance,
+        "min_precision": job.min_precision,
+        "label_priority": job.label_priority,
+        "pooled": job.pooled,
+        "lexicon": job.lexicon,
+        "lexicon_weight": job.lexicon_weight,
+    }
+
+
 def train_classifier(job: TrainingJob) -> dict:
     """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
     examples = _load([i for i in job.inputs if not is_train_only(i)], job)
@@ -726,14 +739,8 @@ def train_classifier(job: TrainingJob) -> dict:
         "negative_label": job.negative_label,
         "scoring": job.scoring,
         "thresholds": thresholds,
-        "threshold_objective": job.objective,
         "target_fpr": job.target_fpr if job.objective == "fpr" else None,
-        "threshold_tolerance": job.threshold_tolerance,
-        "min_precision": job.min_precision,
-        "label_priority": job.label_priority,
-        "pooled": job.pooled,
-        "lexicon": job.lexicon,
-        "lexicon_weight": job.lexicon_weight,
+        **decision_settings(job),
         "lexicon_threshold": job.lexicon_threshold,
         "group_folds": job.group_folds,
         "fpr_groups": job.fpr_groups,
