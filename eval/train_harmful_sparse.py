@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.train_shipped_models import MODELS, jobs  # noqa: E402
-from transforms.content.sparse import FeatureSpec, SparseLinear, features, sparse_path  # noqa: E402
+from eval.train_shipped_models import jobs  # noqa: E402
+from transforms.content.sparse import FeatureSpec, SparseLinear, cascade, features, sparse_path  # noqa: E402
 from transforms.content.text import preprocess_batch  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     _decision_view,
@@ -72,17 +72,6 @@ def _as_rows(matrix: np.ndarray, labels: list[str]) -> list[dict[str, float]]:
     return [dict(zip(labels, row)) for row in matrix.tolist()]
 
 
-def _cascade(first: np.ndarray, second_of, labels: list[str], negative: str, gate: float, mix: float) -> tuple[np.ndarray, np.ndarray]:
-    """The probabilities the stage decides on: the second model's share ``mix`` where fastText's risk
-    reaches ``gate``, fastText's alone elsewhere; and that band."""
-    band = 1.0 - first[:, labels.index(negative)] >= gate
-    out = first.copy()
-    rows = np.flatnonzero(band)
-    if len(rows):
-        out[rows] = (1.0 - mix) * first[rows] + mix * second_of(rows)
-    return out, band
-
-
 def train(name: str) -> dict:
     job, setting = jobs()[name], SETTINGS[name]
     spec: FeatureSpec = setting["features"]
@@ -103,7 +92,8 @@ def train(name: str) -> dict:
             first_oof[held] = [[p[lab] for lab in labels] for p in predict_probabilities(model, [texts[i] for i in held])]
             second_oof[held] = _regression(X[kept], y[kept], setting["C"]).predict_proba(X[held])
             print(f"{name}: fold {fold + 1}/{job.folds}", flush=True)
-    oof, band = _cascade(first_oof, lambda rows: second_oof[rows], labels, job.negative_label, setting["gate"], setting["mix"])
+    negative = labels.index(job.negative_label)
+    oof, rescored = cascade(first_oof, negative, setting["gate"], setting["mix"], lambda rows: second_oof[rows])
     oof_scores = _decision_view(job, labels, _as_rows(oof, labels), texts)
     calibration = [i for i, ex in enumerate(train_rows) if ex.calibrate]
     thresholds = choose_thresholds(
@@ -126,9 +116,9 @@ def train(name: str) -> dict:
     first_test = first.probabilities(preprocess_batch(test_texts))
     with np.load(output) as data:  # as shipped (float16 weights)
         second = SparseLinear(str(output), spec, tuple(labels), data["weights"], data["bias"])
-    test_probs, test_band = _cascade(
-        first_test, lambda rows: second.probabilities(preprocess_batch([test_texts[i] for i in rows])), labels,
-        job.negative_label, setting["gate"], setting["mix"],
+    test_probs, test_rescored = cascade(
+        first_test, negative, setting["gate"], setting["mix"],
+        lambda rows: second.probabilities(preprocess_batch([test_texts[i] for i in rows])),
     )
     test_scores = _decision_view(job, labels, _as_rows(test_probs, labels), test_texts)
     decided = decide_labels(test_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
@@ -157,9 +147,9 @@ def train(name: str) -> dict:
         "metrics": {
             "test": classification_metrics(gold, decided, labels),
             "test_first_model_alone": classification_metrics(gold, first_alone, labels),
-            "test_band_share": float(test_band.mean()),
+            "test_band_share": len(test_rescored) / len(test),
             "cross_validation": classification_metrics([ex.label for ex in train_rows], oof_decided, labels),
-            "cross_validation_band_share": float(band[calibration].mean()),
+            "cross_validation_band_share": float(np.isin(calibration, rescored).mean()),
         },
     }
     output.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -36,7 +36,7 @@ from transforms.content.classifier import (
     load_lexicon,
     _load_once,
 )
-from transforms.content.sparse import SparseLinear, load_sparse
+from transforms.content.sparse import SparseLinear, cascade, load_sparse
 from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
@@ -69,8 +69,9 @@ class HarmfulConfig(ContentRiskConfig):
                 model = load_classifier(getattr(self, f"model_{lang}"))
                 categories |= {lab for lab in model.labels if lab != model.negative_label}
                 second = getattr(self, f"second_{lang}")
-                if second is not None and load_second(second).labels != model.labels:
-                    raise ValueError(f"second_{lang}: labels {load_second(second).labels} are not those of {model.path} {model.labels}")
+                second_labels = load_second(second).labels if second is not None else model.labels
+                if second_labels != model.labels:
+                    raise ValueError(f"second_{lang}: labels {second_labels} are not those of {model.path} {model.labels}")
         check_risk_levels(self.risk_levels, categories)
         return self
 
@@ -132,11 +133,10 @@ class HarmfulControl(ContentRiskControl):
             probabilities = model.probabilities([processed[i] for i in indices])
             second, rescored = self._second[lang], []
             if second is not None:
-                negative = model.labels.index(model.negative_label)
-                rescored = np.flatnonzero(1.0 - probabilities[:, negative] >= second.gate)
-                if len(rescored):
-                    again = second.probabilities([processed[indices[row]] for row in rescored.tolist()])
-                    probabilities[rescored] = (1.0 - second.mix) * probabilities[rescored] + second.mix * again
+                probabilities, rescored = cascade(
+                    probabilities, model.labels.index(model.negative_label), second.gate, second.mix,
+                    lambda rows: second.probabilities([processed[indices[row]] for row in rows.tolist()]),
+                )
             weights, pooled = model.lexicon_weight, model.pooled
             lexicon = None
             if weights:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -160,6 +160,19 @@ class SparseLinear:
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
+
+
+def cascade(
+    first: np.ndarray, negative: int, gate: float, mix: float, second_of: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The probabilities a cascade decides on, and the rows the second model scored: where the first model's
+    risk (1 - P(negative), column ``negative``) reaches ``gate``, ``mix`` of ``second_of(rows)``'s probabilities
+    and the rest of the first's; the first's alone elsewhere. The stage and its training both go through here."""
+    rows = np.flatnonzero(1.0 - first[:, negative] >= gate)
+    out = first.copy()
+    if len(rows):
+        out[rows] = (1.0 - mix) * first[rows] + mix * second_of(rows)
+    return out, rows
 
 
 def sparse_path(first_model: Path) -> Path:

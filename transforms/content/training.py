@@ -229,8 +229,6 @@ def mean_probabilities(models: Sequence, texts: Sequence[str]) -> list[dict[str,
 
 def lexicon_matrix(lexicon, texts: Sequence[str], labels: Sequence[str]) -> "np.ndarray":
     """Per text and label, the lexicon's noisy-or score of the category of that name (0 where none)."""
-    import numpy as np
-
     from transforms.content.text import preprocess_and_lower
 
     lowered = preprocess_and_lower(list(texts))[1]  # UTF-8 bytes, what the lexicon scans
