@@ -131,6 +131,21 @@ def test_worker_snapshots_are_summed_by_the_driver(tmp_path, monkeypatch):
     assert worker_progress.ENV not in __import__("os").environ
 
 
+def test_a_new_run_in_the_process_flushes_at_its_own_interval(tmp_path, monkeypatch):
+    # an earlier run left the flusher waiting its 1-second default; a run with a short interval must not wait that out
+    with watch(tmp_path / "first", ["ingest"], PlainDisplay(io.StringIO(), interval=0)) as watcher:
+        worker_progress.add("ingest", "read", 1)
+        watcher.finish({})
+    monkeypatch.setenv(worker_progress.FLUSH_ENV, "0.05")
+    directory = tmp_path / "second"
+    with watch(directory, ["ingest"], PlainDisplay(io.StringIO(), interval=0)) as watcher:
+        worker_progress.add("ingest", "read", 5)
+        time.sleep(0.5)
+        written = [p.name for p in directory.glob("*.json")] if directory.exists() else []
+        watcher.finish({})
+    assert written, "no snapshot within 0.5 s at a 0.05 s interval"
+
+
 def test_plain_line_names_the_furthest_stage():
     s = Snapshot(12.0, ["ingest", "dedup", "pii"], {"ingest:read": 9000, "ingest:input": 9000, "dedup:input": 9000,
                                                      "dedup:rejected": 100, "pii:input": 4000}, rate=750.0)  # fmt: skip

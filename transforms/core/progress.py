@@ -26,6 +26,9 @@ FLUSH_SECONDS = 1.0
 _lock = threading.Lock()
 _tally: Counter = Counter()
 _state = {"dir": None, "checked": False, "dirty": False, "thread": None}
+# wakes the flusher when the settings are read again (a new run in this process): it then waits the new
+# interval instead of finishing a wait of the previous run's (1 s), which a short run may never outlast
+_settings_changed = threading.Event()
 
 
 def _directory() -> str | None:
@@ -33,6 +36,7 @@ def _directory() -> str | None:
         _state["dir"] = os.environ.get(ENV) or None
         _state["flush_seconds"] = float(os.environ.get(FLUSH_ENV) or FLUSH_SECONDS)
         _state["checked"] = True
+        _settings_changed.set()
     return _state["dir"]
 
 
@@ -50,7 +54,8 @@ def add(stage: str, name: str, n: int = 1) -> None:
 
 def _flush_every_second() -> None:
     while True:
-        time.sleep(_state.get("flush_seconds") or FLUSH_SECONDS)
+        _settings_changed.wait(_state.get("flush_seconds") or FLUSH_SECONDS)
+        _settings_changed.clear()
         flush()
 
 
