@@ -490,16 +490,21 @@ class EnModel:
         threshold: float = 0.0,
         not_alone: Iterable[str] = (),
         lower_too: Iterable[str] = (),
+        threshold_alone: float | None = None,
     ):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
+        # a name of one word (after any title) needs this score: one capitalised word is most of the false names
+        # (places, brands, common words at a sentence start), so it needs more evidence than a run of name words
+        self.threshold_alone = threshold if threshold_alone is None else threshold_alone
         # places and peoples that are never a name on their own ("Dubai", "Saudis"): a name made only of these is
         # dropped, one with a given name or surname next to them is kept ("Paris Hilton")
         self.not_alone = frozenset(not_alone)
         # given names and surnames that text writes in lower case more often than as names ("cook", "young",
         # "white"): one of these alone at a sentence start, before a lower-case word, is that word ("Cook the rice")
         self.lower_too = frozenset(lower_too)
+        self._head = frozenset(w for w, c in lex.items() if c == "H")  # last words of place and organisation names
         g = weights.get
         shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
         for key in weights:
@@ -734,12 +739,14 @@ def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
 def load_en(path: Path = EN_MODEL) -> EnModel:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         d = json.load(f)
-    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()))
+    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()),
+                   d.get("threshold_alone"))
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
-    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis")."""
+    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis"); a name of one word needs a score above
+    ``model.threshold_alone``."""
     out: list[list[NameSpan]] = [[] for _ in texts]
     if not texts:
         return out
@@ -760,11 +767,29 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             k += 1
         if k == j - 1 and k == i and _common_word_opening(ws, int(at[k]), words[-1], model):
             continue
-        if k < j and not not_alone.issuperset(words[k - i :]):
+        best = min(s[k:j]) if k < j else 0.0
+        if (
+            k < j
+            and not not_alone.issuperset(words[k - i :])
+            and (j - k > 1 or best > model.threshold_alone)
+            and not _place_head_after(ws, int(at[j - 1]), words[-1], model)
+        ):
             offset = doc_start[doc[k]]
-            best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
     return out
+
+
+def _place_head_after(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
+    """Whether the name that ends with word ``w`` (``lower`` is its lower case) is part of a place or organisation
+    name: it ends with a head of one ("Naqsh-e Jahan Square", "Verde Rivers"), or one follows it, capitalised
+    ("Maria Lopez Foundation", "George Washington Bridge")."""
+    head = model._head
+    nxt = w + 1
+    if nxt < len(ws.start) and ws.doc[nxt] == ws.doc[w] and ws.before[nxt] == _SPACE_GAP and ws.capital[nxt]:
+        after = ws.text[ws.start[nxt] : ws.end[nxt]].lower()
+        if after in head or (after[-1:] == "s" and after[:-1] in head):
+            return True
+    return lower in head or (lower[-1:] == "s" and lower[:-1] in head)
 
 
 def _common_word_opening(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
