@@ -755,12 +755,23 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     hit = s > model.threshold
     if not hit.any():
         return out
-    at, s = at[hit], s[hit].tolist()
-    runs = _name_runs(ws, at)
+    at, scores = at[hit], s[hit]
+    runs = np.array(_name_runs(ws, at))
+    # runs of one word below the one-word threshold would be dropped below: leave them out here, in numpy (most
+    # words above the lower threshold are such)
+    firsts, lasts = runs[:-1], runs[1:]
+    kept = (lasts - firsts > 1) | (scores[firsts] > model.threshold_alone)
+    firsts, lasts = firsts[kept], lasts[kept]
+    # the word after each run when it is capitalised and only spaces lie between: perhaps a place head ("Bridge")
+    after = at[lasts - 1] + 1
+    inside = after < len(ws.start)
+    after = np.where(inside, after, 0)
+    after[~(inside & (ws.doc[after] == ws.doc[at[lasts - 1]]) & (ws.before[after] == _SPACE_GAP) & ws.capital[after])] = -1
+    s = scores.tolist()
     start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
     text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
-    not_alone = model.not_alone
-    for i, j in zip(runs, runs[1:]):
+    not_alone, head = model.not_alone, model._head
+    for i, j, a in zip(firsts.tolist(), lasts.tolist(), after.tolist()):
         words = [text[start[x] : end[x]].lower() for x in range(i, j)]
         k = i
         while k < j and title[class_id[lex.get(words[k - i], "-")]]:
@@ -772,23 +783,18 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             k < j
             and not not_alone.issuperset(words[k - i :])
             and (j - k > 1 or best > model.threshold_alone)
-            and not _place_head_after(ws, int(at[j - 1]), words[-1], model)
+            and not _place_head(words[-1], head)
+            and (a < 0 or not _place_head(text[ws.start[a] : ws.end[a]].lower(), head))
         ):
             offset = doc_start[doc[k]]
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
     return out
 
 
-def _place_head_after(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
-    """Whether the name that ends with word ``w`` (``lower`` is its lower case) is part of a place or organisation
-    name: it ends with a head of one ("Naqsh-e Jahan Square", "Verde Rivers"), or one follows it, capitalised
-    ("Maria Lopez Foundation", "George Washington Bridge")."""
-    head = model._head
-    nxt = w + 1
-    if nxt < len(ws.start) and ws.doc[nxt] == ws.doc[w] and ws.before[nxt] == _SPACE_GAP and ws.capital[nxt]:
-        after = ws.text[ws.start[nxt] : ws.end[nxt]].lower()
-        if after in head or (after[-1:] == "s" and after[:-1] in head):
-            return True
+def _place_head(lower: str, head: frozenset) -> bool:
+    """Whether ``lower`` is the last word of place and organisation names, or its plural: a name that ends in one
+    ("Naqsh-e Jahan Square", "Verde Rivers") or is followed by one, capitalised ("Maria Lopez Foundation", "George
+    Washington Bridge"), is no person's."""
     return lower in head or (lower[-1:] == "s" and lower[:-1] in head)
 
 
