@@ -479,13 +479,17 @@ def never_name_bigrams(samples: list[dict], min_count: int = 4) -> list[str]:
 
 # Part-of-speech tags of jieba's dictionary that mark person names: its other words are not names
 ZH_PERSON_POS = ("nr", "nrfg", "nrt")
+# ... and tags of words that are never a name whatever their count (verbs, adjectives, adverbs: 涂改, 涂写 of the
+# statutes, too rare in jieba's counts for ``min_freq``); chosen on dev (model card "Two thresholds, …")
+ZH_NEVER_NAME_POS = ("v", "vn", "vd", "a", "ad", "an", "d")
 
 
 def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -> list[str]:
     """Words of 2–4 characters of jieba's dictionary (training time only: ``pip install jieba``; MIT) that are not
     person names by its part-of-speech tag (``ZH_PERSON_POS``, ``skip_pos``), occur at least ``min_freq`` times in
-    its counts and are no name of the training data: 突然, 作品, 顾虑, 尚无. The decoder drops a name equal to one
-    (the "never a name" bigrams are only what the training text shows)."""
+    its counts (any number of times for a verb, adjective or adverb: ``ZH_NEVER_NAME_POS``) and are no name of the
+    training data: 突然, 作品, 顾虑, 尚无, 涂改. The decoder drops a name equal to one (the "never a name" bigrams are
+    only what the training text shows)."""
     import jieba
 
     names_seen = {d["text"][s:e] for d in train for s, e in d["spans"]}
@@ -495,7 +499,7 @@ def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -
             word, freq, pos = line.split()
             if (
                 2 <= len(word) <= 4
-                and int(freq) >= min_freq
+                and (int(freq) >= min_freq or pos in ZH_NEVER_NAME_POS)
                 and pos not in ZH_PERSON_POS + skip_pos
                 and all("\u4e00" <= ch <= "\u9fff" for ch in word)
                 and word not in names_seen

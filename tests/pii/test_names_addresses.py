@@ -100,6 +100,7 @@ def test_chinese_names_without_cue_words(text, expected):
         ("研究推出中国铁矿石价格指数，但尚无具体时间表。", "尚无"),
         ("汉市检察院公诉处检察员的吴天启突然接到了一项重要的任务。", "突然"),
         ("当事人有权陈述和申辩。", "陈述"),  # a statute word of the training text (jieba tags it as a name)
+        ("不得涂改或者涂写档案。", "涂写"),  # a verb of jieba's, rare in its counts
     ],
 )
 def test_chinese_dictionary_words_are_not_names(text, word):
