@@ -5,9 +5,12 @@
     python eval/names_eval.py --bias 1 2 3    # Chinese decoding bias sweep (model only), held-out split
     python eval/names_eval.py --dev --model m.npz --bias 0.5 1 1.5   # the sweep on the dev fifth of the training
                                               # split, with a model trained without it (how the shipped bias is chosen)
-    python eval/names_eval.py --dev --en-model m.json.gz --threshold -3 -5   # the English threshold, likewise
+    python eval/names_eval.py --dev --en-model m.json.gz --threshold -3 -8 --threshold-alone -1 0   # the English
+                                              # thresholds (every pair), likewise
     python eval/names_eval.py --gum-folds DIR # all of GUM by five-fold cross-validation (~3 min: five English
-                                              # models trained into DIR, reused when there)
+                                              # models trained into DIR, reused when there); also per part: folds
+                                              # 1–4 (dev) and fold 0 (held out); --threshold / --threshold-alone
+                                              # (first values) replace the models' own
 
 A prediction is a true positive when its span overlaps a gold name by at least half of the longer of the
 two (the rule of eval/pii_eval.py); "exact" counts identical boundaries. News/encyclopedic: GUM (EN), CLUENER,
@@ -77,15 +80,17 @@ def predictions(samples: list[dict], lang: str, model_only: bool, zh_model=None)
     return [[(s.start, s.end) for s in spans] for spans in detector.detect_batch(texts)]
 
 
-def gum_folds(model_dir: Path, folds: int = 5) -> dict:
+def gum_folds(model_dir: Path, folds: int = 5, thresholds: tuple | None = None) -> dict[str, dict]:
     """GUM as five folds (fold 0 is the held-out fifth): each scored by the detector with an English model trained
     on the other four and the social training split (``train_name_tagger.train_english``; models are kept in
-    ``model_dir`` and reused). 48 held-out names are too few to tell a change from noise; all of GUM's are not."""
+    ``model_dir`` and reused), with ``thresholds`` (word in a longer name, name of one word) instead of the models'
+    own if given. 53 held-out names are too few to tell a change from noise; all of GUM's are not. Scores of all
+    folds, of folds 1–4 (where settings may be chosen) and of fold 0."""
     import train_name_tagger
 
     rows = ner_corpora.english()
     model_dir.mkdir(parents=True, exist_ok=True)
-    pairs = []
+    pairs: dict[int, list] = {}
     shipped = names.en_model
     try:
         for k in range(folds):
@@ -94,12 +99,18 @@ def gum_folds(model_dir: Path, folds: int = 5) -> dict:
                 train = [d for d in rows if (d["fold"] != k if d["corpus"] == "gum" else d["split"] == "train")]
                 train_name_tagger.save_english(train_name_tagger.train_english(train), path)
             m = names.load_en(path)
+            if thresholds:
+                m.threshold, m.threshold_alone = thresholds
             names.en_model = lambda m=m: m  # what the detector loads
             test = [d for d in rows if d["corpus"] == "gum" and d["fold"] == k]
-            pairs += zip((d["spans"] for d in test), predictions(test, "en", False))
+            pairs[k] = list(zip((d["spans"] for d in test), predictions(test, "en", False)))
     finally:
         names.en_model = shipped
-    return score(pairs)
+    return {
+        "all five": score([p for k in pairs for p in pairs[k]]),
+        "dev folds 1-4": score([p for k in pairs if k for p in pairs[k]]),
+        "held-out fold 0": score(pairs[0]),
+    }
 
 
 def main() -> None:
@@ -109,28 +120,38 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="score the dev fifth of the training split instead")
     parser.add_argument("--model", type=Path, help="Chinese model file (default: the shipped one)")
     parser.add_argument("--threshold", type=float, nargs="*", help="English decision threshold (replaces the model's own)")
+    parser.add_argument("--threshold-alone", type=float, nargs="*", help="English threshold of a one-word name (replaces the model's own)")
     parser.add_argument("--en-model", type=Path, help="English model file (default: the shipped one)")
     parser.add_argument("--gum-folds", type=Path, metavar="DIR",
                         help="score all of GUM by five-fold cross-validation (fold models trained into / read from DIR)")
     args = parser.parse_args()
     if args.gum_folds:
-        r = gum_folds(args.gum_folds)
-        print(f"GUM five folds (detector): P {r['precision']:.3f} R {r['recall']:.3f} ({r['gold']} gold, {r['pred']} predicted)")
+        import train_name_tagger
+
+        chosen = None
+        if args.threshold or args.threshold_alone:
+            chosen = (args.threshold[0] if args.threshold else train_name_tagger.EN_THRESHOLD,
+                      args.threshold_alone[0] if args.threshold_alone else train_name_tagger.EN_THRESHOLD_ALONE)
+        for part, r in gum_folds(args.gum_folds, thresholds=chosen).items():
+            print(f"GUM {part} (detector): P {r['precision']:.3f} R {r['recall']:.3f} ({r['gold']} gold, {r['pred']} predicted)")
         return
     data = {"en": ner_corpora.english(), "zh": ner_corpora.chinese()}
     chosen = ner_corpora.in_dev if args.dev else (lambda d: d["split"] == "test")
     held = {lang: [d for d in rows if chosen(d)] for lang, rows in data.items()}
-    if args.threshold:
+    if args.threshold or args.threshold_alone:
         m = names.load_en(args.en_model) if args.en_model else names.en_model()
         names.en_model = lambda: m  # what the detector loads
-        print(f"model threshold {m.threshold:+.2f}; scored on the {'dev' if args.dev else 'held-out'} split")
-        for threshold in args.threshold:
-            m.threshold = threshold
-            for title, (lang, corpora) in GROUPS.items():
-                if lang == "en":
-                    rows = [d for d in held["en"] if d["corpus"] in corpora]
-                    r = score(zip((d["spans"] for d in rows), predictions(rows, "en", args.model_only)))
-                    print(f"threshold {threshold:+.2f} {title}: P {r['precision']:.3f} R {r['recall']:.3f} ({r['gold']} gold)")
+        print(f"model thresholds {m.threshold:+.2f} / {m.threshold_alone:+.2f} (one word); "
+              f"scored on the {'dev' if args.dev else 'held-out'} split")
+        for threshold in args.threshold or [m.threshold]:
+            for alone in args.threshold_alone or [m.threshold_alone]:
+                m.threshold, m.threshold_alone = threshold, alone
+                for title, (lang, corpora) in GROUPS.items():
+                    if lang == "en":
+                        rows = [d for d in held["en"] if d["corpus"] in corpora]
+                        r = score(zip((d["spans"] for d in rows), predictions(rows, "en", args.model_only)))
+                        print(f"thresholds {threshold:+.2f} / {alone:+.2f} {title}: P {r['precision']:.3f} "
+                              f"R {r['recall']:.3f} ({r['gold']} gold)")
         return
     if args.bias:
         base = names.load_zh(args.model) if args.model else names.zh_model()

@@ -311,6 +311,10 @@ def english() -> list[dict]:
 
 
 # ------------------------------------------------------------------ Chinese
+# Chinese entity types that are no person (training negatives: "others"); Weibo's nominal persons are not names either
+_ZH_OTHER_TYPES = {"LOC", "ORG", "GPE", "LOC.NAM", "ORG.NAM", "GPE.NAM", "LOC.NOM", "ORG.NOM", "GPE.NOM", "PER.NOM"}
+
+
 def _char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list[dict]:
     out, chars, tags, k = [], [], [], 0
 
@@ -320,7 +324,8 @@ def _char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> lis
             text = "".join(chars)
             spans = _bio_spans(tags, want)
             key = f"{path.name}:{k}"
-            out.append({"text": text, "spans": spans, "corpus": corpus, "genre": genre,
+            others = _bio_spans(tags, lambda t: t in _ZH_OTHER_TYPES)
+            out.append({"text": text, "spans": spans, "others": others, "corpus": corpus, "genre": genre,
                         "split": "test" if held_out(key) else "train"})
             k += 1
         chars, tags = [], []
@@ -348,12 +353,16 @@ def _char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> lis
 
 
 def chinese() -> list[dict]:
+    """{text, spans (person names), others (other entities: places, organisations, works, positions …), corpus,
+    genre, split}"""
     out = []
     for k, line in enumerate((NER / "zh/cluener_train.jsonl").open(encoding="utf-8")):
         d = json.loads(line)
         spans = sorted((s, e + 1) for surf, ranges in d["label"].get("name", {}).items() for s, e in ranges)
+        others = sorted((s, e + 1) for kind, found in d["label"].items() if kind != "name" for ranges in found.values()
+                        for s, e in ranges)  # fmt: skip
         key = f"cluener:{k}"
-        out.append({"text": d["text"], "spans": spans, "corpus": "cluener", "genre": "news",
+        out.append({"text": d["text"], "spans": spans, "others": others, "corpus": "cluener", "genre": "news",
                     "split": "test" if held_out(key) else "train"})
     out += _char_bio(NER / "zh/weibo_ner_2nd_train.conll", "\t", "weibo", "social", lambda t: t == "PER.NAM")
     out += _char_bio(NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", lambda t: t == "PER")

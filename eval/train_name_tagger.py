@@ -41,10 +41,13 @@ ZH_LABELS = ("O", "B", "I")
 # trained without it (``--without-dev``; ``eval/names_eval.py --dev --model … --bias …``): the highest recall
 # with precision ≥ 0.90 on the news-like dev sentences. ``--set-bias`` rewrites it in a shipped file.
 ZH_NAME_BIAS = 1.5
-# English decision threshold on the perceptron score (0 = the trained boundary); lower finds more names.
-# -3 was chosen on a dev fifth of the training split (model card, ``--without-dev`` then ``eval/names_eval.py --dev
-# --en-model … --threshold …``): the best mean F1 of news (GUM) and social (WNUT17 + BTC) among -2 … -6.
-EN_THRESHOLD = -3.0
+# English decision thresholds on the perceptron score (0 = the trained boundary; lower finds more names): a word of a
+# name of two words or more, and a name of one word (``EN_THRESHOLD_ALONE``). Chosen together on dev data only (model
+# card "Thresholds"; ``eval/names_eval.py --dev --en-model … --threshold … --threshold-alone …`` with a model trained
+# ``--without-dev``, and ``--gum-folds`` on folds 1–4): the best mean F1 of news (GUM, folds 1–4 by cross-validation)
+# and social (WNUT17 + BTC dev fifth) over -3 … -10 × -1.5 … 2. (One threshold, -3, was the best before.)
+EN_THRESHOLD = -8.0
+EN_THRESHOLD_ALONE = -0.5
 # ``lower_too_words``: how much more often lower-case than capitalised a name word must be (chosen on the dev fifth,
 # model card "Sentence openings")
 LOWER_TOO_RATIO = 1.0
@@ -364,12 +367,12 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
         a = (totals[f] + (step - stamps[f]) * v) / step
         if abs(a) >= 0.002:
             averaged[f] = round(a, 3)
-    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone, lower_too)
+    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone, lower_too, EN_THRESHOLD_ALONE)
 
 
 def save_english(model: names.EnModel, path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
-        json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold,
+        json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold, "threshold_alone": model.threshold_alone,
                    "not_alone": sorted(model.not_alone), "lower_too": sorted(model.lower_too)},
                   f, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
@@ -476,13 +479,17 @@ def never_name_bigrams(samples: list[dict], min_count: int = 4) -> list[str]:
 
 # Part-of-speech tags of jieba's dictionary that mark person names: its other words are not names
 ZH_PERSON_POS = ("nr", "nrfg", "nrt")
+# ... and tags of words that are never a name whatever their count (verbs, adjectives, adverbs: 涂改, 涂写 of the
+# statutes, too rare in jieba's counts for ``min_freq``); chosen on dev (model card "Two thresholds, …")
+ZH_NEVER_NAME_POS = ("v", "vn", "vd", "a", "ad", "an", "d")
 
 
 def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -> list[str]:
     """Words of 2–4 characters of jieba's dictionary (training time only: ``pip install jieba``; MIT) that are not
     person names by its part-of-speech tag (``ZH_PERSON_POS``, ``skip_pos``), occur at least ``min_freq`` times in
-    its counts and are no name of the training data: 突然, 作品, 顾虑, 尚无. The decoder drops a name equal to one
-    (the "never a name" bigrams are only what the training text shows)."""
+    its counts (any number of times for a verb, adjective or adverb: ``ZH_NEVER_NAME_POS``) and are no name of the
+    training data: 突然, 作品, 顾虑, 尚无, 涂改. The decoder drops a name equal to one (the "never a name" bigrams are
+    only what the training text shows)."""
     import jieba
 
     names_seen = {d["text"][s:e] for d in train for s, e in d["spans"]}
@@ -492,7 +499,7 @@ def common_words(train: list[dict], min_freq: int = 100, skip_pos: tuple = ()) -
             word, freq, pos = line.split()
             if (
                 2 <= len(word) <= 4
-                and int(freq) >= min_freq
+                and (int(freq) >= min_freq or pos in ZH_NEVER_NAME_POS)
                 and pos not in ZH_PERSON_POS + skip_pos
                 and all("\u4e00" <= ch <= "\u9fff" for ch in word)
                 and word not in names_seen
@@ -522,9 +529,18 @@ def never_name_words(samples: list[dict], min_count: int = 8) -> list[str]:
                   if c >= min_count and all("\u4e00" <= ch <= "\u9fff" for ch in w) and w not in names_text)  # fmt: skip
 
 
+def other_entity_words(train: list[dict]) -> list[str]:
+    """Places, organisations, works and the like of 2–6 Chinese characters that the training corpora label as such
+    (``ner_corpora.chinese``'s ``others``: 曼联, 国务院) and never as a person's name."""
+    names_seen = {d["text"][s:e] for d in train for s, e in d["spans"]}
+    found = {d["text"][s:e] for d in train for s, e in d.get("others", ())}
+    return sorted(w for w in found if 2 <= len(w) <= 6 and all("\u4e00" <= ch <= "\u9fff" for ch in w) and w not in names_seen)
+
+
 def decoder_common_words(train: list[dict]) -> np.ndarray:
-    """What the shipped model's ``common`` holds: jieba's non-person words and the training text's never-name words."""
-    return np.array(sorted(set(common_words(train)) | set(never_name_words(train))))
+    """What the shipped model's ``common`` holds: jieba's non-person words, the training text's never-name words and
+    the training corpora's other entities."""
+    return np.array(sorted(set(common_words(train)) | set(never_name_words(train)) | set(other_entity_words(train))))
 
 
 def export_chinese(crf_path: Path, out: Path, bias: float = ZH_NAME_BIAS, train: list[dict] | None = None) -> None:

@@ -112,3 +112,13 @@ def test_lower_too_words_are_names_written_mostly_in_lower_case():
     assert "zorble" in words  # a surname written in lower case 12 times, never capitalised
     assert "quamp" not in words  # as often capitalised as not, and under 10 times in lower case
     assert "blint" not in words  # a common word that is no name: the tagger never scores it at an opening anyway
+
+
+def test_other_entity_words_are_chinese_entities_never_labelled_as_names():
+    rows = [
+        {"text": "曼联主帅在国务院门口", "spans": [], "others": [(0, 2), (5, 8)]},
+        {"text": "李宁说李宁公司在Nike旁", "spans": [(0, 2)], "others": [(3, 7), (8, 12)]},
+        {"text": "华为和李宁", "spans": [], "others": [(0, 2), (3, 5)]},  # 李宁 is a name elsewhere
+    ]
+    # Latin-script entities (Nike) and names of any corpus (李宁) are left out
+    assert train_name_tagger.other_entity_words(rows) == sorted(["国务院", "曼联", "李宁公司", "华为"])

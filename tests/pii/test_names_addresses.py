@@ -100,6 +100,7 @@ def test_chinese_names_without_cue_words(text, expected):
         ("研究推出中国铁矿石价格指数，但尚无具体时间表。", "尚无"),
         ("汉市检察院公诉处检察员的吴天启突然接到了一项重要的任务。", "突然"),
         ("当事人有权陈述和申辩。", "陈述"),  # a statute word of the training text (jieba tags it as a name)
+        ("不得涂改或者涂写档案。", "涂写"),  # a verb of jieba's, rare in its counts
     ],
 )
 def test_chinese_dictionary_words_are_not_names(text, word):
@@ -122,10 +123,35 @@ def test_chinese_dictionary_words_are_not_names(text, word):
 def test_english_places_and_peoples_alone_are_not_names(text, place):
     model = names.en_model()
     assert place.lower() in model.not_alone and {"saudis", "armenian", "dubai"} <= model.not_alone
+    model = copy.copy(model)
+    model.threshold_alone = model.threshold  # the list alone, not the stricter threshold of one-word names
     without = copy.copy(model)
     without.not_alone = frozenset()
     assert [text[s.start : s.end] for s in names.en_names_batch([text], without)[0]] == [place]
     assert names.en_names_batch([text], model) == [[]]
+
+
+def test_a_one_word_name_needs_more_evidence_than_a_longer_one():
+    # a lone capitalised word scoring between the two thresholds is dropped; a name of two words is not, nor a
+    # lone name the context marks ("Smith said")
+    model = names.en_model()
+    assert model.threshold_alone > model.threshold
+    text = "It is a couple of points behind Safari and nearly tied with Chrome. Stephen Colbert asked. Smith said hi."
+    found = lambda m: [text[s.start : s.end] for s in names.en_names_batch([text], m)[0]]  # noqa: E731
+    one_threshold = copy.copy(model)
+    one_threshold.threshold_alone = model.threshold
+    assert found(one_threshold) == ["Safari", "Stephen Colbert", "Smith"]
+    assert found(model) == ["Stephen Colbert", "Smith"]
+
+
+def test_a_name_ending_in_or_followed_by_a_place_head_is_no_person():
+    model = names.en_model()
+    text = "We walked across Naqsh-e Jahan Square at night with Maria Lopez."
+    found = lambda m: [text[s.start : s.end] for s in names.en_names_batch([text], m)[0]]  # noqa: E731
+    without = copy.copy(model)
+    without._head = frozenset()
+    assert found(without) == ["Naqsh-e Jahan Square", "Maria Lopez"]
+    assert found(model) == ["Maria Lopez"]
 
 
 @pytest.mark.parametrize(
@@ -147,6 +173,8 @@ def test_a_place_next_to_a_given_name_or_surname_stays_a_name(text, expected):
 def test_a_name_that_is_mostly_a_common_word_opening_a_sentence_is_that_word(text, word):
     model = names.en_model()
     assert word.lower() in model.lower_too and "john" not in model.lower_too
+    model = copy.copy(model)
+    model.threshold_alone = model.threshold  # the list alone, not the stricter threshold of one-word names
     without = copy.copy(model)
     without.lower_too = frozenset()
     assert [text[s.start : s.end] for s in names.en_names_batch([text], without)[0]] == [word]  # the tagger alone

@@ -490,16 +490,21 @@ class EnModel:
         threshold: float = 0.0,
         not_alone: Iterable[str] = (),
         lower_too: Iterable[str] = (),
+        threshold_alone: float | None = None,
     ):
         self.w = weights
         self.lex = lex
         self.threshold = threshold
+        # a name of one word (after any title) needs this score: one capitalised word is most of the false names
+        # (places, brands, common words at a sentence start), so it needs more evidence than a run of name words
+        self.threshold_alone = threshold if threshold_alone is None else threshold_alone
         # places and peoples that are never a name on their own ("Dubai", "Saudis"): a name made only of these is
         # dropped, one with a given name or surname next to them is kept ("Paris Hilton")
         self.not_alone = frozenset(not_alone)
         # given names and surnames that text writes in lower case more often than as names ("cook", "young",
         # "white"): one of these alone at a sentence start, before a lower-case word, is that word ("Cook the rice")
         self.lower_too = frozenset(lower_too)
+        self._head = frozenset(w for w, c in lex.items() if c == "H")  # last words of place and organisation names
         g = weights.get
         shapes = set()  # shapes that any weight mentions get an id; every other shape is id 0 (all weights 0)
         for key in weights:
@@ -734,12 +739,14 @@ def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
 def load_en(path: Path = EN_MODEL) -> EnModel:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         d = json.load(f)
-    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()))
+    return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()),
+                   d.get("threshold_alone"))
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
-    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis")."""
+    without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis"); a name of one word needs a score above
+    ``model.threshold_alone``."""
     out: list[list[NameSpan]] = [[] for _ in texts]
     if not texts:
         return out
@@ -748,23 +755,47 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     hit = s > model.threshold
     if not hit.any():
         return out
-    at, s = at[hit], s[hit].tolist()
-    runs = _name_runs(ws, at)
+    at, scores = at[hit], s[hit]
+    runs = np.array(_name_runs(ws, at))
+    # runs of one word below the one-word threshold would be dropped below: leave them out here, in numpy (most
+    # words above the lower threshold are such)
+    firsts, lasts = runs[:-1], runs[1:]
+    kept = (lasts - firsts > 1) | (scores[firsts] > model.threshold_alone)
+    firsts, lasts = firsts[kept], lasts[kept]
+    # the word after each run when it is capitalised and only spaces lie between: perhaps a place head ("Bridge")
+    after = at[lasts - 1] + 1
+    inside = after < len(ws.start)
+    after = np.where(inside, after, 0)
+    after[~(inside & (ws.doc[after] == ws.doc[at[lasts - 1]]) & (ws.before[after] == _SPACE_GAP) & ws.capital[after])] = -1
+    s = scores.tolist()
     start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
     text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
-    not_alone = model.not_alone
-    for i, j in zip(runs, runs[1:]):
+    not_alone, head = model.not_alone, model._head
+    for i, j, a in zip(firsts.tolist(), lasts.tolist(), after.tolist()):
         words = [text[start[x] : end[x]].lower() for x in range(i, j)]
         k = i
         while k < j and title[class_id[lex.get(words[k - i], "-")]]:
             k += 1
         if k == j - 1 and k == i and _common_word_opening(ws, int(at[k]), words[-1], model):
             continue
-        if k < j and not not_alone.issuperset(words[k - i :]):
+        best = min(s[k:j]) if k < j else 0.0
+        if (
+            k < j
+            and not not_alone.issuperset(words[k - i :])
+            and (j - k > 1 or best > model.threshold_alone)
+            and not _place_head(words[-1], head)
+            and (a < 0 or not _place_head(text[ws.start[a] : ws.end[a]].lower(), head))
+        ):
             offset = doc_start[doc[k]]
-            best = min(s[k:j])
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
     return out
+
+
+def _place_head(lower: str, head: frozenset) -> bool:
+    """Whether ``lower`` is the last word of place and organisation names, or its plural: a name that ends in one
+    ("Naqsh-e Jahan Square", "Verde Rivers") or is followed by one, capitalised ("Maria Lopez Foundation", "George
+    Washington Bridge"), is no person's."""
+    return lower in head or (lower[-1:] == "s" and lower[:-1] in head)
 
 
 def _common_word_opening(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
