@@ -205,17 +205,23 @@ def _common_words() -> set:
     return {w for w, c in low.items() if c >= 3 and c > cap[w]}
 
 
-def _drop_common(tokens, s, e):
+def _drop_common(tokens, s, e, person=False):
+    """The name parts of a capitalised run: common words (written lower case more often than not) and short
+    acronyms out; in a person mention (``person``) a common word after a name word or a title is a surname
+    ("Terry Gross", "Mr Key"), elsewhere it ends the name ("the Warhol Factory")."""
     global _COMMON
     if _COMMON is None:
         _COMMON = _common_words()
     out, i = [], s
+    after_title = person and s > 0 and tokens[s - 1].lower().rstrip(".") in {t.rstrip(".") for t in TITLES}
     while i < e:
-        if tokens[i].lower() in _COMMON or (tokens[i].isupper() and len(tokens[i]) <= 3 and not tokens[i].endswith(".")):
+        if not (i == s and after_title) and (
+            tokens[i].lower() in _COMMON or (tokens[i].isupper() and len(tokens[i]) <= 3 and not tokens[i].endswith("."))
+        ):
             i += 1
             continue
         j = i + 1
-        while j < e and tokens[j].lower() not in _COMMON:
+        while j < e and (tokens[j].lower() not in _COMMON or person):
             j += 1
         out.append((i, j))
         i = j
@@ -248,7 +254,7 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
         tokens = [t for t, _ in sent]
         tags = [g for _, g in sent]
         spans = [r for s, e in _bio_spans(tags, lambda t: t == "person") for r in _gum_names(tokens, s, e)]
-        per_sentence.append([r for s, e in spans for r in _drop_common(tokens, s, e)])
+        per_sentence.append([r for s, e in spans for r in _drop_common(tokens, s, e, person=True)])
         lower.update(t for t in tokens if t.islower())
         for s, e in _bio_spans(tags, lambda t: t != "person"):
             modifiers.update(tokens[i] for i in range(s, e - 1) if tokens[i][:1].isupper() and tokens[i + 1].isalpha()
@@ -258,6 +264,7 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
     full = {name for name in runs if len(name) > 1 and not (name[-1].endswith(_PEOPLES_PLURAL) and name[0].lower() in lower)}
     in_full = {w for name in full for w in name}
     surnames = {name[-1] for name in full}
+    given = {name[0] for name in full}
 
     def group_or_role(word: str) -> bool:
         forms = {word, word[:-1]} if word.endswith("s") else {word}
@@ -272,8 +279,11 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
         for s, e in _capitalised_runs(tokens, 0, len(tokens)):
             if any(i in blocked for i in range(s, e)):
                 continue
+            if tuple(tokens[s:e]) in full:  # "an interview with Terry Gross"
+                kept.append((s, e))
+                continue
             for a, b in _drop_common(tokens, s, e):
-                if tuple(tokens[a:b]) in full or (b - a == 1 and tokens[a] in surnames):
+                if tuple(tokens[a:b]) in full or (b - a == 1 and tokens[a] in surnames) or (b - a == 2 and tokens[a] in given):
                     kept.append((a, b))
         out.append(sorted(kept))
     return out
