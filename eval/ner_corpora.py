@@ -247,7 +247,13 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
       voters"; the singular of a plural counts), or that ends like a peoples' plural ("Tulsans"), is a group or a
       role, not a name; so is a full name ending so after a word GUM writes in lower case ("Native Americans");
     * a person's full name or surname found outside person, place and organisation mentions (inside an event or
-      object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's title) is a name there too.
+      object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's title) is a name there too,
+      and so is a two-word run there that opens with the given name of one of the corpus's full names ("the Tom
+      Cruise video": GUM nests that person mention inside the object, the flat BIO keeps only the object);
+    * in a person mention a common word after a name word or a title is a surname ("Terry Gross", "Mr Key").
+    Other people the gold still lacks cannot be told from the flat BIO without a list of names, so they stay out:
+    one nested word ("the Marilyn pictures"), a nested name whose given name the corpus never uses in a full name
+    ("Ted Kennedy drinking jokes"), a name behind a post-modifier ("Minister of Education Stefania Giannini").
     """
     per_sentence, modifiers, lower = [], set(), set()
     for sent in sents:
