@@ -36,6 +36,7 @@ from transforms.content.training import (  # noqa: E402
     classification_metrics,
     decide_labels,
     detection_metrics,
+    fpr_threshold,
     is_train_only,
     mean_probabilities,
     predict_probabilities,
@@ -234,20 +235,19 @@ def _risk_scores(models, texts: list[str], scoring: str) -> list[float]:
     return [1.0 - p["benign"] if scoring == "risk" else top_score(p, "benign")[1] for p in probs]
 
 
-def _threshold_at(scores: list[float], target: float) -> float:
-    """The lowest threshold (0.001 steps) flagging at most ``target`` of ``scores``."""
-    ordered = sorted(scores)
-    return next(t / 1000 for t in range(50, 1000) if sum(s >= t / 1000 for s in ordered) <= target * len(ordered))
+# Thresholds of the nested evaluation in 0.001 steps (training's 0.01 grid is coarse for one rotation's scores).
+NESTED_GRID = [t / 1000 for t in range(50, 1000)]
 
 
 def highrisk_unseen_subjects() -> dict:
     """High-risk recall and false positives with group-wise held-out subjects, nested: for each of three
     rotations a model is trained with the shipped recipe minus that rotation's subjects; its threshold is the
     2%-false-positive point of the *other* rotations' held-out-subject scores, and it is measured on its own
-    held-out subjects. No subject is in the training of the model that scores it, nor in the calibration of
-    the threshold it is measured at. Recall: held-out hazard split (all; WMDP questions alone) and the
+    held-out subjects, chosen by the recipe's rule (with ``fpr_unseen_groups``, lowered until each calibration
+    subject left out stays within 2%: training.fpr_threshold). No subject is in the training of the model that
+    scores it, nor in the calibration of the threshold it is measured at. Recall: held-out hazard split (all; WMDP questions alone) and the
     hand-written hazard sets, with and without the term gate (a hazard without a gate term is never scored).
-    Also reported: the same models at the shipped threshold. The shared MMLU copy lacks virology, college
+    Also reported: the same models at the shipped threshold, and at the plain pooled 2% point. The shared MMLU copy lacks virology, college
     biology, nutrition, anatomy…: this is how a threshold holds on subjects no calibration saw."""
     job = jobs()["highrisk"]
     meta = load_classifier("highrisk.bin")
@@ -278,15 +278,20 @@ def highrisk_unseen_subjects() -> dict:
         rows = [i for i in range(len(scores)) if mask is None or mask[i]]
         return sum(scores[i] >= threshold and (gated is None or i in gated) for i in rows) / len(rows)
 
-    # "nested" / "shipped": the shipped recipe (the mean of both models where it has two); "nested_first_model":
-    # its first model alone, calibrated the same nested way (what the second model adds, same run)
+    # "nested" / "shipped": the shipped recipe (the mean of both models where it has two) at the recipe's rule /
+    # the shipped threshold; "nested_pooled": the plain pooled 2% point (the rule before fpr_unseen_groups);
+    # "nested_first_model": its first model alone, calibrated like "nested" (what the second model adds, same run)
     out = {"rotations": [], "shipped_threshold": shipped}
-    variants = [("nested", "recipe"), ("shipped", "recipe")] + ([("nested_first_model", "first")] if "first_negatives" in rotations[0] else [])
+    unseen_rule = job.fpr_unseen_groups
+    variants = [("nested", "recipe", unseen_rule), ("shipped", "recipe", None), ("nested_pooled", "recipe", False)]
+    variants += [("nested_first_model", "first", unseen_rule)] if "first_negatives" in rotations[0] else []
     for k, rot in enumerate(rotations):
         row = {"subjects": rot["subjects"], "n_negatives": len(rot["recipe_negatives"])}
-        for name, key in variants:
-            calibration = [s for j, other in enumerate(rotations) if j != k for s in other[f"{key}_negatives"]]
-            threshold = shipped if name == "shipped" else _threshold_at(calibration, TARGET_FPR)
+        for name, key, by_subject in variants:
+            others = [other for j, other in enumerate(rotations) if j != k]
+            calibration = [s for other in others for s in other[f"{key}_negatives"]]
+            subjects = [g for other in others for g in other["negative_subjects"]]
+            threshold = shipped if by_subject is None else fpr_threshold(calibration, TARGET_FPR, NESTED_GRID, subjects if by_subject else None)
             negatives, held_out, hand = rot[f"{key}_negatives"], rot[f"{key}_held_out"], rot[f"{key}_handwritten"]
             flagged = [s >= threshold for s in negatives]
             row[name] = {
@@ -301,7 +306,7 @@ def highrisk_unseen_subjects() -> dict:
             }
         out["rotations"].append(row)
     n = sum(r["n_negatives"] for r in out["rotations"])
-    for name, _key in variants:
+    for name, *_ in variants:
         out[name] = {
             "fpr": sum(r[name]["fpr"] * r["n_negatives"] for r in out["rotations"]) / n,
             **{key: sum(r[name][key] for r in out["rotations"]) / len(out["rotations"])
@@ -388,7 +393,7 @@ def main() -> None:
         rows.append((f"real-100k benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
-        for name in [v for v in ("nested", "shipped", "nested_first_model") if v in u]:
+        for name in [v for v in ("nested", "shipped", "nested_pooled", "nested_first_model") if v in u]:
             v = u[name]
             rows.append((f"highrisk FPR, held-out subjects, {name} threshold (n={u['n_negatives']})", v["fpr"], None, "≤ 0.02"))
             rows.append((f"highrisk recall held-out / gated, {name} threshold", v["recall"], v["recall_gated"], "≥ 0.90"))

@@ -262,6 +262,10 @@ def jobs() -> dict[str, TrainingJob]:
             target_fpr=0.02,
             fpr_groups=HARD_SCIENCE,
             group_folds=True,
+            # ...held for unseen subjects: the pooled 2% point landed at 2.2-2.4% on held-out subjects (computer
+            # security or high-school biology, left out, score above the point the other subjects choose); the target
+            # is lowered until each subject, left out, keeps the pooled rate within 2% (training.fpr_threshold).
+            fpr_unseen_groups=True,
             # 10 epochs, not 20: less over-confident scores on unseen subjects (nested held-out-subject FPR 2.35% vs
             # 2.48%, recall 0.918 vs 0.912, in the same evaluation).
             # Full precision, shipped as logit rows (training._to_logit_rows; 5 numbers per row): the same
@@ -299,7 +303,15 @@ def jobs() -> dict[str, TrainingJob]:
                 "unscored; 1.2% of the held-out hazards (0.5% before the everyday-word requests joined the data) and 1% "
                 "of the hand-written ones hold no term.",
                 "",
-                "Averaged pair (2026-12-06 evening, eval/classifiers_eval.py --unseen, nested: 13 MMLU subjects in three "
+                "Threshold held for unseen subjects (2026-12-06, fifth session; eval/classifiers_eval.py --unseen, nested, same "
+                "models as below): the pooled 2% point landed at 2.40% false positives on held-out subjects (rotations 3.0 / 3.2 / "
+                "0.6%); lowering the target until each calibration subject, left out, stays within 2% (training.fpr_threshold) "
+                "chose 0.70 here (was 0.61) and gives 1.45% (rotations 1.4 / 2.7 / 0.3%) at recall 0.907 on the held-out hazards "
+                "(WMDP alone 0.750, hand-written 0.690); the shipped 0.70 on the rotation models 1.33% / 0.905 / 0.743 / 0.680. "
+                "Stage on the hand-written sets 0.778 / 0.545; look-alikes flagged 4 of 40 / 0 of 24; held-out split recall 0.907, "
+                "its 13-subject questions 0.6% flagged; real-100k test fifth 0 of 5,000 reviews, 0 of 4,069 statutes.",
+                "",
+                "Averaged pair (2026-12-06 evening, threshold 0.61 by the pooled rule; eval/classifiers_eval.py --unseen, nested: 13 MMLU subjects in three "
                 "rotations, each unseen by its models and by its threshold's calibration): 2.40% false positives at recall 0.916 "
                 "on the held-out hazards (WMDP alone 0.775, hand-written 0.748); the word model alone in the same run 2.22% / "
                 "0.911 / 0.762 / 0.646; at the shipped threshold (0.61) on the rotation models 2.22% / 0.915 / 0.773 / 0.748. "

@@ -15,6 +15,7 @@ from transforms.content.training import (
     _load,
     choose_thresholds,
     fold_assignment,
+    fpr_threshold,
     read_examples,
     score_distribution,
 )
@@ -31,6 +32,35 @@ def test_min_precision_moves_the_threshold_up_to_the_floor():
     assert flagged and flagged.count("hate") / len(flagged) >= 0.95
     # An unreachable floor takes the most precise threshold instead of failing.
     assert choose_thresholds(examples, probs, "neither", "f1", min_precision={"hate": 1.01})["hate"] >= floored
+
+
+GRID = [i / 100 for i in range(5, 100)] + [0.995]
+
+
+def test_fpr_threshold_pooled_is_the_lowest_point_within_the_target():
+    scores = [i / 200 for i in range(200)]  # 0.000 .. 0.995
+    chosen = fpr_threshold(scores, 0.02, GRID)
+    assert sum(s >= chosen for s in scores) <= 4
+    assert sum(s >= chosen - 0.01 for s in scores) > 4
+
+
+def test_fpr_threshold_for_unseen_groups_rises_only_where_a_group_scores_unlike_the_others():
+    # Six subjects with the same scores: leaving one out moves nothing, so no margin.
+    alike = [i / 100 for i in range(100)] * 6
+    subjects = [str(i // 100) for i in range(600)]
+    assert fpr_threshold(alike, 0.02, GRID, subjects) == fpr_threshold(alike, 0.02, GRID)
+    # Eight quiet subjects and one whose negatives score higher (computer security among the sciences): the
+    # pooled 2% point is set by that subject's own tail, so scored at the point the quiet ones choose, it
+    # would be flagged far more than 2%; the rule lowers the target until that holds.
+    quiet = [i / 200 for i in range(100)] * 8
+    loud = [0.2 + 0.5 * i / 100 for i in range(100)]
+    scores, subjects = quiet + loud, [str(i // 100) for i in range(900)]
+    pooled = fpr_threshold(scores, 0.02, GRID)
+    without_loud = fpr_threshold(quiet, 0.02, GRID)
+    assert sum(s >= without_loud for s in loud) > 18  # the overshoot on the unseen subject
+    unseen = fpr_threshold(scores, 0.02, GRID, subjects)
+    assert unseen > pooled
+    assert sum(s >= unseen for s in scores) < sum(s >= pooled for s in scores) <= 18
 
 
 def test_folds_by_group_keep_each_group_in_one_fold():

@@ -362,6 +362,7 @@ def choose_thresholds(
     tolerance: float = 0.0,
     min_precision: dict[str, float] | None = None,
     priority: Sequence[str] = (),
+    unseen_groups: bool = False,
 ) -> dict[str, float]:
     """Thresholds from out-of-fold predictions.
 
@@ -371,7 +372,7 @@ def choose_thresholds(
     threshold on the plateau is the one that flags least of the text unlike the training data. ``fpr``: one risk threshold (1 - P(negative)), the lowest whose
     false-positive rate on negatives (of ``fpr_groups`` when given) stays within ``target_fpr``; the
     score is the risk, or with ``scoring="top"`` the top positive probability (:func:`top_score`), then
-    never below 0.5. ``min_precision`` (``f1``): for those labels, only thresholds whose out-of-fold
+    never below 0.5; with ``unseen_groups``, the target as :func:`fpr_threshold` lowers it. ``min_precision`` (``f1``): for those labels, only thresholds whose out-of-fold
     precision reaches the floor count (where a flag is a severe charge, it should be right); when none
     does, the threshold that comes closest. ``macro_f1``: see :func:`choose_macro_f1_thresholds`.
     """
@@ -386,11 +387,12 @@ def choose_thresholds(
             grid = [t for t in grid if t >= 0.5]
         score = (lambda p: top_score(p, negative_label)[1]) if scoring == "top" else (lambda p: 1.0 - p.get(negative_label, 0.0))
         negatives = [
-            score(p)
+            (score(p), ex.group)
             for ex, p in zip(examples, probabilities)
             if ex.label == negative_label and (not fpr_groups or ex.group in fpr_groups)
         ]
-        chosen = next(t for t in grid + [0.995] if sum(r >= t for r in negatives) <= target_fpr * len(negatives))
+        scores, groups = zip(*negatives)
+        chosen = fpr_threshold(scores, target_fpr, grid + [0.995], groups if unseen_groups else None)
         return {lab: chosen for lab in positives}
     thresholds = {}
     for lab in positives:
@@ -427,6 +429,35 @@ def choose_thresholds(
         else:
             thresholds[lab] = max(grid_lab, key=lambda t: (qualities[t], -abs(t - 0.5)))
     return thresholds
+
+
+def fpr_threshold(scores: Sequence[float], target: float, grid: Sequence[float], groups: Sequence[str] | None = None) -> float:
+    """The lowest threshold of ``grid`` flagging at most ``target`` of the negatives' ``scores`` (the last one if
+    none does). With ``groups`` (e.g. MMLU subjects), the target itself is first lowered in 0.1% steps until
+    leaving each group out, and scoring it at the threshold the other groups choose, flags at most ``target``
+    of all negatives: the pooled point overshoots on a subject none of its scores came from (a subject whose
+    negatives score high raises the threshold only while it is in the calibration)."""
+    import numpy as np
+
+    values, steps = np.asarray(scores, dtype=float), np.asarray(grid, dtype=float)
+
+    def at(rows, share: float) -> float:
+        ordered = np.sort(rows)
+        flagged = len(ordered) - np.searchsorted(ordered, steps, side="left")  # per grid step: scores >= it
+        within = np.nonzero(flagged <= share * len(ordered))[0]
+        return float(steps[within[0]] if len(within) else steps[-1])
+
+    share = target
+    if groups is not None:
+        labels = np.asarray(groups)
+        held = [labels == g for g in sorted(set(groups))]
+
+        def unseen_fpr(share: float) -> float:
+            return sum(int((values[m] >= at(values[~m], share)).sum()) for m in held) / len(values)
+
+        while share > 0.001 and unseen_fpr(share) > target:
+            share = round(share - 0.001, 6)
+    return at(values, share)
 
 
 def choose_macro_f1_thresholds(
@@ -513,6 +544,8 @@ class TrainingJob:
     scoring: Literal["label", "risk", "top"] = "label"
     target_fpr: float = 0.01
     fpr_groups: list[str] = field(default_factory=list)
+    # objective "fpr": lower the target until each fpr group, left out, stays within it (training.fpr_threshold)
+    fpr_unseen_groups: bool = False
     threshold_tolerance: float = 0.0  # f1/accuracy: take the highest threshold within this of the best
     min_precision: dict[str, float] = field(default_factory=dict)  # f1: per label, out-of-fold precision floor
     label_priority: list[str] = field(default_factory=list)  # the stage's order among flagged labels (most severe first)
@@ -706,6 +739,7 @@ def train_classifier(job: TrainingJob) -> dict:
         thresholds = choose_thresholds(
             [train[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
             job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
+            job.fpr_unseen_groups,
         )
         models = [_fit(train, recipe, job.seed, workdir, quantize=True) for recipe in recipes]
     output = Path(job.output)
@@ -741,6 +775,7 @@ def train_classifier(job: TrainingJob) -> dict:
         **decision_settings(job),
         "lexicon_threshold": job.lexicon_threshold,
         "group_folds": job.group_folds,
+        "fpr_unseen_groups": job.fpr_unseen_groups,
         "fpr_groups": job.fpr_groups,
         "train_label_counts": dict(sorted(Counter(ex.label for ex in train).items())),
         "test_label_counts": dict(sorted(Counter(ex.label for ex in test).items())),
@@ -833,6 +868,11 @@ def model_card(meta: dict, job: TrainingJob) -> str:
         )
     if meta.get("group_folds"):
         job.notes.append("Cross-validation folds by group (subject/topic): thresholds come from scores of groups the fold models never saw.")
+    if meta.get("fpr_unseen_groups"):
+        job.notes.append(
+            "False-positive target held for unseen groups (training.fpr_threshold): lowered until each group of the "
+            "false-positive set, scored at the threshold the other groups choose, keeps the pooled rate within it."
+        )
     split = meta["split"]
     held = "the given held-out file" if meta["test_inputs"] else f"a stratified {split['test_fraction']:.0%} split"
     lines += [
