@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from license_expression import ExpressionError, get_spdx_licensing
+from license_expression import ExpressionError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
 from transforms.core.stage import StageConfig, first_error
+from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
 BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")

@@ -42,6 +42,16 @@ def test_gum_person_mentions_give_the_named_persons(mention, expected):
 
 
 @pytest.mark.skipif(not (ner_corpora.NER / "en/gum_train.conll").exists(), reason="needs ../shared/data/ner")
+def test_a_common_word_after_a_name_word_or_a_title_is_a_surname_in_a_person_mention():
+    tokens = "Terry Gross , Mr Key , the Warhol Factory".split()
+    assert {"gross", "key", "factory"} <= ner_corpora._common_words()  # written lower case more often in the corpora
+    assert ner_corpora._drop_common(tokens, 0, 2, person=True) == [(0, 2)]  # "Terry Gross"
+    assert ner_corpora._drop_common(tokens, 0, 2) == [(0, 1)]  # elsewhere the common word ends the name
+    assert ner_corpora._drop_common(tokens, 4, 5, person=True) == [(4, 5)]  # "Mr Key"
+    assert ner_corpora._drop_common(tokens, 7, 9) == [(7, 8)]  # "the Warhol Factory"
+
+
+@pytest.mark.skipif(not (ner_corpora.NER / "en/gum_train.conll").exists(), reason="needs ../shared/data/ner")
 def test_a_surname_ending_in_s_is_not_a_group_but_a_people_is():
     assert gum_names("Wilkins") == ["Wilkins"]  # "Wilkin" is no word of GUM
     assert gum_names("Arabs") == []  # "Arab" is

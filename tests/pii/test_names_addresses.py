@@ -155,6 +155,29 @@ def test_a_name_ending_in_or_followed_by_a_place_head_is_no_person():
 
 
 @pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("Cities served are Tulsa, Sand Springs, Sapulpa, Jenks, and Broken Arrow.", []),
+        ("Preston, Victoria, Australia", []),
+        ("Jenks, Sapulpa and Hartley met Tulsa officials.", ["Jenks", "Sapulpa", "Hartley"]),  # no place item
+        ("I wrote to Jenks, who lives in Tulsa.", ["Jenks"]),  # a clause, not a list item of its own
+    ],
+)
+def test_a_one_word_name_listed_with_places_is_a_place(text, kept):
+    model = copy.copy(names.en_model())
+    model.threshold_alone = -1e9  # every one-word candidate above the longer names' threshold: the rule alone
+    model.threshold = min(model.threshold, -1e9)
+    found = [text[s.start : s.end] for s in names.en_names_batch([text], model)[0]]
+    assert [w for w in found if w in ("Jenks", "Sapulpa", "Hartley", "Preston")] == kept
+
+
+def test_a_name_after_an_abbreviated_saint_is_a_place():
+    assert persons("We stayed in St Anne and St. François, then met Maria Lopez.") == ["Maria Lopez"]
+    assert names._after_saint("St Anne", 3) and names._after_saint("in St. Louis", 7)
+    assert not names._after_saint("First Anne", 6)
+
+
+@pytest.mark.parametrize(
     "text, expected",
     [("Paris Hilton arrived late.", ["Paris Hilton"]), ("Jack Napier met Jordan yesterday.", ["Jack Napier", "Jordan"])],
 )

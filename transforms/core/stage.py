@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import pickle
+import struct
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import apache_beam as beam
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import orjson
-import zstandard
+import pyarrow as pa
 from apache_beam.metrics import Metrics
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -346,20 +347,31 @@ class _DecideSpilledFn(beam.DoFn):
         yield from emit_result(self.stage, apply_control(self.make_control(view), batch, self.run_id))
 
 
+# LZ4 (frame), not zstd: a spill is written once and read once by the same run, so compression time
+# counts and ratio less. On real-100k batches zstd level 1 took 4.9 + 1.4 µs per record to compress and
+# decompress (658 B), LZ4 3.4 + 0.5 µs (986 B): ≈ 2.3 µs less per record per spilling stage for half as
+# many bytes again on the staging disk until the run ends.
+_SPILL_CODEC = pa.Codec("lz4")
+_RAW_SIZE = struct.Struct("<Q")  # the pickle's length, which the decompressor asks for
+
+
 def spill_bytes(batch: Batch) -> bytes:
     """A batch as the bytes of a spill file: its columns pickled (with ``meta`` as the JSON it is
-    published as, so a spilled batch reads back as it would from Parquet), zstd-compressed.
+    published as, so a spilled batch reads back as it would from Parquet), LZ4-compressed, after
+    the pickle's length.
 
     Pickle, not Parquet: the batch is read back once, by this run, into the same Python lists;
     the Arrow round trip (nested lineage structs to and from Python dicts) cost ≈ 60 µs per record
     per spilling stage. Only bytes sealed with the pipeline's own key are ever unpickled."""
     columns = {name: getattr(batch, name) for name in FIELDS}
     columns["meta"] = [to_json(m) for m in batch.meta]
-    return zstandard.ZstdCompressor(level=1).compress(pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL))
+    raw = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
+    return _RAW_SIZE.pack(len(raw)) + _SPILL_CODEC.compress(raw, asbytes=True)
 
 
 def unspill_batch(data: bytes) -> Batch:
-    columns = pickle.loads(zstandard.ZstdDecompressor().decompress(data))
+    (size,) = _RAW_SIZE.unpack_from(data)
+    columns = pickle.loads(_SPILL_CODEC.decompress(memoryview(data)[_RAW_SIZE.size :], decompressed_size=size))
     columns["meta"] = [orjson.loads(m) if m else {} for m in columns["meta"]]
     return Batch(**columns)
 

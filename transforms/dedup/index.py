@@ -16,6 +16,7 @@ from transforms.core.stage import RunContext
 from transforms.core import storage
 from transforms.core.storage import stream_batches
 from transforms.core.hashing import doc_key, sorted_lookup
+from transforms.dedup.buckets import STAGING_PARQUET
 from transforms.dedup.resolve import PUBLISHED_SALT, STAGE, DedupParams, SignatureChunk, signature_chunk
 
 # ---- signature files: this run's (staged) and the published index ---------------------------
@@ -120,7 +121,7 @@ class StageSignaturesFn(beam.DoFn):
     def process(self, chunk: SignatureChunk):
         storage.makedirs(self.directory)
         path = storage.join(self.directory, f"{uuid.uuid4().hex}.parquet")
-        pq.write_table(pa.Table.from_batches([chunk_to_arrow(chunk)]), path, compression="none")
+        pq.write_table(pa.Table.from_batches([chunk_to_arrow(chunk)]), path, **STAGING_PARQUET)
         yield path, 0, -1
 
 

@@ -778,6 +778,8 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             k += 1
         if k == j - 1 and k == i and _common_word_opening(ws, int(at[k]), words[-1], model):
             continue
+        if k < j and (_after_saint(text, start[k]) or (k == j - 1 and _in_place_list(text, start[k], end[k], model))):
+            continue
         best = min(s[k:j]) if k < j else 0.0
         if (
             k < j
@@ -796,6 +798,48 @@ def _place_head(lower: str, head: frozenset) -> bool:
     ("Naqsh-e Jahan Square", "Verde Rivers") or is followed by one, capitalised ("Maria Lopez Foundation", "George
     Washington Bridge"), is no person's."""
     return lower in head or (lower[-1:] == "s" and lower[:-1] in head)
+
+
+_LIST_SEPARATOR = re.compile(r",\s*(?:and|or)\s+|,\s*|\s+(?:and|or)\s+")
+_SENTENCE_END = re.compile(r"[.!?;:\n]\s|\x00")  # or a text's edge (zeros part the texts of a batch)
+
+
+def _after_saint(text: str, at: int) -> bool:
+    """Whether the name at ``at`` follows an abbreviated "St" / "St.": a place or a church ("St Anne", "St. Louis",
+    "St François"), not a person of today."""
+    for before in ("St ", "St. "):
+        k = at - len(before)
+        if k >= 0 and text[k:at] == before and (k == 0 or not text[k - 1].isalpha()):
+            return True
+    return False
+
+
+def _in_place_list(text: str, start: int, end: int, model: "EnModel") -> bool:
+    """Whether the one-word name ``text[start:end]`` is an item of its own in a list (commas, "and", "or") of
+    which another item ends in a place word ("Tulsa, Sand Springs, Sapulpa, Jenks, and Broken Arrow"; "Preston,
+    Victoria, Australia"): it is a place too."""
+    # a list item of its own has a separator right before or after it: most names fail here, at no cost
+    if not (text[end : end + 1] == "," or text[start - 2 : start] == ", " or text[start - 4 : start] == "and "
+            or text[start - 3 : start] == "or "):  # fmt: skip
+        return False
+    lo = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 200), start)), default=max(0, start - 200))
+    hi = _SENTENCE_END.search(text, end, end + 200)
+    hi = hi.start() if hi else min(len(text), end + 200)
+    seps = [(m.start(), m.end()) for m in _LIST_SEPARATOR.finditer(text, lo, hi)]
+    cuts = [lo] + [x for s, e in seps for x in (s, e)] + [hi]
+    items = [text[a:b].strip() for a, b in zip(cuts[::2], cuts[1::2])]
+    bounds = list(zip(cuts[::2], cuts[1::2]))
+    mine = next((n for n, (a, b) in enumerate(bounds) if a <= start and end <= b), None)
+    if mine is None or len(items) < 2 or items[mine] != text[start:end]:
+        return False
+    for n, item in enumerate(items):
+        last = item.rsplit(None, 1)[-1].strip("\"'”’)") if item else ""
+        lower = last.lower()
+        if n != mine and last[:1].isupper() and (
+            lower in model.not_alone or model.lex.get(lower, "").endswith("L") or _place_head(lower, model._head)
+        ):
+            return True
+    return False
 
 
 def _common_word_opening(ws: EnWords, w: int, lower: str, model: EnModel) -> bool:
