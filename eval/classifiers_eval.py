@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
+from eval.train_harmful_sparse import SETTINGS, _matrix, _regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     TrainingInput,
     _decision_view,
@@ -45,8 +46,9 @@ from transforms.content.training import (  # noqa: E402
     top_score,
 )
 from transforms.content.classifier import load_classifier  # noqa: E402
-from transforms.content.harmful import HarmfulConfig  # noqa: E402
+from transforms.content.harmful import HarmfulConfig, load_second  # noqa: E402
 from transforms.content.highrisk import HighRiskConfig, load_companion, load_gate  # noqa: E402
+from transforms.content.sparse import cascade  # noqa: E402
 from transforms.core.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
@@ -321,9 +323,6 @@ def harmful_zh_unseen_topics() -> dict:
     """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
     train and dev rows of that topic), at the shipped thresholds, trained with the shipped recipe minus it:
     fastText and, where the stage has one, the second model of its cascade (eval/train_harmful_sparse.py)."""
-    from eval.train_harmful_sparse import SETTINGS, _cascade, _matrix, _regression
-    from transforms.content.harmful import load_second
-
     job = jobs()["harmful_zh"]
     meta = load_classifier("harmful_zh.bin")
     second_path = HarmfulConfig.model_fields["second_zh"].default
@@ -347,9 +346,9 @@ def harmful_zh_unseen_topics() -> dict:
             setting = SETTINGS["harmful_zh"]
             regression = _regression(_matrix([ex.text for ex in kept], second.spec), [labels.index(ex.label) for ex in kept], setting["C"])
             first = np.array([[p[lab] for lab in labels] for p in probs])
-            cascade, _ = _cascade(first, lambda idx: regression.predict_proba(_matrix([texts[i] for i in idx], second.spec)),
-                                  labels, meta.negative_label, second.gate, second.mix)
-            probs = [dict(zip(labels, row)) for row in cascade.tolist()]
+            mixed, _ = cascade(first, labels.index(meta.negative_label), second.gate, second.mix,
+                               lambda band: regression.predict_proba(_matrix([texts[i] for i in band], second.spec)))
+            probs = [dict(zip(labels, row)) for row in mixed.tolist()]
         # as the stage decides (classifier + lexicon)
         decided = decide_labels(harmful_view("harmful_zh", probs, texts, True), thresholds, "safe", "label")
         per_topic[topic] = {"n": len(rows), "accuracy": sum(d == ex.label for d, ex in zip(decided, rows)) / len(rows)}

@@ -128,3 +128,11 @@ def test_a_broken_second_model_is_a_config_error_naming_it(tmp_path):
     (tmp_path / "bad_sparse.json").write_text(json.dumps(meta))
     with pytest.raises(ContentModelError, match="do not fit"):
         load_second(str(tmp_path / "bad_sparse.npz"))
+
+
+def test_the_regression_learns_from_the_band_it_rescores_when_told():
+    from eval.train_harmful_sparse import _learning_rows
+
+    p_negative = np.array([0.875, 0.75, 0.5, 0.0])  # risks 0.125, 0.25 (the gate: rescored), 0.5, 1
+    assert _learning_rows(p_negative, {"band_only": True, "gate": 0.25}).tolist() == [False, True, True, True]
+    assert _learning_rows(p_negative, {"band_only": False, "gate": 0.25}).all()
