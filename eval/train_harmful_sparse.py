@@ -33,12 +33,12 @@ from transforms.content.training import (  # noqa: E402
     _fit,
     _load,
     _sha256_file,
-    choose_thresholds,
     classification_metrics,
-    decide_labels,
     decision_settings,
     fold_assignment,
     is_train_only,
+    job_decisions,
+    job_thresholds,
     predict_probabilities,
 )
 
@@ -108,11 +108,7 @@ def train(name: str) -> dict:
         print(f"{name}: fold {fold + 1}/{job.folds}", flush=True)
     oof, rescored = cascade(first_oof, negative, setting["gate"], setting["mix"], lambda rows: second_oof[rows])
     oof_scores = _decision_view(job, labels, _as_rows(oof, labels), texts)
-    calibration = [i for i, ex in enumerate(train_rows) if ex.calibrate]
-    thresholds = choose_thresholds(
-        [train_rows[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
-        job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
-    )
+    thresholds = job_thresholds(job, train_rows, oof_scores)
     final = _regression(X[learns], y[learns], setting["C"])
     # softmax ignores a shift common to all labels: store each label's weights minus the last label's
     weights = (final.coef_[:-1] - final.coef_[-1]).T if len(labels) > 2 else final.coef_.T
@@ -134,9 +130,9 @@ def train(name: str) -> dict:
         lambda rows: second.probabilities(preprocess_batch([test_texts[i] for i in rows])),
     )
     test_scores = _decision_view(job, labels, _as_rows(test_probs, labels), test_texts)
-    decided = decide_labels(test_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
-    first_alone = decide_labels(_decision_view(job, labels, _as_rows(first_test, labels), test_texts), first.thresholds, job.negative_label, job.scoring, job.label_priority)
-    oof_decided = decide_labels(oof_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
+    decided = job_decisions(job, test_scores, thresholds)
+    first_alone = job_decisions(job, _decision_view(job, labels, _as_rows(first_test, labels), test_texts), first.thresholds)
+    oof_decided = job_decisions(job, oof_scores, thresholds)
     gold = [ex.label for ex in test]
     meta = {
         "name": f"{name}_sparse",
@@ -164,7 +160,7 @@ def train(name: str) -> dict:
             "test_first_model_alone": classification_metrics(gold, first_alone, labels),
             "test_band_share": len(test_rescored) / len(test),
             "cross_validation": classification_metrics([ex.label for ex in train_rows], oof_decided, labels),
-            "cross_validation_band_share": float(np.isin(calibration, rescored).mean()),
+            "cross_validation_band_share": float(np.isin([i for i, ex in enumerate(train_rows) if ex.calibrate], rescored).mean()),
         },
     }
     output.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

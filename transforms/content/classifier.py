@@ -107,7 +107,7 @@ _classifiers: dict[str, Classifier] = {}
 _lexicons: dict[str, "Lexicon"] = {}
 
 
-def _load_once(cache: dict, path: str | Path, base_dir: Path, load):
+def load_once(cache: dict, path: str | Path, base_dir: Path, load):
     """``load(resolved path)``, once per process and path: threads of a worker share the result."""
     key = str(resolve(path, base_dir))
     with _lock:
@@ -118,7 +118,7 @@ def _load_once(cache: dict, path: str | Path, base_dir: Path, load):
 
 def load_classifier(path: str | Path) -> Classifier:
     """The classifier at ``path`` (``.ftz`` with its ``.json`` sidecar), loaded once per process."""
-    return _load_once(_classifiers, path, MODELS_DIR, _load_classifier)
+    return load_once(_classifiers, path, MODELS_DIR, _load_classifier)
 
 
 def _load_classifier(path: Path) -> Classifier:
@@ -212,7 +212,7 @@ _ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 def load_lexicon(path: str | Path) -> Lexicon:
     """The lexicon at ``path``, read once per process."""
-    return _load_once(_lexicons, path, LEXICONS_DIR, _read_lexicon)
+    return load_once(_lexicons, path, LEXICONS_DIR, _read_lexicon)
 
 
 def _read_lexicon(path: Path) -> Lexicon:

@@ -34,7 +34,7 @@ from transforms.content.classifier import (
     lineage_scores,
     load_classifier,
     load_lexicon,
-    _load_once,
+    load_once,
 )
 from transforms.content.sparse import SparseLinear, cascade, load_sparse
 from transforms.content.training import decision_scores, lexicon_scores_matrix
@@ -102,7 +102,7 @@ def load_second(path: str) -> SparseLinear:
         except ValueError as exc:
             raise ContentModelError(str(exc)) from None
 
-    return _load_once(_second_models, path, MODELS_DIR, load)
+    return load_once(_second_models, path, MODELS_DIR, load)
 
 
 class HarmfulControl(ContentRiskControl):

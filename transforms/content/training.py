@@ -706,6 +706,22 @@ def decision_settings(job: TrainingJob) -> dict:
     }
 
 
+def job_thresholds(job: TrainingJob, examples: Sequence[Example], oof_scores: Sequence[dict[str, float]]) -> dict[str, float]:
+    """``job``'s thresholds by its rule (:func:`choose_thresholds`), from the out-of-fold decision scores of
+    its calibration rows (``Example.calibrate``): one call for every trainer of a job's models."""
+    calibration = [i for i, ex in enumerate(examples) if ex.calibrate]
+    return choose_thresholds(
+        [examples[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
+        job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
+        job.fpr_unseen_groups,
+    )
+
+
+def job_decisions(job: TrainingJob, scores: Sequence[dict[str, float]], thresholds: dict[str, float]) -> list[str]:
+    """The labels ``job``'s stage decides on ``scores`` at ``thresholds`` (:func:`decide_labels` with the job's settings)."""
+    return decide_labels(scores, thresholds, job.negative_label, job.scoring, job.label_priority)
+
+
 def train_classifier(job: TrainingJob) -> dict:
     """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
     examples = _load([i for i in job.inputs if not is_train_only(i)], job)
@@ -735,12 +751,7 @@ def train_classifier(job: TrainingJob) -> dict:
             for i, probs in zip(held, mean_probabilities(models, [train[i].text for i in held])):
                 oof[i] = probs
         oof_scores = _decision_view(job, labels, oof, [ex.text for ex in train])
-        calibration = [i for i, ex in enumerate(train) if ex.calibrate]
-        thresholds = choose_thresholds(
-            [train[i] for i in calibration], [oof_scores[i] for i in calibration], job.negative_label, job.objective,
-            job.target_fpr, job.fpr_groups, job.scoring, job.threshold_tolerance, job.min_precision, job.label_priority,
-            job.fpr_unseen_groups,
-        )
+        thresholds = job_thresholds(job, train, oof_scores)
         models = [_fit(train, recipe, job.seed, workdir, quantize=True) for recipe in recipes]
     output = Path(job.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -750,10 +761,10 @@ def train_classifier(job: TrainingJob) -> dict:
 
     test_probs = mean_probabilities(models, [ex.text for ex in test])
     test_scores = _decision_view(job, labels, test_probs, [ex.text for ex in test])
-    decided = decide_labels(test_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
+    decided = job_decisions(job, test_scores, thresholds)
     argmax = [max(p, key=p.get) for p in test_probs]
     gold = [ex.label for ex in test]
-    oof_decided = decide_labels(oof_scores, thresholds, job.negative_label, job.scoring, job.label_priority)
+    oof_decided = job_decisions(job, oof_scores, thresholds)
     metrics = {
         "test": classification_metrics(gold, decided, labels),
         "test_argmax": classification_metrics(gold, argmax, labels),
