@@ -63,9 +63,9 @@ class _CountBySource(beam.DoFn):
     """Per source, how many records ``sources_of(element)`` names in a bundle, as ``(source, (risk, kept))``
     with the count in the ``slot`` position: one element per source when the bundle ends.
 
-    One step per input instead of a ``CombinePerKey`` each: the combine's grouping is a runner stage of
-    its own per upstream stage (≈ 20 of the run's 35 executed stages and a third of its transforms came
-    from the roll-up), and what meets in the roll-up's ``Flatten`` stays a few numbers per bundle.
+    One step per input instead of a ``CombinePerKey`` each: each combine's grouping was a runner stage of
+    its own (the full plan ran 39 runner stages, 26 without them, and built 168 transforms, 141 without),
+    and what meets in the roll-up's ``Flatten`` stays a few numbers per bundle.
     Emitted when the bundle ends, so a retried bundle's counts are discarded with its other outputs."""
 
     def __init__(self, sources_of, slot: int):
