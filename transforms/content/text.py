@@ -97,25 +97,27 @@ def preprocess(text: str) -> str:
     return preprocess_batch([text])[0]
 
 
-# Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what str.split() drops.
-_IS_SPACE = np.zeros(0x110000, dtype=bool)
-_IS_SPACE[[c for c in range(0x3001) if chr(c).isspace()]] = True
+# What cjk_shares counts per code point, both counts in one number: 1 for a character that is not a space, plus
+# 2**16 for a CJK one. Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what
+# str.split() drops.
+_CJK_UNIT = np.uint32(1 << 16)
+_COUNTED = np.ones(0x110000, dtype=np.uint32)
+_COUNTED[[c for c in range(0x3001) if chr(c).isspace()]] = 0
+_COUNTED[_KIND == _CJK] += _CJK_UNIT
 
 
 def cjk_shares(texts: Sequence[str], sample: int = 400) -> np.ndarray:
     """Per text, the share of CJK characters among the non-space characters of its first ``sample``
     characters (0 when there are none): one numpy pass over the batch's heads."""
+    if sample >= _CJK_UNIT:
+        raise ValueError(f"sample {sample}: a head's two counts share one number, it must be under {int(_CJK_UNIT)}")
     heads = [text[:sample] for text in texts]
     points = np.frombuffer("".join(heads).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lengths = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-
-    def per_text(mask: np.ndarray) -> np.ndarray:
-        # int32: numpy's cumsum of booleans into int64 is several times slower (heads are short).
-        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int32)))
-        return running[ends] - running[starts]
-
-    letters = per_text(~_IS_SPACE[points])
-    cjk = per_text(_KIND[points] == _CJK)
+    # One gather and one running sum for both counts (uint32: it may wrap over a long batch, but each head's
+    # difference is exact, being under 2**32); 1.7 → 1.1 µs per real-100k doc against two of each.
+    running = np.concatenate((np.zeros(1, dtype=np.uint32), np.cumsum(_COUNTED[points], dtype=np.uint32)))
+    counts = running[ends] - running[ends - lengths]
+    letters, cjk = counts % _CJK_UNIT, counts // _CJK_UNIT
     return np.divide(cjk, letters, out=np.zeros(len(heads)), where=letters > 0)
