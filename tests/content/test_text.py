@@ -17,3 +17,12 @@ def test_lowered_bytes_are_each_texts_own_lowercase_utf8():
     processed, lowered = preprocess_and_lower(texts)
     assert lowered == [t.lower().encode("utf-8") for t in texts]
     assert processed == [preprocess(t) for t in texts]
+
+
+def test_a_batch_lowers_each_text_as_that_text_alone_greek_final_sigma_included():
+    # Σ lowers to ς at the end of a word and to σ elsewhere: a neighbouring text must not change which
+    texts = ["ΟΔΟΣ", "Σ", "ΑΣ ΑΣΑ", "abc", "中文Σ"]
+    processed, lowered = preprocess_and_lower(texts)
+    assert lowered == [t.lower().encode("utf-8") for t in texts]
+    assert processed == [preprocess(t) for t in texts]
+    assert lowered[0] == "οδος".encode()

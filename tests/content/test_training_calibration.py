@@ -141,6 +141,16 @@ def test_cjk_shares_count_cjk_among_the_non_space_characters_of_each_head():
     assert cjk_shares(texts).tolist() == pytest.approx([2 / 5, 0.0, 0.0, 0.0, 10 / 400, 1.0, 1 / 3])
 
 
+def test_cjk_shares_stay_exact_over_a_long_batch_and_refuse_heads_too_long_to_count():
+    from transforms.content.text import cjk_shares
+
+    # both counts share one 32-bit running sum: 200 all-CJK heads take it past 2**32, each head's count stays exact
+    texts = ["中" * 400] * 200 + ["a b 中", ""]
+    assert cjk_shares(texts).tolist() == [1.0] * 200 + [1 / 3, 0.0]
+    with pytest.raises(ValueError, match="sample"):
+        cjk_shares(texts, sample=1 << 16)
+
+
 def test_decision_scores_pool_labels_and_add_the_lexicon_by_weight():
     import numpy as np
 

@@ -67,6 +67,19 @@ def test_a_retried_bundle_neither_loses_nor_duplicates_records(tmp_path):
     assert sum(pq.ParquetFile(f).metadata.num_rows for f in on_disk) == len(ids) + 7
 
 
+def test_a_step_that_commits_no_file_lists_none(tmp_path):
+    """Only a failed attempt's file on disk and nothing committed: the list is empty, never "every file there"."""
+    staging = str(tmp_path / "staging")
+    fn = _WriteParquetFn(storage.join(staging, "rejects"), RECORD_SCHEMA, "records")
+    assert _attempt(fn, [_batch("a", 3)], fail=True) == []
+
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        _ = p | beam.Create([]) | CommitFileList(staging, "rejects")
+
+    assert len(storage.listdir(storage.join(staging, "rejects"), "*.parquet")) == 1
+    assert committed_files(staging, "rejects") == []
+
+
 def test_a_spilled_batch_can_be_read_again(tmp_path):
     from transforms.core.stage import _DecideSpilledFn, _SpillFn
     from transforms.core.stage import KEEP, Control

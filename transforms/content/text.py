@@ -58,14 +58,15 @@ def preprocess_and_lower(texts: Sequence[str]) -> tuple[list[str], list[bytes]]:
     the lexicons scan: one lowercasing and one encoding of the whole batch."""
     if not texts:
         return [], []
-    joined = _SEPARATOR.join(texts)
-    if joined.count(_SEPARATOR) != len(texts) - 1:
+    # Lowered text by text, then joined: the same string as the joined batch lowered (the separator is neither
+    # cased nor case-ignorable, so Greek final sigma sees the same context), and a text that is all ASCII takes
+    # str.lower's fast path instead of the wide string's per-character one (2.4 -> 1.0 µs per real-100k doc).
+    lowered = _SEPARATOR.join([text.lower() for text in texts])
+    if lowered.count(_SEPARATOR) != len(texts) - 1:
         if len(texts) > 1:
             pairs = [preprocess_and_lower([t]) for t in texts]
             return [p[0][0] for p in pairs], [p[1][0] for p in pairs]
-        lowered = texts[0].lower()
         return [_normalise_lowered(lowered.replace(_SEPARATOR, " "))], [lowered.encode("utf-8", "surrogatepass")]
-    lowered = joined.lower()
     # the separator is one byte in UTF-8, and no other character's encoding holds that byte
     encoded = lowered.encode("utf-8", "surrogatepass").split(_SEPARATOR.encode())
     return _normalise_lowered(lowered).split(_SEPARATOR), encoded
@@ -88,7 +89,7 @@ def _normalise_lowered(text: str) -> str:
         # Every CJK character becomes " c ": a space inserted before and after each (one np.insert;
         # between two CJK characters both spaces go in).
         points = np.insert(points, np.concatenate((cjk, cjk + 1)), _SPACE)
-    return points.tobytes().decode("utf-32-le", "surrogatepass")
+    return str(memoryview(points), "utf-32-le", "surrogatepass")  # decoded in place, no bytes copy
 
 
 def preprocess(text: str) -> str:
@@ -96,25 +97,27 @@ def preprocess(text: str) -> str:
     return preprocess_batch([text])[0]
 
 
-# Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what str.split() drops.
-_IS_SPACE = np.zeros(0x110000, dtype=bool)
-_IS_SPACE[[c for c in range(0x3001) if chr(c).isspace()]] = True
+# What cjk_shares counts per code point, both counts in one number: 1 for a character that is not a space, plus
+# 2**16 for a CJK one. Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what
+# str.split() drops.
+_CJK_UNIT = np.uint32(1 << 16)
+_COUNTED = np.ones(0x110000, dtype=np.uint32)
+_COUNTED[[c for c in range(0x3001) if chr(c).isspace()]] = 0
+_COUNTED[_KIND == _CJK] += _CJK_UNIT
 
 
 def cjk_shares(texts: Sequence[str], sample: int = 400) -> np.ndarray:
     """Per text, the share of CJK characters among the non-space characters of its first ``sample``
     characters (0 when there are none): one numpy pass over the batch's heads."""
+    if sample >= _CJK_UNIT:
+        raise ValueError(f"sample {sample}: a head's two counts share one number, it must be under {int(_CJK_UNIT)}")
     heads = [text[:sample] for text in texts]
     points = np.frombuffer("".join(heads).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lengths = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-
-    def per_text(mask: np.ndarray) -> np.ndarray:
-        # int32: numpy's cumsum of booleans into int64 is several times slower (heads are short).
-        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int32)))
-        return running[ends] - running[starts]
-
-    letters = per_text(~_IS_SPACE[points])
-    cjk = per_text(_KIND[points] == _CJK)
+    # One gather and one running sum for both counts (uint32: it may wrap over a long batch, but each head's
+    # difference is exact, being under 2**32); 1.7 → 1.1 µs per real-100k doc against two of each.
+    running = np.concatenate((np.zeros(1, dtype=np.uint32), np.cumsum(_COUNTED[points], dtype=np.uint32)))
+    counts = running[ends] - running[ends - lengths]
+    letters, cjk = counts % _CJK_UNIT, counts // _CJK_UNIT
     return np.divide(cjk, letters, out=np.zeros(len(heads)), where=letters > 0)

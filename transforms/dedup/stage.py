@@ -235,18 +235,21 @@ class DedupStage(Stage):
         component_map = (
             each_bucket(pipeline, "dedup/GroupBands", params.shuffle_buckets)
             | "dedup/CandidatePairs" >> beam.FlatMap(_bucket_forest, beam.pvalue.AsList(band_files))
-            | "dedup/CandidateComponents" >> beam.CombineGlobally(_ComponentsFn())
+            | "dedup/CandidateComponents" >> beam.CombineGlobally(_ComponentsFn()).without_defaults()
         )
+        # Combines without defaults, their empty results given to the side inputs instead: a default
+        # costs the runner a side input and four more steps per combine.
+        no_components = _ComponentsFn().extract_output([])
         candidate_files = files | "dedup/Candidates" >> beam.ParDo(
-            _StageCandidatesFn(f"{spill}/candidates", params), beam.pvalue.AsSingleton(component_map)
+            _StageCandidatesFn(f"{spill}/candidates", params), beam.pvalue.AsSingleton(component_map, default_value=no_components)
         )
         decisions = (
             each_bucket(pipeline, "dedup/GroupComponents", params.shuffle_buckets)
             | "dedup/Resolve" >> beam.FlatMap(_resolve_bucket, beam.pvalue.AsList(candidate_files), params)
-            | "dedup/Decisions" >> beam.CombineGlobally(ConcatFn(DecisionTable.concat))
+            | "dedup/Decisions" >> beam.CombineGlobally(ConcatFn(DecisionTable.concat)).without_defaults()
         )
         return batches | DecideWithView(
-            STAGE, DecisionLookup, beam.pvalue.AsSingleton(decisions), ctx.spill_dir(STAGE), ctx.run_id
+            STAGE, DecisionLookup, beam.pvalue.AsSingleton(decisions, default_value=DecisionTable.empty()), ctx.spill_dir(STAGE), ctx.run_id
         )
 
     def report(self, ctx, counters):
