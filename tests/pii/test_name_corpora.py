@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
 import ner_corpora  # noqa: E402
+import names_eval  # noqa: E402
 import train_name_tagger  # noqa: E402
 
 
@@ -132,3 +133,22 @@ def test_other_entity_words_are_chinese_entities_never_labelled_as_names():
     ]
     # Latin-script entities (Nike) and names of any corpus (李宁) are left out
     assert train_name_tagger.other_entity_words(rows) == sorted(["国务院", "曼联", "李宁公司", "华为"])
+
+
+@pytest.mark.parametrize(
+    "text, span, expected",
+    [
+        ("接到王先生投诉后", (2, 3), True),
+        ("李先生告诉记者", (0, 3), True),
+        ("南京银行建宁路支行缪行长表示", (9, 12), True),
+        ("银行方面已经向陈先生表示了歉意", (6, 8), True),  # a preposition before the surname
+        ("王小明先生表示", (0, 3), False),  # a full name
+        ("王先", (0, 1), False),  # no title after it
+    ],
+)
+def test_a_bare_surname_with_a_title_is_counted_apart(text, span, expected):
+    assert names_eval.surname_with_title(text, span) is expected
+    pairs = [([], [span])]
+    counts = names_eval.score(pairs, [text])
+    assert counts["precision"] == 0 and counts["surname_title"] == int(expected)
+

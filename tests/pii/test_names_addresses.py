@@ -114,6 +114,46 @@ def test_chinese_dictionary_words_are_not_names(text, word):
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("《模拟人生3》执行制作人BenBell这样表示。", ["BenBell"]),
+        ("是《泰坦尼克号》导演JamesCameron的最新作品", ["JamesCameron"]),
+        ("世界顶尖魔兽争霸人族选手Grubby获得冠军", ["Grubby"]),
+    ],
+)
+def test_latin_letter_names_inside_chinese_text(text, expected):
+    # the Chinese tagger marks some of the letters; the name is the whole Latin word
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, at, expected",
+    [
+        ("执行制作人BenBell这样表示", 7, "BenBell"),
+        ("编剧Steve Niles。", 4, "Steve Niles"),  # capitalised words joined by a space
+        ("大会CEO表示", 2, None),  # an acronym
+        ("这是ceo的决定", 3, None),  # a title in lower case
+        ("他来自Seoul。", 3, None),  # a place alone
+        ("我喜欢heat队", 3, None),  # a common word in lower case
+        ("网友lily说", 2, "lily"),
+    ],
+)
+def test_latin_name_around_a_marked_letter(text, at, expected):
+    found = names._latin_name(text, at)
+    assert (text[found[0] : found[1]] if found else None) == expected
+
+
+@pytest.mark.parametrize("text", ["他代表了马丁内斯俱乐部", "一行人来到了卡斯特罗冰川"])
+def test_a_chinese_name_before_or_ending_in_a_place_head_is_no_person(text, monkeypatch):
+    model = names.zh_model()
+    spans = lambda: [text[s.start : s.end] for s in names.zh_names_batch([text], model)[0]]  # noqa: E731
+    assert spans() == []
+    monkeypatch.setattr(names, "ZH_PLACE_HEADS", ())
+    monkeypatch.setattr(names, "_ZH_LONG_PLACE_HEADS", ())
+    assert spans() != []
+
+
+@pytest.mark.parametrize(
     "text, place",
     [
         ("Palau becomes the latest country to join.", "Palau"),

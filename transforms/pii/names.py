@@ -263,9 +263,44 @@ def _viterbi(db: list[float], di: list[float], T: list[list[float]]) -> list[int
     return path[::-1]
 
 
+# What follows the name of a place, a building, a body or a thing, never a person's (施纳尔斯塔尔冰川, 胡塞武装,
+# 阿里·萨米扬球场, 定慧寺): a "name" right in front of one is dropped. Heads that also follow persons' names are left
+# out: 杯 and 奖 (汤姆斯杯, 侯祥麟奖 are marked names in People's Daily), 家族, 人, 派, 军, 江, 市, 指数 (凯利指数), and
+# so are 大学, 学院, 公司 ("张伟大学毕业后").
+ZH_PLACE_HEADS = (
+    "河", "湖", "山", "岛", "州", "郡", "县", "省", "村", "寺", "庙", "港", "湾", "峰", "街", "级", "语", "武装", "集团",
+    "球场", "基地", "酒店", "银行", "冰川", "律师事务所", "球衣", "体育场", "俱乐部",
+)  # fmt: skip
+# ... and a "name" that ends in one of two characters or more (卡斯特罗冰川; one character may end a given name: 王明山)
+_ZH_LONG_PLACE_HEADS = tuple(h for h in ZH_PLACE_HEADS if len(h) > 1)
 # Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
 ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款项者们当")
 _ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
+
+
+# A foreign name in Latin letters inside Chinese text (执行制作人BenBell, 选手Grubby): the tagger marks some of its
+# letters, the name is the whole Latin word, or capitalised words joined by single spaces ("Ben Bell").
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LATIN_NAME = re.compile(r"[A-Za-z]+(?:[.'’-][A-Za-z]+)*(?: [A-Z][A-Za-z]*(?:[.'’-][A-Za-z]+)*)*")
+
+
+def _latin_name(text: str, at: int) -> tuple[int, int] | None:
+    """The Latin-letter name around the letter at ``at``, or None where it is an acronym (CEO, MMORPG), a closed-class
+    English word (And), a place or people alone (Seoul: the English decoder's ``not_alone``), or a common word, title
+    or place head written in lower case (heat, ceo, police: the English model's lexicon classes C, T, H)."""
+    a = at
+    while a and ("A" <= text[a - 1] <= "Z" or "a" <= text[a - 1] <= "z"):
+        a -= 1
+    m = _LATIN_NAME.match(text, a)
+    word = m.group()
+    en = en_model()
+    kind = en.lex.get(word.lower())
+    if (
+        len(word) < 2 or word.isupper() or kind == "N" or word.lower() in en.not_alone
+        or (word.islower() and kind in ("C", "T", "H"))
+    ):  # fmt: skip
+        return None
+    return a, m.end()
 
 
 # Characters per numpy pass: the feature matrix holds 17 int64 per character (≈ 140 bytes), so a pass over
@@ -347,12 +382,20 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                     j += 1
                 a, b = s + i - bounds_l[k], s + j - bounds_l[k]
                 text = texts[k]
-                if (
+                latin = _LATIN_LETTER.search(text, a, b)
+                if latin:
+                    found = _latin_name(text, latin.start())
+                    if found and not any(x.start == found[0] for x in out[k]):
+                        m = min(max(db[x], di[x]) for x in range(i, j))
+                        out[k].append(NameSpan(*found, round(1 / (1 + math.exp(-m)), 3)))
+                elif (
                     b - a >= 2
                     and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
                     and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
                     and text[a : a + 2] not in model.never
                     and text[a:b] not in model.common
+                    and not text.startswith(ZH_PLACE_HEADS, b)
+                    and not text.endswith(_ZH_LONG_PLACE_HEADS, a, b)
                 ):
                     m = min(max(db[x], di[x]) for x in range(i, j))
                     out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
