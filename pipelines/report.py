@@ -503,13 +503,38 @@ def _evidence(kind: str, manifest: dict, gate: list[dict], matches, context: dic
 
 
 def _svg(fig) -> str:
-    import matplotlib.pyplot as plt
+    """The figure as SVG, cropped to what it draws plus matplotlib's padding, from one drawing pass.
 
+    ``savefig(bbox_inches="tight")`` lays the figure out once to find that box and then draws it again
+    with a new renderer, measuring every text again (≈ a third of a plot's cost). Here the box is
+    measured after the one draw with the same renderer (text extents cached) and becomes the SVG's
+    view box: the same picture and size, the drawing's coordinates unshifted."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+
+    FigureCanvasSVG(fig)
+    dpi, fig.dpi = fig.dpi, 72  # SVG user units are points, as in savefig
+    width, height = fig.get_size_inches()
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    renderer = MixedModeRenderer(fig, width, height, dpi, RendererSVG(width * 72, height * 72, buffer, image_dpi=dpi))
+    fig.draw(renderer)
+    box = fig.get_tightbbox(renderer).padded(plt.rcParams["savefig.pad_inches"])  # inches, y upwards
+    renderer.finalize()
     plt.close(fig)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    full = f'width="{_points(width)}pt" height="{_points(height)}pt" viewBox="0 0 {_points(width)} {_points(height)}"'
+    cropped = (f'width="{_points(box.width)}pt" height="{_points(box.height)}pt" '
+               f'viewBox="{_points(box.x0)} {_points(height - box.y1)} {_points(box.width)} {_points(box.height)}"')  # fmt: skip
+    if full not in svg:
+        raise ValueError("matplotlib's SVG header changed: the figure cannot be cropped")
+    return svg.replace(full, cropped, 1)
+
+
+def _points(inches: float) -> str:
+    """Inches as the SVG writer prints points (``backend_svg._short_float_fmt``)."""
+    return f"{inches * 72:f}".rstrip("0").rstrip(".")
 
 
 def _pyplot():

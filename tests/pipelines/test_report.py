@@ -205,3 +205,19 @@ def test_score_samples_count_every_entry_of_a_shared_detail_in_record_order():
     assert len(details) == 3  # each distinct detail parsed once
     assert [found["highrisk"][0][i] for i in found["highrisk"][1]] == [{}]
     assert "ingest" not in found
+
+
+def test_plot_drawn_once_has_the_size_and_text_of_a_tight_savefig():
+    import io
+    import re
+
+    from pipelines.report import _pyplot, _svg, funnel_figure
+
+    stages = [{"stage": s, "kept": 10_000, "rejected": n} for s, n in (("ingest", 0), ("dedup", 2_000), ("source_rollup", 9_000))]
+    buffer = io.StringIO()
+    funnel_figure(stages).savefig(buffer, format="svg", bbox_inches="tight")
+    _pyplot().close("all")
+    tight, once = buffer.getvalue(), _svg(funnel_figure(stages))
+    size = re.compile(r'<svg[^>]* width="([^"]+)" height="([^"]+)"')
+    assert size.search(once).groups() == size.search(tight).groups()
+    assert re.findall(r">([^<>]+)</text>", once) == re.findall(r">([^<>]+)</text>", tight)
