@@ -183,3 +183,41 @@ def test_reasons_with_equal_counts_are_listed_in_the_same_order_every_run(two_ru
         pages.append(render(context))
     assert pages[0] == pages[1]
     assert "dedup/near_duplicate: 9<br>harmful/offensive: 6<br>pii/secret: 6" in pages[0]
+
+
+def test_score_samples_count_every_entry_of_a_shared_detail_in_record_order():
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from pipelines.report import _lineage_details
+
+    def entry(stage, detail):
+        return {"stage": stage, "detail": detail}
+
+    shared, other = '{"model":"m","scores":{"toxic":0.5}}', '{"model":"m","scores":{"toxic":0.9}}'
+    records = [[entry("ingest", "{}"), entry("harmful", shared)], [entry("harmful", other)],
+               [entry("harmful", shared), entry("highrisk", None)], [entry("harmful", "")]]  # fmt: skip
+    found = {stage: (details, list(at)) for stage, details, at in
+             _lineage_details(ds.dataset(pa.table({"lineage": records})), {"harmful", "highrisk"})}  # fmt: skip
+    details, at = found["harmful"]
+    assert [details[i] for i in at] == [{"model": "m", "scores": {"toxic": 0.5}}, {"model": "m", "scores": {"toxic": 0.9}},
+                                        {"model": "m", "scores": {"toxic": 0.5}}, {}]  # fmt: skip
+    assert len(details) == 3  # each distinct detail parsed once
+    assert [found["highrisk"][0][i] for i in found["highrisk"][1]] == [{}]
+    assert "ingest" not in found
+
+
+def test_plot_drawn_once_has_the_size_and_text_of_a_tight_savefig():
+    import io
+    import re
+
+    from pipelines.report import _pyplot, _svg, funnel_figure
+
+    stages = [{"stage": s, "kept": 10_000, "rejected": n} for s, n in (("ingest", 0), ("dedup", 2_000), ("source_rollup", 9_000))]
+    buffer = io.StringIO()
+    funnel_figure(stages).savefig(buffer, format="svg", bbox_inches="tight")
+    _pyplot().close("all")
+    tight, once = buffer.getvalue(), _svg(funnel_figure(stages))
+    size = re.compile(r'<svg[^>]* width="([^"]+)" height="([^"]+)"')
+    assert size.search(once).groups() == size.search(tight).groups()
+    assert re.findall(r">([^<>]+)</text>", once) == re.findall(r">([^<>]+)</text>", tight)
