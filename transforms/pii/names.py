@@ -303,6 +303,31 @@ def _latin_name(text: str, at: int) -> tuple[int, int] | None:
     return a, m.end()
 
 
+def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] | None:
+    """The name that the tagged run ``text[a:b]`` stands for, or None: the whole Latin word(s) where the run holds
+    a Latin letter (:func:`_latin_name`), else the run itself unless it is no Chinese given name (a function
+    character inside, a never-name start, a common word, a place head right after or at its end)."""
+    latin = _LATIN_LETTER.search(text, a, b)
+    if latin:
+        return _latin_name(text, latin.start())
+    if (
+        b - a >= 2
+        and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
+        and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
+        and text[a : a + 2] not in model.never
+        and text[a:b] not in model.common
+        and not text.startswith(ZH_PLACE_HEADS, b)
+        and not text.endswith(_ZH_LONG_PLACE_HEADS, a, b)
+    ):
+        return a, b
+    return None
+
+
+def _confidence(score: float) -> float:
+    """A tagger score as the span's confidence (logistic, 3 decimals)."""
+    return round(1 / (1 + math.exp(-score)), 3)
+
+
 # Characters per numpy pass: the feature matrix holds 17 int64 per character (≈ 140 bytes), so a pass over
 # 64k characters stays under ~10 MB; longer batches are split, longer texts cut at sentence ends.
 ZH_PASS_CHARS = 1 << 16
@@ -380,25 +405,9 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                 j = i + 1
                 while j < len(y) and y[j] == 2:
                     j += 1
-                a, b = s + i - bounds_l[k], s + j - bounds_l[k]
-                text = texts[k]
-                latin = _LATIN_LETTER.search(text, a, b)
-                if latin:
-                    found = _latin_name(text, latin.start())
-                    if found and not any(x.start == found[0] for x in out[k]):
-                        m = min(max(db[x], di[x]) for x in range(i, j))
-                        out[k].append(NameSpan(*found, round(1 / (1 + math.exp(-m)), 3)))
-                elif (
-                    b - a >= 2
-                    and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
-                    and not any(ch in ZH_NOT_GIVEN for ch in text[a + 1 : b])
-                    and text[a : a + 2] not in model.never
-                    and text[a:b] not in model.common
-                    and not text.startswith(ZH_PLACE_HEADS, b)
-                    and not text.endswith(_ZH_LONG_PLACE_HEADS, a, b)
-                ):
-                    m = min(max(db[x], di[x]) for x in range(i, j))
-                    out[k].append(NameSpan(a, b, round(1 / (1 + math.exp(-m)), 3)))
+                span = _zh_name_span(texts[k], s + i - bounds_l[k], s + j - bounds_l[k], model)
+                if span and not any(x.start == span[0] for x in out[k]):  # a Latin name may span several tagged runs
+                    out[k].append(NameSpan(*span, _confidence(min(max(db[x], di[x]) for x in range(i, j)))))
                 i = j
             else:
                 i += 1
@@ -832,7 +841,7 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             and (a < 0 or not _place_head(text[ws.start[a] : ws.end[a]].lower(), head))
         ):
             offset = doc_start[doc[k]]
-            out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, round(1 / (1 + math.exp(-best)), 3)))
+            out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, _confidence(best)))
     return out
 
 
