@@ -603,18 +603,25 @@ class EnModel:
         self._bias = g("b", 0.0)
         self._length = [g(f"len={n}", 0.0) for n in range(13)]
         self._affix = {k: v for k, v in weights.items() if k[:3] in ("s3=", "s2=", "p3=")}
-        self._by_word: dict[str, tuple] = {}
+        by_word: dict[str, tuple] = {}
         self._by_shape: dict[str, tuple] = {}
         for key in weights:
             head, _, rest = key.partition("=")
             if head in ("w", "pw", "nw", "pw2", "nw2"):
-                self._by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
+                by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
             elif head in ("sh", "psh", "nsh"):
                 self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
         self._by_class = {c: tuple(g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")) for c in classes}
-        # per cluster: own, as previous, as next (fine and coarse level summed); words of no cluster share "-"
-        self._by_cluster = {c: tuple(g(f"{h}={c}", 0.0) + g(f"{h}g={k}", 0.0) for h in ("c", "pc", "nc"))
-                            for c, k in [("-", "-")] + list(enumerate(self.cluster_groups))}  # fmt: skip
+        # per cluster (row 0: no cluster): own, as previous, as next, the fine and the coarse level summed
+        by_cluster = np.array([[g(f"{h}={c}", 0.0) + g(f"{h}g={k}", 0.0) for h in ("c", "pc", "nc")]
+                               for c, k in [("-", "-")] + list(enumerate(self.cluster_groups))]).reshape(-1, 3)  # fmt: skip
+        # one row per word with weights or a cluster: its word weights (own, as previous, next, second previous,
+        # second next) plus its cluster's; row 0 for every other word
+        known = sorted(by_word.keys() | self.clusters.keys())
+        self._word_row = dict(zip(known, range(1, len(known) + 1)))
+        self._word_table = np.zeros((len(known) + 1, 5))
+        self._word_table[1:] = _stacked(map(by_word.get, known, itertools.repeat((0.0,) * 5)), len(known), 5)
+        self._word_table[:, :3] += by_cluster[[0] + [self.clusters.get(w, -1) + 1 for w in known]]
         self._reset_words()
 
     def _reset_words(self) -> None:
@@ -641,10 +648,9 @@ class EnModel:
         lower = list(map(str.lower, new))
         shapes = list(map(shape.__wrapped__, new))  # new words: shape's cache would only miss
         classes = list(map(self.lex.get, lower, itertools.repeat("-")))
-        by_word = _stacked(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5)), len(new), 5)
+        by_word = self._word_table[np.fromiter(map(self._word_row.get, lower, itertools.repeat(0)), np.int64, len(new))]
         by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3)), len(new), 3)
         by_class = _stacked(map(self._by_class.__getitem__, classes), len(new), 3)
-        by_class += _stacked(map(self._by_cluster.__getitem__, map(self.clusters.get, lower, itertools.repeat("-"))), len(new), 3)
         rows = self._rows[n0:n]
         rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
         rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
