@@ -1,0 +1,36 @@
+"""eval/benign_news_eval.py: documents made of consecutive sentences, what counts as a flag, and (slow, needs
+../shared/data/ner) what the content stages flag on news."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
+import benign_news_eval  # noqa: E402
+
+from transforms.core.stage import KEEP, Decision  # noqa: E402
+
+
+def test_documents_join_consecutive_sentences_up_to_the_size():
+    docs = benign_news_eval.documents(["a" * 6, "b" * 6, "c" * 6, "d" * 2], "en", size=12)
+    assert docs == ["aaaaaa bbbbbb", "cccccc dd"]  # each document reaches the size (with its separator), the last is the rest
+    assert benign_news_eval.documents(["甲乙", "丙丁"], "zh", size=12) == ["甲乙丙丁"]  # Chinese joins without a space
+
+
+def test_only_a_decision_other_than_keep_is_a_flag():
+    assert benign_news_eval.flag_reason(KEEP) is None
+    assert benign_news_eval.flag_reason(Decision("keep", detail={"gate": "no domain term"})) is None
+    assert benign_news_eval.flag_reason(Decision.reject(rule="r", clause="6.1.5", risk_level="major", category="c", reason="hate")) == "hate"
+    assert benign_news_eval.flag_reason(Decision("annotate", tags=("aigc:label",))) == "aigc:label"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (benign_news_eval.ner_corpora.NER / "zh/msra_test_bio.tsv").exists(), reason="needs ../shared/data/ner")
+def test_no_content_stage_flags_more_than_one_percent_of_news_documents():
+    results = benign_news_eval.evaluate(["msra_test", "pd_test", "cluener", "gum"])
+    assert {r["stage"] for r in results.values()} == {"classified", "credentials", "harmful", "highrisk", "aigc"}
+    over = {key: round(r["rate"], 4) for key, r in results.items() if r["unit"] == "1KB docs" and r["rate"] > 0.01}
+    assert over == {}
+    # markings, credentials and AI labels: news has none
+    assert all(r["flagged"] == 0 for r in results.values() if r["stage"] in ("classified", "credentials", "aigc"))
