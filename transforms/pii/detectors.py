@@ -393,7 +393,8 @@ _EN_NAME_LABEL = re.compile(
     f"({_EN_NAME}|[a-zà-ÿ][a-zà-ÿ'’\\-]+(?:[ \\t][a-zà-ÿ][a-zà-ÿ'’\\-]+){{1,2}}(?=[ \\t]*(?:\\n|$)))"
 )
 _EN_HONORIFIC_WORDS = ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam")  # one is in every _EN_HONORIFIC match
-_EN_HONORIFIC = re.compile(f"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
+_EN_TITLES = "Mr|Mrs|Ms|Miss|Mx|Dr|Prof"  # also before a name on a line of its own (_EN_NAME_LINE)
+_EN_HONORIFIC = re.compile(f"(?:{_EN_TITLES}|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
 _EN_NAME_STOP = frozenset(
     {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
      "Regards", "Hello", "Hi", "Dear", "Please", "I", "We", "You", "It", "My", "Our", "Your", "Mr", "Ms", "Dr"}
@@ -457,7 +458,7 @@ _EN_UNIT_FIRST = re.compile(r"(?i:flat|apt|apartment|unit|suite|psc|cmr|p\.?o\.?
 _PERSON_TO_ADDRESS = re.compile(r",?[ \t]+(?:of|at|from)[ \t]+|,[ \t]*|[ \t]*,?[ \t]*\n[ \t]*")
 # A line holding only a name (signature blocks): two to four capitalised words, an optional honorific.
 _EN_NAME_LINE = re.compile(
-    f"[ \\t]*(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\\.?[ \\t]+)?({_EN_NAME_WORD}(?:[ \\t]+(?:[A-Z]\\.|{_EN_NAME_WORD})){{1,3}})[ \\t]*,?[ \\t]*"
+    f"[ \\t]*(?:(?:{_EN_TITLES})\\.?[ \\t]+)?({_EN_NAME_WORD}(?:[ \\t]+(?:[A-Z]\\.|{_EN_NAME_WORD})){{1,3}})[ \\t]*,?[ \\t]*"
 )
 
 _PROVINCES = (

@@ -543,9 +543,16 @@ class EnModel:
         not_alone: Iterable[str] = (),
         lower_too: Iterable[str] = (),
         threshold_alone: float | None = None,
+        clusters: dict[str, int] | None = None,
+        cluster_groups: Iterable[int] = (),
     ):
         self.w = weights
         self.lex = lex
+        # distributional word clusters learned on unlabelled text (lower-cased word → cluster; ``cluster_groups``:
+        # each cluster's coarser group): words that occur in the same contexts share weights, so a word the
+        # labelled text never showed is read like its neighbours ("Kowalczyk" like "Smith", "Verona" like "Paris")
+        self.clusters = clusters or {}
+        self.cluster_groups = list(cluster_groups)
         self.threshold = threshold
         # a name of one word (after any title) needs this score: one capitalised word is most of the false names
         # (places, brands, common words at a sentence start), so it needs more evidence than a run of name words
@@ -596,15 +603,25 @@ class EnModel:
         self._bias = g("b", 0.0)
         self._length = [g(f"len={n}", 0.0) for n in range(13)]
         self._affix = {k: v for k, v in weights.items() if k[:3] in ("s3=", "s2=", "p3=")}
-        self._by_word: dict[str, tuple] = {}
+        by_word: dict[str, tuple] = {}
         self._by_shape: dict[str, tuple] = {}
         for key in weights:
             head, _, rest = key.partition("=")
             if head in ("w", "pw", "nw", "pw2", "nw2"):
-                self._by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
+                by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
             elif head in ("sh", "psh", "nsh"):
                 self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
         self._by_class = {c: tuple(g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")) for c in classes}
+        # per cluster (row 0: no cluster): own, as previous, as next, the fine and the coarse level summed
+        by_cluster = np.array([[g(f"{h}={c}", 0.0) + g(f"{h}g={k}", 0.0) for h in ("c", "pc", "nc")]
+                               for c, k in [("-", "-")] + list(enumerate(self.cluster_groups))]).reshape(-1, 3)  # fmt: skip
+        # one row per word with weights or a cluster: its word weights (own, as previous, next, second previous,
+        # second next) plus its cluster's; row 0 for every other word
+        known = sorted(by_word.keys() | self.clusters.keys())
+        self._word_row = dict(zip(known, range(1, len(known) + 1)))
+        self._word_table = np.zeros((len(known) + 1, 5))
+        self._word_table[1:] = _stacked(map(by_word.get, known, itertools.repeat((0.0,) * 5)), len(known), 5)
+        self._word_table[:, :3] += by_cluster[[0] + [self.clusters.get(w, -1) + 1 for w in known]]
         self._reset_words()
 
     def _reset_words(self) -> None:
@@ -631,7 +648,7 @@ class EnModel:
         lower = list(map(str.lower, new))
         shapes = list(map(shape.__wrapped__, new))  # new words: shape's cache would only miss
         classes = list(map(self.lex.get, lower, itertools.repeat("-")))
-        by_word = _stacked(map(self._by_word.get, lower, itertools.repeat((0.0,) * 5)), len(new), 5)
+        by_word = self._word_table[np.fromiter(map(self._word_row.get, lower, itertools.repeat(0)), np.int64, len(new))]
         by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3)), len(new), 3)
         by_class = _stacked(map(self._by_class.__getitem__, classes), len(new), 3)
         rows = self._rows[n0:n]
@@ -668,6 +685,8 @@ class EnModel:
         first = pg in _SENT_START and not (pg == "." and len(p) == 1 and p.isupper())
         lc, pl, nl = lex.get(lw, "-"), lex.get(pl_, "-"), lex.get(nl_, "-")
         sh, psh, nsh = shape(tok), shape(p), shape(n)
+        cl, pcl, ncl = (self.clusters.get(x, "-") for x in (lw, pl_, nl_))
+        group = lambda c: "-" if c == "-" else self.cluster_groups[c]  # noqa: E731
         return [
             "b", "w=" + lw, "sh=" + sh, "s3=" + lw[-3:], "s2=" + lw[-2:], "p3=" + lw[:3], f"len={min(len(tok), 12)}",
             "lx=" + lc,
@@ -675,6 +694,7 @@ class EnModel:
             "pw2=" + p2.lower(), "nw2=" + n2.lower(), "pg=" + pg, "ng=" + ng,
             f"f={first}", f"lxf={lc}{first}", "pl=" + prev_label, f"plsh={prev_label}{sh}", f"pl_lx={prev_label}{lc}",
             f"pnsh={psh}|{nsh}", f"lxpn={pl}|{lc}|{nl}",
+            f"c={cl}", f"pc={pcl}", f"nc={ncl}", f"cg={group(cl)}", f"pcg={group(pcl)}", f"ncg={group(ncl)}",
         ]  # fmt: skip
 
     def score(self, fs: list[str]) -> float:
@@ -792,7 +812,7 @@ def load_en(path: Path = EN_MODEL) -> EnModel:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         d = json.load(f)
     return EnModel(d["weights"], d["lex"], d.get("threshold", 0.0), d.get("not_alone", ()), d.get("lower_too", ()),
-                   d.get("threshold_alone"))
+                   d.get("threshold_alone"), d.get("clusters"), d.get("cluster_groups", ()))
 
 
 def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
