@@ -246,11 +246,12 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
     lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
+    removals = _Removals()
     try:
         lineage.start()
         interrupts.defer = False
         interrupts.checkpoint()
-        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts, progress)
+        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts, progress, removals)
     except RunAborted as exc:
         interrupts.defer = True
         outcome.status, outcome.signal = "aborted", exc.signum
@@ -270,7 +271,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
         lineage.finish(False, error=outcome.error)
     finally:
         interrupts.defer = True  # a second Ctrl-C must not leave half a cleanup
-        storage.rmtree(staging_dir)
+        removals.start(staging_dir)  # while the report is drawn (it reads only the published outputs)
         phases("report")
         manifest["finished_at"] = _now()
         write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
@@ -278,6 +279,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
             write_report(out_dir, run_id, run_dir=run_dir)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
+        removals.wait()
         phases(None)
         write_manifest(run_dir / "manifest.json", manifest)
         if not storage.is_remote(out_dir):  # (a bucket has no empty folders)
@@ -287,6 +289,27 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
     if interrupts.received and outcome.status != "aborted":
         outcome.notes.append(f"{signal.Signals(interrupts.received).name} arrived after the commit: the run completed")
     return outcome
+
+
+class _Removals:
+    """Removes staged folders on threads while the run goes on, and waits for them before the run ends.
+
+    Removing the staging folder is the disk's time, not the CPU's (on a 200k-document run, 1.7 s of
+    which 0.1 s CPU: the unlinked spills' pages), and the run's last phases use one core: the spills
+    go while the gate and the publishing run, the rest while the report is drawn. A process killed
+    meanwhile leaves the staging folder to the next run's recovery, as before."""
+
+    def __init__(self):
+        self._threads: list[threading.Thread] = []
+
+    def start(self, location: str) -> None:
+        thread = threading.Thread(target=storage.rmtree, args=(location,), name="remove-staging", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def wait(self) -> None:
+        for thread in self._threads:
+            thread.join()
 
 
 def remove_if_empty(folder: Path) -> None:
@@ -369,7 +392,7 @@ class _PhaseClock:
 
 
 def _run(
-    config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress=None
+    config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
 ) -> None:
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
@@ -384,6 +407,7 @@ def _run(
     with watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
         counters = run_pipeline(options, ingest, controls, ctx, files)
         watcher.finish(counters)
+    removals.start(ctx.spill_root)
     kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
     rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
     inputs = _input_fingerprints(ctx.staging_dir)

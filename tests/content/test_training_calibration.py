@@ -208,3 +208,13 @@ def test_lexicon_matrix_scores_each_text_by_category():
 
     matrix = lexicon_matrix(load_lexicon("highrisk.tsv"), ["How is weaponized anthrax dried?", "A walk in the park."], ["bio", "chem"])
     assert matrix.shape == (2, 2) and matrix[0, 0] > 0.9 and not matrix[1].any()
+
+
+def test_sentences_input_keeps_the_short_sentences_of_each_text(tmp_path):
+    path = tmp_path / "reviews.jsonl"
+    review = "Sure. I liked it a lot!\n\nThe plot, the acting, the music and the long final scene all work well together here.\nMix"
+    path.write_text(json.dumps({"text": review, "label": "neither"}) + "\n")
+    job = TrainingJob(name="t", inputs=[], output=str(tmp_path / "m.ftz"), negative_label="neither")
+    rows = _load([TrainingInput(str(path), "MIT", sentences=6)], job)
+    assert [ex.text for ex in rows] == ["Sure.", "I liked it a lot!", "Mix"]  # the 16-word sentence is no short text
+    assert {ex.label for ex in rows} == {"neither"}

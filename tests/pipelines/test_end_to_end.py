@@ -1,12 +1,14 @@
 """A governed run end to end on a small corpus: accounting, versions, rollback, trace, failing gate."""
 
 import json
+import threading
 
 import pytest
 from deltalake import DeltaTable
 from typer.testing import CliRunner
 
 from pipelines import cli
+from pipelines import run as run_module
 from pipelines.publish import versions
 from pipelines.run import execute
 from tests.conftest import NEWS, job_config, write_jsonl
@@ -133,6 +135,29 @@ def test_failing_gate_publishes_nothing(project):
     assert (run_dir / "gate" / "strict.json").exists()
     assert [e["eventType"] for e in events(run_dir)] == ["START", "FAIL"]
     assert not (project / "out" / "_staging" / outcome.run_id).exists()
+
+
+def test_spills_go_once_the_pipeline_ends_and_the_staging_even_when_the_report_fails(project, monkeypatch):
+    staged_at_gate = {}
+    gate = run_module.run_gate
+
+    def checking_gate(*args, **kwargs):
+        (staging,) = (project / "out" / "_staging").iterdir()
+        for thread in threading.enumerate():
+            if thread.name == "remove-staging":
+                thread.join()
+        staged_at_gate.update({name: (staging / name).exists() for name in ("spill", "kept", "record_stats", "rejects")})
+        return gate(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_gate", checking_gate)
+    monkeypatch.setattr(run_module, "write_report", lambda *a, **k: 1 / 0)
+    stages = [{"stage": "ingest", "max_record_bytes": 4096}, {"stage": "quality", "min_chars": 20}, {"stage": "dedup"}]
+    outcome = execute(job_config(project, stages=stages))
+    assert outcome.status == "published", outcome.error
+    # the batches spilled for dedup's decision are gone before the gate; what the gate and publishing read is not
+    assert staged_at_gate == {"spill": False, "kept": True, "record_stats": True, "rejects": True}
+    assert (project / "out" / "runs" / outcome.run_id / "report_error.txt").exists()
+    assert not (project / "out" / "_staging").exists()
 
 
 def test_cli_config_errors_and_dry_run(project):

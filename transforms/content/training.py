@@ -510,6 +510,7 @@ class TrainingInput:
     concat: int = 1  # join this many rows of one label into one example (teaches document-length negatives)
     label: str = ""  # give every row this label (unlabelled files, e.g. licence texts)
     chunk_chars: int = 0  # cut each text into paragraph windows of about this many characters
+    sentences: int = 0  # cut each text into its sentences, keep those of at most this many words (short plain text)
     # "train"/"test": only that deterministic part of the file (by text hash, 1 in 5 rows is "test"); the
     # other part then serves as an out-of-domain test set. Such inputs, and `train_only` ones, go to
     # training only, never into the held-out split (which stays that of the task's own data).
@@ -615,6 +616,14 @@ def chunk_text(text: str, size: int) -> list[str]:
     return windows
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences (and lines) of ``text``: after . ! ? and a space, or at a line break."""
+    return [s for s in _SENTENCE_END.split(text) if any(c.isalnum() for c in s)]
+
+
 def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
     examples = []
     for item in inputs:
@@ -622,6 +631,8 @@ def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
         rows = [ex for ex in rows if in_part(ex.text, item.part)]
         if item.chunk_chars:
             rows = [Example(w, ex.label, ex.group) for ex in rows for w in chunk_text(ex.text, item.chunk_chars)]
+        if item.sentences:
+            rows = [Example(s, ex.label, ex.group) for ex in rows for s in split_sentences(ex.text) if len(s.split()) <= item.sentences]
         if item.sample is not None and item.sample < len(rows):
             rows = random.Random(job.seed).sample(rows, item.sample)
         for ex in rows:
@@ -863,6 +874,7 @@ def model_card(meta: dict, job: TrainingJob) -> str:
             sampled = {"train": " of the training four fifths (by text hash)", "test": " of the test fifth (by text hash)"}.get(item.get("part"), "")
             sampled += " (training only)" if item.get("train_only") else ""
             sampled += f", cut into ~{item['chunk_chars']}-character paragraph windows" if item.get("chunk_chars") else ""
+            sampled += ", cut into sentences" if item.get("sentences") else ""
             sampled += " (seeded sample)" if item["sample"] else ""
             sampled += f", joined {item['concat']} per example" if item["concat"] > 1 else ""
             lines.append(

@@ -451,9 +451,14 @@ class RunContext:
         """Where the run stages every stage's reject rows."""
         return storage.join(self.staging_dir, "rejects")
 
+    @property
+    def spill_root(self) -> str:
+        """Where every stage's :class:`DecideWithView` spills live: nothing reads them once the pipeline has finished."""
+        return storage.join(self.staging_dir, "spill")
+
     def spill_dir(self, stage: str) -> str:
         """Where :class:`DecideWithView` keeps a stage's batches while its view is computed."""
-        return storage.join(self.staging_dir, "spill", stage)
+        return storage.join(self.spill_root, stage)
 
     def stage_dir(self, stage: str) -> str:
         """Staging space of one stage for files it reads back after the pipeline (e.g. in ``on_publish``)."""

@@ -1,0 +1,127 @@
+"""How much ordinary news and social text each content stage flags (issue 18: "≤ 1% of benign news, reviews and
+statutes flagged by any content stage").
+
+The text is the sentences of the labelled NER corpora in ../shared/data/ner (read with eval/ner_corpora.py; none of
+them is used to train a content model): Chinese news — MSRA test, People's Daily dev and test, CLUENER train —,
+English GUM (mixed genres: news, interviews, how-to, travel, biographies, fiction, forum), and social posts —
+Weibo, WNUT17, BTC —, which can be really offensive, so their flags are read, not counted as false positives.
+
+Every stage of the content-risk set (classified, credentials, harmful, highrisk, aigc: bench/content_risk_bench.py's
+five, default configs) decides on each sentence and on ~1 KB documents made by joining consecutive sentences of one
+corpus (the pipeline sees documents), without a ``lang`` field (the stages route by script). A record counts as
+flagged when the stage does anything but keep it; the reason is the decision's reason (or its tags).
+
+    .venv/bin/python eval/benign_news_eval.py [--json out.json] [--show STAGE] [--corpus NAME ...]
+
+``--show`` prints the flagged texts of one stage (to read them: the texts are public news and posts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ner_corpora  # noqa: E402
+
+from bench.content_risk_bench import STAGES, real_batches  # noqa: E402
+from transforms.core.stage import KEEP  # noqa: E402
+
+DOC_BYTES = 1024
+BATCH = 1000
+# corpus → (language, genre)
+CORPORA = {
+    "msra_test": ("zh", "news"), "pd_dev": ("zh", "news"), "pd_test": ("zh", "news"), "cluener": ("zh", "news"),
+    "gum": ("en", "mixed"), "weibo": ("zh", "social"), "wnut17": ("en", "social"), "btc": ("en", "social"),
+}
+
+
+def sentences() -> dict[str, list[str]]:
+    """The sentences of each corpus in file order (People's Daily dev and test apart: dev may train, test may not)."""
+    out: dict[str, list[str]] = {name: [] for name in CORPORA}
+    for d in ner_corpora.english():
+        out[d["corpus"]].append(d["text"])
+    for d in ner_corpora.chinese():
+        if d["corpus"] in ("cluener", "weibo"):
+            out[d["corpus"]].append(d["text"])
+    out["msra_test"] = [d["text"] for d in ner_corpora._char_bio(ner_corpora.NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", bool)]
+    for part in ("dev", "test"):
+        path = ner_corpora.NER / f"zh/peoples_daily_{part}.bio"
+        out[f"pd_{part}"] = [d["text"] for d in ner_corpora._char_bio(path, None, "pd", "news", bool)]
+    return {name: [t for t in texts if t.strip()] for name, texts in out.items()}
+
+
+def documents(texts: list[str], lang: str, size: int = DOC_BYTES) -> list[str]:
+    """Consecutive sentences joined until a document holds ``size`` UTF-8 bytes (the last one may be shorter)."""
+    sep = "" if lang == "zh" else " "
+    docs, parts, length = [], [], 0
+    for text in texts:
+        parts.append(text)
+        length += len(text.encode()) + len(sep)
+        if length >= size:
+            docs.append(sep.join(parts))
+            parts, length = [], 0
+    if parts:
+        docs.append(sep.join(parts))
+    return docs
+
+
+def flag_reason(decision) -> str | None:
+    """None when the stage keeps the record as it is; else what it did and why."""
+    if decision is KEEP or decision.action == "keep":
+        return None
+    return decision.reason or ",".join(decision.tags) or decision.rule or decision.action
+
+
+def score(controls: dict, texts: list[str]) -> dict[str, list[str | None]]:
+    """Each stage's flag reason (or None) for each text."""
+    batches = real_batches([(t, "news") for t in texts], BATCH)
+    return {name: [flag_reason(d) for b in batches for d in control.decide(b)] for name, control in controls.items()}
+
+
+def evaluate(corpora: list[str], show: str | None = None) -> dict:
+    controls = {}
+    for name, config in STAGES:
+        control = config().create().control
+        control.setup()
+        controls[name.split(" ")[0]] = control
+    by_corpus = sentences()
+    results = {}
+    for corpus in corpora:
+        lang, genre = CORPORA[corpus]
+        for unit, texts in (("sentences", by_corpus[corpus]), ("1KB docs", documents(by_corpus[corpus], lang))):
+            for stage, reasons in score(controls, texts).items():
+                flagged = [r for r in reasons if r is not None]
+                results[f"{corpus}/{unit}/{stage}"] = {
+                    "corpus": corpus, "genre": genre, "unit": unit, "stage": stage, "n": len(texts),
+                    "flagged": len(flagged), "rate": len(flagged) / max(len(texts), 1), "reasons": dict(Counter(flagged)),
+                }
+                if stage == show:
+                    for text, reason in zip(texts, reasons):
+                        if reason is not None:
+                            print(f"[{corpus} {unit} {reason}] {text[:400]}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="write the table as JSON here")
+    parser.add_argument("--show", help="print the texts this stage flags (harmful, highrisk, ...)")
+    parser.add_argument("--corpus", nargs="*", default=list(CORPORA), choices=list(CORPORA))
+    args = parser.parse_args()
+    results = evaluate(args.corpus, args.show)
+    print(f"{'corpus':<10} {'genre':<7} {'unit':<10} {'stage':<12} {'n':>6} {'flagged':>7} {'rate':>7}  reasons")
+    for r in results.values():
+        print(f"{r['corpus']:<10} {r['genre']:<7} {r['unit']:<10} {r['stage']:<12} {r['n']:>6} {r['flagged']:>7} "
+              f"{100 * r['rate']:>6.2f}%  {r['reasons'] or ''}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""eval/benign_news_eval.py: documents made of consecutive sentences, what counts as a flag, and (slow, needs
+../shared/data/ner) what the content stages flag on news."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
+import benign_news_eval  # noqa: E402
+
+from transforms.core.stage import KEEP, Decision  # noqa: E402
+
+
+def test_documents_join_consecutive_sentences_up_to_the_size():
+    docs = benign_news_eval.documents(["a" * 6, "b" * 6, "c" * 6, "d" * 2], "en", size=12)
+    assert docs == ["aaaaaa bbbbbb", "cccccc dd"]  # each document reaches the size (with its separator), the last is the rest
+    assert benign_news_eval.documents(["甲乙", "丙丁"], "zh", size=12) == ["甲乙丙丁"]  # Chinese joins without a space
+
+
+def test_only_a_decision_other_than_keep_is_a_flag():
+    assert benign_news_eval.flag_reason(KEEP) is None
+    assert benign_news_eval.flag_reason(Decision("keep", detail={"gate": "no domain term"})) is None
+    assert benign_news_eval.flag_reason(Decision.reject(rule="r", clause="6.1.5", risk_level="major", category="c", reason="hate")) == "hate"
+    assert benign_news_eval.flag_reason(Decision("annotate", tags=("aigc:label",))) == "aigc:label"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (benign_news_eval.ner_corpora.NER / "zh/msra_test_bio.tsv").exists(), reason="needs ../shared/data/ner")
+def test_content_stages_flag_at_most_one_percent_of_news():
+    results = benign_news_eval.evaluate(["msra_test", "pd_test", "cluener", "gum"])
+    assert {r["stage"] for r in results.values()} == {"classified", "credentials", "harmful", "highrisk", "aigc"}
+    # markings, credentials and AI labels: news has none
+    assert all(r["flagged"] == 0 for r in results.values() if r["stage"] in ("classified", "credentials", "aigc"))
+    assert all(r["rate"] <= 0.01 for r in results.values() if r["stage"] == "highrisk")
+    # English harmful on sentences and documents; Chinese harmful is still above 1% on MSRA / People's Daily
+    # sentences (docs/classifiers.md, issue 18), so only its documents of CLUENER and People's Daily test are held here
+    assert results["gum/sentences/harmful"]["rate"] <= 0.01 and results["gum/1KB docs/harmful"]["rate"] <= 0.01
+    assert results["pd_test/1KB docs/harmful"]["rate"] <= 0.01 and results["cluener/1KB docs/harmful"]["rate"] <= 0.01
