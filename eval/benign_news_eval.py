@@ -2,7 +2,8 @@
 statutes flagged by any content stage").
 
 The text is the sentences of the labelled NER corpora in ../shared/data/ner (read with eval/ner_corpora.py; none of
-them is used to train a content model): Chinese news — MSRA test, People's Daily dev and test, CLUENER train —,
+them trains a content model but People's Daily dev, `safe` training rows of the Chinese harmful model, so its rows
+are not a measurement): Chinese news — MSRA test, People's Daily dev and test, CLUENER train —,
 English GUM (mixed genres: news, interviews, how-to, travel, biographies, fiction, forum), and social posts —
 Weibo, WNUT17, BTC —, which can be really offensive, so their flags are read, not counted as false positives.
 

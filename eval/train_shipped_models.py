@@ -59,6 +59,7 @@ EN_TECHNICAL_TRAIN = "eval/data/en_technical_benign_train.jsonl"
 SPDX = f"{DATA}/licenses/spdx_license_texts.jsonl"
 DAVIDSON = f"{DATA}/harmful/en_davidson_dev.jsonl"
 MMLU = f"{DATA}/highrisk/mmlu_benign_dev.jsonl"
+PEOPLES_DAILY_DEV = f"{DATA}/ner/zh/peoples_daily_dev.bio"  # 1998 news sentences (NER corpus; its tags are not read)
 
 ANY_BENIGN = {"hate": "benign", "offensive": "benign", "neither": "benign", "safe": "benign"}
 
@@ -81,6 +82,8 @@ ATTRIBUTION = {
     "zh_formal": "Hand-written Chinese formal text (notices, law articles, technical docs, news, company texts, policy "
     "texts, public-service notices, encyclopedia entries on ethnic groups, regions and gender) composed by "
     "eval/make_zh_formal_examples.py (project licence Apache-2.0).",
+    "peoples_daily": "News negatives: People's Daily 1998 sentences, the dev split of the ChineseNER corpus "
+    "(zjy-ucas/ChineseNER via OYE93/Chinese-NLP-Corpus, research use); text only, its entity tags are not used.",
 }
 
 
@@ -201,6 +204,11 @@ def jobs() -> dict[str, TrainingJob]:
                 TrainingInput(ZH_FORMAL_TRAIN, "Apache-2.0", label_map={"benign": "safe"}, train_only=True),
                 # Real statutes as `safe`: COLD alone flagged 8-12% of statute chunks (topic-held-out models).
                 TrainingInput(REAL, "public domain (PRC Copyright Law art. 5)", label="safe", where={"src": "laws"}, sample=3000, part="train"),
+                # News sentences as `safe`: crime reports, education policy (素质), ethnic mentions and war history
+                # share COLD's offensive vocabulary; 1.3-1.6% of news sentences were flagged. People's Daily dev only
+                # (MSRA test, People's Daily test and CLUENER measure it, eval/benign_news_eval.py: no sentence of
+                # this file shares half its character 8-grams with one of theirs). Train only: COLD sets the thresholds.
+                TrainingInput(PEOPLES_DAILY_DEV, "research use", label="safe", train_only=True, calibrate=False),
             ],
             test_inputs=[TrainingInput(f"{DATA}/harmful/zh_cold_dev.jsonl", "Apache-2.0")],
             output=str(MODELS / "harmful_zh.bin"),
@@ -225,7 +233,7 @@ def jobs() -> dict[str, TrainingJob]:
             hyperparameters=Hyperparameters(epoch=5, lr=0.2, dim=32, word_ngrams=3, quantize=False),
             notes=[
                 "Attribution: " + ATTRIBUTION["cold"], "", "Formal negatives: " + ATTRIBUTION["zh_formal"], "",
-                "Attribution: " + ATTRIBUTION["real"], "", PREVIOUS["harmful_zh"],
+                "Attribution: " + ATTRIBUTION["real"], "", ATTRIBUTION["peoples_daily"], "", PREVIOUS["harmful_zh"],
             ],
         ),
         "highrisk": TrainingJob(

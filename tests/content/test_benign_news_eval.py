@@ -33,7 +33,5 @@ def test_content_stages_flag_at_most_one_percent_of_news():
     # markings, credentials and AI labels: news has none
     assert all(r["flagged"] == 0 for r in results.values() if r["stage"] in ("classified", "credentials", "aigc"))
     assert all(r["rate"] <= 0.01 for r in results.values() if r["stage"] == "highrisk")
-    # English harmful on sentences and documents; Chinese harmful is still above 1% on MSRA / People's Daily
-    # sentences (docs/classifiers.md, issue 18), so only its documents of CLUENER and People's Daily test are held here
-    assert results["gum/sentences/harmful"]["rate"] <= 0.01 and results["gum/1KB docs/harmful"]["rate"] <= 0.01
-    assert results["pd_test/1KB docs/harmful"]["rate"] <= 0.01 and results["cluener/1KB docs/harmful"]["rate"] <= 0.01
+    # harmful in both languages, sentences and documents (People's Daily dev, which trains the Chinese model, is not here)
+    assert all(r["rate"] <= 0.01 for r in results.values() if r["stage"] == "harmful")

@@ -327,6 +327,14 @@ def test_read_examples_csv_and_missing_field(tmp_path):
         read_examples(csv_path)
 
 
+def test_read_examples_bio_gives_the_sentences_of_an_ner_corpus(tmp_path):
+    # character-per-line BIO (People's Daily NER): blank lines end sentences, tags are dropped
+    bio = tmp_path / "news.bio"
+    bio.write_text("本 O\n报 O\n讯 O\n\n\n李 B-PER\n明 I-PER\n说 O\n。 O\n\n")
+    examples = read_examples(bio, label="safe")
+    assert [(e.text, e.label) for e in examples] == [("本报讯", "safe"), ("李明说。", "safe")]
+
+
 def test_shared_preparation_reuses_results_only_for_the_same_text_object():
     from transforms.content.classifier import prepare_texts
 

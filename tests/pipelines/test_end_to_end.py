@@ -171,3 +171,20 @@ def test_cli_config_errors_and_dry_run(project):
     assert result.exit_code == 1
     assert "min_charz: unknown key" in result.output
     assert not (project / "out").exists()
+
+
+def test_a_removal_waits_for_the_earlier_ones_inside_its_folder(monkeypatch):
+    order, first_may_end = [], threading.Event()
+
+    def rmtree(location):
+        if location == "staging/spill":
+            first_may_end.wait(5)
+        order.append(location)
+
+    monkeypatch.setattr(run_module.storage, "rmtree", rmtree)
+    removals = run_module._Removals()
+    removals.start("staging/spill")
+    removals.start("staging")
+    first_may_end.set()
+    removals.wait()
+    assert order == ["staging/spill", "staging"]  # the staging folder is walked only once its spills are gone

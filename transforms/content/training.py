@@ -36,9 +36,14 @@ class Example:
 
 
 def _read_rows(path: Path) -> list[dict]:
-    """Rows of a JSONL, ``.jsonl.zst`` or CSV file, or of every ``*.jsonl.zst`` file of a directory (sorted)."""
+    """Rows of a JSONL, ``.jsonl.zst`` or CSV file, of every ``*.jsonl.zst`` file of a directory (sorted), or the
+    sentences of a ``.bio`` file (NER corpus text, one ``character tag`` per line, a blank line after each sentence)."""
     if path.is_dir():
         return [row for part in sorted(path.glob("*.jsonl.zst")) for row in _read_rows(part)]
+    if path.suffix.lower() == ".bio":
+        with path.open(encoding="utf-8") as fh:
+            sentences = "".join(line.split()[0] if line.strip() else "\n" for line in fh)
+        return [{"text": text} for text in sentences.split("\n") if text]
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
