@@ -50,10 +50,10 @@ def sentences() -> dict[str, list[str]]:
     for d in ner_corpora.chinese():
         if d["corpus"] in ("cluener", "weibo"):
             out[d["corpus"]].append(d["text"])
-    out["msra_test"] = [d["text"] for d in ner_corpora._char_bio(ner_corpora.NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", bool)]
+    out["msra_test"] = [d["text"] for d in ner_corpora.char_bio(ner_corpora.NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", bool)]
     for part in ("dev", "test"):
         path = ner_corpora.NER / f"zh/peoples_daily_{part}.bio"
-        out[f"pd_{part}"] = [d["text"] for d in ner_corpora._char_bio(path, None, "pd", "news", bool)]
+        out[f"pd_{part}"] = [d["text"] for d in ner_corpora.char_bio(path, None, "pd", "news", bool)]
     return {name: [t for t in texts if t.strip()] for name, texts in out.items()}
 
 

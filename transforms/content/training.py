@@ -35,15 +35,38 @@ class Example:
     calibrate: bool = True  # thresholds are chosen on the out-of-fold scores of these rows
 
 
+def read_bio(path: Path, sep: str | None = None) -> list[tuple[list[str], list[str]]]:
+    """The sentences of a token-per-line NER file (``token<sep>…<sep>tag``, split on white space when ``sep`` is
+    None; a blank line ends a sentence) as (tokens, tags). A line holding only a tag after leading white space is a
+    space token (character-level corpora keep spaces that way); other lines without a tag are skipped."""
+    sentences, tokens, tags = [], [], []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if tokens:
+                    sentences.append((tokens, tags))
+                tokens, tags = [], []
+                continue
+            parts = line.split(sep) if sep else line.split()
+            if len(parts) < 2:
+                if not line.startswith((" ", "\t")):
+                    continue
+                parts = [" ", parts[-1]]
+            tokens.append(parts[0])
+            tags.append(parts[-1])
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
 def _read_rows(path: Path) -> list[dict]:
     """Rows of a JSONL, ``.jsonl.zst`` or CSV file, of every ``*.jsonl.zst`` file of a directory (sorted), or the
     sentences of a ``.bio`` file (NER corpus text, one ``character tag`` per line, a blank line after each sentence)."""
     if path.is_dir():
         return [row for part in sorted(path.glob("*.jsonl.zst")) for row in _read_rows(part)]
     if path.suffix.lower() == ".bio":
-        with path.open(encoding="utf-8") as fh:
-            sentences = "".join(line.split()[0] if line.strip() else "\n" for line in fh)
-        return [{"text": text} for text in sentences.split("\n") if text]
+        return [{"text": "".join(tokens)} for tokens, _tags in read_bio(path)]
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
