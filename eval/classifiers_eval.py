@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
 from eval.train_harmful_sparse import SETTINGS, _fit_cnn, _matrix, _regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
-    Example,
     TrainingInput,
     _decision_view,
     _load,
@@ -206,29 +205,23 @@ NEWS = ("msra_test", "pd_test", "cluener", "gum")
 
 
 def real_benign_fpr(limit: int = 5000) -> dict:
-    """Share of the real-100k reviews and statutes each content stage flags, on the hash-chosen fifth that
-    training never used, and of the news corpora's sentences and ~1 KB documents (as the stages decide:
-    language routing by script, classifier + lexicon)."""
-    from eval.benign_news_eval import documents, sentences
+    """Share of the real-100k reviews and statutes the harmful and high-risk stages flag, on the hash-chosen fifth
+    that training never used, and of the news corpora's sentences and ~1 KB documents (scored as
+    eval/benign_news_eval.py scores them: language routing by script, classifier + lexicon)."""
+    from eval.benign_news_eval import flag_counts, score, sentences, stage_controls, units
 
     job = jobs()["harmful_en"]
     sets = {
-        "imdb_reviews": _load([TrainingInput(REAL, "", label="benign", where={"src": "imdb"}, part="test")], job)[:limit],
-        "prc_statutes": _load([TrainingInput(REAL, "", label="benign", where={"src": "laws"}, part="test")], job)[:limit],
+        name: [ex.text for ex in _load([TrainingInput(REAL, "", label="benign", where={"src": src}, part="test")], job)[:limit]]
+        for name, src in (("imdb_reviews", "imdb"), ("prc_statutes", "laws"))
     }
     news = sentences()
     for corpus in NEWS:
-        lang = "en" if corpus == "gum" else "zh"
-        sets[f"{corpus}_sentences"] = [Example(t, "benign") for t in news[corpus]]
-        sets[f"{corpus}_docs"] = [Example(t, "benign") for t in documents(news[corpus], lang)]
-    out = {}
-    for stage, control in (("harmful", HarmfulConfig().create().control), ("highrisk", HighRiskConfig().create().control)):
-        for name, examples in sets.items():
-            decided = control_labels(control, examples, None, "benign")
-            flagged = [d for d in decided if d != "benign"]
-            out[f"{stage}/{name}"] = {"n": len(examples), "flagged": len(flagged), "fpr": len(flagged) / len(examples),
-                                       "reasons": {r: flagged.count(r) for r in sorted(set(flagged))}}
-    return out
+        for unit, texts in units(corpus, news[corpus]):
+            sets[f"{corpus}_{'docs' if unit == '1KB docs' else unit}"] = texts
+    controls = stage_controls(("harmful", "highrisk"))
+    scored = {name: score(controls, texts) for name, texts in sets.items()}
+    return {f"{stage}/{name}": flag_counts(scored[name][stage]) for stage in controls for name in sets}
 
 
 def _fit_like(job, train, hyperparameters=None) -> object:
@@ -411,7 +404,7 @@ def main() -> None:
         for set_name, r in ood["out_of_domain"].items():
             rows.append((f"{name} out-of-domain FPR, {set_name} (n={r['n']})", None, r["fpr"], ""))
     for name, r in results["real_benign"].items():
-        rows.append((f"benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
+        rows.append((f"benign flagged, {name} (n={r['n']})", None, r["rate"], "≤ 0.01"))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
         for name in [v for v in ("nested", "shipped", "nested_pooled", "nested_first_model") if v in u]:
