@@ -50,10 +50,10 @@ def sentences() -> dict[str, list[str]]:
     for d in ner_corpora.chinese():
         if d["corpus"] in ("cluener", "weibo"):
             out[d["corpus"]].append(d["text"])
-    out["msra_test"] = [d["text"] for d in ner_corpora._char_bio(ner_corpora.NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", bool)]
+    out["msra_test"] = [d["text"] for d in ner_corpora.char_bio(ner_corpora.NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", bool)]
     for part in ("dev", "test"):
         path = ner_corpora.NER / f"zh/peoples_daily_{part}.bio"
-        out[f"pd_{part}"] = [d["text"] for d in ner_corpora._char_bio(path, None, "pd", "news", bool)]
+        out[f"pd_{part}"] = [d["text"] for d in ner_corpora.char_bio(path, None, "pd", "news", bool)]
     return {name: [t for t in texts if t.strip()] for name, texts in out.items()}
 
 
@@ -79,29 +79,46 @@ def flag_reason(decision) -> str | None:
     return decision.reason or ",".join(decision.tags) or decision.rule or decision.action
 
 
+def units(corpus: str, texts: list[str]) -> list[tuple[str, list[str]]]:
+    """A corpus's sentences and the ~1 KB documents made of them: [(unit, texts)]."""
+    return [("sentences", texts), ("1KB docs", documents(texts, CORPORA[corpus][0]))]
+
+
+def stage_controls(names: tuple[str, ...] | None = None) -> dict:
+    """The content-risk stages' controls with default configs, set up, by short name (all five, or ``names``)."""
+    controls = {}
+    for name, config in STAGES:
+        name = name.split(" ")[0]
+        if names is None or name in names:
+            control = config().create().control
+            control.setup()
+            controls[name] = control
+    return controls
+
+
 def score(controls: dict, texts: list[str]) -> dict[str, list[str | None]]:
     """Each stage's flag reason (or None) for each text."""
     batches = real_batches([(t, "news") for t in texts], BATCH)
     return {name: [flag_reason(d) for b in batches for d in control.decide(b)] for name, control in controls.items()}
 
 
+def flag_counts(reasons: list[str | None]) -> dict:
+    """{n, flagged, rate, reasons (count of each flag reason)} of one stage's reasons on one set."""
+    flagged = [r for r in reasons if r is not None]
+    return {"n": len(reasons), "flagged": len(flagged), "rate": len(flagged) / max(len(reasons), 1),
+            "reasons": dict(Counter(flagged))}
+
+
 def evaluate(corpora: list[str], show: str | None = None) -> dict:
-    controls = {}
-    for name, config in STAGES:
-        control = config().create().control
-        control.setup()
-        controls[name.split(" ")[0]] = control
+    controls = stage_controls()
     by_corpus = sentences()
     results = {}
     for corpus in corpora:
-        lang, genre = CORPORA[corpus]
-        for unit, texts in (("sentences", by_corpus[corpus]), ("1KB docs", documents(by_corpus[corpus], lang))):
+        genre = CORPORA[corpus][1]
+        for unit, texts in units(corpus, by_corpus[corpus]):
             for stage, reasons in score(controls, texts).items():
-                flagged = [r for r in reasons if r is not None]
-                results[f"{corpus}/{unit}/{stage}"] = {
-                    "corpus": corpus, "genre": genre, "unit": unit, "stage": stage, "n": len(texts),
-                    "flagged": len(flagged), "rate": len(flagged) / max(len(texts), 1), "reasons": dict(Counter(flagged)),
-                }
+                results[f"{corpus}/{unit}/{stage}"] = {"corpus": corpus, "genre": genre, "unit": unit, "stage": stage,
+                                                       **flag_counts(reasons)}
                 if stage == show:
                     for text, reason in zip(texts, reasons):
                         if reason is not None:

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval.train_shipped_models import REAL, jobs  # noqa: E402
 from transforms.content.highrisk import load_gate  # noqa: E402
 from transforms.content.text import preprocess_batch  # noqa: E402
-from transforms.content.training import TrainingInput, _load, is_train_only, split_examples  # noqa: E402
+from transforms.content.training import TrainingInput, is_train_only, load_inputs, split_examples  # noqa: E402
 
 OUTPUT = Path("transforms/content/lexicons/highrisk_gate.txt")
 MIN_HAZARD_DOCS = 2
@@ -92,9 +92,9 @@ def choose_terms(hazard: list[str], general: list[str]) -> list[str]:
 
 def training_split():
     job = jobs()["highrisk"]
-    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
+    examples = load_inputs([i for i in job.inputs if not is_train_only(i)], job)
     train, test = split_examples(examples, job.test_fraction, job.seed)
-    return job, train + _load([i for i in job.inputs if is_train_only(i)], job), test
+    return job, train + load_inputs([i for i in job.inputs if is_train_only(i)], job), test
 
 
 def main() -> None:
@@ -121,11 +121,11 @@ def report(gate, job, test) -> None:
 
     sets = {
         "held-out hazards": [ex.text for ex in test if ex.label != job.negative_label],
-        "hand-written hazards": [ex.text for path in (HANDWRITTEN, HANDWRITTEN_2) for ex in _load([TrainingInput(path, "")], job) if ex.label != job.negative_label],
+        "hand-written hazards": [ex.text for path in (HANDWRITTEN, HANDWRITTEN_2) for ex in load_inputs([TrainingInput(path, "")], job) if ex.label != job.negative_label],
         "held-out MMLU": [ex.text for ex in test if ex.label == job.negative_label and ex.group],
     }
     for src in ("imdb", "laws", "tweets", "cold"):
-        sets[f"real-100k {src} (test fifth)"] = [ex.text for ex in _load([TrainingInput(REAL, "", label="benign", where={"src": src}, part="test")], job)]
+        sets[f"real-100k {src} (test fifth)"] = [ex.text for ex in load_inputs([TrainingInput(REAL, "", label="benign", where={"src": src}, part="test")], job)]
     for name, texts in sets.items():
         print(f"{name:<36} n={len(texts):>6}  passed {len(gate.candidates(texts)) / len(texts):.3f}")
 

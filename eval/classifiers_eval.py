@@ -29,18 +29,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
-from eval.train_harmful_sparse import SETTINGS, _fit_cnn, _matrix, _regression  # noqa: E402
+from eval.train_harmful_sparse import SETTINGS, feature_matrix, fit_cnn, fit_regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
-    Example,
     TrainingInput,
-    _decision_view,
-    _load,
-    decision_scores,
     classification_metrics,
     decide_labels,
+    decision_scores,
+    decision_view,
     detection_metrics,
     fpr_threshold,
     is_train_only,
+    load_inputs,
     mean_probabilities,
     predict_probabilities,
     read_examples,
@@ -73,8 +72,8 @@ def _by_genre(path: str) -> tuple[list, list]:
 def out_of_domain(name: str):
     """Benign sets outside the training data, per control language: {set name: (examples, lang)}."""
     job = jobs()[name]
-    spdx = ("spdx_test", (_load([TrainingInput(SPDX, "CC0-1.0", label="benign", part="test")], job), "en"))
-    mmlu = ("mmlu_test", (_load([TrainingInput(MMLU, "MIT", part="test")], job), "en"))
+    spdx = ("spdx_test", (load_inputs([TrainingInput(SPDX, "CC0-1.0", label="benign", part="test")], job), "en"))
+    mmlu = ("mmlu_test", (load_inputs([TrainingInput(MMLU, "MIT", part="test")], job), "en"))
     zh_first, zh_added = _by_genre(ZH_FORMAL_TEST)
     tech_first, tech_added = _by_genre(EN_TECHNICAL_TEST)
     zh = [
@@ -103,8 +102,8 @@ def out_of_domain_fpr(name: str, control) -> dict:
 def held_out(name: str):
     job = jobs()[name]
     if job.test_inputs:
-        return _load(job.test_inputs, job)
-    return split_examples(_load([i for i in job.inputs if not is_train_only(i)], job), job.test_fraction, job.seed)[1]
+        return load_inputs(job.test_inputs, job)
+    return split_examples(load_inputs([i for i in job.inputs if not is_train_only(i)], job), job.test_fraction, job.seed)[1]
 
 
 def control_labels(control, examples, lang: str | None, negative: str, label_of=lambda reason: reason) -> list[str]:
@@ -126,7 +125,7 @@ def harmful_view(name: str, probs: list[dict], texts: list[str], lexicon: bool) 
     job = jobs()[name]
     labels = sorted(probs[0]) if probs else []
     if lexicon:
-        return _decision_view(job, labels, probs, texts)
+        return decision_view(job, labels, probs, texts)
     matrix = np.array([[p[lab] for lab in labels] for p in probs])
     return [dict(zip(labels, row)) for row in decision_scores(matrix, labels, None, job.lexicon_weight, job.pooled).tolist()]
 
@@ -183,8 +182,8 @@ def evaluate_highrisk() -> dict:
     job = jobs()["highrisk"]
     sets = {
         "held_out": held_out("highrisk"),
-        "handwritten": _load([TrainingInput(HANDWRITTEN, "Apache-2.0")], job),
-        "handwritten_2": _load([TrainingInput(HANDWRITTEN_2, "Apache-2.0")], job),
+        "handwritten": load_inputs([TrainingInput(HANDWRITTEN, "Apache-2.0")], job),
+        "handwritten_2": load_inputs([TrainingInput(HANDWRITTEN_2, "Apache-2.0")], job),
     }
     models = [m.model for m in (model, load_companion(model)) if m is not None]
     for name, examples in sets.items():
@@ -206,39 +205,33 @@ NEWS = ("msra_test", "pd_test", "cluener", "gum")
 
 
 def real_benign_fpr(limit: int = 5000) -> dict:
-    """Share of the real-100k reviews and statutes each content stage flags, on the hash-chosen fifth that
-    training never used, and of the news corpora's sentences and ~1 KB documents (as the stages decide:
-    language routing by script, classifier + lexicon)."""
-    from eval.benign_news_eval import documents, sentences
+    """Share of the real-100k reviews and statutes the harmful and high-risk stages flag, on the hash-chosen fifth
+    that training never used, and of the news corpora's sentences and ~1 KB documents (scored as
+    eval/benign_news_eval.py scores them: language routing by script, classifier + lexicon)."""
+    from eval.benign_news_eval import flag_counts, score, sentences, stage_controls, units
 
     job = jobs()["harmful_en"]
     sets = {
-        "imdb_reviews": _load([TrainingInput(REAL, "", label="benign", where={"src": "imdb"}, part="test")], job)[:limit],
-        "prc_statutes": _load([TrainingInput(REAL, "", label="benign", where={"src": "laws"}, part="test")], job)[:limit],
+        name: [ex.text for ex in load_inputs([TrainingInput(REAL, "", label="benign", where={"src": src}, part="test")], job)[:limit]]
+        for name, src in (("imdb_reviews", "imdb"), ("prc_statutes", "laws"))
     }
     news = sentences()
     for corpus in NEWS:
-        lang = "en" if corpus == "gum" else "zh"
-        sets[f"{corpus}_sentences"] = [Example(t, "benign") for t in news[corpus]]
-        sets[f"{corpus}_docs"] = [Example(t, "benign") for t in documents(news[corpus], lang)]
-    out = {}
-    for stage, control in (("harmful", HarmfulConfig().create().control), ("highrisk", HighRiskConfig().create().control)):
-        for name, examples in sets.items():
-            decided = control_labels(control, examples, None, "benign")
-            flagged = [d for d in decided if d != "benign"]
-            out[f"{stage}/{name}"] = {"n": len(examples), "flagged": len(flagged), "fpr": len(flagged) / len(examples),
-                                       "reasons": {r: flagged.count(r) for r in sorted(set(flagged))}}
-    return out
+        for unit, texts in units(corpus, news[corpus]):
+            sets[f"{corpus}_{'docs' if unit == '1KB docs' else unit}"] = texts
+    controls = stage_controls(("harmful", "highrisk"))
+    scored = {name: score(controls, texts) for name, texts in sets.items()}
+    return {f"{stage}/{name}": flag_counts(scored[name][stage]) for stage in controls for name in sets}
 
 
 def _fit_like(job, train, hyperparameters=None) -> object:
     """A fastText model trained like ``job``'s shipped one (or with ``hyperparameters``), on ``train``."""
     import tempfile
 
-    from transforms.content.training import _fit
+    from transforms.content.training import fit_fasttext
 
     with tempfile.TemporaryDirectory(prefix="steward-eval-") as tmp:
-        return _fit(train, hyperparameters or job.hyperparameters, job.seed, Path(tmp), quantize=True)
+        return fit_fasttext(train, hyperparameters or job.hyperparameters, job.seed, Path(tmp), quantize=True)
 
 
 # The 13 hard science/medicine/computing subjects in three rotations: each subject is held out of training
@@ -269,11 +262,11 @@ def highrisk_unseen_subjects() -> dict:
     job = jobs()["highrisk"]
     meta = load_classifier("highrisk.bin")
     shipped = max(meta.thresholds.values())
-    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
+    examples = load_inputs([i for i in job.inputs if not is_train_only(i)], job)
     train, test = split_examples(examples, job.test_fraction, job.seed)
-    train += _load([i for i in job.inputs if is_train_only(i)], job)
+    train += load_inputs([i for i in job.inputs if is_train_only(i)], job)
     hazards = [ex for ex in test if ex.label != "benign"]
-    handwritten = [ex for path in (HANDWRITTEN, HANDWRITTEN_2) for ex in _load([TrainingInput(path, "Apache-2.0")], job) if ex.label != "benign"]
+    handwritten = [ex for path in (HANDWRITTEN, HANDWRITTEN_2) for ex in load_inputs([TrainingInput(path, "Apache-2.0")], job) if ex.label != "benign"]
     gate = load_gate("highrisk_gate.txt", "highrisk.tsv")
     passed = {name: set(gate.candidates([ex.text for ex in rows])) for name, rows in (("held_out", hazards), ("handwritten", handwritten))}
     rotations = []
@@ -345,8 +338,8 @@ def harmful_zh_unseen_topics() -> dict:
     second = load_second(second_path) if second_path else None
     thresholds = second.thresholds if second else meta.thresholds
     labels = list(meta.labels)
-    train = _load(job.inputs, job)
-    test_all = train + _load(job.test_inputs, job)
+    train = load_inputs(job.inputs, job)
+    test_all = train + load_inputs(job.test_inputs, job)
     topics = ("race", "gender", "region")
     # every fastText fold model before any regression: fastText training after other numeric work in this
     # process has diverged (NaN for every retry seed; see main)
@@ -360,13 +353,13 @@ def harmful_zh_unseen_topics() -> dict:
         probs = probs_of[topic]
         if second:
             setting = SETTINGS["harmful_zh"]
-            regression = _regression(_matrix([ex.text for ex in kept], second.spec), [labels.index(ex.label) for ex in kept], setting["C"])
+            regression = fit_regression(feature_matrix([ex.text for ex in kept], second.spec), [labels.index(ex.label) for ex in kept], setting["C"])
             first = np.array([[p[lab] for lab in labels] for p in probs])
             mixed, band = cascade(first, labels.index(meta.negative_label), second.gate, second.mix,
-                               lambda band: regression.predict_proba(_matrix([texts[i] for i in band], second.spec)))
+                               lambda band: regression.predict_proba(feature_matrix([texts[i] for i in band], second.spec)))
             if second.companion:
                 with tempfile.TemporaryDirectory(prefix="steward-eval-cnn-") as tmp:
-                    companion = _fit_cnn([ex.text for ex in kept], np.array([labels.index(ex.label) for ex in kept]), labels,
+                    companion = fit_cnn([ex.text for ex in kept], np.array([labels.index(ex.label) for ex in kept]), labels,
                                          setting["cnn"], Path(tmp) / "cnn.npz", {})
                 mixed[band] = (1.0 - companion.mix) * mixed[band] + companion.mix * companion.probabilities(
                     preprocess_batch([texts[i] for i in band]))
@@ -411,7 +404,7 @@ def main() -> None:
         for set_name, r in ood["out_of_domain"].items():
             rows.append((f"{name} out-of-domain FPR, {set_name} (n={r['n']})", None, r["fpr"], ""))
     for name, r in results["real_benign"].items():
-        rows.append((f"benign flagged, {name} (n={r['n']})", None, r["fpr"], "≤ 0.01"))
+        rows.append((f"benign flagged, {name} (n={r['n']})", None, r["rate"], "≤ 0.01"))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
         for name in [v for v in ("nested", "shipped", "nested_pooled", "nested_first_model") if v in u]:

@@ -15,6 +15,8 @@ import json
 import os
 from pathlib import Path
 
+from transforms.content.training import read_bio
+
 SHARED = Path(os.environ.get("DATASTEWARD_DATA", "/work/shared/data"))
 NER = SHARED / "ner"
 
@@ -331,40 +333,19 @@ def english() -> list[dict]:
 _ZH_OTHER_TYPES = {"LOC", "ORG", "GPE", "LOC.NAM", "ORG.NAM", "GPE.NAM", "LOC.NOM", "ORG.NOM", "GPE.NOM", "PER.NOM"}
 
 
-def _char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list[dict]:
-    out, chars, tags, k = [], [], [], 0
-
-    def flush():
-        nonlocal chars, tags, k
-        if chars:
-            text = "".join(chars)
-            spans = _bio_spans(tags, want)
-            key = f"{path.name}:{k}"
-            others = _bio_spans(tags, lambda t: t in _ZH_OTHER_TYPES)
-            out.append({"text": text, "spans": spans, "others": others, "corpus": corpus, "genre": genre,
-                        "split": "test" if held_out(key) else "train"})
-            k += 1
-        chars, tags = [], []
-
-    for line in path.open(encoding="utf-8"):
-        line = line.rstrip("\n")
-        if not line.strip():
-            flush()
-            continue
-        parts = line.split(sep) if sep else line.split()
-        if len(parts) < 2:
-            if line.startswith((" ", "\t")):  # a space character
-                parts = [" ", parts[-1]]
-            else:
-                continue
-        ch, tag = parts[0], parts[-1]
-        if corpus == "weibo" and len(ch) > 1 and ch[-1].isdigit():
-            ch = ch[:-1]
-        if len(ch) != 1:
-            ch = ch[:1] or " "
-        chars.append(ch)
-        tags.append(tag)
-    flush()
+def char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list[dict]:
+    """The sentences of a character-per-line BIO file: {text, spans (entity types ``want`` keeps), others (other
+    entities), corpus, genre, split}."""
+    out = []
+    for k, (tokens, tags) in enumerate(read_bio(path, sep)):
+        chars = []
+        for ch in tokens:
+            if corpus == "weibo" and len(ch) > 1 and ch[-1].isdigit():
+                ch = ch[:-1]
+            chars.append(ch if len(ch) == 1 else ch[:1] or " ")
+        key = f"{path.name}:{k}"
+        out.append({"text": "".join(chars), "spans": _bio_spans(tags, want), "others": _bio_spans(tags, lambda t: t in _ZH_OTHER_TYPES),
+                    "corpus": corpus, "genre": genre, "split": "test" if held_out(key) else "train"})
     return out
 
 
@@ -380,10 +361,10 @@ def chinese() -> list[dict]:
         key = f"cluener:{k}"
         out.append({"text": d["text"], "spans": spans, "others": others, "corpus": "cluener", "genre": "news",
                     "split": "test" if held_out(key) else "train"})
-    out += _char_bio(NER / "zh/weibo_ner_2nd_train.conll", "\t", "weibo", "social", lambda t: t == "PER.NAM")
-    out += _char_bio(NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", lambda t: t == "PER")
+    out += char_bio(NER / "zh/weibo_ner_2nd_train.conll", "\t", "weibo", "social", lambda t: t == "PER.NAM")
+    out += char_bio(NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", lambda t: t == "PER")
     for s in ("dev", "test"):
-        out += _char_bio(NER / f"zh/peoples_daily_{s}.bio", None, "pd", "news", lambda t: t == "PER")
+        out += char_bio(NER / f"zh/peoples_daily_{s}.bio", None, "pd", "news", lambda t: t == "PER")
     return out
 
 

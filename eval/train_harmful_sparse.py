@@ -33,17 +33,17 @@ from transforms.content.cnn import TokenCNN, load_cnn, save_cnn  # noqa: E402
 from transforms.content.sparse import FeatureSpec, SparseLinear, cascade, features, load_sparse, sparse_path  # noqa: E402
 from transforms.content.text import preprocess_batch  # noqa: E402
 from transforms.content.training import (  # noqa: E402
-    _decision_view,
-    _fit,
-    _load,
-    _sha256_file,
     classification_metrics,
     decision_settings,
+    decision_view,
+    fit_fasttext,
     fold_assignment,
     is_train_only,
     job_decisions,
     job_thresholds,
+    load_inputs,
     predict_probabilities,
+    sha256_file,
 )
 
 # Per job: features, the regression's inverse regularisation, the risk at which fastText passes a text on,
@@ -76,14 +76,14 @@ SETTINGS = {
 }
 
 
-def _matrix(texts: list[str], spec: FeatureSpec):
+def feature_matrix(texts: list[str], spec: FeatureSpec):
     from scipy.sparse import csr_matrix
 
     rows, buckets, values = features(preprocess_batch(texts), spec)
     return csr_matrix((values, (rows, buckets)), shape=(len(texts), spec.buckets))
 
 
-def _regression(X, y, C: float):
+def fit_regression(X, y, C: float):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, max_iter=300).fit(X, y)
@@ -97,7 +97,7 @@ def _learning_rows(first_negative: np.ndarray, setting: dict) -> np.ndarray:
     return 1.0 - first_negative >= setting["gate"]
 
 
-def _fit_cnn(texts: list[str], y: np.ndarray, labels: list[str], settings: CNNSettings, output: Path, meta: dict):
+def fit_cnn(texts: list[str], y: np.ndarray, labels: list[str], settings: CNNSettings, output: Path, meta: dict):
     """The bag of CNNs (one per seed) learnt from ``texts``, saved at ``output`` and loaded back as the stage
     scores it (float16)."""
     processed = preprocess_batch(texts)
@@ -111,11 +111,11 @@ def _fit_cnn(texts: list[str], y: np.ndarray, labels: list[str], settings: CNNSe
 def _rows(job) -> tuple[list, list]:
     """The job's training rows (shuffled as training.train_classifier shuffles them: same rows in the same
     folds) and its held-out test rows."""
-    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
-    extra = _load([i for i in job.inputs if is_train_only(i)], job)
+    examples = load_inputs([i for i in job.inputs if not is_train_only(i)], job)
+    extra = load_inputs([i for i in job.inputs if is_train_only(i)], job)
     train_rows = examples + extra
     random.Random(job.seed).shuffle(train_rows)
-    return train_rows, _load(job.test_inputs, job)
+    return train_rows, load_inputs(job.test_inputs, job)
 
 
 def _as_rows(matrix: np.ndarray, labels: list[str]) -> list[dict[str, float]]:
@@ -129,14 +129,14 @@ def train(name: str) -> dict:
     labels = sorted({ex.label for ex in train_rows})
     y = np.array([labels.index(ex.label) for ex in train_rows])
     texts = [ex.text for ex in train_rows]
-    X = _matrix(texts, spec)
+    X = feature_matrix(texts, spec)
     fold_of = np.array(fold_assignment(train_rows, job.folds, job.group_folds, job.fpr_groups))
     first_oof, second_oof = np.zeros((len(train_rows), len(labels))), np.zeros((len(train_rows), len(labels)))
     cnn_oof = np.zeros((len(train_rows), len(labels)))
     with tempfile.TemporaryDirectory(prefix="steward-sparse-") as tmp:
         for fold in range(job.folds):
             held, kept = np.flatnonzero(fold_of == fold), np.flatnonzero(fold_of != fold)
-            model = _fit([train_rows[i] for i in kept], job.hyperparameters, job.seed + fold, Path(tmp))
+            model = fit_fasttext([train_rows[i] for i in kept], job.hyperparameters, job.seed + fold, Path(tmp))
             first_oof[held] = [[p[lab] for lab in labels] for p in predict_probabilities(model, [texts[i] for i in held])]
     negative = labels.index(job.negative_label)
     learns = _learning_rows(first_oof[:, negative], setting)
@@ -145,21 +145,21 @@ def train(name: str) -> dict:
     companion = _companion_path(output)
     for fold in range(job.folds):
         held, kept = np.flatnonzero(fold_of == fold), np.flatnonzero((fold_of != fold) & learns)
-        second_oof[held] = _regression(X[kept], y[kept], setting["C"]).predict_proba(X[held])
+        second_oof[held] = fit_regression(X[kept], y[kept], setting["C"]).predict_proba(X[held])
         if cnn is not None:
             with tempfile.TemporaryDirectory(prefix="steward-cnn-") as tmp:
-                fold_cnn = _fit_cnn([texts[i] for i in kept], y[kept], labels, cnn, Path(tmp) / "fold.npz", {})
+                fold_cnn = fit_cnn([texts[i] for i in kept], y[kept], labels, cnn, Path(tmp) / "fold.npz", {})
                 cnn_oof[held] = fold_cnn.probabilities(preprocess_batch([texts[i] for i in held]))
         print(f"{name}: fold {fold + 1}/{job.folds}", flush=True)
     oof, rescored = cascade(first_oof, negative, setting["gate"], setting["mix"], lambda rows: second_oof[rows])
     if cnn is not None:  # on the whole band: the stage's bound skips only rows this cannot change
         oof[rescored] = (1.0 - cnn.mix) * oof[rescored] + cnn.mix * cnn_oof[rescored]
-    oof_scores = _decision_view(job, labels, _as_rows(oof, labels), texts)
+    oof_scores = decision_view(job, labels, _as_rows(oof, labels), texts)
     thresholds = setting.get("thresholds") or job_thresholds(job, train_rows, oof_scores)
-    final = _regression(X[learns], y[learns], setting["C"])
+    final = fit_regression(X[learns], y[learns], setting["C"])
     if cnn is not None:
         cnn_meta = _companion_meta(name, job, setting, companion, [train_rows[i] for i in np.flatnonzero(learns)], name)
-        companion_model = _fit_cnn([texts[i] for i in np.flatnonzero(learns)], y[learns], labels, cnn, companion, cnn_meta)
+        companion_model = fit_cnn([texts[i] for i in np.flatnonzero(learns)], y[learns], labels, cnn, companion, cnn_meta)
     # softmax ignores a shift common to all labels: store each label's weights minus the last label's
     weights = (final.coef_[:-1] - final.coef_[-1]).T if len(labels) > 2 else final.coef_.T
     bias = final.intercept_[:-1] - final.intercept_[-1] if len(labels) > 2 else final.intercept_
@@ -192,7 +192,7 @@ def train(name: str) -> dict:
         "test_inputs": [asdict(i) for i in job.test_inputs],
         "split": {"seed": job.seed, "folds": job.folds, "group_folds": job.group_folds},
         "size_bytes": output.stat().st_size,
-        "sha256": _sha256_file(output),
+        "sha256": sha256_file(output),
         "metrics": {
             **test_metrics,
             "cross_validation": classification_metrics([ex.label for ex in train_rows], oof_decided, labels),
@@ -218,8 +218,8 @@ def _test_metrics(job, labels: list[str], test: list, second: SparseLinear, comp
     if companion is not None:
         probs[rescored] = (1.0 - companion.mix) * probs[rescored] + companion.mix * companion.probabilities(
             preprocess_batch([texts[i] for i in rescored]))
-    decided = job_decisions(job, _decision_view(job, labels, _as_rows(probs, labels), texts), thresholds)
-    first_alone = job_decisions(job, _decision_view(job, labels, _as_rows(first_test, labels), texts), first.thresholds)
+    decided = job_decisions(job, decision_view(job, labels, _as_rows(probs, labels), texts), thresholds)
+    first_alone = job_decisions(job, decision_view(job, labels, _as_rows(first_test, labels), texts), first.thresholds)
     gold = [ex.label for ex in test]
     return {"test": classification_metrics(gold, decided, labels), "test_first_model_alone": classification_metrics(gold, first_alone, labels),
             "test_band_share": len(rescored) / len(test)}
@@ -243,7 +243,7 @@ def train_companion(name: str) -> dict:
     y = np.array([labels.index(ex.label) for ex in train_rows])
     companion = _companion_path(output)
     cnn_meta = _companion_meta(name, job, setting, companion, train_rows, f"--companion {name}")
-    model = _fit_cnn([ex.text for ex in train_rows], y, labels, cnn, companion, cnn_meta)
+    model = fit_cnn([ex.text for ex in train_rows], y, labels, cnn, companion, cnn_meta)
     cnn_meta = json.loads(companion.with_suffix(".json").read_text(encoding="utf-8"))
     second = SparseLinear(second.path, second.spec, second.labels, second.weights, second.bias, setting["gate"], setting["mix"])
     metrics = _test_metrics(job, labels, test, second, model, setting["thresholds"])

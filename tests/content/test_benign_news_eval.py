@@ -25,6 +25,19 @@ def test_only_a_decision_other_than_keep_is_a_flag():
     assert benign_news_eval.flag_reason(Decision("annotate", tags=("aigc:label",))) == "aigc:label"
 
 
+def test_flag_counts_count_each_reason_of_the_flagged_texts():
+    # shared with eval/classifiers_eval.py's real_benign_fpr
+    assert benign_news_eval.flag_counts([None, "hate", None, "missile", "hate"]) == {
+        "n": 5, "flagged": 3, "rate": 0.6, "reasons": {"hate": 2, "missile": 1}}
+    assert benign_news_eval.flag_counts([]) == {"n": 0, "flagged": 0, "rate": 0.0, "reasons": {}}
+
+
+def test_units_are_the_sentences_and_documents_in_the_corpus_language():
+    zh = benign_news_eval.units("msra_test", ["甲乙", "丙丁"])
+    assert zh == [("sentences", ["甲乙", "丙丁"]), ("1KB docs", ["甲乙丙丁"])]
+    assert benign_news_eval.units("gum", ["a", "b"])[1] == ("1KB docs", ["a b"])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (benign_news_eval.ner_corpora.NER / "zh/msra_test_bio.tsv").exists(), reason="needs ../shared/data/ner")
 def test_content_stages_flag_at_most_one_percent_of_news():

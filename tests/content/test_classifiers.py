@@ -17,7 +17,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pydantic import ValidationError
 
 from transforms.core.stage import RunContext, apply_control
-from transforms.content.training import chunk_text, decide_labels, in_part, read_examples, top_score
+from transforms.content.training import chunk_text, decide_labels, in_part, read_bio, read_examples, top_score
 from transforms.content.text import preprocess, preprocess_batch
 from transforms.content.classifier import ContentModelError, load_classifier, load_lexicon
 from transforms.content.harmful import HarmfulConfig
@@ -333,6 +333,16 @@ def test_read_examples_bio_gives_the_sentences_of_an_ner_corpus(tmp_path):
     bio.write_text("本 O\n报 O\n讯 O\n\n\n李 B-PER\n明 I-PER\n说 O\n。 O\n\n")
     examples = read_examples(bio, label="safe")
     assert [(e.text, e.label) for e in examples] == [("本报讯", "safe"), ("李明说。", "safe")]
+
+
+def test_read_bio_keeps_tags_space_tokens_and_a_last_sentence_without_blank_line(tmp_path):
+    # the one reader of token-per-line NER files (training rows above, eval/ner_corpora.py's Chinese corpora)
+    tsv = tmp_path / "msra.tsv"
+    tsv.write_text("李\tB-PER\n明\tI-PER\n \tO\n说\tO\n\n北\tB-LOC\n京\tI-LOC")
+    assert read_bio(tsv, "\t") == [(["李", "明", " ", "说"], ["B-PER", "I-PER", "O", "O"]), (["北", "京"], ["B-LOC", "I-LOC"])]
+    bio = tmp_path / "pd.bio"
+    bio.write_text("甲 O\n O\nstray\n乙 B-ORG\n\n")  # " O": a space token; a line without a tag is skipped
+    assert read_bio(bio) == [(["甲", " ", "乙"], ["O", "O", "B-ORG"])]
 
 
 def test_shared_preparation_reuses_results_only_for_the_same_text_object():

@@ -12,7 +12,7 @@ from transforms.content.training import (
     Example,
     TrainingInput,
     TrainingJob,
-    _load,
+    load_inputs,
     choose_thresholds,
     fold_assignment,
     fpr_threshold,
@@ -76,8 +76,8 @@ def test_hash_groups_keep_joined_examples_with_their_single_copies(tmp_path):
     path = tmp_path / "tweets.jsonl"
     path.write_text("".join(json.dumps({"text": f"tweet number {i}", "label": "hate" if i % 3 else "neither"}) + "\n" for i in range(60)))
     job = TrainingJob(name="t", inputs=[], output=str(tmp_path / "m.ftz"), negative_label="neither")
-    singles = _load([TrainingInput(str(path), "MIT", hash_groups=5)], job)
-    joined = _load([TrainingInput(str(path), "MIT", hash_groups=5, concat=4)], job)
+    singles = load_inputs([TrainingInput(str(path), "MIT", hash_groups=5)], job)
+    joined = load_inputs([TrainingInput(str(path), "MIT", hash_groups=5, concat=4)], job)
     group_of = {ex.text: ex.group for ex in singles}
     for ex in joined:
         assert {group_of[t] for t in ex.text.split("\n")} == {ex.group}
@@ -215,6 +215,6 @@ def test_sentences_input_keeps_the_short_sentences_of_each_text(tmp_path):
     review = "Sure. I liked it a lot!\n\nThe plot, the acting, the music and the long final scene all work well together here.\nMix"
     path.write_text(json.dumps({"text": review, "label": "neither"}) + "\n")
     job = TrainingJob(name="t", inputs=[], output=str(tmp_path / "m.ftz"), negative_label="neither")
-    rows = _load([TrainingInput(str(path), "MIT", sentences=6)], job)
+    rows = load_inputs([TrainingInput(str(path), "MIT", sentences=6)], job)
     assert [ex.text for ex in rows] == ["Sure.", "I liked it a lot!", "Mix"]  # the 16-word sentence is no short text
     assert {ex.label for ex in rows} == {"neither"}

@@ -12,6 +12,16 @@ import names_eval  # noqa: E402
 import train_name_tagger  # noqa: E402
 
 
+def test_char_bio_reads_sentences_with_name_and_other_spans(tmp_path):
+    # Weibo's segmented characters ("李0") lose their position digit; other entity types are the "others"
+    conll = tmp_path / "weibo.conll"
+    conll.write_text("李0\tB-PER.NAM\n明1\tI-PER.NAM\n在0\tO\n京0\tB-GPE.NAM\n\n好0\tO\n")
+    rows = ner_corpora.char_bio(conll, "\t", "weibo", "social", lambda t: t == "PER.NAM")
+    assert [(r["text"], r["spans"], r["others"], r["corpus"], r["genre"]) for r in rows] == [
+        ("李明在京", [(0, 2)], [(3, 4)], "weibo", "social"), ("好", [], [], "weibo", "social")]
+    assert {r["split"] for r in rows} <= {"train", "test"}
+
+
 def gum_names(mention: str) -> list[str]:
     tokens = mention.split()
     return [" ".join(tokens[s:e]) for s, e in ner_corpora._gum_names(tokens, 0, len(tokens))]

@@ -35,15 +35,38 @@ class Example:
     calibrate: bool = True  # thresholds are chosen on the out-of-fold scores of these rows
 
 
+def read_bio(path: Path, sep: str | None = None) -> list[tuple[list[str], list[str]]]:
+    """The sentences of a token-per-line NER file (``token<sep>…<sep>tag``, split on white space when ``sep`` is
+    None; a blank line ends a sentence) as (tokens, tags). A line holding only a tag after leading white space is a
+    space token (character-level corpora keep spaces that way); other lines without a tag are skipped."""
+    sentences, tokens, tags = [], [], []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if tokens:
+                    sentences.append((tokens, tags))
+                tokens, tags = [], []
+                continue
+            parts = line.split(sep) if sep else line.split()
+            if len(parts) < 2:
+                if not line.startswith((" ", "\t")):
+                    continue
+                parts = [" ", parts[-1]]
+            tokens.append(parts[0])
+            tags.append(parts[-1])
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
 def _read_rows(path: Path) -> list[dict]:
     """Rows of a JSONL, ``.jsonl.zst`` or CSV file, of every ``*.jsonl.zst`` file of a directory (sorted), or the
     sentences of a ``.bio`` file (NER corpus text, one ``character tag`` per line, a blank line after each sentence)."""
     if path.is_dir():
         return [row for part in sorted(path.glob("*.jsonl.zst")) for row in _read_rows(part)]
     if path.suffix.lower() == ".bio":
-        with path.open(encoding="utf-8") as fh:
-            sentences = "".join(line.split()[0] if line.strip() else "\n" for line in fh)
-        return [{"text": text} for text in sentences.split("\n") if text]
+        return [{"text": "".join(tokens)} for tokens, _tags in read_bio(path)]
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
@@ -133,7 +156,8 @@ def _write_fasttext_file(examples: Sequence[Example], path: Path) -> None:
 _NAN_RETRIES = 8
 
 
-def _fit(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
+def fit_fasttext(examples: Sequence[Example], hp: Hyperparameters, seed: int, workdir: Path, quantize: bool = False):
+    """A fastText model trained on ``examples`` (retried with other seeds where training diverges)."""
     path = workdir / "train.txt"
     _write_fasttext_file(examples, path)
     probe = [line.split(" ", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()]
@@ -575,7 +599,7 @@ class TrainingJob:
     notes: list[str] = field(default_factory=list)  # free-form lines for the model card (e.g. attribution)
 
 
-def _sha256_file(path: str | Path) -> str:
+def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -587,10 +611,10 @@ def _sha256_path(path: str | Path) -> str:
     """sha256 of a file, or of a directory's ``*.jsonl.zst`` parts' digests in name order."""
     path = Path(path)
     if not path.is_dir():
-        return _sha256_file(path)
+        return sha256_file(path)
     h = hashlib.sha256()
     for part in sorted(path.glob("*.jsonl.zst")):
-        h.update(f"{part.name} {_sha256_file(part)}\n".encode())
+        h.update(f"{part.name} {sha256_file(part)}\n".encode())
     return h.hexdigest()
 
 
@@ -629,7 +653,8 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if any(c.isalnum() for c in s)]
 
 
-def _load(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
+def load_inputs(inputs: list[TrainingInput], job: TrainingJob) -> list[Example]:
+    """The examples of ``inputs`` read with ``job``'s fields, each input's part, chunking, sampling and labels."""
     examples = []
     for item in inputs:
         rows = read_examples(item.path, job.text_field, job.label_field, job.group_field, item.label, item.where)
@@ -692,7 +717,7 @@ def score_distribution(examples: Sequence[Example], probabilities: Sequence[dict
     return out
 
 
-def _decision_view(job: TrainingJob, labels: list[str], probabilities: list[dict[str, float]], texts: list[str]) -> list[dict[str, float]]:
+def decision_view(job: TrainingJob, labels: list[str], probabilities: list[dict[str, float]], texts: list[str]) -> list[dict[str, float]]:
     """What the thresholds apply to, as the stage computes it (:func:`decision_scores`); with a lexicon, a
     text the lexicon alone flags (score >= ``lexicon_threshold``) scores 1 for that category."""
     if not job.pooled and not job.lexicon:
@@ -740,10 +765,10 @@ def job_decisions(job: TrainingJob, scores: Sequence[dict[str, float]], threshol
 
 def train_classifier(job: TrainingJob) -> dict:
     """Run ``job`` end to end; returns the metadata written to the ``.json`` sidecar."""
-    examples = _load([i for i in job.inputs if not is_train_only(i)], job)
-    extra_train = _load([i for i in job.inputs if is_train_only(i)], job)
+    examples = load_inputs([i for i in job.inputs if not is_train_only(i)], job)
+    extra_train = load_inputs([i for i in job.inputs if is_train_only(i)], job)
     if job.test_inputs:
-        train, test = examples + extra_train, _load(job.test_inputs, job)
+        train, test = examples + extra_train, load_inputs(job.test_inputs, job)
         random.Random(job.seed).shuffle(train)
     else:
         train, test = split_examples(examples, job.test_fraction, job.seed)
@@ -763,12 +788,12 @@ def train_classifier(job: TrainingJob) -> dict:
             held_set = set(held)
             # Quantised like the shipped model: quantisation shifts the probabilities the thresholds apply to.
             fold_train = [ex for i, ex in enumerate(train) if i not in held_set]
-            models = [_fit(fold_train, recipe, job.seed + fold, workdir, quantize=True) for recipe in recipes]
+            models = [fit_fasttext(fold_train, recipe, job.seed + fold, workdir, quantize=True) for recipe in recipes]
             for i, probs in zip(held, mean_probabilities(models, [train[i].text for i in held])):
                 oof[i] = probs
-        oof_scores = _decision_view(job, labels, oof, [ex.text for ex in train])
+        oof_scores = decision_view(job, labels, oof, [ex.text for ex in train])
         thresholds = job_thresholds(job, train, oof_scores)
-        models = [_fit(train, recipe, job.seed, workdir, quantize=True) for recipe in recipes]
+        models = [fit_fasttext(train, recipe, job.seed, workdir, quantize=True) for recipe in recipes]
     output = Path(job.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     outputs = [output] + ([second_output(job)] if job.second is not None else [])
@@ -776,7 +801,7 @@ def train_classifier(job: TrainingJob) -> dict:
         model.save_model(str(path))
 
     test_probs = mean_probabilities(models, [ex.text for ex in test])
-    test_scores = _decision_view(job, labels, test_probs, [ex.text for ex in test])
+    test_scores = decision_view(job, labels, test_probs, [ex.text for ex in test])
     decided = job_decisions(job, test_scores, thresholds)
     argmax = [max(p, key=p.get) for p in test_probs]
     gold = [ex.label for ex in test]
@@ -811,13 +836,13 @@ def train_classifier(job: TrainingJob) -> dict:
         "split": {"test_fraction": None if job.test_inputs else job.test_fraction, "seed": job.seed, "folds": job.folds},
         "hyperparameters": asdict(hp),
         "size_bytes": os.path.getsize(output),
-        "sha256": _sha256_file(output),
+        "sha256": sha256_file(output),
         "metrics": metrics,
     }
     if job.second is not None:
         second = outputs[1]
         meta["averaged_with"] = second.name
-        meta["second"] = {"model": second.name, "hyperparameters": asdict(job.second), "size_bytes": os.path.getsize(second), "sha256": _sha256_file(second)}
+        meta["second"] = {"model": second.name, "hyperparameters": asdict(job.second), "size_bytes": os.path.getsize(second), "sha256": sha256_file(second)}
         # The second model's own sidecar: what loading it needs, and where its thresholds live.
         second_meta = {key: meta[key] for key in ("name", "trained", "preprocess_version", "labels", "negative_label", "scoring", "thresholds")}
         second_meta.update(model=second.name, averaged_into=output.name, hyperparameters=asdict(job.second),
