@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
-from eval.train_harmful_sparse import SETTINGS, _matrix, _regression  # noqa: E402
+from eval.train_harmful_sparse import SETTINGS, _fit_cnn, _matrix, _regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     Example,
     TrainingInput,
@@ -50,6 +51,7 @@ from transforms.content.classifier import load_classifier  # noqa: E402
 from transforms.content.harmful import HarmfulConfig, load_second  # noqa: E402
 from transforms.content.highrisk import HighRiskConfig, load_companion, load_gate  # noqa: E402
 from transforms.content.sparse import cascade  # noqa: E402
+from transforms.content.text import preprocess_batch  # noqa: E402
 from transforms.core.records import Batch  # noqa: E402
 
 HANDWRITTEN = "eval/data/highrisk_handwritten.jsonl"
@@ -335,7 +337,8 @@ def highrisk_unseen_subjects() -> dict:
 def harmful_zh_unseen_topics() -> dict:
     """Chinese accuracy on COLD comments of a topic the model never saw (race, gender, region in turn;
     train and dev rows of that topic), at the shipped thresholds, trained with the shipped recipe minus it:
-    fastText and, where the stage has one, the second model of its cascade (eval/train_harmful_sparse.py)."""
+    fastText and, where the stage has one, the second model of its cascade and its CNN companion
+    (eval/train_harmful_sparse.py; the companion scored on the whole band, which decides as the stage's bound does)."""
     job = jobs()["harmful_zh"]
     meta = load_classifier("harmful_zh.bin")
     second_path = HarmfulConfig.model_fields["second_zh"].default
@@ -359,8 +362,14 @@ def harmful_zh_unseen_topics() -> dict:
             setting = SETTINGS["harmful_zh"]
             regression = _regression(_matrix([ex.text for ex in kept], second.spec), [labels.index(ex.label) for ex in kept], setting["C"])
             first = np.array([[p[lab] for lab in labels] for p in probs])
-            mixed, _ = cascade(first, labels.index(meta.negative_label), second.gate, second.mix,
+            mixed, band = cascade(first, labels.index(meta.negative_label), second.gate, second.mix,
                                lambda band: regression.predict_proba(_matrix([texts[i] for i in band], second.spec)))
+            if second.companion:
+                with tempfile.TemporaryDirectory(prefix="steward-eval-cnn-") as tmp:
+                    companion = _fit_cnn([ex.text for ex in kept], np.array([labels.index(ex.label) for ex in kept]), labels,
+                                         setting["cnn"], Path(tmp) / "cnn.npz", {})
+                mixed[band] = (1.0 - companion.mix) * mixed[band] + companion.mix * companion.probabilities(
+                    preprocess_batch([texts[i] for i in band]))
             probs = [dict(zip(labels, row)) for row in mixed.tolist()]
         # as the stage decides (classifier + lexicon)
         decided = decide_labels(harmful_view("harmful_zh", probs, texts, True), thresholds, "safe", "label")

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from transforms.content.classifier import ContentModelError, load_classifier
-from transforms.content.harmful import HarmfulConfig, load_second
+from transforms.content.harmful import HarmfulConfig, load_companion, load_second
 from transforms.content.sparse import FeatureSpec, SparseLinear, features
 from transforms.content.text import preprocess_batch
 from transforms.core.records import Batch
@@ -86,7 +86,8 @@ TEXTS = {
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_cascade_rescores_exactly_the_texts_fasttext_does_not_clear(lang):
     """Below the gate the cascade's probabilities are fastText's; at or above it, the second model's share
-    ``mix`` of them: the same as scoring every text with both and picking by fastText's risk."""
+    ``mix`` of them (and where the companion is scored, its share of those): the same as scoring every text
+    with each model and picking by fastText's risk."""
     control = HarmfulConfig().create().control
     control.setup()
     texts = TEXTS[lang]
@@ -98,8 +99,11 @@ def test_the_cascade_rescores_exactly_the_texts_fasttext_does_not_clear(lang):
     rescored = 1.0 - alone[:, first.labels.index(first.negative_label)] >= second.gate
     assert rescored.any() and not rescored.all()  # both paths taken
     expected = np.where(rescored[:, None], (1 - second.mix) * alone + second.mix * again, alone)
-    for (name, scores, _flagged), row, again_row in zip(results, expected, rescored):
-        assert name == (f"harmful_{lang}+sparse" if again_row else f"harmful_{lang}")
+    companion = load_companion(second)
+    for (name, scores, _flagged), row, again_row, text in zip(results, expected, rescored, processed):
+        assert name in ((f"harmful_{lang}+sparse", f"harmful_{lang}+sparse+cnn") if again_row else (f"harmful_{lang}",))
+        if name.endswith("+cnn"):
+            row = (1 - companion.mix) * row + companion.mix * companion.probabilities([text])[0]
         assert [scores[lab] for lab in first.labels] == pytest.approx(np.round(row, 4).tolist(), abs=1e-9)
 
 
@@ -118,8 +122,10 @@ def test_a_broken_second_model_is_a_config_error_naming_it(tmp_path):
 
     with pytest.raises(ValidationError, match="missing_sparse.npz"):
         HarmfulConfig(second_en=str(tmp_path / "missing_sparse.npz"))
-    shutil.copy(MODELS_DIR / "harmful_zh_sparse.npz", tmp_path / "zh_sparse.npz")
-    shutil.copy(MODELS_DIR / "harmful_zh_sparse.json", tmp_path / "zh_sparse.json")
+    for name in ("harmful_zh_sparse.npz", "harmful_zh_sparse.json", "harmful_zh_cnn.npz", "harmful_zh_cnn.json"):
+        shutil.copy(MODELS_DIR / name, tmp_path / name.replace("harmful_", ""))
+    meta = json.loads((tmp_path / "zh_sparse.json").read_text())
+    (tmp_path / "zh_sparse.json").write_text(json.dumps({**meta, "companion": "zh_cnn.npz"}))
     with pytest.raises(ValidationError, match="labels"):  # a Chinese second model behind the English one
         HarmfulConfig(second_en=str(tmp_path / "zh_sparse.npz"))
     meta = json.loads((tmp_path / "zh_sparse.json").read_text())
@@ -136,3 +142,54 @@ def test_the_regression_learns_from_the_band_it_rescores_when_told():
     p_negative = np.array([0.875, 0.75, 0.5, 0.0])  # risks 0.125, 0.25 (the gate: rescored), 0.5, 1
     assert _learning_rows(p_negative, {"band_only": True, "gate": 0.25}).tolist() == [False, True, True, True]
     assert _learning_rows(p_negative, {"band_only": False, "gate": 0.25}).all()
+
+
+def test_the_chinese_companion_is_scored_only_where_it_can_change_a_flag_and_decides_as_if_scored_everywhere(monkeypatch):
+    """The shipped CNN companion and its exact bound (harmful.undecided_rows): flags equal those of scoring it on
+    every band text, and it is scored on fewer texts than the band (a slur the lexicon found decides some)."""
+    from transforms.content import harmful
+
+    texts = ZH_BAND_TEXTS
+    matched = {i: ({"offensive": 1.0}, ["傻逼"]) for i in range(0, len(texts), 3)}
+    control = HarmfulConfig().create().control
+    control.setup()
+    bounded = control.score(_batch(texts, "zh"), preprocess_batch(texts), matched)
+    monkeypatch.setattr(harmful, "undecided_rows", lambda probabilities, rows, mix, flags: rows)
+    everywhere = control.score(_batch(texts, "zh"), preprocess_batch(texts), matched)
+    assert [sorted(flagged) for _, _, flagged in bounded] == [sorted(flagged) for _, _, flagged in everywhere]
+    names = [name for name, _, _ in bounded]
+    assert 0 < names.count("harmful_zh+sparse+cnn") < sum(name.startswith("harmful_zh+sparse") for name in names)
+    assert sum(bool(flagged) for _, _, flagged in bounded) not in (0, len(texts))
+
+
+def test_a_second_model_naming_a_missing_companion_is_a_config_error_naming_it(tmp_path):
+    from transforms.content.classifier import MODELS_DIR
+
+    for suffix in (".npz", ".json"):
+        shutil.copy(MODELS_DIR / f"harmful_zh_sparse{suffix}", tmp_path / f"zh_sparse{suffix}")
+    assert load_second(str(tmp_path / "zh_sparse.npz")).companion == "harmful_zh_cnn.npz"
+    with pytest.raises(ValidationError, match="harmful_zh_cnn.npz"):
+        HarmfulConfig(second_zh=str(tmp_path / "zh_sparse.npz"))
+    # without one named, the cascade is fastText and the regression alone
+    meta = json.loads((tmp_path / "zh_sparse.json").read_text())
+    meta.pop("companion")
+    (tmp_path / "zh_sparse.json").write_text(json.dumps(meta))
+    shutil.copy(tmp_path / "zh_sparse.npz", tmp_path / "alone_sparse.npz")
+    shutil.copy(tmp_path / "zh_sparse.json", tmp_path / "alone_sparse.json")
+    control = HarmfulConfig(second_zh=str(tmp_path / "alone_sparse.npz")).create().control
+    control.setup()
+    texts = ZH_BAND_TEXTS
+    names = {name for name, _, _ in control.score(_batch(texts, "zh"), preprocess_batch(texts), {})}
+    assert names == {"harmful_zh", "harmful_zh+sparse"}
+
+
+# Chinese texts of every kind, many of them in the cascade's band (fastText's risk >= the gate)
+ZH_BAND_TEXTS = [
+    "你这个蠢货，滚回老家去吧", "今天我们去公园散步，天气很好。", "女司机就是不行，开车太烂了", "本条例自公布之日起施行。",
+    "黑人都是这样的吗", "河南人偷井盖的段子都听腻了", "男人没一个好东西", "我觉得男女应该平等",
+    "地域歧视要不得，每个地方都有好人坏人", "他们那里的人素质太低了", "上海人看不起外地人是真的吗", "东北人说话真有意思",
+    "这种人就该被骂", "女权都是一群疯子", "我不喜欢这个政策，但可以理解", "外国人在中国的待遇太好了",
+    "同性恋是病，得治", "尊重每一个人的选择", "非洲人太懒了所以穷", "广东人什么都吃哈哈",
+    "你妈的，有完没完", "农村人就是没文化", "这个地方的房价太高了", "老外滚出中国",
+    "少数民族有加分政策", "他说的话有点种族歧视的意思", "程序员都是死宅", "新疆的风景很美",
+]

@@ -32,6 +32,15 @@ def test_record_id_is_stable_and_depends_on_file_and_locator():
     assert len(record_id("a", "b", "c")) == 32
 
 
+def test_from_rows_builds_columns_in_row_order_with_missing_fields_as_none():
+    rows = [{"id": "a", "text": "first", "tags": ["x"]}, {"id": "b", "text": "second", "lang": "en"}]
+    for given in (rows, iter(rows)):  # a list or any iterable, read once
+        batch = Batch.from_rows(given)
+        assert batch.id == ["a", "b"] and batch.text == ["first", "second"]
+        assert batch.tags == [["x"], None] and batch.lang == [None, "en"] and batch.lineage == [None, None]
+    assert len(Batch.from_rows([])) == 0
+
+
 def test_batch_round_trips_through_arrow():
     batch = _batch()
     table = batch.to_arrow()

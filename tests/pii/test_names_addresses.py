@@ -261,6 +261,21 @@ def test_a_common_word_name_elsewhere_stays_a_name(text, expected):
     assert persons(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("SOCCER - LEEDS HOLD ARSENAL AS CHELSEA SLIP AT HOME", []),
+        ("Rain Hits Third Day Of Test Match Between England And Pakistan", []),
+        ("Results Of English Premier League Matches On Saturday", []),
+        ("New York Stocks Close Higher As Oil Prices Fall", []),
+        ("Jury Finds Bill Cosby Guilty On Three Counts", ["Bill Cosby"]),
+    ],
+)
+def test_a_headline_with_every_word_capitalised_is_not_read_as_names(text, expected):
+    # news headlines (all capitals or title case): the capitals say nothing there, the words decide
+    assert persons(text) == expected
+
+
 @pytest.mark.parametrize("text", ["公关部经理表示同意。", "项目经理负责验收。", "中华人民共和国成立以来，和平与发展是时代主题。"])
 def test_job_titles_and_function_characters_are_not_names(text):
     assert persons(text) == []

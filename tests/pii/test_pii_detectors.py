@@ -87,6 +87,13 @@ def test_no_digit_glue_with_ascii_neighbours():
     assert count_structured_identifiers(["ref A4111111111111111B", "x6222021234567890128y"]) == [0, 0]
 
 
+def test_structured_count_of_a_list_equals_each_text_alone():
+    texts = ["call +44 20 7946 0958 or mail a.b@example.org", "", None, "IBAN GB82WEST12345698765432", "nothing here", "ref 2024-09-18"]
+    together = count_structured_identifiers(texts)
+    assert together == [count_structured_identifiers([t])[0] for t in texts]
+    assert together[0] == 2 and together[1:3] == [0, 0] and together[3] == 1
+
+
 def test_names_and_addresses_with_context():
     text = "联系人：张伟，住址：北京市朝阳区建国路88号3号楼1201室。王先生已到。"
     got = found(text)

@@ -122,7 +122,9 @@ def test_worker_snapshots_are_summed_by_the_driver(tmp_path, monkeypatch):
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "otherhost-1.json").write_text('{"t": 0, "counters": {"ingest:read": 500, "quality:input": 400}}')
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "read 1,500" not in lines.getvalue():
+        # wait for the summed state itself: this process's snapshot may be flushed between two of the adds
+        # above (ingest counted, quality not yet), and then "read 1,500" shows before "quality 1,400"
+        while time.monotonic() < deadline and "furthest: quality 1,400" not in lines.getvalue():
             time.sleep(0.1)
         watcher.finish({"ingest:input": 1500, "quality:input": 1500, "quality:kept": 1490, "quality:rejected": 10})
     out = lines.getvalue()

@@ -12,11 +12,15 @@ Where a model has a second one (``harmful_en_sparse.npz``: a hashed n-gram logis
 ``transforms/content/sparse.py``), the texts fastText does not clear (risk 1 - P(negative) at least the
 second model's ``gate``) are scored again by it and decided on its probabilities (or a mix, its sidecar's
 ``mix``), with the thresholds chosen for that cascade. Benign long-form text mostly never reaches it;
-lineage then names both models and holds the probabilities decided on.
+lineage then names both models and holds the probabilities decided on. A second model may name a companion
+(``harmful_zh_cnn.npz``: a token CNN, ``transforms/content/cnn.py``, a view of word order the n-gram bags lack)
+whose probabilities take its share ``mix`` there; it is scored only on the band texts whose flags that share
+can still change (``undecided_rows``: an exact bound, decisions as if it were scored everywhere).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -36,6 +40,7 @@ from transforms.content.classifier import (
     load_lexicon,
     load_once,
 )
+from transforms.content.cnn import TokenCNN, load_cnn
 from transforms.content.sparse import SparseLinear, cascade, load_sparse
 from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
@@ -70,6 +75,8 @@ class HarmfulConfig(ContentRiskConfig):
                 categories |= {lab for lab in model.labels if lab != model.negative_label}
                 second = getattr(self, f"second_{lang}")
                 second_labels = load_second(second).labels if second is not None else model.labels
+                if second is not None:
+                    load_companion(load_second(second))
                 if second_labels != model.labels:
                     raise ValueError(f"second_{lang}: labels {second_labels} are not those of {model.path} {model.labels}")
         check_risk_levels(self.risk_levels, categories)
@@ -88,21 +95,48 @@ def _check_thresholds(key: str, thresholds: dict[str, float], model: Classifier)
             raise ValueError(f"{key}.{label}: threshold must be in (0, 1]")
 
 
-_second_models: dict[str, SparseLinear] = {}
+_second_models: dict[str, SparseLinear | TokenCNN] = {}
 
 
 def load_second(path: str) -> SparseLinear:
     """The second model at ``path`` (``.npz`` with its ``.json`` sidecar), loaded once per process."""
+    return load_once(_second_models, path, MODELS_DIR, _checked(load_sparse))
 
-    def load(resolved):
+
+def load_companion(second: SparseLinear) -> TokenCNN | None:
+    """The companion a second model names (beside it), loaded once per process; None when it names none."""
+    if second.companion is None:
+        return None
+    companion = load_once(_second_models, Path(second.path).with_name(second.companion), MODELS_DIR, _checked(load_cnn))
+    if companion.labels != second.labels:
+        raise ContentModelError(f"{companion.path}: labels {companion.labels} are not those of {second.path} {second.labels}")
+    return companion
+
+
+def _checked(load):
+    def checked(resolved: Path):
         if not resolved.is_file():
             raise ContentModelError(f"model file not found: {resolved}")
         try:
-            return load_sparse(resolved)
+            return load(resolved)
         except ValueError as exc:
             raise ContentModelError(str(exc)) from None
 
-    return load_once(_second_models, path, MODELS_DIR, load)
+    return checked
+
+
+def undecided_rows(probabilities: np.ndarray, rows: np.ndarray, mix: float, flags) -> np.ndarray:
+    """The ``rows`` whose flags a two-label companion with share ``mix`` of their probabilities could still
+    change: ``flags(p, rows)`` differ between it answering 1 and 0 for the first label. Decision scores are
+    linear in the probabilities, so any answer between those two (the rows' own probabilities included)
+    flags as they do where they agree: the companion need not be scored there."""
+    if not len(rows):
+        return rows
+    kept = (1.0 - mix) * probabilities[rows]
+    first, last = kept.copy(), kept.copy()
+    first[:, 0] += mix
+    last[:, 1] += mix
+    return rows[(flags(first, rows) != flags(last, rows)).any(axis=1)]
 
 
 class HarmfulControl(ContentRiskControl):
@@ -116,6 +150,7 @@ class HarmfulControl(ContentRiskControl):
         config = self.config
         self._models = {"en": load_classifier(config.model_en), "zh": load_classifier(config.model_zh)}
         self._second = {lang: load_second(path) if path else None for lang, path in (("en", config.second_en), ("zh", config.second_zh))}
+        self._companion = {lang: load_companion(second) if second else None for lang, second in self._second.items()}
         self._thresholds = {}
         for lang, model in self._models.items():
             second = self._second[lang]
@@ -131,7 +166,7 @@ class HarmfulControl(ContentRiskControl):
             if not indices:
                 continue
             probabilities = model.probabilities([processed[i] for i in indices])
-            second, rescored = self._second[lang], []
+            second, companion, rescored, companion_rows = self._second[lang], self._companion[lang], [], []
             if second is not None:
                 probabilities, rescored = cascade(
                     probabilities, model.labels.index(model.negative_label), second.gate, second.mix,
@@ -142,13 +177,27 @@ class HarmfulControl(ContentRiskControl):
             if weights:
                 local = {row: matched[i] for row, i in enumerate(indices) if i in matched}
                 lexicon = lexicon_scores_matrix(local, len(indices), model.labels) if local else None
-            scores = decision_scores(probabilities, list(model.labels), lexicon, weights, pooled) if (pooled or weights) else probabilities
+
+            def scores_of(p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+                if not (pooled or weights):
+                    return p
+                return decision_scores(p, list(model.labels), lexicon if lexicon is None or rows is None else lexicon[rows], weights, pooled)
+
+            if companion is not None:
+                thresholds = self._thresholds[lang]
+                companion_rows = undecided_rows(probabilities, rescored, companion.mix, lambda p, rows: scores_of(p, rows) >= thresholds)
+                if len(companion_rows):
+                    probabilities[companion_rows] = (1.0 - companion.mix) * probabilities[companion_rows] + companion.mix * companion.probabilities(
+                        [processed[indices[row]] for row in companion_rows.tolist()])
+            scores = scores_of(probabilities)
             reached = scores >= self._thresholds[lang]
             name = f"harmful_{lang}"
             for i, lineage in zip(indices, lineage_scores(model.labels, probabilities)):
                 results[i] = (name, lineage, {})
             for row in rescored:
                 results[indices[row]] = (f"{name}+sparse", results[indices[row]][1], {})
+            for row in companion_rows:
+                results[indices[row]] = (f"{name}+sparse+cnn", results[indices[row]][1], {})
             for row in np.flatnonzero(reached.any(axis=1)).tolist():
                 flagged = {model.labels[j]: float(scores[row, j]) for j in np.flatnonzero(reached[row])}
                 results[indices[row]] = (*results[indices[row]][:2], flagged)

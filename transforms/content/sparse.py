@@ -132,7 +132,8 @@ class SparseLinear:
     """Multinomial logistic regression over :func:`features`: ``weights`` (buckets × labels-1, the last
     label's column subtracted, as softmax ignores a common shift) and ``bias``; from its sidecar, the
     cascade it belongs to: fastText's risk (1 - P(negative)) from which it scores a text (``gate``), its
-    share of the probabilities there (``mix``) and the thresholds chosen for the cascade."""
+    share of the probabilities there (``mix``), the thresholds chosen for the cascade, and the model whose
+    probabilities it averages with its own there (``companion``: a file beside it, or None)."""
 
     path: str
     spec: FeatureSpec
@@ -142,6 +143,7 @@ class SparseLinear:
     gate: float = 0.0
     mix: float = 1.0
     thresholds: dict = field(default_factory=dict)
+    companion: str | None = None
 
     def probabilities(self, processed: Sequence[str]) -> np.ndarray:
         """One row per text (already passed through ``preprocess_batch``), one column per label."""
@@ -182,7 +184,7 @@ def sparse_path(first_model: Path) -> Path:
 
 def load_sparse(path: Path) -> SparseLinear:
     """A ``.npz`` of ``weights`` / ``bias`` with its ``.json`` sidecar (labels, features, gate, mix,
-    thresholds). Raises ValueError naming the file when they do not fit together."""
+    thresholds, companion). Raises ValueError naming the file when they do not fit together."""
     sidecar = path.with_suffix(".json")
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -192,7 +194,8 @@ def load_sparse(path: Path) -> SparseLinear:
         labels = tuple(meta["labels"])
         # stored as float16 (half the file), scored as float32 (numpy gathers those several times faster)
         weights = np.asfortranarray(weights, dtype=np.float32)  # one label's column contiguous
-        model = SparseLinear(str(path), spec, labels, weights, bias, float(meta["gate"]), float(meta["mix"]), dict(meta["thresholds"]))
+        model = SparseLinear(str(path), spec, labels, weights, bias, float(meta["gate"]), float(meta["mix"]), dict(meta["thresholds"]),
+                             meta.get("companion"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"second model unreadable: {path}: {exc}") from None
     if weights.shape != (spec.buckets, len(labels) - 1) or bias.shape != (len(labels) - 1,):

@@ -1126,4 +1126,6 @@ def count_structured_identifiers(texts: list[str]) -> list[int]:
     global _STRUCTURED_DETECTOR
     if _STRUCTURED_DETECTOR is None:
         _STRUCTURED_DETECTOR = Detector(STRUCTURED_TYPES, languages=())
-    return [len(_STRUCTURED_DETECTOR.detect(t)) if t else 0 for t in texts]
+    # one call for the list: ``detect`` per text paid detect_batch's set-up once per string (the gate scans
+    # every published text and meta string, ≈ 135k per 100k input documents)
+    return [len(spans) for spans in _STRUCTURED_DETECTOR.detect_batch(list(texts))]
