@@ -91,28 +91,14 @@ def test_gaps_around_words_equal_a_scan_of_each_gap(wide):
 
 
 def _in_place_list_reference(text, start, end, model):
-    """``names._in_place_list`` without its early exits: split the sentence, find the name's item, check the others."""
+    """``names._in_place_list`` without its early exits: every name next to a separator goes to the split."""
     if not (text[end : end + 1] == "," or text[start - 2 : start] == ", " or text[start - 4 : start] == "and "
             or text[start - 3 : start] == "or "):  # fmt: skip
         return False
     window = max(0, start - 200)
     lo = max((m.end() for m in names._SENTENCE_END.finditer(text, window, start)), default=window)
     hi = names._SENTENCE_END.search(text, end, end + 200)
-    hi = hi.start() if hi else min(len(text), end + 200)
-    cuts = [lo] + [x for m in names._LIST_SEPARATOR.finditer(text, lo, hi) for x in m.span()] + [hi]
-    bounds = list(zip(cuts[::2], cuts[1::2]))
-    items = [text[a:b].strip() for a, b in bounds]
-    mine = next((n for n, (a, b) in enumerate(bounds) if a <= start and end <= b), None)
-    if mine is None or len(items) < 2 or items[mine] != text[start:end]:
-        return False
-    for n, item in enumerate(items):
-        last = item.rsplit(None, 1)[-1].strip("\"'”’)") if item else ""
-        lower = last.lower()
-        if n != mine and last[:1].isupper() and (
-            lower in model.not_alone or model.lex.get(lower, "").endswith("L") or names._place_head(lower, model._head)
-        ):
-            return True
-    return False
+    return names._listed_with_a_place(text, start, end, lo, hi.start() if hi else min(len(text), end + 200), model)
 
 
 def test_place_lists_equal_splitting_the_whole_sentence():

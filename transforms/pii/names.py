@@ -1026,6 +1026,12 @@ def _in_place_list(text: str, start: int, end: int, model: "EnModel") -> bool:
     if q > window and text[q - 1] not in ",dr.!?;:\x00" and "\n" not in text[q : start - 1]:
         return False
     lo = max((m.end() for m in _SENTENCE_END.finditer(text, window, start)), default=window)
+    return _listed_with_a_place(text, start, end, lo, hi, model)
+
+
+def _listed_with_a_place(text: str, start: int, end: int, lo: int, hi: int, model: "EnModel") -> bool:
+    """Whether ``text[start:end]`` is an item of its own of the list that the sentence ``text[lo:hi]`` holds and
+    another item ends in a place word."""
     seps = [(m.start(), m.end()) for m in _LIST_SEPARATOR.finditer(text, lo, hi)]
     cuts = [lo] + [x for s, e in seps for x in (s, e)] + [hi]
     items = [text[a:b].strip() for a, b in zip(cuts[::2], cuts[1::2])]
