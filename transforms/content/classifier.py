@@ -151,7 +151,7 @@ class Lexicon:
     """Weighted terms from a TSV (term, language, category, weight, risk_level), matched in one pass.
 
     Aho-Corasick automata find every term at once, whatever the size of the list: a
-    :class:`~transforms.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
+    :class:`~transforms.core.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
     one call into compiled code) picks the few texts that hold a term, and only those are scanned for
     every match. Chinese terms match anywhere (no word boundaries in Chinese); English terms only as
     whole words, checked on the matches with ASCII boundaries (CJK characters count as word characters
@@ -435,7 +435,7 @@ class ContentRiskControl(Control):
 class ContentRiskConfig(StageConfig):
     """What every classifier + lexicon stage configures; each model path must load at validation."""
 
-    lexicon: str  # relative paths resolve against transforms/lexicons/
+    lexicon: str  # relative paths resolve against transforms/content/lexicons/
     lexicon_threshold: float = Field(0.9, gt=0.0, le=1.0)
     action: Literal["reject", "annotate"] = "reject"
 
