@@ -66,7 +66,7 @@ class Classifier:
     labels: tuple[str, ...]
     negative_label: str
     thresholds: dict[str, float]
-    scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
+    scoring: str  # how thresholds apply: "label", "risk" or "top" (training.decide_labels)
     # what the thresholds apply to besides P(label) (training.decision_scores): the lexicon's weight per
     # label and the labels whose probabilities are pooled into another's
     lexicon_weight: dict[str, float] = field(default_factory=dict)
@@ -261,15 +261,10 @@ def _route_by_lang(lang: str | None) -> bool | None:
     return None
 
 
-def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
-    """:func:`chinese_routes` of one record."""
-    return chinese_routes([lang], [text], min_cjk_share)[0]
-
-
 class PreparedText(NamedTuple):
     """What the content-risk stages derive from a text before scoring it."""
 
-    processed: str  # the classifiers' view (classifier_training.preprocess_batch)
+    processed: str  # the classifiers' view (text.preprocess_batch)
     lowered: bytes  # the text lowercased, UTF-8: what the lexicons scan
 
 
