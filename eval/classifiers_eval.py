@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
+from eval.train_shipped_models import HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
 from eval.train_harmful_sparse import SETTINGS, feature_matrix, fit_cnn, fit_regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     TrainingInput,

@@ -1,7 +1,7 @@
 """The job config: one flat YAML per job, validated with pydantic.
 
 Errors come back as one line naming the bad key, e.g.
-``config error: sources[0].license: 'MIT ORR Apache-2.0' is not a valid SPDX expression``.
+``config error: sources.0.license: 'MIT ORR Apache-2.0' is not a valid SPDX expression (…)``.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ from transforms.core.stage import Stage
 @register_stage("harmful")
 class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
-    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/models/
+    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/content/models/
     model_zh: str = "harmful_zh.bin"
     # the second model scoring what fastText does not clear (None: fastText decides alone, at its own thresholds)
     second_en: str | None = "harmful_en_sparse.npz"

@@ -523,7 +523,7 @@ class StageConfig(BaseModel, abc.ABC):
 
 
 def first_error(exc: ValidationError) -> str:
-    """The first validation error as one line naming the key, e.g. ``stages.1.min_chars: unknown key``."""
+    """The first validation error as one line naming the key, e.g. ``sources.0.text_fieldz: unknown key``."""
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
     message = err["msg"].removeprefix("Value error, ")
