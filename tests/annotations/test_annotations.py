@@ -45,6 +45,7 @@ def config(tmp_path, inputs, **overrides) -> ann.AnnotationAuditConfig:
         ({"inputs": ["x.jsonl"], "output_dir": "o", "alpha_tentative": 0.9}, "config error: alpha_tentative: must not exceed"),
         ({"inputs": ["x.jsonl"], "output_dir": "o", "level": "interval", "consensus": "dawid_skene"}, "config error: consensus: dawid_skene"),
         ({"inputs": ["x.jsonl"], "output_dir": "o", "level": "ratios"}, "config error: level: Input should be"),
+        ({"inputs": ["x.jsonl", 3], "output_dir": "o"}, "config error: inputs[1]: Input should be a valid string"),
     ],
 )
 def test_config_errors_name_the_key(data, message):

@@ -522,17 +522,35 @@ class StageConfig(BaseModel, abc.ABC):
         """Build the stage this entry configures."""
 
 
-def first_error(exc: ValidationError) -> str:
-    """The first validation error as one line naming the key, e.g. ``sources.0.text_fieldz: unknown key``."""
+def key_path(loc: Sequence[str | int]) -> str:
+    """A location in a config as one key path, list items in brackets: ``sources[0].license``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def error_key(exc: ValidationError) -> tuple[str, str]:
+    """The first validation error as (key path, message), e.g. ``("sources[0].text_fieldz", "unknown key")``;
+    the key path is empty for an error that names no key."""
     err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
+    where = key_path(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
     elif err["type"] == "missing":
         message = "required key is missing"
-    if not where and ": " in message:  # model validators name the key themselves
-        return message
+    if not where and ": " in message:  # model validators name the key themselves: "key: …"
+        where, message = message.split(": ", 1)
+    elif message.startswith("[") and ": " in message:  # list validators name the item: "[2].stage: …"
+        item, message = message.split(": ", 1)
+        where += item
+    return where, message
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as one line naming the key, e.g. ``sources[0].text_fieldz: unknown key``."""
+    where, message = error_key(exc)
     return f"{where}: {message}" if where else message
 
 
