@@ -153,3 +153,30 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     result = runner.invoke(cli.app, ["run", str(config)])
     assert result.exit_code == 1 and "no files match" in result.output
     assert not (corpus / "out").exists()  # nothing written, no lineage START
+
+
+@pytest.mark.parametrize(
+    "break_config, error",
+    [
+        (lambda data: data["sources"][1].update(paths=["in/forum/*.nothing"]), "config error: sources[1].paths: source 'forum': no files match"),
+        (lambda data: data["output"].update(dir="a_file"), "config error: output.dir: "),
+        # the pii stage refuses to be created without its key: after validation, while the plan is built
+        (lambda data: data["stages"].append({"stage": "pii", "default_mode": "pseudonym"}), "config error: pii: environment variable"),
+    ],
+    ids=["input matching nothing", "output.dir a file", "stage without its key"],
+)
+def test_a_failing_dry_run_prints_its_error_alone(corpus, monkeypatch, break_config, error):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.delenv("DATASTEWARD_PII_KEY", raising=False)
+    (corpus / "a_file").write_text("")
+    data = _config(corpus)
+    break_config(data)
+    config = corpus / "broken.yaml"
+    config.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(cli.app, ["run", str(config), "--dry-run"])
+    assert result.exit_code == 1
+    assert result.stdout == ""  # no resolved config or stage plan before or after the error
+    assert result.stderr.startswith(error) and result.stderr.count("\n") == 1
