@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
-from transforms.core.stage import StageConfig, error_key, first_error
+from transforms.core.stage import KeyValueError, StageConfig, error_key, first_error
 from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
@@ -110,9 +110,9 @@ class GateConfig(_Strict):
     @model_validator(mode="after")
     def _a_gate_or_a_reason(self) -> "GateConfig":
         if self.suites == [] and not self.allow_none:
-            raise ValueError("suites: empty, so nothing would check what is published; set allow_none: true and a reason to waive the gate")
+            raise KeyValueError("suites", "empty, so nothing would check what is published; set allow_none: true and a reason to waive the gate")
         if self.allow_none and self.suites == [] and not self.reason.strip():
-            raise ValueError("reason: required when allow_none waives the gate (it is recorded in the manifest)")
+            raise KeyValueError("reason", "required when allow_none waives the gate (it is recorded in the manifest)")
         return self
 
 
@@ -136,7 +136,7 @@ class LineageConfig(_Strict):
     @model_validator(mode="after")
     def _url_for_http(self) -> "LineageConfig":
         if self.transport == "http" and not self.url:
-            raise ValueError("url: required when transport is http")
+            raise KeyValueError("url", "required when transport is http")
         return self
 
 

@@ -78,6 +78,18 @@ def test_every_key_path_puts_list_items_in_brackets(corpus):
     data = _config(corpus)
     data["stages"].append({"stage": "quality"})
     assert _error(data).startswith("config error: stages[2]: stage 'quality' already appears at stages[1]")
+    # a check of a nested model's own keys names the whole path, not `gate: suites: …`
+    data = _config(corpus)
+    data["gate"] = {"suites": [], "allow_none": True}
+    assert _error(data).startswith("config error: gate.reason: required when allow_none waives the gate")
+    data["lineage"] = {"transport": "http"}
+    data["gate"] = {"suites": []}
+    assert _error(data).startswith("config error: gate.suites: empty, so nothing would check")
+    data["gate"] = {}
+    assert _error(data) == "config error: lineage.url: required when transport is http"
+    data = _config(corpus)
+    data["stages"].append({"stage": "pii", "modes": {"SHOE_SIZE": "redact"}})
+    assert _error(data).startswith("config error: stages[2] (pii).modes: unknown entity types ['SHOE_SIZE']")
 
 
 def test_duplicate_source_names(corpus):

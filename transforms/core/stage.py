@@ -530,6 +530,16 @@ def key_path(loc: Sequence[str | int]) -> str:
     return path
 
 
+class KeyValueError(ValueError):
+    """A model validator's error about one of the model's own keys. Raised in a model nested in another
+    (``gate:``, ``lineage:``), it lets the error name the whole path, ``gate.suites``; pydantic would
+    locate it at the model alone."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key, self.message = key, message
+
+
 def error_key(exc: ValidationError) -> tuple[str, str]:
     """The first validation error as (key path, message), e.g. ``("sources[0].text_fieldz", "unknown key")``;
     the key path is empty for an error that names no key."""
@@ -540,7 +550,10 @@ def error_key(exc: ValidationError) -> tuple[str, str]:
         message = "unknown key"
     elif err["type"] == "missing":
         message = "required key is missing"
-    if not where and ": " in message:  # model validators name the key themselves: "key: …"
+    raised = err.get("ctx", {}).get("error")
+    if isinstance(raised, KeyValueError):
+        where, message = f"{where}.{raised.key}" if where else raised.key, raised.message
+    elif not where and ": " in message:  # model validators name the key themselves: "key: …"
         where, message = message.split(": ", 1)
     elif message.startswith("[") and ": " in message:  # list validators name the item: "[2].stage: …"
         item, message = message.split(": ", 1)
