@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e_bench import FULL_PLAN, corpus, plan, write_config  # noqa: E402
+from bench.e2e_bench import FULL_PLAN, corpus, write_config  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.core.stage import ControlStage, apply_control, settle_heap  # noqa: E402
 from transforms.core.hashing import components  # noqa: E402
@@ -90,10 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-cpu", type=float, help="CPU seconds of the steward run of the same plan and corpus")
     args = parser.parse_args(argv)
     corpus_dir = corpus(args.docs, args.shards, "real")
-    stages_names, _ = plan(FULL_PLAN)
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "full.yaml"
-        write_config(config_path, corpus_dir, stages_names, Path(tmp) / "out")
+        write_config(config_path, corpus_dir, FULL_PLAN, Path(tmp) / "out")
         config, _ = load_config(config_path)
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
