@@ -8,9 +8,8 @@ cached under bench/_work/real-<N>/; ``--corpus generated``: bench/make_corpus.py
 its own subprocess tree:
 
 * ours, ``full``: ingest → licensing → quality → dedup → pii → harmful → highrisk → classified →
-  credentials → aigc → source_rollup, keeping only the stages registered in
-  transforms.core.registry.STAGE_MODULES right now (the plan is printed), then the gate, the Delta commit
-  and lineage — i.e. the whole `steward run`;
+  credentials → aigc → source_rollup (the plan is printed), then the gate, the Delta commit and
+  lineage — i.e. the whole `steward run`;
 * ours, ``matched``: ingest → dedup → pii → harmful, the stage set closest to datatrove's;
 * ours, ``streaming`` (only when asked for with ``--pipelines``): ``full`` without dedup, to show
   the memory of everything that must stream (the memory target exempts the dedup index);
@@ -67,7 +66,7 @@ DATATROVE_VENV = WORK / "datatrove-venv"
 HARMFUL_MODEL = ROOT / "transforms" / "content" / "models" / "harmful_en.bin"
 MILLION = 1_000_000
 
-# The governed run, in order; a stage runs only once it is registered in STAGE_MODULES.
+# The governed run, in order.
 FULL_PLAN = [
     "ingest", "licensing", "quality", "dedup", "pii",
     "harmful", "highrisk", "classified", "credentials", "aigc", "source_rollup",
@@ -240,11 +239,6 @@ def offline_env(**extra: str) -> dict:
 # --------------------------------------------------------------------------------------------------
 # The two pipelines
 # --------------------------------------------------------------------------------------------------
-
-
-def plan(stages: list[str]) -> tuple[list[str], list[str]]:
-    """(stages that will run, stages of the plan not registered yet)."""
-    return [s for s in stages if s in STAGE_MODULES], [s for s in stages if s not in STAGE_MODULES]
 
 
 def write_config(path: Path, corpus_dir: Path, stages: list[str], out_dir: Path) -> None:
@@ -560,17 +554,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(pipelines) - set(PLANS) - {"datatrove"})
     if unknown:
         parser.error(f"unknown pipelines {unknown}: choose from {', '.join([*PLANS, 'datatrove'])}")
-    planned = {name: plan(stages) for name, stages in PLANS.items()}  # (stages that run, stages not registered)
-    plans = {name: stages for name, (stages, _pending) in planned.items()}
-    full, pending = planned["full"]
-    matched, matched_pending = planned["matched"]
     extra = sorted(set(STAGE_MODULES) - set(FULL_PLAN))
-    print(f"ours/full stages: {' → '.join(full)}")
-    if pending:
-        print(f"  not registered yet (skipped): {', '.join(pending)}")
+    print(f"ours/full stages: {' → '.join(FULL_PLAN)}")
     if extra:
         print(f"  registered but not in the bench plan (need inputs of their own): {', '.join(extra)}")
-    print(f"ours/matched stages: {' → '.join(matched)}" + (f" (missing: {', '.join(matched_pending)})" if matched_pending else ""))
+    print(f"ours/matched stages: {' → '.join(MATCHED_PLAN)}")
 
     results_path = WORK / "e2e-results.json"
     history = json.loads(results_path.read_text()) if results_path.exists() else []
@@ -583,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "datatrove":
                     run = run_datatrove(docs, corpus_dir, w)
                 else:
-                    run = run_ours(docs, corpus_dir, name, plans[name], w)
+                    run = run_ours(docs, corpus_dir, name, PLANS[name], w)
                 runs.append(run)
                 print(f"    wall {run['wall_s']} s, {_rate(run)} docs/s, CPU {run['cpu_s']} s, "
                       f"peak tree PSS {run['peak_tree_pss_mib']} MiB, status {run.get('status')}", flush=True)
@@ -591,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile_path = WORK / "runs" / str(docs) / "full-w1.pyspy.txt"
             print(f"[{datetime.now():%H:%M:%S}] {docs:,} docs: py-spy profile of ours/full, 1 worker …", flush=True)
-            profiled = run_ours(docs, corpus_dir, "full", full, 1, py_spy=profile_path)
+            profiled = run_ours(docs, corpus_dir, "full", FULL_PLAN, 1, py_spy=profile_path)
             attribution = attribute(profile_path) | {"wall_s": profiled["wall_s"], "load_before": profiled["load_before"]}
         sections = [
             f"## {docs:,} documents ({args.corpus} corpus: {corpus_dir.name}) — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores",

@@ -6,7 +6,7 @@ On the bench's real corpus (bench/real_corpus.py, as bench/e2e_bench.py uses it)
 ``full`` config, it times (CPU seconds, ``time.process_time``) only each stage's own work, record
 batches flowing from one stage to the next as in the run:
 
-* ingest: reading the input files into record batches (:class:`_ReadFileFn` without Beam);
+* ingest: reading the input files into record batches (:class:`ReadFileFn` without Beam);
 * every per-batch control: ``Control.decide`` (the kernel; the lineage, rejects and previews that
   :func:`apply_control` adds around it are not counted; it runs, untimed, to pass the kept records on);
 * dedup: signatures (:func:`batch_chunk`), the band grouping and resolution in memory
@@ -36,14 +36,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e_bench import FULL_PLAN, corpus, plan, write_config  # noqa: E402
+from bench.e2e_bench import FULL_PLAN, corpus, write_config  # noqa: E402
 from pipelines.config import load_config  # noqa: E402
 from transforms.core.stage import ControlStage, apply_control, settle_heap  # noqa: E402
 from transforms.core.hashing import components  # noqa: E402
 from transforms.dedup.resolve import DecisionLookup, DecisionTable, batch_chunk, candidate_pairs, chunk_band_entries, concat_chunks, resolve  # noqa: E402
 from transforms.dedup.stage import DedupStage  # noqa: E402
 from transforms.ingest.readers import expand_sources  # noqa: E402
-from transforms.ingest.stage import _ReadFileFn  # noqa: E402
+from transforms.ingest.stage import ReadFileFn  # noqa: E402
 from transforms.licensing.stage import LicensingControl, LicensingStage  # noqa: E402
 from transforms.source_rollup.stage import SourceExclusion, SourceRollupStage, source_verdict  # noqa: E402
 
@@ -90,10 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-cpu", type=float, help="CPU seconds of the steward run of the same plan and corpus")
     args = parser.parse_args(argv)
     corpus_dir = corpus(args.docs, args.shards, "real")
-    stages_names, _ = plan(FULL_PLAN)
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "full.yaml"
-        write_config(config_path, corpus_dir, stages_names, Path(tmp) / "out")
+        write_config(config_path, corpus_dir, FULL_PLAN, Path(tmp) / "out")
         config, _ = load_config(config_path)
     stages = [entry.create() for entry in config.stages]
     ingest, controls = stages[0], stages[1:]
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.docs:,} documents ({corpus_dir.name}), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
     sources = {s.name: s for s in config.sources}
-    reader = _ReadFileFn(sources, ingest.config.max_record_bytes, ingest.config.batch_size, "bench", ingest.config.limits)
+    reader = ReadFileFn(sources, ingest.config.max_record_bytes, ingest.config.batch_size, "bench", ingest.config.limits)
     batches = []
     for file in expand_sources(config.sources):
         batches += clock("ingest", lambda f: [b for b in reader.process(f) if type(b).__name__ == "Batch"], file)

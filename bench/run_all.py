@@ -1,9 +1,10 @@
 """`make bench`: every benchmark, one after another, each printing its own table.
 
-Component benchmarks first (PII, dedup, content risk, content rules, annotations), then the
+Component benchmarks first (PII, dedup, reuse, content risk, content rules, annotations), then the
 end-to-end governed run against HF datatrove at 100k documents. Results go to stdout; the
-end-to-end benchmark also rewrites bench/RESULTS.md. Run on a quiet machine: the numbers are
-wall-clock throughput on the cores you have.
+end-to-end benchmark also writes its tables under bench/_work/ (e2e-<N>.md; RESULTS.md is not
+rewritten). Run on a quiet machine: the numbers are wall-clock throughput on the cores you have.
+Not run here: quality_bench.py, kernel_sum.py, runners_bench.py (`make bench-runners`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Prism, and Flink with 1 and 2 task slots where Beam's Flink job-server jar is av
     .venv/bin/python bench/runners_bench.py --docs 20000          # a subset of real-100k
     .venv/bin/python bench/runners_bench.py --docs 100000 --runners embedded-1,embedded-2,prism
 
-Each run is ``steward run`` of the ``full`` plan of bench/e2e_bench.py (every registered control,
+Each run is ``steward run`` of the ``full`` plan of bench/e2e_bench.py (its controls,
 the gate, the Delta commit). Measured: wall, docs/s, CPU seconds and peak RSS/PSS of the driver's
 process tree *plus* the runner's processes (the worker pool and its SDK workers, Prism / Flink's
 JVMs), sampled from /proc every 0.2 s; the load average before and after each run. The published
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e_bench import FULL_PLAN, PYTHON, STEWARD, WORK, WORKER_MODES, TreeSampler, corpus, measure, offline_env, plan, write_config  # noqa: E402
+from bench.e2e_bench import FULL_PLAN, PYTHON, STEWARD, WORK, WORKER_MODES, TreeSampler, corpus, measure, offline_env, write_config  # noqa: E402
 
 CLUSTER = ROOT / "scripts" / "cluster.sh"
 RUNNERS = ("embedded-1", "embedded-2", "prism", "flink-1", "flink-2")
@@ -140,12 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--runners", default=",".join(RUNNERS))
     args = parser.parse_args(argv)
-    stages, _ = plan(FULL_PLAN)
     corpus_dir = corpus(args.docs, 8, "real")
     results = []
     for runner in args.runners.split(","):
         print(f"… {runner} on {args.docs:,} documents", flush=True)
-        results.append(run(runner, args.docs, corpus_dir, stages))
+        results.append(run(runner, args.docs, corpus_dir, FULL_PLAN))
     done = [r for r in results if r.get("status") == "published"]
     for r in done[1:]:
         r["counts_equal_first"] = r["counts"] == done[0]["counts"]

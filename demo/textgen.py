@@ -476,9 +476,6 @@ def cn_address(rng: random.Random, fill: Filler | None = None) -> str:
     return fill("{city}{district}{road}{num}号{community}{building}栋")
 
 
-PII_KINDS = ("EMAIL", "PHONE", "CN_MOBILE", "CN_ID", "BANK_CARD", "IBAN", "IP", "PERSON", "CN_ADDRESS")
-
-
 def pii_snippet_en(rng: random.Random, fill: Filler | None = None) -> tuple[str, list[str]]:
     """A sentence or two that discloses personal information, and the kinds it holds."""
     fill = fill or Filler(rng, "en")
@@ -539,12 +536,6 @@ def paragraph_pool(rng: random.Random, lang: str, per_topic: int) -> list[list[s
             paragraphs.append(joiner.join(fill(s) for s in sentences))
         pool.append(paragraphs)
     return pool
-
-
-def pool_titles(lang: str) -> list[list[str]]:
-    """Title templates per topic, aligned with :func:`paragraph_pool`."""
-    topics = [*EN.NEWS_TOPICS, *EN.FORUM_TOPICS, *EN.BLOG_TOPICS] if lang == "en" else [*ZH.NEWS_TOPICS, *ZH.FORUM_TOPICS]
-    return [topic["titles"] for topic in topics]
 
 
 # ---------------------------------------------------------------- duplicates

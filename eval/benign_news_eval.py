@@ -57,9 +57,10 @@ def sentences() -> dict[str, list[str]]:
     return {name: [t for t in texts if t.strip()] for name, texts in out.items()}
 
 
-def documents(texts: list[str], lang: str, size: int = DOC_BYTES) -> list[str]:
-    """Consecutive sentences joined until a document holds ``size`` UTF-8 bytes (the last one may be shorter)."""
-    sep = "" if lang == "zh" else " "
+def documents(texts: list[str], lang: str, size: int = DOC_BYTES, sep: str | None = None) -> list[str]:
+    """Consecutive sentences joined until a document holds ``size`` UTF-8 bytes (the last one may be shorter),
+    by ``sep`` (default: nothing in Chinese, a space otherwise)."""
+    sep = ("" if lang == "zh" else " ") if sep is None else sep
     docs, parts, length = [], [], 0
     for text in texts:
         parts.append(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.train_shipped_models import BIO_CHEM_MED, HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
+from eval.train_shipped_models import HARD_SCIENCE, MMLU, REAL, SPDX, jobs  # noqa: E402
 from eval.train_harmful_sparse import SETTINGS, feature_matrix, fit_cnn, fit_regression  # noqa: E402
 from transforms.content.training import (  # noqa: E402
     TrainingInput,
@@ -224,6 +225,31 @@ def real_benign_fpr(limit: int = 5000) -> dict:
     return {f"{stage}/{name}": flag_counts(scored[name][stage]) for stage in controls for name in sets}
 
 
+def harmful_zh_long_documents(control=None) -> dict:
+    """Share of ~1 KB Chinese documents the stage flags, made of COLD dev comments (held out of training; one
+    comment a line, one topic a document): all offensive; safe ones with one or two offensive comments at seeded
+    places (a document-level rule's cost in recall); all safe (comment threads on race, gender, region)."""
+    from eval.benign_news_eval import documents, flag_counts, score
+
+    control = control or HarmfulConfig().create().control
+    rng = random.Random(0)
+    sets: dict[str, list[str]] = {"offensive": [], "one_offensive": [], "two_offensive": [], "safe": []}
+    test = held_out("harmful_zh")
+    for topic in sorted({ex.group for ex in test}):
+        offensive = [ex.text for ex in test if ex.group == topic and ex.label == "offensive"]
+        safe = [ex.text for ex in test if ex.group == topic and ex.label == "safe"]
+        sets["offensive"] += documents(offensive, "zh", sep="\n")
+        sets["safe"] += documents(safe, "zh", sep="\n")
+        inserted = iter(rng.sample(offensive, len(offensive)))
+        for k, name in ((1, "one_offensive"), (2, "two_offensive")):
+            for doc in documents(safe, "zh", sep="\n"):
+                lines = doc.split("\n")
+                for _ in range(k):
+                    lines.insert(rng.randrange(len(lines) + 1), next(inserted))
+                sets[name].append("\n".join(lines))
+    return {name: flag_counts(score({"harmful": control}, texts)["harmful"]) for name, texts in sets.items()}
+
+
 def _fit_like(job, train, hyperparameters=None) -> object:
     """A fastText model trained like ``job``'s shipped one (or with ``hyperparameters``), on ``train``."""
     import tempfile
@@ -384,6 +410,7 @@ def main() -> None:
         results["harmful_zh_unseen_topics"] = harmful_zh_unseen_topics()
     results.update({"harmful_en": evaluate_harmful_en(), "harmful_zh": evaluate_harmful_zh(), "highrisk": evaluate_highrisk()})
     results["real_benign"] = real_benign_fpr()
+    results["harmful_zh_long_documents"] = harmful_zh_long_documents()
     en, zh, hr = results["harmful_en"], results["harmful_zh"], results["highrisk"]
     rows = [
         ("harmful_en macro-F1 (hate/offensive/neither)", en["classifier"]["macro_f1"], en["control"]["macro_f1"], "≥ 0.75"),
@@ -405,6 +432,8 @@ def main() -> None:
             rows.append((f"{name} out-of-domain FPR, {set_name} (n={r['n']})", None, r["fpr"], ""))
     for name, r in results["real_benign"].items():
         rows.append((f"benign flagged, {name} (n={r['n']})", None, r["rate"], "≤ 0.01"))
+    for name, r in results["harmful_zh_long_documents"].items():
+        rows.append((f"harmful_zh flagged, COLD dev 1 KB docs, {name} (n={r['n']})", None, r["rate"], ""))
     if args.unseen:
         u = results["highrisk_unseen_subjects"]
         for name in [v for v in ("nested", "shipped", "nested_pooled", "nested_first_model") if v in u]:

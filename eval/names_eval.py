@@ -21,7 +21,6 @@ type mapping and the split.
 from __future__ import annotations
 
 import argparse
-import collections
 import sys
 import time
 from pathlib import Path

@@ -158,7 +158,7 @@ def train(name: str) -> dict:
     thresholds = setting.get("thresholds") or job_thresholds(job, train_rows, oof_scores)
     final = fit_regression(X[learns], y[learns], setting["C"])
     if cnn is not None:
-        cnn_meta = _companion_meta(name, job, setting, companion, [train_rows[i] for i in np.flatnonzero(learns)], name)
+        cnn_meta = _companion_meta(job, setting, companion, [train_rows[i] for i in np.flatnonzero(learns)], name)
         companion_model = fit_cnn([texts[i] for i in np.flatnonzero(learns)], y[learns], labels, cnn, companion, cnn_meta)
     # softmax ignores a shift common to all labels: store each label's weights minus the last label's
     weights = (final.coef_[:-1] - final.coef_[-1]).T if len(labels) > 2 else final.coef_.T
@@ -242,7 +242,7 @@ def train_companion(name: str) -> dict:
     labels = sorted({ex.label for ex in train_rows})
     y = np.array([labels.index(ex.label) for ex in train_rows])
     companion = _companion_path(output)
-    cnn_meta = _companion_meta(name, job, setting, companion, train_rows, f"--companion {name}")
+    cnn_meta = _companion_meta(job, setting, companion, train_rows, f"--companion {name}")
     model = fit_cnn([ex.text for ex in train_rows], y, labels, cnn, companion, cnn_meta)
     cnn_meta = json.loads(companion.with_suffix(".json").read_text(encoding="utf-8"))
     second = SparseLinear(second.path, second.spec, second.labels, second.weights, second.bias, setting["gate"], setting["mix"])
@@ -255,7 +255,7 @@ def train_companion(name: str) -> dict:
     return meta
 
 
-def _companion_meta(name: str, job, setting: dict, companion: Path, rows: list, arguments: str) -> dict:
+def _companion_meta(job, setting: dict, companion: Path, rows: list, arguments: str) -> dict:
     """The companion sidecar's provenance: what it learnt from, with which settings and tools, chosen how."""
     import jax
 

@@ -214,7 +214,7 @@ def case_counts(samples: list[dict]) -> tuple[collections.Counter, collections.C
             tok = ws.text[s:e]
             if tok.islower():
                 low[tok] += 1
-            elif tok[:1].isupper() and names._gap_class(before) not in names._SENT_START:
+            elif tok[:1].isupper() and names.gap_class_of(before) not in names.SENTENCE_START_GAPS:
                 cap_mid[tok.lower()] += 1
     return low, cap_mid
 
@@ -363,7 +363,7 @@ def word_clusters(texts: list[str], seed: int = 0) -> tuple[dict[str, int], list
     words, docs = [], []
     for i in range(0, len(texts), 2000):
         ws = names.en_words(texts[i : i + 2000])
-        words += map(str.lower, names._words(ws, np.arange(len(ws.start))))
+        words += map(str.lower, names.word_texts(ws, np.arange(len(ws.start))))
         docs.append(ws.doc + i)
     doc = np.concatenate(docs)
     counts = collections.Counter(words)

@@ -11,7 +11,6 @@ makes a request that leaves the machine.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path

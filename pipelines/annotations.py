@@ -20,7 +20,6 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Iterable
 
 import apache_beam as beam
 import pyarrow as pa
@@ -145,10 +144,6 @@ def build_audit(pipeline: beam.Pipeline, config: AnnotationAuditConfig) -> tuple
         | "Aggregate" >> beam.CombineGlobally(AuditCombineFn(config))
     )
     return items, aggregate
-
-
-def _write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path) -> None:
-    pq.write_table(pa.Table.from_pylist(list(rows), schema=schema), path)
 
 
 def run_beam(config: AnnotationAuditConfig, staging: Path) -> tuple[dict, pa.Table, pa.Table]:

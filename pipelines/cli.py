@@ -120,13 +120,12 @@ def run(
                 check_target(Path(job.output.dir), job.job, force)
             except DangerousOutput as exc:
                 problems.append(f"config error: {exc}")
-            if dry_run:
-                _print_plan(job, config_sha, ctx.args)
             if problems:
                 for problem in problems[:-1]:
                     err.print(Text(problem, style="red"), soft_wrap=True)
                 _fail(problems[-1])
             if dry_run:
+                _print_plan(job, config_sha, ctx.args)
                 return
         except ConfigError as exc:
             _fail(str(exc))
@@ -149,22 +148,24 @@ def run(
 
 
 def _print_plan(job, config_sha: str, beam_args: list[str]) -> None:
+    """Built whole before anything is printed, so a stage that cannot be created (the pii stage without its
+    key, say) leaves its one error line alone, as the checks before it do."""
     import yaml
 
     from pipelines.graph import pipeline_options
 
-    console.print(Text.assemble(("config", "bold"), f" (sha256 {config_sha[:12]}…), every setting as resolved:"))
     # serialize_as_any: each stage entry with its own settings, not just the `stage:` of the base class
     resolved = job.model_dump(mode="json", serialize_as_any=True)
-    console.print(Text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)))
     plan = table("stage plan", ("#", "stage", "what it does"), right=("#",))
     for i, entry in enumerate(job.stages):
         stage = entry.create()
         plan.add_row(str(i), plain(stage.name), plain(stage.describe()))
     plan.add_row("", "gate", plain(f"Great Expectations suites: {', '.join(job.gate.suites)}"))
     plan.add_row("", "publish", plain(f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})"))
-    console.print(plan)
     runner = pipeline_options(beam_args).get_all_options()["runner"]
+    console.print(Text.assemble(("config", "bold"), f" (sha256 {config_sha[:12]}…), every setting as resolved:"))
+    console.print(Text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)))
+    console.print(plan)
     console.print(Text(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}"))
 
 

@@ -1,7 +1,8 @@
 """The job config: one flat YAML per job, validated with pydantic.
 
-Errors come back as one line naming the bad key, e.g.
-``config error: sources[0].license: 'MIT ORR Apache-2.0' is not a valid SPDX expression``.
+Errors come back as one line naming the bad key as one path, list items in brackets, e.g.
+``config error: sources[0].license: 'MIT ORR Apache-2.0' is not a valid SPDX expression (…)`` or
+``config error: stages[2] (quality).min_charz: unknown key``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
-from transforms.core.stage import StageConfig, first_error
+from transforms.core.stage import KeyValueError, StageConfig, error_key, first_error
 from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
@@ -109,9 +110,9 @@ class GateConfig(_Strict):
     @model_validator(mode="after")
     def _a_gate_or_a_reason(self) -> "GateConfig":
         if self.suites == [] and not self.allow_none:
-            raise ValueError("suites: empty, so nothing would check what is published; set allow_none: true and a reason to waive the gate")
+            raise KeyValueError("suites", "empty, so nothing would check what is published; set allow_none: true and a reason to waive the gate")
         if self.allow_none and self.suites == [] and not self.reason.strip():
-            raise ValueError("reason: required when allow_none waives the gate (it is recorded in the manifest)")
+            raise KeyValueError("reason", "required when allow_none waives the gate (it is recorded in the manifest)")
         return self
 
 
@@ -135,7 +136,7 @@ class LineageConfig(_Strict):
     @model_validator(mode="after")
     def _url_for_http(self) -> "LineageConfig":
         if self.transport == "http" and not self.url:
-            raise ValueError("url: required when transport is http")
+            raise KeyValueError("url", "required when transport is http")
         return self
 
 
@@ -175,19 +176,20 @@ class JobConfig(_Strict):
             for key, value in entry.items():
                 if key.endswith("_env") and not _is_variable_name(value):
                     raise ValueError(
-                        f"[{i}] ({name}): {key}: must name an environment variable (e.g. DATASTEWARD_PII_KEY); "
+                        f"[{i}] ({name}).{key}: must name an environment variable (e.g. DATASTEWARD_PII_KEY); "
                         "the value given looks like a secret and is not shown"
                     )
             try:
                 typed.append(stage_config_class(name).model_validate(entry))
             except ValidationError as exc:
-                raise ValueError(f"[{i}] ({name}): {first_error(exc)}") from None
+                key, message = error_key(exc)
+                raise ValueError(f"[{i}] ({name}){'.' + key if key else ''}: {message}") from None
         if typed[0].stage != "ingest":
             raise ValueError("[0]: the first stage must be `ingest`")
         seen = [s.stage for s in typed]
         for i, name in enumerate(seen):
             if name in seen[:i]:
-                raise ValueError(f"[{i}]: stage {name!r} already appears at [{seen.index(name)}]; each stage may appear once")
+                raise ValueError(f"[{i}]: stage {name!r} already appears at stages[{seen.index(name)}]; each stage may appear once")
         return typed
 
     @model_validator(mode="before")

@@ -239,11 +239,3 @@ def committed_runs(out_dir: Path) -> dict[str, int]:
             if info is not None and info.get("datasteward.operation") == "publish" and info.get("datasteward.run_id"):
                 found[info["datasteward.run_id"]] = int(commit.stem)
     return found
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-    parent = Path(path).parent
-    if parent.name == "_staging" and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+import yaml
 from typer.testing import CliRunner
 
 from demo import make_annotations
@@ -45,6 +46,7 @@ def config(tmp_path, inputs, **overrides) -> ann.AnnotationAuditConfig:
         ({"inputs": ["x.jsonl"], "output_dir": "o", "alpha_tentative": 0.9}, "config error: alpha_tentative: must not exceed"),
         ({"inputs": ["x.jsonl"], "output_dir": "o", "level": "interval", "consensus": "dawid_skene"}, "config error: consensus: dawid_skene"),
         ({"inputs": ["x.jsonl"], "output_dir": "o", "level": "ratios"}, "config error: level: Input should be"),
+        ({"inputs": ["x.jsonl", 3], "output_dir": "o"}, "config error: inputs[1]: Input should be a valid string"),
     ],
 )
 def test_config_errors_name_the_key(data, message):
@@ -54,9 +56,33 @@ def test_config_errors_name_the_key(data, message):
     assert "\n" not in str(exc.value)
 
 
-def test_demo_config_loads():
+def test_demo_config_loads_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     cfg = ann.load_audit_config(ROOT / "configs" / "annotations_demo.yaml")
     assert cfg.level == "nominal" and cfg.alpha_threshold == 0.8
+    assert cfg.inputs == [str(ROOT / "demo" / "annotations" / "annotations.jsonl")]
+    assert cfg.output_dir == str(ROOT / "out" / "annotations_demo")
+
+
+def test_relative_paths_resolve_against_the_config_folder_as_in_a_job_config(tmp_path, monkeypatch):
+    from pipelines.config import load_config
+    from tests.conftest import job_config
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    paths = ["../data/x.jsonl", "s3://bucket/labels/x.jsonl", "gs://bucket/x.csv", f"file://{tmp_path}/y.jsonl"]
+    audit = folder / "audit.yaml"
+    audit.write_text(json.dumps({"inputs": paths, "output_dir": "../out"}))
+    job = job_config(folder, output={"dir": "../out"})
+    data = yaml.safe_load(job.read_text())
+    data["sources"][0]["paths"] = paths
+    job.write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path / "..")
+    cfg = ann.load_audit_config(audit)
+    assert cfg.inputs == [str(tmp_path / "data" / "x.jsonl"), *paths[1:3], str(tmp_path / "y.jsonl")]
+    assert cfg.output_dir == str(tmp_path / "out")
+    job_cfg, _ = load_config(job)
+    assert cfg.inputs == job_cfg.sources[0].paths and cfg.output_dir == job_cfg.output.dir
 
 
 # --- readers --------------------------------------------------------------------------------------------------
@@ -355,6 +381,21 @@ def test_cli_exit_codes(tmp_path):
     assert not (tmp_path / "f" / "consensus").exists()
     result = runner.invoke(cli(), ["audit-annotations", str(broken)])
     assert result.exit_code == 1 and "config error: thresh: unknown key" in result.output
+
+
+def test_cli_runs_a_config_with_relative_paths_from_another_working_directory(tmp_path, monkeypatch):
+    folder = tmp_path / "job"
+    folder.mkdir()
+    simulated(folder)
+    relative = folder / "relative.yaml"
+    relative.write_text(json.dumps({"inputs": ["sim.jsonl"], "output_dir": "out", "alpha_threshold": 0.3,
+                                    "alpha_tentative": 0.2, "bootstrap_samples": 50}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli(), ["audit-annotations", str(relative), "--in-memory"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "out" / "report.json").exists() and not any(elsewhere.iterdir())
 
 
 # --- the demo set -----------------------------------------------------------------------------------------------

@@ -48,3 +48,14 @@ def test_content_stages_flag_at_most_one_percent_of_news():
     assert all(r["rate"] <= 0.01 for r in results.values() if r["stage"] == "highrisk")
     # harmful in both languages, sentences and documents (People's Daily dev, which trains the Chinese model, is not here)
     assert all(r["rate"] <= 0.01 for r in results.values() if r["stage"] == "harmful")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("../shared/data/harmful/zh_cold_dev.jsonl").exists(), reason="needs ../shared/data (from the repository root)")
+def test_long_chinese_documents_of_offensive_comments_stay_flagged_with_the_sentence_check():
+    from eval.classifiers_eval import harmful_zh_long_documents
+
+    rates = {name: r["rate"] for name, r in harmful_zh_long_documents().items()}
+    # 2026-12-07 ninth session: 1.000, 0.650, 0.898, 0.231 (COLD dev comments, one a line, ~1 KB)
+    assert rates["offensive"] >= 0.99 and rates["two_offensive"] >= 0.85 and rates["one_offensive"] >= 0.6
+    assert rates["safe"] < 0.3

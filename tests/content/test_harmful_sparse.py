@@ -193,3 +193,60 @@ ZH_BAND_TEXTS = [
     "你妈的，有完没完", "农村人就是没文化", "这个地方的房价太高了", "老外滚出中国",
     "少数民族有加分政策", "他说的话有点种族歧视的意思", "程序员都是死宅", "新疆的风景很美",
 ]
+
+
+def _fake_scorer(control, monkeypatch):
+    """Decision scores 0.1 per 恶 in a text (offensive), so flags follow from the text alone; records what is scored."""
+    scored = []
+
+    def fake(lang, processed, matched):
+        offensive = np.minimum(np.array([t.count("恶") * 0.1 for t in processed]), 1.0)
+        probabilities = np.stack([offensive, 1.0 - offensive], axis=1)
+        scored.append(list(processed))
+        return probabilities, probabilities, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+    monkeypatch.setattr(control, "_scored", fake)
+    return scored
+
+
+def test_a_long_chinese_text_is_flagged_by_the_classifier_only_where_one_of_its_sentences_is(monkeypatch):
+    spread = "这是一份很长的报告，其中讲到恶劣的天气。" * 12  # 12 sentences with one 恶 each: 1.2 whole, 0.1 alone
+    passage = "这是一份很长的报告，讲到平常的天气。" * 11 + "恶恶恶恶的一句话。"  # one sentence at 0.4
+    unpunctuated = "这是一份很长的报告讲到恶劣的天气" * 14  # one sentence: the whole text decides
+    short = "恶恶恶恶，短评论。短句。"  # under the limit: never split
+    texts = [spread, passage, unpunctuated, short]
+    assert all(len(t) > 200 for t in texts[:3]) and len(short) <= 200
+    flags = {}
+    for limit in (200, None):
+        control = HarmfulConfig(sentence_check_chars_zh=limit).create().control
+        control.setup()
+        scored = _fake_scorer(control, monkeypatch)
+        results = control.score(_batch(texts, "zh"), preprocess_batch(texts), {})
+        flags[limit] = [bool(flagged) for _, _, flagged in results]
+        names = [name for name, _, _ in results]
+        if limit is not None:  # only the flagged long texts with two sentences or more are scored again, sentence by sentence
+            assert names == ["harmful_zh+sentences", "harmful_zh+sentences", "harmful_zh", "harmful_zh"]
+            assert len(scored) == 2 and len(scored[1]) == 12 + 12
+        else:
+            assert len(scored) == 1 and "+sentences" not in "".join(names)
+    assert flags[None] == [True, True, True, True]
+    assert flags[200] == [False, True, True, True]
+
+
+def test_the_sentence_check_leaves_short_texts_and_offensive_documents_flagged_with_the_shipped_models():
+    """COLD-like comments (all shorter than the limit) decide as before; comments joined into a long document
+    are still flagged, with the sentence check run."""
+    texts = TEXTS["zh"] + ZH_BAND_TEXTS
+    offensive = [t for t, (_, _, flagged) in zip(texts, _shipped_scores(texts, None)) if flagged]
+    assert offensive and all(len(t) <= 200 for t in texts)
+    assert [flagged for _, _, flagged in _shipped_scores(texts, 200)] == [flagged for _, _, flagged in _shipped_scores(texts, None)]
+    document = "\n".join(["今天我们去公园散步，天气很好。", "本条例自公布之日起施行。"] * 6 + offensive)
+    assert len(document) > 200
+    (name, _, flagged), = _shipped_scores([document], 200)
+    assert name.endswith("+sentences") and flagged
+
+
+def _shipped_scores(texts, limit):
+    control = HarmfulConfig(sentence_check_chars_zh=limit).create().control
+    control.setup()
+    return control.score(_batch(texts, "zh"), preprocess_batch(texts), {})

@@ -113,14 +113,12 @@ def test_only_listed_groups_fold_by_group():
 
 
 def test_language_routing_uses_lang_when_it_names_a_model_language():
-    from transforms.content.classifier import is_chinese
+    from transforms.content.classifier import chinese_routes
 
     zh_text = "这是一段中文文本，用来测试语言路由。"
-    assert is_chinese("zh", "plain English words", 0.3)
-    assert is_chinese("zh-Hans", "plain English words", 0.3)
-    assert not is_chinese("en", zh_text, 0.3)
-    assert is_chinese(None, zh_text, 0.3) and is_chinese("und", zh_text, 0.3) and is_chinese("ja", zh_text, 0.3)
-    assert not is_chinese(None, "plain English words", 0.3)
+    langs = ["zh", "zh-Hans", "en", None, "und", "ja", None]
+    texts = ["plain English words", "plain English words", zh_text, zh_text, zh_text, zh_text, "plain English words"]
+    assert chinese_routes(langs, texts, 0.3) == [True, True, False, True, True, True, False]
 
 
 def test_chinese_routes_decide_a_batch_by_lang_else_by_script():

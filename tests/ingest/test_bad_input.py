@@ -20,7 +20,7 @@ from pipelines.config import SourceConfig
 from pipelines.run import execute
 from tests.ingest import badinput
 from transforms.ingest.readers import InputFile
-from transforms.ingest.stage import _ReadFileFn
+from transforms.ingest.stage import ReadFileFn
 
 META_FIELDS = ["title", "published", "price", "big", "nan"]
 QUICK = badinput.quick()
@@ -58,7 +58,7 @@ def read_kind(path: Path, kind: badinput.Kind):
         id_field="id", url_field="url", meta_fields=META_FIELDS, format=kind.format,
     )
     size = path.stat().st_size if path.exists() else 0
-    fn = _ReadFileFn({"s": source}, badinput.MAX_RECORD_BYTES, 1000, "run")
+    fn = ReadFileFn({"s": source}, badinput.MAX_RECORD_BYTES, 1000, "run")
     kept, rejects = 0, []
     for out in fn.process(InputFile("s", str(path), path.name, kind.format, size)):
         if isinstance(out, TaggedOutput):

@@ -14,7 +14,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from pipelines.config import SourceConfig
 from transforms.ingest.readers import InputFile, _lines, detect_cjk_lang, expand_sources, infer_format
-from transforms.ingest.stage import _ReadFileFn
+from transforms.ingest.stage import ReadFileFn
 from transforms.core.records import Batch
 
 
@@ -24,7 +24,7 @@ def read(path, fmt=None, max_bytes=4096, **source_fields):
     )
     file = InputFile("s", str(path), path.name, fmt or infer_format(str(path)), path.stat().st_size)
     records, rejects, files = [], [], []
-    for out in _ReadFileFn({"s": source}, max_bytes, 2, "run").process(file):
+    for out in ReadFileFn({"s": source}, max_bytes, 2, "run").process(file):
         if isinstance(out, TaggedOutput):
             (rejects if out.tag == "rejected" else files).extend(out.value if out.tag == "rejected" else [out.value])
         else:

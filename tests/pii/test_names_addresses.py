@@ -495,4 +495,4 @@ def test_english_names_of_each_text_alone_equal_those_of_the_batch():
     assert sum(map(len, batch)) > 200
     assert batch == [names.en_names_batch([t], model)[0] for t in texts]
     ws = names.en_words(texts)
-    assert names._words(ws, np.arange(len(ws.start))) == [ws.text[s:e] for s, e in zip(ws.start, ws.end)]
+    assert names.word_texts(ws, np.arange(len(ws.start))) == [ws.text[s:e] for s, e in zip(ws.start, ws.end)]

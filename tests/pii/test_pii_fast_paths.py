@@ -28,7 +28,7 @@ def _texts(rng, n, wide=False):
 def test_word_keys_name_each_short_word_exactly(wide):
     ws = names.en_words(_texts(random.Random(1), 60, wide))
     idx = np.arange(len(ws.start))
-    words = names._words(ws, idx)
+    words = names.word_texts(ws, idx)
     keys = names._word_keys(ws, idx).tolist()
     keyed = [len(w) <= 8 and max(map(ord, w)) < 256 for w in words]
     assert keyed.count(True) > 100 and keyed.count(False) > 10
@@ -61,7 +61,7 @@ def test_row_ids_by_key_equal_those_by_text(wide):
         ws = names.en_words(_texts(rng, 40, wide))
         idx = np.flatnonzero(ws.capital) if round_ % 2 else np.arange(len(ws.start))
         assert len(idx) >= names._FEW
-        assert model._ids_at(ws, idx).tolist() == model._ids(names._words(ws, idx)).tolist()
+        assert model._ids_at(ws, idx).tolist() == model._ids(names.word_texts(ws, idx)).tolist()
 
 
 def _gap_reference(text, lo, hi, step):

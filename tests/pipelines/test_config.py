@@ -33,8 +33,7 @@ def test_unknown_top_level_key_is_named(corpus):
 def test_unknown_stage_key_is_named(corpus):
     data = _config(corpus)
     data["stages"][1]["min_char"] = 3
-    message = _error(data)
-    assert "quality" in message and "min_char: unknown key" in message
+    assert _error(data) == "config error: stages[1] (quality).min_char: unknown key"
 
 
 def test_bad_stage_value_is_named(corpus):
@@ -46,7 +45,7 @@ def test_bad_stage_value_is_named(corpus):
 def test_unknown_stage_name(corpus):
     data = _config(corpus)
     data["stages"].append({"stage": "magic"})
-    assert "unknown stage 'magic'" in _error(data)
+    assert "stages[2].stage: unknown stage 'magic'" in _error(data)
 
 
 def test_first_stage_must_be_ingest(corpus):
@@ -59,13 +58,38 @@ def test_invalid_spdx_expression_names_the_source(corpus):
     data = _config(corpus)
     data["sources"][0]["license"] = "MIT ORR Apache-2.0"
     message = _error(data)
-    assert message.startswith("config error: sources.0.license") and "SPDX" in message
+    assert message.startswith("config error: sources[0].license: ") and "SPDX" in message
 
 
 def test_missing_basis_is_named(corpus):
     data = _config(corpus)
     del data["sources"][2]["basis"]
-    assert "sources.2.basis: required key is missing" in _error(data)
+    assert "sources[2].basis: required key is missing" in _error(data)
+
+
+def test_every_key_path_puts_list_items_in_brackets(corpus):
+    # one style for pydantic's own locations and the project's checks, at any depth
+    data = _config(corpus)
+    data["sources"][1]["meta_fields"] = ["title", 7]
+    assert "config error: sources[1].meta_fields[1]: " in _error(data)
+    data = _config(corpus)
+    data["stages"].append({"stage": "pii", "key_env": "AKIAIOSFODNN7EXAMPLE1234"})
+    assert _error(data).startswith("config error: stages[2] (pii).key_env: must name an environment variable")
+    data = _config(corpus)
+    data["stages"].append({"stage": "quality"})
+    assert _error(data).startswith("config error: stages[2]: stage 'quality' already appears at stages[1]")
+    # a check of a nested model's own keys names the whole path, not `gate: suites: …`
+    data = _config(corpus)
+    data["gate"] = {"suites": [], "allow_none": True}
+    assert _error(data).startswith("config error: gate.reason: required when allow_none waives the gate")
+    data["lineage"] = {"transport": "http"}
+    data["gate"] = {"suites": []}
+    assert _error(data).startswith("config error: gate.suites: empty, so nothing would check")
+    data["gate"] = {}
+    assert _error(data) == "config error: lineage.url: required when transport is http"
+    data = _config(corpus)
+    data["stages"].append({"stage": "pii", "modes": {"SHOE_SIZE": "redact"}})
+    assert _error(data).startswith("config error: stages[2] (pii).modes: unknown entity types ['SHOE_SIZE']")
 
 
 def test_duplicate_source_names(corpus):
@@ -90,7 +114,7 @@ def test_licence_that_is_not_an_spdx_id_is_an_error_with_the_closest_ids(corpus)
     data = _config(corpus)
     data["sources"][0]["license"] = "PSF 2.0"
     message = _error(data)
-    assert "sources.0.license" in message and "'PSF 2.0' is not an SPDX licence id" in message
+    assert "sources[0].license" in message and "'PSF 2.0' is not an SPDX licence id" in message
     assert "did you mean PSF-2.0" in message
 
 
@@ -141,3 +165,30 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     result = runner.invoke(cli.app, ["run", str(config)])
     assert result.exit_code == 1 and "no files match" in result.output
     assert not (corpus / "out").exists()  # nothing written, no lineage START
+
+
+@pytest.mark.parametrize(
+    "break_config, error",
+    [
+        (lambda data: data["sources"][1].update(paths=["in/forum/*.nothing"]), "config error: sources[1].paths: source 'forum': no files match"),
+        (lambda data: data["output"].update(dir="a_file"), "config error: output.dir: "),
+        # the pii stage refuses to be created without its key: after validation, while the plan is built
+        (lambda data: data["stages"].append({"stage": "pii", "default_mode": "pseudonym"}), "config error: pii: environment variable"),
+    ],
+    ids=["input matching nothing", "output.dir a file", "stage without its key"],
+)
+def test_a_failing_dry_run_prints_its_error_alone(corpus, monkeypatch, break_config, error):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.delenv("DATASTEWARD_PII_KEY", raising=False)
+    (corpus / "a_file").write_text("")
+    data = _config(corpus)
+    break_config(data)
+    config = corpus / "broken.yaml"
+    config.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(cli.app, ["run", str(config), "--dry-run"])
+    assert result.exit_code == 1
+    assert result.stdout == ""  # no resolved config or stage plan before or after the error
+    assert result.stderr.startswith(error) and result.stderr.count("\n") == 1

@@ -180,7 +180,7 @@ def test_dangerous_outputs_are_refused_in_one_line(project):
     assert result.exit_code == 1 and "is a file" in result.output
     for override, message in (
         ({"output": {"dir": ""}}, "output.dir: empty"),
-        ({"gate": {"suites": []}}, "suites: empty"),
+        ({"gate": {"suites": []}}, "gate.suites: empty"),
         ({"stages": [{"stage": "ingest"}, {"stage": "quality"}, {"stage": "quality"}]}, "already appears"),
     ):
         result = steward("run", job_config(project, **override))

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from transforms.annotations.agreement import LEVELS
+from transforms.core import storage
 from transforms.core.stage import first_error
 
 ROLES = ("annotator", "reviewer")
@@ -97,6 +98,8 @@ def parse_audit_config(data: Any) -> AnnotationAuditConfig:
 
 
 def load_audit_config(path: str | Path) -> AnnotationAuditConfig:
+    """The validated config with ``inputs`` and ``output_dir`` resolved against the config file's folder, as a
+    job config's paths are, so the audit runs the same from any working directory; URIs are kept as they are."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -104,4 +107,9 @@ def load_audit_config(path: str | Path) -> AnnotationAuditConfig:
         raise AnnotationConfigError(f"config error: cannot read {path}: {exc.strerror}") from None
     except yaml.YAMLError:
         raise AnnotationConfigError(f"config error: {path} is not valid YAML") from None
-    return parse_audit_config(data)
+    config = parse_audit_config(data)
+    folder = path.resolve().parent
+    return config.model_copy(update={
+        "inputs": [storage.resolve(p, folder) for p in config.inputs],
+        "output_dir": storage.resolve(config.output_dir, folder),
+    })

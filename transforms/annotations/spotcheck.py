@@ -419,7 +419,7 @@ def machine_check(
 
 def stage_counts_from_counters(counters: Mapping[str, int], stages: Sequence[str]) -> dict[str, dict[str, int]]:
     """``{stage: {"checked", "passed"}}`` from a run's Beam counters ``"<stage>:input"`` / ``"<stage>:rejected"``
-    (the counters every :class:`transforms.base.ControlStage` keeps); stages without counters are left out."""
+    (the counters every :class:`transforms.core.stage.ControlStage` keeps); stages without counters are left out."""
     counts = {}
     for stage in stages:
         checked = counters.get(f"{stage}:input")

@@ -66,7 +66,7 @@ class Classifier:
     labels: tuple[str, ...]
     negative_label: str
     thresholds: dict[str, float]
-    scoring: str  # how thresholds apply: "label", "risk" or "top" (classifier_training.decide_labels)
+    scoring: str  # how thresholds apply: "label", "risk" or "top" (training.decide_labels)
     # what the thresholds apply to besides P(label) (training.decision_scores): the lexicon's weight per
     # label and the labels whose probabilities are pooled into another's
     lexicon_weight: dict[str, float] = field(default_factory=dict)
@@ -151,7 +151,7 @@ class Lexicon:
     """Weighted terms from a TSV (term, language, category, weight, risk_level), matched in one pass.
 
     Aho-Corasick automata find every term at once, whatever the size of the list: a
-    :class:`~transforms.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
+    :class:`~transforms.core.textscan.BatchGate` over the whole batch (the lowercased texts joined as UTF-8,
     one call into compiled code) picks the few texts that hold a term, and only those are scanned for
     every match. Chinese terms match anywhere (no word boundaries in Chinese); English terms only as
     whole words, checked on the matches with ASCII boundaries (CJK characters count as word characters
@@ -261,15 +261,10 @@ def _route_by_lang(lang: str | None) -> bool | None:
     return None
 
 
-def is_chinese(lang: str | None, text: str, min_cjk_share: float) -> bool:
-    """:func:`chinese_routes` of one record."""
-    return chinese_routes([lang], [text], min_cjk_share)[0]
-
-
 class PreparedText(NamedTuple):
     """What the content-risk stages derive from a text before scoring it."""
 
-    processed: str  # the classifiers' view (classifier_training.preprocess_batch)
+    processed: str  # the classifiers' view (text.preprocess_batch)
     lowered: bytes  # the text lowercased, UTF-8: what the lexicons scan
 
 
@@ -435,7 +430,7 @@ class ContentRiskControl(Control):
 class ContentRiskConfig(StageConfig):
     """What every classifier + lexicon stage configures; each model path must load at validation."""
 
-    lexicon: str  # relative paths resolve against transforms/lexicons/
+    lexicon: str  # relative paths resolve against transforms/content/lexicons/
     lexicon_threshold: float = Field(0.9, gt=0.0, le=1.0)
     action: Literal["reject", "annotate"] = "reject"
 

@@ -16,6 +16,11 @@ lineage then names both models and holds the probabilities decided on. A second 
 (``harmful_zh_cnn.npz``: a token CNN, ``transforms/content/cnn.py``, a view of word order the n-gram bags lack)
 whose probabilities take its share ``mix`` there; it is scored only on the band texts whose flags that share
 can still change (``undecided_rows``: an exact bound, decisions as if it were scored everywhere).
+
+A Chinese text longer than ``sentence_check_chars_zh`` (longer than any comment the Chinese thresholds were
+chosen on) that the classifier flags keeps that flag only where one of its sentences, scored alone by the same
+models, reaches the threshold too: a news report is not flagged for crime and war words spread over it. Only
+those few texts are scored again (lineage names the model ``…+sentences``); the lexicon's own flag is unchanged.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from transforms.content.classifier import (
     MODELS_DIR,
@@ -39,9 +44,11 @@ from transforms.content.classifier import (
     load_classifier,
     load_lexicon,
     load_once,
+    prepare_texts,
 )
 from transforms.content.cnn import TokenCNN, load_cnn
 from transforms.content.sparse import SparseLinear, cascade, load_sparse
+from transforms.content.text import split_sentences_zh
 from transforms.content.training import decision_scores, lexicon_scores_matrix
 from transforms.core.records import Batch
 from transforms.core.registry import register_stage
@@ -51,7 +58,7 @@ from transforms.core.stage import Stage
 @register_stage("harmful")
 class HarmfulConfig(ContentRiskConfig):
     stage: Literal["harmful"] = "harmful"
-    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/models/
+    model_en: str = "harmful_en.bin"  # relative paths resolve against transforms/content/models/
     model_zh: str = "harmful_zh.bin"
     # the second model scoring what fastText does not clear (None: fastText decides alone, at its own thresholds)
     second_en: str | None = "harmful_en_sparse.npz"
@@ -60,6 +67,10 @@ class HarmfulConfig(ContentRiskConfig):
     thresholds_zh: dict[str, float] = {}
     lexicon: str = "harmful.tsv"
     zh_min_cjk_share: float = 0.3  # CJK share of the text that routes it to the Chinese model
+    # A Chinese text longer than this many characters (every COLD comment the thresholds were chosen on is
+    # shorter) is flagged by the classifier only where one of its sentences, scored alone, is flagged too;
+    # None: the whole text decides alone (docs/classifiers.md, "sentence check").
+    sentence_check_chars_zh: int | None = Field(200, gt=0)
     risk_levels: dict[str, str] = {"hate": "major", "offensive": "considerable"}
 
     @model_validator(mode="after")
@@ -165,31 +176,8 @@ class HarmfulControl(ContentRiskControl):
             indices = [i for i, r in enumerate(routes) if r == lang]
             if not indices:
                 continue
-            probabilities = model.probabilities([processed[i] for i in indices])
-            second, companion, rescored, companion_rows = self._second[lang], self._companion[lang], [], []
-            if second is not None:
-                probabilities, rescored = cascade(
-                    probabilities, model.labels.index(model.negative_label), second.gate, second.mix,
-                    lambda rows: second.probabilities([processed[indices[row]] for row in rows.tolist()]),
-                )
-            weights, pooled = model.lexicon_weight, model.pooled
-            lexicon = None
-            if weights:
-                local = {row: matched[i] for row, i in enumerate(indices) if i in matched}
-                lexicon = lexicon_scores_matrix(local, len(indices), model.labels) if local else None
-
-            def scores_of(p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-                if not (pooled or weights):
-                    return p
-                return decision_scores(p, list(model.labels), lexicon if lexicon is None or rows is None else lexicon[rows], weights, pooled)
-
-            if companion is not None:
-                thresholds = self._thresholds[lang]
-                companion_rows = undecided_rows(probabilities, rescored, companion.mix, lambda p, rows: scores_of(p, rows) >= thresholds)
-                if len(companion_rows):
-                    probabilities[companion_rows] = (1.0 - companion.mix) * probabilities[companion_rows] + companion.mix * companion.probabilities(
-                        [processed[indices[row]] for row in companion_rows.tolist()])
-            scores = scores_of(probabilities)
+            local = {row: matched[i] for row, i in enumerate(indices) if i in matched}
+            probabilities, scores, rescored, companion_rows = self._scored(lang, [processed[i] for i in indices], local)
             reached = scores >= self._thresholds[lang]
             name = f"harmful_{lang}"
             for i, lineage in zip(indices, lineage_scores(model.labels, probabilities)):
@@ -198,7 +186,58 @@ class HarmfulControl(ContentRiskControl):
                 results[indices[row]] = (f"{name}+sparse", results[indices[row]][1], {})
             for row in companion_rows:
                 results[indices[row]] = (f"{name}+sparse+cnn", results[indices[row]][1], {})
+            limit = self.config.sentence_check_chars_zh if lang == "zh" else None
+            if limit is not None:
+                for row in self._sentence_checked(reached, [batch.text[i] for i in indices], limit):
+                    results[indices[row]] = (f"{results[indices[row]][0]}+sentences", results[indices[row]][1], {})
             for row in np.flatnonzero(reached.any(axis=1)).tolist():
                 flagged = {model.labels[j]: float(scores[row, j]) for j in np.flatnonzero(reached[row])}
                 results[indices[row]] = (*results[indices[row]][:2], flagged)
         return results
+
+    def _scored(self, lang: str, processed: list[str], matched: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(probabilities, decision scores, rows the second model rescored, rows the companion scored) of
+        ``lang``'s model set on ``processed`` texts; ``matched``: the lexicon's matches by row."""
+        model, second, companion = self._models[lang], self._second[lang], self._companion[lang]
+        probabilities = model.probabilities(processed)
+        rescored, companion_rows = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if second is not None:
+            probabilities, rescored = cascade(
+                probabilities, model.labels.index(model.negative_label), second.gate, second.mix,
+                lambda rows: second.probabilities([processed[row] for row in rows.tolist()]),
+            )
+        weights, pooled = model.lexicon_weight, model.pooled
+        lexicon = lexicon_scores_matrix(matched, len(processed), model.labels) if weights and matched else None
+
+        def scores_of(p: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+            if not (pooled or weights):
+                return p
+            return decision_scores(p, list(model.labels), lexicon if lexicon is None or rows is None else lexicon[rows], weights, pooled)
+
+        if companion is not None:
+            thresholds = self._thresholds[lang]
+            companion_rows = undecided_rows(probabilities, rescored, companion.mix, lambda p, rows: scores_of(p, rows) >= thresholds)
+            if len(companion_rows):
+                probabilities[companion_rows] = (1.0 - companion.mix) * probabilities[companion_rows] + companion.mix * companion.probabilities(
+                    [processed[row] for row in companion_rows.tolist()])
+        return probabilities, scores_of(probabilities), rescored, companion_rows
+
+    def _sentence_checked(self, reached: np.ndarray, texts: list[str], limit: int) -> list[int]:
+        """The rows of texts longer than ``limit`` characters the classifier flags, each flag (in place in
+        ``reached``) kept only where one of the text's sentences, scored alone, reaches that label's threshold:
+        a long report is flagged for a passage that reads as offensive, not for dark words spread over it."""
+        rows = [row for row in np.flatnonzero(reached.any(axis=1)).tolist() if len(texts[row]) > limit]
+        sentences_of = {row: split_sentences_zh(texts[row]) for row in rows}
+        rows = [row for row in rows if len(sentences_of[row]) > 1]
+        if not rows:
+            return []
+        sentences = [s for row in rows for s in sentences_of[row]]
+        prepared = prepare_texts(sentences)
+        matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+        reached_alone = self._scored("zh", [p.processed for p in prepared], matched)[1] >= self._thresholds["zh"]
+        start = 0
+        for row in rows:
+            end = start + len(sentences_of[row])
+            reached[row] &= reached_alone[start:end].any(axis=0)
+            start = end
+        return rows

@@ -162,7 +162,7 @@ class HighRiskControl(ContentRiskControl):
 
     def _scored(self, processed: list[str]):
         """:meth:`score`'s results, and the rows both models scored (see :meth:`_probabilities`)."""
-        # classifier_training.decide_labels on the whole batch, the domain being the most likely hazard class:
+        # training.decide_labels on the whole batch, the domain being the most likely hazard class:
         # scoring "risk" scores it by 1 - P(benign) (hazard against benign, all classes' evidence pooled),
         # "top" by its own probability when that beats P(benign), else 0
         probabilities, both = self._probabilities(processed)

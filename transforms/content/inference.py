@@ -33,7 +33,6 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
-import apache_beam as beam
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 from pydantic import BaseModel, ConfigDict, Field, model_validator

@@ -97,6 +97,17 @@ def preprocess(text: str) -> str:
     return preprocess_batch([text])[0]
 
 
+# A Chinese sentence ends after a run of 。！？； (full-width or ASCII) and ellipses, closing quotes and brackets
+# staying with it; a line break ends one too.
+_ZH_END, _ZH_CLOSE = "。！？；!?;…", "”’」』）)\"'"
+_ZH_SENTENCE_END = re.compile(rf"(?:(?<=[{_ZH_END}])|(?<=[{_ZH_END}][{_ZH_CLOSE}]))(?![{_ZH_END}{_ZH_CLOSE}])|\n")
+
+
+def split_sentences_zh(text: str) -> list[str]:
+    """The sentences (and lines) of a Chinese ``text``, those holding a letter or digit."""
+    return [s for s in _ZH_SENTENCE_END.split(text) if any(c.isalnum() for c in s)]
+
+
 # What cjk_shares counts per code point, both counts in one number: 1 for a character that is not a space, plus
 # 2**16 for a CJK one. Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what
 # str.split() drops.

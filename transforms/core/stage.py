@@ -522,17 +522,48 @@ class StageConfig(BaseModel, abc.ABC):
         """Build the stage this entry configures."""
 
 
-def first_error(exc: ValidationError) -> str:
-    """The first validation error as one line naming the key, e.g. ``stages.1.min_chars: unknown key``."""
+def key_path(loc: Sequence[str | int]) -> str:
+    """A location in a config as one key path, list items in brackets: ``sources[0].license``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+class KeyValueError(ValueError):
+    """A model validator's error about one of the model's own keys. Raised in a model nested in another
+    (``gate:``, ``lineage:``), it lets the error name the whole path, ``gate.suites``; pydantic would
+    locate it at the model alone."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key, self.message = key, message
+
+
+def error_key(exc: ValidationError) -> tuple[str, str]:
+    """The first validation error as (key path, message), e.g. ``("sources[0].text_fieldz", "unknown key")``;
+    the key path is empty for an error that names no key."""
     err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
+    where = key_path(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
     elif err["type"] == "missing":
         message = "required key is missing"
-    if not where and ": " in message:  # model validators name the key themselves
-        return message
+    raised = err.get("ctx", {}).get("error")
+    if isinstance(raised, KeyValueError):
+        where, message = f"{where}.{raised.key}" if where else raised.key, raised.message
+    elif not where and ": " in message:  # model validators name the key themselves: "key: …"
+        where, message = message.split(": ", 1)
+    elif message.startswith("[") and ": " in message:  # list validators name the item: "[2].stage: …"
+        item, message = message.split(": ", 1)
+        where += item
+    return where, message
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as one line naming the key, e.g. ``sources[0].text_fieldz: unknown key``."""
+    where, message = error_key(exc)
     return f"{where}: {message}" if where else message
 
 

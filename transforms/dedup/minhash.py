@@ -9,11 +9,10 @@ document's shingle hashes, evaluated for all permutations at once. The exact key
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
 
 import numpy as np
 
-from transforms.core.hashing import LENGTH_SALT, mix64, shingle_hashes
+from transforms.core.hashing import LENGTH_SALT, mix64
 
 MAX_HASH = np.uint32(0xFFFFFFFF)
 _CHUNK_ROWS = 4096  # shingles per signature block: (128 x 4096) uint32 = 2 MiB, stays in cache
@@ -73,9 +72,6 @@ class MinHasher:
                 out[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
             doc = stop
         return out
-
-    def signatures_of(self, normalized: Sequence[str], word_ngram: int = 5, char_ngram: int = 5) -> np.ndarray:
-        return self.signatures(*shingle_hashes(normalized, word_ngram, char_ngram))
 
 
 def jaccard_estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from transforms.core.stage import REJECTED, RunContext, Stage, StageConfig, coun
 from transforms.ingest.readers import FILES, STAGE, FileBroken, HashingReader, InputFile, Limits, SourceReader
 
 
-class _ReadFileFn(beam.DoFn):
+class ReadFileFn(beam.DoFn):
     """One input file → record batches, reject lists, and the file's fingerprint (tagged FILES)."""
 
     def __init__(self, sources: dict, max_bytes: int, batch_size: int, run_id: str, limits: Limits = Limits()):
@@ -141,7 +141,7 @@ class IngestStage(Stage):
         outputs = (
             spread_files(pipeline, files)
             | "ReadFiles"
-            >> beam.ParDo(_ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id, self.config.limits))
+            >> beam.ParDo(ReadFileFn(sources, self.config.max_record_bytes, self.config.batch_size, ctx.run_id, self.config.limits))
             .with_output_types(Batch)  # the main output: Beam encodes it with core's BatchCoder
             .with_outputs(REJECTED, FILES, main="records")
         )

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MODEL_NAME = "py3langid"
-
 
 @dataclass(frozen=True)
 class Scores:

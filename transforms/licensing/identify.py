@@ -1,7 +1,7 @@
 """Find licence statements inside documents: SPDX tags, licence texts, Creative Commons and rights notices.
 
 Licence texts are identified against a compact fingerprint index of the SPDX licence list
-(``license_data/spdx_fingerprints.npz``, built by ``eval/build_license_index.py``): each licence is
+(``data/spdx_fingerprints.npz``, built by ``eval/build_license_index.py``): each licence is
 the set of 32-bit hashes of its normalised word 5-grams. A document is scored against every licence
 by an IDF-weighted Otsuka–Ochiai coefficient ``w(D∩L) / sqrt(w(D)·w(L))`` over those sets (boilerplate
 shared by many licences weighs little, distinguishing clauses much), which stays high for the right

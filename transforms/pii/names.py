@@ -423,10 +423,11 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
 # "^" (a line break is a class of its own). Everything is found for a whole batch in a few numpy passes over its
 # code points; Python touches only capitalised words and the words around candidates.
 _SPACE_GAP = 65536  # gap code of a gap holding only spaces (code points are < 65536 after clipping)
-_SENT_START = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
+SENTENCE_START_GAPS = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
 
 
-def _gap_class(code: int) -> str:
+def gap_class_of(code: int) -> str:
+    """The gap class (see above) of gap code ``code``."""
     if code == _SPACE_GAP:
         return " "
     ch = chr(code)
@@ -441,7 +442,7 @@ def _en_tables() -> tuple[np.ndarray, list[str]]:
     for i in range(65536):
         ch = chr(i)
         kind[i] = ch.isalpha() | ch.isupper() << 1 | (ch.isspace() and ch != "\n") << 2 | (ch in "-'’") << 3
-    return kind, [_gap_class(i) for i in range(65537)]
+    return kind, [gap_class_of(i) for i in range(65537)]
 
 
 class EnWords(NamedTuple):
@@ -590,7 +591,7 @@ class EnModel:
         self._common = np.array([c == "C" for c in classes])
         self._title = np.array([c == "T" for c in classes])
         _, gap_class = _en_tables()
-        self._sentence_after = np.array([x in _SENT_START for x in gap_class])
+        self._sentence_after = np.array([x in SENTENCE_START_GAPS for x in gap_class])
         self._before_w = np.array([g("pg=" + x, 0.0) for x in gap_class])
         self._after_w = np.array([g("ng=" + x, 0.0) for x in gap_class])
         prevs = ("O", "N", "C")
@@ -649,12 +650,12 @@ class EnModel:
         """Row ids of words ``idx`` of ``ws``: a short word already met by its key, in numpy (cutting each word out of
         the batch text and looking it up as a string cost ≈ 0.3 µs a word), every other word by its text (``_ids``)."""
         if len(idx) < _FEW:
-            return self._ids(_words(ws, idx))
+            return self._ids(word_texts(ws, idx))
         keys = _word_keys(ws, idx)
         ids = self._key_ids.get(keys)
         miss = np.flatnonzero(ids < 0)
         if len(miss):
-            ids[miss] = found = self._ids(_words(ws, idx[miss]))
+            ids[miss] = found = self._ids(word_texts(ws, idx[miss]))
             keyed = keys[miss] != 0
             new, first = np.unique(keys[miss][keyed], return_index=True)  # a word may be missed more than once
             self._key_ids.put(new, found[keyed][first])
@@ -711,7 +712,7 @@ class EnModel:
         pg, ng = gap_class[ws.before[i]], gap_class[ws.after[i]]
         lex = self.lex
         lw, pl_, nl_ = tok.lower(), p.lower(), n.lower()
-        first = pg in _SENT_START and not (pg == "." and len(p) == 1 and p.isupper())
+        first = pg in SENTENCE_START_GAPS and not (pg == "." and len(p) == 1 and p.isupper())
         lc, pl, nl = lex.get(lw, "-"), lex.get(pl_, "-"), lex.get(nl_, "-")
         sh, psh, nsh = shape(tok), shape(p), shape(n)
         cl, pcl, ncl = (self.clusters.get(x, "-") for x in (lw, pl_, nl_))
@@ -816,7 +817,7 @@ _DECODE = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 _FEW = 64
 
 
-def _words(ws: EnWords, idx: np.ndarray) -> list[str]:
+def word_texts(ws: EnWords, idx: np.ndarray) -> list[str]:
     """Words ``idx`` of ``ws``: their code points gathered, each followed by a zero, decoded and split once (a
     slice of ``ws.text`` per word costs ≈ 3× more)."""
     if len(idx) < _FEW:

@@ -302,20 +302,12 @@ class PiiConfig(StageConfig):
     key_env: str = DEFAULT_KEY_ENV  # name of the environment variable holding the key, never the key
     on_residual: Literal["keep", "reject"] = "reject"
 
-    @field_validator("entities")
+    @field_validator("entities", "modes")
     @classmethod
-    def _known_entities(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(det.ENTITY_TYPES))
+    def _known_entities(cls, value: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
+        unknown = sorted(set(value) - set(det.ENTITY_TYPES))  # the entities listed, or those `modes` sets
         if unknown:
             raise ValueError(f"unknown entity types {unknown} (known: {', '.join(det.ENTITY_TYPES)})")
-        return value
-
-    @field_validator("modes")
-    @classmethod
-    def _known_mode_entities(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(det.ENTITY_TYPES))
-        if unknown:
-            raise ValueError(f"modes: unknown entity types {unknown}")
         return value
 
     @field_validator("mask_keep_last")

@@ -5,7 +5,7 @@ Place it after the content controls. Per source, per run:
     rate = content-risk rejects / (content-risk rejects + records of the source still kept here)
 
 where content-risk rejects are the rows of every earlier stage's rejects whose ``category`` is in
-:data:`transforms.records.CONTENT_RISK_CATEGORIES` (keyed on the category, not on which stage
+:data:`transforms.core.records.CONTENT_RISK_CATEGORIES` (keyed on the category, not on which stage
 rejected them). Records rejected for other reasons (quality, duplicates, licensing) were not
 assessed as content and are left out of the denominator. A rate strictly above ``threshold``
 (default 5 %; exactly 5 % does not exclude) excludes the source: all its records still kept are
