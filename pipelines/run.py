@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
-from apache_beam.options.pipeline_options import DirectOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 from openlineage.client.uuid import generate_new_uuid
 
 from expectations.gate import GateResult, import_gx, record_stat_columns, record_stats_schema, run_gate
@@ -82,10 +82,11 @@ class RunOutcome:
 
 @dataclass
 class _Prepared:
-    """What a run makes of its config before it writes anything: a stage that cannot be created stops it
-    there, with nothing to clean up."""
+    """What a run makes of its config and Beam arguments before it writes anything: a stage that cannot
+    be created or an option Beam refuses stops it there, with nothing to clean up."""
 
     stages: list[Stage]
+    options: PipelineOptions
     beam_args: list[str]
 
 
@@ -189,14 +190,14 @@ def execute(
     wait_lock: float = 0.0,
 ) -> RunOutcome:
     """Run one governed job end to end. Config errors (a stage that cannot be created among them) raise
-    ConfigError before anything is written; an output.dir that must not be written raises
-    DangerousOutput, one held by a live run OutputLocked.
+    ConfigError and Beam options that Beam refuses BeamOptionsError, before anything is written; an
+    output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked.
 
     ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
     live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
     beam_args = list(beam_args or [])
-    prepared = _Prepared(create_stages(config), beam_args)
+    prepared = _Prepared(create_stages(config), pipeline_options(beam_args), beam_args)
     out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
     local = not storage.is_remote(out_dir)
     if local:  # the lock, the target check and recovery work on local outputs (flock, rename)
@@ -415,12 +416,11 @@ class _PhaseClock:
 def _run(
     config: JobConfig, prepared: _Prepared, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
 ) -> None:
-    stages = prepared.stages
+    stages, options = prepared.stages, prepared.options
     ingest, controls = stages[0], stages[1:]
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
-    options = pipeline_options(prepared.beam_args)
     gx_import = _import_gx_meanwhile(options)
     progress_dir = (
         storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")

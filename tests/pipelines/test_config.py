@@ -204,9 +204,15 @@ BYO_REFUSING_OPTIONS = {
         ),
         # ... by the same path as any other stage whose creation fails
         (lambda data: data["stages"].append(BYO_REFUSING_OPTIONS), [], "config error: stages[2] (harmful): TypeError: "),
+        # Beam options go through Beam's own parsing and runner checks: one line, not argparse's usage and exit 2
+        (lambda data: None, ["--direct_num_workers=abc"], "beam option --direct_num_workers: invalid int value: 'abc'"),
+        (lambda data: None, ["--direct_num_workers"], "beam option --direct_num_workers: expected one argument"),
+        (lambda data: None, ["--runner=Nope"], "beam option --runner: Unexpected pipeline runner: Nope."),
+        (lambda data: None, ["--runner=PortableRunner", "--environment_type=EXTERNAL"], "beam options: Option external_service_address is required"),
     ],
     ids=[
         "input matching nothing", "output.dir a file", "stage without its key", "stage that cannot be created",
+        "beam option of the wrong type", "beam option without its value", "unknown runner", "runner's own check",
     ],
 )  # fmt: skip
 def test_a_failing_check_prints_its_error_alone_and_writes_nothing(
@@ -249,8 +255,9 @@ def test_the_key_never_shows_in_its_error(corpus, monkeypatch):
     assert not (corpus / "out").exists()
 
 
-def test_execute_makes_its_stages_before_it_writes(corpus, monkeypatch):
+def test_execute_makes_its_stages_and_options_before_it_writes(corpus, monkeypatch):
     # the same checks guard a run started from Python, without the CLI in front of it
+    from pipelines.graph import BeamOptionsError
     from pipelines.run import execute
 
     monkeypatch.delenv("DATASTEWARD_PII_KEY", raising=False)
@@ -260,4 +267,22 @@ def test_execute_makes_its_stages_before_it_writes(corpus, monkeypatch):
     config.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError, match=r"^config error: stages\[2\] \(pii\)\.key_env: "):
         execute(config)
+    with pytest.raises(BeamOptionsError, match="^beam option --direct_num_workers: invalid int value"):
+        execute(job_config(corpus), ["--direct_num_workers=abc"])
     assert not (corpus / "out").exists()
+
+
+def test_options_beam_does_not_know_pass_through_to_the_runner(corpus):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+    from pipelines.graph import pipeline_options
+
+    portable = ["--runner=PortableRunner", "--job_endpoint=localhost:8099", "--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
+    runner_specific = ["--flink_master=localhost:8081", "--some_runner_flag=1", "--a_switch"]
+    options = pipeline_options([*portable, *runner_specific]).get_all_options(retain_unknown_options=True)
+    assert options["job_endpoint"] == "localhost:8099" and options["environment_type"] == "EXTERNAL"
+    assert options["flink_master"] == "localhost:8081" and options["some_runner_flag"] == "1" and options["a_switch"] is True
+    result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run", *portable, *runner_specific])
+    assert result.exit_code == 0, result.output
+    assert "beam runner: PortableRunner" in result.stdout and "--some_runner_flag=1" in result.stdout
