@@ -166,7 +166,27 @@ def _print_plan(job, config_sha: str, stages, options, beam_args: list[str]) -> 
     console.print(Text.assemble(("config", "bold"), f" (sha256 {config_sha[:12]}…), every setting as resolved:"))
     console.print(Text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)))
     console.print(plan)
-    console.print(Text(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}"))
+    console.print(Text(f"beam runner: {runner}; extra options: {' '.join(shown_beam_args(beam_args)) or '(none)'}"))
+
+
+# Beam and its IO options carry credentials (--aws_secret_access_key, --s3_access_key_id, --service_account_key_file…)
+SECRET_OPTION_WORDS = ("secret", "key", "token", "password", "credential")
+
+
+def shown_beam_args(beam_args: list[str]) -> list[str]:
+    """``beam_args`` as printed: the value of every option whose name names a credential replaced by ``***``,
+    in both the ``--name=value`` and the ``--name value`` form."""
+    shown, hide_next = [], False
+    for arg in beam_args:
+        if hide_next and not arg.startswith("--"):
+            shown.append("***")
+            hide_next = False
+            continue
+        name, equals, _ = arg.lstrip("-").partition("=")
+        secret = arg.startswith("--") and any(word in name.lower() for word in SECRET_OPTION_WORDS)
+        shown.append(f"--{name}=***" if secret and equals else arg)
+        hide_next = secret and not equals
+    return shown
 
 
 def _print_outcome(outcome) -> None:

@@ -286,3 +286,15 @@ def test_options_beam_does_not_know_pass_through_to_the_runner(corpus):
     result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run", *portable, *runner_specific])
     assert result.exit_code == 0, result.output
     assert "beam runner: PortableRunner" in result.stdout and "--some_runner_flag=1" in result.stdout
+
+
+def test_dry_run_does_not_print_credentials_given_as_beam_options(corpus):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    secrets = ["--s3_secret_access_key=hunter2-s3", "--aws_session_token", "hunter2-token"]
+    result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run", "--direct_num_workers=1", *secrets])
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output
+    assert "--s3_secret_access_key=*** --aws_session_token ***" in result.stdout and "--direct_num_workers=1" in result.stdout
