@@ -110,7 +110,8 @@ def run(
     try:
         if display is not None:
             display.phase("starting")  # before Beam is imported: a piped log shows at once that the run began
-        from pipelines.config import ConfigError, load_config, preflight
+        from pipelines.config import ConfigError, create_stages, load_config, preflight
+        from pipelines.graph import BeamOptionsError, pipeline_options
         from pipelines.outdir import DangerousOutput, OutputLocked, check_target
 
         try:
@@ -124,10 +125,12 @@ def run(
                 for problem in problems[:-1]:
                     err.print(Text(problem, style="red"), soft_wrap=True)
                 _fail(problems[-1])
+            # as the run will make them, so a stage or option that fails there fails here, before anything is written
+            stages, options = create_stages(job), pipeline_options(ctx.args)
             if dry_run:
-                _print_plan(job, config_sha, ctx.args)
+                _print_plan(job, config_sha, stages, options, ctx.args)
                 return
-        except ConfigError as exc:
+        except (ConfigError, BeamOptionsError) as exc:
             _fail(str(exc))
         except ValueError as exc:
             _fail(f"config error: {exc}")
@@ -147,26 +150,43 @@ def run(
     raise typer.Exit(outcome.exit_code)
 
 
-def _print_plan(job, config_sha: str, beam_args: list[str]) -> None:
-    """Built whole before anything is printed, so a stage that cannot be created (the pii stage without its
-    key, say) leaves its one error line alone, as the checks before it do."""
+def _print_plan(job, config_sha: str, stages, options, beam_args: list[str]) -> None:
+    """The stages and options as the checks made them: a stage that cannot be created or an option Beam
+    refuses has printed its one error line alone, as the checks before it do."""
     import yaml
-
-    from pipelines.graph import pipeline_options
 
     # serialize_as_any: each stage entry with its own settings, not just the `stage:` of the base class
     resolved = job.model_dump(mode="json", serialize_as_any=True)
     plan = table("stage plan", ("#", "stage", "what it does"), right=("#",))
-    for i, entry in enumerate(job.stages):
-        stage = entry.create()
+    for i, stage in enumerate(stages):
         plan.add_row(str(i), plain(stage.name), plain(stage.describe()))
     plan.add_row("", "gate", plain(f"Great Expectations suites: {', '.join(job.gate.suites)}"))
     plan.add_row("", "publish", plain(f"Delta table {storage.join(job.output.dir, 'dataset')} (mode {job.output.mode})"))
-    runner = pipeline_options(beam_args).get_all_options()["runner"]
+    runner = options.get_all_options()["runner"]
     console.print(Text.assemble(("config", "bold"), f" (sha256 {config_sha[:12]}…), every setting as resolved:"))
     console.print(Text(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)))
     console.print(plan)
-    console.print(Text(f"beam runner: {runner}; extra options: {' '.join(beam_args) or '(none)'}"))
+    console.print(Text(f"beam runner: {runner}; extra options: {' '.join(shown_beam_args(beam_args)) or '(none)'}"))
+
+
+# Beam and its IO options carry credentials (--aws_secret_access_key, --s3_access_key_id, --service_account_key_file…)
+SECRET_OPTION_WORDS = ("secret", "key", "token", "password", "credential")
+
+
+def shown_beam_args(beam_args: list[str]) -> list[str]:
+    """``beam_args`` as printed: the value of every option whose name names a credential replaced by ``***``,
+    in both the ``--name=value`` and the ``--name value`` form."""
+    shown, hide_next = [], False
+    for arg in beam_args:
+        if hide_next and not arg.startswith("--"):
+            shown.append("***")
+            hide_next = False
+            continue
+        name, equals, _ = arg.lstrip("-").partition("=")
+        secret = arg.startswith("--") and any(word in name.lower() for word in SECRET_OPTION_WORDS)
+        shown.append(f"--{name}=***" if secret and equals else arg)
+        hide_next = secret and not equals
+    return shown
 
 
 def _print_outcome(outcome) -> None:

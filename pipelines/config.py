@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
-from transforms.core.stage import KeyValueError, StageConfig, error_key, first_error
+from transforms.core.stage import KeyValueError, Stage, StageConfig, error_key, first_error
 from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
@@ -295,3 +295,26 @@ def preflight(config: JobConfig) -> list[str]:
         except (FileNotFoundError, ValueError, OSError) as exc:
             problems.append(f"config error: sources[{i}].paths: {exc}")
     return problems
+
+
+def create_stages(config: JobConfig) -> list[Stage]:
+    """The job's stages, created as the run creates them, so that an entry which validates but cannot be
+    created stops the run before anything is written: the pii stage without its key, a ``byo_model``
+    handler whose factory refuses its options, or whatever else a stage's ``create`` raises. The
+    ConfigError names the entry (and its key, for a KeyValueError), e.g.
+    ``config error: stages[3] (pii).key_env: environment variable DATASTEWARD_PII_KEY must hold …``."""
+    stages = []
+    for i, entry in enumerate(config.stages):
+        try:
+            stages.append(entry.create())
+        except KeyValueError as exc:
+            raise ConfigError(f"config error: stages[{i}] ({entry.stage}).{exc.key}: {_one_line(exc.message)}") from None
+        except ValueError as exc:
+            raise ConfigError(f"config error: stages[{i}] ({entry.stage}): {_one_line(str(exc))}") from None
+        except Exception as exc:  # not a config check but a failure all the same: name what failed
+            raise ConfigError(f"config error: stages[{i}] ({entry.stage}): {type(exc).__name__}: {_one_line(str(exc))}") from None
+    return stages
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

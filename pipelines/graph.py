@@ -7,6 +7,7 @@ must be on storage every worker can write (a shared file system or a bucket path
 
 from __future__ import annotations
 
+import argparse
 import os
 import uuid
 
@@ -14,7 +15,9 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.metrics import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+from apache_beam.runners import create_runner
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
@@ -149,8 +152,18 @@ def disable_periodic_data_flush() -> None:
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
 
 
+class BeamOptionsError(ValueError):
+    """Beam options that Beam would refuse once the run has begun; the message is one line naming the option."""
+
+
 def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     """Beam options from the command line; the embedded FnApiRunner unless a runner is named.
+
+    Checked here as Beam checks them when the pipeline is made, so a bad option stops a run before
+    anything is written: every value through Beam's own parsers (argparse would print its usage and
+    exit 2), the runner's name, and the runner's own checks (Dataflow's project and temp_location, say).
+    Raises :class:`BeamOptionsError`. Arguments no Beam options class knows pass through as Beam passes
+    them (to a portable runner's job service, say).
 
     Beam's stock default runner first tries to download Prism, which fails offline. Building the
     options also makes the embedded runner's multi-worker modes safe (:func:`disable_periodic_data_flush`).
@@ -159,7 +172,25 @@ def pipeline_options(beam_args: list[str]) -> PipelineOptions:
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.append("--runner=FnApiRunner")
     disable_periodic_data_flush()
-    return PipelineOptions(args, save_main_session=False)
+    options = PipelineOptions(args, save_main_session=False)
+    try:
+        options.get_all_options(add_extra_args_fn=_raise_instead_of_exit)
+    except argparse.ArgumentError as exc:
+        raise BeamOptionsError(f"beam option {exc.argument_name}: {exc.message}") from None
+    try:
+        runner = create_runner(options.view_as(StandardOptions).runner)
+    except Exception as exc:  # an unknown name, or a class path that cannot be imported or made
+        raise BeamOptionsError(f"beam option --runner: {exc}") from None
+    errors = PipelineOptionsValidator(options, runner).validate()
+    if errors:
+        raise BeamOptionsError(f"beam options: {'; '.join(' '.join(e.split()) for e in errors)}")
+    return options
+
+
+def _raise_instead_of_exit(parser: argparse.ArgumentParser) -> None:
+    """Beam's parser of every options class reports a bad value through argparse, which prints the
+    whole usage and exits; this makes it raise the ArgumentError, which names the option."""
+    parser.exit_on_error = False
 
 
 def build(pipeline: beam.Pipeline, ingest: IngestStage, stages: list[Stage], ctx: RunContext, files: list[InputFile]):

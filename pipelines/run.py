@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
-from apache_beam.options.pipeline_options import DirectOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 from openlineage.client.uuid import generate_new_uuid
 
 from expectations.gate import GateResult, import_gx, record_stat_columns, record_stats_schema, run_gate
-from pipelines.config import JobConfig, load_config
+from pipelines.config import JobConfig, create_stages, load_config
 from pipelines.graph import pipeline_options, run_pipeline
 from pipelines.lineage import LineageEmitter, gate_failure_message
 from pipelines.outdir import (
@@ -54,7 +54,7 @@ from pipelines.progress import watch as watch_progress
 from pipelines.report import write_report
 from pipelines.version import code_version
 from transforms.core import storage
-from transforms.core.stage import RunContext
+from transforms.core.stage import RunContext, Stage
 from transforms.ingest.readers import FILES, expand_sources
 from transforms.core.records import RECORD_SCHEMA, REJECT_SCHEMA
 from transforms.annotations.spotcheck import MACHINE_CHECK_STAGES, machine_check, stage_counts_from_counters
@@ -78,6 +78,16 @@ class RunOutcome:
         if self.status == "aborted" and self.signal:
             return 128 + self.signal
         return {"published": EXIT_PUBLISHED, "gate_failed": EXIT_GATE_FAILED}.get(self.status, EXIT_ERROR)
+
+
+@dataclass
+class _Prepared:
+    """What a run makes of its config and Beam arguments before it writes anything: a stage that cannot
+    be created or an option Beam refuses stops it there, with nothing to clean up."""
+
+    stages: list[Stage]
+    options: PipelineOptions
+    beam_args: list[str]
 
 
 class RunAborted(BaseException):
@@ -179,12 +189,15 @@ def execute(
     force: bool = False,
     wait_lock: float = 0.0,
 ) -> RunOutcome:
-    """Run one governed job end to end. Config errors raise ConfigError before anything is written;
-    an output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked.
+    """Run one governed job end to end. Config errors (a stage that cannot be created among them) raise
+    ConfigError and Beam options that Beam refuses BeamOptionsError, before anything is written; an
+    output.dir that must not be written raises DangerousOutput, one held by a live run OutputLocked.
 
     ``progress``: a display from :func:`pipelines.progress.make_display` that shows the workers'
     live counts while the pipeline runs (None: no progress files are written)."""
     config, config_sha = load_config(config_path)
+    beam_args = list(beam_args or [])
+    prepared = _Prepared(create_stages(config), pipeline_options(beam_args), beam_args)
     out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
     local = not storage.is_remote(out_dir)
     if local:  # the lock, the target check and recovery work on local outputs (flock, rename)
@@ -202,7 +215,7 @@ def execute(
             notes = recover(root, run_id, _finish_recovered(root), _abort_recovered(root), _redraw(root))
         else:
             notes = []
-        outcome = _execute_locked(config, config_path, config_sha, run_id, beam_args or [], on_phase, interrupts, progress)
+        outcome = _execute_locked(config, config_path, config_sha, run_id, prepared, on_phase, interrupts, progress)
     outcome.notes[:0] = notes
     return outcome
 
@@ -213,7 +226,7 @@ def _no_lock():
 
 
 def _execute_locked(
-    config: JobConfig, config_path, config_sha: str, run_id: str, beam_args, on_phase, interrupts: "_Interrupts", progress
+    config: JobConfig, config_path, config_sha: str, run_id: str, prepared: _Prepared, on_phase, interrupts: "_Interrupts", progress
 ) -> RunOutcome:
     out_dir = storage.resolve(config.output.dir, os.getcwd())
     staging_dir = storage.join(out_dir, "_staging", run_id)
@@ -222,10 +235,10 @@ def _execute_locked(
         os.chmod(os.path.dirname(staging_dir), 0o700)
     with storage.local_folder(storage.join(out_dir, "runs", run_id)) as run_dir:
         ctx = RunContext(run_id=run_id, out_dir=out_dir, run_dir=run_dir, staging_dir=staging_dir, config=config)
-        return _execute(ctx, config_path, config_sha, beam_args, on_phase, interrupts, progress)
+        return _execute(ctx, config_path, config_sha, prepared, on_phase, interrupts, progress)
 
 
-def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase, interrupts: "_Interrupts", progress) -> RunOutcome:
+def _execute(ctx: RunContext, config_path, config_sha: str, prepared: _Prepared, on_phase, interrupts: "_Interrupts", progress) -> RunOutcome:
     config, run_id, run_dir, out_dir, staging_dir = ctx.config, ctx.run_id, ctx.run_dir, ctx.out_dir, ctx.staging_dir
     manifest: dict[str, Any] = {
         "run_id": run_id,
@@ -243,7 +256,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
     if not config.gate.suites:
         manifest["gate_waived"] = config.gate.reason
     write_manifest(run_dir / "manifest.json", manifest)  # from here a kill leaves a run the next one resolves
-    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), beam_args)
+    lineage = LineageEmitter(config, run_id, run_dir, dataset_dir(out_dir), prepared.beam_args)
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
     removals = _Removals()
@@ -251,7 +264,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, beam_args, on_phase,
         lineage.start()
         interrupts.defer = False
         interrupts.checkpoint()
-        _run(config, beam_args, ctx, manifest, outcome, lineage, phases, interrupts, progress, removals)
+        _run(config, prepared, ctx, manifest, outcome, lineage, phases, interrupts, progress, removals)
     except RunAborted as exc:
         interrupts.defer = True
         outcome.status, outcome.signal = "aborted", exc.signum
@@ -401,14 +414,13 @@ class _PhaseClock:
 
 
 def _run(
-    config: JobConfig, beam_args, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
+    config: JobConfig, prepared: _Prepared, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
 ) -> None:
-    stages = [entry.create() for entry in config.stages]
+    stages, options = prepared.stages, prepared.options
     ingest, controls = stages[0], stages[1:]
     files = expand_sources(config.sources)
 
     on_phase("pipeline")
-    options = pipeline_options(beam_args)
     gx_import = _import_gx_meanwhile(options)
     progress_dir = (
         storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")

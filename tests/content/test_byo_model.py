@@ -120,6 +120,12 @@ def test_thresholds_and_annotate_apply_to_byo_scores(handler_module):
     assert result.rejects == [] and result.kept.tags[1] == ["harmful:hate"]
 
 
+def test_a_handler_that_refuses_its_options_fails_when_the_stage_is_created(handler_module):
+    # not later, while the run's graph is built (after its manifest and lineage START)
+    with pytest.raises(TypeError, match="colour"):
+        harmful_byo(options={"colour": "red"}).create()
+
+
 def test_byo_stage_runs_through_runinference_in_a_pipeline(handler_module):
     config = harmful_byo()
     stage = config.create()

@@ -167,17 +167,57 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     assert not (corpus / "out").exists()  # nothing written, no lineage START
 
 
+def takes_no_options():
+    """A ``byo_model`` handler factory (importable, so the config validates) that refuses any option."""
+
+
+@pytest.fixture
+def handler_module(monkeypatch):
+    import sys
+    import types
+
+    module = types.ModuleType("steward_test_handlers")
+    module.takes_no_options = takes_no_options
+    monkeypatch.setitem(sys.modules, "steward_test_handlers", module)
+
+
+BYO_REFUSING_OPTIONS = {
+    "stage": "harmful",
+    "byo_model": {
+        "kind": "handler", "handler": "steward_test_handlers:takes_no_options", "options": {"colour": "red"},
+        "label_map": {"toxic": "offensive"},
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "run"])
 @pytest.mark.parametrize(
-    "break_config, error",
+    "break_config, beam_args, error",
     [
-        (lambda data: data["sources"][1].update(paths=["in/forum/*.nothing"]), "config error: sources[1].paths: source 'forum': no files match"),
-        (lambda data: data["output"].update(dir="a_file"), "config error: output.dir: "),
-        # the pii stage refuses to be created without its key: after validation, while the plan is built
-        (lambda data: data["stages"].append({"stage": "pii", "default_mode": "pseudonym"}), "config error: pii: environment variable"),
+        (lambda data: data["sources"][1].update(paths=["in/forum/*.nothing"]), [], "config error: sources[1].paths: source 'forum': no files match"),
+        (lambda data: data["output"].update(dir="a_file"), [], "config error: output.dir: "),
+        # stages are created during the checks: one that cannot be (pii without its key) fails there
+        (
+            lambda data: data["stages"].append({"stage": "pii", "default_mode": "pseudonym"}),
+            [],
+            "config error: stages[2] (pii).key_env: environment variable DATASTEWARD_PII_KEY must hold the de-identification key",
+        ),
+        # ... by the same path as any other stage whose creation fails
+        (lambda data: data["stages"].append(BYO_REFUSING_OPTIONS), [], "config error: stages[2] (harmful): TypeError: "),
+        # Beam options go through Beam's own parsing and runner checks: one line, not argparse's usage and exit 2
+        (lambda data: None, ["--direct_num_workers=abc"], "beam option --direct_num_workers: invalid int value: 'abc'"),
+        (lambda data: None, ["--direct_num_workers"], "beam option --direct_num_workers: expected one argument"),
+        (lambda data: None, ["--runner=Nope"], "beam option --runner: Unexpected pipeline runner: Nope."),
+        (lambda data: None, ["--runner=PortableRunner", "--environment_type=EXTERNAL"], "beam options: Option external_service_address is required"),
     ],
-    ids=["input matching nothing", "output.dir a file", "stage without its key"],
-)
-def test_a_failing_dry_run_prints_its_error_alone(corpus, monkeypatch, break_config, error):
+    ids=[
+        "input matching nothing", "output.dir a file", "stage without its key", "stage that cannot be created",
+        "beam option of the wrong type", "beam option without its value", "unknown runner", "runner's own check",
+    ],
+)  # fmt: skip
+def test_a_failing_check_prints_its_error_alone_and_writes_nothing(
+    corpus, monkeypatch, handler_module, dry_run, break_config, beam_args, error
+):
     from typer.testing import CliRunner
 
     from pipelines import cli
@@ -188,7 +228,73 @@ def test_a_failing_dry_run_prints_its_error_alone(corpus, monkeypatch, break_con
     break_config(data)
     config = corpus / "broken.yaml"
     config.write_text(yaml.safe_dump(data))
-    result = CliRunner().invoke(cli.app, ["run", str(config), "--dry-run"])
-    assert result.exit_code == 1
+    mode = ["--dry-run"] if dry_run else ["--progress", "none"]
+    result = CliRunner().invoke(cli.app, ["run", str(config), *mode, *beam_args])
+    assert result.exit_code == 1, result.output
     assert result.stdout == ""  # no resolved config or stage plan before or after the error
     assert result.stderr.startswith(error) and result.stderr.count("\n") == 1
+    assert not (corpus / "out").exists()  # no manifest, lock, lineage START or staging
+
+
+def test_the_key_never_shows_in_its_error(corpus, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    key = "short-secret-15"  # one character short of a key
+    monkeypatch.setenv("DATASTEWARD_PII_KEY", key)
+    data = _config(corpus)
+    data["stages"].append({"stage": "pii", "default_mode": "encrypt"})
+    config = corpus / "short_key.yaml"
+    config.write_text(yaml.safe_dump(data))
+    for mode in (["--dry-run"], ["--progress", "none"]):
+        result = CliRunner().invoke(cli.app, ["run", str(config), *mode])
+        assert result.exit_code == 1
+        assert result.stderr.startswith("config error: stages[2] (pii).key_env: ") and result.stderr.rstrip().endswith("it has 15")
+        assert key not in result.output
+    assert not (corpus / "out").exists()
+
+
+def test_execute_makes_its_stages_and_options_before_it_writes(corpus, monkeypatch):
+    # the same checks guard a run started from Python, without the CLI in front of it
+    from pipelines.graph import BeamOptionsError
+    from pipelines.run import execute
+
+    monkeypatch.delenv("DATASTEWARD_PII_KEY", raising=False)
+    data = _config(corpus)
+    data["stages"].append({"stage": "pii", "default_mode": "pseudonym"})
+    config = corpus / "no_key.yaml"
+    config.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"^config error: stages\[2\] \(pii\)\.key_env: "):
+        execute(config)
+    with pytest.raises(BeamOptionsError, match="^beam option --direct_num_workers: invalid int value"):
+        execute(job_config(corpus), ["--direct_num_workers=abc"])
+    assert not (corpus / "out").exists()
+
+
+def test_options_beam_does_not_know_pass_through_to_the_runner(corpus):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+    from pipelines.graph import pipeline_options
+
+    portable = ["--runner=PortableRunner", "--job_endpoint=localhost:8099", "--environment_type=EXTERNAL", "--environment_config=localhost:50000"]
+    runner_specific = ["--flink_master=localhost:8081", "--some_runner_flag=1", "--a_switch"]
+    options = pipeline_options([*portable, *runner_specific]).get_all_options(retain_unknown_options=True)
+    assert options["job_endpoint"] == "localhost:8099" and options["environment_type"] == "EXTERNAL"
+    assert options["flink_master"] == "localhost:8081" and options["some_runner_flag"] == "1" and options["a_switch"] is True
+    result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run", *portable, *runner_specific])
+    assert result.exit_code == 0, result.output
+    assert "beam runner: PortableRunner" in result.stdout and "--some_runner_flag=1" in result.stdout
+
+
+def test_dry_run_does_not_print_credentials_given_as_beam_options(corpus):
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    secrets = ["--s3_secret_access_key=hunter2-s3", "--aws_session_token", "hunter2-token"]
+    result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run", "--direct_num_workers=1", *secrets])
+    assert result.exit_code == 0, result.output
+    assert "hunter2" not in result.output
+    assert "--s3_secret_access_key=*** --aws_session_token ***" in result.stdout and "--direct_num_workers=1" in result.stdout

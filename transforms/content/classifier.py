@@ -456,15 +456,17 @@ class ByoControlStage(Stage):
     control's decision from those scores (same rules, reasons and lineage as the shipped models)."""
 
     def __init__(self, control: ContentRiskControl):
+        from transforms.content.inference import RecordBatchHandler
+
         self.control = control
         self.name = control.stage
+        # built with the stage: a factory that refuses its options fails the run's checks, not its graph
+        self.handler = RecordBatchHandler(control.config.byo_model)
 
     def expand(self, batches, ctx):
         from apache_beam.ml.inference.base import RunInference
 
-        from transforms.content.inference import RecordBatchHandler
-
-        scored = batches | f"{self.name}/RunInference" >> RunInference(RecordBatchHandler(self.control.config.byo_model))
+        scored = batches | f"{self.name}/RunInference" >> RunInference(self.handler)
         outputs = scored | f"{self.name}/Decide" >> beam.ParDo(_ApplyScoredFn(self.control, ctx.run_id)).with_outputs(
             REJECTED, main=KEPT
         )

@@ -35,7 +35,7 @@ from pydantic import field_validator, model_validator
 
 from transforms.core.records import Batch, map_strings
 from transforms.core.registry import register_stage
-from transforms.core.stage import KEEP, Control, ControlStage, Decision, StageConfig, count
+from transforms.core.stage import KEEP, Control, ControlStage, Decision, KeyValueError, StageConfig, count
 from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
 
@@ -55,15 +55,19 @@ _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 _LETTERS_TO_HEX = str.maketrans("abcdefghijklmnop", "0123456789abcdef")
 
 
-class PiiKeyError(ValueError):
-    """A mode that needs the key is configured but the key's environment variable is not set."""
+class PiiKeyError(KeyValueError):
+    """A mode that needs the key is configured but the key's environment variable is not set. It names
+    ``key_env``, so a job's error reads ``stages[3] (pii).key_env: …``; it never holds the key itself."""
+
+    def __init__(self, message: str):
+        super().__init__("key_env", message)
 
 
 def load_key(env_var: str) -> bytes:
     value = os.environ.get(env_var, "")
     if len(value) < 16:
         raise PiiKeyError(
-            f"pii: environment variable {env_var} must hold the de-identification key (at least 16 characters)"
+            f"environment variable {env_var} must hold the de-identification key (at least 16 characters)"
             f" for modes {', '.join(sorted(KEYED_MODES))}"
             + ("" if not value else f"; it has {len(value)}")
         )
@@ -102,7 +106,7 @@ class Anonymiser:
         self.mask_keep_last = mask_keep_last
         needs_key = KEYED_MODES & set(modes.values())
         if needs_key and key is None:
-            raise PiiKeyError(f"pii: modes {', '.join(sorted(needs_key))} need a key")
+            raise PiiKeyError(f"modes {', '.join(sorted(needs_key))} need a key")
         self._pseudonym_mac = _Sha256Mac(_subkey(key, "pseudonym") if key else b"")
         self._surrogate_key = _subkey(key, "surrogate") if key else b""
         self._aes_key = _subkey(key, "encrypt") if key else b""
