@@ -462,7 +462,7 @@ class EnWords(NamedTuple):
 def en_words(texts: list[str]) -> EnWords:
     """The words of ``texts`` and the gaps around them (see above), for the whole batch at once."""
     kind_of, _ = _en_tables()
-    text = "".join(["\x00" * _PAD + t for t in texts]) + "\x00" * _PAD  # zeros around each text
+    text = "\x00" * _PAD + ("\x00" * _PAD).join(texts) + "\x00" * _PAD  # zeros around each text
     doc_start, pos = [], _PAD
     for t in texts:
         doc_start.append(pos)
@@ -490,20 +490,12 @@ def en_words(texts: list[str]) -> EnWords:
     poss = (e - start[cap] > 2) & (c[e - 2] != 45) & (k[e - 2] & 8).astype(bool) & ((c[e - 1] | 32) == 115)
     end[cap[poss]] -= 2  # "Tom's" → "Tom"
     # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
+    # (most gaps are one space or have their mark next to the word: only the others look among all marks' positions)
     is_mark = ~word & ((k & 4) == 0)
     marks = np.flatnonzero(is_mark)
-    code = np.minimum(c[marks].astype(np.int64), 65535)
-    marks_upto = np.cumsum(is_mark, dtype=np.int64)  # marks at or before each position (text[0] is a pad, no word)
-    i = marks_upto[start - 1] - 1  # the last mark before each word
     prev_end = np.concatenate([[0], end[:-1]])
-    ok = i >= 0
-    ok[ok] = marks[i[ok]] >= prev_end[ok]
-    before = np.where(ok, code[i], _SPACE_GAP)
-    i = marks_upto[end - 1]  # the first mark after each word
-    next_start = np.concatenate([start[1:], [len(c)]])
-    ok = i < len(marks)
-    ok[ok] = marks[i[ok]] < next_start[ok]
-    after = np.where(ok, code[np.minimum(i, len(marks) - 1)], _SPACE_GAP)
+    before = _gap_marks(c, is_mark, marks, start - 1, prev_end)
+    after = _gap_marks(c, is_mark, marks, end, np.concatenate([start[1:], [len(c)]]) - 1)
     doc_start = np.asarray(doc_start)
     if len(texts) == 1:
         doc = np.zeros(len(start), np.int64)
@@ -511,6 +503,22 @@ def en_words(texts: list[str]) -> EnWords:
         firsts = np.searchsorted(start, doc_start)  # each text's first word
         doc = np.repeat(np.arange(len(texts)), np.diff(np.append(firsts, len(start))))
     return EnWords(text, start, end, doc, doc_start, before, after, capital, c)
+
+
+def _gap_marks(c: np.ndarray, is_mark: np.ndarray, marks: np.ndarray, near: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """Per gap (its characters ``near`` … ``far``, inclusive, in either order: ``near`` next to the word), the code of
+    its mark nearest to the word (``_SPACE_GAP`` where it holds none); ``marks``: where ``is_mark`` holds, in order."""
+    out = np.where(is_mark[near], np.minimum(c[near].astype(np.int64), 65535), _SPACE_GAP)
+    other = np.flatnonzero(~is_mark[near] & (near != far))
+    if len(other) and len(marks):
+        toward = near[other] < far[other]
+        # the first mark after the near end (the far end after it) or the last one before it
+        i = np.searchsorted(marks, near[other], side="right")
+        i = np.clip(np.where(toward, i, i - 1), 0, len(marks) - 1)
+        m = marks[i]
+        inside = np.where(toward, (m > near[other]) & (m <= far[other]), (m < near[other]) & (m >= far[other]))
+        out[other] = np.where(inside, np.minimum(c[m].astype(np.int64), 65535), _SPACE_GAP)
+    return out
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -603,7 +611,9 @@ class EnModel:
         # the per-word weights regrouped: one look-up per word, shape and lexicon class instead of one per feature
         self._bias = g("b", 0.0)
         self._length = [g(f"len={n}", 0.0) for n in range(13)]
-        self._affix = {k: v for k, v in weights.items() if k[:3] in ("s3=", "s2=", "p3=")}
+        # affix weights keyed by the affix alone (no key string built per word)
+        self._suffix3, self._suffix2, self._prefix3 = ({k[3:]: v for k, v in weights.items() if k[:3] == head}
+                                                       for head in ("s3=", "s2=", "p3="))  # fmt: skip
         by_word: dict[str, tuple] = {}
         self._by_shape: dict[str, tuple] = {}
         for key in weights:
@@ -612,7 +622,7 @@ class EnModel:
                 by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
             elif head in ("sh", "psh", "nsh"):
                 self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
-        self._by_class = {c: tuple(g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")) for c in classes}
+        self._by_class = np.array([[g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")] for c in classes])
         # per cluster (row 0: no cluster): own, as previous, as next, the fine and the coarse level summed
         by_cluster = np.array([[g(f"{h}={c}", 0.0) + g(f"{h}g={k}", 0.0) for h in ("c", "pc", "nc")]
                                for c, k in [("-", "-")] + list(enumerate(self.cluster_groups))]).reshape(-1, 3)  # fmt: skip
@@ -623,13 +633,33 @@ class EnModel:
         self._word_table = np.zeros((len(known) + 1, 5))
         self._word_table[1:] = _stacked(map(by_word.get, known, itertools.repeat((0.0,) * 5)), len(known), 5)
         self._word_table[:, :3] += by_cluster[[0] + [self.clusters.get(w, -1) + 1 for w in known]]
+        # per lower-cased word of the lexicon or with a row: lexicon class id · 2**32 + word row, one look-up per new
+        # word instead of two (every other word: class "-", row 0)
+        self._lower_info = {w: self._class_id[lex.get(w, "-")] << 32 | self._word_row.get(w, 0)
+                            for w in lex.keys() | self._word_row.keys()}  # fmt: skip
         self._reset_words()
 
     def _reset_words(self) -> None:
         self._word_id: dict[str, int] = {}
         self._rows = np.zeros((1024, 5))  # own, as previous, as next, as second previous, as second next
         self._ints = np.zeros((1024, 2), np.int64)  # shape id, lexicon-class id
+        self._key_ids = _KeyTable()  # ``_word_keys`` key → row id, for the words met that have a key
         self._ids(["<S>", "</S>"])
+
+    def _ids_at(self, ws: EnWords, idx: np.ndarray) -> np.ndarray:
+        """Row ids of words ``idx`` of ``ws``: a short word already met by its key, in numpy (cutting each word out of
+        the batch text and looking it up as a string cost ≈ 0.3 µs a word), every other word by its text (``_ids``)."""
+        if len(idx) < _FEW:
+            return self._ids(word_texts(ws, idx))
+        keys = _word_keys(ws, idx)
+        ids = self._key_ids.get(keys)
+        miss = np.flatnonzero(ids < 0)
+        if len(miss):
+            ids[miss] = found = self._ids(word_texts(ws, idx[miss]))
+            keyed = keys[miss] != 0
+            new, first = np.unique(keys[miss][keyed], return_index=True)  # a word may be missed more than once
+            self._key_ids.put(new, found[keyed][first])
+        return ids
 
     def _ids(self, words: list[str]) -> np.ndarray:
         """Row ids of ``words``, filling the rows of words seen for the first time (in C-level maps and numpy:
@@ -648,10 +678,11 @@ class EnModel:
             self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
         lower = list(map(str.lower, new))
         shapes = list(map(shape.__wrapped__, new))  # new words: shape's cache would only miss
-        classes = list(map(self.lex.get, lower, itertools.repeat("-")))
-        by_word = self._word_table[np.fromiter(map(self._word_row.get, lower, itertools.repeat(0)), np.int64, len(new))]
+        info = np.fromiter(map(self._lower_info.get, lower, itertools.repeat(self._class_id["-"] << 32)), np.int64, len(new))
+        classes = info >> 32
+        by_word = self._word_table[info & 0xFFFFFFFF]
         by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3)), len(new), 3)
-        by_class = _stacked(map(self._by_class.__getitem__, classes), len(new), 3)
+        by_class = self._by_class[classes]
         rows = self._rows[n0:n]
         rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
         rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
@@ -660,15 +691,13 @@ class EnModel:
         cap = [i for i, t in enumerate(new) if t[:1].isupper()]
         if cap:
             low = [lower[i] for i in cap]
-            get = self._affix.get
-            affixes = np.fromiter(
-                (get("s3=" + w[-3:], 0.0) + get("s2=" + w[-2:], 0.0) + get("p3=" + w[:3], 0.0) for w in low), float, len(cap)
-            )
+            s3, s2, p3 = self._suffix3.get, self._suffix2.get, self._prefix3.get
+            affixes = np.fromiter((s3(w[-3:], 0.0) + s2(w[-2:], 0.0) + p3(w[:3], 0.0) for w in low), float, len(cap))
             lengths = np.array(self._length)[np.minimum([len(new[i]) for i in cap], 12)]
             rows[cap, 0] = self._bias + by_word[cap, 0] + by_shape[cap, 0] + affixes + lengths + by_class[cap, 0]
         ints = self._ints[n0:n]
         ints[:, 0] = list(map(self._shape_id.get, shapes, itertools.repeat(0)))
-        ints[:, 1] = list(map(self._class_id.__getitem__, classes))
+        ints[:, 1] = classes
         ids[miss] = [word_id[words[j]] for j in miss]
         return ids
 
@@ -710,7 +739,7 @@ class EnModel:
         cap = np.flatnonzero(ws.capital)
         if not len(cap):
             return cap, ids_of
-        ids_of[cap] = ids = self._ids(word_texts(ws, cap))
+        ids_of[cap] = ids = self._ids_at(ws, cap)
         lc = self._ints[ids, 1]
         return cap[~self._closed[lc] & ~(self._common[lc] & self._sentence_after[ws.before[cap]])], ids_of
 
@@ -731,7 +760,7 @@ class EnModel:
         mark = np.zeros(n_words, bool)
         mark[clipped[inside]] = True
         need = np.flatnonzero(mark & (ids_of < 0))
-        ids_of[need] = self._ids(word_texts(ws, need))
+        ids_of[need] = self._ids_at(ws, need)
         ids = np.where(inside, ids_of[clipped], 0)
         ids[3:][~inside[3:]] = 1  # "</S>"
         i_p2, i_p, i_t, i_n, i_n2 = ids
@@ -799,6 +828,93 @@ def word_texts(ws: EnWords, idx: np.ndarray) -> list[str]:
     chars = ws.codes[np.arange(ends[-1]) + np.repeat(s - (ends - n), n)]
     chars[ends - 1] = 0
     return chars.tobytes().decode(_DECODE[chars.itemsize], "surrogatepass").split("\x00")[:-1]
+
+
+# A word of at most 8 characters below U+0100 is one int64 key: its code points as the key's bytes, zero-padded
+# (no word holds a zero, so different words give different keys), then mixed by a bijection (xor-shifts and an odd
+# multiplier) so that the top bits, which pick a slot of ``_KeyTable``, differ between words with the same letters.
+_KEY_CHARS = 8
+_KEY_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@functools.lru_cache(maxsize=None)
+def _key_masks(itemsize: int) -> tuple[np.ndarray, np.ndarray]:
+    """For code points of ``itemsize`` bytes read as uint64 lanes (8 / itemsize characters each), per word length
+    0…8: the bits of the word's characters in each lane; and the bits above a byte in every character."""
+    bits = 8 * itemsize
+    within = np.zeros((_KEY_CHARS + 1, _KEY_CHARS * itemsize // 8), np.uint64)
+    for n in range(_KEY_CHARS + 1):
+        mask = (1 << bits * n) - 1  # the word's first n characters, little-endian
+        for lane in range(within.shape[1]):
+            within[n, lane] = (mask >> 64 * lane) & (2**64 - 1)
+    above_byte = sum(((1 << bits) - 256) << bits * k for k in range(8 // itemsize)) if itemsize > 1 else 0
+    return within, np.uint64(above_byte)
+
+
+def _word_keys(ws: EnWords, idx: np.ndarray) -> np.ndarray:
+    """The key of each word ``idx`` of ``ws``, or 0 where it is longer or holds a character beyond U+00FF."""
+    start = ws.start[idx]
+    n = np.minimum(ws.end[idx] - start, _KEY_CHARS + 1)
+    chars = ws.codes.take(start[:, None] + np.arange(_KEY_CHARS), mode="clip")
+    within, above_byte = _key_masks(chars.itemsize)
+    mine = within.take(np.minimum(n, _KEY_CHARS), axis=0)  # (words, lanes): the word's own characters
+    lanes = chars.view(np.uint64)
+    unkeyed = n > _KEY_CHARS
+    if chars.itemsize > 1:
+        unkeyed |= (lanes & mine & above_byte).any(1)
+        lanes = chars.astype(np.uint8).view(np.uint64)
+        mine = _key_masks(1)[0].take(np.minimum(n, _KEY_CHARS), axis=0)
+    keys = lanes.ravel() & mine.ravel()
+    keys[unkeyed] = 0  # stays 0 through the mix
+    keys ^= keys >> np.uint64(29)
+    keys *= _KEY_MIX
+    keys ^= keys >> np.uint64(32)
+    return keys.view(np.int64)
+
+
+class _KeyTable:
+    """Non-zero int64 keys (``_word_keys``) → row ids, as a hash table in numpy arrays (open addressing, the slot
+    from the key's top bits, filled to a quarter at most) so that a batch's keys are looked up together."""
+
+    def __init__(self, size: int = 1 << 16):
+        self.keys = np.zeros(size, np.int64)  # 0: an empty slot
+        self.ids = np.full(size, -1, np.int64)
+        self.filled = 0
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return (keys.view(np.uint64) >> np.uint64(65 - len(self.keys).bit_length())).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The id of each key, -1 where it is absent (and for key 0)."""
+        out = np.full(len(keys), -1, np.int64)
+        todo = np.flatnonzero(keys)
+        slot = self._slots(keys[todo])
+        while len(todo):
+            found = self.keys[slot]
+            hit = found == keys[todo]
+            out[todo[hit]] = self.ids[slot[hit]]
+            on = (found != 0) & ~hit  # another key holds the slot: try the next one
+            todo, slot = todo[on], (slot[on] + 1) & (len(self.keys) - 1)
+        return out
+
+    def put(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Add distinct non-zero ``keys``, none of them present."""
+        if 4 * (self.filled + len(keys)) > len(self.keys):
+            held = self.keys != 0
+            old_keys, old_ids = self.keys[held], self.ids[held]
+            self.__init__(2 * len(self.keys))
+            self.put(np.concatenate([old_keys, keys]), np.concatenate([old_ids, ids]))
+            return
+        self.filled += len(keys)
+        slot = self._slots(keys)
+        while len(keys):
+            free = np.flatnonzero(self.keys[slot] == 0)
+            _, first = np.unique(slot[free], return_index=True)  # one key per free slot, the others go on
+            placed = free[first]
+            self.keys[slot[placed]], self.ids[slot[placed]] = keys[placed], ids[placed]
+            left = np.ones(len(keys), bool)
+            left[placed] = False
+            keys, ids, slot = keys[left], ids[left], (slot[left] + 1) & (len(self.keys) - 1)
 
 
 def chained(ws: EnWords, at: np.ndarray) -> np.ndarray:
@@ -895,9 +1011,28 @@ def _in_place_list(text: str, start: int, end: int, model: "EnModel") -> bool:
     if not (text[end : end + 1] == "," or text[start - 2 : start] == ", " or text[start - 4 : start] == "and "
             or text[start - 3 : start] == "or "):  # fmt: skip
         return False
-    lo = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 200), start)), default=max(0, start - 200))
     hi = _SENTENCE_END.search(text, end, end + 200)
     hi = hi.start() if hi else min(len(text), end + 200)
+    # ... and only spaces up to it on both sides (checked before the list is split, which costs ≈ 20 µs): after the
+    # name up to the next separator (no separator starts inside the name, so the split below finds the same one) ...
+    after = _LIST_SEPARATOR.search(text, end, hi)
+    if text[end : after.start() if after else hi].strip():
+        return False
+    # ... and before it, back to the last character that is not a space: only a comma, the end of "and" / "or", a
+    # sentence end (or a line break before the spaces) can end a separator or the sentence's start there
+    window = max(0, start - 200)
+    q = start
+    while q > window and text[q - 1].isspace():
+        q -= 1
+    if q > window and text[q - 1] not in ",dr.!?;:\x00" and "\n" not in text[q : start - 1]:
+        return False
+    lo = max((m.end() for m in _SENTENCE_END.finditer(text, window, start)), default=window)
+    return _listed_with_a_place(text, start, end, lo, hi, model)
+
+
+def _listed_with_a_place(text: str, start: int, end: int, lo: int, hi: int, model: "EnModel") -> bool:
+    """Whether ``text[start:end]`` is an item of its own of the list that the sentence ``text[lo:hi]`` holds and
+    another item ends in a place word."""
     seps = [(m.start(), m.end()) for m in _LIST_SEPARATOR.finditer(text, lo, hi)]
     cuts = [lo] + [x for s, e in seps for x in (s, e)] + [hi]
     items = [text[a:b].strip() for a, b in zip(cuts[::2], cuts[1::2])]

@@ -1,0 +1,123 @@
+"""The PII speed rewrites (ninth round) against straightforward references: same results on varied text."""
+
+import copy
+import hashlib
+import hmac
+import random
+import re
+
+import numpy as np
+import pytest
+
+from transforms.pii import names
+from transforms.pii.stage import _Sha256Mac
+
+# words of every kind the keys tell apart: short and long, Latin-1, other BMP, beyond the BMP (texts holding one are
+# uint32 code points), inner hyphens and apostrophes, possessives that en_words cuts
+WORDS = ["Tom", "tom", "Tomas", "Tom's", "Jean-Luc", "O'Brien", "Zoë", "ÉMILE", "Émile", "Ÿves", "Ωmega", "Straße",
+         "Anna", "Annabell", "Annabelle", "Annabellezz", "Kowalczykowska", "a", "I", "ÿÿÿÿÿÿÿÿ", "the", "Paris"]  # fmt: skip
+GLUE = [" ", " ", ", ", ". ", "\n", " (", ") ", " 1999 ", "  ", " - ", "中", "😀", "\t", "' ", "’"]
+
+
+def _texts(rng, n, wide=False):
+    glue = GLUE if wide else [g for g in GLUE if g not in ("中", "😀")]
+    return ["".join(rng.choice(WORDS) + rng.choice(glue) for _ in range(rng.randint(0, 25))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_word_keys_name_each_short_word_exactly(wide):
+    ws = names.en_words(_texts(random.Random(1), 60, wide))
+    idx = np.arange(len(ws.start))
+    words = names.word_texts(ws, idx)
+    keys = names._word_keys(ws, idx).tolist()
+    keyed = [len(w) <= 8 and max(map(ord, w)) < 256 for w in words]
+    assert keyed.count(True) > 100 and keyed.count(False) > 10
+    assert [k != 0 for k in keys] == keyed
+    by_key = {}
+    for w, k in zip(words, keys):
+        if k:
+            assert by_key.setdefault(k, w) == w  # one word per key
+    assert len(set(by_key.values())) == len(by_key)
+
+
+def test_key_table_answers_like_a_dict():
+    rng = np.random.default_rng(2)
+    table, reference = names._KeyTable(size=16), {}
+    for round_ in range(6):  # grows several times
+        keys = np.setdiff1d(rng.integers(-(2**63), 2**63 - 1, 50 * 4**round_), list(reference) + [0])
+        ids = rng.integers(0, 10**6, len(keys))
+        table.put(keys, ids)
+        reference.update(zip(keys.tolist(), ids.tolist()))
+        asked = np.concatenate([keys[:100], rng.integers(-(2**63), 2**63 - 1, 100), [0]])
+        assert table.get(asked).tolist() == [reference.get(k, -1) for k in asked.tolist()]
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_row_ids_by_key_equal_those_by_text(wide):
+    model = copy.copy(names.en_model())
+    model._reset_words()  # a cache of its own
+    rng = random.Random(3)
+    for round_ in range(4):  # new words, then words met before; every word, then capitalised ones
+        ws = names.en_words(_texts(rng, 40, wide))
+        idx = np.flatnonzero(ws.capital) if round_ % 2 else np.arange(len(ws.start))
+        assert len(idx) >= names._FEW
+        assert model._ids_at(ws, idx).tolist() == model._ids(names.word_texts(ws, idx)).tolist()
+
+
+def _gap_reference(text, lo, hi, step):
+    """The first mark of ``text[lo:hi]`` from its ``step`` end, as ``en_words`` codes it, by a plain scan."""
+
+    def word_char(i):
+        ch = text[i]
+        letter = lambda j: ord(text[j]) < 65536 and text[j].isalpha()  # noqa: E731
+        return letter(i) or (ch in "-'’" and 0 < i < len(text) - 1 and letter(i - 1) and letter(i + 1))
+
+    for i in range(lo, hi) if step > 0 else range(hi - 1, lo - 1, -1):
+        space = ord(text[i]) < 65536 and text[i].isspace() and text[i] != "\n"
+        if not word_char(i) and not space:
+            return min(ord(text[i]), 65535)
+    return names._SPACE_GAP
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_gaps_around_words_equal_a_scan_of_each_gap(wide):
+    ws = names.en_words(_texts(random.Random(4), 80, wide) + ["", "Tom's  ,  Anna", "x . . y\n\nZ"])
+    start, end = ws.start.tolist(), ws.end.tolist()
+    bounds = [0] + end
+    nexts = start[1:] + [len(ws.text)]
+    assert ws.before.tolist() == [_gap_reference(ws.text, bounds[w], start[w], -1) for w in range(len(start))]
+    assert ws.after.tolist() == [_gap_reference(ws.text, end[w], nexts[w], 1) for w in range(len(start))]
+    assert ws.before.dtype == ws.after.dtype == np.int64
+
+
+def _in_place_list_reference(text, start, end, model):
+    """``names._in_place_list`` without its early exits: every name next to a separator goes to the split."""
+    if not (text[end : end + 1] == "," or text[start - 2 : start] == ", " or text[start - 4 : start] == "and "
+            or text[start - 3 : start] == "or "):  # fmt: skip
+        return False
+    window = max(0, start - 200)
+    lo = max((m.end() for m in names._SENTENCE_END.finditer(text, window, start)), default=window)
+    hi = names._SENTENCE_END.search(text, end, end + 200)
+    return names._listed_with_a_place(text, start, end, lo, hi.start() if hi else min(len(text), end + 200), model)
+
+
+def test_place_lists_equal_splitting_the_whole_sentence():
+    model = names.en_model()
+    rng = random.Random(5)
+    pieces = [" ", "  ", ", ", ",", " and ", " or ", "and", "or", "Tom", "Paris", "France", "Texas", "Street",
+              "Rivers", ". ", "!\n", "\n\n", "\n", "\x00", "x", "(", '"', "’", "\t", "\u3000", "d ", "r ", "word "]  # fmt: skip
+    outcomes = []
+    for n in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14 if n % 10 else 120)))  # some past 200
+        for m in re.finditer(r"[A-Z][a-z]+", text):
+            got = names._in_place_list(text, m.start(), m.end(), model)
+            assert got == _in_place_list_reference(text, m.start(), m.end(), model), (text, m.start())
+            outcomes.append(got)
+    assert outcomes.count(True) > 100 and outcomes.count(False) > 1000
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 16, bytes(range(32)), b"x" * 64, b"y" * 65, bytes(range(200))])
+def test_pseudonym_mac_equals_hmac_sha256(key):
+    mac = _Sha256Mac(key)
+    for message in (b"", b"PERSON\x1fJohn Smith", "EMAIL_ADDRESS\x1f王小明@例子.中国".encode(), bytes(range(256)) * 3):
+        assert mac.hexdigest(message) == hmac.new(key, message, hashlib.sha256).hexdigest()
