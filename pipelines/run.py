@@ -342,9 +342,9 @@ class _Preparation:
     """Each stage's ``prepare_publish``, in plan order, on a thread started when the pipeline has
     finished, so it runs while this process reads the counts, runs the gate and commits.
 
-    Dedup's index part is most of the serial time after the pipeline otherwise (a 1M-document run:
-    ≈ 3 s of one core, in Arrow and numpy, which mostly release the interpreter while the gate runs
-    on the other core). :meth:`result` waits and re-raises a failure at the point where ``on_publish``
+    Dedup's index part was most of the publish phase (a 1M-document run: ≈ 3 s of one core, mostly
+    Arrow reading, filtering and writing, which release the interpreter while the gate runs on the
+    other core; at 200k: publish 0.76 → 0.45 s, bench/RESULTS.md). :meth:`result` waits and re-raises a failure at the point where ``on_publish``
     is called, so a failed preparation fails the run as the same failure in ``on_publish`` did; a run
     that does not publish never asks (a failed gate, an abort, an error) and its staging removal
     waits for the thread (:meth:`_Removals.after`)."""
