@@ -51,7 +51,7 @@ from pipelines.publish import (
     staged,
 )
 from pipelines.progress import watch as watch_progress
-from pipelines.report import write_report
+from pipelines.report import import_drawing, write_report
 from pipelines.version import code_version
 from transforms.core import storage
 from transforms.core.stage import RunContext, Stage
@@ -317,6 +317,10 @@ class _Removals:
     def __init__(self):
         self._threads: list[threading.Thread] = []
 
+    def after(self, thread: threading.Thread) -> None:
+        """Removals started from now on wait for ``thread`` (it writes into the staging folder)."""
+        self._threads.append(thread)
+
     def start(self, location: str) -> None:
         earlier = list(self._threads)
 
@@ -332,6 +336,35 @@ class _Removals:
     def wait(self) -> None:
         for thread in self._threads:
             thread.join()
+
+
+class _Preparation:
+    """Each stage's ``prepare_publish``, in plan order, on a thread started when the pipeline has
+    finished, so it runs while this process reads the counts, runs the gate and commits.
+
+    Dedup's index part was most of the publish phase (a 1M-document run: ≈ 3 s of one core, mostly
+    Arrow reading, filtering and writing, which release the interpreter while the gate runs on the
+    other core; at 200k: publish 0.76 → 0.45 s, bench/RESULTS.md). :meth:`result` waits and re-raises a failure at the point where ``on_publish``
+    is called, so a failed preparation fails the run as the same failure in ``on_publish`` did; a run
+    that does not publish never asks (a failed gate, an abort, an error) and its staging removal
+    waits for the thread (:meth:`_Removals.after`)."""
+
+    def __init__(self, stages: list[Stage], ctx: RunContext):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._prepare, args=(stages, ctx), name="prepare-publish", daemon=True)
+        self.thread.start()
+
+    def _prepare(self, stages: list[Stage], ctx: RunContext) -> None:
+        try:
+            for stage in stages:
+                stage.prepare_publish(ctx)
+        except BaseException as exc:  # raised in the run's own thread by result()
+            self.error = exc
+
+    def result(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def remove_if_empty(folder: Path) -> None:
@@ -429,6 +462,8 @@ def _run(
         counters = run_pipeline(options, ingest, controls, ctx, files)
         watcher.finish(counters)
     removals.start(ctx.spill_root)
+    preparation = _Preparation(controls, ctx)
+    removals.after(preparation.thread)
     kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
     rejects = staged(ctx.committed_files("rejects"), REJECT_SCHEMA)
     inputs = _input_fingerprints(ctx.staging_dir)
@@ -503,6 +538,7 @@ def _run(
             pending[1] = None
             manifest["dataset_version"] = version
             manifest["status"] = outcome.status = "published"
+            preparation.result()
             for stage in controls:
                 stage.on_publish(ctx, version)
         else:
@@ -524,10 +560,11 @@ def _run(
 
 
 def _import_gx_meanwhile(options) -> threading.Thread | None:
-    """Import Great Expectations on a thread while worker processes run the pipeline: the import is
-    most of the gate's serial time (~3 s), and this process only coordinates meanwhile. With the
-    workers in this process (one worker, the default) the thread would compete with them for the
-    interpreter, so the gate imports it then. A failed import here is retried by the gate itself."""
+    """Import Great Expectations, then the report's drawing libraries, on a thread while worker
+    processes run the pipeline: the imports are most of the gate's serial time (~3 s) and ≈ 0.3 s
+    of the report's, and this process only coordinates meanwhile. With the workers in this process
+    (one worker, the default) the thread would compete with them for the interpreter, so the gate
+    and the report import them then. A failed import here is retried where it is used."""
     direct = options.view_as(DirectOptions)
     if direct.direct_running_mode != "multi_processing" or (direct.direct_num_workers or 1) < 2:
         return None
@@ -537,10 +574,11 @@ def _import_gx_meanwhile(options) -> threading.Thread | None:
 
 
 def _try_import_gx() -> None:
-    try:
-        import_gx()
-    except Exception:  # the gate imports it again and reports what fails
-        pass
+    for imports in (import_gx, import_drawing):
+        try:
+            imports()
+        except Exception:  # the gate or the report imports it again and reports what fails
+            pass
 
 
 def _run_location(ctx: RunContext, path: str | None) -> str | None:

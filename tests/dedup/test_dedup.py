@@ -308,9 +308,10 @@ def test_stage_in_beam_keeps_one_per_cluster(tmp_path):
         )
 
 
-def _publish(ctx, stage, batch: Batch, version: int, staged: Batch | None = None) -> None:
+def _publish(ctx, stage, batch: Batch, version: int, staged: Batch | None = None, prepared: bool = True) -> None:
     """What a run leaves for ``on_publish``: signatures staged by the dedup step (of ``staged``,
-    default ``batch``), ``batch`` as the kept records, committed as ``version`` of the dataset."""
+    default ``batch``), ``batch`` as the kept records, the index part prepared (as a run does, before
+    the commit) unless ``prepared`` is false, committed as ``version`` of the dataset."""
     from deltalake import write_deltalake
 
     ctx = dataclasses.replace(ctx, run_id=f"run-{version}")
@@ -318,6 +319,8 @@ def _publish(ctx, stage, batch: Batch, version: int, staged: Batch | None = None
     list(StageSignaturesFn(ctx.stage_dir("dedup")).process(batch_chunk(staged or batch, stage.params)))
     os.makedirs(ctx.kept_dir, exist_ok=True)
     pq.write_table(records, os.path.join(ctx.kept_dir, "part-0.parquet"))
+    if prepared:
+        stage.prepare_publish(ctx)
     write_deltalake(str(ctx.dataset_dir), records, mode="append")
     stage.on_publish(ctx, version)
     shutil.rmtree(ctx.staging_dir)
@@ -335,6 +338,17 @@ def test_index_of_an_appended_version_links_the_previous_parts_and_adds_only_pub
     assert len(parts) == 2 and os.stat(parts[0]).st_ino in {os.stat(p).st_ino for p in index_parts(index_dir(tmp_path, 0))}
     ids = [i for p in parts for i in pq.read_table(p).column("id").to_pylist()]
     assert sorted(ids) == sorted([r[0] for r in rows[:2]] + [r[0] for r in rows[3:5]])
+
+
+def test_the_index_part_prepared_before_the_commit_is_the_one_on_publish_writes_itself(tmp_path):
+    rows = _corpus()
+    parts = {}
+    for prepared in (True, False):
+        out = tmp_path / str(prepared)
+        _publish(_ctx(out), DedupConfig().create(), _batch(rows[:4]), version=0, staged=_batch(rows[:6]), prepared=prepared)
+        (part,) = index_parts(index_dir(out, 0))
+        parts[prepared] = pq.read_table(part)
+    assert parts[True].num_rows == 4 and parts[True].equals(parts[False])
 
 
 def test_index_is_signed_from_the_version_when_the_previous_index_is_missing(tmp_path):

@@ -109,7 +109,8 @@ def test_runs_publish_versions_that_roll_back_and_trace(project):
     assert steward("trace", "out", "no-such-id").exit_code == 1
 
 
-def test_failing_gate_publishes_nothing(project):
+def strict_gate(project) -> dict:
+    """A gate no record of the corpus passes."""
     suite = project / "strict.json"
     suite.write_text(
         json.dumps(
@@ -122,7 +123,11 @@ def test_failing_gate_publishes_nothing(project):
             }
         )
     )
-    config = job_config(project, gate={"suites": ["records", str(suite)]})
+    return {"suites": ["records", str(suite)]}
+
+
+def test_failing_gate_publishes_nothing(project):
+    config = job_config(project, gate=strict_gate(project))
     outcome = execute(config)
     assert outcome.status == "gate_failed" and outcome.exit_code == 2
     assert not (project / "out" / "dataset").exists()
@@ -188,3 +193,57 @@ def test_a_removal_waits_for_the_earlier_ones_inside_its_folder(monkeypatch):
     first_may_end.set()
     removals.wait()
     assert order == ["staging/spill", "staging"]  # the staging folder is walked only once its spills are gone
+
+
+DEDUP_STAGES = [{"stage": "ingest", "max_record_bytes": 4096}, {"stage": "quality", "min_chars": 20}, {"stage": "dedup"}]
+
+
+def test_dedup_index_part_is_written_while_the_gate_runs_and_appears_only_with_its_version(project, monkeypatch):
+    from transforms.dedup import stage as dedup_stage
+
+    gate_started, seen = threading.Event(), {}
+    gate, prepare = run_module.run_gate, dedup_stage.prepare_part
+
+    def checking_gate(*args, **kwargs):
+        gate_started.set()
+        return gate(*args, **kwargs)
+
+    def prepare_during_the_gate(ctx, *args):
+        seen["during_gate"] = gate_started.wait(10)  # a preparation the gate had to wait for would time out here
+        part = prepare(ctx, *args)
+        seen["index_before_commit"] = (project / "out" / "index").exists()
+        return part
+
+    monkeypatch.setattr(run_module, "run_gate", checking_gate)
+    monkeypatch.setattr(dedup_stage, "prepare_part", prepare_during_the_gate)
+    outcome = execute(job_config(project, stages=DEDUP_STAGES))
+    assert outcome.status == "published", outcome.error
+    assert seen == {"during_gate": True, "index_before_commit": False}
+    index = project / "out" / "index" / "dedup" / "v0"
+    assert json.loads((index / "params.json").read_text())["rows"] == outcome.manifest["counts"]["kept"]
+    assert [p.name for p in index.glob("part-*")] == [f"part-{outcome.run_id}.parquet"]
+    assert not (project / "out" / "_staging").exists()
+
+
+@pytest.mark.parametrize("failing", ["prepare_part", "write_index"])
+def test_a_failed_dedup_index_fails_the_published_run_the_same_way_whether_prepared_early_or_not(project, monkeypatch, failing):
+    from transforms.dedup import stage as dedup_stage
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(dedup_stage, failing, full_disk)
+    outcome = execute(job_config(project, stages=DEDUP_STAGES))
+    # the version is committed before its index is written: the run fails after it, as it always did
+    assert (outcome.status, outcome.error, outcome.exit_code) == ("failed", "OSError: No space left on device", 1)
+    manifest = json.loads((project / "out" / "runs" / outcome.run_id / "manifest.json").read_text())
+    assert (manifest["status"], manifest["dataset_version"]) == ("failed", 0)
+    assert not list((project / "out").glob("index/dedup/v0/part-*"))
+    assert not (project / "out" / "_staging").exists()
+
+
+def test_a_gate_failure_leaves_no_index_and_removes_the_prepared_part(project):
+    outcome = execute(job_config(project, stages=DEDUP_STAGES, gate=strict_gate(project)))
+    assert outcome.status == "gate_failed"
+    assert not (project / "out" / "index").exists()
+    assert not (project / "out" / "_staging").exists()

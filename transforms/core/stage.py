@@ -490,6 +490,11 @@ class Stage(abc.ABC):
         """After the pipeline ran: a section for the run manifest (None for none)."""
         return None
 
+    def prepare_publish(self, ctx: RunContext) -> None:
+        """After the pipeline, on a thread while the gate and the commits run: write into the run's
+        staging what ``on_publish`` will put beside the version (no version exists yet, and none may:
+        a failed gate publishes nothing). A failure here fails the run where ``on_publish`` is called."""
+
     def on_publish(self, ctx: RunContext, version: int) -> None:
         """After the dataset version was committed: persist what a later run needs beside it."""
 

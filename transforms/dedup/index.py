@@ -133,13 +133,29 @@ def index_parts(directory: str) -> list[str]:
     return storage.listdir(directory, "part-*.parquet")
 
 
-def write_index(ctx: RunContext, version: int, params: DedupParams, staged: list[str] | None = None) -> int:
+def prepare_part(ctx: RunContext, params: DedupParams, staged: list[str] | None = None) -> tuple[str, int]:
+    """This run's part of the index, in its staging: (path, rows). ``staged`` are the signature files
+    the pipeline committed (default: every file in the stage's staging folder).
+
+    Written before the version exists (while the gate and the commits run): :func:`write_index`
+    links it into the version's folder once the version is committed, so nothing appears under
+    ``OUT_DIR/index`` for a version that was not published."""
+    if staged is None:
+        staged = storage.listdir(ctx.stage_dir(STAGE), "*.parquet")
+    folder = storage.join(ctx.staging_dir, "index", STAGE)
+    storage.makedirs(folder)
+    path = storage.join(folder, "part.parquet")
+    return path, _write_part(staged, _published_keys(ctx), path, params)
+
+
+def write_index(
+    ctx: RunContext, version: int, params: DedupParams, staged: list[str] | None = None, prepared: tuple[str, int] | None = None
+) -> int:
     """The signature index of dataset ``version``, beside it; returns its rows.
 
-    It is this run's staged signatures of the records it published, plus (appending) the parts of
-    the previous version's index, hard-linked. Without a usable previous index the published
-    table is signed again. ``staged`` are the signature files the pipeline committed (default:
-    every file in the stage's staging folder).
+    It is this run's staged signatures of the records it published (``prepared`` by
+    :func:`prepare_part`, else made here from ``staged``), plus (appending) the parts of the previous
+    version's index, hard-linked. Without a usable previous index the published table is signed again.
     """
     target = index_dir(ctx.out_dir, version)
     storage.makedirs(target)
@@ -154,9 +170,9 @@ def write_index(ctx: RunContext, version: int, params: DedupParams, staged: list
             if not storage.exists(storage.join(target, name)):
                 storage.link_or_copy(part, storage.join(target, name))
             rows += _num_rows(part)
-    if staged is None:
-        staged = storage.listdir(ctx.stage_dir(STAGE), "*.parquet")
-    rows += _write_part(staged, _published_keys(ctx), storage.join(target, f"part-{ctx.run_id}.parquet"), params)
+    part, part_rows = prepared or prepare_part(ctx, params, staged)
+    storage.link_or_copy(part, storage.join(target, f"part-{ctx.run_id}.parquet"))  # whole at once: a link or a server-side copy
+    rows += part_rows
     storage.write_text(storage.join(target, INDEX_PARAMS), json.dumps({**params.signature_params(), "version": version, "rows": rows}))
     return rows
 

@@ -48,6 +48,7 @@ from transforms.dedup.index import (
     StageSignaturesFn,
     candidates_from_arrow,
     candidates_to_arrow,
+    prepare_part,
     published_index,
     read_chunk,
     write_index,
@@ -206,6 +207,7 @@ class DedupStage(Stage):
         self.params = params
         self.cross_version = cross_version
         self.cross_version_note = "off"
+        self._index_parts: dict[str, tuple[str, int]] = {}  # run id → this run's prepared index part
 
     def expand(self, batches, ctx: RunContext):
         params = self.params
@@ -282,9 +284,13 @@ class DedupStage(Stage):
             },
         }
 
+    def prepare_publish(self, ctx) -> None:
+        if self.cross_version:
+            self._index_parts[ctx.run_id] = prepare_part(ctx, self.params, ctx.committed_files(f"stages/{STAGE}"))
+
     def on_publish(self, ctx, version: int) -> None:
         if self.cross_version:
-            write_index(ctx, version, self.params, ctx.committed_files(f"stages/{STAGE}"))
+            write_index(ctx, version, self.params, ctx.committed_files(f"stages/{STAGE}"), self._index_parts.pop(ctx.run_id, None))
 
 
 @register_stage("dedup")
