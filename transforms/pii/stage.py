@@ -78,26 +78,6 @@ def _subkey(key: bytes, purpose: str) -> bytes:
     return hmac.new(key, purpose.encode(), hashlib.sha256).digest()
 
 
-class _Sha256Mac:
-    """HMAC-SHA256 under one key (RFC 2104), the two padded-key states hashed once: each message copies them
-    (≈ 0.7 µs) instead of ``hmac.new`` deriving them again (≈ 1.7 µs; one per replaced span)."""
-
-    _INNER_PAD = bytes(x ^ 0x36 for x in range(256))
-    _OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
-
-    def __init__(self, key: bytes):
-        key = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-        self._inner = hashlib.sha256(key.translate(self._INNER_PAD))
-        self._outer = hashlib.sha256(key.translate(self._OUTER_PAD))
-
-    def hexdigest(self, message: bytes) -> str:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
-
-
 class Anonymiser:
     """Replaces detected spans, one mode per entity type. Keyed modes need ``key``."""
 
@@ -107,7 +87,8 @@ class Anonymiser:
         needs_key = KEYED_MODES & set(modes.values())
         if needs_key and key is None:
             raise PiiKeyError(f"modes {', '.join(sorted(needs_key))} need a key")
-        self._pseudonym_mac = _Sha256Mac(_subkey(key, "pseudonym") if key else b"")
+        # keyed once; each pseudonym copies it (hmac.new per span would derive the padded-key states again)
+        self._pseudonym_mac = hmac.new(_subkey(key, "pseudonym") if key else b"", digestmod=hashlib.sha256)
         self._surrogate_key = _subkey(key, "surrogate") if key else b""
         self._aes_key = _subkey(key, "encrypt") if key else b""
         self._mask = Mask()
@@ -121,7 +102,9 @@ class Anonymiser:
             keep = self.mask_keep_last if len(value) > 2 * self.mask_keep_last else 0
             return self._mask.operate(value, {"masking_char": "*", "chars_to_mask": len(value) - keep, "from_end": False})
         if mode == "pseudonym":
-            digest = self._pseudonym_mac.hexdigest(f"{entity}\x1f{value}".encode())
+            mac = self._pseudonym_mac.copy()
+            mac.update(f"{entity}\x1f{value}".encode())
+            digest = mac.hexdigest()
             return f"<{entity}_{digest[:12].translate(_HEX_TO_LETTERS)}>"
         if mode == "surrogate":
             return pii_surrogates.surrogate(self._surrogate_key, entity, value)
