@@ -176,14 +176,14 @@ class JobConfig(_Strict):
             for key, value in entry.items():
                 if key.endswith("_env") and not _is_variable_name(value):
                     raise ValueError(
-                        f"[{i}] ({name}).{key}: must name an environment variable (e.g. DATASTEWARD_PII_KEY); "
+                        f"{_entry(i, name, key)}: must name an environment variable (e.g. DATASTEWARD_PII_KEY); "
                         "the value given looks like a secret and is not shown"
                     )
             try:
                 typed.append(stage_config_class(name).model_validate(entry))
             except ValidationError as exc:
                 key, message = error_key(exc)
-                raise ValueError(f"[{i}] ({name}){'.' + key if key else ''}: {message}") from None
+                raise ValueError(f"{_entry(i, name, key)}: {message}") from None
         if typed[0].stage != "ingest":
             raise ValueError("[0]: the first stage must be `ingest`")
         seen = [s.stage for s in typed]
@@ -307,13 +307,18 @@ def create_stages(config: JobConfig) -> list[Stage]:
     for i, entry in enumerate(config.stages):
         try:
             stages.append(entry.create())
-        except KeyValueError as exc:
-            raise ConfigError(f"config error: stages[{i}] ({entry.stage}).{exc.key}: {_one_line(exc.message)}") from None
-        except ValueError as exc:
-            raise ConfigError(f"config error: stages[{i}] ({entry.stage}): {_one_line(str(exc))}") from None
-        except Exception as exc:  # not a config check but a failure all the same: name what failed
-            raise ConfigError(f"config error: stages[{i}] ({entry.stage}): {type(exc).__name__}: {_one_line(str(exc))}") from None
+        except Exception as exc:  # a config check (ValueError) or a failure all the same: name what failed
+            if isinstance(exc, KeyValueError):
+                key, message = exc.key, exc.message
+            else:
+                key, message = "", str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            raise ConfigError(f"config error: stages{_entry(i, entry.stage, key)}: {_one_line(message)}") from None
     return stages
+
+
+def _entry(i: int, stage: str, key: str = "") -> str:
+    """Where in ``stages`` an error lies: ``[3] (pii)``, or ``[3] (pii).key_env`` when it names a key."""
+    return f"[{i}] ({stage})" + (f".{key}" if key else "")
 
 
 def _one_line(message: str) -> str:
