@@ -364,6 +364,11 @@ def test_name_model_can_be_switched_off():
         ("碧桂园二期8号楼1单元602", "碧桂园二期8号楼1单元602"),  # a phase before the building
         ("我家在龙江小区3-502，欢迎来玩", "龙江小区3-502"),  # building-room with a dash
         ("住在翠苑3-2-1201", "翠苑3-2-1201"),
+        ("鼓楼区龙江小区3栋201室", "鼓楼区龙江小区3栋201室"),  # issue 17 item 3: estates and buildings without a road
+        ("请寄到紫峰大厦A座12层1203室，谢谢", "紫峰大厦A座12层1203室"),
+        ("我在中关村SOHO大厦1号楼1205室上班", "中关村SOHO大厦1号楼1205室"),  # Latin letters in the building's name
+        ("Our offices are located at USNS Møller\nFPO AA 85844", "USNS Møller\nFPO AA 85844"),
+        ("The address of Solarlist is USCGC Khadzhiyev\nFPO AA 65607", "USCGC Khadzhiyev\nFPO AA 65607"),
     ],
 )
 def test_addresses_without_cue_words(text, expected):
@@ -377,7 +382,7 @@ def test_addresses_without_cue_words(text, expected):
         "I paid 20 dollars for Suite 5 at the hotel.",
         "In 2019 the band moved to Unit 4.",
         "Chapter 12 Room 5",
-        "the community centre on 88 Church Road",
+        "the community centre 88 Church Road",  # no place word before it: a name, not a place
         "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line
         "We have 3 rooms\nSuite 5 is free",
         "本小区共有12栋楼",

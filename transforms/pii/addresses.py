@@ -24,7 +24,7 @@ _CJK = "\u4e00-\u9fff"
 _STATE_ZIP = r"(?:,?[ \t]*\n?[ \t]*(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?:-\d{4})?)"
 _MILITARY = re.compile(
     r"(?<![0-9A-Za-z])(?:(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}" + _STATE_ZIP + "?"
-    r"|US[NS]{1,2}[ \t]+[A-Z][A-Za-z]+(?:[ \t][A-Z][A-Za-z]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
+    r"|US(?:S|NS|NV|CGC)[ \t]+[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
 )
 _PO_BOX = re.compile(
     r"(?<![0-9A-Za-z])(?:P\.?[ \t]?O\.?[ \t]?Box|PO[ \t]?Box|POB|Post[ \t]?(?:Office[ \t])?[Bb]ox|Postbox|Postfach|Apartado)"
@@ -62,11 +62,11 @@ def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
 
 # Every English form above holds one of these words (case as written): the detector skips ``english`` for a text
 # that holds none (its batch-wide cue scan knows that already).
-ENGLISH_CUES = ("USN", "USS", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
+ENGLISH_CUES = ("USN", "USS", "USC", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
 
 
 def english(text: str, out: list[tuple[int, int]]) -> None:
-    if "USN" in text or "USS" in text or _followed_by_number(text, ("Box", "box"), " \t"):
+    if "USN" in text or "USS" in text or "USC" in text or _followed_by_number(text, ("Box", "box"), " \t"):
         for regex in (_MILITARY, _PO_BOX):
             for m in regex.finditer(text):
                 out.append(m.span())
@@ -122,7 +122,8 @@ _UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西
 # building-room written with dashes: 龙江小区3-502, 3-2-502 (building, entrance, room)
 _DASHED_ROOM = "[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,2})?[-－][0-9０-９]{3,4}(?![0-9０-９])"
 _ZH_ESTATE = re.compile(
-    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}]{{2,8}}?(?:{'|'.join(_ESTATES)})"
+    # the name may hold Latin letters: 中关村SOHO大厦
+    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}][{_CJK}A-Za-z]{{1,9}}?(?:{'|'.join(_ESTATES)})"
     f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
