@@ -361,6 +361,11 @@ def test_name_model_can_be_switched_off():
          "040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221"),
         ("09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161", "09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161"),
         ("04 320 St Marys Rd Suite 12\nWe met in 1999", "04 320 St Marys Rd Suite 12"),  # a sentence is no town line
+        # the town and postcode after commas on the unit's line, a region line opening with a comma, a particle
+        ("a taxi to 692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands 04020. Please call", "692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands 04020"),
+        ("6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677", "6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677"),
+        ("4596 Tylova 285\n Suite 578\n Ostrov nad Ohrí\n Czech Republic 56655", "4596 Tylova 285\n Suite 578\n Ostrov nad Ohrí\n Czech Republic 56655"),
+        ("4596 Tylova 285 Suite 578, Ostrov, with 2 friends 56655", "4596 Tylova 285 Suite 578"),  # no town: lower-case words
         ("碧桂园二期8号楼1单元602", "碧桂园二期8号楼1单元602"),  # a phase before the building
         ("我家在龙江小区3-502，欢迎来玩", "龙江小区3-502"),  # building-room with a dash
         ("住在翠苑3-2-1201", "翠苑3-2-1201"),

@@ -92,23 +92,34 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
 
 _LINE_LEAD = re.compile(r"[ \t>]*")
 _STREET_LINE_START = re.compile(r"(?:\A[ \t>]*|(?<![A-Za-z])(?:to|at|is)[ \t]+|[:,][ \t]*)\Z")
-# a line of a postal block below the street: a town, a region, a country, a postcode ("Almussafes",
-# "Archimandrita Pano, PA 73161", "Spain 97197"); short, no sentence punctuation
-_POSTAL_LINE = re.compile(r"\n[ \t>]*[A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@]{0,38}(?=\n|\Z)")
+# a piece of a postal block after the street: a town, a region, a country, a postcode ("Almussafes",
+# "Archimandrita Pano, PA 73161", "Spain 97197") on a line of its own or after a comma; short, no sentence
+# punctuation
+_POSTAL_PIECE = re.compile(r"(?:\n[ \t>]*,?|,)[ \t]*([A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@,]{0,38}?)[ \t]*(?=[\n,.!?;]|\Z)")
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _POSTCODE = re.compile(r"(?<![0-9])\d{4,6}(?![0-9])|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
 
 
+def _place_words(piece: str) -> bool:
+    """Capitalised words, or a short particle between two ("Caxias do Sul", "Črni Vrh nad Idrijo"): a town's name;
+    "We met in 1999" is none."""
+    words = _WORD.findall(piece)
+    return all(
+        w[0].isupper() or (len(w) <= 3 and 0 < i < len(words) - 1 and words[i + 1][0].isupper())
+        for i, w in enumerate(words)
+    )
+
+
 def _postal_tail(text: str, end: int) -> int:
-    """Where an address that ends at ``end`` really ends: through the next (at most three) postal lines when one
-    of them holds a postcode, else at ``end``. A postcode is what makes the lines below a street one address."""
+    """Where an address that ends at ``end`` really ends: through the next (at most four) postal pieces when one
+    of them holds a postcode, else at ``end``. A postcode is what makes the pieces after a street one address."""
     pos, found = end, end
-    for _ in range(3):
-        m = _POSTAL_LINE.match(text, pos)
-        if not m or not all(w[0].isupper() for w in _WORD.findall(m.group())):  # "We met in 1999" is no town
+    for _ in range(4):
+        m = _POSTAL_PIECE.match(text, pos)
+        if not m or not _place_words(m.group(1)):
             break
         pos = m.end()
-        if _POSTCODE.search(m.group()):
+        if _POSTCODE.search(m.group(1)):
             found = pos
             break
     return found

@@ -766,9 +766,10 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         and _EN_STREET_GATE.search(text)
     ):
         candidates.append(_EN_STREET.finditer(text))
-    # the other languages' forms hold one of their street words with a space next to it, and a number
-    if has_space and cues.has(_CUE_OTHER_STREET) and cues.numbers != []:
-        candidates.append(_OTHER_STREET.finditer(text))
+    # the other languages' forms hold one of their street words with a space next to it, and a number: matched
+    # only around those words
+    if has_space and cues.street_words and cues.numbers != []:
+        candidates.append(_other_streets(text, cues.street_words))
     for m in itertools.chain.from_iterable(candidates):
         start, end = m.span()
         if (
@@ -796,6 +797,20 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
         if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
             out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
+
+
+def _other_streets(text: str, street_words: list[int]) -> Iterator[re.Match]:
+    """``_OTHER_STREET`` matches that hold one of the ``street_words`` (offsets): each searched for in a window
+    around its word (a house number and three words before it, a name and a number after it), then matched whole."""
+    last_end = -1
+    for pos in sorted(street_words):
+        if pos < last_end:
+            continue
+        near = _OTHER_STREET.search(text, max(0, pos - 60), pos + 60)
+        if near and near.start() <= pos + 1 < near.end():  # pos + 1: inside the word, past a space before it
+            m = _OTHER_STREET.match(text, near.start())
+            last_end = m.end()
+            yield m
 
 
 # A street line is an address whatever cue precedes it (a home, an office, a meeting place: any can be personal),
@@ -1057,8 +1072,9 @@ _CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INT
 # place, which can only find more texts, never fewer.
 # every _OTHER_STREET match holds one of these, with the spaces around it
 _OTHER_STREET_CUES = (
-    tuple(f"{w} " for w in _OTHER_STREET_ENDINGS + _OTHER_STREET_HEADS)
-    + tuple(f" {w} " for w in _OTHER_STREET_WORDS + _LOWER_STREET_HEADS)
+    tuple(f"{w} " for w in _OTHER_STREET_ENDINGS + tuple(w for w in _OTHER_STREET_HEADS if w[0].isupper()))
+    # separate words, and heads in lower case ("ul." would be in "beautiful. ")
+    + tuple(f" {w} " for w in _OTHER_STREET_WORDS + _LOWER_STREET_HEADS + tuple(w for w in _OTHER_STREET_HEADS if w[0].islower()))
 )
 _CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES, _OTHER_STREET_CUES)
 _CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX, _CUE_OTHER_STREET = (1 << k for k in range(len(_CASED_CUES)))
@@ -1071,7 +1087,9 @@ def _cue_automaton(groups: tuple[tuple[str, ...], ...]) -> tuple[ahocorasick_rs.
     for g, words in enumerate(groups):
         for w in words:
             by_word.setdefault(w.encode("ascii", "replace"), []).append(g)
-    return ahocorasick_rs.BytesAhoCorasick(list(by_word)), [tuple(g) for g in by_word.values()]
+    # a DFA: left to choose, the library takes a contiguous NFA above some size, four times slower here
+    automaton = ahocorasick_rs.BytesAhoCorasick(list(by_word), implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton, [tuple(g) for g in by_word.values()]
 
 
 _FOLDED_AC, _FOLDED_GROUPS = _cue_automaton(_FOLDED_CUES)
@@ -1082,17 +1100,19 @@ _CASED_BITS = [sum(1 << g for g in groups) for groups in _CASED_GROUPS]
 class _Cues:
     """What one text holds of the cues. ``labels[g]``: where a label of folded group ``g`` starts (in any order,
     perhaps repeated; no key: nowhere); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
-    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``: where).
+    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``, ``street_words``:
+    where an honorific, where another language's street word starts).
     ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
     shortest match); ``ascii_letter``: holds an ASCII letter after lower-casing."""
 
-    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "numbers", "digit_run", "ascii_letter")
+    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "street_words", "numbers", "digit_run", "ascii_letter")
 
-    def __init__(self, labels, ascii_lower, words, honorifics, numbers, digit_run, ascii_letter):
+    def __init__(self, labels, ascii_lower, words, honorifics, street_words, numbers, digit_run, ascii_letter):
         self.labels: dict[int, list[int]] | None = labels
         self.ascii_lower: str = ascii_lower
         self.words: int = words
         self.honorifics: list[int] = honorifics  # where an honorific word starts
+        self.street_words: list[int] = street_words
         # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None:
         # not known)
         self.numbers: list[int] | None = numbers
@@ -1103,13 +1123,15 @@ class _Cues:
         return bool(self.words & bit)
 
 
-def _cased_words(haystack: bytes) -> tuple[int, list[int]]:
-    words, honorifics = 0, []
+def _cased_words(haystack: bytes) -> tuple[int, list[int], list[int]]:
+    words, honorifics, street_words = 0, [], []
     for k, start, _ in _CASED_AC.find_matches_as_indexes(haystack, overlapping=True):
         words |= _CASED_BITS[k]
         if _CASED_BITS[k] & _CUE_HONORIFIC:
             honorifics.append(start)
-    return words, honorifics
+        if _CASED_BITS[k] & _CUE_OTHER_STREET:
+            street_words.append(start)
+    return words, honorifics, street_words
 
 
 def _text_cues(text: str) -> _Cues:
@@ -1128,7 +1150,7 @@ def _text_cues(text: str) -> _Cues:
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
-_NO_CUES = _Cues({}, "", 0, [], None, True, False)  # for a detector without English names and addresses
+_NO_CUES = _Cues({}, "", 0, [], [], None, True, False)  # for a detector without English names and addresses
 
 
 @functools.lru_cache(maxsize=None)
@@ -1198,15 +1220,19 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
             of_text.setdefault(g, []).append(start - starts_l[t])
     words = [0] * len(texts)
     honorifics: dict[int, list[int]] = {}
+    street_words: dict[int, list[int]] = {}
     for k, start, _ in _CASED_AC.find_matches_as_indexes(joined.encode("ascii", "replace"), overlapping=True):
         t = bisect.bisect_right(starts_l, start) - 1
         words[t] |= _CASED_BITS[k]
         if _CASED_BITS[k] & _CUE_HONORIFIC:
             honorifics.setdefault(t, []).append(start - starts_l[t])
+        if _CASED_BITS[k] & _CUE_OTHER_STREET:
+            street_words.setdefault(t, []).append(start - starts_l[t])
     no_labels: dict[int, list[int]] = {}
     return [
         _text_cues(t) if longer[i]
-        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), numbers[cut[i] : cut[i + 1]], digit_run[i],
+        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), street_words.get(i, []),
+                   numbers[cut[i] : cut[i + 1]], digit_run[i],
                    ascii_letter[i])
         for i, t in enumerate(texts)
     ]
