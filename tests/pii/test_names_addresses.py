@@ -373,6 +373,7 @@ def test_name_model_can_be_switched_off():
         ("请寄到紫峰大厦A座12层1203室，谢谢", "紫峰大厦A座12层1203室"),
         ("我在中关村SOHO大厦1号楼1205室上班", "中关村SOHO大厦1号楼1205室"),  # Latin letters in the building's name
         ("Our offices are located at USNS Møller\nFPO AA 85844", "USNS Møller\nFPO AA 85844"),
+        ("emidio lombardo\nunit 1009 box 0219\ndpo ap 51065\n781 1704 office", "unit 1009 box 0219\ndpo ap 51065"),
         ("The address of Solarlist is USCGC Khadzhiyev\nFPO AA 65607", "USCGC Khadzhiyev\nFPO AA 65607"),
     ],
 )
@@ -386,6 +387,7 @@ def test_addresses_without_cue_words(text, expected):
         "地址：http://t.cn/A6abcd 欢迎关注",
         "I paid 20 dollars for Suite 5 at the hotel.",
         "In 2019 the band moved to Unit 4.",
+        "the unit 1009 box 2 was sold",  # in lower case only with its APO/FPO/DPO line
         "Chapter 12 Room 5",
         "the community centre 88 Church Road",  # no place word before it: a name, not a place
         "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line

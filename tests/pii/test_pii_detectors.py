@@ -300,6 +300,8 @@ CUE_EDGE_TEXTS = [
     "Koskikatu 25, 00100 Helsinki, my address is Koskikatu 25", "Jane Doe\nAcme Corp\n12 Station Approach, Ashford",
     "USNS Pollux, FPO AA 34058", "Best,\nann lee\n", "His name is Tom. 12 vägen 3", "Straße 5 Suite 2, her address is",
     "", "a", "Mr", "1", "123456", "12345", "M", "Ms. Ana Li of 12 Maple Street, Leeds",
+    "Rue de Virton 38", "😀 at Pfarrgasse 91", "İ: Rua Diadema 1903", "to ul. Zamkowa 33", "at 12 rue de Rivoli, Paris",
+    "Hegedűs Gyula utca 76", "x Trenerys gate 232",
 ]  # fmt: skip
 
 
@@ -315,6 +317,17 @@ def test_batch_cues_find_what_each_text_finds_alone():
         if batch.labels is not None:
             assert {g: sorted(set(v)) for g, v in batch.labels.items()} == {g: sorted(set(v)) for g, v in single.labels.items()}
         assert (batch.words, batch.ascii_letter) == (single.words, single.ascii_letter)
+        assert (batch.honorifics, batch.street_words) == (single.honorifics, single.street_words)
+
+
+@pytest.mark.parametrize("text", CUE_EDGE_TEXTS + [
+    "Send it to Via Nuova del Campo 85, Roma or to 6185 Pfarrgasse 91\n Suite 170\n MITTERLOBMING\n Austria 26759",
+    "the corner of ul. Cicha 86 and Leokadia Trail, then 2224 Trenerys gate 232 and Király u. 15.",
+    "Rue Rue de la Paix 3 and 95 Avenue des Tuileries Apt. 892",
+])  # fmt: skip
+def test_other_streets_are_found_around_their_words_as_by_a_full_scan(text):
+    cues = det._text_cues(text)
+    assert [m.span() for m in det._other_streets(text, cues.street_words)] == [m.span() for m in det._OTHER_STREET.finditer(text)]
 
 
 @pytest.mark.parametrize("text", CUE_EDGE_TEXTS)

@@ -22,8 +22,11 @@ _CJK = "\u4e00-\u9fff"
 # ---------------------------------------------------------------------------------------------- English
 
 _STATE_ZIP = r"(?:,?[ \t]*\n?[ \t]*(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?:-\d{4})?)"
+_MILITARY_BOX = r"(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}"
+# in any case only whole, with its APO/FPO/DPO line: "psc 5420, box 2708\napo aa 33879"
+_MILITARY_ANY_CASE = re.compile(r"(?<![0-9A-Za-z])(?i:" + _MILITARY_BOX + _STATE_ZIP + ")")
 _MILITARY = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}" + _STATE_ZIP + "?"
+    r"(?<![0-9A-Za-z])(?:" + _MILITARY_BOX + _STATE_ZIP + "?"
     r"|US(?:S|NS|NV|CGC)[ \t]+[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
 )
 _PO_BOX = re.compile(
@@ -67,7 +70,7 @@ ENGLISH_CUES = ("USN", "USS", "USC", "Box", "box", "Suite", "Ste", "Apt", "Unit"
 
 def english(text: str, out: list[tuple[int, int]]) -> None:
     if "USN" in text or "USS" in text or "USC" in text or _followed_by_number(text, ("Box", "box"), " \t"):
-        for regex in (_MILITARY, _PO_BOX):
+        for regex in (_MILITARY, _MILITARY_ANY_CASE, _PO_BOX):
             for m in regex.finditer(text):
                 out.append(m.span())
     if _followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#"):

@@ -800,17 +800,22 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
 
 
 def _other_streets(text: str, street_words: list[int]) -> Iterator[re.Match]:
-    """``_OTHER_STREET`` matches that hold one of the ``street_words`` (offsets): each searched for in a window
-    around its word (a house number and three words before it, a name and a number after it), then matched whole."""
-    last_end = -1
+    """``_OTHER_STREET.finditer(text)`` where each match holds one of the ``street_words`` (offsets), as it always
+    does: each looked for in a window around its word (a house number and three words before it, a name and a
+    number after it), then matched whole."""
+    last_end = 0
     for pos in sorted(street_words):
-        if pos < last_end:
-            continue
-        near = _OTHER_STREET.search(text, max(0, pos - 60), pos + 60)
-        if near and near.start() <= pos + 1 < near.end():  # pos + 1: inside the word, past a space before it
-            m = _OTHER_STREET.match(text, near.start())
-            last_end = m.end()
-            yield m
+        lo = max(pos - 60, last_end)
+        while lo <= pos:
+            near = _OTHER_STREET.search(text, lo, pos + 60)
+            if not near or near.start() > pos + 1:  # pos + 1: inside the word, past a space before it
+                break
+            m = _OTHER_STREET.match(text, near.start())  # the window may have cut its tail
+            if m and pos + 1 < m.end():
+                last_end = m.end()
+                yield m
+                break
+            lo = max(lo + 1, near.end())
 
 
 # A street line is an address whatever cue precedes it (a home, an office, a meeting place: any can be personal),
