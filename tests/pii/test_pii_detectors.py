@@ -194,6 +194,9 @@ def addresses(text: str) -> list[str]:
         "51 Birch Street is a great examination of a marriage.",
         'I rented "A Nightmare on Elm Street 3" again.',
         "Route 66 was on TV and Jurassic Park 3 came after it.",
+        "She and her world constitute the nucleus of 15 Park Avenue.",  # "of" alone is no place word
+        "In 1947, The Road to Hollywood used some of its scenes.",  # a comma after the number: a year, not a street
+        "the first adventure of 007, Dr. No being the second",
         "She sent 2 via email to Calle.",  # a lower-case "via" is no street word
         "He was at 3 rue de bois",  # "rue" needs its name: a particle and a capitalised word
     ],
@@ -211,6 +214,9 @@ def test_street_in_running_text_without_a_place_word_is_not_an_address(text):
          "410 Market Street, Riverton"),
         ("The office is located at 12 Maple Street, Springfield.", "12 Maple Street, Springfield"),
         ("Our offices are located at 12 Main Street", "12 Main Street"),
+        ("He lives on the north side of 12 Main Street.", "12 Main Street"),
+        ("Jesse James's last residence (at 1318 Lafayette Street, St Joseph, Missouri) was a cottage",
+         "1318 Lafayette Street, St Joseph, Missouri"),
         ("Turn into 5 Elm St. on the left", "5 Elm St."),  # the full stop of an abbreviation is the street's
         ("The restaurant is at 17151 2450 Crown St", "2450 Crown St"),  # a building number before the street
         ("Meet me at the corner of Östbygatan 14 and Sigurmundsson Greens.",

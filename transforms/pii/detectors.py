@@ -822,7 +822,7 @@ def _other_streets(text: str, street_words: list[int]) -> Iterator[re.Match]:
 # but not a title ("15 Park Avenue is the story of …", "watching 51 Birch Street"): it must follow a place word or
 # a colon, or fill its line; and an English street word before the number is a sequel ("Elm Street 5").
 _STREET_LEAD = re.compile(
-    r"(?:(?<![A-Za-z])(?i:at|to|on|in|into|from|near|of|is|via|toward|towards|opposite|outside|behind)[ \t]+"
+    r"(?:(?<![A-Za-z])(?i:at|to|on|in|into|from|near|is|via|toward|towards|opposite|outside|behind|corner of|side of)[ \t]+"
     r"|[:>][ \t]*\n?[ \t]*)(?:\d{1,5}[ \t]+)?\Z"  # a building number may come first: "at 17151 2450 Crown St"
 )
 # an intersection is one place: "the corner of Östbygatan 14 and Sigurmundsson Greens"
@@ -832,10 +832,13 @@ _LINE_AROUND = re.compile(r"[ \t>]*")
 
 
 _NUMBER_AFTER_NAME = re.compile(r"[ \t]\d")
+_NUMBER_COMMA = re.compile(r"\d+[A-Za-z]?,")
 
 
 def _street_in_place(text: str, start: int, end: int) -> bool:
     """Whether a street line found without other context is an address by its place in the text (above)."""
+    if _NUMBER_COMMA.match(text, start):
+        return False  # "In 1947, The Road to Hollywood", "007, Dr. No"
     if not text[start].isdigit():  # the name before the number: "Koskikatu 25", "Elm Street 5"
         head = text[start : _street_line_end(text, start, end)]
         number = _NUMBER_AFTER_NAME.search(head)
