@@ -20,7 +20,7 @@ import bisect
 import functools
 import itertools
 import re
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import ahocorasick_rs
 import numpy as np
@@ -756,7 +756,7 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         else:
             values.append((m.start(1), m.end(1), phrase))
     streets: list[Span] = []
-    candidates: list[Iterator[re.Match]] = []
+    english: Iterator[re.Match] | tuple = ()
     # both English street forms have a space or tab next to the number, a digit and a street suffix
     hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
     if (
@@ -765,12 +765,13 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         and (any(hint.match(text, i) for i in cues.numbers) if cues.numbers is not None else hint.search(text))
         and _EN_STREET_GATE.search(text)
     ):
-        candidates.append(_EN_STREET.finditer(text))
+        english = _EN_STREET.finditer(text)
     # the other languages' forms hold one of their street words with a space next to it, and a number: matched
     # only around those words
+    other: Iterator[re.Match] | tuple = ()
     if has_space and cues.street_words and cues.numbers != []:
-        candidates.append(_other_streets(text, cues.street_words))
-    for m in itertools.chain.from_iterable(candidates):
+        other = _other_streets(text, cues.street_words)
+    for m in itertools.chain(english, other):
         start, end = m.span()
         if (
             any(v_start <= start < v_end for v_start, v_end, _ in values)
@@ -799,7 +800,7 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
             out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
 
 
-def _other_streets(text: str, street_words: list[int]) -> Iterator[re.Match]:
+def _other_streets(text: str, street_words: Sequence[int]) -> Iterator[re.Match]:
     """``_OTHER_STREET.finditer(text)`` where each match holds one of the ``street_words`` (offsets), as it always
     does: each looked for in a window around its word (a house number and three words before it, a name and a
     number after it), then matched whole."""
@@ -1120,7 +1121,7 @@ class _Cues:
         self.ascii_lower: str = ascii_lower
         self.words: int = words
         self.honorifics: list[int] = honorifics  # where an honorific word starts
-        self.street_words: list[int] = street_words
+        self.street_words: Sequence[int] = street_words
         # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None:
         # not known)
         self.numbers: list[int] | None = numbers
@@ -1239,7 +1240,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     no_labels: dict[int, list[int]] = {}
     return [
         _text_cues(t) if longer[i]
-        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), street_words.get(i, []),
+        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), street_words.get(i, ()),
                    numbers[cut[i] : cut[i + 1]], digit_run[i],
                    ascii_letter[i])
         for i, t in enumerate(texts)
