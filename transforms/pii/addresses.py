@@ -1,7 +1,8 @@
 """Address grammar beyond the cue-word rules of :mod:`transforms.pii.detectors` (docs/pii.md):
 
 * English: post-office boxes (``P.O. Box 1234``, ``Postbox 21``); US military addresses (``PSC 1560, Box 3449,
-  APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``);
+  APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``; in lower
+  case only whole: ``psc 5420, box 2708 apo aa 33879``);
   a street line that names a unit (``04 320 St Marys Rd Suite 12``, ``727 Gesterbyntie 68 Apt. 030``,
   ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
   public landmark, so no cue word is needed.
