@@ -361,9 +361,20 @@ def test_name_model_can_be_switched_off():
          "040 Snellmaninkatu 55\n> Apt. 022\n> ESPOO\n> Finland 23221"),
         ("09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161", "09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161"),
         ("04 320 St Marys Rd Suite 12\nWe met in 1999", "04 320 St Marys Rd Suite 12"),  # a sentence is no town line
+        # the town and postcode after commas on the unit's line, a region line opening with a comma, a particle
+        ("a taxi to 692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands 04020. Please call", "692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands 04020"),
+        ("6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677", "6750 Koskikatu 25 Apt. 864\nArtilleros\n, CO\n Uruguay 64677"),
+        ("4596 Tylova 285\n Suite 578\n Ostrov nad Ohrí\n Czech Republic 56655", "4596 Tylova 285\n Suite 578\n Ostrov nad Ohrí\n Czech Republic 56655"),
+        ("4596 Tylova 285 Suite 578, Ostrov, with 2 friends 56655", "4596 Tylova 285 Suite 578"),  # no town: lower-case words
         ("碧桂园二期8号楼1单元602", "碧桂园二期8号楼1单元602"),  # a phase before the building
         ("我家在龙江小区3-502，欢迎来玩", "龙江小区3-502"),  # building-room with a dash
         ("住在翠苑3-2-1201", "翠苑3-2-1201"),
+        ("鼓楼区龙江小区3栋201室", "鼓楼区龙江小区3栋201室"),  # issue 17 item 3: estates and buildings without a road
+        ("请寄到紫峰大厦A座12层1203室，谢谢", "紫峰大厦A座12层1203室"),
+        ("我在中关村SOHO大厦1号楼1205室上班", "中关村SOHO大厦1号楼1205室"),  # Latin letters in the building's name
+        ("Our offices are located at USNS Møller\nFPO AA 85844", "USNS Møller\nFPO AA 85844"),
+        ("emidio lombardo\nunit 1009 box 0219\ndpo ap 51065\n781 1704 office", "unit 1009 box 0219\ndpo ap 51065"),
+        ("The address of Solarlist is USCGC Khadzhiyev\nFPO AA 65607", "USCGC Khadzhiyev\nFPO AA 65607"),
     ],
 )
 def test_addresses_without_cue_words(text, expected):
@@ -376,8 +387,9 @@ def test_addresses_without_cue_words(text, expected):
         "地址：http://t.cn/A6abcd 欢迎关注",
         "I paid 20 dollars for Suite 5 at the hotel.",
         "In 2019 the band moved to Unit 4.",
+        "the unit 1009 box 2 was sold",  # in lower case only with its APO/FPO/DPO line
         "Chapter 12 Room 5",
-        "the community centre on 88 Church Road",
+        "the community centre 88 Church Road",  # no place word before it: a name, not a place
         "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line
         "We have 3 rooms\nSuite 5 is free",
         "本小区共有12栋楼",

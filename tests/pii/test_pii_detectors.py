@@ -184,18 +184,64 @@ def addresses(text: str) -> list[str]:
 @pytest.mark.parametrize(
     "text",
     [
-        "Cooling centres will stay open at the community centre on 88 Church Road.",
         "The project includes a small park along 1720 Lincoln Boulevard, which opened last May.",
-        "Questions? Visit the service point at 410 Market Street, Riverton, open Monday to Friday.",
         "Attendance has risen since the club moved to its new stadium in 2019. Tickets sold out.",
-        "The office is located at 12 Maple Street, Springfield.",
         "Mr. Bob Stone met 12 Stone Masons at 12 Stonegate.",
-        "Road Closures\n12 Maple Street will be closed on Monday.",
+        "Road Closures\n12 Maple Street will be closed on Monday.",  # the subject of a sentence, not a place
         "We go live at 9 a.m. sharp tomorrow.",
+        # titles of films and books (real-100k reviews): no place word before them, or a street word before the number
+        "I resisted watching 15 Park Avenue despite the recommendations.",
+        "51 Birch Street is a great examination of a marriage.",
+        'I rented "A Nightmare on Elm Street 3" again.',
+        "Route 66 was on TV and Jurassic Park 3 came after it.",
+        "She and her world constitute the nucleus of 15 Park Avenue.",  # "of" alone is no place word
+        "In 1947, The Road to Hollywood used some of its scenes.",  # a comma after the number: a year, not a street
+        "the first adventure of 007, Dr. No being the second",
+        "She sent 2 via email to Calle.",  # a lower-case "via" is no street word
+        "He was at 3 rue de bois",  # "rue" needs its name: a particle and a capitalised word
     ],
 )
-def test_street_in_running_text_without_context_is_not_personal(text):
+def test_street_in_running_text_without_a_place_word_is_not_an_address(text):
     assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        # a street line after a place word or a colon is an address whatever precedes it (2026-12-07)
+        ("Cooling centres will stay open at the community centre on 88 Church Road.", "88 Church Road"),
+        ("Questions? Visit the service point at 410 Market Street, Riverton, open Monday to Friday.",
+         "410 Market Street, Riverton"),
+        ("The office is located at 12 Maple Street, Springfield.", "12 Maple Street, Springfield"),
+        ("Our offices are located at 12 Main Street", "12 Main Street"),
+        ("He lives on the north side of 12 Main Street.", "12 Main Street"),
+        ("Jesse James's last residence (at 1318 Lafayette Street, St Joseph, Missouri) was a cottage",
+         "1318 Lafayette Street, St Joseph, Missouri"),
+        ("Turn into 5 Elm St. on the left", "5 Elm St."),  # the full stop of an abbreviation is the street's
+        ("The restaurant is at 17151 2450 Crown St", "2450 Crown St"),  # a building number before the street
+        ("Meet me at the corner of Östbygatan 14 and Sigurmundsson Greens.",
+         "the corner of Östbygatan 14 and Sigurmundsson Greens"),
+        # other languages' streets: a name ending in a street word, a separate street word, a street word first
+        ("Tilly lives at 10252 Höfðagata 39, Keflavíkurflugvöllur", "10252 Höfðagata 39, Keflavíkurflugvöllur"),
+        ("Pedestrians must enter on Sludevej 13 today.", "Sludevej 13"),
+        ("He lives on the north side of Rua Diadema 1903.", "Rua Diadema 1903"),
+        ("Please return to 35108 ul. Zamkowa 33 Apt. 406\nBeerze\n, OV\n Netherlands 02032 in case of an issue.",
+         "35108 ul. Zamkowa 33 Apt. 406\nBeerze\n, OV\n Netherlands 02032"),
+        ("I'll meet you at 2224 Trenerys gate 232 after the concert.", "2224 Trenerys gate 232"),
+        ("Our offices are located at 6076 Piroska u. 97.\nPorto Alegre\n, RS\n Brazil 95828",
+         "6076 Piroska u. 97.\nPorto Alegre\n, RS\n Brazil 95828"),
+        ("Send it to Via Nuova del Campo 85, Roma", "Via Nuova del Campo 85, Roma"),
+        ("It's in 479 95 Avenue des Tuileries Apt. 892", "95 Avenue des Tuileries Apt. 892"),  # number first
+        ("I stayed at 12 rue de Rivoli, Paris", "12 rue de Rivoli, Paris"),
+        ("Address:\n2456 Rue de Virton 38\n Suite 510\n Ettelgem\n Belgium", "2456 Rue de Virton 38\n Suite 510\n Ettelgem\n Belgium"),
+        ("Koskikatu 25", "Koskikatu 25"),  # fills its line
+        ("> Lina Artemova\n> Pfarrgasse 91\n> Apt. 342\n> Wien", "Pfarrgasse 91\n> Apt. 342\n> Wien"),
+        ("How do I change my address to 638 2229 Wolmarans St\nCaxias do Sul, RS 24893 for post mail?",
+         "2229 Wolmarans St\nCaxias do Sul, RS 24893"),  # a lower-case particle inside a town's name
+    ],
+)
+def test_street_line_after_a_place_word_is_an_address(text, address):
+    assert addresses(text) == [address]
 
 
 @pytest.mark.parametrize(
@@ -260,6 +306,8 @@ CUE_EDGE_TEXTS = [
     "Koskikatu 25, 00100 Helsinki, my address is Koskikatu 25", "Jane Doe\nAcme Corp\n12 Station Approach, Ashford",
     "USNS Pollux, FPO AA 34058", "Best,\nann lee\n", "His name is Tom. 12 vägen 3", "Straße 5 Suite 2, her address is",
     "", "a", "Mr", "1", "123456", "12345", "M", "Ms. Ana Li of 12 Maple Street, Leeds",
+    "Rue de Virton 38", "😀 at Pfarrgasse 91", "İ: Rua Diadema 1903", "to ul. Zamkowa 33", "at 12 rue de Rivoli, Paris",
+    "Hegedűs Gyula utca 76", "x Trenerys gate 232",
 ]  # fmt: skip
 
 
@@ -275,6 +323,17 @@ def test_batch_cues_find_what_each_text_finds_alone():
         if batch.labels is not None:
             assert {g: sorted(set(v)) for g, v in batch.labels.items()} == {g: sorted(set(v)) for g, v in single.labels.items()}
         assert (batch.words, batch.ascii_letter) == (single.words, single.ascii_letter)
+        assert (batch.honorifics, list(batch.street_words)) == (single.honorifics, list(single.street_words))
+
+
+@pytest.mark.parametrize("text", CUE_EDGE_TEXTS + [
+    "Send it to Via Nuova del Campo 85, Roma or to 6185 Pfarrgasse 91\n Suite 170\n MITTERLOBMING\n Austria 26759",
+    "the corner of ul. Cicha 86 and Leokadia Trail, then 2224 Trenerys gate 232 and Király u. 15.",
+    "Rue Rue de la Paix 3 and 95 Avenue des Tuileries Apt. 892",
+])  # fmt: skip
+def test_other_streets_are_found_around_their_words_as_by_a_full_scan(text):
+    cues = det._text_cues(text)
+    assert [m.span() for m in det._other_streets(text, cues.street_words)] == [m.span() for m in det._OTHER_STREET.finditer(text)]
 
 
 @pytest.mark.parametrize("text", CUE_EDGE_TEXTS)

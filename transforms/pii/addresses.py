@@ -1,7 +1,8 @@
 """Address grammar beyond the cue-word rules of :mod:`transforms.pii.detectors` (docs/pii.md):
 
 * English: post-office boxes (``P.O. Box 1234``, ``Postbox 21``); US military addresses (``PSC 1560, Box 3449,
-  APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``);
+  APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``; in lower
+  case only whole: ``psc 5420, box 2708 apo aa 33879``);
   a street line that names a unit (``04 320 St Marys Rd Suite 12``, ``727 Gesterbyntie 68 Apt. 030``,
   ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
   public landmark, so no cue word is needed.
@@ -22,9 +23,12 @@ _CJK = "\u4e00-\u9fff"
 # ---------------------------------------------------------------------------------------------- English
 
 _STATE_ZIP = r"(?:,?[ \t]*\n?[ \t]*(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?:-\d{4})?)"
+_MILITARY_BOX = r"(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}"
+# in any case only whole, with its APO/FPO/DPO line: "psc 5420, box 2708\napo aa 33879"
+_MILITARY_ANY_CASE = re.compile(r"(?<![0-9A-Za-z])(?i:" + _MILITARY_BOX + _STATE_ZIP + ")")
 _MILITARY = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}" + _STATE_ZIP + "?"
-    r"|US[NS]{1,2}[ \t]+[A-Z][A-Za-z]+(?:[ \t][A-Z][A-Za-z]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
+    r"(?<![0-9A-Za-z])(?:" + _MILITARY_BOX + _STATE_ZIP + "?"
+    r"|US(?:S|NS|NV|CGC)[ \t]+[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
 )
 _PO_BOX = re.compile(
     r"(?<![0-9A-Za-z])(?:P\.?[ \t]?O\.?[ \t]?Box|PO[ \t]?Box|POB|Post[ \t]?(?:Office[ \t])?[Bb]ox|Postbox|Postfach|Apartado)"
@@ -62,12 +66,12 @@ def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
 
 # Every English form above holds one of these words (case as written): the detector skips ``english`` for a text
 # that holds none (its batch-wide cue scan knows that already).
-ENGLISH_CUES = ("USN", "USS", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
+ENGLISH_CUES = ("USN", "USS", "USC", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
 
 
 def english(text: str, out: list[tuple[int, int]]) -> None:
-    if "USN" in text or "USS" in text or _followed_by_number(text, ("Box", "box"), " \t"):
-        for regex in (_MILITARY, _PO_BOX):
+    if "USN" in text or "USS" in text or "USC" in text or _followed_by_number(text, ("Box", "box"), " \t"):
+        for regex in (_MILITARY, _MILITARY_ANY_CASE, _PO_BOX):
             for m in regex.finditer(text):
                 out.append(m.span())
     if _followed_by_number(text, ("Suite", "Ste", "Apt", "Unit", "Flat"), " \t.#"):
@@ -92,23 +96,34 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
 
 _LINE_LEAD = re.compile(r"[ \t>]*")
 _STREET_LINE_START = re.compile(r"(?:\A[ \t>]*|(?<![A-Za-z])(?:to|at|is)[ \t]+|[:,][ \t]*)\Z")
-# a line of a postal block below the street: a town, a region, a country, a postcode ("Almussafes",
-# "Archimandrita Pano, PA 73161", "Spain 97197"); short, no sentence punctuation
-_POSTAL_LINE = re.compile(r"\n[ \t>]*[A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@]{0,38}(?=\n|\Z)")
+# a piece of a postal block after the street: a town, a region, a country, a postcode ("Almussafes",
+# "Archimandrita Pano, PA 73161", "Spain 97197") on a line of its own or after a comma; short, no sentence
+# punctuation
+_POSTAL_PIECE = re.compile(r"(?:\n[ \t>]*,?|,)[ \t]*([A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@,]{0,38}?)[ \t]*(?=[\n,.!?;]|\Z)")
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _POSTCODE = re.compile(r"(?<![0-9])\d{4,6}(?![0-9])|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
 
 
+def _place_words(piece: str) -> bool:
+    """Capitalised words, or a short particle between two ("Caxias do Sul", "Črni Vrh nad Idrijo"): a town's name;
+    "We met in 1999" is none."""
+    words = _WORD.findall(piece)
+    return all(
+        w[0].isupper() or (len(w) <= 3 and 0 < i < len(words) - 1 and words[i + 1][0].isupper())
+        for i, w in enumerate(words)
+    )
+
+
 def _postal_tail(text: str, end: int) -> int:
-    """Where an address that ends at ``end`` really ends: through the next (at most three) postal lines when one
-    of them holds a postcode, else at ``end``. A postcode is what makes the lines below a street one address."""
+    """Where an address that ends at ``end`` really ends: through the next (at most four) postal pieces when one
+    of them holds a postcode, else at ``end``. A postcode is what makes the pieces after a street one address."""
     pos, found = end, end
-    for _ in range(3):
-        m = _POSTAL_LINE.match(text, pos)
-        if not m or not all(w[0].isupper() for w in _WORD.findall(m.group())):  # "We met in 1999" is no town
+    for _ in range(4):
+        m = _POSTAL_PIECE.match(text, pos)
+        if not m or not _place_words(m.group(1)):
             break
         pos = m.end()
-        if _POSTCODE.search(m.group()):
+        if _POSTCODE.search(m.group(1)):
             found = pos
             break
     return found
@@ -122,7 +137,8 @@ _UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西
 # building-room written with dashes: 龙江小区3-502, 3-2-502 (building, entrance, room)
 _DASHED_ROOM = "[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,2})?[-－][0-9０-９]{3,4}(?![0-9０-９])"
 _ZH_ESTATE = re.compile(
-    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}]{{2,8}}?(?:{'|'.join(_ESTATES)})"
+    # the name may hold Latin letters: 中关村SOHO大厦
+    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}][{_CJK}A-Za-z]{{1,9}}?(?:{'|'.join(_ESTATES)})"
     f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import ahocorasick_rs
 import numpy as np
@@ -400,27 +401,74 @@ _EN_NAME_STOP = frozenset(
      "Regards", "Hello", "Hi", "Dear", "Please", "I", "We", "You", "It", "My", "Our", "Your", "Mr", "Ms", "Dr"}
 )  # fmt: skip
 
-_STREET_SUFFIXES = (
+_ENGLISH_STREET_SUFFIXES = (
     "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive", "Dr", "Court", "Ct", "Way",
     "Place", "Pl", "Terrace", "Square", "Sq", "Parkway", "Pkwy", "Highway", "Hwy", "Circle", "Cir", "Crescent", "Close",
     "Grove", "Gardens", "Alley", "Trail", "Row", "Mews", "Walk", "Hill", "Park", "Plaza", "Loop", "Pike", "Ridge",
-    "Route", "Crossing", "Heights", "Quay", "Approach", "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle",
-    "Via", "Rua", "Avenida", "Vej", "Gata", "gatan", "vägen", "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+    "Route", "Crossing", "Heights", "Quay", "Approach",
 )  # fmt: skip
+_OTHER_STREET_SUFFIXES = (
+    "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle", "Via", "Rua", "Avenida", "Vej", "Gata", "gatan", "vägen",
+    "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+)  # fmt: skip
+_STREET_SUFFIXES = _ENGLISH_STREET_SUFFIXES + _OTHER_STREET_SUFFIXES
 _STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})(?![A-Za-z])"  # "12 St" is not the start of "12 Stone"
 # What may follow the street line: a unit, then city / state / postcode parts separated by commas or line
 # breaks ("Springfield, IL 62704", "London SW1A 1AA", "10115 Berlin"). A word followed by a colon starts
 # the next field of a form ("Phone:"), not a city.
 _POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|\d{4,6})(?![0-9A-Za-z])"
-_PLACE_WORD = r"[A-Z](?:[^\W\d]|['’.\-])*+(?!\d)"  # no digits: "London SW1A 1AA" is a town and a postcode
-_PLACE_WORDS = f"(?![A-Za-z]+:){_PLACE_WORD}(?:[ \\t]{_PLACE_WORD}){{0,3}}"
+# no digits: "London SW1A 1AA" is a town and a postcode; a full stop before a space ends the sentence
+_PLACE_WORD = r"[A-Z](?:[^\W\d]|['’\-]|\.(?![\s,]|\Z))*+(?!\d)"
+# place words may hold short lower-case particles: "Caxias do Sul", "Črni Vrh nad Idrijo"
+_PLACE_WORDS = f"(?![A-Za-z]+:){_PLACE_WORD}(?:[ \\t](?:[a-z]{{1,3}}[ \\t])?{_PLACE_WORD}){{0,3}}"
+_UNIT_WORDS = r"Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl"
+# units ("Apt. 758 Suite 263"), then places and postcodes, each after a comma or on a line of its own
+_STREET_TAIL = (
+    r"(?:(?:,?[ \t]*|\n[ \t>]*)(?:(?:" + _UNIT_WORDS + r")\.?|#)[ \t]*\d+[A-Za-z]?){0,2}"
+    r"(?:(?:,[ \t]*\n?|\n[ \t>]*,?)[ \t]*(?:" + _PLACE_WORDS + r"(?:[ \t]+" + _POSTCODE + r")?|" + _POSTCODE
+    + r"(?:[ \t]+" + _PLACE_WORDS + r")?))*"
+)
+# "St." keeps its full stop, "Road." ends a sentence
+_FULL_WORDS_OF_FOUR = ("Road", "Lane", "Way", "Row", "Walk", "Hill", "Park", "Loop", "Pike", "Quay", "Mews")
+_ABBREVIATION_DOT = (
+    "(?:(?:"
+    + "|".join(f"(?<={w})" for w in _ENGLISH_STREET_SUFFIXES if len(w) <= 4 and w not in _FULL_WORDS_OF_FOUR)
+    + r")\.)?"
+)
 _EN_STREET = re.compile(
     r"(?<![0-9A-Za-z])(?:\d{1,5}[A-Za-z]?(?:[ \t]|,[ \t])(?:[A-Z][\w'’.\-]*[ \t]){0,4}" + _STREET_SUFFIX
-    + r"\.?(?:[ \t](?:[NS][EW]?|[EW])(?![0-9A-Za-z]))?"  # "Pennsylvania Avenue NW"
+    + _ABBREVIATION_DOT + r"(?:[ \t](?:[NS][EW]?|[EW])(?![0-9A-Za-z]))?"  # "Pennsylvania Avenue NW"
     r"|(?:[A-Z][\w'’\-]*[ \t]){0,3}" + _STREET_SUFFIX + r"[ \t]\d{1,5}[A-Za-z]?(?![0-9A-Za-z]))"
-    r"(?:(?:,?[ \t]*|\n[ \t]*)(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?|#)[ \t]*\d+[A-Za-z]?)?"
-    r"(?:(?:,[ \t]*\n?|\n[ \t]*,?)[ \t]*(?:" + _PLACE_WORDS + r"(?:[ \t]+" + _POSTCODE + r")?|" + _POSTCODE
-    + r"(?:[ \t]+" + _PLACE_WORDS + r")?))*"
+    + _STREET_TAIL
+)
+# Streets of other languages, named before the house number: a name ending in a street word ("Koskikatu 25",
+# "Pfarrgasse 91"), a name and a separate street word ("Trenerys gate 232", "Rákóczi út 13", "Király u. 15."),
+# or a street word and a name ("Rue de Virton 38", "ul. Zamkowa 33", "Via Nuova del Campo 85"); a house number
+# may come first ("6750 Koskikatu 25").
+_OTHER_STREET_ENDINGS = (
+    "straße", "strasse", "gasse", "weg", "allee", "platz", "laan", "straat", "gracht", "plein", "kade", "vej", "vei",
+    "veien", "vegen", "gade", "gata", "gatan", "gaten", "vägen", "katu", "kuja", "tie", "utca", "ulica", "stræde",
+)  # fmt: skip
+_OTHER_STREET_WORDS = ("gate", "gata", "gatan", "vei", "veien", "vej", "gade", "vägen", "tee", "tie", "katu", "kuja",
+                       "út", "utca", "u.", "körút", "tér", "rkp.", "sor", "köz", "põik", "allee", "straße", "strasse",
+                       "str.", "Str.", "weg", "laan", "straat", "plein", "kade", "gracht", "ulica", "terrasse", "plass",
+                       "torg")  # fmt: skip
+_OTHER_STREET_HEADS = ("Rue", "Avenue", "Boulevard", "Chemin", "Allée", "Quai", "Via", "Viale", "Piazza",
+                       "Piazzetta", "Corso", "Strada", "Vicolo", "Largo", "Calle", "Carrer", "Camino", "Paseo",
+                       "Avenida", "Rua", "Rúa", "Travessa", "Praça", "ul.", "ulica", "al.", "Aleja", "trg", "Trg")  # fmt: skip
+_LOWER_STREET_HEADS = ("rue", "calle", "rua", "avenida")  # after a house number only ("sent 2 via email")
+_NAME_PARTICLES = "de|do|da|dos|das|del|della|di|la|le|les|du|des|van|von|der|den|het|z|na|nad|pod|d'"
+_STREET_NAME_WORD = r"[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:['’\-][^\W\d_]+)*"
+_OTHER_STREET = re.compile(
+    r"(?<![\w.])(?:(?:\d{1,5}[A-Za-z]?[ \t]+)?(?:"
+    f"(?:{_STREET_NAME_WORD}[ \\t]+){{0,2}}[A-ZÀ-ÞĀ-Ž][^\\W\\d_]*(?:{'|'.join(_OTHER_STREET_ENDINGS)})"
+    f"|(?:{_STREET_NAME_WORD}[ \\t]+){{0,2}}{_STREET_NAME_WORD}[ \\t]+(?:{'|'.join(map(re.escape, _OTHER_STREET_WORDS))})"
+    f"|(?:{'|'.join(map(re.escape, _OTHER_STREET_HEADS))})(?:[ \\t]+(?:(?:{_NAME_PARTICLES})(?=[ \\t])|{_STREET_NAME_WORD})){{1,4}}"
+    r")[ \t]+\d{1,5}[A-Za-z]?(?:\.(?=[\s,]))?(?![\w])"
+    # or the number first, as in French: "12 rue de Rivoli", "95 Avenue des Tuileries"
+    f"|\\d{{1,5}}[A-Za-z]?,?[ \\t]+(?:{'|'.join(_OTHER_STREET_HEADS + _LOWER_STREET_HEADS)})"
+    f"(?:[ \\t]+(?:{_NAME_PARTICLES})(?=[ \\t]))+(?:[ \\t]+(?!(?:{_UNIT_WORDS})(?![^\\W\\d_])){_STREET_NAME_WORD}){{1,3}})"
+    + _STREET_TAIL
 )
 # A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
 # "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
@@ -691,9 +739,10 @@ def _en_names(text: str, cues: "_Cues", has_colon: bool, has_space: bool, out: l
 
 
 def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, names: list[Span], out: list[Span]) -> None:
-    """A house number and street is personal only in context: a label or phrase (Address:, lives at), a
-    person's name just before it, a signature block, or a full postal form. Without one ("the community
-    centre on 88 Church Road") it is a public place in running text."""
+    """A street line (house number and street, with its unit, town and postcode) is an address where it stands
+    as a place: after a label or phrase (Address:, lives at), a person's name, a place word ("at", "to", "on") or
+    a colon, in a signature block, filling its line, or as a full postal form; not as a title in running text
+    ("watching 15 Park Avenue", "Nightmare on Elm Street 5")."""
     # labelled values: (start, end, introduced by a phrase; None for the lines under a name)
     values: list[tuple[int, int, bool | None]] = []
     groups = (_CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE) if has_colon else (_CUE_ADDRESS_PHRASE,)
@@ -707,7 +756,8 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         else:
             values.append((m.start(1), m.end(1), phrase))
     streets: list[Span] = []
-    # both street forms have a space or tab next to the number, a digit and a street suffix
+    english: Iterator[re.Match] | tuple = ()
+    # both English street forms have a space or tab next to the number, a digit and a street suffix
     hint = _EN_STREET_HINT_ASCII if text.isascii() else _EN_STREET_HINT
     if (
         has_space
@@ -715,15 +765,26 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         and (any(hint.match(text, i) for i in cues.numbers) if cues.numbers is not None else hint.search(text))
         and _EN_STREET_GATE.search(text)
     ):
-        for m in _EN_STREET.finditer(text):
-            start, end = m.span()
-            if (
-                any(v_start <= start < v_end for v_start, v_end, _ in values)
-                or _POSTAL_TAIL.search(text, _street_line_end(text, start, end), end)
-                or any(_PERSON_TO_ADDRESS.fullmatch(text, n.end, start) for n in names if n.end <= start)
-                or _in_signature_block(text, start, end, names)
-            ):
-                streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+        english = _EN_STREET.finditer(text)
+    # the other languages' forms hold one of their street words with a space next to it, and a number: matched
+    # only around those words
+    other: Iterator[re.Match] | tuple = ()
+    if has_space and cues.street_words and cues.numbers != []:
+        other = _other_streets(text, cues.street_words)
+    for m in itertools.chain(english, other):
+        start, end = m.span()
+        if (
+            any(v_start <= start < v_end for v_start, v_end, _ in values)
+            or _POSTAL_TAIL.search(text, _street_line_end(text, start, end), end)
+            or any(_PERSON_TO_ADDRESS.fullmatch(text, n.end, start) for n in names if n.end <= start)
+            or _in_signature_block(text, start, end, names)
+            or _street_in_place(text, start, end)
+        ):
+            corner = _CORNER_BEFORE.search(text, max(0, start - 14), start)
+            if corner:
+                and_street = _CORNER_AFTER.match(text, end)
+                start, end = corner.start(), and_street.end() if and_street else end
+            streets.append(Span(start, end, STREET_ADDRESS, 0.6))
     out.extend(streets)
     # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
     if cues.has(_CUE_ADDRESS_WORD):
@@ -737,6 +798,61 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
         if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
             out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
+
+
+def _other_streets(text: str, street_words: Sequence[int]) -> Iterator[re.Match]:
+    """``_OTHER_STREET.finditer(text)`` where each match holds one of the ``street_words`` (offsets), as it always
+    does: each looked for in a window around its word (a house number and three words before it, a name and a
+    number after it), then matched whole."""
+    last_end = 0
+    for pos in sorted(street_words):
+        lo = max(pos - 60, last_end)
+        while lo <= pos:
+            near = _OTHER_STREET.search(text, lo, pos + 60)
+            if not near or near.start() > pos + 1:  # pos + 1: inside the word, past a space before it
+                break
+            m = _OTHER_STREET.match(text, near.start())  # the window may have cut its tail
+            if m and pos + 1 < m.end():
+                last_end = m.end()
+                yield m
+                break
+            lo = max(lo + 1, near.end())
+
+
+# A street line is an address whatever cue precedes it (a home, an office, a meeting place: any can be personal),
+# but not a title ("15 Park Avenue is the story of …", "watching 51 Birch Street"): it must follow a place word or
+# a colon, or fill its line; and an English street word before the number is a sequel ("Elm Street 5").
+_STREET_LEAD = re.compile(
+    r"(?:(?<![A-Za-z])(?i:at|to|on|in|into|from|near|is|via|toward|towards|opposite|outside|behind|corner of|side of)[ \t]+"
+    r"|[:>][ \t]*\n?[ \t]*)(?:\d{1,5}[ \t]+)?\Z"  # a building number may come first: "at 17151 2450 Crown St"
+)
+# an intersection is one place: "the corner of Östbygatan 14 and Sigurmundsson Greens"
+_CORNER_BEFORE = re.compile(r"(?i:the[ \t]+)?corner[ \t]+of[ \t]+\Z")
+_CORNER_AFTER = re.compile(r"[ \t]+and[ \t]+[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:[ \t]+[A-ZÀ-ÞĀ-Ž][^\W\d_]*){0,3}(?:[ \t]+St\.?)?")
+_LINE_AROUND = re.compile(r"[ \t>]*")
+
+
+_NUMBER_AFTER_NAME = re.compile(r"[ \t]\d")
+_NUMBER_COMMA = re.compile(r"\d+[A-Za-z]?,")
+
+
+def _street_in_place(text: str, start: int, end: int) -> bool:
+    """Whether a street line found without other context is an address by its place in the text (above)."""
+    if _NUMBER_COMMA.match(text, start):
+        return False  # "In 1947, The Road to Hollywood", "007, Dr. No"
+    if not text[start].isdigit():  # the name before the number: "Koskikatu 25", "Elm Street 5"
+        head = text[start : _street_line_end(text, start, end)]
+        number = _NUMBER_AFTER_NAME.search(head)
+        if number and head[: number.start()].split()[-1] in _ENGLISH_STREET_SUFFIXES:
+            return False
+    if _STREET_LEAD.search(text, max(0, start - 20), start):
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return bool(
+        _LINE_AROUND.fullmatch(text, line_start, start)
+        and not text[end : len(text) if line_end == -1 else line_end].strip()
+    )
 
 
 def _street_line_end(text: str, start: int, end: int) -> int:
@@ -963,8 +1079,14 @@ _FOLDED_CUES = (_EN_NAME_COLON_LABELS, _EN_NAME_SIGNOFFS, _EN_ADDRESS_COLON_LABE
 _CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INTRO = range(len(_FOLDED_CUES))
 # Case-sensitive words, as bits; a word with other than ASCII letters ("vägen") is looked for with a "?" in their
 # place, which can only find more texts, never fewer.
-_CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES)
-_CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX = (1 << k for k in range(len(_CASED_CUES)))
+# every _OTHER_STREET match holds one of these, with the spaces around it
+_OTHER_STREET_CUES = (
+    tuple(f"{w} " for w in _OTHER_STREET_ENDINGS + tuple(w for w in _OTHER_STREET_HEADS if w[0].isupper()))
+    # separate words, and heads in lower case ("ul." would be in "beautiful. ")
+    + tuple(f" {w} " for w in _OTHER_STREET_WORDS + _LOWER_STREET_HEADS + tuple(w for w in _OTHER_STREET_HEADS if w[0].islower()))
+)
+_CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES, _OTHER_STREET_CUES)
+_CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX, _CUE_OTHER_STREET = (1 << k for k in range(len(_CASED_CUES)))
 _BATCH_CUES_MIN = 8  # texts: below this, numpy's fixed costs outweigh the per-text look-ups
 
 
@@ -974,7 +1096,9 @@ def _cue_automaton(groups: tuple[tuple[str, ...], ...]) -> tuple[ahocorasick_rs.
     for g, words in enumerate(groups):
         for w in words:
             by_word.setdefault(w.encode("ascii", "replace"), []).append(g)
-    return ahocorasick_rs.BytesAhoCorasick(list(by_word)), [tuple(g) for g in by_word.values()]
+    # a DFA: left to choose, the library takes a contiguous NFA above some size, four times slower here
+    automaton = ahocorasick_rs.BytesAhoCorasick(list(by_word), implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton, [tuple(g) for g in by_word.values()]
 
 
 _FOLDED_AC, _FOLDED_GROUPS = _cue_automaton(_FOLDED_CUES)
@@ -985,17 +1109,19 @@ _CASED_BITS = [sum(1 << g for g in groups) for groups in _CASED_GROUPS]
 class _Cues:
     """What one text holds of the cues. ``labels[g]``: where a label of folded group ``g`` starts (in any order,
     perhaps repeated; no key: nowhere); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
-    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``: where).
+    lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``, ``street_words``:
+    where an honorific, where another language's street word starts).
     ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
     shortest match); ``ascii_letter``: holds an ASCII letter after lower-casing."""
 
-    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "numbers", "digit_run", "ascii_letter")
+    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "street_words", "numbers", "digit_run", "ascii_letter")
 
-    def __init__(self, labels, ascii_lower, words, honorifics, numbers, digit_run, ascii_letter):
+    def __init__(self, labels, ascii_lower, words, honorifics, street_words, numbers, digit_run, ascii_letter):
         self.labels: dict[int, list[int]] | None = labels
         self.ascii_lower: str = ascii_lower
         self.words: int = words
         self.honorifics: list[int] = honorifics  # where an honorific word starts
+        self.street_words: Sequence[int] = street_words
         # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None:
         # not known)
         self.numbers: list[int] | None = numbers
@@ -1006,13 +1132,15 @@ class _Cues:
         return bool(self.words & bit)
 
 
-def _cased_words(haystack: bytes) -> tuple[int, list[int]]:
-    words, honorifics = 0, []
+def _cased_words(haystack: bytes) -> tuple[int, list[int], list[int]]:
+    words, honorifics, street_words = 0, [], []
     for k, start, _ in _CASED_AC.find_matches_as_indexes(haystack, overlapping=True):
         words |= _CASED_BITS[k]
         if _CASED_BITS[k] & _CUE_HONORIFIC:
             honorifics.append(start)
-    return words, honorifics
+        if _CASED_BITS[k] & _CUE_OTHER_STREET:
+            street_words.append(start)
+    return words, honorifics, street_words
 
 
 def _text_cues(text: str) -> _Cues:
@@ -1031,7 +1159,7 @@ def _text_cues(text: str) -> _Cues:
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
-_NO_CUES = _Cues({}, "", 0, [], None, True, False)  # for a detector without English names and addresses
+_NO_CUES = _Cues({}, "", 0, [], [], None, True, False)  # for a detector without English names and addresses
 
 
 @functools.lru_cache(maxsize=None)
@@ -1101,15 +1229,19 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
             of_text.setdefault(g, []).append(start - starts_l[t])
     words = [0] * len(texts)
     honorifics: dict[int, list[int]] = {}
+    street_words: dict[int, list[int]] = {}
     for k, start, _ in _CASED_AC.find_matches_as_indexes(joined.encode("ascii", "replace"), overlapping=True):
         t = bisect.bisect_right(starts_l, start) - 1
         words[t] |= _CASED_BITS[k]
         if _CASED_BITS[k] & _CUE_HONORIFIC:
             honorifics.setdefault(t, []).append(start - starts_l[t])
+        if _CASED_BITS[k] & _CUE_OTHER_STREET:
+            street_words.setdefault(t, []).append(start - starts_l[t])
     no_labels: dict[int, list[int]] = {}
     return [
         _text_cues(t) if longer[i]
-        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), numbers[cut[i] : cut[i + 1]], digit_run[i],
+        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), street_words.get(i, ()),
+                   numbers[cut[i] : cut[i + 1]], digit_run[i],
                    ascii_letter[i])
         for i, t in enumerate(texts)
     ]
