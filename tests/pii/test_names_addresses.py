@@ -154,6 +154,39 @@ def test_a_chinese_name_before_or_ending_in_a_place_head_is_no_person(text, monk
 
 
 @pytest.mark.parametrize(
+    "text, run",
+    [
+        ("核准机关应当制定并公布项目申请书示范文本。", "范文本"),  # 示范 + 文本
+        ("加盖农村土地承包仲裁委员会印章。", "包仲裁"),  # 承包 + 仲裁
+        ("第三方电子商务交易平台和金融等服务的经营者", "易平台"),  # 交易 + 平台
+        ("通过投资项目在线审批监管平台办理", "管平台"),  # 监管 + 平台
+        ("会给工人多发一点，浙江广东的绝对不会。", "江广东"),  # 浙江 + 广东
+    ],
+)
+def test_a_chinese_run_straddling_two_words_is_no_person(text, run, monkeypatch):
+    model = names.zh_model()
+    spans = lambda: [text[s.start : s.end] for s in names.zh_names_batch([text], model)[0]]  # noqa: E731
+    assert spans() == []
+    monkeypatch.setattr(names, "_straddles_words", lambda *args: False)
+    assert run in spans()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("中国的马燕萍和日本的选手都以绝对优势获胜", ["马燕萍"]),
+        ("王建国说他明天来", ["王建国"]),  # the given name is a word (建国), the name starts none
+        ("体委场馆处的范处长介绍", ["范处长"]),  # 的范 and 处长 are listed words, but 的 is a boundary
+        ("收货人王伟，电话另告。", ["王伟"]),
+        ("经收货人申请，予以发还。", []),  # glued to the label, a common word goes on with the clause
+        ("申请人申请的项目与评审专家的项目相同", []),
+    ],
+)
+def test_chinese_names_beside_words(text, expected):
+    assert persons(text) == expected
+
+
+@pytest.mark.parametrize(
     "text, place",
     [
         ("Palau becomes the latest country to join.", "Palau"),
@@ -400,6 +433,42 @@ def test_addresses_without_cue_words(text, expected):
 )
 def test_not_addresses(text):
     assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # statutes (real-100k): 住所 and 地址 as terms followed by a clause
+        "不得进入消费者住所强行推销产品。",
+        "公司的住所是公司主要办事机构所在地。",
+        "住所（经营场所）申报承诺制。",
+        "本企业法律文书送达地址，并承诺对填报地址真实性负责。",
+        "车辆所有人住址所属区域与拟经营区域一致。",  # 所属区 names no district
+        "收货地址都是北京黑人聚集小区",
+        # 地址 of a network or an electronic service
+        "全国IP地址数据库管理本行政区域内各级IP地址分配机构报备的IP地址信息。",
+        "批量账号、网络地址自动切换系统。",
+        "IP地址：北京市朝阳区机房",
+    ],
+)
+def test_address_labels_before_a_clause_are_no_address(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("住址：北京市朝阳区建国路", "北京市朝阳区建国路"),
+        ("我的地址是北京市海淀区中关村，欢迎来玩", "北京市海淀区中关村"),  # the copula stays outside
+        ("送达地址：上海市浦东新区张江路", "上海市浦东新区张江路"),
+        ("家庭住址：沛县城关镇", "沛县城关镇"),  # a county of one character
+        ("住址:本溪市平山区", "本溪市平山区"),
+        ("地址：从化区街口街道", "从化区街口街道"),
+        ("住所：幸福小区5号楼", "幸福小区5号楼"),  # an estate and a building
+    ],
+)
+def test_address_labels_before_a_place(text, expected):
+    assert addresses(text) == [expected]
 
 
 # --------------------------------------------------------------------------- structured fixes

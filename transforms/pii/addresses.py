@@ -131,14 +131,14 @@ def _postal_tail(text: str, end: int) -> int:
 
 # ---------------------------------------------------------------------------------------------- Chinese
 
-_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "园", "广场", "大楼", "社区", "山庄", "公馆", "新城")
+ZH_ESTATES = ("小区", "花园", "大厦", "公寓", "家园", "新村", "苑", "园", "广场", "大楼", "社区", "山庄", "公馆", "新城")
 # a phase (二期), building, entrance unit, floor or room
 _UNIT_PART = f"[A-Za-z0-9０-９一二三四五六七八九十甲乙丙丁东西南北]{{1,5}}(?:栋|幢|座|号楼|号院|单元|楼|层|室|号|户|区|期)"
 # building-room written with dashes: 龙江小区3-502, 3-2-502 (building, entrance, room)
 _DASHED_ROOM = "[0-9０-９]{1,3}(?:[-－][0-9０-９]{1,2})?[-－][0-9０-９]{3,4}(?![0-9０-９])"
 _ZH_ESTATE = re.compile(
     # the name may hold Latin letters: 中关村SOHO大厦
-    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}][{_CJK}A-Za-z]{{1,9}}?(?:{'|'.join(_ESTATES)})"
+    f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}][{_CJK}A-Za-z]{{1,9}}?(?:{'|'.join(ZH_ESTATES)})"
     f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
@@ -146,7 +146,7 @@ _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
 
 def chinese(text: str, out: list[tuple[int, int]], trim_start) -> None:
     """``trim_start(text, start, end)`` moves a start past a leading verb or pronoun (the detector's rule)."""
-    if not any(w in text for w in _ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
+    if not any(w in text for w in ZH_ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
         return
     for m in _ZH_ESTATE.finditer(text):
         units = m.group(1)

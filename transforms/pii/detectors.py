@@ -528,9 +528,25 @@ _ZH_ROAD_NUMBER_RE = re.compile(_ZH_ROAD_NUMBER)
 _ZH_ADDRESS_MAX_LEAD = 48
 _ZH_ADDRESS_START_STOP = frozenset("在住于到是从往去来位址的我他她您你请寄送家生士姐为：:，,。、")
 _PROVINCE_RE = re.compile(_PROVINCES)
+# 地址 qualified as a network or electronic one (IP地址, 网络地址, 邮箱地址, 电子地址 of court service) labels no place
 _ZH_ADDRESS_LABEL = re.compile(
-    r"(?:家庭住址|家庭地址|通讯地址|收货地址|联系地址|居住地址|户籍地址|现住址|住址|地址|住所)[\s:：]{0,2}([^\s，。；;,\n]{5,60})"
+    r"(?:家庭住址|家庭地址|通讯地址|收货地址|联系地址|居住地址|户籍地址|现住址|住址|住所"
+    r"|(?<![A-Za-z])(?<!网络)(?<!电子)(?<!邮箱)(?<!邮件)(?<!协议)(?<!网站)(?<!网页)(?<!链接)(?<!服务器)地址)"
+    r"[\s:：]{0,2}([^\s，。；;,\n]{5,60})"
 )
+# A labelled value is an address only when it starts (after a copula: 地址是…, 住址在…) with two address parts in a
+# row: 北京市朝阳区, 朝阳区建国路, 龙江小区3栋, 建国路88号, 3栋502室. In statutes 住所 and 地址 are terms followed by
+# a clause ("进入消费者住所强行推销产品", "送达地址确认书的内容", "住所（经营场所）申报承诺制"), not by a place.
+# A place's name holds no function character ("所属区域与拟经营区域一致" names no district).
+_ZH_PLACE_CHAR = f"(?![的了是与及或把被该此者们所])[{_CJK}]"
+_ZH_PLACE_PART = (
+    f"(?:(?:{_PROVINCES})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?"
+    f"|{_ZH_PLACE_CHAR}{{1,6}}?(?:省|自治区|自治州|地区|盟|市|区|县|旗|街道|镇|乡|村)"
+    f"|(?:{_ZH_PLACE_CHAR}|[0-9０-９]){{1,10}}?(?:大道|大街|路|街|巷|弄|胡同)"
+    f"|(?:{_ZH_PLACE_CHAR}|[A-Za-z0-9０-９]){{1,10}}?(?:{'|'.join(address_grammar.ZH_ESTATES)})"
+    f"|[A-Za-z0-9０-９一二三四五六七八九十]{{1,5}}(?:[-－][0-9０-９]{{1,5}})*(?:号楼|号|栋|幢|座|单元|楼|层|室|户))"
+)
+_ZH_ADDRESS_VALUE = re.compile(f"[是为在]?({_ZH_PLACE_PART}{{2}})")
 
 
 # --------------------------------------------------------------------------- detection
@@ -628,8 +644,13 @@ def _run_led(text: str, scan: _LedScan, out: list[Span]) -> None:
 
 def _zh_names(text: str, out: list[Span]) -> None:
     for m in _ZH_NAME_LABEL.finditer(text):
-        if not any(c in names_model.ZH_NOT_GIVEN for c in m.group(1)[1:]):  # "申请人应当…", "姓名和号码"
-            out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
+        name = m.group(1)
+        if any(c in names_model.ZH_NOT_GIVEN for c in name[1:]):  # "申请人应当…", "姓名和号码"
+            continue
+        # glued to the label, a common word is the clause going on ("经收货人申请", "申请人申请的项目")
+        if text[m.start(1) - 1] not in " \t\n:：" and name in names_model.zh_model().common:
+            continue
+        out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
     if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")):
         for m in _ZH_HONORIFIC.finditer(text):
             name = m.group(1)
@@ -682,8 +703,9 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
             # a web address ("地址：http://t.cn/…"), or the legal term 住所地 / "住址和联系方式" (no value follows)
             if _WEB_ADDRESS.match(value) or "://" in value or value[0] in "地和或及、等的或者以":
                 continue
-            if not any(m.start(1) <= s.start < m.end(1) for s in structural):
-                out.append(Span(m.start(1), m.end(1), STREET_ADDRESS, 0.65))
+            place = _ZH_ADDRESS_VALUE.match(text, m.start(1), m.end(1))
+            if place and not any(m.start(1) <= s.start < m.end(1) for s in structural):
+                out.append(Span(place.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
 
 def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[int, ...]) -> Iterator[re.Match]:

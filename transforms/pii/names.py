@@ -306,7 +306,8 @@ def _latin_name(text: str, at: int) -> tuple[int, int] | None:
 def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] | None:
     """The name that the tagged run ``text[a:b]`` stands for, or None: the whole Latin word(s) where the run holds
     a Latin letter (:func:`_latin_name`), else the run itself unless it is no Chinese given name (a function
-    character inside, a never-name start, a common word, a place head right after or at its end)."""
+    character inside, a never-name start, a common word, a place head right after or at its end, two words
+    straddled)."""
     latin = _LATIN_LETTER.search(text, a, b)
     if latin:
         return _latin_name(text, latin.start())
@@ -318,9 +319,21 @@ def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] 
         and text[a:b] not in model.common
         and not text.startswith(ZH_PLACE_HEADS, b)
         and not text.endswith(_ZH_LONG_PLACE_HEADS, a, b)
+        and not _straddles_words(text, a, b, model.common)
     ):
         return a, b
     return None
+
+
+def _straddles_words(text: str, a: int, b: int, common: frozenset) -> bool:
+    """Whether the run ``text[a:b]`` (3 characters or more) straddles two common words: it starts inside one and the
+    rest is another (示[范文本] = 示范 + 文本, 承[包仲裁], 交[易平台]), or it ends inside one and the rest is another
+    ([何来悦]耳 = 何来 + 悦耳). Formal text is dense with such compounds, names seldom split so; a function character
+    before the run is a word boundary (的马燕萍, although 的马 is listed)."""
+    if b - a < 3:
+        return False
+    starts_inside = a > 0 and text[a - 1] not in ZH_NOT_GIVEN and text[a - 1 : a + 1] in common
+    return (starts_inside and text[a + 1 : b] in common) or (text[b - 1 : b + 1] in common and text[a : b - 1] in common)
 
 
 def _confidence(score: float) -> float:
