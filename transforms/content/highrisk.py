@@ -189,13 +189,13 @@ _WORD_BYTES = bytes(
 
 
 class TermGate:
-    """Which texts of a batch hold at least one domain term, in two automaton passes over the batch.
+    """Which texts of a batch hold at least one domain term, in two automaton passes.
 
     English terms (ASCII letters and digits, spaces between words) match as whole words in any ASCII
     case, on a copy of the batch whose other bytes are spaces (so "Nerve-agent's" holds "nerve agent");
-    other terms (Chinese) match anywhere in the batch with ASCII letters lowered. A text that holds a
-    term in the model's sense (its preprocessed tokens) holds it here too, except for letters outside
-    ASCII in other cases and HTML entities.
+    other terms (Chinese) match anywhere in the batch's texts that are not all ASCII, with ASCII letters
+    lowered. A text that holds a term in the model's sense (its preprocessed tokens) holds it here too,
+    except for letters outside ASCII in other cases and HTML entities.
     """
 
     def __init__(self, terms: Sequence[str]):
@@ -221,9 +221,12 @@ class TermGate:
         if self._words is not None:
             for _, start, _ in self._words.find_matches_as_indexes(b" " + haystack.translate(_WORD_BYTES) + b" "):
                 found.add(bisect.bisect_right(starts, start) - 1)  # the match's leading space is the byte before
-        if self._anywhere is not None:
-            for _, start, _ in self._anywhere.find_matches_as_indexes(haystack.lower()):
-                found.add(bisect.bisect_right(starts, start) - 1)
+        # every such term holds a character outside ASCII, which an all-ASCII text cannot: only the others are scanned
+        wide = [i for i, text in enumerate(texts) if not text.isascii()]
+        if self._anywhere is not None and wide:
+            wide_starts = list(itertools.accumulate((len(encoded[i]) + 1 for i in wide[:-1]), initial=0))
+            for _, start, _ in self._anywhere.find_matches_as_indexes(b"\n".join([encoded[i] for i in wide]).lower()):
+                found.add(wide[bisect.bisect_right(wide_starts, start) - 1])
         return sorted(found)
 
 

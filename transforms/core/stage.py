@@ -152,20 +152,23 @@ def apply_control(control: Control, batch: Batch, run_id: str) -> ControlResult:
     entries: dict[tuple, dict] = {}
     lineages = batch.lineage
     plain_keeps = 0
+    previous: Decision | None = None
     for i, d in enumerate(decisions):
         if d is KEEP:  # most records of most stages: nothing but the lineage entry to add
             kept_idx.append(i)
             lineage.append([*lineages[i], keep_entry])
             plain_keeps += 1
             continue
-        d.check(stage)
-        detail = to_json(d.detail)
-        key = (d.action, d.rule, d.clause, d.risk_level, d.reason, detail)
-        entry = entries.get(key)
-        if entry is None:
-            entry = entries[key] = lineage_entry(
-                stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail_json=detail
-            )
+        if d is not previous:  # a stage's shared decision (highrisk's gated keep) repeats: checked and entered once
+            d.check(stage)
+            detail = to_json(d.detail)
+            key = (d.action, d.rule, d.clause, d.risk_level, d.reason, detail)
+            entry = entries.get(key)
+            if entry is None:
+                entry = entries[key] = lineage_entry(
+                    stage, d.action, rule=d.rule, clause=d.clause, risk_level=d.risk_level, reason=d.reason, detail_json=detail
+                )
+            previous = d
         history = [*lineages[i], entry]
         counts[d.action] += 1
         if d.action == "reject":
