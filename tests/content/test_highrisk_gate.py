@@ -24,6 +24,12 @@ def test_english_terms_match_whole_words_in_any_case_and_across_punctuation():
     assert gate.candidates(texts) == [0, 1, 2, 4]
 
 
+def test_a_term_is_found_in_each_text_however_the_texts_around_it_end_and_start():
+    gate = TermGate(["sarin", "nerve agent"])
+    # a term closing one text and one opening the next are two matches; a term's words in two texts are none
+    assert gate.candidates(["about sarin", "sarin here", "the nerve", "agent x", "nerve agent"]) == [0, 1, 4]
+
+
 def test_chinese_terms_match_anywhere_and_indices_map_back_across_the_batch():
     gate = TermGate(["导弹", "sarin"])
     texts = ["今天天气很好", "line one\nline two", "弹道导弹的射程", "", "Sarin\n"]
@@ -153,16 +159,16 @@ def test_gate_equals_a_plain_per_text_reference_on_ascii_and_chinese_texts_side_
     from transforms.content.classifier import LEXICONS_DIR
 
     terms = read_gate_terms(LEXICONS_DIR / "highrisk_gate.txt")
-    # One-word English terms and Chinese ones; every text starts with a word that is no term. (The word pass joins
-    # the texts with one separator, which a match may take as its trailing space: a term of several words can span
-    # two texts, and a term opening a text right after one closing the previous text is missed. Left as it is here.)
+    # English terms of one and of several words, and Chinese ones; texts may start and end with a term
     words = [t.lower() for t in terms if t.isascii() and t.isalnum()][:40]
+    words += [t.lower() for t in terms if t.isascii() and " " in t and t.replace(" ", "").isalnum()][:10]
     anywhere = [t.lower() for t in terms if not t.isascii()][:40]
     gate = TermGate(words + anywhere)
     rng = random.Random(3)
-    pieces = ["The quick review", "of the film", "第一条 为了规范", "评论很好", "😂", "naïve", "", "\n", "İ", "SARIN"] + words[:10] + anywhere[:10]
+    pieces = ["The quick review", "of the film", "第一条 为了规范", "评论很好", "😂", "naïve", "", "\n", "İ", "SARIN"] + words[:10] + words[-10:] + anywhere[:10]
+    pieces += [w.split()[0] for w in words[-10:]] + [w.split()[-1] for w in words[-10:]]  # halves of a two-word term
     for _ in range(20):
-        texts = ["ok " + "".join(rng.choice(pieces) + rng.choice([" ", "", "，", "-"]) for _ in range(rng.randrange(0, 6))) for _ in range(200)]
+        texts = ["".join(rng.choice(pieces) + rng.choice([" ", "", "，", "-"]) for _ in range(rng.randrange(0, 6))) for _ in range(200)]
         expected = [i for i, text in enumerate(texts) if _holds_term(text, words, anywhere)]
         assert gate.candidates(texts) == expected
         assert 0 < len(expected) < len(texts)

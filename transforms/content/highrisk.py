@@ -214,9 +214,13 @@ class TermGate:
         if not texts:
             return []
         encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        haystack = b"\n".join(encoded)
+        # Two separator bytes: a whole-word match takes one space on each side, so with one byte between texts a
+        # match ending one text would take the space the next text's first term starts with (leftmost-first,
+        # non-overlapping: "about sarin" + "sarin here" found only the first), and a term of two words could
+        # run from one text into the next.
+        haystack = b"\n\n".join(encoded)
         # offsets of each text in the haystack (the word copy has one leading space more)
-        starts = list(itertools.accumulate((len(e) + 1 for e in encoded[:-1]), initial=0))
+        starts = list(itertools.accumulate((len(e) + 2 for e in encoded[:-1]), initial=0))
         found = set()
         if self._words is not None:
             for _, start, _ in self._words.find_matches_as_indexes(b" " + haystack.translate(_WORD_BYTES) + b" "):
