@@ -445,6 +445,7 @@ def test_not_addresses(text):
         "本企业法律文书送达地址，并承诺对填报地址真实性负责。",
         "车辆所有人住址所属区域与拟经营区域一致。",  # 所属区 names no district
         "收货地址都是北京黑人聚集小区",
+        "提供住址和户籍所在市区县的证明",  # a clause goes on after the label: 和 joins a second term
         # 地址 of a network or an electronic service
         "全国IP地址数据库管理本行政区域内各级IP地址分配机构报备的IP地址信息。",
         "批量账号、网络地址自动切换系统。",
@@ -465,6 +466,7 @@ def test_address_labels_before_a_clause_are_no_address(text):
         ("住址:本溪市平山区", "本溪市平山区"),
         ("地址：从化区街口街道", "从化区街口街道"),
         ("住所：幸福小区5号楼", "幸福小区5号楼"),  # an estate and a building
+        ("地址：和平区南京路", "和平区南京路"),  # after a colon 和 starts a place, not "住址和联系方式"
     ],
 )
 def test_address_labels_before_a_place(text, expected):

@@ -700,8 +700,10 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
         # it, the structural span is the better boundary; a web address ("地址：http://t.cn/…") is not one
         for m in _ZH_ADDRESS_LABEL.finditer(text):
             value = m.group(1)
-            # a web address ("地址：http://t.cn/…"), or the legal term 住所地 / "住址和联系方式" (no value follows)
-            if _WEB_ADDRESS.match(value) or "://" in value or value[0] in "地和或及、等的或者以":
+            # a web address ("地址：http://t.cn/…"), or the legal term 住所地 / "住址和联系方式" (no value follows; after a
+            # colon a value does: "地址：和平区南京路")
+            clause_goes_on = text[m.start(1) - 1] not in ":：" and value[0] in "地和或及、等的或者以"
+            if _WEB_ADDRESS.match(value) or "://" in value or clause_goes_on:
                 continue
             place = _ZH_ADDRESS_VALUE.match(text, m.start(1), m.end(1))
             if place and not any(m.start(1) <= s.start < m.end(1) for s in structural):
