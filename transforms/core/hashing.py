@@ -67,7 +67,7 @@ def normalize_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         classes = np.frombuffer(raw.translate(ascii_classes()), dtype=np.uint8)
     else:
         codes = casefold_codes(folded)
-        classes = char_classes().take(codes)  # take: a third of the cost of fancy indexing here
+        classes = char_classes().take(codes)  # take: under half the cost of fancy indexing with uint32 codes
     space = classes == WHITESPACE
     if space.any():
         nul = codes == 0
