@@ -29,6 +29,7 @@ _ALL_PAIRS_UP_TO = 64  # components this small verify every pair; larger ones ve
 _RUN_ALL_PAIRS_UP_TO = 32  # a band bucket this small emits all its pairs, a larger one a star
 PUBLISHED_SALT = np.uint64(0x5BD1E9955BD1E995)  # published docs never share a key with current ones
 _EXACT_BAND_SALT = np.uint64(0x27D4EB2F165667C5)
+_SLICE_CHARS = 1 << 16  # characters signed at a time (≈ 100 IMDB reviews): a slice's arrays fit in L2
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ def signature_chunk(
     dates: Sequence[str | None] | None = None,
     published: int = -1,
 ) -> SignatureChunk:
-    codes, bounds = normalize_codes([t or "" for t in texts])
-    exact = exact_keys(codes, bounds)
-    shingles, offsets = shingle_hashes_of_codes(codes, bounds, params.word_ngram, params.char_ngram)
-    signatures = _hasher(params.num_perm, params.seed).signatures(shingles, offsets)
+    texts = [t or "" for t in texts]
+    # a slice of the batch at a time: its code, class and hash arrays stay in the core's cache, where
+    # a whole batch's (MBs) went through memory once per numpy pass
+    parts = [_signed_texts(texts[start:stop], params) for start, stop in _slices(texts, _SLICE_CHARS)]
+    exact, signatures, has_shingles, lengths = (np.concatenate(column) for column in zip(*parts))
     keys = np.fromiter((doc_key(i) for i in ids), dtype=np.uint64, count=len(ids))
     if published >= 0:
         keys ^= PUBLISHED_SALT
@@ -112,13 +114,31 @@ def signature_chunk(
         keys=keys,
         exact=exact,
         signatures=signatures,
-        has_shingles=np.diff(offsets) > 0,
+        has_shingles=has_shingles,
         ids=list(ids),
         sources=list(sources) if sources is not None else [""] * len(ids),
-        lengths=np.diff(bounds) - 1,
+        lengths=lengths,
         dates=list(dates) if dates is not None else [None] * len(ids),
         versions=np.full(len(ids), published, dtype=np.int64),
     )
+
+
+def _signed_texts(texts: Sequence[str], params: DedupParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(exact keys, signatures, has shingles, normalised length) of each text."""
+    codes, bounds = normalize_codes(texts)
+    shingles, offsets = shingle_hashes_of_codes(codes, bounds, params.word_ngram, params.char_ngram)
+    signatures = _hasher(params.num_perm, params.seed).signatures(shingles, offsets)
+    return exact_keys(codes, bounds), signatures, np.diff(offsets) > 0, np.diff(bounds) - 1
+
+
+def _slices(texts: Sequence[str], chars: int) -> list[tuple[int, int]]:
+    """(start, stop) of consecutive runs of texts of about ``chars`` characters in all (at least one text each)."""
+    if not texts:
+        return [(0, 0)]
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    cuts = np.searchsorted(ends, np.arange(chars, ends[-1], chars), side="right")
+    cuts = np.unique(np.concatenate(([0], cuts, [len(texts)])))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist()))
 
 
 def batch_chunk(batch: Batch, params: DedupParams) -> SignatureChunk:
@@ -134,7 +154,8 @@ def chunk_band_entries(chunk: SignatureChunk, params: DedupParams) -> tuple[np.n
         docs.append(chunk.keys)
     if params.near and params.bands:
         usable = np.flatnonzero(chunk.has_shingles)
-        bands = band_keys(chunk.signatures[usable], params.bands, params.rows)
+        # band keys are per row: key every row and keep the usable ones, not copy their 512-byte signatures
+        bands = band_keys(chunk.signatures, params.bands, params.rows)[usable]
         keys.append(bands.ravel())
         docs.append(np.repeat(chunk.keys[usable], params.bands))
     if not keys:
@@ -146,6 +167,7 @@ def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _
     """Unique (a, b), a < b, of docs sharing a band key: all pairs in runs of up to ``all_pairs_up_to``
     docs, a star to the first doc in larger ones (``all_pairs_up_to=0``: stars only, enough for
     connectivity)."""
+    band, docs = _shared_entries(band, docs)
     order = np.lexsort((docs, band))
     band, docs = band[order], docs[order]
     if len(band) < 2:
@@ -171,6 +193,20 @@ def candidate_pairs(band: np.ndarray, docs: np.ndarray, all_pairs_up_to: int = _
     first = np.ones(len(a), dtype=bool)
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[first], b[first]
+
+
+def _shared_entries(band: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries whose band key another entry shares: the only ones that make pairs. Most keys are
+    unique, and one argsort of the keys finds the shared ones for a fraction of sorting every entry by
+    (key, doc)."""
+    order = np.argsort(band)
+    sorted_band = band[order]
+    equal_next = sorted_band[1:] == sorted_band[:-1]
+    shared = np.zeros(len(band), dtype=bool)
+    shared[1:] = equal_next
+    shared[:-1] |= equal_next
+    pick = order[shared]
+    return band[pick], docs[pick]
 
 
 def concat_chunks(chunks: Sequence[SignatureChunk]) -> SignatureChunk:

@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from transforms.core.hashing import LENGTH_SALT, UNSPACED, WORD, ascii_classes, span_hashes, char_classes, mix64, shingle_hashes_of_codes
+from transforms.core.hashing import LENGTH_SALT, UNSPACED, WORD, ascii_classes, casefold_codes, char_classes, mix64, shingle_hashes_of_codes, span_hashes
 
 _NEWLINE = 10
 _MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -55,24 +55,6 @@ def nfkc_joined(texts: Sequence[str]) -> str:
     return "\0".join(p if unicodedata.is_normalized("NFKC", p) else unicodedata.normalize("NFKC", p) for p in joined.split("\0"))
 
 
-def _fold_tables() -> tuple[np.ndarray, np.ndarray]:
-    """casefold of every BMP character as a table, and which characters fold to more than one."""
-    fold = np.arange(0x10000, dtype=np.uint32)
-    multi = np.zeros(0x10000, dtype=bool)
-    for c in range(0x10000):
-        if 0xD800 <= c <= 0xDFFF:
-            continue
-        f = chr(c).casefold()
-        if len(f) == 1:
-            fold[c] = ord(f)
-        else:
-            multi[c] = True
-    return fold, multi
-
-
-_FOLD, _MULTI_FOLD = _fold_tables()
-
-
 def fold(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """NFKC + casefold of the batch as code points (uint8 when ASCII), their character classes, and text
     bounds: text ``i`` is ``codes[bounds[i]:bounds[i+1] - 1]``, each followed by a 0. Newlines are kept."""
@@ -84,12 +66,8 @@ def fold(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         codes = np.frombuffer(raw, dtype=np.uint8)
         classes = np.frombuffer(raw.translate(ascii_classes()), dtype=np.uint8)
     else:
-        codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        if codes.max() > 0xFFFF or _MULTI_FOLD[codes].any():  # rare: a character folding to several, or astral
-            codes = np.frombuffer(folded.casefold().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        else:  # str.casefold of a Chinese/English batch costs ~8 µs/doc; a table lookup a tenth of that
-            codes = _FOLD[codes]
-        classes = char_classes()[codes]
+        codes = casefold_codes(folded)
+        classes = char_classes().take(codes)
     bounds = np.concatenate(([0], np.flatnonzero(codes == 0) + 1)).astype(np.int64)
     return codes, classes, bounds
 
