@@ -11,6 +11,7 @@ The clause → control mapping is data: ``pipelines/clause_map.yaml``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections import Counter, defaultdict
@@ -26,7 +27,6 @@ import pyarrow.dataset as ds
 import yaml
 
 from pipelines.diff import diff_versions
-from pipelines.figures import RISK_COLOURS, bar_plot, funnel_plot, score_plot
 from transforms.core import storage
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.content.classifier import MODELS_DIR
@@ -181,30 +181,18 @@ def _plotted_scores(scores: dict[str, float], card: dict) -> dict[str, float]:
     return {top.removeprefix("hazard_"): 1.0 - float(scores[negative])}
 
 
-def _scored_stages(configs: dict[str, dict]) -> set[str]:
-    return {name for name, cfg in configs.items() if any(k.startswith("model") for k in cfg)}
-
-
 def classifier_scores(out_dir: Path, manifest: dict, configs: dict[str, dict]) -> list[dict]:
-    """Score samples per (stage, model, label) from lineage details that carry ``scores``, with thresholds:
-    the published version's records, then the run's rejects."""
-    if not _scored_stages(configs):
+    """Score samples per (stage, model, label) from lineage details that carry ``scores``, with thresholds."""
+    stages = {name for name, cfg in configs.items() if any(k.startswith("model") for k in cfg)}
+    if not stages:
         return []
+    cards = {stage: _model_cards(configs[stage]) for stage in stages}
+    values: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     sources = []
     if manifest.get("dataset_version") is not None:
         table = open_table(dataset_dir(out_dir), version=manifest["dataset_version"])
         sources.append((table.to_pyarrow_dataset() if table else None, None))
     sources.append((_rejects_of_run(out_dir, manifest["run_id"]), pc.field("run_id") == manifest["run_id"]))
-    return scores_of(sources, configs)
-
-
-def scores_of(sources: list[tuple[ds.Dataset | None, Any]], configs: dict[str, dict]) -> list[dict]:
-    """:func:`classifier_scores` of the records in ``sources`` ((dataset, row filter) pairs, in order)."""
-    stages = _scored_stages(configs)
-    if not stages:
-        return []
-    cards = {stage: _model_cards(configs[stage]) for stage in stages}
-    values: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for dataset, row_filter in sources:
         for stage, details, entry_detail in _lineage_details(dataset, stages, row_filter):
             # each (model, label)'s plotted score per distinct detail, then gathered for the entries in order
@@ -511,12 +499,123 @@ def _evidence(kind: str, manifest: dict, gate: list[dict], matches, context: dic
     raise ValueError(f"clause_map.yaml: unknown evidence kind {kind!r}")
 
 
+# --- plots -------------------------------------------------------------------------------------------
+
+
+def _svg(fig) -> str:
+    """The figure as SVG, cropped to what it draws plus matplotlib's padding, from one drawing pass.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out once to find that box and then draws it again
+    with a new renderer, measuring every text again (≈ a third of a plot's cost). Here the box is
+    measured after the one draw with the same renderer (text extents cached) and becomes the SVG's
+    view box: the same picture and size, the drawing's coordinates unshifted."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+
+    FigureCanvasSVG(fig)
+    dpi, fig.dpi = fig.dpi, 72  # SVG user units are points, as in savefig
+    width, height = fig.get_size_inches()
+    buffer = io.StringIO()
+    renderer = MixedModeRenderer(fig, width, height, dpi, RendererSVG(width * 72, height * 72, buffer, image_dpi=dpi))
+    fig.draw(renderer)
+    box = fig.get_tightbbox(renderer).padded(plt.rcParams["savefig.pad_inches"])  # inches, y upwards
+    renderer.finalize()
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    full = f'width="{_points(width)}pt" height="{_points(height)}pt" viewBox="0 0 {_points(width)} {_points(height)}"'
+    cropped = (f'width="{_points(box.width)}pt" height="{_points(box.height)}pt" '
+               f'viewBox="{_points(box.x0)} {_points(height - box.y1)} {_points(box.width)} {_points(box.height)}"')  # fmt: skip
+    if full not in svg:
+        raise ValueError("matplotlib's SVG header changed: the figure cannot be cropped")
+    return svg.replace(full, cropped, 1)
+
+
+def _points(inches: float) -> str:
+    """Inches as the SVG writer prints points (``backend_svg._short_float_fmt``)."""
+    return f"{inches * 72:f}".rstrip("0").rstrip(".")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def import_drawing() -> None:
+    """Import what drawing the report needs (pyplot ≈ 0.3 s, jinja2), e.g. ahead of it on a thread."""
+    _pyplot()
+    import jinja2  # noqa: F401
+
+
+KEPT_COLOUR, REJECT_COLOUR, ACCENT = "#3b7dd8", "#d9534f", "#444444"
+RISK_COLOURS = ["#9ccc65", "#ffd54f", "#ffa726", "#ef5350", "#8e24aa"]
+
+
+def funnel_figure(stages: list[dict]):
+    """Kept and rejected records per stage; the legend sits above the axes, where no bar can be."""
+    plt = _pyplot()
+    names = [s["stage"] for s in stages][::-1]
+    kept = [s["kept"] for s in stages][::-1]
+    rejected = [s["rejected"] for s in stages][::-1]
+    fig, ax = plt.subplots(figsize=(5.5, 0.3 * len(names) + 1.0))
+    ax.barh(names, kept, color=KEPT_COLOUR, label="kept")
+    ax.barh(names, rejected, left=kept, color=REJECT_COLOUR, label="rejected")
+    ax.set_xlabel("records")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
+    return fig
+
+
+def funnel_plot(stages: list[dict]) -> str | None:
+    return _svg(funnel_figure(stages)) if stages else None
+
+
+def bar_plot(labels: list[str], values: list[int], xlabel: str, colours=None) -> str | None:
+    if not labels or not any(values):
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 0.28 * len(labels) + 0.7))
+    bars = ax.barh(labels[::-1], values[::-1], color=(colours[::-1] if colours else KEPT_COLOUR))
+    ax.bar_label(bars, padding=2)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # counts: no 0.2-record ticks
+    ax.set_xlabel(xlabel)
+    return _svg(fig)
+
+
+def score_figure(group: dict):
+    """One histogram of 20 bins over [0, 1] per label, with the label's threshold."""
+    plt = _pyplot()
+    labels = list(group["scores"])
+    fig, axes = plt.subplots(1, len(labels), figsize=(2.6 * len(labels) + 0.6, 2.4), squeeze=False, sharey=False)
+    for ax, label in zip(axes[0], labels):
+        # binned in numpy: ax.hist converts a list of floats one by one (≈ 0.15 s per 100k scores)
+        counts, edges = np.histogram(np.asarray(group["scores"][label], dtype=float), bins=20, range=(0, 1))
+        ax.hist(edges[:-1], edges, weights=counts, color=KEPT_COLOUR)
+        threshold = group["thresholds"].get(label)
+        if threshold is not None:
+            ax.axvline(threshold, color=REJECT_COLOUR, linestyle="--", linewidth=1.2)
+            ax.text(threshold, ax.get_ylim()[1] * 0.95, f" {threshold:g}", color=REJECT_COLOUR, va="top")
+        ax.set_yscale("symlog")
+        ax.set_title(label)
+        ax.set_xlabel("1 − P(benign)" if group.get("scoring") == "risk" else "score")
+    axes[0][0].set_ylabel("records")
+    return fig
+
+
+def score_plot(group: dict) -> str:
+    return _svg(score_figure(group))
+
+
 # --- rendering ---------------------------------------------------------------------------------------
 
 
-def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None, drawings: Drawings | None = None) -> dict[str, Any]:
-    """``run_dir``: a local folder holding the run's files (default ``OUT_DIR/runs/<run_id>``, local);
-    ``drawings``: figures drawn ahead (:class:`Drawings`), taken where their data is the report's."""
+def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None) -> dict[str, Any]:
+    """``run_dir``: a local folder holding the run's files (default ``OUT_DIR/runs/<run_id>``, local)."""
     out_dir = str(out_dir)
     run_dir = Path(run_dir) if run_dir is not None else Path(storage.join(out_dir, "runs", run_id))
     manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else load_manifest(out_dir, run_id)
@@ -527,6 +626,11 @@ def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None,
     stages = manifest.get("stages") or []
     spec = yaml.safe_load(CLAUSE_MAP.read_text())
 
+    by_risk = Counter()
+    for r in rejects:
+        by_risk[r["risk_level"]] += r["records"]
+    if not any(by_risk.get(level) for level in RISK_LEVELS):
+        by_risk.update(counts.get("by_risk_level", {}))
     context: dict[str, Any] = {
         "m": manifest,
         "run_id": run_id,
@@ -537,7 +641,7 @@ def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None,
         "stages": stages,
         "configs": configs,
         "rejects": rejects,
-        "risk_levels": risk_levels(rejects, counts),
+        "risk_levels": [{"level": level, "records": by_risk.get(level, 0)} for level in RISK_LEVELS],
         "sources": source_rows(manifest),
         "pii": pii_section(manifest, configs),
         "dedup": controls.get("dedup"),
@@ -554,84 +658,17 @@ def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None,
         "version": version_section(out_dir, manifest),
     }
     context["clauses"] = clause_rows(manifest, configs, rejects, context)
-    context["plots"] = plots(context, drawings or Drawings())
+    context["plots"] = {
+        "funnel": funnel_plot(stages),
+        "risk": bar_plot([r["level"] for r in context["risk_levels"]], [r["records"] for r in context["risk_levels"]],
+                         "rejected records", RISK_COLOURS),  # fmt: skip
+        "pii": context["pii"] and bar_plot([e["type"] for e in context["pii"]["entities"]],
+                                           [e["count"] for e in context["pii"]["entities"]], "entities replaced"),  # fmt: skip
+        "dedup": context["dedup"] and bar_plot(list(context["dedup"].get("cluster_sizes", {})),
+                                               list(context["dedup"].get("cluster_sizes", {}).values()), "clusters"),  # fmt: skip
+        "scores": [score_plot(g) for g in context["classifiers"]],
+    }
     return context
-
-
-def risk_levels(rejects: list[dict], counts: dict) -> list[dict]:
-    """Rejected records per risk level: from the run's reject groups, else from the manifest's counts."""
-    by_risk = Counter()
-    for r in rejects:
-        by_risk[r["risk_level"]] += r["records"]
-    if not any(by_risk.get(level) for level in RISK_LEVELS):
-        by_risk.update(counts.get("by_risk_level", {}))
-    return [{"level": level, "records": by_risk.get(level, 0)} for level in RISK_LEVELS]
-
-
-def plots(context: dict[str, Any], drawings: "Drawings") -> dict[str, Any]:
-    """The report's figures as SVG from the context's ``stages``, ``risk_levels``, ``pii``, ``dedup`` and
-    ``classifiers``."""
-    pii, dedup = context["pii"], context["dedup"]
-    return {
-        "funnel": drawings.plot("funnel", funnel_plot, context["stages"]),
-        "risk": drawings.plot("risk", bar_plot, [r["level"] for r in context["risk_levels"]],
-                              [r["records"] for r in context["risk_levels"]], "rejected records", RISK_COLOURS),  # fmt: skip
-        "pii": pii and drawings.plot("pii", bar_plot, [e["type"] for e in pii["entities"]],
-                                     [e["count"] for e in pii["entities"]], "entities replaced"),  # fmt: skip
-        "dedup": dedup and drawings.plot("dedup", bar_plot, list(dedup.get("cluster_sizes", {})),
-                                         list(dedup.get("cluster_sizes", {}).values()), "clusters"),  # fmt: skip
-        "scores": [drawings.plot(f"scores/{g['stage']}/{g['model']}", score_plot, g) for g in context["classifiers"]],
-    }
-
-
-class Drawings:
-    """Figures drawn earlier, each kept with the arguments it was drawn from: a figure asked for again
-    with equal arguments is the one drawn, with others it is drawn anew. A run has the figures of what it
-    knows when its pipeline has finished drawn in another process (:func:`figures_ahead`) while it runs
-    the gate and the commits; the report then takes each whose data did not change since, so it is the
-    report drawn at the end either way."""
-
-    def __init__(self):
-        self._drawn: dict[str, tuple[tuple, Any]] = {}
-
-    def keep(self, name: str, args: tuple, svg) -> None:
-        self._drawn[name] = (args, svg)
-
-    def plot(self, name: str, draw, *args):
-        if name in self._drawn and self._drawn[name][0] == args:
-            return self._drawn[name][1]
-        svg = draw(*args)
-        self.keep(name, args, svg)
-        return svg
-
-
-class _Listed:
-    """Takes a figure's arguments instead of drawing it (:func:`plots` with no figures to show)."""
-
-    def __init__(self):
-        self.jobs: list[tuple[str, Any, tuple]] = []
-
-    def plot(self, name: str, draw, *args) -> None:
-        self.jobs.append((name, draw, args))
-
-
-def figures_ahead(manifest: dict, kept: ds.Dataset, rejects: ds.Dataset) -> list[tuple[str, Any, tuple]]:
-    """The figures of a run whose pipeline has finished, as ``(name, figure function, arguments)``, as if
-    it publishes: ``manifest`` holds its stages, counts, counters and control sections (as written to the
-    manifest file, so the report's copy compares equal), ``kept`` and ``rejects`` are its staged records."""
-    configs = stage_configs(manifest)
-    counts = manifest.get("counts") or {}
-    controls = manifest.get("controls") or {}
-    context = {
-        "stages": manifest.get("stages") or [],
-        "risk_levels": risk_levels([], counts),  # the reject groups hold the same counts once appended
-        "pii": pii_section(manifest, configs),
-        "dedup": controls.get("dedup"),
-        "classifiers": scores_of([(kept, None), (rejects, None)], configs),
-    }
-    listed = _Listed()
-    plots(context, listed)
-    return listed.jobs
 
 
 def _data_docs(run_dir: Path) -> str | None:
@@ -653,19 +690,18 @@ def render(context: dict[str, Any]) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def write_report(out_dir: str | Path, run_id: str, run_dir: Path | None = None, drawings: Drawings | None = None) -> Path | str:
+def write_report(out_dir: str | Path, run_id: str, run_dir: Path | None = None) -> Path | str:
     """Render ``OUT_DIR/runs/<run_id>/report.html`` from what the run left behind; return its location.
 
     ``run_dir`` is a local folder holding the run's files (the run itself passes its working
     folder); without it a remote run folder is fetched into a temporary one and the report uploaded.
-    ``drawings``: figures the run drew ahead (:func:`draw_ahead`).
     """
     target = storage.join(out_dir, "runs", run_id)
     if run_dir is None and storage.is_remote(out_dir):
         with storage.local_folder(target, download=True) as local:
-            write_report(out_dir, run_id, run_dir=local, drawings=drawings)
+            write_report(out_dir, run_id, run_dir=local)
         return storage.join(target, REPORT_FILE)
-    html = render(build_context(out_dir, run_id, run_dir, drawings))
+    html = render(build_context(out_dir, run_id, run_dir))
     folder = Path(run_dir) if run_dir is not None else Path(target)
     path = folder / REPORT_FILE
     tmp = path.with_suffix(".html.tmp")

@@ -15,9 +15,6 @@ import json
 import signal
 import threading
 import os
-import pickle
-import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -54,8 +51,7 @@ from pipelines.publish import (
     staged,
 )
 from pipelines.progress import watch as watch_progress
-from pipelines.figures import import_drawing
-from pipelines.report import Drawings, figures_ahead, write_report
+from pipelines.report import import_drawing, write_report
 from pipelines.version import code_version
 from transforms.core import storage
 from transforms.core.stage import RunContext, Stage
@@ -264,12 +260,11 @@ def _execute(ctx: RunContext, config_path, config_sha: str, prepared: _Prepared,
     outcome = RunOutcome(run_id=run_id, status="failed", manifest=manifest)
     phases = _PhaseClock(manifest, on_phase)
     removals = _Removals()
-    drawing = _DrawingAhead()
     try:
         lineage.start()
         interrupts.defer = False
         interrupts.checkpoint()
-        _run(config, prepared, ctx, manifest, outcome, lineage, phases, interrupts, progress, removals, drawing)
+        _run(config, prepared, ctx, manifest, outcome, lineage, phases, interrupts, progress, removals)
     except RunAborted as exc:
         interrupts.defer = True
         outcome.status, outcome.signal = "aborted", exc.signum
@@ -294,7 +289,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, prepared: _Prepared,
         manifest["finished_at"] = _now()
         write_manifest(run_dir / "manifest.json", manifest)  # the report reads it
         try:  # the report explains the run; failing to draw it must not change the run's outcome
-            write_report(out_dir, run_id, run_dir=run_dir, drawings=drawing.result())
+            write_report(out_dir, run_id, run_dir=run_dir)
         except Exception:
             (run_dir / "report_error.txt").write_text(traceback.format_exc())
         removals.wait()
@@ -341,62 +336,6 @@ class _Removals:
     def wait(self) -> None:
         for thread in self._threads:
             thread.join()
-
-
-class _DrawingAhead:
-    """The report's figures drawn in a child process (``python -m pipelines.figures``) from what the run
-    knows when its pipeline has finished (stages, counts, counters, controls, the staged records'
-    classifier scores), on the core the workers have left, while this process runs the gate and the
-    commits: drawing was most of the report's time (≈ 1 s of matplotlib in the interpreter at 200k and
-    1M documents alike, last in the run; a thread here would only take the interpreter from the gate).
-
-    The child starts (≈ 0.4 s: numpy and matplotlib) as soon as the pipeline has finished; a thread
-    lists the figures' data and hands it over. The report takes each figure whose data is still the
-    same (:class:`pipelines.report.Drawings`) and draws the others, so it is the report drawn at the end
-    whatever happens meanwhile; a child that fails or is killed only leaves its figures to the report."""
-
-    TIMEOUT_S = 60  # figures take seconds: past this the report draws them
-
-    def __init__(self):
-        self.drawings = Drawings()
-        self.child: subprocess.Popen | None = None
-        self.thread: threading.Thread | None = None
-
-    def start_child(self) -> None:
-        try:
-            self.child = subprocess.Popen(
-                [sys.executable, "-m", "pipelines.figures"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))},  # this process's pipelines
-            )
-        except OSError:  # the report draws them
-            self.child = None
-
-    def start(self, manifest: dict, kept: ds.Dataset, rejects: ds.Dataset) -> threading.Thread | None:
-        if self.child is None:
-            return None
-        known = json.loads(json.dumps(manifest, ensure_ascii=False, default=str))  # as the report reads it back
-        self.thread = threading.Thread(target=self._draw, args=(known, kept, rejects), name="draw-report", daemon=True)
-        self.thread.start()
-        return self.thread
-
-    def _draw(self, manifest: dict, kept: ds.Dataset, rejects: ds.Dataset) -> None:
-        try:
-            jobs = figures_ahead(manifest, kept, rejects)
-            out, _ = self.child.communicate(pickle.dumps(jobs), timeout=self.TIMEOUT_S)
-            drawn = pickle.loads(out)
-        except Exception:  # drawn again, and reported, by the report itself
-            return
-        for name, _, args in jobs:
-            if name in drawn:
-                self.drawings.keep(name, args, drawn[name])
-
-    def result(self) -> Drawings:
-        if self.thread is not None:
-            self.thread.join()
-        if self.child is not None and self.child.poll() is None:  # never handed figures (or timed out)
-            self.child.kill()
-            self.child.wait()
-        return self.drawings
 
 
 class _Preparation:
@@ -508,8 +447,7 @@ class _PhaseClock:
 
 
 def _run(
-    config: JobConfig, prepared: _Prepared, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress,
-    removals: _Removals, drawing: _DrawingAhead,
+    config: JobConfig, prepared: _Prepared, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
 ) -> None:
     stages, options = prepared.stages, prepared.options
     ingest, controls = stages[0], stages[1:]
@@ -524,7 +462,6 @@ def _run(
         counters = run_pipeline(options, ingest, controls, ctx, files)
         watcher.finish(counters)
     removals.start(ctx.spill_root)
-    drawing.start_child()
     preparation = _Preparation(controls, ctx)
     removals.after(preparation.thread)
     kept = staged(ctx.committed_files("kept"), RECORD_SCHEMA)
@@ -543,10 +480,6 @@ def _run(
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing
         manifest["machine_check"] = machine_check(checked, counts["input"])
-
-    drawer = drawing.start(manifest, kept, rejects)
-    if drawer is not None:
-        removals.after(drawer)  # it reads the staged records
 
     on_phase("gate")
     if gx_import is not None:

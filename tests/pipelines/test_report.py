@@ -161,7 +161,7 @@ def test_risk_scored_model_plots_the_number_its_threshold_is_compared_with():
 
 
 def test_score_histogram_counts_every_score_in_its_bin():
-    from pipelines.figures import score_figure
+    from pipelines.report import score_figure
 
     scores = [0.0, 0.01, 0.049, 0.05, 0.5, 0.97, 1.0, 1.0]  # 20 bins over [0, 1]; 1.0 falls in the last
     fig = score_figure({"scores": {"toxic": scores}, "thresholds": {"toxic": 0.8}, "scoring": "risk"})
@@ -211,7 +211,7 @@ def test_plot_drawn_once_has_the_size_and_text_of_a_tight_savefig():
     import io
     import re
 
-    from pipelines.figures import _pyplot, _svg, funnel_figure
+    from pipelines.report import _pyplot, _svg, funnel_figure
 
     stages = [{"stage": s, "kept": 10_000, "rejected": n} for s, n in (("ingest", 0), ("dedup", 2_000), ("source_rollup", 9_000))]
     buffer = io.StringIO()
@@ -221,103 +221,3 @@ def test_plot_drawn_once_has_the_size_and_text_of_a_tight_savefig():
     size = re.compile(r'<svg[^>]* width="([^"]+)" height="([^"]+)"')
     assert size.search(once).groups() == size.search(tight).groups()
     assert re.findall(r">([^<>]+)</text>", once) == re.findall(r">([^<>]+)</text>", tight)
-
-
-
-# stages whose report has every kind of figure: funnel, risk levels, identifiers, clusters, classifier scores
-FIGURED_STAGES = [{"stage": "ingest", "max_record_bytes": 4096}, {"stage": "quality", "min_chars": 20},
-                  {"stage": "dedup"}, {"stage": "pii"}, {"stage": "harmful"}]  # fmt: skip
-
-
-def figured_job(corpus: Path) -> Path:
-    """The corpus with an e-mail address to replace, and a job of FIGURED_STAGES over it."""
-    contact = "For the programme of the meeting write to jane.doe@example.com before Friday, please."
-    write_jsonl(corpus / "in" / "news" / "contact.jsonl", [{"id": "contact", "text": contact}])
-    return job_config(corpus, stages=FIGURED_STAGES)
-
-
-@pytest.fixture
-def fixed_svg_ids(tmp_path, monkeypatch):
-    """SVG ids from a fixed salt and a fixed date in the SVG's metadata, here and in the child process that
-    draws ahead (random ids and the drawing's time otherwise)."""
-    import matplotlib
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    rc = tmp_path / "matplotlibrc"
-    rc.write_text("svg.hashsalt: fixed\n")
-    monkeypatch.setenv("MATPLOTLIBRC", str(rc))
-    monkeypatch.setitem(matplotlib.rcParams, "svg.hashsalt", "fixed")
-
-
-def test_figures_drawn_while_the_run_publishes_are_the_report_drawn_from_its_outputs(corpus, monkeypatch, fixed_svg_ids):
-    """A child process draws the run's figures before the gate; the report takes them, and is the page
-    that the outputs alone give (every figure taken: drawing one here would fail)."""
-    import copy
-
-    from pipelines import figures
-    from pipelines import report as report_module
-    from pipelines import run as run_module
-
-    monkeypatch.chdir(corpus)
-    handed = {}
-    write = run_module.write_report
-
-    def keeping_drawings(*args, drawings, **kwargs):
-        handed["drawings"] = copy.deepcopy(drawings)  # as drawn ahead (the report adds what it draws itself)
-        return write(*args, drawings=drawings, **kwargs)
-
-    monkeypatch.setattr(run_module, "write_report", keeping_drawings)
-    outcome = execute(figured_job(corpus))
-    assert outcome.status == "published", outcome.error
-    out = corpus / "out"
-    drawn_at_the_end = report_module.build_context(out, outcome.run_id)
-    svg = figures._svg
-    monkeypatch.setattr(figures, "_svg", lambda fig: 1 / 0)
-    from_the_run = report_module.build_context(out, outcome.run_id, drawings=handed["drawings"])
-    plots = drawn_at_the_end["plots"]
-    assert all(plots[name] for name in ("funnel", "risk", "pii", "dedup")) and plots["scores"], "a figure is missing"
-    assert from_the_run["plots"] == plots
-    from_the_run["generated_at"] = drawn_at_the_end["generated_at"]
-    assert report_module.render(from_the_run) == report_module.render(drawn_at_the_end)
-    # data that changed since a figure was drawn: that figure is drawn anew
-    monkeypatch.setattr(figures, "_svg", svg)
-    changed = report_module.Drawings()
-    first = changed.plot("funnel", figures.funnel_plot, [{"stage": "ingest", "kept": 3, "rejected": 1}])
-    assert changed.plot("funnel", figures.funnel_plot, [{"stage": "ingest", "kept": 3, "rejected": 2}]) != first
-
-
-@pytest.mark.parametrize("child", ["import sys; sys.exit(3)", "import time; time.sleep(60)", "print('not a pickle')"])
-def test_a_child_that_draws_nothing_leaves_the_figures_to_the_report(corpus, monkeypatch, child):
-    import subprocess
-    import sys
-
-    from pipelines import figures
-    from pipelines import report as report_module
-    from pipelines import run as run_module
-
-    monkeypatch.chdir(corpus)
-    children, popen = [], subprocess.Popen
-
-    def failing_child(command, **kwargs):
-        if command[-2:] != ["-m", "pipelines.figures"]:
-            return popen(command, **kwargs)
-        children.append(popen([sys.executable, "-c", child], **kwargs))
-        return children[-1]
-
-    monkeypatch.setattr(subprocess, "Popen", failing_child)
-    monkeypatch.setattr(run_module._DrawingAhead, "TIMEOUT_S", 2)
-    outcome = execute(figured_job(corpus))
-    assert outcome.status == "published", outcome.error
-    run_dir = corpus / "out" / "runs" / outcome.run_id
-    assert not (run_dir / "report_error.txt").exists()
-    html = (run_dir / "report.html").read_text()
-    assert html.count("<svg") == 4 + len(report_module.build_context(corpus / "out", outcome.run_id)["classifiers"])
-    assert len(children) == 1 and children[0].poll() is not None  # no child left behind
-
-    monkeypatch.setattr(figures, "_svg", lambda fig: 1 / 0)  # and the report fails too: the run's outcome stays
-    outcome = execute(figured_job(corpus))
-    assert outcome.status == "published", outcome.error
-    run_dir = corpus / "out" / "runs" / outcome.run_id
-    assert "ZeroDivisionError" in (run_dir / "report_error.txt").read_text()
-    assert not (run_dir / "report.html").exists() and not list(run_dir.glob("*.tmp"))
-    assert not (corpus / "out" / "_staging").exists()

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from expectations.data_docs import external_resources
-from pipelines.figures import funnel_figure
-from pipelines.report import write_report
+from pipelines.report import funnel_figure, write_report
 from tests.browser import CLIPPED_JS, SVG_TEXT_OVERLAPS_JS, Browser, chromium
 from tests.pipelines.test_report import two_runs  # noqa: F401  (fixture: two published runs)
 
