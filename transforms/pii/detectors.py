@@ -1197,8 +1197,8 @@ _NO_CUES = _Cues({}, "", 0, [], [], None, True, True)  # for a detector without 
 @functools.lru_cache(maxsize=None)
 def _cue_tables() -> tuple:
     """Per BMP code point (and one entry for any other): its lower-cased ASCII byte as ``_lower`` gives it ("?" for
-    none), whether ``\\d`` matches it (any other: perhaps), whether it is an ASCII letter or digit; and the characters
-    that lower-casing lengthens ("İ")."""
+    none), plus 128 where ``\\d`` matches it (any other: perhaps; one gather gives both); whether it is an ASCII letter
+    or digit; and the characters that lower-casing lengthens ("İ")."""
     folded = np.full(65537, ord("?"), np.uint8)
     alnum = np.zeros(65537, bool)
     alnum[[ord(ch) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]] = True
@@ -1215,12 +1215,12 @@ def _cue_tables() -> tuple:
             folded[i] = ord(low)
         decimal[i] = ch.isdecimal()
     decimal[65536] = True
-    return folded, "".join(lengthened), decimal, alnum
+    return folded | decimal.astype(np.uint8) << 7, "".join(lengthened), alnum
 
 
 def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
-    folded_of, lengthened, decimal_of, alnum_of = _cue_tables()
+    folded_and_decimal_of, lengthened, alnum_of = _cue_tables()
     joined = "\x00".join(texts)
     # code points in the narrowest array that holds them (the tables' last entry stands for any beyond the BMP)
     if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
@@ -1229,7 +1229,9 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     else:
         c = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
         code = np.minimum(c, 65536)
-    folded = folded_of.take(code)
+    folded = folded_and_decimal_of.take(code)
+    decimal = folded >= 128
+    folded &= 127
     bounds = np.zeros(len(texts) + 1, np.int64)  # text k is joined[bounds[k] : bounds[k + 1] - 1]
     np.cumsum([len(t) + 1 for t in texts], out=bounds[1:])
     starts = bounds[:-1]
@@ -1239,7 +1241,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         out[np.searchsorted(starts, positions, side="right") - 1] = True
         return out.tolist()
 
-    digits = np.flatnonzero(decimal_of.take(code))
+    digits = np.flatnonzero(decimal)
     numbers = digits[~alnum_of.take(code[np.maximum(digits - 1, 0)]) | (digits == 0)]
     cut = np.searchsorted(numbers, bounds)
     numbers = (numbers - np.repeat(starts, np.diff(cut))).tolist()  # offsets in their texts
