@@ -950,9 +950,11 @@ class _KeyTable:
         slot = self._slots(keys)
         while len(keys):
             free = np.flatnonzero(self.keys[slot] == 0)
-            _, first = np.unique(slot[free], return_index=True)  # one key per free slot, the others go on
-            placed = free[first]
-            self.keys[slot[placed]], self.ids[slot[placed]] = keys[placed], ids[placed]
+            # one key per free slot: every key is written to its slot, the one that stays there is placed (no sort),
+            # the others go on
+            self.keys[slot[free]] = keys[free]
+            placed = free[self.keys[slot[free]] == keys[free]]
+            self.ids[slot[placed]] = ids[placed]
             left = np.ones(len(keys), bool)
             left[placed] = False
             keys, ids, slot = keys[left], ids[left], (slot[left] + 1) & (len(self.keys) - 1)
