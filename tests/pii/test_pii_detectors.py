@@ -323,7 +323,7 @@ def test_batch_cues_find_what_each_text_finds_alone():
         if batch.labels is not None:
             assert {g: sorted(set(v)) for g, v in batch.labels.items()} == {g: sorted(set(v)) for g, v in single.labels.items()}
         assert (batch.words, batch.ascii_letter) == (single.words, single.ascii_letter)
-        assert (batch.honorifics, list(batch.street_words)) == (single.honorifics, list(single.street_words))
+        assert (list(batch.honorifics), list(batch.street_words)) == (list(single.honorifics), list(single.street_words))
 
 
 @pytest.mark.parametrize("text", CUE_EDGE_TEXTS + [

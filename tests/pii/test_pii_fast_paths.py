@@ -1,4 +1,4 @@
-"""The PII speed rewrites (ninth round) against straightforward references: same results on varied text."""
+"""The PII speed rewrites (ninth and tenth rounds) against straightforward references: same results on varied text."""
 
 import copy
 import hashlib
@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from transforms.pii import names
+from transforms.pii import addresses, detectors, names
 from transforms.pii.stage import _HEX_TO_LETTERS, Anonymiser
 
 # words of every kind the keys tell apart: short and long, Latin-1, other BMP, beyond the BMP (texts holding one are
@@ -90,6 +90,76 @@ def test_gaps_around_words_equal_a_scan_of_each_gap(wide):
     assert ws.before.dtype == ws.after.dtype == np.int64
 
 
+def _letter(text, i):
+    return ord(text[i]) < 65536 and text[i].isalpha()
+
+
+def _words_reference(text):
+    """(start, end) of each word of ``text`` by a plain scan: letters with inner hyphens and apostrophes, a
+    capitalised word's possessive cut off."""
+    inside = [_letter(text, i) or (text[i] in "-'’" and 0 < i < len(text) - 1 and _letter(text, i - 1)
+                                   and _letter(text, i + 1)) for i in range(len(text))]  # fmt: skip
+    out, i = [], 0
+    while i < len(text):
+        if not inside[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(text) and inside[j]:
+            j += 1
+        capital = ord(text[i]) < 65536 and text[i].isupper()
+        cut = capital and j - i > 2 and text[j - 2] in "'’" and text[j - 1] in "sS"
+        out.append((i, j - 2 if cut else j))
+        i = j
+    return out
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_words_equal_a_scan_of_the_text(wide):
+    ws = names.en_words(_texts(random.Random(6), 80, wide) + ["", "a-b -c d- 'e' O'Brien's Tom’S x--y", "Ab's"])
+    assert len(ws.start) > 500
+    assert list(zip(ws.start.tolist(), ws.end.tolist())) == _words_reference(ws.text)
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_tagger_gaps_equal_all_gaps_where_it_reads_them(wide):
+    texts = _texts(random.Random(7), 80, wide) + ["", "tom Anna", "Anna"]
+    full, read = names.en_words(texts), names.en_words(texts, all_gaps=False)
+    for field in ("start", "end", "doc", "doc_start", "capital", "codes"):
+        assert getattr(full, field).tolist() == getattr(read, field).tolist()
+    cap = np.flatnonzero(full.capital)
+    before_read = np.intersect1d(np.union1d(cap, cap + 1), np.arange(len(full.start)))
+    assert 0 < len(cap) < len(before_read) < len(full.start)
+    assert read.before[before_read].tolist() == full.before[before_read].tolist()
+    assert read.after[cap].tolist() == full.after[cap].tolist()
+    unread = np.setdiff1d(np.arange(len(full.start)), before_read)
+    assert set(read.before[unread].tolist()) == {names._UNREAD_GAP}
+    assert set(np.delete(read.after, cap).tolist()) == {names._UNREAD_GAP}
+
+
+def test_after_saint_equals_both_spellings_checked():
+    def reference(text, at):
+        return any(at - len(b) >= 0 and text[at - len(b) : at] == b and (at == len(b) or not text[at - len(b) - 1].isalpha())
+                   for b in ("St ", "St. "))  # fmt: skip
+
+    rng = random.Random(9)
+    pieces = ["St ", "St. ", "St", "t ", ". ", "xSt ", "1St ", " ", "Anne", "é", "\n", "S"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        for at in range(len(text) + 1):
+            assert names._after_saint(text, at) == reference(text, at), (text, at)
+
+
+def test_word_gates_equal_looking_for_each_word():
+    rng = random.Random(10)
+    estates, honorifics = addresses.ZH_ESTATES, ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")
+    chars = "".join(set("".join(estates + honorifics))) + "的了是a1 "
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        assert bool(addresses._ESTATE_WORD.search(text)) == any(w in text for w in estates), text
+        assert bool(detectors._ZH_HONORIFIC_WORD.search(text)) == any(w in text for w in honorifics), text
+
+
 def _in_place_list_reference(text, start, end, model):
     """``names._in_place_list`` without its early exits: every name next to a separator goes to the split."""
     if not (text[end : end + 1] == "," or text[start - 2 : start] == ", " or text[start - 4 : start] == "and "
@@ -123,3 +193,17 @@ def test_pseudonym_is_hmac_sha256_under_the_pseudonym_subkey(key):
     for value in ("", "John Smith", "王小明@例子.中国", "x" * 768):
         digest = hmac.new(subkey, f"PERSON\x1f{value}".encode(), hashlib.sha256).hexdigest()
         assert anonymiser.replacement("PERSON", value) == f"<PERSON_{digest[:12].translate(_HEX_TO_LETTERS)}>"
+
+
+@pytest.mark.parametrize("entities, languages", [(detectors.ENTITY_TYPES, ("en", "zh")),
+                                                 (detectors.STRUCTURED_TYPES, ()), ([detectors.CN_LICENSE_PLATE], ())])  # fmt: skip
+def test_plates_are_found_whatever_the_cues(entities, languages):
+    # the plate regex is skipped on texts the cues say hold no ASCII letter
+    detector = detectors.Detector(entities, languages=languages)
+    rng = random.Random(11)
+    pieces = ["京A12345", "粤B·D12345", "车牌", "苏", "A", "a", "b", "1", "12345", "Ⅻ", "K", "ſ", "İ", " ", "，", "😀"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(400)]
+    expected = [[m.span() for m in detectors._PLATE.finditer(t)] if not t.isascii() else [] for t in texts]
+    assert sum(map(len, expected)) > 50
+    for found in (detector.detect_batch(texts), [detector.detect(t) for t in texts]):
+        assert [[(s.start, s.end) for s in spans if s.type == detectors.CN_LICENSE_PLATE] for spans in found] == expected

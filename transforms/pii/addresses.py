@@ -141,12 +141,13 @@ _ZH_ESTATE = re.compile(
     f"(?:[{_CJK}]{{1,6}}?(?:省|市|区|县|镇|街道))*[{_CJK}][{_CJK}A-Za-z]{{1,9}}?(?:{'|'.join(ZH_ESTATES)})"
     f"((?:[-－—]?{_UNIT_PART}){{1,5}}(?:[0-9０-９]{{2,5}}(?![0-9０-９]))?|{_DASHED_ROOM})"
 )
+_ESTATE_WORD = re.compile("|".join(ZH_ESTATES))  # any of them: one scan of the text instead of one per word
 _ROOM_LIKE = re.compile("室|号楼|单元|栋|幢|座|户|[0-9０-９]{3,4}$")
 
 
 def chinese(text: str, out: list[tuple[int, int]], trim_start) -> None:
     """``trim_start(text, start, end)`` moves a start past a leading verb or pronoun (the detector's rule)."""
-    if not any(w in text for w in ZH_ESTATES) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
+    if not _ESTATE_WORD.search(text) or not any(w in text for w in ("室", "栋", "幢", "座", "号楼", "单元", "户", "-", "－")):
         return
     for m in _ZH_ESTATE.finditer(text):
         units = m.group(1)

@@ -381,6 +381,7 @@ _ZH_NAME_LABEL = re.compile(
     f"[\\s:：]{{0,2}}({_CN_SURNAME}[{_CJK}]{{1,2}}?)(?=[\\s，。,；;、:：（(）)\\n电手身性男女年出住地的先于在]|$|[0-9])"
 )
 _ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师)")
+_ZH_HONORIFIC_WORD = re.compile("先生|女士|小姐|老师|医生|教授|律师")  # in every _ZH_HONORIFIC match: a quick gate
 _ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小老医教律经")
 
 _EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
@@ -651,7 +652,7 @@ def _zh_names(text: str, out: list[Span]) -> None:
         if text[m.start(1) - 1] not in " \t\n:：" and name in names_model.zh_model().common:
             continue
         out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
-    if any(h in text for h in ("先生", "女士", "小姐", "老师", "医生", "教授", "律师")):
+    if _ZH_HONORIFIC_WORD.search(text):
         for m in _ZH_HONORIFIC.finditer(text):
             name = m.group(1)
             # trim given-name characters that are function words ("于先生" stays, "的" never starts a name)
@@ -710,15 +711,19 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
                 out.append(Span(place.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
 
-def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[int, ...]) -> Iterator[re.Match]:
+def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[int, ...]) -> Iterable[re.Match]:
     """``regex.finditer(text)`` for a regex that starts with one of the labels of cue ``groups`` (case-insensitive),
-    tried only where one of them starts (a case-insensitive alternation is tried at every position)."""
-    if cues.labels is None:  # lower-casing changed offsets (e.g. "İ"): scan the text itself, if a label occurs at all
-        if any(w in cues.ascii_lower for g in groups for w in _FOLDED_CUES[g]):
-            yield from regex.finditer(text)
-        return
+    tried only where one of them starts (a case-insensitive alternation is tried at every position). Not a
+    generator: most texts hold no label and return at once."""
     labels = cues.labels
-    yield from _matches_at(regex, text, [i for g in groups for i in labels.get(g, ())])
+    if labels is None:  # lower-casing changed offsets (e.g. "İ"): scan the text itself, if a label occurs at all
+        if any(w in cues.ascii_lower for g in groups for w in _FOLDED_CUES[g]):
+            return regex.finditer(text)
+        return ()
+    if not labels:
+        return ()
+    starts = [i for g in groups for i in labels.get(g, ())]
+    return _matches_at(regex, text, starts) if starts else ()
 
 
 def _matches_at(regex: re.Pattern, text: str, starts: list[int]) -> Iterator[re.Match]:
@@ -1007,7 +1012,8 @@ class Detector:
             _credential_urls(text, spans)
         if IP_ADDRESS in ents and text.count(":") >= 2:
             _run_patterns(text, (_IPV6_PATTERN,), spans)
-        if not ascii_only and CN_LICENSE_PLATE in ents:
+        # a plate holds an ASCII capital: most Chinese texts have no ASCII letter at all
+        if not ascii_only and CN_LICENSE_PLATE in ents and cues.ascii_letter:
             _run_patterns(text, (_PLATE_PATTERN,), spans)
         # every English cue (labels, honorifics, street words, the tagger's words) holds an ASCII letter: Chinese
         # text without one skips them all
@@ -1020,7 +1026,8 @@ class Detector:
                 has_colon = ":" in text or "：" in text
                 has_space = " " in text or "\t" in text
                 _en_names(text, cues, has_colon, has_space, names)
-            names.extend(Span(n.start, n.end, PERSON, n.score) for n in en_names)
+            if en_names:
+                names.extend([Span(start, end, PERSON, score) for start, end, score in en_names])
             if PERSON in ents:
                 spans.extend(names)
             if STREET_ADDRESS in ents and cued:
@@ -1029,7 +1036,7 @@ class Detector:
             if PERSON in ents:
                 _zh_names(text, spans)
                 if zh_names:
-                    spans.extend(Span(n.start, n.end, PERSON, n.score) for n in zh_names)
+                    spans.extend([Span(start, end, PERSON, score) for start, end, score in zh_names])
             if STREET_ADDRESS in ents:
                 _zh_addresses(text, spans)
         return resolve_overlaps(spans)
@@ -1130,30 +1137,31 @@ _CASED_AC, _CASED_GROUPS = _cue_automaton(_CASED_CUES)
 _CASED_BITS = [sum(1 << g for g in groups) for groups in _CASED_GROUPS]
 
 
-class _Cues:
+class _Cues(NamedTuple):
     """What one text holds of the cues. ``labels[g]``: where a label of folded group ``g`` starts (in any order,
     perhaps repeated; no key: nowhere); None where lower-casing changes the text's length ("İ"), then ``ascii_lower`` is the
     lower-cased text's ASCII. ``words``: bits of the case-sensitive groups present (``honorifics``, ``street_words``:
     where an honorific, where another language's street word starts).
     ``digit_run``: may hold six ASCII or full-width digits within 11 characters (the digit gate's
-    shortest match); ``ascii_letter``: holds an ASCII letter after lower-casing."""
+    shortest match); ``ascii_letter``: may hold an ASCII letter after lower-casing. A tuple: a batch makes one per text
+    in C (``_cues_of_row``), not through a Python ``__init__``."""
 
-    __slots__ = ("labels", "ascii_lower", "words", "honorifics", "street_words", "numbers", "digit_run", "ascii_letter")
-
-    def __init__(self, labels, ascii_lower, words, honorifics, street_words, numbers, digit_run, ascii_letter):
-        self.labels: dict[int, list[int]] | None = labels
-        self.ascii_lower: str = ascii_lower
-        self.words: int = words
-        self.honorifics: list[int] = honorifics  # where an honorific word starts
-        self.street_words: Sequence[int] = street_words
-        # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None:
-        # not known)
-        self.numbers: list[int] | None = numbers
-        self.digit_run: bool = digit_run
-        self.ascii_letter: bool = ascii_letter
+    labels: dict[int, list[int]] | None
+    ascii_lower: str
+    words: int
+    honorifics: Sequence[int]  # where an honorific word starts
+    street_words: Sequence[int]
+    # where a digit (``\\d``) follows other than an ASCII letter or digit: where a street hint can start (None: not
+    # known)
+    numbers: list[int] | None
+    digit_run: bool
+    ascii_letter: bool
 
     def has(self, bit: int) -> bool:
         return bool(self.words & bit)
+
+
+_cues_of_row = functools.partial(tuple.__new__, _Cues)  # ``_Cues(*row)`` without a Python call
 
 
 def _cased_words(haystack: bytes) -> tuple[int, list[int], list[int]]:
@@ -1183,14 +1191,14 @@ def _text_cues(text: str) -> _Cues:
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
-_NO_CUES = _Cues({}, "", 0, [], [], None, True, False)  # for a detector without English names and addresses
+_NO_CUES = _Cues({}, "", 0, [], [], None, True, True)  # for a detector without English names and addresses
 
 
 @functools.lru_cache(maxsize=None)
 def _cue_tables() -> tuple:
     """Per BMP code point (and one entry for any other): its lower-cased ASCII byte as ``_lower`` gives it ("?" for
-    none), whether ``\\d`` matches it (any other: perhaps), whether it is an ASCII letter or digit; and the characters
-    that lower-casing lengthens ("İ")."""
+    none), plus 128 where ``\\d`` matches it (any other: perhaps; one gather gives both); whether it is an ASCII letter
+    or digit; and the characters that lower-casing lengthens ("İ")."""
     folded = np.full(65537, ord("?"), np.uint8)
     alnum = np.zeros(65537, bool)
     alnum[[ord(ch) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]] = True
@@ -1207,12 +1215,12 @@ def _cue_tables() -> tuple:
             folded[i] = ord(low)
         decimal[i] = ch.isdecimal()
     decimal[65536] = True
-    return folded, "".join(lengthened), decimal, alnum
+    return folded | decimal.astype(np.uint8) << 7, "".join(lengthened), alnum
 
 
 def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
-    folded_of, lengthened, decimal_of, alnum_of = _cue_tables()
+    folded_and_decimal_of, lengthened, alnum_of = _cue_tables()
     joined = "\x00".join(texts)
     # code points in the narrowest array that holds them (the tables' last entry stands for any beyond the BMP)
     if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
@@ -1221,7 +1229,9 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     else:
         c = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
         code = np.minimum(c, 65536)
-    folded = folded_of.take(code)
+    folded = folded_and_decimal_of.take(code)
+    decimal = folded >= 128
+    folded &= 127
     bounds = np.zeros(len(texts) + 1, np.int64)  # text k is joined[bounds[k] : bounds[k + 1] - 1]
     np.cumsum([len(t) + 1 for t in texts], out=bounds[1:])
     starts = bounds[:-1]
@@ -1231,7 +1241,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         out[np.searchsorted(starts, positions, side="right") - 1] = True
         return out.tolist()
 
-    digits = np.flatnonzero(decimal_of.take(code))
+    digits = np.flatnonzero(decimal)
     numbers = digits[~alnum_of.take(code[np.maximum(digits - 1, 0)]) | (digits == 0)]
     cut = np.searchsorted(numbers, bounds)
     numbers = (numbers - np.repeat(starts, np.diff(cut))).tolist()  # offsets in their texts
@@ -1262,13 +1272,15 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         if _CASED_BITS[k] & _CUE_OTHER_STREET:
             street_words.setdefault(t, []).append(start - starts_l[t])
     no_labels: dict[int, list[int]] = {}
-    return [
-        _text_cues(t) if longer[i]
-        else _Cues(labels.get(i, no_labels), "", words[i], honorifics.get(i, []), street_words.get(i, ()),
-                   numbers[cut[i] : cut[i + 1]], digit_run[i],
-                   ascii_letter[i])
-        for i, t in enumerate(texts)
-    ]
+    each = range(len(texts))
+    out = list(map(_cues_of_row, zip(
+        map(labels.get, each, itertools.repeat(no_labels)), itertools.repeat(""), words,
+        map(honorifics.get, each, itertools.repeat(())), map(street_words.get, each, itertools.repeat(())),
+        map(numbers.__getitem__, map(slice, cut, cut[1:])), digit_run, ascii_letter,
+    )))  # fmt: skip
+    for i in itertools.compress(each, longer):
+        out[i] = _text_cues(texts[i])
+    return out
 
 
 _STRUCTURED_DETECTOR: Detector | None = None

@@ -466,14 +466,20 @@ class EnWords(NamedTuple):
     end: np.ndarray
     doc: np.ndarray  # the text each word belongs to
     doc_start: np.ndarray  # each text's offset in ``text``
-    before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP)
+    before: np.ndarray  # gap code before each word (a code point, or _SPACE_GAP; see ``en_words``' ``all_gaps``)
     after: np.ndarray
     capital: np.ndarray  # bool: starts with a capital letter
     codes: np.ndarray  # ``text``'s code points (uint8, uint16 without surrogates, or uint32)
 
 
-def en_words(texts: list[str]) -> EnWords:
-    """The words of ``texts`` and the gaps around them (see above), for the whole batch at once."""
+# ``en_words(..., all_gaps=False)``: the gap code of a gap not looked at (no gap class: an index with it fails)
+_UNREAD_GAP = _SPACE_GAP + 2
+
+
+def en_words(texts: list[str], all_gaps: bool = True) -> EnWords:
+    """The words of ``texts`` and the gaps around them (see above), for the whole batch at once. ``all_gaps=False``
+    (the tagger, ``en_names_batch``) finds only the gaps it reads: before and after each capitalised word, and
+    before the word after one; every other gap code is ``_UNREAD_GAP``."""
     kind_of, _ = _en_tables()
     text = "\x00" * _PAD + ("\x00" * _PAD).join(texts) + "\x00" * _PAD  # zeros around each text
     doc_start, pos = [], _PAD
@@ -491,12 +497,13 @@ def en_words(texts: list[str]) -> EnWords:
         c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         k = kind_of.take(np.minimum(c, 65535))
         k[c > 65535] = 0
-    letter = (k & 1).astype(bool)
-    word = letter.copy()
-    word[1:-1] |= (k[1:-1] & 8).astype(bool) & letter[:-2] & letter[2:]  # inner hyphen / apostrophe
-    edge = np.diff(word.astype(np.int8))
-    start = np.flatnonzero(edge == 1) + 1
-    end = np.flatnonzero(edge == -1) + 1
+    word = (k & 1).view(bool)  # letters, then the inner hyphens and apostrophes (few: set one by one)
+    joiners = np.flatnonzero((k & 8) != 0)  # never at either end: the text starts and ends with zeros
+    joiners = joiners[word[joiners - 1] & word[joiners + 1]]
+    word[joiners] = True
+    # where a word starts or ends: the zeros at both ends are no word, so starts and ends alternate
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
+    start, end = edges[0::2].copy(), edges[1::2].copy()
     capital = (k[start] & 2).astype(bool)
     cap = np.flatnonzero(capital)
     e = end[cap]
@@ -504,11 +511,22 @@ def en_words(texts: list[str]) -> EnWords:
     end[cap[poss]] -= 2  # "Tom's" → "Tom"
     # gaps: the nearest character that is neither a space nor part of a word, if it lies between the two words
     # (most gaps are one space or have their mark next to the word: only the others look among all marks' positions)
-    is_mark = ~word & ((k & 4) == 0)
+    is_mark = (k & 5) == 0  # neither a letter nor a space, nor a hyphen or apostrophe inside a word
+    is_mark[joiners] = False
     marks = np.flatnonzero(is_mark)
     prev_end = np.concatenate([[0], end[:-1]])
-    before = _gap_marks(c, is_mark, marks, start - 1, prev_end)
-    after = _gap_marks(c, is_mark, marks, end, np.concatenate([start[1:], [len(c)]]) - 1)
+    next_start = np.concatenate([start[1:], [len(c)]])
+    if all_gaps:
+        before = _gap_marks(c, is_mark, marks, start - 1, prev_end)
+        after = _gap_marks(c, is_mark, marks, end, next_start - 1)
+    else:  # each gap is found on its own, so a subset gives the same codes (most words are not capitalised)
+        read = np.zeros(len(start) + 1, bool)
+        read[cap] = read[cap + 1] = True
+        read = np.flatnonzero(read[:-1])
+        before = np.full(len(start), _UNREAD_GAP, np.int64)
+        before[read] = _gap_marks(c, is_mark, marks, start[read] - 1, prev_end[read])
+        after = np.full(len(start), _UNREAD_GAP, np.int64)
+        after[cap] = _gap_marks(c, is_mark, marks, end[cap], next_start[cap] - 1)
     doc_start = np.asarray(doc_start)
     if len(texts) == 1:
         doc = np.zeros(len(start), np.int64)
@@ -521,8 +539,11 @@ def en_words(texts: list[str]) -> EnWords:
 def _gap_marks(c: np.ndarray, is_mark: np.ndarray, marks: np.ndarray, near: np.ndarray, far: np.ndarray) -> np.ndarray:
     """Per gap (its characters ``near`` … ``far``, inclusive, in either order: ``near`` next to the word), the code of
     its mark nearest to the word (``_SPACE_GAP`` where it holds none); ``marks``: where ``is_mark`` holds, in order."""
-    out = np.where(is_mark[near], np.minimum(c[near].astype(np.int64), 65535), _SPACE_GAP)
-    other = np.flatnonzero(~is_mark[near] & (near != far))
+    near_mark = is_mark[near]
+    out = np.full(len(near), _SPACE_GAP, np.int64)
+    next_to = np.flatnonzero(near_mark)
+    out[next_to] = np.minimum(c[near[next_to]], 65535) if c.itemsize == 4 else c[near[next_to]]
+    other = np.flatnonzero(~near_mark & (near != far))
     if len(other) and len(marks):
         toward = near[other] < far[other]
         # the first mark after the near end (the far end after it) or the last one before it
@@ -602,7 +623,7 @@ class EnModel:
         self._class_id = {c: k for k, c in enumerate(classes)}
         self._closed = np.array([c == "N" for c in classes])
         self._common = np.array([c == "C" for c in classes])
-        self._title = np.array([c == "T" for c in classes])
+        self._titles = frozenset(w for w, c in lex.items() if c == "T")  # lexicon class T: "Attorney", "Mr"
         _, gap_class = _en_tables()
         self._sentence_after = np.array([x in SENTENCE_START_GAPS for x in gap_class])
         self._before_w = np.array([g("pg=" + x, 0.0) for x in gap_class])
@@ -628,13 +649,15 @@ class EnModel:
         self._suffix3, self._suffix2, self._prefix3 = ({k[3:]: v for k, v in weights.items() if k[:3] == head}
                                                        for head in ("s3=", "s2=", "p3="))  # fmt: skip
         by_word: dict[str, tuple] = {}
-        self._by_shape: dict[str, tuple] = {}
         for key in weights:
             head, _, rest = key.partition("=")
             if head in ("w", "pw", "nw", "pw2", "nw2"):
                 by_word[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("w", "pw", "nw", "pw2", "nw2"))
-            elif head in ("sh", "psh", "nsh"):
-                self._by_shape[rest] = tuple(g(f"{h}={rest}", 0.0) for h in ("sh", "psh", "nsh"))
+        # per shape with an id or a weight: its id and its weights (own, as previous, as next), one look-up per new
+        # word instead of two (every other shape: id 0, weights 0)
+        with_weights = {k.partition("=")[2] for k in weights if k.partition("=")[0] in ("sh", "psh", "nsh")}
+        self._by_shape = {sh: (self._shape_id.get(sh, 0), *(g(f"{h}={sh}", 0.0) for h in ("sh", "psh", "nsh")))
+                          for sh in self._shape_id.keys() | with_weights}  # fmt: skip
         self._by_class = np.array([[g(f"{h}={c}", 0.0) for h in ("lx", "plx", "nlx")] for c in classes])
         # per cluster (row 0: no cluster): own, as previous, as next, the fine and the coarse level summed
         by_cluster = np.array([[g(f"{h}={c}", 0.0) + g(f"{h}g={k}", 0.0) for h in ("c", "pc", "nc")]
@@ -682,7 +705,8 @@ class EnModel:
         miss = np.flatnonzero(ids < 0).tolist()
         if not miss:
             return ids
-        new = list(dict.fromkeys([words[j] for j in miss]))
+        missed = [words[j] for j in miss]
+        new = list(dict.fromkeys(missed))
         n0, n = len(word_id), len(word_id) + len(new)
         word_id.update(zip(new, range(n0, n)))
         if n > len(self._rows):
@@ -690,15 +714,16 @@ class EnModel:
             self._rows = np.concatenate([self._rows, np.zeros((grow, 5))])
             self._ints = np.concatenate([self._ints, np.zeros((grow, 2), np.int64)])
         lower = list(map(str.lower, new))
-        shapes = list(map(shape.__wrapped__, new))  # new words: shape's cache would only miss
+        shapes = map(shape.__wrapped__, new)  # new words: shape's cache would only miss
         info = np.fromiter(map(self._lower_info.get, lower, itertools.repeat(self._class_id["-"] << 32)), np.int64, len(new))
         classes = info >> 32
         by_word = self._word_table[info & 0xFFFFFFFF]
-        by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0.0,) * 3)), len(new), 3)
+        # shape id and weights (own, as previous, as next)
+        by_shape = _stacked(map(self._by_shape.get, shapes, itertools.repeat((0, 0.0, 0.0, 0.0))), len(new), 4)
         by_class = self._by_class[classes]
         rows = self._rows[n0:n]
-        rows[:, 1] = by_word[:, 1] + by_shape[:, 1] + by_class[:, 1]
-        rows[:, 2] = by_word[:, 2] + by_shape[:, 2] + by_class[:, 2]
+        rows[:, 1] = by_word[:, 1] + by_shape[:, 2] + by_class[:, 1]
+        rows[:, 2] = by_word[:, 2] + by_shape[:, 3] + by_class[:, 2]
         rows[:, 3:] = by_word[:, 3:]
         # the own-feature sum, for capitalised words only (nothing else is scored)
         cap = [i for i, t in enumerate(new) if t[:1].isupper()]
@@ -707,11 +732,14 @@ class EnModel:
             s3, s2, p3 = self._suffix3.get, self._suffix2.get, self._prefix3.get
             affixes = np.fromiter((s3(w[-3:], 0.0) + s2(w[-2:], 0.0) + p3(w[:3], 0.0) for w in low), float, len(cap))
             lengths = np.array(self._length)[np.minimum([len(new[i]) for i in cap], 12)]
-            rows[cap, 0] = self._bias + by_word[cap, 0] + by_shape[cap, 0] + affixes + lengths + by_class[cap, 0]
+            rows[cap, 0] = self._bias + by_word[cap, 0] + by_shape[cap, 1] + affixes + lengths + by_class[cap, 0]
         ints = self._ints[n0:n]
-        ints[:, 0] = list(map(self._shape_id.get, shapes, itertools.repeat(0)))
+        ints[:, 0] = by_shape[:, 0]
         ints[:, 1] = classes
-        ids[miss] = [word_id[words[j]] for j in miss]
+        if len(new) == len(missed):  # each missed word once: the new rows, in order
+            ids[miss] = np.arange(n0, n)
+        else:
+            ids[miss] = np.fromiter(map(word_id.__getitem__, missed), np.int64, len(missed))
         return ids
 
     def feats(self, ws: EnWords, i: int, prev_label: str) -> list[str]:
@@ -922,9 +950,11 @@ class _KeyTable:
         slot = self._slots(keys)
         while len(keys):
             free = np.flatnonzero(self.keys[slot] == 0)
-            _, first = np.unique(slot[free], return_index=True)  # one key per free slot, the others go on
-            placed = free[first]
-            self.keys[slot[placed]], self.ids[slot[placed]] = keys[placed], ids[placed]
+            # one key per free slot: every key is written to its slot, the one that stays there is placed (no sort),
+            # the others go on
+            self.keys[slot[free]] = keys[free]
+            placed = free[self.keys[slot[free]] == keys[free]]
+            self.ids[slot[placed]] = ids[placed]
             left = np.ones(len(keys), bool)
             left[placed] = False
             keys, ids, slot = keys[left], ids[left], (slot[left] + 1) & (len(self.keys) - 1)
@@ -952,7 +982,7 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     out: list[list[NameSpan]] = [[] for _ in texts]
     if not texts:
         return out
-    ws = en_words(texts)
+    ws = en_words(texts, all_gaps=False)
     at, s = model.tag(ws)
     hit = s > model.threshold
     if not hit.any():
@@ -971,12 +1001,12 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     after[~(inside & (ws.doc[after] == ws.doc[at[lasts - 1]]) & (ws.before[after] == _SPACE_GAP) & ws.capital[after])] = -1
     s = scores.tolist()
     start, end, doc = ws.start[at].tolist(), ws.end[at].tolist(), ws.doc[at].tolist()
-    text, lex, title, class_id, doc_start = ws.text, model.lex, model._title, model._class_id, ws.doc_start.tolist()
+    text, titles, doc_start = ws.text, model._titles, ws.doc_start.tolist()
     not_alone, head = model.not_alone, model._head
     for i, j, a in zip(firsts.tolist(), lasts.tolist(), after.tolist()):
         words = [text[start[x] : end[x]].lower() for x in range(i, j)]
         k = i
-        while k < j and title[class_id[lex.get(words[k - i], "-")]]:
+        while k < j and words[k - i] in titles:
             k += 1
         if k == j - 1 and k == i and _common_word_opening(ws, int(at[k]), words[-1], model):
             continue
@@ -1009,6 +1039,8 @@ _SENTENCE_END = re.compile(r"[.!?;:\n]\s|\x00")  # or a text's edge (zeros part 
 def _after_saint(text: str, at: int) -> bool:
     """Whether the name at ``at`` follows an abbreviated "St" / "St.": a place or a church ("St Anne", "St. Louis",
     "St François"), not a person of today."""
+    if text[at - 2 : at] not in ("t ", ". "):  # how both end (most names fail here)
+        return False
     for before in ("St ", "St. "):
         k = at - len(before)
         if k >= 0 and text[k:at] == before and (k == 0 or not text[k - 1].isalpha()):
