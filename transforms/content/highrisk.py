@@ -214,24 +214,29 @@ class TermGate:
         if not texts:
             return []
         encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        # Two separator bytes: a whole-word match takes one space on each side, so with one byte between texts a
-        # match ending one text would take the space the next text's first term starts with (leftmost-first,
-        # non-overlapping: "about sarin" + "sarin here" found only the first), and a term of two words could
-        # run from one text into the next.
-        haystack = b"\n\n".join(encoded)
-        # offsets of each text in the haystack (the word copy has one leading space more)
-        starts = list(itertools.accumulate((len(e) + 2 for e in encoded[:-1]), initial=0))
         found = set()
         if self._words is not None:
+            # Two separator bytes: a whole-word match takes one space on each side, so with one byte between texts a
+            # match ending one text would take the space the next text's first term starts with (leftmost-first,
+            # non-overlapping: "about sarin" + "sarin here" found only the first), and a term of two words could
+            # run from one text into the next. The word copy has one leading space more: a match's leading space
+            # is the byte before its text.
+            haystack, starts = _joined(encoded, b"\n\n")
             for _, start, _ in self._words.find_matches_as_indexes(b" " + haystack.translate(_WORD_BYTES) + b" "):
-                found.add(bisect.bisect_right(starts, start) - 1)  # the match's leading space is the byte before
+                found.add(bisect.bisect_right(starts, start) - 1)
         # every such term holds a character outside ASCII, which an all-ASCII text cannot: only the others are scanned
         wide = [i for i, text in enumerate(texts) if not text.isascii()]
         if self._anywhere is not None and wide:
-            wide_starts = list(itertools.accumulate((len(encoded[i]) + 1 for i in wide[:-1]), initial=0))
-            for _, start, _ in self._anywhere.find_matches_as_indexes(b"\n".join([encoded[i] for i in wide]).lower()):
-                found.add(wide[bisect.bisect_right(wide_starts, start) - 1])
+            haystack, starts = _joined([encoded[i] for i in wide], b"\n")
+            for _, start, _ in self._anywhere.find_matches_as_indexes(haystack.lower()):
+                found.add(wide[bisect.bisect_right(starts, start) - 1])
         return sorted(found)
+
+
+def _joined(encoded: Sequence[bytes], separator: bytes) -> tuple[bytes, list[int]]:
+    """The texts joined by ``separator``, and where each starts."""
+    starts = list(itertools.accumulate((len(e) + len(separator) for e in encoded[:-1]), initial=0))
+    return separator.join(encoded), starts
 
 
 def _automaton(patterns: set[bytes]):

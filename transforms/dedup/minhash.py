@@ -71,7 +71,7 @@ class MinHasher:
                 starts = offsets[docs] - lo
                 for first in range(0, self.num_perm, group):
                     perms = slice(first, first + group)
-                    rows = block[: len(a[perms]), : hi - lo]
+                    rows = block[: min(group, self.num_perm - first), : hi - lo]
                     np.multiply(a[perms], values[lo:hi], out=rows)
                     rows += b[perms]
                     out[docs, perms] = np.minimum.reduceat(rows, starts, axis=1).T

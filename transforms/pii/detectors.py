@@ -380,8 +380,9 @@ _ZH_NAME_LABEL = re.compile(
     f"(?:姓名|联系人|收件人|收货人|寄件人|申请人|患者|负责人|法定代表人|法人代表|户主|持卡人|开户人|签名|经办人|被保险人|投保人)"
     f"[\\s:：]{{0,2}}({_CN_SURNAME}[{_CJK}]{{1,2}}?)(?=[\\s，。,；;、:：（(）)\\n电手身性男女年出住地的先于在]|$|[0-9])"
 )
-_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:先生|女士|小姐|老师|医生|教授|律师)")
-_ZH_HONORIFIC_WORD = re.compile("先生|女士|小姐|老师|医生|教授|律师")  # in every _ZH_HONORIFIC match: a quick gate
+_ZH_HONORIFICS = "先生|女士|小姐|老师|医生|教授|律师"
+_ZH_HONORIFIC = re.compile(f"({_CN_SURNAME}[{_CJK}]{{0,2}}?)(?:{_ZH_HONORIFICS})")
+_ZH_HONORIFIC_WORD = re.compile(_ZH_HONORIFICS)  # in every _ZH_HONORIFIC match: a quick gate
 _ZH_GIVEN_STOP = frozenset("的了在是和与及或把被给对向从先女小老医教律经")
 
 _EN_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+"
