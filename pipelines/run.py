@@ -51,7 +51,7 @@ from pipelines.publish import (
     staged,
 )
 from pipelines.progress import watch as watch_progress
-from pipelines.report import import_drawing, write_report
+from pipelines.report import import_rendering, write_report
 from pipelines.version import code_version
 from transforms.core import storage
 from transforms.core.stage import RunContext, Stage
@@ -560,9 +560,8 @@ def _run(
 
 
 def _import_gx_meanwhile(options) -> threading.Thread | None:
-    """Import Great Expectations, then the report's drawing libraries, on a thread while worker
-    processes run the pipeline: the imports are most of the gate's serial time (~3 s) and ≈ 0.3 s
-    of the report's, and this process only coordinates meanwhile. With the workers in this process
+    """Import Great Expectations, then the report's template engine, on a thread while worker
+    processes run the pipeline: the imports are most of the gate's serial time (~3 s), and this process only coordinates meanwhile. With the workers in this process
     (one worker, the default) the thread would compete with them for the interpreter, so the gate
     and the report import them then. A failed import here is retried where it is used."""
     direct = options.view_as(DirectOptions)
@@ -574,7 +573,7 @@ def _import_gx_meanwhile(options) -> threading.Thread | None:
 
 
 def _try_import_gx() -> None:
-    for imports in (import_gx, import_drawing):
+    for imports in (import_gx, import_rendering):
         try:
             imports()
         except Exception:  # the gate or the report imports it again and reports what fails

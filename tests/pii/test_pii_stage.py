@@ -1,6 +1,9 @@
 """Operators, offsets, key handling and the pii stage (plain and under Beam's FnApiRunner)."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import apache_beam as beam
 import pytest
@@ -82,6 +85,25 @@ def test_encrypt_is_reversible_with_the_key():
     (out, _), _ = anonymise("encrypt")
     assert "13800138000" not in out and out.count("<ENC:") == 4
     assert decrypt_text(out, KEY) == TEXT
+
+
+def test_presidio_is_imported_only_by_jobs_that_mask_or_encrypt():
+    # its import loads presidio-analyzer and spaCy (≈ 0.65 CPU s): a job that redacts or pseudonymises
+    # must not pay for it; one that masks gets the operator
+    script = """
+import sys
+from transforms.pii import detectors as det
+from transforms.pii.stage import Anonymiser, PiiConfig, PiiControl
+from pipelines import cli, run
+PiiControl(PiiConfig()).setup()
+Anonymiser({e: "pseudonym" for e in det.ENTITY_TYPES}, 4, b"k" * 32)
+print(sorted(m for m in sys.modules if m.startswith(("presidio", "spacy"))))
+Anonymiser({"PHONE_NUMBER": "mask"})
+print("presidio_anonymizer" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-3:] == ["[]", "True", ""]
 
 
 def test_missing_key_is_a_config_error_naming_the_variable(monkeypatch):

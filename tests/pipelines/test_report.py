@@ -160,17 +160,6 @@ def test_risk_scored_model_plots_the_number_its_threshold_is_compared_with():
         "benign": 0.1, "bio": 0.5, "chem": 0.4}
 
 
-def test_score_histogram_counts_every_score_in_its_bin():
-    from pipelines.report import score_figure
-
-    scores = [0.0, 0.01, 0.049, 0.05, 0.5, 0.97, 1.0, 1.0]  # 20 bins over [0, 1]; 1.0 falls in the last
-    fig = score_figure({"scores": {"toxic": scores}, "thresholds": {"toxic": 0.8}, "scoring": "risk"})
-    heights = [patch.get_height() for patch in fig.axes[0].patches]
-    assert len(heights) == 20
-    assert heights[0] == 3 and heights[1] == 1 and heights[10] == 1 and heights[19] == 3
-    assert sum(heights) == len(scores)
-
-
 def test_reasons_with_equal_counts_are_listed_in_the_same_order_every_run(two_runs):
     from pipelines.report import build_context, render
 
@@ -205,19 +194,3 @@ def test_score_samples_count_every_entry_of_a_shared_detail_in_record_order():
     assert len(details) == 3  # each distinct detail parsed once
     assert [found["highrisk"][0][i] for i in found["highrisk"][1]] == [{}]
     assert "ingest" not in found
-
-
-def test_plot_drawn_once_has_the_size_and_text_of_a_tight_savefig():
-    import io
-    import re
-
-    from pipelines.report import _pyplot, _svg, funnel_figure
-
-    stages = [{"stage": s, "kept": 10_000, "rejected": n} for s, n in (("ingest", 0), ("dedup", 2_000), ("source_rollup", 9_000))]
-    buffer = io.StringIO()
-    funnel_figure(stages).savefig(buffer, format="svg", bbox_inches="tight")
-    _pyplot().close("all")
-    tight, once = buffer.getvalue(), _svg(funnel_figure(stages))
-    size = re.compile(r'<svg[^>]* width="([^"]+)" height="([^"]+)"')
-    assert size.search(once).groups() == size.search(tight).groups()
-    assert re.findall(r">([^<>]+)</text>", once) == re.findall(r">([^<>]+)</text>", tight)

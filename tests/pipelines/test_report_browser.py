@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from expectations.data_docs import external_resources
-from pipelines.report import funnel_figure, write_report
+from pipelines.report import write_report
 from tests.browser import CLIPPED_JS, SVG_TEXT_OVERLAPS_JS, Browser, chromium
 from tests.pipelines.test_report import two_runs  # noqa: F401  (fixture: two published runs)
 
@@ -22,17 +22,6 @@ def browser():
     b = Browser()
     yield b
     b.close()
-
-
-def test_funnel_legend_never_covers_a_bar():
-    stages = [{"stage": s, "kept": 10_000, "rejected": r} for s, r in (("ingest", 0), ("dedup", 2_000), ("aigc", 9_000))]
-    fig = funnel_figure(stages)
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    ax = fig.axes[0]
-    legend = ax.get_legend().get_window_extent(renderer)
-    for bar in ax.patches:
-        assert not legend.overlaps(bar.get_window_extent(renderer))
 
 
 def test_report_at_1400px_and_in_print_with_no_outbound_request(two_runs, browser, tmp_path):
