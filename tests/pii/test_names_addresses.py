@@ -157,6 +157,14 @@ def test_run_together_latin_names_inside_chinese_text(text, expected):
     assert sorted(persons(text)) == sorted(expected)
 
 
+def test_run_together_latin_names_are_placed_in_their_own_text_of_a_batch():
+    texts = ["据报道，负责人MarkLamia昨天宣布", "没有名字abc", "工作室介绍，DavidWheater将加盟，MarkLamia也来"]
+    found = names.zh_names_batch(texts, names.zh_model())
+    assert [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, found)] == [
+        ["MarkLamia"], [], ["DavidWheater", "MarkLamia"]
+    ]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -607,3 +615,19 @@ def test_english_names_of_each_text_alone_equal_those_of_the_batch():
     assert batch == [names.en_names_batch([t], model)[0] for t in texts]
     ws = names.en_words(texts)
     assert names.word_texts(ws, np.arange(len(ws.start))) == [ws.text[s:e] for s, e in zip(ws.start, ws.end)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mr. President, as a Nobel Peace Prize recipient", []),
+        ("Thank you, Mr. Chairman. I rise today", []),
+        ("Mr. Justice Kay ruled on it", ["Kay"]),  # an office, then the name
+        ("Mr. President Obama said", ["Obama"]),
+        ("Mr. Smith went to Washington", ["Smith"]),
+        ("Dear Mr.\tJohn\tSmith, hello", ["John\tSmith"]),
+    ],
+)
+def test_an_office_after_an_honorific_is_no_name(text, expected):
+    cues_only = det.Detector([det.PERSON], languages=("en",), name_model=False)
+    assert [text[s.start : s.end] for s in cues_only.detect(text)] == expected
