@@ -143,6 +143,42 @@ def test_latin_name_around_a_marked_letter(text, at, expected):
     assert (text[found[0] : found[1]] if found else None) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("据报道，负责人MarkLamia昨天宣布了新计划", ["MarkLamia"]),
+        ("据工作室介绍，DavidWheater将加盟", ["DavidWheater"]),
+        ("我们用PlayStation和WindowsLive玩游戏", []),  # the first part is no given name
+        ("他买了一台MacBookPro", []),
+    ],
+)
+def test_run_together_latin_names_inside_chinese_text(text, expected):
+    # the space of a foreign name dropped: found without the tagger, a given name of the lexicon first
+    assert sorted(persons(text)) == sorted(expected)
+
+
+def test_run_together_latin_names_are_placed_in_their_own_text_of_a_batch():
+    texts = ["据报道，负责人MarkLamia昨天宣布", "没有名字abc", "工作室介绍，DavidWheater将加盟，MarkLamia也来"]
+    found = names.zh_names_batch(texts, names.zh_model())
+    assert [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, found)] == [
+        ["MarkLamia"], [], ["DavidWheater", "MarkLamia"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("与桑德兰一战中负伤下场的泰勒（matthewtaylor）", ["泰勒", "matthewtaylor"]),
+        ("昨天，后卫泰勒(matthewtaylor)表示", ["泰勒", "matthewtaylor"]),
+        ("演员陈冲（blog）说", ["陈冲"]),  # a common word
+        ("经理王伟（CEO）说", ["王伟"]),  # an acronym
+    ],
+)
+def test_a_names_latin_spelling_in_brackets_is_a_name(text, expected):
+    # otherwise the spelling in brackets would be left for anyone to read after the name is replaced
+    assert persons(text) == expected
+
+
 @pytest.mark.parametrize("text", ["他代表了马丁内斯俱乐部", "一行人来到了卡斯特罗冰川"])
 def test_a_chinese_name_before_or_ending_in_a_place_head_is_no_person(text, monkeypatch):
     model = names.zh_model()
@@ -579,3 +615,19 @@ def test_english_names_of_each_text_alone_equal_those_of_the_batch():
     assert batch == [names.en_names_batch([t], model)[0] for t in texts]
     ws = names.en_words(texts)
     assert names.word_texts(ws, np.arange(len(ws.start))) == [ws.text[s:e] for s, e in zip(ws.start, ws.end)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mr. President, as a Nobel Peace Prize recipient", []),
+        ("Thank you, Mr. Chairman. I rise today", []),
+        ("Mr. Justice Kay ruled on it", ["Kay"]),  # an office, then the name
+        ("Mr. President Obama said", ["Obama"]),
+        ("Mr. Smith went to Washington", ["Smith"]),
+        ("Dear Mr.\tJohn\tSmith, hello", ["John\tSmith"]),
+    ],
+)
+def test_an_office_after_an_honorific_is_no_name(text, expected):
+    cues_only = det.Detector([det.PERSON], languages=("en",), name_model=False)
+    assert [text[s.start : s.end] for s in cues_only.detect(text)] == expected

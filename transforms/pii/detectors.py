@@ -398,6 +398,11 @@ _EN_NAME_LABEL = re.compile(
 _EN_HONORIFIC_WORDS = ("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Madam")  # one is in every _EN_HONORIFIC match
 _EN_TITLES = "Mr|Mrs|Ms|Miss|Mx|Dr|Prof"  # also before a name on a line of its own (_EN_NAME_LINE)
 _EN_HONORIFIC = re.compile(f"(?:{_EN_TITLES}|Sir|Madam)\\.?[ \\t]+({_EN_NAME})")
+# Offices after an honorific are a form of address, not a name ("Mr. President", "Mr. Chairman"); a name may follow
+# ("Mr. Justice Kay").
+_EN_OFFICES = frozenset({"President", "Speaker", "Chairman", "Chairwoman", "Chair", "Secretary", "Mayor", "Ambassador",
+                         "Minister", "Governor", "Senator", "Commissioner", "Justice", "Judge", "Chancellor", "Premier",
+                         "Vice", "Deputy", "Prime"})  # fmt: skip
 _EN_NAME_STOP = frozenset(
     {"The", "This", "That", "Customer", "Service", "Team", "Support", "Sir", "Madam", "All", "Thanks", "Thank",
      "Regards", "Hello", "Hi", "Dear", "Please", "I", "We", "You", "It", "My", "Our", "Your", "Mr", "Ms", "Dr"}
@@ -750,13 +755,15 @@ def _en_names(text: str, cues: "_Cues", has_colon: bool, has_space: bool, out: l
     honorific = _matches_at(_EN_HONORIFIC, text, cues.honorifics) if has_space and cues.honorifics else ()
     for found in (honorific, labelled):
         for m in found:
-            words = m.group(1).split()
+            words = m.group(1).split()  # one space or tab between them
+            start = m.start(1)
+            while words and words[0] in _EN_OFFICES:
+                start += len(words.pop(0)) + 1
             while words and words[-1] in _EN_NAME_STOP:
                 words.pop()
             if not words or words[0] in _EN_NAME_STOP:
                 continue
-            end = m.start(1) + len(" ".join(words)) if len(words) < len(m.group(1).split()) else m.end(1)
-            out.append(Span(m.start(1), end, PERSON, 0.65))
+            out.append(Span(start, start + len(" ".join(words)), PERSON, 0.65))
     # self-introductions, in any case ("my name is vitoria", "My name is Antti Poutiainen")
     for m in _label_matches(_EN_INTRODUCTION, text, cues, (_CUE_INTRO,)):
         words = []

@@ -16,6 +16,7 @@ weight sums of the words it has met, bounded).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
 import itertools
@@ -303,6 +304,32 @@ def _latin_name(text: str, at: int) -> tuple[int, int] | None:
     return a, m.end()
 
 
+# A foreign name inside Chinese text with its space dropped (制作人PatrickBach, 负责人MarkLamia): a Latin word of two
+# capitalised parts, the first a given name of the English lexicon (classes F, FS: not Magic, Ice, Bill, which are
+# common words too; not PlayStation). The tagger scores Latin letters low, so these are found apart from it.
+_JOINED_LATIN_NAME = re.compile(r"([A-Z][a-z]+)(?:Mc)?[A-Z][a-z]+")
+# A name's Latin spelling in brackets right after it (泰勒（matthewtaylor）, 乔纳森·奈特（JonathanKnight）): the same
+# person, a name too, unless it is a common word, title, place or acronym (陈冲（blog）), as ``_latin_name`` decides.
+_BRACKETED_LATIN = re.compile(r"[（(]([A-Za-z][A-Za-z.'’· -]*[A-Za-z])[）)]")
+_LATIN_WORD_END = re.compile(r"[^A-Za-z]|$")
+
+
+def _joined_latin_name(text: str, joint: int) -> tuple[int, int] | None:
+    """The run-together Latin name (``_JOINED_LATIN_NAME``) whose lower-case letter at ``joint`` is followed by a
+    capital, or None."""
+    a = joint
+    while a and _LATIN_LETTER.match(text, a - 1):
+        a -= 1
+    m = _JOINED_LATIN_NAME.fullmatch(text, a, _LATIN_WORD_END.search(text, joint).start())
+    return m.span() if m and en_model().lex.get(m.group(1).lower()) in ("F", "FS") else None
+
+
+def _bracketed_latin_name(text: str, end: int) -> tuple[int, int] | None:
+    """The Latin spelling in brackets right at ``end`` of a name (``_BRACKETED_LATIN``), or None."""
+    m = _BRACKETED_LATIN.match(text, end)
+    return _latin_name(text, m.start(1)) if m else None
+
+
 def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] | None:
     """The name that the tagged run ``text[a:b]`` stands for, or None: the whole Latin word(s) where the run holds
     a Latin letter (:func:`_latin_name`), else the run itself unless it is no Chinese given name (a function
@@ -378,6 +405,14 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     if not texts:
         return out
     c, starts = zh_encode(texts)
+    letters = np.flatnonzero((c >= 65) & (c <= 122))  # few in Chinese text: the joints are found among them
+    codes = c[letters]
+    joints = letters[:-1][(letters[1:] - letters[:-1] == 1) & (codes[:-1] >= 97) & (codes[1:] <= 90)]
+    for j in joints.tolist():
+        k = bisect.bisect_right(starts, j) - 1
+        span = _joined_latin_name(texts[k], j - starts[k])
+        if span and not any(x.start == span[0] for x in out[k]):  # ColinMcRae has two joints
+            out[k].append(NameSpan(*span, 0.5))
     E = zh_emissions(c, model)
     DB, DI = E.real.copy(), E.imag.copy()
     # Viterbi only around the positions where a name of 2–4 characters starting there scores within
@@ -420,7 +455,11 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                     j += 1
                 span = _zh_name_span(texts[k], s + i - bounds_l[k], s + j - bounds_l[k], model)
                 if span and not any(x.start == span[0] for x in out[k]):  # a Latin name may span several tagged runs
-                    out[k].append(NameSpan(*span, _confidence(min(max(db[x], di[x]) for x in range(i, j)))))
+                    confidence = _confidence(min(max(db[x], di[x]) for x in range(i, j)))
+                    out[k].append(NameSpan(*span, confidence))
+                    spelt = _bracketed_latin_name(texts[k], span[1])
+                    if spelt and not any(x.start == spelt[0] for x in out[k]):
+                        out[k].append(NameSpan(*spelt, confidence))
                 i = j
             else:
                 i += 1
