@@ -31,11 +31,11 @@ from transforms.core import storage
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.content.classifier import MODELS_DIR
 from transforms.core.records import RISK_LEVELS
-from transforms.core.storage import stream_batches
+from transforms.core.storage import sample_batches
 
 CLAUSE_MAP = Path(__file__).with_name("clause_map.yaml")
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-SCORE_SAMPLE_ROWS = 20_000  # lineage rows read per table for the score histograms
+SCORE_SAMPLE_ROWS = 20_000  # lineage rows read per table for the score histograms, from every file
 REPORT_FILE = "report.html"
 
 PASS, FAIL, PENDING, NOT_COVERED = "pass", "fail", "pending", "not covered in this run"
@@ -118,22 +118,18 @@ def _clause_parts(clause: str | None) -> list[str]:
 
 
 def _lineage_details(dataset: ds.Dataset | None, stages: set[str], row_filter=None) -> Iterable[tuple[str, list[dict], np.ndarray]]:
-    """Per stage of ``stages``: the distinct lineage details of its entries in at most SCORE_SAMPLE_ROWS
-    records, parsed once, and each entry's position among them, in entry order.
+    """Per stage of ``stages``: the distinct lineage details of its entries in about SCORE_SAMPLE_ROWS
+    records spread over every file, parsed once, and each entry's position among them, in entry order.
 
     Records share details (the scores are rounded), so the details are parsed and mapped per distinct
     string and fanned out to the entries with numpy, not one by one."""
     if dataset is None or not stages:
         return
-    seen = 0
     entries = []
-    for batch in stream_batches(dataset, ["lineage"], 4096, row_filter):
+    for batch in sample_batches(dataset, ["lineage"], SCORE_SAMPLE_ROWS, 4096, row_filter):
         flat = pc.list_flatten(batch.column("lineage"))
         if len(flat):
             entries.append(flat.filter(pc.is_in(pc.struct_field(flat, "stage"), pa.array(sorted(stages)))))
-        seen += batch.num_rows
-        if seen >= SCORE_SAMPLE_ROWS:
-            break
     if not entries:
         return
     entries = pa.concat_arrays(entries)

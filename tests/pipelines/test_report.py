@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -194,3 +195,17 @@ def test_score_samples_count_every_entry_of_a_shared_detail_in_record_order():
     assert len(details) == 3  # each distinct detail parsed once
     assert [found["highrisk"][0][i] for i in found["highrisk"][1]] == [{}]
     assert "ingest" not in found
+
+
+def test_score_samples_come_from_every_file_in_proportion(tmp_path, monkeypatch):
+    # the first rows read follow the files' random names: one language's file must not fill the sample
+    from pipelines import report
+
+    def records(model, n):
+        return pa.table({"lineage": [[{"stage": "harmful", "detail": f'{{"model":"{model}"}}'}]] * n})
+
+    pq.write_table(records("harmful_en", 300), tmp_path / "a.parquet")
+    pq.write_table(records("harmful_zh", 100), tmp_path / "b.parquet")
+    monkeypatch.setattr(report, "SCORE_SAMPLE_ROWS", 40)
+    [(stage, details, at)] = report._lineage_details(ds.dataset(tmp_path), {"harmful"})
+    assert Counter(details[i]["model"] for i in at) == {"harmful_en": 30, "harmful_zh": 10}
