@@ -4,6 +4,8 @@
     python eval/pii_real_spans.py                                  # all 100,000 documents, counts + 10 spans per cell
     python eval/pii_real_spans.py --types STREET_ADDRESS PERSON --src laws cold --sample 0   # every span of those
     python eval/pii_real_spans.py --docs 20000                     # the bench sample (seed 7) instead
+    python eval/pii_real_spans.py --src laws --part held-out       # the statutes' held-out half (how rules built
+                                                                   # or tuned on the other half are reported)
 
 A dev tool: it prints to stdout only. Each span is shown in its context with every other span the detector found
 there replaced by its type, so the only raw personal data printed is the span being read. Real text has no gold:
@@ -57,9 +59,13 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=10, help="spans listed per type and part; 0: every one")
     ap.add_argument("--context", type=int, default=20, help="characters of context on each side")
     ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--part", choices=("tuning", "held-out"),
+                    help="only the half of each source part that word lists are built and rules tuned on, or the other")
     args = ap.parse_args()
 
     docs = pii_bench.corpus(args.docs) if args.docs else list(real_corpus.real_documents(pii_bench.REAL))
+    if args.part:
+        docs = [d for d in docs if real_corpus.statute_tuning_part(d) == (args.part == "tuning")]
     found = detected(docs, args.batch)
     cells: dict[tuple[str, str], list[tuple[int, det.Span]]] = defaultdict(list)
     doc_counts: Counter = Counter()

@@ -58,3 +58,11 @@ def test_recent_window_indexes_like_a_trimmed_list():
         ring.append(i)
         plain = (plain + [i])[-5:]
         assert len(ring) == len(plain) and [ring[k] for k in range(len(ring))] == plain
+
+
+def test_the_statute_halves_are_fixed_by_the_id():
+    ids = [f"r{i:08d}" for i in range(2000)]
+    tuning = [real_corpus.statute_tuning_part({"id": i, "text": "", "src": "laws"}) for i in ids]
+    assert 900 < sum(tuning) < 1100
+    assert tuning == [real_corpus.statute_tuning_part({"id": i, "text": "other text", "src": "laws"}) for i in ids]
+    assert tuning[:8] == [True, False, False, False, False, False, True, False]
