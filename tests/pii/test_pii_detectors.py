@@ -247,6 +247,51 @@ def test_street_line_after_a_place_word_is_an_address(text, address):
 @pytest.mark.parametrize(
     "text, address",
     [
+        # a street without a street word, its number after the name: labelled (any case there) ...
+        ("Olga Tamm lives at 4417 Kaevu 12, Tartu", "4417 Kaevu 12, Tartu"),
+        ("mads lives at 31 nørrebrogade 7, københavn n", "31 nørrebrogade 7, københavn n"),
+        ("He lives at 802 Νίκης 41, ΛΕΜΕΣΟΣ", "802 Νίκης 41, ΛΕΜΕΣΟΣ"),
+        # ... or the first line of a postal block ending in a postcode
+        ("Please send it to 5521 Dlouhá 730\nKolín\n, ST\n Czechia 28002 by Monday.",
+         "5521 Dlouhá 730\nKolín\n, ST\n Czechia 28002"),
+        ("Eva Lind\nLindab AB\n118 Mossvik 4\nBorås\n, VG\n 50630\nMobile: 555 0100", "118 Mossvik 4\nBorås\n, VG\n 50630"),
+        # a labelled value goes on through the postal lines below it
+        ("Address:   6402 Pärnu mnt 52\nKeila\n, 37\n 76607", "6402 Pärnu mnt 52\nKeila\n, 37\n 76607"),
+        # a name, a number and more words before a unit line, in a postal block with a postcode
+        ("Our office is at Brekke 38 Morgan Hollow\n Suite 201\n BERGEN\n Norway 50112",
+         "Brekke 38 Morgan Hollow\n Suite 201\n BERGEN\n Norway 50112"),
+        ("It's in Οδός Ερμού 27 Lina Point\n Apt. 11\n ΑΘΗΝΑ\n Greece 10563", "Οδός Ερμού 27 Lina Point\n Apt. 11\n ΑΘΗΝΑ\n Greece 10563"),
+        ("Meet me at Lakeside 11 Vance Crossing\n Apt. 9\n Moss\n Norway 15301 after lunch.",
+         "Lakeside 11 Vance Crossing\n Apt. 9\n Moss\n Norway 15301"),  # a postcode ends the block mid-sentence
+        ("I now live in 412 Karla z Brna 17\n Apt. 3\n Lhota u Kolína\n Czech Republic 28002",
+         "412 Karla z Brna 17\n Apt. 3\n Lhota u Kolína\n Czech Republic 28002"),  # particles z, u
+        ("Jana Malá\n\n12 Tylova 28\n Suite 5\n Český Krumlov\n Czech Republic 38101",
+         "12 Tylova 28\n Suite 5\n Český Krumlov\n Czech Republic 38101"),  # a town in Latin Extended-A capitals
+    ],
+)  # fmt: skip
+def test_street_without_a_street_word_in_a_label_or_a_postal_block(text, address):
+    assert addresses(text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 1998 Windows 95\nwas still everywhere.",  # no postal block below
+        "Released in 2001 Final Fantasy 10\nSquare Enix\n, JP",  # no postcode
+        "Top 10 Hotels\nSuite 12 Deluxe",
+        "Chapter 3 Verse 16\nThe Lord is my shepherd",
+        "He lives at 5 minutes from the station.",
+        "The score was 3 Arsenal 1, Chelsea nil",  # no label, no postal block
+        "Season 2 Episode 5\nSpringfield\n, IL\n 62704",  # a postal block needs a place word or a line of its own
+    ],
+)
+def test_number_name_number_look_alikes_are_no_address(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
         ("Address: 12 Maple Street, Springfield", "12 Maple Street, Springfield"),  # label
         ("Ship to: Flat 3, 12 Maple Street, Leeds", "Flat 3, 12 Maple Street, Leeds"),
         ("He resides at Flat 2, 9 Elm Street, Riverton.", "Flat 2, 9 Elm Street, Riverton"),

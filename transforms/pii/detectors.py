@@ -477,6 +477,15 @@ _OTHER_STREET = re.compile(
     f"(?:[ \\t]+(?:{_NAME_PARTICLES})(?=[ \\t]))+(?:[ \\t]+(?!(?:{_UNIT_WORDS})(?![^\\W\\d_])){_STREET_NAME_WORD}){{1,3}})"
     + _STREET_TAIL
 )
+# A street named without a street word, with its house number after the name as in most of Europe and a number
+# before it ("92597 Jahu 80, Liiva", "30102 Kaevu 94\nNicosia\n, NI\n 61089"): nothing in it says street, so it
+# counts only as a labelled value ("lives at", "Address:"; any case there: "255 hersnapvej 18, københavn k") or as
+# the first line of a postal block whose lines below end in a postcode.
+_BARE_STREET_WORD = f"(?:[A-ZÀ-ÞĀ-ŽΑ-ΩΆ-Ώ][^\\W\\d_]*(?:['’\\-][^\\W\\d_]+)*|{_NAME_PARTICLES}|u)"
+_BARE_STREET_LINE = re.compile(
+    f"(?<![\\w.,])\\d{{1,5}}[A-Za-z]?[ \\t]+(?:{_BARE_STREET_WORD}[ \\t]+){{1,3}}\\d{{1,5}}[A-Za-z]?(?=\\n)"
+)
+_BARE_STREET_VALUE = re.compile(r"\d{1,5}[A-Za-z]?[ \t]+(?:[^\W\d_][\w'’\-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\.?(?=[ \t]*(?:[,\n]|\Z))")
 # A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
 # "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
 # identifies a household even without a name.
@@ -790,8 +799,8 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
             # "Billing address: Ana Dias" and the address on the lines below, up to a blank line
             block_end = text.find("\n\n", m.end(1))
             values.append((m.end(1), len(text) if block_end == -1 else block_end, None))
-        else:
-            values.append((m.start(1), m.end(1), phrase))
+        else:  # with the postal lines below it ("Address: 83393 Pärna 33\nCite Sfaxi\n, 13\n 44939")
+            values.append((m.start(1), address_grammar.postal_tail(text, m.end(1)), phrase))
     streets: list[Span] = []
     english: Iterator[re.Match] | tuple = ()
     # both English street forms have a space or tab next to the number, a digit and a street suffix
@@ -822,6 +831,11 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
                 and_street = _CORNER_AFTER.match(text, end)
                 start, end = corner.start(), and_street.end() if and_street else end
             streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+    if "\n" in text and cues.numbers != []:
+        for m in _BARE_STREET_LINE.finditer(text):
+            end = address_grammar.postal_tail(text, m.end())
+            if end > m.end() and _street_in_place(text, m.start(), m.end()):
+                streets.append(Span(m.start(), end, STREET_ADDRESS, 0.6))
     out.extend(streets)
     # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
     if cues.has(_CUE_ADDRESS_WORD):
@@ -833,7 +847,12 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
             continue  # the lines under a name: only the streets found there
         # the value after a phrase runs to the end of the sentence; kept whole (the longer span wins),
         # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
-        if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
+        if (
+            not phrase
+            or _EN_UNIT_FIRST.match(text, v_start)
+            or _BARE_STREET_VALUE.match(text, v_start, v_end)
+            or any(v_start <= st.start < v_end for st in streets)
+        ):
             out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
 
 
@@ -1030,15 +1049,16 @@ class Detector:
             # every cue-word name and address needs a label or a case-sensitive cue word (honorific, address
             # word, street suffix): without one only the tagger's names remain
             cued = cues.labels is None or cues.labels or cues.words
+            has_colon = ":" in text or "：" in text
+            has_space = " " in text or "\t" in text
             if cued:
-                has_colon = ":" in text or "：" in text
-                has_space = " " in text or "\t" in text
                 _en_names(text, cues, has_colon, has_space, names)
             if en_names:
                 names.extend([Span(start, end, PERSON, score) for start, end, score in en_names])
             if PERSON in ents:
                 spans.extend(names)
-            if STREET_ADDRESS in ents and cued:
+            # a street line without a street word is found by the postal block under it (no cue word needed)
+            if STREET_ADDRESS in ents and (cued or "\n" in text):
                 _en_addresses(text, cues, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
