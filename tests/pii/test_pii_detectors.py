@@ -353,6 +353,7 @@ CUE_EDGE_TEXTS = [
     "", "a", "Mr", "1", "123456", "12345", "M", "Ms. Ana Li of 12 Maple Street, Leeds",
     "Rue de Virton 38", "😀 at Pfarrgasse 91", "İ: Rua Diadema 1903", "to ul. Zamkowa 33", "at 12 rue de Rivoli, Paris",
     "Hegedűs Gyula utca 76", "x Trenerys gate 232",
+    "Eva Lind\n118 Mossvik 4\nBorås\n, VG\n 50630", "no cue\n5521 Dlouhá 730\nKolín\n, ST\n 28002\n𝟙2\n",
 ]  # fmt: skip
 
 
@@ -395,14 +396,19 @@ def test_batch_cues_never_rule_out_what_the_gates_find(text):
         numbers = {m.start() for m in re.finditer(r"(?<![0-9A-Za-z])\d", text)}
         assert numbers <= set(cues.numbers) and all(i in numbers or ord(text[i]) > 0xFFFF for i in cues.numbers)
         assert any(det._EN_STREET_HINT.match(text, i) for i in cues.numbers) == bool(hint)
+        # every digit that ends a line (a street line without a street word ends there)
+        line_ends = {m.start() for m in det._DIGIT_ENDS_LINE.finditer(text)}
+        assert line_ends <= set(cues.line_end_digits)
+        assert all(i in line_ends or ord(text[i]) > 0xFFFF for i in cues.line_end_digits)
 
 
 def test_english_names_and_addresses_need_a_cue():
-    # the detector skips _en_names and _en_addresses for a text without a label or a case-sensitive cue word
+    # the detector skips _en_names and _en_addresses for a text without a label or a case-sensitive cue word (and,
+    # for _en_addresses, without a digit ending a line: a postal block's first line)
     lowered = [t.lower().replace("st", "sx") for t in CUE_EDGE_TEXTS]  # honorifics, suffixes and address words gone
     uncued = 0
     for text, cues in zip(CUE_EDGE_TEXTS + lowered, det._batch_cues(CUE_EDGE_TEXTS + lowered)):
-        if cues.labels is None or cues.labels or cues.words:
+        if cues.labels is None or cues.labels or cues.words or cues.line_end_digits:
             continue
         uncued += 1
         found: list[Span] = []
