@@ -483,10 +483,13 @@ _OTHER_STREET = re.compile(
 # the first line of a postal block whose lines below end in a postcode.
 _BARE_STREET_WORD = f"(?:[A-ZÀ-ÞĀ-ŽΑ-ΩΆ-Ώ][^\\W\\d_]*(?:['’\\-][^\\W\\d_]+)*|{_NAME_PARTICLES}|u)"
 _BARE_STREET_LINE = re.compile(
-    f"(?<![\\w.,])\\d{{1,5}}[A-Za-z]?[ \\t]+(?:{_BARE_STREET_WORD}[ \\t]+){{1,3}}\\d{{1,5}}[A-Za-z]?\\Z"  # searched up to a line's end
+    # searched up to the end of a line
+    f"(?<![\\w.,])\\d{{1,5}}[A-Za-z]?[ \\t]+(?:{_BARE_STREET_WORD}[ \\t]+){{1,3}}\\d{{1,5}}[A-Za-z]?\\Z"
 )
 _DIGIT_ENDS_LINE = re.compile(r"\d(?=\n)")
-_BARE_STREET_VALUE = re.compile(r"\d{1,5}[A-Za-z]?[ \t]+(?:[^\W\d_][\w'’\-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\.?(?=[ \t]*(?:[,\n]|\Z))")
+_BARE_STREET_VALUE = re.compile(
+    r"\d{1,5}[A-Za-z]?[ \t]+(?:[^\W\d_][\w'’\-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\.?(?=[ \t]*(?:[,\n]|\Z))"
+)
 # A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
 # "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
 # identifies a household even without a name.
