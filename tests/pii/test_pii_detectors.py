@@ -247,6 +247,51 @@ def test_street_line_after_a_place_word_is_an_address(text, address):
 @pytest.mark.parametrize(
     "text, address",
     [
+        # a street without a street word, its number after the name: labelled (any case there) ...
+        ("Olga Tamm lives at 4417 Kaevu 12, Tartu", "4417 Kaevu 12, Tartu"),
+        ("mads lives at 31 nørrebrogade 7, københavn n", "31 nørrebrogade 7, københavn n"),
+        ("He lives at 802 Νίκης 41, ΛΕΜΕΣΟΣ", "802 Νίκης 41, ΛΕΜΕΣΟΣ"),
+        # ... or the first line of a postal block ending in a postcode
+        ("Please send it to 5521 Dlouhá 730\nKolín\n, ST\n Czechia 28002 by Monday.",
+         "5521 Dlouhá 730\nKolín\n, ST\n Czechia 28002"),
+        ("Eva Lind\nLindab AB\n118 Mossvik 4\nBorås\n, VG\n 50630\nMobile: 555 0100", "118 Mossvik 4\nBorås\n, VG\n 50630"),
+        # a labelled value goes on through the postal lines below it
+        ("Address:   6402 Pärnu mnt 52\nKeila\n, 37\n 76607", "6402 Pärnu mnt 52\nKeila\n, 37\n 76607"),
+        # a name, a number and more words before a unit line, in a postal block with a postcode
+        ("Our office is at Brekke 38 Morgan Hollow\n Suite 201\n BERGEN\n Norway 50112",
+         "Brekke 38 Morgan Hollow\n Suite 201\n BERGEN\n Norway 50112"),
+        ("It's in Οδός Ερμού 27 Lina Point\n Apt. 11\n ΑΘΗΝΑ\n Greece 10563", "Οδός Ερμού 27 Lina Point\n Apt. 11\n ΑΘΗΝΑ\n Greece 10563"),
+        ("Meet me at Lakeside 11 Vance Crossing\n Apt. 9\n Moss\n Norway 15301 after lunch.",
+         "Lakeside 11 Vance Crossing\n Apt. 9\n Moss\n Norway 15301"),  # a postcode ends the block mid-sentence
+        ("I now live in 412 Karla z Brna 17\n Apt. 3\n Lhota u Kolína\n Czech Republic 28002",
+         "412 Karla z Brna 17\n Apt. 3\n Lhota u Kolína\n Czech Republic 28002"),  # particles z, u
+        ("Jana Malá\n\n12 Tylova 28\n Suite 5\n Český Krumlov\n Czech Republic 38101",
+         "12 Tylova 28\n Suite 5\n Český Krumlov\n Czech Republic 38101"),  # a town in Latin Extended-A capitals
+    ],
+)  # fmt: skip
+def test_street_without_a_street_word_in_a_label_or_a_postal_block(text, address):
+    assert addresses(text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 1998 Windows 95\nwas still everywhere.",  # no postal block below
+        "Released in 2001 Final Fantasy 10\nSquare Enix\n, JP",  # no postcode
+        "Top 10 Hotels\nSuite 12 Deluxe",
+        "Chapter 3 Verse 16\nThe Lord is my shepherd",
+        "He lives at 5 minutes from the station.",
+        "The score was 3 Arsenal 1, Chelsea nil",  # no label, no postal block
+        "Season 2 Episode 5\nSpringfield\n, IL\n 62704",  # a postal block needs a place word or a line of its own
+    ],
+)
+def test_number_name_number_look_alikes_are_no_address(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
         ("Address: 12 Maple Street, Springfield", "12 Maple Street, Springfield"),  # label
         ("Ship to: Flat 3, 12 Maple Street, Leeds", "Flat 3, 12 Maple Street, Leeds"),
         ("He resides at Flat 2, 9 Elm Street, Riverton.", "Flat 2, 9 Elm Street, Riverton"),
@@ -308,6 +353,7 @@ CUE_EDGE_TEXTS = [
     "", "a", "Mr", "1", "123456", "12345", "M", "Ms. Ana Li of 12 Maple Street, Leeds",
     "Rue de Virton 38", "😀 at Pfarrgasse 91", "İ: Rua Diadema 1903", "to ul. Zamkowa 33", "at 12 rue de Rivoli, Paris",
     "Hegedűs Gyula utca 76", "x Trenerys gate 232",
+    "Eva Lind\n118 Mossvik 4\nBorås\n, VG\n 50630", "no cue\n5521 Dlouhá 730\nKolín\n, ST\n 28002\n𝟙2\n",
 ]  # fmt: skip
 
 
@@ -350,14 +396,19 @@ def test_batch_cues_never_rule_out_what_the_gates_find(text):
         numbers = {m.start() for m in re.finditer(r"(?<![0-9A-Za-z])\d", text)}
         assert numbers <= set(cues.numbers) and all(i in numbers or ord(text[i]) > 0xFFFF for i in cues.numbers)
         assert any(det._EN_STREET_HINT.match(text, i) for i in cues.numbers) == bool(hint)
+        # every digit that ends a line (a street line without a street word ends there)
+        line_ends = {m.start() for m in det._DIGIT_ENDS_LINE.finditer(text)}
+        assert line_ends <= set(cues.line_end_digits)
+        assert all(i in line_ends or ord(text[i]) > 0xFFFF for i in cues.line_end_digits)
 
 
 def test_english_names_and_addresses_need_a_cue():
-    # the detector skips _en_names and _en_addresses for a text without a label or a case-sensitive cue word
+    # the detector skips _en_names and _en_addresses for a text without a label or a case-sensitive cue word (and,
+    # for _en_addresses, without a digit ending a line: a postal block's first line)
     lowered = [t.lower().replace("st", "sx") for t in CUE_EDGE_TEXTS]  # honorifics, suffixes and address words gone
     uncued = 0
     for text, cues in zip(CUE_EDGE_TEXTS + lowered, det._batch_cues(CUE_EDGE_TEXTS + lowered)):
-        if cues.labels is None or cues.labels or cues.words:
+        if cues.labels is None or cues.labels or cues.words or cues.line_end_digits:
             continue
         uncued += 1
         found: list[Span] = []

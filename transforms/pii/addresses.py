@@ -40,7 +40,9 @@ _UNIT_WORD = re.compile(r"(?<![0-9A-Za-z])(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|
 # A street line that ends just before the unit, separated from it by spaces, commas or ">": a house number
 # and up to five words or numbers ("320 St Marys Rd", "3657 Laukaantie 80"), or one word and a number
 # ("Friedhofstrasse 33").
-_STREET_WORD = r"(?:[A-ZÀ-Þ0-9][^\s,>]*|de|do|da|dos|del|la|le|du|van|von|der|den|ul\.|rue|via|str\.)"
+_STREET_WORD = (
+    r"(?:[A-ZÀ-ÞΑ-ΩΆ-Ώ0-9][^\s,>]*|de|do|da|dos|del|la|le|du|van|von|der|den|z|u|na|nad|pod|ul\.|rue|via|str\.)"
+)
 _STREET_BEFORE_UNIT = re.compile(
     r"(?<![0-9A-Za-z])\d{1,5}[A-Za-z]?[ \t]+(?:" + _STREET_WORD + r"[ \t]+){0,4}?" + _STREET_WORD
     + r"[ \t]*[,>]?[ \t]*\Z"
@@ -50,6 +52,12 @@ _WORD_NUMBER_BEFORE_UNIT = re.compile(
     r"vägen|veien|gata|katu|tie|kuja|utca|ulica|ulice|ut|rue|via|calle|rua|avenida)[ \t]+\d{1,5}[A-Za-z]?[ \t]*[,>]?[ \t]*\Z"
 )
 _HAS_NUMBER = re.compile(r"\d")
+# A name, a house number and more words before the unit ("Storgarden 52 Trajanka Forks", "Λεωφόρος Συγγρού 119 Nino
+# Point"): no street word says it is a street, so it counts only in a whole postal block, with a postcode below.
+_NAME_NUMBER_BEFORE_UNIT = re.compile(
+    r"(?<![\w.])[A-ZÀ-ÞΑ-ΩΆ-Ώ][^\s,>\d]*(?:[ \t]+[^\s,>\d]+){0,3}[ \t]+\d{1,5}[A-Za-z]?"
+    r"(?:[ \t]+[^\W\d_][^\s,>\d]*){0,4}[ \t]*[,>]?[ \t]*\Z"
+)
 
 
 def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
@@ -86,20 +94,38 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
                 line_start = above
             street = _STREET_BEFORE_UNIT.search(head) or _WORD_NUMBER_BEFORE_UNIT.search(head)
             if street and unit_opens_line and not _STREET_LINE_START.search(head, 0, street.start()):
-                continue  # the street must fill the line above, or follow "to", "at", "is", a colon: not "Top 10 Hotels"
+                street = None  # the street must fill the line above, or follow "to", "at", "is", "in", a colon
+            end = postal_tail(text, m.end())
+            if not street and end > m.end():  # a postcode below ("Top 10 Hotels\nSuite 12" has none)
+                street = _name_number_street(head)
             # the street part holds a number and a word: "320 St Marys Rd", "Gesterbyntie 68"
             if street and street.end() - street.start() >= 6 and _HAS_NUMBER.search(street.group()):
                 lead = street.group()
                 if any(c.isalpha() for c in lead):
-                    out.append((line_start + street.start(), _postal_tail(text, m.end())))
+                    out.append((line_start + street.start(), end))
 
 
 _LINE_LEAD = re.compile(r"[ \t>]*")
-_STREET_LINE_START = re.compile(r"(?:\A[ \t>]*|(?<![A-Za-z])(?:to|at|is)[ \t]+|[:,][ \t]*)\Z")
+_STREET_LEADS = r"\A[ \t>]*|(?<![A-Za-z])(?:to|at|is|in)[ \t]+|[:,][ \t]*"
+_STREET_LINE_START = re.compile(f"(?:{_STREET_LEADS})\\Z")
+_STREET_LEAD = re.compile(_STREET_LEADS)
+
+
+def _name_number_street(head: str) -> re.Match | None:
+    """The name-number street line of ``head`` that starts its line or follows "to", "at", "is", "in", a colon
+    (the last one first: "It's in Λεωφόρος Συγγρού 119 Nino Point" starts at Λεωφόρος, not at "It's")."""
+    for lead in reversed(list(_STREET_LEAD.finditer(head))):
+        street = _NAME_NUMBER_BEFORE_UNIT.match(head, lead.end())
+        if street:
+            return street
+    return None
 # a piece of a postal block after the street: a town, a region, a country, a postcode ("Almussafes",
 # "Archimandrita Pano, PA 73161", "Spain 97197") on a line of its own or after a comma; short, no sentence
 # punctuation
-_POSTAL_PIECE = re.compile(r"(?:\n[ \t>]*,?|,)[ \t]*([A-ZÀ-ÞΑ-Ω0-9][^\n.!?:;@,]{0,38}?)[ \t]*(?=[\n,.!?;]|\Z)")
+# (a postcode may end it in running text: "\n Iceland 72399 after the show")
+_POSTAL_PIECE = re.compile(
+    r"(?:\n[ \t>]*,?|,)[ \t]*([A-ZÀ-ÞĀ-ŽΑ-Ω0-9][^\n.!?:;@,]{0,38}?)[ \t]*(?=[\n,.!?;]|\Z|(?<=\d)[ \t])"
+)
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _POSTCODE = re.compile(r"(?<![0-9])\d{4,6}(?![0-9])|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")
 
@@ -114,7 +140,7 @@ def _place_words(piece: str) -> bool:
     )
 
 
-def _postal_tail(text: str, end: int) -> int:
+def postal_tail(text: str, end: int) -> int:
     """Where an address that ends at ``end`` really ends: through the next (at most four) postal pieces when one
     of them holds a postcode, else at ``end``. A postcode is what makes the pieces after a street one address."""
     pos, found = end, end

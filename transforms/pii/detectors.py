@@ -477,6 +477,19 @@ _OTHER_STREET = re.compile(
     f"(?:[ \\t]+(?:{_NAME_PARTICLES})(?=[ \\t]))+(?:[ \\t]+(?!(?:{_UNIT_WORDS})(?![^\\W\\d_])){_STREET_NAME_WORD}){{1,3}})"
     + _STREET_TAIL
 )
+# A street named without a street word, with its house number after the name as in most of Europe and a number
+# before it ("92597 Jahu 80, Liiva", "30102 Kaevu 94\nNicosia\n, NI\n 61089"): nothing in it says street, so it
+# counts only as a labelled value ("lives at", "Address:"; any case there: "255 hersnapvej 18, københavn k") or as
+# the first line of a postal block whose lines below end in a postcode.
+_BARE_STREET_WORD = f"(?:[A-ZÀ-ÞĀ-ŽΑ-ΩΆ-Ώ][^\\W\\d_]*(?:['’\\-][^\\W\\d_]+)*|{_NAME_PARTICLES}|u)"
+_BARE_STREET_LINE = re.compile(
+    # searched up to the end of a line
+    f"(?<![\\w.,])\\d{{1,5}}[A-Za-z]?[ \\t]+(?:{_BARE_STREET_WORD}[ \\t]+){{1,3}}\\d{{1,5}}[A-Za-z]?\\Z"
+)
+_DIGIT_ENDS_LINE = re.compile(r"\d(?=\n)")
+_BARE_STREET_VALUE = re.compile(
+    r"\d{1,5}[A-Za-z]?[ \t]+(?:[^\W\d_][\w'’\-]*[ \t]+){1,3}\d{1,5}[A-Za-z]?\.?(?=[ \t]*(?:[,\n]|\Z))"
+)
 # A street whose tail holds a postcode next to a place name or state ("Springfield, IL 62704", "Leeds LS1 4DY",
 # "10115 Berlin"), or ends with a US state after a city ("Springfield, IL"): a full postal address, which
 # identifies a household even without a name.
@@ -790,8 +803,8 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
             # "Billing address: Ana Dias" and the address on the lines below, up to a blank line
             block_end = text.find("\n\n", m.end(1))
             values.append((m.end(1), len(text) if block_end == -1 else block_end, None))
-        else:
-            values.append((m.start(1), m.end(1), phrase))
+        else:  # with the postal lines below it ("Address: 83393 Pärna 33\nCite Sfaxi\n, 13\n 44939")
+            values.append((m.start(1), address_grammar.postal_tail(text, m.end(1)), phrase))
     streets: list[Span] = []
     english: Iterator[re.Match] | tuple = ()
     # both English street forms have a space or tab next to the number, a digit and a street suffix
@@ -822,6 +835,15 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
                 and_street = _CORNER_AFTER.match(text, end)
                 start, end = corner.start(), and_street.end() if and_street else end
             streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+    line_ends = cues.line_end_digits
+    if line_ends is None:
+        line_ends = [m.start() for m in _DIGIT_ENDS_LINE.finditer(text)] if "\n" in text else ()
+    for pos in line_ends:  # each street line found in the line that this digit ends (a window: no full scan)
+        m = _BARE_STREET_LINE.search(text, max(text.rfind("\n", 0, pos) + 1, pos - 90), pos + 1)
+        if m:
+            end = address_grammar.postal_tail(text, m.end())
+            if end > m.end() and _street_in_place(text, m.start(), m.end()):
+                streets.append(Span(m.start(), end, STREET_ADDRESS, 0.6))
     out.extend(streets)
     # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
     if cues.has(_CUE_ADDRESS_WORD):
@@ -833,7 +855,12 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
             continue  # the lines under a name: only the streets found there
         # the value after a phrase runs to the end of the sentence; kept whole (the longer span wins),
         # since a street's boundary can stop short of a foreign street name ("86036 Rua do Arenque 1634")
-        if not phrase or _EN_UNIT_FIRST.match(text, v_start) or any(v_start <= st.start < v_end for st in streets):
+        if (
+            not phrase
+            or _EN_UNIT_FIRST.match(text, v_start)
+            or _BARE_STREET_VALUE.match(text, v_start, v_end)
+            or any(v_start <= st.start < v_end for st in streets)
+        ):
             out.append(Span(v_start, v_end, STREET_ADDRESS, 0.55))
 
 
@@ -1030,15 +1057,18 @@ class Detector:
             # every cue-word name and address needs a label or a case-sensitive cue word (honorific, address
             # word, street suffix): without one only the tagger's names remain
             cued = cues.labels is None or cues.labels or cues.words
-            if cued:
+            # a street line without a street word ends its line with a digit; it needs no cue word (a postal block)
+            line_end_digits = cues.line_end_digits if cues.line_end_digits is not None else "\n" in text
+            if cued or line_end_digits:
                 has_colon = ":" in text or "：" in text
                 has_space = " " in text or "\t" in text
+            if cued:
                 _en_names(text, cues, has_colon, has_space, names)
             if en_names:
                 names.extend([Span(start, end, PERSON, score) for start, end, score in en_names])
             if PERSON in ents:
                 spans.extend(names)
-            if STREET_ADDRESS in ents and cued:
+            if STREET_ADDRESS in ents and (cued or line_end_digits):
                 _en_addresses(text, cues, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
@@ -1164,6 +1194,9 @@ class _Cues(NamedTuple):
     numbers: list[int] | None
     digit_run: bool
     ascii_letter: bool
+    # where a digit ends its line (followed by "\n"): where a street line without a street word can end (None: not
+    # known)
+    line_end_digits: list[int] | None
 
     def has(self, bit: int) -> bool:
         return bool(self.words & bit)
@@ -1190,16 +1223,16 @@ def _text_cues(text: str) -> _Cues:
     ascii_letter = _ASCII_LETTER.search(folded) is not None
     if len(lower) != len(text):
         return _Cues(None, lower.encode("ascii", "ignore").decode("ascii"), *_cased_words(text.encode("ascii", "replace")),
-                     None, True, ascii_letter)  # fmt: skip
+                     None, True, ascii_letter, None)  # fmt: skip
     labels: dict[int, list[int]] = {}
     for k, start, _ in _FOLDED_AC.find_matches_as_indexes(folded, overlapping=True):
         for g in _FOLDED_GROUPS[k]:
             labels.setdefault(g, []).append(start)
-    return _Cues(labels, "", *_cased_words(text.encode("ascii", "replace")), None, True, ascii_letter)
+    return _Cues(labels, "", *_cased_words(text.encode("ascii", "replace")), None, True, ascii_letter, None)
 
 
 _ASCII_LETTER = re.compile(rb"[a-z]")
-_NO_CUES = _Cues({}, "", 0, [], [], None, True, True)  # for a detector without English names and addresses
+_NO_CUES = _Cues({}, "", 0, [], [], None, True, True, None)  # for a detector without English names and addresses
 
 
 @functools.lru_cache(maxsize=None)
@@ -1254,6 +1287,10 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     cut = np.searchsorted(numbers, bounds)
     numbers = (numbers - np.repeat(starts, np.diff(cut))).tolist()  # offsets in their texts
     cut = cut.tolist()
+    line_ends = digits[code[np.minimum(digits + 1, len(code) - 1)] == 10]
+    line_cut = np.searchsorted(line_ends, bounds)
+    line_ends = (line_ends - np.repeat(starts, np.diff(line_cut))).tolist()
+    line_cut = line_cut.tolist()
     # six digits within 11 characters (windows that run past a text's end only add texts, never drop one)
     d = c[digits]
     ascii_digits = digits[((d - 48) < 10) | ((d - 0xFF10) < 10)]
@@ -1285,6 +1322,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
         map(labels.get, each, itertools.repeat(no_labels)), itertools.repeat(""), words,
         map(honorifics.get, each, itertools.repeat(())), map(street_words.get, each, itertools.repeat(())),
         map(numbers.__getitem__, map(slice, cut, cut[1:])), digit_run, ascii_letter,
+        map(line_ends.__getitem__, map(slice, line_cut, line_cut[1:])),
     )))  # fmt: skip
     for i in itertools.compress(each, longer):
         out[i] = _text_cues(texts[i])
