@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from transforms.core import storage
+from transforms.core.heap import collect_rarely
 
 import typer
 from rich.console import Console
@@ -100,6 +101,7 @@ def run(
     Extra arguments go to Beam's PipelineOptions, e.g. `--direct_running_mode=multi_processing
     --direct_num_workers=2`. Exit 0 = published, 2 = gate failed (nothing published), 1 = error.
     """
+    collect_rarely()  # before Beam, the config's models and the graph are loaded
     _quiet_libraries()
     from pipelines.progress import MODES, make_display
 

@@ -162,7 +162,8 @@ def test_equal_lineage_entries_are_one_object_and_arrow_writes_each_record_its_o
 def test_a_workers_stage_setup_freezes_what_it_loaded_and_slows_the_collector():
     import gc
 
-    from transforms.core.stage import GC_THRESHOLDS, _ApplyControlFn
+    from transforms.core.heap import GC_THRESHOLDS
+    from transforms.core.stage import _ApplyControlFn
 
     before = gc.get_threshold()
     loaded = []

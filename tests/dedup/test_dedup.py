@@ -477,3 +477,36 @@ def test_bucket_spill_files_hold_one_row_group_per_bucket(tmp_path):
     assert [t.column("v").to_pylist() for t in buckets.read_bucket(files, 5)] == [[1, 3]]
     assert [t.column("v").to_pylist() for t in buckets.read_bucket(files, 2)] == [[2]]
     assert list(buckets.read_bucket(files, 3)) == []
+
+
+def test_the_index_part_holds_exactly_the_published_rows_of_every_staged_signature_file(tmp_path):
+    from transforms.dedup.index import _write_part, signature_schema
+
+    params = DedupParams(num_perm=4)
+    rng = np.random.default_rng(3)
+    staged, expected = [], []
+    for n in (5, 0, 3000, 2500):  # past the 4,096-row group: rows are gathered across files
+        keys = rng.integers(0, 2**63, n, dtype=np.uint64)
+        table = pa.table(
+            {
+                "key": pa.array(keys, pa.uint64()),
+                "exact": pa.array([rng.bytes(16) for _ in range(n)], pa.binary(16)),
+                "signature": pa.array([rng.bytes(16) for _ in range(n)], pa.binary(16)),
+                "has_shingles": pa.array(rng.random(n) < 0.9),
+                "id": pa.array([f"doc-{len(staged)}-{i}" for i in range(n)]),
+                "source": pa.array(["a", "b"] * (n // 2) + ["a"] * (n % 2), pa.string()),
+                "length": pa.array(rng.integers(0, 9000, n), pa.int64()),
+                "date": pa.array([None if i % 3 else "2026-12-07" for i in range(n)], pa.string()),
+            },
+            schema=signature_schema(4),
+        )
+        path = tmp_path / f"staged-{len(staged)}.parquet"
+        pq.write_table(table, path, **buckets.STAGING_PARQUET)
+        staged.append(str(path))
+        expected.append(table.filter(pa.array(rng.random(n) < 0.6)))
+    published = np.sort(np.concatenate([t.column("key").to_numpy() for t in expected]))
+    out = tmp_path / "part.parquet"
+    rows = _write_part(staged, published, str(out), params)
+    written = pq.read_table(out)
+    assert rows == written.num_rows == sum(t.num_rows for t in expected) > 0
+    assert written.equals(pa.concat_tables(expected))

@@ -167,6 +167,33 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     assert not (corpus / "out").exists()  # nothing written, no lineage START
 
 
+def test_steward_run_slows_the_collector_before_it_loads_the_config(corpus, monkeypatch):
+    import gc
+
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+    from pipelines import config as config_module
+    from transforms.core.heap import GC_THRESHOLDS
+
+    thresholds_at_load = []
+    load = config_module.load_config
+
+    def recording_load(*args, **kwargs):
+        thresholds_at_load.append(gc.get_threshold())
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(config_module, "load_config", recording_load)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)  # the interpreter's default
+        result = CliRunner().invoke(cli.app, ["run", str(job_config(corpus)), "--dry-run"])
+    finally:
+        gc.set_threshold(*before)
+    assert result.exit_code == 0, result.output
+    assert thresholds_at_load == [GC_THRESHOLDS]
+
+
 def takes_no_options():
     """A ``byo_model`` handler factory (importable, so the config validates) that refuses any option."""
 

@@ -15,7 +15,6 @@ A job's ``stages:`` list is validated against the :class:`StageConfig` subclass 
 from __future__ import annotations
 
 import abc
-import gc
 import json
 import os
 import pickle
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from transforms.core import storage
 from transforms.core import progress
+from transforms.core.heap import settle_heap
 from transforms.core.preview import redacted_previews
 from transforms.core.records import CATEGORIES, FIELDS, RISK_LEVELS, Batch, identity, lineage_entry, reject_row, to_json
 
@@ -287,24 +287,6 @@ class ConcatFn(beam.CombineFn):
 
     def extract_output(self, acc):
         return self.finish(acc)
-
-
-# Collections: young ones after 20,000 net allocations instead of 700, older ones twice as rarely. The
-# records' lists and dicts are freed by reference counting; the collector only finds cycles, and each
-# collection walks every young object. Full collections ran ~84 times in a real-100k run (1.5 CPU s):
-# once the models are frozen, the collector's "long-lived" count is small, so a few batches in flight
-# already trigger one. Collector time of the run 2.8 → 0.9 CPU s (gc.callbacks, 1 worker, real-100k).
-GC_THRESHOLDS = (20_000, 20, 20)
-
-
-def settle_heap() -> None:
-    """After a worker has loaded a stage's models: models, lexicons and modules live as long as the worker,
-    so they move out of the cyclic collector's reach (its full collections walked them again and again: ≈ 15%
-    of a run's CPU on real text), and the collector runs less often (:data:`GC_THRESHOLDS`). Collect
-    first, so that no garbage is frozen with them. Settings only: what is freed and when never decides anything."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class _ApplyControlFn(beam.DoFn):

@@ -198,7 +198,9 @@ def _write_part(staged: list[str], published: np.ndarray, path: str, params: Ded
     tmp = path if storage.is_remote(path) else path.removesuffix(".parquet") + ".tmp"
     with pq.ParquetWriter(tmp, signature_schema(params.num_perm)) as writer:
         for i, file in enumerate(staged):
-            table = pq.read_table(file)
+            # one file, as it is: pq.read_table's dataset discovery and thread pool cost ≈ 1 ms a file (≈ 100 per 100k docs)
+            with storage.open_input_file(file) as handle:
+                table = pq.ParquetFile(handle).read(use_threads=False)
             _, found = sorted_lookup(published, table.column("key").to_numpy())
             pending.append(table.filter(pa.array(found)))
             if sum(t.num_rows for t in pending) >= _INDEX_ROWS or i == len(staged) - 1:
