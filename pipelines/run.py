@@ -561,9 +561,10 @@ def _run(
 
 def _import_gx_meanwhile(options) -> threading.Thread | None:
     """Import Great Expectations, then the report's template engine, on a thread while worker
-    processes run the pipeline: the imports are most of the gate's serial time (~3 s), and this process only coordinates meanwhile. With the workers in this process
-    (one worker, the default) the thread would compete with them for the interpreter, so the gate
-    and the report import them then. A failed import here is retried where it is used."""
+    processes run the pipeline: the imports are most of the gate's serial time (~3 s), and this
+    process only coordinates meanwhile. With the workers in this process (one worker, the default)
+    the thread would compete with them for the interpreter, so the gate and the report import them
+    then. A failed import here is retried where it is used."""
     direct = options.view_as(DirectOptions)
     if direct.direct_running_mode != "multi_processing" or (direct.direct_num_workers or 1) < 2:
         return None
