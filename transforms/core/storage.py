@@ -13,6 +13,7 @@ No Beam import: the CLI and the publisher use it.
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 import posixpath
 import shutil
@@ -309,10 +310,10 @@ def sample_batches(dataset, columns: list[str], rows: int, batch_size: int, filt
     counts = [fragment.count_rows(filter=filter) for fragment in fragments]
     share = min(1.0, rows / max(sum(counts), 1))
     for fragment, count in zip(fragments, counts):
-        wanted = -(-count * share // 1)  # ceil: every file that holds records gives at least one
+        wanted = math.ceil(count * share)  # every file that holds records gives at least one
         for batch in fragment.to_batches(columns=columns, filter=filter, batch_size=batch_size, batch_readahead=0):
             if wanted <= 0:
                 break
-            batch = batch.slice(0, int(wanted))
+            batch = batch.slice(0, wanted)
             wanted -= batch.num_rows
             yield batch

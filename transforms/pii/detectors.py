@@ -1058,8 +1058,8 @@ class Detector:
             # word, street suffix): without one only the tagger's names remain
             cued = cues.labels is None or cues.labels or cues.words
             # a street line without a street word ends its line with a digit; it needs no cue word (a postal block)
-            line_end_digits = cues.line_end_digits if cues.line_end_digits is not None else "\n" in text
-            if cued or line_end_digits:
+            bare_street_possible = bool(cues.line_end_digits) if cues.line_end_digits is not None else "\n" in text
+            if cued or bare_street_possible:
                 has_colon = ":" in text or "：" in text
                 has_space = " " in text or "\t" in text
             if cued:
@@ -1068,7 +1068,7 @@ class Detector:
                 names.extend([Span(start, end, PERSON, score) for start, end, score in en_names])
             if PERSON in ents:
                 spans.extend(names)
-            if STREET_ADDRESS in ents and (cued or line_end_digits):
+            if STREET_ADDRESS in ents and (cued or bare_street_possible):
                 _en_addresses(text, cues, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
