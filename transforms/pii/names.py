@@ -376,12 +376,13 @@ def words_not_name(text: str, a: int, b: int, common: frozenset) -> bool:
 
 def _holds_long_word(text: str, a: int, b: int, common: frozenset) -> bool:
     """Whether the run ``text[a:b]`` is longer than a common word of 4–5 characters that it holds (生[森林火灾])."""
-    return any(text[s : s + size] in common for size in _ZH_LONG_WORD_SIZES if b - a > size for s in range(a, b - size + 1))
+    sizes = (size for size in _ZH_LONG_WORD_SIZES if b - a > size)
+    return any(text[s : s + size] in common for size in sizes for s in range(a, b - size + 1))
 
 
 def _two_words(text: str, a: int, b: int, common: frozenset) -> bool:
-    """Whether the run ``text[a:b]`` of 4 characters or more is two common words (森林 + 康养, 健康 + 成长, 捍卫 + 英雄)
-    and starts with no compound surname, a common word too (东方不败, 南宫浅浅)."""
+    """Whether the run ``text[a:b]`` of 4 characters or more is two common words (森林 + 康养, 捍卫 + 英雄) and starts
+    with no compound surname, a common word too (东方不败, 南宫浅浅)."""
     return b - a >= 4 and not text.startswith(ZH_COMPOUND_SURNAMES, a) and any(
         text[a:k] in common and text[k:b] in common for k in range(a + 2, b - 1)
     )
