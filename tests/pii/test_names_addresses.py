@@ -226,6 +226,50 @@ def test_statute_words_are_common_words(text, run, statute_words):
 
 
 @pytest.mark.parametrize(
+    "text, run, rule",
+    [
+        ("适度开展森林旅游、森林康养、自然教育和林下种植", "森林康养", "_two_words"),  # 森林 + 康养
+        ("单位和个人发现野外用火或者森林火灾，应当立即拨打森林火警电话", "森林火灾", "_two_words"),  # 森林 + 火灾
+        ("崇尚、学习、捍卫英雄烈士和新民主主义革命时期的革命前辈", "捍卫英雄", "_two_words"),
+        ("诱骗残疾人进行恐怖、残忍表演和乞讨的； （三）对残疾人实施家庭暴力或者虐", "和乞讨", "_clause_fragment"),  # 和 + 乞讨
+        ("代表因健康等特殊原因不能出席本级人民代表大会会议的", "因健康", "_clause_fragment"),
+    ],
+)
+def test_a_chinese_run_of_words_is_no_person(text, run, rule, monkeypatch):
+    """Statute runs (from the tuning half of real-100k's statutes) that are two common words or a function character
+    and one: the tagger marks them, the decoder drops them."""
+    model = names.zh_model()
+    spans = lambda: [text[s.start : s.end] for s in names.zh_names_batch([text], model)[0]]  # noqa: E731
+    assert spans() == []
+    monkeypatch.setattr(names, rule, lambda *args: False)
+    assert run in spans()
+
+
+@pytest.mark.parametrize(
+    "text, run",
+    [
+        ("精神疾病患者康复后，依法享有受教育、就业等方面的权利。", "康复后"),  # label 患者, then 康复 + 后
+        ("加强对乡村医生中医理论的培训，提高乡村医生的中医诊疗水平。", "高乡村"),  # 提高 + 乡村 before 医生
+        ("人民检察院应当允许辩护律师查阅、摘抄、复制本案的案卷材料", "许辩护"),  # 允许 + 辩护 before 律师
+        ("看守所应当在查验其律师执业证书、律师事务所证明和委托书", "查验其"),  # 查验 + 其 before 律师
+    ],
+)
+def test_chinese_cue_names_are_held_to_the_word_checks(text, run, monkeypatch):
+    """A name after a label or before a title is no name where the same run read by the tagger would be words."""
+    assert run not in persons(text)
+    monkeypatch.setattr(names, "words_not_name", lambda *args: False)
+    assert run in persons(text)
+
+
+def test_a_run_of_two_words_after_a_compound_surname_stays_a_name():
+    common = frozenset({"东方", "不败", "南宫", "森林", "康养", "火灾", "森林火灾"})
+    assert not names._two_words("东方不败算什么", 0, 4, common)  # 东方 + 不败, but 东方 is a surname
+    assert not names._two_words("作者南宫浅浅", 2, 6, common | {"浅浅"})
+    assert names._two_words("开展森林康养", 2, 6, common)
+    assert names._holds_long_word("发生森林火灾", 1, 6, common) and not names._holds_long_word("森林火灾", 0, 4, common)
+
+
+@pytest.mark.parametrize(
     "text, expected",
     [
         ("中国的马燕萍和日本的选手都以绝对优势获胜", ["马燕萍"]),

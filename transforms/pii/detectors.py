@@ -373,8 +373,7 @@ CN_SURNAMES = (
     "江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单"
     "季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
 )
-CN_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文", "司徒", "夏侯")
-_CN_SURNAME = f"(?:{'|'.join(CN_COMPOUND_SURNAMES)}|[{CN_SURNAMES}])"
+_CN_SURNAME = f"(?:{'|'.join(names_model.ZH_COMPOUND_SURNAMES)}|[{CN_SURNAMES}])"
 
 _ZH_NAME_LABEL = re.compile(
     f"(?:姓名|联系人|收件人|收货人|寄件人|申请人|患者|负责人|法定代表人|法人代表|户主|持卡人|开户人|签名|经办人|被保险人|投保人)"
@@ -668,7 +667,10 @@ def _zh_names(text: str, out: list[Span]) -> None:
         if any(c in names_model.ZH_NOT_GIVEN for c in name[1:]):  # "申请人应当…", "姓名和号码"
             continue
         # glued to the label, a common word is the clause going on ("经收货人申请", "申请人申请的项目")
-        if text[m.start(1) - 1] not in " \t\n:：" and name in names_model.zh_model().common:
+        common = names_model.zh_model().common
+        if text[m.start(1) - 1] not in " \t\n:：" and name in common:
+            continue
+        if names_model.words_not_name(text, m.start(1), m.end(1), common):  # "患者康复后"
             continue
         out.append(Span(m.start(1), m.end(1), PERSON, 0.7))
     if _ZH_HONORIFIC_WORD.search(text):
@@ -676,6 +678,9 @@ def _zh_names(text: str, out: list[Span]) -> None:
             name = m.group(1)
             # trim given-name characters that are function words ("于先生" stays, "的" never starts a name)
             if len(name) > 1 and any(c in _ZH_GIVEN_STOP for c in name[1:]):
+                continue
+            # a word before the title ("提高乡村医生", "允许辩护律师"): no surname there
+            if names_model.words_not_name(text, m.start(1), m.end(1), names_model.zh_model().common):
                 continue
             out.append(Span(m.start(1), m.end(1), PERSON, 0.6))
 

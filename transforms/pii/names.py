@@ -47,6 +47,11 @@ ZH_SURNAMES = (
     "季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
     "逯尉傅洪鞠"
 )
+# surnames of two characters (public knowledge), most of them common words too (东方, 司马, 长孙)
+ZH_COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文", "司徒", "夏侯", "南宫",
+    "独孤", "西门", "端木", "轩辕", "呼延", "澹台", "申屠", "赫连", "百里",
+)  # fmt: skip
 # characters of transliterated foreign names
 ZH_TRANSLIT = (
     "阿埃艾爱奥巴拜班邦鲍贝本比彼毕波伯勃布查达戴丹德登迪蒂丁杜多厄恩法菲费芬佛夫福弗盖甘戈格古圭哈海汉豪赫亨洪"
@@ -277,6 +282,12 @@ _ZH_LONG_PLACE_HEADS = tuple(h for h in ZH_PLACE_HEADS if len(h) > 1)
 # Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
 ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款项者们当")
 _ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
+# Function characters that begin or end a clause fragment: none of these starts, or ends, a training name of three
+# characters or more whose rest is a common word (not 于 or 应 before: surnames with a word for a given name, 于建春).
+_ZH_EDGE_BEFORE = frozenset("和与及或向由对把被给从在因")
+_ZH_EDGE_AFTER = frozenset("与或向由对把被给从在于当将就并以其后和及")
+# Sizes of the common words that a name may not hold (``_holds_long_word``)
+_ZH_LONG_WORD_SIZES = (4, 5)
 
 
 # A foreign name in Latin letters inside Chinese text (执行制作人BenBell, 选手Grubby): the tagger marks some of its
@@ -346,10 +357,44 @@ def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] 
         and text[a:b] not in model.common
         and not text.startswith(ZH_PLACE_HEADS, b)
         and not text.endswith(_ZH_LONG_PLACE_HEADS, a, b)
-        and not _straddles_words(text, a, b, model.common)
+        and not words_not_name(text, a, b, model.common)
     ):
         return a, b
     return None
+
+
+def words_not_name(text: str, a: int, b: int, common: frozenset) -> bool:
+    """Whether the run ``text[a:b]`` reads as words rather than a name: it straddles two common words, holds a long
+    one, is two, or is a function character and one (also applied to the names that cue words find)."""
+    return (
+        _straddles_words(text, a, b, common)
+        or _holds_long_word(text, a, b, common)
+        or _two_words(text, a, b, common)
+        or _clause_fragment(text, a, b, common)
+    )
+
+
+def _holds_long_word(text: str, a: int, b: int, common: frozenset) -> bool:
+    """Whether the run ``text[a:b]`` is longer than a common word of 4–5 characters that it holds (生[森林火灾])."""
+    sizes = (size for size in _ZH_LONG_WORD_SIZES if b - a > size)
+    return any(text[s : s + size] in common for size in sizes for s in range(a, b - size + 1))
+
+
+def _two_words(text: str, a: int, b: int, common: frozenset) -> bool:
+    """Whether the run ``text[a:b]`` of 4 characters or more is two common words (森林 + 康养, 捍卫 + 英雄) and starts
+    with no compound surname, a common word too (东方不败, 南宫浅浅)."""
+    return b - a >= 4 and not text.startswith(ZH_COMPOUND_SURNAMES, a) and any(
+        text[a:k] in common and text[k:b] in common for k in range(a + 2, b - 1)
+    )
+
+
+def _clause_fragment(text: str, a: int, b: int, common: frozenset) -> bool:
+    """Whether the run ``text[a:b]`` (3 characters or more) is a function character and a common word: 和[电话],
+    向[选民], [应当]由, [查验]其."""
+    return b - a >= 3 and (
+        (text[a] in _ZH_EDGE_BEFORE and text[a + 1 : b] in common)
+        or (text[b - 1] in _ZH_EDGE_AFTER and text[a : b - 1] in common)
+    )
 
 
 def _straddles_words(text: str, a: int, b: int, common: frozenset) -> bool:
