@@ -107,7 +107,9 @@ def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]
     """Named persons in a GUM person mention (which may be nominal or pronominal): in the mention's head phrase
     (up to its first post-modifier), the capitalised run that ends each coordinated part, not pronouns or titles:
     "Facebook co-founder Mark Zuckerberg" → "Mark Zuckerberg" (the organisation in front is a modifier), "the
-    Libertarian candidate" → none (the head is a common noun), "the Palestinians" → none (a group, not a name)."""
+    Libertarian candidate" → none (the head is a common noun), "the Palestinians" → none (a group, not a name); a
+    head phrase without a name may be followed by one at the mention's end ("Governor of Washington Chris Gregoire",
+    ``_appositive_name``)."""
     stop = next((i for i in range(start + 1, end) if tokens[i].lower() in _POST_MODIFIERS), end)
     separators = (",", "and", "&", "or")
     coordinators = [i for i in range(stop, end) if tokens[i].lower() in ("and", "&")]
@@ -135,14 +137,42 @@ def _gum_names(tokens: list[str], start: int, end: int) -> list[tuple[int, int]]
             if not group:
                 runs.append((s, e))
         part = cut + 1
+    # the name after the post-modifier's object: "Governor of Washington Chris Gregoire"; one capitalised word right
+    # before "of", "for" … is then a role ("Undersecretary for Education Mr. Toccafondi"; after a comma it is the
+    # name: "Sarvis, the Libertarian Party's nominee for …")
+    if stop < end and (not runs or (runs == [(start, stop)] and stop - start == 1 and tokens[stop] != ",")):
+        appositive = _appositive_name(tokens, stop, end)
+        if appositive:
+            return [appositive]
     return runs + _listed_names(tokens, runs[-1][1], end) if runs else runs
+
+
+def _appositive_name(tokens: list[str], stop: int, end: int) -> tuple[int, int] | None:
+    """The name a person mention ends with after its head phrase's post-modifier ("Governor of Washington Chris
+    Gregoire", "Minister of Education Stefania Giannini"): what follows the last word of the mention's final
+    capitalised run that is a title, a common word or a word of GUM's place and organisation names, if it is two
+    words or more (one after a title: "Mr. Toccafondi"). A run that is all place, organisation or common words ("the
+    thousands … at Johnson Space Center", "editor at large at the Saudi Gazette", "Co-founder of Google") gives none."""
+    while end > stop and tokens[end - 1].lower() in _PHRASE_TAIL:
+        end -= 1
+    runs = _capitalised_runs(tokens, stop, end)
+    if not runs or runs[-1][1] != end:
+        return None
+    s, e = runs[-1]
+    after_title = tokens[s - 1].lower() in TITLES or tokens[s - 1].lower().rstrip(".") in TITLES
+    place_or_common = [i for i in range(s, e) if tokens[i] in _gum_place_words() or tokens[i].lower() in _common_words()]
+    cut = place_or_common[-1] + 1 if place_or_common else s
+    if cut == s and not after_title:  # nothing in the run tells an organisation from the name
+        return None
+    return (cut, e) if e - cut >= 2 or (e - cut == 1 and cut == s) else None  # one word: only right after a title
 
 
 def _listed_names(tokens: list[str], at: int, end: int) -> list[tuple[int, int]]:
     """The names listed after a mention's first name, each with its own post-modifier ("Ann Chiang of DAB and
     Priscilla Leung of BPA", "Austen, Jane"): each next coordinated part whose head phrase is wholly a capitalised
-    run (of two words or more, unless it ends the mention); the list ends at the first part that is not ("Simon
-    Ličen, assistant professor of Sport and Leisure")."""
+    run (of two words or more, unless it ends the mention) or ends in one of two words or more after a possessive
+    ("pan-democracy camp's Kwok Ka-ki"); the list ends at the first part that is neither ("Simon Ličen, assistant
+    professor of Sport and Leisure")."""
     separators = (",", "and", "&", "or")
     out = []
     cuts = [i for i in range(at, end) if tokens[i].lower() in separators]
@@ -151,16 +181,24 @@ def _listed_names(tokens: list[str], at: int, end: int) -> list[tuple[int, int]]
             continue
         head = next((i for i in range(cut + 1, nxt) if tokens[i].lower() in _POST_MODIFIERS), nxt)
         found = _capitalised_runs(tokens, cut + 1, head)
+        # a name of two words or more after a possessive ("pan-democracy camp's Kwok Ka-ki", "localist group
+        # Youngspiration's Baggio Leung") is the part's name as much as a part that is the name alone
+        last = found[-1] if found else None
+        if last and last[1] == head and last[1] - last[0] >= 2 and tokens[last[0] - 1] in ("'s", "’s"):
+            out.append(last)
         # one word is a name only when it ends the mention ("Austen, Jane"), not inside a list of words ("of the
         # Architectural, Surveying and Planning …")
-        if not found or found[0] != (cut + 1, head) or (head - cut == 2 and nxt < end):
+        elif not found or found[0] != (cut + 1, head) or (head - cut == 2 and nxt < end):
             break
-        out.append(found[0])
+        else:
+            out.append(found[0])
     return out
 
 
 # a plural after these (or alone) names a group: "the Saudis", "Arabs", "many Bangladeshis"
 _GROUP_WORDS = {"the", "many", "some", "most", "all", "other", "these", "those", "young", "fellow"}
+# what may stand between the parts of one name: "[George W.] Bush", 'Julia "Butterfly" Hill'
+_BRACKETS = {"[", "]", "(", ")", '"', "'", "“", "”", "‘", "’"}
 # what may end a head phrase after the name: a possessive, an editor's closing bracket or quote, a reflexive
 _PHRASE_TAIL = {"'s", "’s", "]", ")", '"', "'", "”", "’", "himself", "herself", "themselves", "myself", "yourself"}
 
@@ -191,10 +229,8 @@ def _capitalised_runs(tokens: list[str], start: int, end: int) -> list[tuple[int
     return runs
 
 
-_COMMON = None
-
-
-def _common_words() -> set:
+@functools.lru_cache(maxsize=None)
+def _common_words() -> frozenset:
     import collections
     low, cap = collections.Counter(), collections.Counter()
     for path in sorted((NER / "en").glob("*.conll")):
@@ -204,26 +240,32 @@ def _common_words() -> set:
                     low[t] += 1
                 elif t[:1].isupper() and i:
                     cap[t.lower()] += 1
-    return {w for w, c in low.items() if c >= 3 and c > cap[w]}
+    return frozenset(w for w, c in low.items() if c >= 3 and c > cap[w])
+
+
+@functools.lru_cache(maxsize=None)
+def _gum_place_words() -> frozenset:
+    """The capitalised words of GUM's place and organisation mentions ("Washington", "University", "Gazette")."""
+    sents = read_conll(NER / "en/gum_train.conll")
+    return frozenset(sent[i][0] for sent in sents for s, e in _bio_spans([g for _, g in sent], lambda t: t in ("place", "organization"))
+                     for i in range(s, e) if sent[i][0][:1].isupper())  # fmt: skip
 
 
 def _drop_common(tokens, s, e, person=False):
     """The name parts of a capitalised run: common words (written lower case more often than not) and short
     acronyms out; in a person mention (``person``) a common word after a name word or a title is a surname
     ("Terry Gross", "Mr Key"), elsewhere it ends the name ("the Warhol Factory")."""
-    global _COMMON
-    if _COMMON is None:
-        _COMMON = _common_words()
+    common = _common_words()
     out, i = [], s
     after_title = person and s > 0 and tokens[s - 1].lower().rstrip(".") in {t.rstrip(".") for t in TITLES}
     while i < e:
         if not (i == s and after_title) and (
-            tokens[i].lower() in _COMMON or (tokens[i].isupper() and len(tokens[i]) <= 3 and not tokens[i].endswith("."))
+            tokens[i].lower() in common or (tokens[i].isupper() and len(tokens[i]) <= 3 and not tokens[i].endswith("."))
         ):
             i += 1
             continue
         j = i + 1
-        while j < e and (tokens[j].lower() not in _COMMON or person):
+        while j < e and (tokens[j].lower() not in common or person):
             j += 1
         out.append((i, j))
         i = j
@@ -248,14 +290,16 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
       lower-case word inside another mention, an adjective ("Moriori culture", "Rohingya refugees", "American
       voters"; the singular of a plural counts), or that ends like a peoples' plural ("Tulsans"), is a group or a
       role, not a name; so is a full name ending so after a word GUM writes in lower case ("Native Americans");
-    * a person's full name or surname found outside person, place and organisation mentions (inside an event or
-      object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's title) is a name there too,
-      and so is a two-word run there that opens with the given name of one of the corpus's full names ("the Tom
-      Cruise video": GUM nests that person mention inside the object, the flat BIO keeps only the object);
+    * a person's full name or surname found outside place and organisation mentions and outside the names already
+      taken (inside an event or object mention: "an Andy Warhol exhibit", "Warhol's Polaroids"; an interview's
+      title; a person mention's possessor or apposition: "Obama's national security advisor", "Santorum the
+      person") is a name there too, and so is a two-word run there that opens with the given name of one of the
+      corpus's full names ("the Tom Cruise video": GUM nests that person mention inside the object, the flat BIO
+      keeps only the object), unless only brackets or quotes part it from a name ("[George W.] Bush");
     * in a person mention a common word after a name word or a title is a surname ("Terry Gross", "Mr Key").
     Other people the gold still lacks cannot be told from the flat BIO without a list of names, so they stay out:
     one nested word ("the Marilyn pictures"), a nested name whose given name the corpus never uses in a full name
-    ("Ted Kennedy drinking jokes"), a name behind a post-modifier ("Minister of Education Stefania Giannini").
+    ("Ted Kennedy drinking jokes", "Joseph Conrad's Secret Agent").
     """
     per_sentence, modifiers, lower = [], set(), set()
     for sent in sents:
@@ -283,10 +327,12 @@ def _gum_gold(sents: list[list[tuple[str, str]]]) -> list[list[tuple[int, int]]]
         tokens = [t for t, _ in sent]
         tags = [g for _, g in sent]
         kept = [(s, e) for s, e in spans if (e - s > 1 and tuple(tokens[s:e]) in full) or (e - s == 1 and not group_or_role(tokens[s]))]
-        blocked = {i for s, e in _bio_spans(tags, lambda t: t in ("person", "place", "organization")) for i in range(s, e)}
+        # a person mention's other names are read as nested ones too ("Obama's national security advisor", "Santorum
+        # the person"); its own name is taken already
+        blocked = {i for s, e in _bio_spans(tags, lambda t: t in ("place", "organization")) + spans for i in range(s, e)}
         for s, e in _capitalised_runs(tokens, 0, len(tokens)):
-            if any(i in blocked for i in range(s, e)):
-                continue
+            if any(i in blocked for i in range(s, e)) or any(a >= e and set(tokens[e:a]) <= _BRACKETS for a, _ in spans):
+                continue  # a name's part in brackets or quotes is that name: "[George W.] Bush"
             if tuple(tokens[s:e]) in full:  # "an interview with Terry Gross"
                 kept.append((s, e))
                 continue

@@ -68,6 +68,27 @@ def test_a_surname_ending_in_s_is_not_a_group_but_a_people_is():
     assert gum_names("Arabs") == []  # "Arab" is
 
 
+@pytest.mark.skipif(not (ner_corpora.NER / "en/gum_train.conll").exists(), reason="needs ../shared/data/ner")
+@pytest.mark.parametrize(
+    "mention, expected",
+    [
+        # the name after the post-modifier's object, less the words of GUM's places and organisations
+        ("Governor of Washington Chris Gregoire", ["Chris Gregoire"]),
+        ("Minister of Education Stefania Giannini", ["Stefania Giannini"]),
+        ("Undersecretary for Education Mr. Toccafondi", ["Toccafondi"]),  # one word after a title; the role out
+        ("editor at large at the Saudi Gazette", []),  # an organisation, no name after it
+        ("the thousands of dedicated men and women at Johnson Space Center", []),
+        ("Co-founder of Google", []),
+        ("Sarvis , the Libertarian Party 's nominee for Governor of Virginia", ["Sarvis"]),  # the name before a comma
+        # a listed name after a possessive
+        ("localist camp 's Cheng Chung-tai of Civic Passion , pan-democracy camp 's Kwok Ka-ki and Andrew Wan of "
+         "respectively Civic Party and the Democratic Party", ["Cheng Chung-tai", "Kwok Ka-ki", "Andrew Wan"]),
+    ],
+)
+def test_gum_names_behind_a_post_modifier(mention, expected):
+    assert gum_names(mention) == expected
+
+
 def test_english_lexicon_marks_place_heads_and_places():
     samples = [
         {"text": "John Smith flew to Ruritania and visited the Old Mill Bakery there.", "spans": [(0, 10)],
@@ -120,9 +141,11 @@ def test_gum_gold_drops_groups_and_roles_and_adds_names_inside_other_mentions():
         _conll("the/person pilot/person said so ."),  # GUM writes it in lower case elsewhere
         _conll("Tulsans/person like it ."),  # a people's plural
         _conll("Walker/person Evans/person took it ."),  # a name that ends like one
+        _conll("Warhol/person 's/person sister/person came ."),  # a known surname nested in a person mention
+        _conll("[/person Andy/person W./person ]/person Warhol/person came ."),  # a name's part in brackets is no name of its own
     ]
     gold = [[" ".join(t for t, _ in sent[s:e]) for s, e in spans] for sent, spans in zip(sents, ner_corpora._gum_gold(sents))]
-    assert gold == [["Andy Warhol"], ["Andy Warhol"], ["Warhol"], [], [], [], [], [], ["Walker Evans"]]
+    assert gold == [["Andy Warhol"], ["Andy Warhol"], ["Warhol"], [], [], [], [], [], ["Walker Evans"], ["Warhol"], ["Warhol"]]
 
 
 def test_lower_too_words_are_names_written_mostly_in_lower_case():
