@@ -181,3 +181,61 @@ def test_a_workers_stage_setup_freezes_what_it_loaded_and_slows_the_collector():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_a_bundles_rejects_get_their_previews_together_and_the_same_as_each_batch_alone(monkeypatch):
+    """The detector's batch kernels cost about as much for a handful of texts as for hundreds: a worker
+    previews its bundle's rejects together, PREVIEW_BATCH rejects at a time, and sends the rest when the
+    bundle finishes; each reject's row, preview included, is what apply_control gives its batch alone."""
+    from apache_beam.pvalue import TaggedOutput
+
+    from transforms.core import stage
+
+    batches = [make_batch(range(k, k + 7)) for k in range(0, 70, 7)]
+    for b in batches:
+        b.text = [f"Mr. John Smith wrote to john@example.org about {t}" for t in b.text]
+    alone = [r for b in batches for r in apply_control(EvenOdd(), b, "run-1").rejects]
+    assert len(alone) == 35 and all("<EMAIL_ADDRESS>" in r["preview"] for r in alone)
+
+    calls, shipped = [], stage.redacted_previews
+
+    def recording(texts, categories):
+        calls.append(len(texts))
+        return shipped(texts, categories)
+
+    monkeypatch.setattr(stage, "PREVIEW_BATCH", 12)
+    monkeypatch.setattr(stage, "redacted_previews", recording)
+    fn = stage._ApplyControlFn(EvenOdd(), "run-1")
+    fn.start_bundle()
+    out = [o for b in batches for o in fn.process(b)]
+    finished = list(fn.finish_bundle())
+    assert calls == [14, 14, 7]  # ten batches of 3 or 4 rejects: three calls instead of ten, the last at the end
+    kept = [o for o in out if not isinstance(o, TaggedOutput)]
+    assert sum(len(b) for b in kept) == 35
+    sent = [r for o in out if isinstance(o, TaggedOutput) for r in o.value] + [r for o in finished for r in o.value.value]
+    assert all(isinstance(o, TaggedOutput) and o.tag == stage.REJECTED for o in finished)
+    assert sent == alone
+
+
+def test_rejects_with_their_own_previews_wait_no_longer_than_others(monkeypatch):
+    """A worker holds at most PREVIEW_BATCH rejects, previewed or not, and previews none a second time."""
+    from apache_beam.pvalue import TaggedOutput
+
+    from transforms.core import stage
+
+    class RejectsAll(Control):
+        stage = "rejects_all"
+
+        def decide(self, batch):
+            reject = Decision.reject(rule="r", clause="c", risk_level="low", category="quality", reason="x", preview="given")
+            return [reject] * len(batch)
+
+    calls = []
+    monkeypatch.setattr(stage, "PREVIEW_BATCH", 10)
+    monkeypatch.setattr(stage, "redacted_previews", lambda texts, categories: calls.append(texts) or [None] * len(texts))
+    fn = stage._ApplyControlFn(RejectsAll(), "run-1")
+    fn.start_bundle()
+    sent = [len(o.value) for k in range(0, 24, 4) for o in fn.process(make_batch(range(k, k + 4))) if isinstance(o, TaggedOutput)]
+    finished = [len(o.value.value) for o in fn.finish_bundle()]
+    assert sent == [12, 12] and finished == [] and calls == []
+    assert fn.waiting.rejects == []

@@ -1,5 +1,6 @@
 """Detectors: valid and invalid checksums, exact spans in running Chinese text, full-width forms."""
 
+import random
 import re
 
 import pytest
@@ -92,6 +93,44 @@ def test_structured_count_of_a_list_equals_each_text_alone():
     together = count_structured_identifiers(texts)
     assert together == [count_structured_identifiers([t])[0] for t in texts]
     assert together[0] == 2 and together[1:3] == [0, 0] and together[3] == 1
+
+
+def _digit_texts(rng: random.Random, n: int) -> list[str]:
+    """Texts of digits (ASCII, full-width, Arabic-Indic), the digit gate's separators, letters and characters
+    beyond the BMP, so runs of six digits within 11 characters are sometimes there and sometimes just missed."""
+    pieces = ["1", "2", "9", "０", "８", "٣", " ", "-", "－", ".", "(", "）", "/", "a", "Z", "中", "😀", "\n", "+", "  "]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+def test_batch_digit_runs_never_rule_out_what_the_digit_gate_finds():
+    texts = _digit_texts(random.Random(7), 400) + ["123456", "1 2 3 4 5 6", "1-2-3-4-5 6", "１２３４５６", "12345", "x" * 50 + "123-456"]
+    texts += ["card 4111 1111 1111 1111", "call +44 20 7946 0958", "IBAN GB82WEST12345698765432", "mail a.b@example.org"]
+    runs = det._digit_runs(texts)
+    for run, text in zip(runs, texts):
+        assert run >= bool(det._DIGIT_GATE.search(text)), text
+    assert sum(runs) < len(texts)  # the batch's digits do rule some texts out
+    # the structured detector finds in a batch (digits from the batch) what it finds in each text alone
+    together = count_structured_identifiers(texts)
+    assert together == [count_structured_identifiers([t])[0] for t in texts]
+    assert sum(together) > 0
+
+
+def test_structured_detector_runs_the_digit_gate_only_where_the_batch_has_a_digit_run(monkeypatch):
+    scanned = []
+
+    class Recording:
+        def __init__(self, regex):
+            self.regex = regex
+
+        def search(self, text, *args):
+            scanned.append(text)
+            return self.regex.search(text, *args)
+
+    monkeypatch.setattr(det, "_DIGIT_GATE_ASCII", Recording(det._DIGIT_GATE_ASCII))
+    monkeypatch.setattr(det, "_DIGIT_GATE", Recording(det._DIGIT_GATE))
+    texts = ["a review from 2024 of 3 films", "call 020 7946 0958 today", "1 2 3 4 5", "no digits at all", "ID 1234 5678"] * 2
+    assert count_structured_identifiers(texts) == [0, 1, 0, 0, 0] * 2
+    assert scanned == ["call 020 7946 0958 today", "ID 1234 5678"] * 2
 
 
 def test_names_and_addresses_with_context():

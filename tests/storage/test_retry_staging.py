@@ -93,8 +93,13 @@ def test_a_spilled_batch_can_be_read_again(tmp_path):
     key = os.urandom(32)  # spills are sealed with the pipeline's key
     path = next(_SpillFn(str(tmp_path / "spill"), key).process(_batch("s", 3)))
     decide = _DecideSpilledFn("keep_all", lambda view: KeepAll(), "run", key)
-    first = list(decide.process(path, None))
-    again = list(decide.process(path, None))  # a retried bundle reads its input again
+
+    def bundle():
+        decide.start_bundle()
+        return list(decide.process(path, None)) + list(decide.finish_bundle())
+
+    first = bundle()
+    again = bundle()  # a retried bundle reads its input again
     assert len(first) == len(again) == 1 and len(again[0]) == 3
     assert storage.exists(path)
 

@@ -29,12 +29,11 @@ from transforms.core.stage import (
     KEPT,
     REJECTED,
     Control,
+    ControlFn,
     ControlStage,
     Decision,
     Stage,
     StageConfig,
-    apply_control,
-    emit_result,
 )
 from transforms.core.textscan import BatchGate
 
@@ -491,7 +490,7 @@ class _Prescored:
         return self.control.decide_scored(batch, self.model_scores)
 
 
-class _ApplyScoredFn(beam.DoFn):
+class _ApplyScoredFn(ControlFn):
     def __init__(self, control: ContentRiskControl, run_id: str):
         self.control = control
         self.run_id = run_id
@@ -501,7 +500,7 @@ class _ApplyScoredFn(beam.DoFn):
 
     def process(self, prediction):
         batch, model_scores = prediction.example, prediction.inference
-        yield from emit_result(self.control.stage, apply_control(_Prescored(self.control, model_scores), batch, self.run_id))
+        yield from self.emit(self.control.stage, _Prescored(self.control, model_scores), batch, self.run_id)
 
 
 def stage_for(control: ContentRiskControl) -> Stage:

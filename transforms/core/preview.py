@@ -1,7 +1,8 @@
 """The rejects table's ``preview``: the start of a rejected record's text, de-identified.
 
-Computed where a control rejects a record (:func:`transforms.core.stage.apply_control`), so every
-control's rejects get one without doing anything; ingest rejects have no text to preview.
+Computed where a control rejects a record (:func:`transforms.core.stage.apply_control`; in a pipeline,
+for many of a worker's batches at once: :class:`transforms.core.stage.ControlFn`), so every control's
+rejects get one without doing anything; ingest rejects have no text to preview.
 
 Rejects never store raw text. A reviewer checking a possible false positive still needs to see what
 the record was about, so each reject where text exists carries its first ~200 characters after every
