@@ -309,6 +309,7 @@ def test_units_before_streets_intersections_and_lists_of_addresses(text, address
     "text",
     [
         "Meet me at the corner of Hollywood and Vine.",  # an intersection without a house number: a landmark
+        "He sat in the corner of Room 101 and Winston waited.",  # no street word ends the second street
         "He scored 2 goals in 1998 and 15 Park Avenue was on TV.",  # "and" after a number, but a title: no place
         "I was inept. He left the Suite 5 band.",
         "Apt. 5 was noisy. Room 12 Main was not.",

@@ -925,15 +925,34 @@ _UNIT_BEFORE_STREET = re.compile(
 )
 _UNIT_BEFORE_REACH = 24  # "Apartment # 12345A, " and spaces
 # An intersection with a house number is one address: "the corner of Alšova 408 and Vedzizhev Greens", "the corner
-# of Csabai kapu 39. and Mathias Pass", "the corner of Postbox 21 and Elisabeth Parks". Without a number ("the corner
-# of Hollywood and Vine") it is a landmark, not reported.
+# of Csabai kapu 39. and Mathias Pass", "the corner of Postbox 21 and Elisabeth Parks": the second street ends in a
+# street word of the US postal list (USPS Publication 28, C1), so "the corner of Room 101 and Winston" is none.
+# Without a number ("the corner of Hollywood and Vine") it is a landmark, not reported.
+_POSTAL_STREET_SUFFIXES = _ENGLISH_STREET_SUFFIXES + (
+    "Streets", "Roads", "Avenues", "Drives", "Courts", "Parks", "Pass", "Passage", "Path", "Greens", "Green", "Gateway",
+    "Turnpike", "Mall", "Cliffs", "Cliff", "Hollow", "Forks", "Fork", "Ford", "Fords", "Glen", "Glens", "Gardens",
+    "Garden", "Haven", "Harbor", "Harbors", "Island", "Islands", "Isle", "Junction", "Key", "Keys", "Knoll", "Knolls",
+    "Lake", "Lakes", "Landing", "Light", "Lights", "Lodge", "Manor", "Manors", "Meadow", "Meadows", "Mill", "Mills",
+    "Mission", "Motorway", "Mount", "Mountain", "Orchard", "Oval", "Overpass", "Pine", "Pines", "Plain", "Plains",
+    "Point", "Points", "Port", "Ports", "Prairie", "Ranch", "Rapids", "Rest", "Ridges", "River", "Run", "Shoal",
+    "Shoals", "Shore", "Shores", "Skyway", "Spring", "Springs", "Spur", "Spurs", "Squares", "Station", "Stream",
+    "Summit", "Trace", "Track", "Tunnel", "Underpass", "Union", "Unions", "Valley", "Valleys", "Viaduct", "View", "Views",
+    "Village", "Villages", "Ville", "Vista", "Walks", "Wall", "Ways", "Well", "Wells", "Bypass", "Causeway", "Center",
+    "Centers", "Common", "Commons", "Corner", "Corners", "Course", "Cove", "Coves", "Creek", "Crest", "Curve", "Dale",
+    "Dam", "Divide", "Estate", "Estates", "Expressway", "Extension", "Falls", "Ferry", "Field", "Fields", "Flats",
+    "Forest", "Forge", "Fort", "Freeway", "Heights", "Hills", "Inlet", "Neck", "Radial", "Ramp", "Alley", "Annex",
+    "Arcade", "Bayou", "Beach", "Bend", "Bluff", "Bluffs", "Bottom", "Branch", "Bridge", "Brook", "Brooks", "Burg",
+    "Burgs", "Camp", "Canyon", "Cape", "Club",
+)  # fmt: skip
 _CORNER_STREET_WORD = r"(?:[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:['’\-][^\W\d_]+)*\.?|\d{1,5}[A-Za-z]?\.?)"
 _INTERSECTION = re.compile(
     r"(?i:corner)[ \t]+of[ \t]+("
     + _CORNER_STREET_WORD
     # lower-case words inside the first street: "Csabai kapu 39."
     + r"(?:[ \t]+(?:(?!and[ \t])[a-zà-ÿ]{2,}\.?|" + _CORNER_STREET_WORD + r")){0,4})"
-    r"[ \t]+and[ \t]+[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:[ \t]+(?:[A-ZÀ-ÞĀ-Ž][^\W\d_]*|\d{1,5}[A-Za-z]?)){0,3}(?:[ \t]+St\.?)?"
+    r"[ \t]+and[ \t]+(?:[A-ZÀ-ÞĀ-Ž][^\W\d_]*[ \t]+){1,3}"
+    + f"(?:{'|'.join(sorted(set(_POSTAL_STREET_SUFFIXES), key=len, reverse=True))})(?![^\\W\\d_])"
+    + _ABBREVIATION_DOT + r"(?:[ \t]+St\.?)?"
 )
 _THE = re.compile(r"(?i:the)[ \t]+\Z")
 # an intersection is one place: "the corner of Östbygatan 14 and Sigurmundsson Greens"
