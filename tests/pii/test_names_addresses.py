@@ -506,6 +506,7 @@ def test_name_model_can_be_switched_off():
         ("Our offices are located at USNS Møller\nFPO AA 85844", "USNS Møller\nFPO AA 85844"),
         ("emidio lombardo\nunit 1009 box 0219\ndpo ap 51065\n781 1704 office", "unit 1009 box 0219\ndpo ap 51065"),
         ("The address of Solarlist is USCGC Khadzhiyev\nFPO AA 65607", "USCGC Khadzhiyev\nFPO AA 65607"),
+        ("sent to uscgc aslakhanov\nfpo ae 44941", "uscgc aslakhanov\nfpo ae 44941"),  # a ship, in lower case when whole
     ],
 )
 def test_addresses_without_cue_words(text, expected):
@@ -519,6 +520,7 @@ def test_addresses_without_cue_words(text, expected):
         "I paid 20 dollars for Suite 5 at the hotel.",
         "In 2019 the band moved to Unit 4.",
         "the unit 1009 box 2 was sold",  # in lower case only with its APO/FPO/DPO line
+        "the uss enterprise fpo ap was cool",  # a lower-case ship needs its postcode
         "Chapter 12 Room 5",
         "the community centre 88 Church Road",  # no place word before it: a name, not a place
         "Top 10 Hotels\nSuite 12 Deluxe",  # the line above is no street line

@@ -313,6 +313,52 @@ def test_street_without_a_street_word_in_a_label_or_a_postal_block(text, address
 
 
 @pytest.mark.parametrize(
+    "text, address",
+    [
+        # a unit before the street (British and European postal form): a household, whatever precedes it
+        ("Please write to Flat 3, 12 High Street, Leeds", "Flat 3, 12 High Street, Leeds"),
+        ("Dr. Cindy Holinka Apt. 117 5720 Skoanveien 226\nFAUSKE 8200", "Apt. 117 5720 Skoanveien 226\nFAUSKE 8200"),
+        ("Mrs. Jana Berg Suite 541 6343 Skogstien 106\nmore later", "Suite 541 6343 Skogstien 106"),  # no street word
+        # an intersection with a house number
+        ("I'd like it to be sent to the corner of Alšova 408 and Vedzizhev Greens.",
+         "the corner of Alšova 408 and Vedzizhev Greens"),
+        ("Address to the same: the corner of Csabai kapu 39. and Mathias Pass", "the corner of Csabai kapu 39. and Mathias Pass"),
+        ("It's in the corner of 35 Pentelis Str. and Waechter Turnpike", "the corner of 35 Pentelis Str. and Waechter Turnpike"),
+        # the next address of a list, after "and" behind the number that ends the one before
+        ("We have 12 Maple Street, Springfield, IL 62704, and 04862 Victor Hugo u. 49. Suite 638",
+         "04862 Victor Hugo u. 49. Suite 638"),
+        ("Ship both: Flat 2, 9 Elm Street, Leeds LS1 4DY, and Ilmalankuja 82 Zachary Cliffs\n Apt. 446\n PORI\n Finland 87971",
+         "Ilmalankuja 82 Zachary Cliffs\n Apt. 446\n PORI\n Finland 87971"),
+        # a street opening a postal block after a sentence
+        ("Can you please validate the following? 2456 Rue de Virton 38\n Suite 510\n Ettelgem\n Belgium",
+         "2456 Rue de Virton 38\n Suite 510"),
+        # "Str." after the name, as in Greek and Cypriot addresses written in English
+        ("Juliusz lives at 28919 136 Filadelfeos Str., Klirou", "28919 136 Filadelfeos Str., Klirou"),
+        ("We met at 25 Filellinon Str. in Athens", "25 Filellinon Str."),
+        # a labelled value does not end at the full stop of "apt."
+        ("address:\n947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia",
+         "947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia"),
+    ],
+)  # fmt: skip
+def test_units_before_streets_intersections_and_lists_of_addresses(text, address):
+    assert address in addresses(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet me at the corner of Hollywood and Vine.",  # an intersection without a house number: a landmark
+        "He sat in the corner of Room 101 and Winston waited.",  # no street word ends the second street
+        "He scored 2 goals in 1998 and 15 Park Avenue was on TV.",  # "and" after a number, but a title: no place
+        "I was inept. He left the Suite 5 band.",
+        "Apt. 5 was noisy. Room 12 Main was not.",
+    ],
+)
+def test_intersection_and_unit_look_alikes_are_no_address(text):
+    assert addresses(text) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "In 1998 Windows 95\nwas still everywhere.",  # no postal block below

@@ -2,7 +2,7 @@
 
 * English: post-office boxes (``P.O. Box 1234``, ``Postbox 21``); US military addresses (``PSC 1560, Box 3449,
   APO AP 96522``, ``Unit 2050 Box 4190, DPO AE 09498``, ``USNS Pollux, FPO AA 34058``, ``USS Nimitz FPO AP``; in lower
-  case only whole: ``psc 5420, box 2708 apo aa 33879``);
+  case only whole: ``psc 5420, box 2708 apo aa 33879``, ``uscgc aslakhanov fpo ae 44941``);
   a street line that names a unit (``04 320 St Marys Rd Suite 12``, ``727 Gesterbyntie 68 Apt. 030``,
   ``Friedhofstrasse 33 Suite 979``): a flat or suite number makes a household or an office door, not a
   public landmark, so no cue word is needed.
@@ -24,11 +24,14 @@ _CJK = "\u4e00-\u9fff"
 
 _STATE_ZIP = r"(?:,?[ \t]*\n?[ \t]*(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?:-\d{4})?)"
 _MILITARY_BOX = r"(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]*\n?[ \t]*Box[ \t]+\d{1,5}"
-# in any case only whole, with its APO/FPO/DPO line: "psc 5420, box 2708\napo aa 33879"
-_MILITARY_ANY_CASE = re.compile(r"(?<![0-9A-Za-z])(?i:" + _MILITARY_BOX + _STATE_ZIP + ")")
+_SHIP = r"US(?:S|NS|NV|CGC)[ \t]+[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP]"
+# in any case only whole, with its APO/FPO/DPO line and postcode: "psc 5420, box 2708\napo aa 33879", "uscgc
+# aslakhanov\nfpo ae 44941"
+_MILITARY_ANY_CASE = re.compile(
+    r"(?<![0-9A-Za-z])(?i:" + _MILITARY_BOX + _STATE_ZIP + "|" + _SHIP + r"[ \t]+\d{5}(?:-\d{4})?)"
+)
 _MILITARY = re.compile(
-    r"(?<![0-9A-Za-z])(?:" + _MILITARY_BOX + _STATE_ZIP + "?"
-    r"|US(?:S|NS|NV|CGC)[ \t]+[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+){0,2},?[ \t]*(?:\n[ \t]*)?(?:FPO)[ \t]+A[AEP](?:[ \t]+\d{5}(?:-\d{4})?)?)"
+    r"(?<![0-9A-Za-z])(?:" + _MILITARY_BOX + _STATE_ZIP + "?|" + _SHIP + r"(?:[ \t]+\d{5}(?:-\d{4})?)?)"
 )
 _PO_BOX = re.compile(
     r"(?<![0-9A-Za-z])(?:P\.?[ \t]?O\.?[ \t]?Box|PO[ \t]?Box|POB|Post[ \t]?(?:Office[ \t])?[Bb]ox|Postbox|Postfach|Apartado)"
@@ -74,11 +77,14 @@ def _followed_by_number(text: str, words: tuple[str, ...], skip: str) -> bool:
 
 # Every English form above holds one of these words (case as written): the detector skips ``english`` for a text
 # that holds none (its batch-wide cue scan knows that already).
-ENGLISH_CUES = ("USN", "USS", "USC", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat")
+ENGLISH_CUES = ("USN", "USS", "USC", "Box", "box", "Suite", "Ste", "Apt", "Unit", "Flat", "fpo")
 
 
 def english(text: str, out: list[tuple[int, int]]) -> None:
-    if "USN" in text or "USS" in text or "USC" in text or _followed_by_number(text, ("Box", "box"), " \t"):
+    if (
+        "USN" in text or "USS" in text or "USC" in text or "fpo" in text
+        or _followed_by_number(text, ("Box", "box"), " \t")
+    ):  # fmt: skip
         for regex in (_MILITARY, _MILITARY_ANY_CASE, _PO_BOX):
             for m in regex.finditer(text):
                 out.append(m.span())
@@ -106,7 +112,9 @@ def english(text: str, out: list[tuple[int, int]]) -> None:
 
 
 _LINE_LEAD = re.compile(r"[ \t>]*")
-_STREET_LEADS = r"\A[ \t>]*|(?<![A-Za-z])(?:to|at|is|in)[ \t]+|[:,][ \t]*"
+# a colon or comma, also a list's ", and" ("…, NO 14908, and Ilmalankuja 82 Zachary Cliffs\n Apt. 446"), or the end
+# of a sentence ("validate the following? 2456 Rue de Virton 38\n Suite 510")
+_STREET_LEADS = r"\A[ \t>]*|(?<![A-Za-z])(?:to|at|is|in)[ \t]+|[:,][ \t]*(?:and[ \t]+)?|(?:[?!]|(?<=[a-z]{2})\.)[ \t]+"
 _STREET_LINE_START = re.compile(f"(?:{_STREET_LEADS})\\Z")
 _STREET_LEAD = re.compile(_STREET_LEADS)
 

@@ -416,6 +416,7 @@ _ENGLISH_STREET_SUFFIXES = (
 _OTHER_STREET_SUFFIXES = (
     "Rue", "Strasse", "Straße", "Gasse", "Platz", "Weg", "Calle", "Via", "Rua", "Avenida", "Vej", "Gata", "gatan", "vägen",
     "katu", "tie", "straat", "laan", "gade", "vej", "utca", "ulica", "tér",
+    "Str",  # after the name, as in Greek and Cypriot addresses written in English: "136 Filadelfeos Str."
 )  # fmt: skip
 _STREET_SUFFIXES = _ENGLISH_STREET_SUFFIXES + _OTHER_STREET_SUFFIXES
 _STREET_SUFFIX = f"(?:{'|'.join(_STREET_SUFFIXES)})(?![A-Za-z])"  # "12 St" is not the start of "12 Stone"
@@ -438,7 +439,7 @@ _STREET_TAIL = (
 _FULL_WORDS_OF_FOUR = ("Road", "Lane", "Way", "Row", "Walk", "Hill", "Park", "Loop", "Pike", "Quay", "Mews")
 _ABBREVIATION_DOT = (
     "(?:(?:"
-    + "|".join(f"(?<={w})" for w in _ENGLISH_STREET_SUFFIXES if len(w) <= 4 and w not in _FULL_WORDS_OF_FOUR)
+    + "|".join(f"(?<={w})" for w in (*_ENGLISH_STREET_SUFFIXES, "Str") if len(w) <= 4 and w not in _FULL_WORDS_OF_FOUR)
     + r")\.)?"
 )
 _EN_STREET = re.compile(
@@ -514,7 +515,8 @@ _EN_ADDRESS_PHRASE = (
 _EN_ADDRESS_LABEL = re.compile(
     f"(?:(?i:{'|'.join(map(re.escape, _EN_ADDRESS_COLON_LABELS))})[ \\t]*[:：][ \\t]*\\n?[ \\t]*"
     f"|(?i:{_EN_ADDRESS_PHRASE})[ \\t]+)"
-    r"([^\n]{6,80}?)(?=[ \t]*(?:\n\n|\n[A-Z][a-z]+:|[.;]?[ \t]*$|\.[ \t]|;))",
+    # a full stop ends the value, not the one of "apt." or "ste." ("947 trg revolucije 17 apt. 858 begunje")
+    r"([^\n]{6,80}?)(?=[ \t]*(?:\n\n|\n[A-Z][a-z]+:|[.;]?[ \t]*$|(?<![\s,][Aa]pt|[\s,][Ss]te)\.[ \t]|;))",
     re.MULTILINE,
 )
 # After a phrase (no colon) the value must look like an address ("we go live at 9 a.m." does not): a street
@@ -796,8 +798,9 @@ def _en_names(text: str, cues: "_Cues", has_colon: bool, has_space: bool, out: l
 def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, names: list[Span], out: list[Span]) -> None:
     """A street line (house number and street, with its unit, town and postcode) is an address where it stands
     as a place: after a label or phrase (Address:, lives at), a person's name, a place word ("at", "to", "on") or
-    a colon, in a signature block, filling its line, or as a full postal form; not as a title in running text
-    ("watching 15 Park Avenue", "Nightmare on Elm Street 5")."""
+    a colon, in a signature block, filling its line, after a unit ("Flat 3, 12 High Street"), next in a list of
+    addresses, or as a full postal form; not as a title in running text ("watching 15 Park Avenue", "Nightmare on Elm
+    Street 5"). An intersection with a house number is one address."""
     # labelled values: (start, end, introduced by a phrase; None for the lines under a name)
     values: list[tuple[int, int, bool | None]] = []
     groups = (_CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE) if has_colon else (_CUE_ADDRESS_PHRASE,)
@@ -826,10 +829,15 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
     other: Iterator[re.Match] | tuple = ()
     if has_space and cues.street_words and cues.numbers != []:
         other = _other_streets(text, cues.street_words)
+    unplaced: list[tuple[int, int]] = []  # street lines not standing as a place by themselves
     for m in itertools.chain(english, other):
         start, end = m.span()
+        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - _UNIT_BEFORE_REACH), start)
+        if unit:
+            start = unit.start()
         if (
-            any(v_start <= start < v_end for v_start, v_end, _ in values)
+            unit
+            or any(v_start <= start < v_end for v_start, v_end, _ in values)
             or _POSTAL_TAIL.search(text, _street_line_end(text, start, end), end)
             or any(_PERSON_TO_ADDRESS.fullmatch(text, n.end, start) for n in names if n.end <= start)
             or _in_signature_block(text, start, end, names)
@@ -840,6 +848,8 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
                 and_street = _CORNER_AFTER.match(text, end)
                 start, end = corner.start(), and_street.end() if and_street else end
             streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+        else:
+            unplaced.append((start, end))
     line_ends = cues.line_end_digits
     if line_ends is None:
         line_ends = [m.start() for m in _DIGIT_ENDS_LINE.finditer(text)] if "\n" in text else ()
@@ -847,14 +857,25 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         m = _BARE_STREET_LINE.search(text, max(text.rfind("\n", 0, pos) + 1, pos - 90), pos + 1)
         if m:
             end = address_grammar.postal_tail(text, m.end())
-            if end > m.end() and _street_in_place(text, m.start(), m.end()):
+            unit = _UNIT_BEFORE_STREET.search(text, max(0, m.start() - _UNIT_BEFORE_REACH), m.start())
+            if unit:  # "Suite 541 6343 Skogstien 106": the unit says household, no postcode needed
+                streets.append(Span(unit.start(), end, STREET_ADDRESS, 0.6))
+            elif end > m.end() and _street_in_place(text, m.start(), m.end()):
                 streets.append(Span(m.start(), end, STREET_ADDRESS, 0.6))
-    out.extend(streets)
+    for m in _label_matches(_INTERSECTION, text, cues, (_CUE_CORNER,)):
+        if any(c.isdigit() for c in m.group(1)):
+            the = _THE.search(text, max(0, m.start() - 4), m.start())
+            streets.append(Span(the.start() if the else m.start(), m.end(), STREET_ADDRESS, 0.6))
     # post-office boxes, military addresses, street lines that name a flat or suite (no cue needed)
+    grammar: list[tuple[int, int]] = []
     if cues.has(_CUE_ADDRESS_WORD):
-        grammar: list[tuple[int, int]] = []
         address_grammar.english(text, grammar)
-        out.extend(Span(s, e, STREET_ADDRESS, 0.6) for s, e in grammar)
+    for start, end in unplaced:
+        listed = _LIST_AND.search(text, max(0, start - 8), start)
+        if listed and any(e == listed.start() for _, e in itertools.chain(grammar, ((st.start, st.end) for st in streets))):
+            streets.append(Span(start, end, STREET_ADDRESS, 0.6))
+    out.extend(streets)
+    out.extend(Span(s, e, STREET_ADDRESS, 0.6) for s, e in grammar)
     for v_start, v_end, phrase in values:
         if phrase is None:
             continue  # the lines under a name: only the streets found there
@@ -895,6 +916,45 @@ _STREET_LEAD = re.compile(
     r"(?:(?<![A-Za-z])(?i:at|to|on|in|into|from|near|is|via|toward|towards|opposite|outside|behind|corner of|side of)[ \t]+"
     r"|[:>][ \t]*\n?[ \t]*)(?:\d{1,5}[ \t]+)?\Z"  # a building number may come first: "at 17151 2450 Crown St"
 )
+# the next of a list of addresses: "…, CO 70079, and 04862 Victor Hugo u. 49." (checked: an address ends before it)
+_LIST_AND = re.compile(r",?[ \t]+and[ \t]+\Z")
+# A unit may come before the street, as in British and many European postal forms ("Flat 3, 12 High Street", "Apt.
+# 117 5720 Skoanveien 226"): like a unit after the street, it makes the street line a household's.
+_UNIT_BEFORE_STREET = re.compile(
+    r"(?<![0-9A-Za-z])(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat)[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?[ \t]*,?[ \t]*\Z"
+)
+_UNIT_BEFORE_REACH = 24  # "Apartment # 12345A, " and spaces
+# An intersection with a house number is one address: "the corner of Alšova 408 and Vedzizhev Greens", "the corner
+# of Csabai kapu 39. and Mathias Pass", "the corner of Postbox 21 and Elisabeth Parks": the second street ends in a
+# street word of the US postal list (USPS Publication 28, C1), so "the corner of Room 101 and Winston" is none.
+# Without a number ("the corner of Hollywood and Vine") it is a landmark, not reported.
+_POSTAL_STREET_SUFFIXES = _ENGLISH_STREET_SUFFIXES + (
+    "Streets", "Roads", "Avenues", "Drives", "Courts", "Parks", "Pass", "Passage", "Path", "Greens", "Green", "Gateway",
+    "Turnpike", "Mall", "Cliffs", "Cliff", "Hollow", "Forks", "Fork", "Ford", "Fords", "Glen", "Glens", "Gardens",
+    "Garden", "Haven", "Harbor", "Harbors", "Island", "Islands", "Isle", "Junction", "Key", "Keys", "Knoll", "Knolls",
+    "Lake", "Lakes", "Landing", "Light", "Lights", "Lodge", "Manor", "Manors", "Meadow", "Meadows", "Mill", "Mills",
+    "Mission", "Motorway", "Mount", "Mountain", "Orchard", "Oval", "Overpass", "Pine", "Pines", "Plain", "Plains",
+    "Point", "Points", "Port", "Ports", "Prairie", "Ranch", "Rapids", "Rest", "Ridges", "River", "Run", "Shoal",
+    "Shoals", "Shore", "Shores", "Skyway", "Spring", "Springs", "Spur", "Spurs", "Squares", "Station", "Stream",
+    "Summit", "Trace", "Track", "Tunnel", "Underpass", "Union", "Unions", "Valley", "Valleys", "Viaduct", "View", "Views",
+    "Village", "Villages", "Ville", "Vista", "Walks", "Wall", "Ways", "Well", "Wells", "Bypass", "Causeway", "Center",
+    "Centers", "Common", "Commons", "Corner", "Corners", "Course", "Cove", "Coves", "Creek", "Crest", "Curve", "Dale",
+    "Dam", "Divide", "Estate", "Estates", "Expressway", "Extension", "Falls", "Ferry", "Field", "Fields", "Flats",
+    "Forest", "Forge", "Fort", "Freeway", "Heights", "Hills", "Inlet", "Neck", "Radial", "Ramp", "Alley", "Annex",
+    "Arcade", "Bayou", "Beach", "Bend", "Bluff", "Bluffs", "Bottom", "Branch", "Bridge", "Brook", "Brooks", "Burg",
+    "Burgs", "Camp", "Canyon", "Cape", "Club",
+)  # fmt: skip
+_CORNER_STREET_WORD = r"(?:[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:['’\-][^\W\d_]+)*\.?|\d{1,5}[A-Za-z]?\.?)"
+_INTERSECTION = re.compile(
+    r"(?i:corner)[ \t]+of[ \t]+("
+    + _CORNER_STREET_WORD
+    # lower-case words inside the first street: "Csabai kapu 39."
+    + r"(?:[ \t]+(?:(?!and[ \t])[a-zà-ÿ]{2,}\.?|" + _CORNER_STREET_WORD + r")){0,4})"
+    r"[ \t]+and[ \t]+(?:[A-ZÀ-ÞĀ-Ž][^\W\d_]*[ \t]+){1,3}"
+    + f"(?:{'|'.join(sorted(set(_POSTAL_STREET_SUFFIXES), key=len, reverse=True))})(?![^\\W\\d_])"
+    + _ABBREVIATION_DOT + r"(?:[ \t]+St\.?)?"
+)
+_THE = re.compile(r"(?i:the)[ \t]+\Z")
 # an intersection is one place: "the corner of Östbygatan 14 and Sigurmundsson Greens"
 _CORNER_BEFORE = re.compile(r"(?i:the[ \t]+)?corner[ \t]+of[ \t]+\Z")
 _CORNER_AFTER = re.compile(r"[ \t]+and[ \t]+[A-ZÀ-ÞĀ-Ž][^\W\d_]*(?:[ \t]+[A-ZÀ-ÞĀ-Ž][^\W\d_]*){0,3}(?:[ \t]+St\.?)?")
@@ -1153,8 +1213,8 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 # bytes, any other character a "?", so offsets are character offsets), the digits with numpy over its code
 # points. That replaces some thirty substring look-ups and two regex scans per text (≈ 40 µs per IMDB review).
 _FOLDED_CUES = (_EN_NAME_COLON_LABELS, _EN_NAME_SIGNOFFS, _EN_ADDRESS_COLON_LABELS, _EN_ADDRESS_PHRASE_STARTS,
-                _EN_INTRO_STARTS)  # fmt: skip
-_CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INTRO = range(len(_FOLDED_CUES))
+                _EN_INTRO_STARTS, ("corner of",))  # fmt: skip
+_CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INTRO, _CUE_CORNER = range(len(_FOLDED_CUES))
 # Case-sensitive words, as bits; a word with other than ASCII letters ("vägen") is looked for with a "?" in their
 # place, which can only find more texts, never fewer.
 # every _OTHER_STREET match holds one of these, with the spaces around it
