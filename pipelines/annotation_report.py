@@ -1,16 +1,14 @@
-"""Self-contained HTML for the annotation audit: no CDN, plots as inline base64 PNG (matplotlib)."""
+"""Self-contained HTML for the annotation audit: no CDN, charts as inline SVG (pipelines/charts.py, numpy only)."""
 
 from __future__ import annotations
 
-import base64
-import io
 from html import escape
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
-import numpy as np  # noqa: E402
+from pipelines import charts
+
+BELOW_COLOUR, ABOVE_COLOUR = "#de2d26", "#3182bd"  # an annotator's bar under / over the agreement threshold
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
@@ -18,15 +16,8 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;p
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .pass{background:#e5f5e0;padding:.6em;border-left:6px solid #31a354}
 .fail{background:#fde0dd;padding:.6em;border-left:6px solid #de2d26}.low{background:#fde0dd}
-img{max-width:100%}
+svg{max-width:100%;height:auto;display:block;margin:.5em 0}
 """
-
-
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
 def _fmt(value) -> str:
@@ -52,30 +43,8 @@ def _annotator_plot(report: dict) -> str:
         return ""
     values = [report["annotators"][a]["agreement_with_others_consensus"] or 0.0 for a in names]
     threshold = report["config"]["annotator_min_agreement"]
-    fig, ax = plt.subplots(figsize=(max(4, 0.6 * len(names)), 3))
-    ax.bar(names, values, color=["#de2d26" if v < threshold else "#3182bd" for v in values])
-    ax.axhline(threshold, color="black", linestyle="--", linewidth=1)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("agreement with others' consensus")
-    ax.tick_params(axis="x", rotation=45)
-    return _png(fig)
-
-
-def _heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, vmin=None, vmax=None) -> str:
-    fig, ax = plt.subplots(figsize=(max(4, 0.55 * len(cols) + 2), max(3, 0.45 * len(rows) + 1.5)))
-    image = ax.imshow(matrix, cmap="viridis", vmin=vmin, vmax=vmax)
-    ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right")
-    ax.set_yticks(range(len(rows)), rows)
-    low = np.nanmin(matrix) if vmin is None else vmin
-    high = np.nanmax(matrix) if vmax is None else vmax
-    for (i, j), value in np.ndenumerate(matrix):
-        if not np.isnan(value):
-            light = high > low and (value - low) / (high - low) > 0.6  # viridis is light at the top
-            ax.text(j, i, f"{value:.2f}" if vmax is not None else f"{int(value)}", ha="center", va="center",
-                    color="black" if light else "white", fontsize=8)
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax)
-    return _png(fig)
+    colours = [BELOW_COLOUR if v < threshold else ABOVE_COLOUR for v in values]
+    return charts.vertical_bars(names, values, colours, "agreement with others' consensus", threshold=threshold)
 
 
 def _kappa_plot(report: dict) -> str:
@@ -87,7 +56,7 @@ def _kappa_plot(report: dict) -> str:
     for row in report["pairs"]:
         if row["kappa"] is not None:
             matrix[index[row["a"]], index[row["b"]]] = matrix[index[row["b"]], index[row["a"]]] = row["kappa"]
-    return _heatmap(matrix, names, names, "Cohen's kappa per annotator pair", vmin=-1, vmax=1)
+    return charts.heatmap(matrix, names, names, "Cohen's kappa per annotator pair", low=-1.0, high=1.0)
 
 
 def _confusion_plot(report: dict) -> str:
@@ -95,7 +64,9 @@ def _confusion_plot(report: dict) -> str:
     if not confusion["matrix"]:
         return ""
     labels = confusion["labels"]
-    return _heatmap(np.array(confusion["matrix"], dtype=float), labels, labels, "annotator label (rows) vs consensus (columns)")
+    matrix = np.array(confusion["matrix"], dtype=float)
+    return charts.heatmap(matrix, labels, labels, "annotator label (rows) vs consensus (columns)", low=0.0,
+                          high=float(np.nanmax(matrix)), decimals=0)
 
 
 def render_html(report: dict) -> str:

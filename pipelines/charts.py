@@ -1,4 +1,5 @@
-"""The run report's charts as SVG written directly (numpy only): horizontal bars and score histograms.
+"""The reports' charts as SVG written directly (numpy only): horizontal bars and score histograms (run
+report), vertical bars and heatmaps (annotation audit).
 
 matplotlib drew the same charts for ≈ 0.9 CPU s per run (0.24 s importing pyplot, 0.66 s laying out ten
 axes' ticks and text), about a sixth of a real-100k run's CPU outside its kernels. Here every position is
@@ -25,6 +26,14 @@ HISTOGRAM_BINS = 20
 SYMLOG_THRESHOLD = 2.0  # matplotlib's symlog default: linear up to 2 records, logarithmic above
 _SYMLOG_LINEAR = 1.0 / (1.0 - 1.0 / 10)  # matplotlib's linscale 1 in base 10: the linear part is one decade long
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+CELL_FONT_SIZE = 8.0  # the numbers written in heatmap cells
+# viridis (matplotlib's default colour map, CC0) at 0, 1/16, …, 1: interpolated linearly between, within
+# 6 of 255 of matplotlib's own (tests/pipelines/test_charts.py)
+_VIRIDIS = np.array([(0x44, 0x01, 0x54), (0x48, 0x18, 0x6A), (0x47, 0x2D, 0x7B), (0x42, 0x40, 0x86), (0x3B, 0x52, 0x8B),
+                     (0x33, 0x63, 0x8D), (0x2C, 0x72, 0x8E), (0x26, 0x82, 0x8E), (0x21, 0x91, 0x8C), (0x1F, 0xA0, 0x88),
+                     (0x28, 0xAE, 0x80), (0x3F, 0xBC, 0x73), (0x5E, 0xC9, 0x62), (0x84, 0xD4, 0x4B), (0xAD, 0xDC, 0x30),
+                     (0xD8, 0xE2, 0x19), (0xFD, 0xE7, 0x25)], dtype=float)  # fmt: skip
+_LIGHT = 0.6  # viridis is light above this share of its range: black text there, white below
 
 
 def text_width(text: str, size: float = FONT_SIZE) -> float:
@@ -171,6 +180,103 @@ def histograms(panels: list[tuple[str, np.ndarray, float | None]], xlabel: str, 
         x0 = left + plot_width + overhang + 3 * PAD
     svg.text(PAD + LINE / 2, top + plot_height / 2, ylabel, anchor="middle", rotate=True)
     return svg.svg(x0, bottom + TICK + PAD + 2 * LINE + 2 * PAD)
+
+
+def viridis(fraction: float) -> str:
+    """The viridis colour at ``fraction`` of the range (clipped to [0, 1]) as ``#rrggbb``."""
+    at = np.linspace(0, 1, len(_VIRIDIS))
+    red, green, blue = (np.interp(min(max(fraction, 0.0), 1.0), at, _VIRIDIS[:, k]) for k in range(3))
+    return f"#{round(red):02x}{round(green):02x}{round(blue):02x}"
+
+
+def _column_labels(svg: _Svg, labels: list[str], centres: list[float], top: float, column: float) -> float:
+    """Labels under columns ``column`` wide: level when the widest fits, else turned to read upwards (never
+    45°: a turned label's box would cover its neighbours'). Returns the height they take below ``top``."""
+    level = max(map(text_width, labels)) <= column - 2
+    for label, x in zip(labels, centres):
+        svg.line(x, top, x, top + TICK)
+        if level:
+            svg.text(x, top + TICK + PAD + FONT_SIZE / 2, label, anchor="middle")
+        else:
+            svg.text(x, top + TICK + PAD, label, anchor="end", rotate=True)
+    return TICK + PAD + (LINE if level else max(map(text_width, labels)))
+
+
+def vertical_bars(labels: list[str], values: list[float], colours: list[str], ylabel: str, top: float = 1.0,
+                  threshold: float | None = None, column: float = 24.0, plot_height: float = 150.0) -> str:  # fmt: skip
+    """One bar per label on a 0–``top`` axis, coloured one by one; a dashed line and its value at ``threshold``."""
+    svg = _Svg()
+    ticks = nice_ticks(top)
+    plot_height = max(plot_height, text_width(ylabel))  # the turned y label is no longer than the axis
+    left = PAD + LINE + PAD + max(text_width(_number(t)) for t in ticks) + PAD + TICK
+    upper = PAD + FONT_SIZE / 2  # room for the top tick's label
+    bottom = upper + plot_height
+    scale = plot_height / top
+    for tick in ticks:
+        y = bottom - tick * scale
+        svg.line(left - TICK, y, left, y)
+        svg.text(left - TICK - PAD, y, _number(tick), anchor="end")
+    for i, (label, value, colour) in enumerate(zip(labels, values, colours)):
+        svg.rect(left + (i + 0.1) * column, bottom - value * scale, 0.8 * column, value * scale, colour,
+                 title=f"{label}: {value:.3f}", cls="bar")  # fmt: skip
+    width = column * len(labels)
+    below = _column_labels(svg, labels, [left + (i + 0.5) * column for i in range(len(labels))], bottom, column)
+    right = left + width
+    if threshold is not None:
+        y = bottom - threshold * scale
+        svg.line(left, y, right, y, AXIS_COLOUR, 1.0, "4.4 1.9")
+        svg.text(right + 2, y, f"{threshold:g}", cls="threshold")
+        right += 2 + text_width(f"{threshold:g}")
+    svg.line(left, upper, left, bottom)
+    svg.line(left, bottom, left + width, bottom)
+    svg.text(PAD + LINE / 2, upper + plot_height / 2, ylabel, anchor="middle", rotate=True)
+    return svg.svg(right + PAD, bottom + below + PAD)
+
+
+def heatmap(matrix: np.ndarray, rows: list[str], columns: list[str], title: str, low: float, high: float,
+            decimals: int = 2) -> str:  # fmt: skip
+    """A cell per value of ``matrix`` (none where it is NaN) coloured on viridis from ``low`` to ``high``, its
+    value written in it with ``decimals`` (0: counts, whole ticks); row labels left, column labels below, a
+    colour bar on the right."""
+    svg = _Svg()
+    texts = [[f"{v:,.{decimals}f}" if not np.isnan(v) else "" for v in row] for row in matrix.tolist()]
+    width = max(26.0, max(text_width(t, CELL_FONT_SIZE) for row in texts for t in row) + 2 * PAD)
+    height = 18.0
+    left = PAD + max(map(text_width, rows)) + PAD + TICK
+    grid_width, grid_height = width * len(columns), height * len(rows)
+    title_width = text_width(title, TITLE_SIZE)
+    centre = max(left + grid_width / 2, PAD + title_width / 2)  # a title wider than the grid stays in the picture
+    svg.text(centre, PAD + LINE * TITLE_SIZE / FONT_SIZE / 2, title, anchor="middle", size=TITLE_SIZE, cls="title")
+    upper = PAD + LINE * TITLE_SIZE / FONT_SIZE + 2 * PAD
+    span = (high - low) or 1.0
+    for i, (label, row) in enumerate(zip(rows, matrix.tolist())):
+        y = upper + i * height
+        svg.line(left - TICK, y + height / 2, left, y + height / 2)
+        svg.text(left - TICK - PAD, y + height / 2, label, anchor="end")
+        for j, value in enumerate(row):
+            if np.isnan(value):
+                continue
+            fraction = (value - low) / span
+            svg.rect(left + j * width, y, width, height, viridis(fraction), title=f"{label} × {columns[j]}: {texts[i][j]}", cls="cell")
+            svg.text(left + (j + 0.5) * width, y + height / 2, texts[i][j], anchor="middle", size=CELL_FONT_SIZE,
+                     colour="#000000" if fraction > _LIGHT else "#ffffff", cls="cell")  # fmt: skip
+    bottom = upper + grid_height
+    below = _column_labels(svg, columns, [left + (j + 0.5) * width for j in range(len(columns))], bottom, width)
+    svg.line(left, upper, left, bottom)
+    svg.line(left, bottom, left + grid_width, bottom)
+    # the colour bar: as tall as the grid, at least four lines so its tick labels have room
+    bar_left, bar_height = left + grid_width + 3 * PAD, max(grid_height, 4 * LINE)
+    stripes = 64
+    for k in range(stripes):
+        svg.rect(bar_left, upper + bar_height * (1 - (k + 1) / stripes), 10, bar_height / stripes + 0.3, viridis((k + 0.5) / stripes),
+                 cls="colourbar")  # fmt: skip
+    ticks = [low + t for t in nice_ticks(span, integer=decimals == 0, most=max(1, int(bar_height // (2 * LINE))))]
+    for tick in ticks:
+        y = upper + bar_height * (1 - (tick - low) / span)
+        svg.line(bar_left + 10, y, bar_left + 10 + TICK, y)
+        svg.text(bar_left + 10 + TICK + PAD, y, _number(tick), cls="colourbar")
+    right = max(bar_left + 10 + TICK + PAD + max(text_width(_number(t)) for t in ticks), centre + title_width / 2)
+    return svg.svg(right + PAD, max(bottom + below, upper + bar_height + FONT_SIZE / 2) + PAD)
 
 
 def score_bins(scores) -> np.ndarray:

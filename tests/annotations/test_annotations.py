@@ -3,6 +3,9 @@
 import csv
 import json
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ from typer.testing import CliRunner
 from demo import make_annotations
 from pipelines.annotations import run_audit
 from pipelines.commands import annotations as command
+from tests.pipelines.test_charts import TEXT, rects
 from transforms.annotations import agreement as ag
 from transforms import annotations as ann
 
@@ -345,7 +349,8 @@ def test_outputs_and_publication_follow_the_gate(tmp_path):
     assert published.num_rows + len(queue) == report["counts"]["scored_items"]
     assert not set(published.column("item_id").to_pylist()) & {r["item_id"] for r in queue}
     html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
+    assert html.count("<svg ") == 3 and "<img" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html
 
     bad = config(tmp_path, [simulated(tmp_path, weak_accuracy=0.0)], output_dir=str(tmp_path / "bad"),
                  alpha_threshold=0.95, alpha_tentative=0.9)
@@ -353,6 +358,45 @@ def test_outputs_and_publication_follow_the_gate(tmp_path):
     assert not report["gate"]["passed"] and report["published"] is None
     assert not (tmp_path / "bad" / "consensus").exists()
     assert json.loads((tmp_path / "bad" / "report.json").read_text())["gate"]["passed"] is False
+
+
+def test_report_charts_are_svg_bars_per_annotator_and_heatmap_cells_with_values(tmp_path):
+    report = run_audit(config(tmp_path, [simulated(tmp_path)], annotator_min_agreement=0.7), use_beam=False)
+    bars, kappas, confusion = re.findall(r"<svg .*?</svg>", (tmp_path / "out" / "report.html").read_text(), re.S)
+    names = list(report["annotators"])
+    agreement = {a: s["agreement_with_others_consensus"] for a, s in report["annotators"].items()}
+    assert [title for *_, title in rects(bars, "bar")] == [f"{a}: {agreement[a]:.3f}" for a in names]
+    below = report["annotators_below_threshold"]
+    assert 0 < len(below) < len(names)  # both colours drawn
+    assert re.findall(r'fill="(#\w+)" class="bar"', bars) == ["#de2d26" if a in below else "#3182bd" for a in names]
+    heights = {title.split(":")[0]: h for _, _, _, h, title in rects(bars, "bar")}
+    assert heights["u1"] / heights["u5"] == pytest.approx(agreement["u1"] / agreement["u5"], rel=1e-3)
+    assert "0.7" in TEXT.findall(bars)  # the threshold line's value
+    # κ per pair, both ways round, none on the diagonal
+    cells = {title.rsplit(": ", 1)[0]: title.rsplit(": ", 1)[1] for *_, title in rects(kappas, "cell")}
+    pairs = [p for p in report["pairs"] if p["kappa"] is not None]
+    assert len(cells) == 2 * len(pairs) and pairs
+    for p in pairs:
+        assert cells[f"{p['a']} × {p['b']}"] == cells[f"{p['b']} × {p['a']}"] == f"{p['kappa']:.2f}"
+    assert f"{pairs[0]['kappa']:.2f}" in TEXT.findall(kappas)
+    # confusion counts: one cell per (annotator label, consensus label), the counts written in
+    labels, matrix = report["confusion"]["labels"], report["confusion"]["matrix"]
+    cells = {title.rsplit(": ", 1)[0]: title.rsplit(": ", 1)[1] for *_, title in rects(confusion, "cell")}
+    assert cells == {f"{r} × {c}": f"{matrix[i][j]:,}" for i, r in enumerate(labels) for j, c in enumerate(labels)}
+
+
+def test_the_annotation_report_draws_without_matplotlib(tmp_path):
+    run_audit(config(tmp_path, [simulated(tmp_path)]), use_beam=False)
+    script = """
+import json, sys
+from pipelines.annotation_report import render_html
+html = render_html(json.load(open(sys.argv[1])))
+print(html.count("<svg "), "matplotlib" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out" / "report.json")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["3", "False"]
 
 
 def cli():

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipelines import charts
@@ -84,3 +85,41 @@ print("matplotlib" in sys.modules)
     result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["False"]
+
+
+def test_viridis_is_matplotlibs_within_a_shade():
+    from matplotlib import colormaps
+
+    for fraction in [k / 40 for k in range(41)]:
+        expected = [round(255 * c) for c in colormaps["viridis"](fraction)[:3]]
+        actual = [int(charts.viridis(fraction)[i : i + 2], 16) for i in (1, 3, 5)]
+        assert max(abs(a - e) for a, e in zip(actual, expected)) <= 6, (fraction, actual, expected)
+    assert charts.viridis(-0.5) == charts.viridis(0.0) == "#440154" and charts.viridis(2.0) == "#fde725"
+
+
+def test_vertical_bars_stand_in_proportion_and_turn_labels_that_do_not_fit():
+    svg = charts.vertical_bars(["a1", "a2"], [0.9, 0.45], ["#3182bd", "#de2d26"], "agreement", threshold=0.7)
+    (x1, y1, w1, h1, _), (x2, y2, w2, h2, _) = rects(svg, "bar")
+    assert h1 / h2 == pytest.approx(2, rel=1e-3) and y1 + h1 == pytest.approx(y2 + h2) and x1 + w1 < x2
+    assert re.findall(r'fill="(#\w+)" class="bar"', svg) == ["#3182bd", "#de2d26"]
+    dashed = re.findall(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="([\d.]+)"[^>]*stroke-dasharray', svg)
+    assert len(dashed) == 1 and float(dashed[0][0]) == pytest.approx(y2 + h2 - h2 / 0.45 * 0.7, abs=0.02)
+    assert {"a1", "a2", "0.7", "agreement", "0", "1"} <= set(TEXT.findall(svg))
+    assert re.findall(r'text-anchor="end"[^>]*rotate\(-90', svg) == []  # short labels stay level
+    turned = charts.vertical_bars(["annotator-with-a-long-name", "a2"], [0.9, 0.45], ["#3182bd"] * 2, "agreement")
+    assert len(re.findall(r'text-anchor="end"[^>]*rotate\(-90', turned)) == 2  # both turned, not one of them
+
+
+def test_heatmap_writes_each_value_in_its_cell_and_skips_missing_ones():
+    matrix = np.array([[np.nan, 0.5], [-1.0, 1.0]])
+    svg = charts.heatmap(matrix, ["r1", "r2"], ["c1", "c2"], "kappa", low=-1.0, high=1.0)
+    cells = rects(svg, "cell")
+    assert [title for *_, title in cells] == ["r1 × c2: 0.50", "r2 × c1: -1.00", "r2 × c2: 1.00"]
+    fills = re.findall(r'fill="(#\w+)" class="cell"><title>', svg)
+    assert fills == [charts.viridis(0.75), charts.viridis(0.0), charts.viridis(1.0)]
+    # black on light cells, white on dark ones
+    assert re.findall(r'fill="(#\w+)" class="cell">([^<]+)</text>', svg) == [("#000000", "0.50"), ("#ffffff", "-1.00"), ("#000000", "1.00")]
+    assert {"-1", "0", "1", "kappa"} <= set(TEXT.findall(svg))  # the colour bar's ticks (two lines apart), the title
+    counts = charts.heatmap(np.array([[1234.0, 0.0]]), ["a"], ["x", "y"], "counts", low=0.0, high=1234.0, decimals=0)
+    assert [t for *_, t in rects(counts, "cell")] == ["a × x: 1,234", "a × y: 0"]
+    assert all(float(t.replace(",", "")).is_integer() for t in re.findall(r'class="colourbar">([^<]+)</text>', counts))
