@@ -17,6 +17,13 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .pass{background:#e5f5e0;padding:.6em;border-left:6px solid #31a354}
 .fail{background:#fde0dd;padding:.6em;border-left:6px solid #de2d26}.low{background:#fde0dd}
 svg{max-width:100%;height:auto;display:block;margin:.5em 0}
+td,th{overflow-wrap:anywhere}
+@media print{
+  body{margin:0;font-size:11px}
+  table{font-size:10px}th,td{padding:2px 4px}
+  tr,svg{break-inside:avoid}h2{break-after:avoid}
+}
+@page{size:A4;margin:14mm}
 """
 
 
