@@ -216,9 +216,8 @@ def apply_control(control: Control, batch: Batch, run_id: str, previews_later: b
     if previews_later:
         waiting = [(r, batch.text[i], category) for r, i, category in unpreviewed]
     elif unpreviewed:
-        previews = redacted_previews([batch.text[i] for _, i, _ in unpreviewed], [c for _, _, c in unpreviewed])
-        for (r, _, _), preview in zip(unpreviewed, previews):
-            rejects[r]["preview"] = preview
+        fill_previews([rejects[r] for r, _, _ in unpreviewed], [batch.text[i] for _, i, _ in unpreviewed],
+                      [c for _, _, c in unpreviewed])
     updated = batch.replace(
         **({"text": texts} if texts is not None else {}),
         **({"meta": metas} if metas is not None else {}),
@@ -240,19 +239,10 @@ def count(stage: str, name: str, n: int = 1) -> None:
         progress.add(stage, name, n)
 
 
-def emit_result(stage: str, result: ControlResult, waiting: "_RejectsWithPreviews | None" = None):
-    """Count a control's result and yield kept batches (main output) and rejects (tagged); with
-    ``waiting``, the rejects join those waiting for their previews, and come out when enough wait."""
-    for name, n in result.counts.items():
-        count(stage, name, n)
-    if len(result.kept):
-        yield result.kept
-    rejects = result.rejects
-    if waiting is not None:
-        waiting.add(result)
-        rejects = waiting.previewed() if len(waiting.rejects) >= PREVIEW_BATCH else []
-    if rejects:
-        yield beam.pvalue.TaggedOutput(REJECTED, rejects)
+def fill_previews(rows: list[dict], texts: list[str | None], categories: list[str]) -> None:
+    """Give each reject row the redacted preview of its text, all in one call."""
+    for row, preview in zip(rows, redacted_previews(texts, categories)):
+        row["preview"] = preview
 
 
 # Rejects wait for their previews until this many do: the PII detector's batch kernels (its name taggers)
@@ -281,8 +271,7 @@ class _RejectsWithPreviews:
     def previewed(self) -> list[dict]:
         """Every waiting reject, previews filled in; none waits afterwards."""
         if self.texts:
-            for row, preview in zip(self.rows, redacted_previews(self.texts, self.categories)):
-                row["preview"] = preview
+            fill_previews(self.rows, self.texts, self.categories)
         rejects = self.rejects
         self.rejects, self.texts, self.categories, self.rows = [], [], [], []
         return rejects
@@ -296,7 +285,18 @@ class ControlFn(beam.DoFn):
         self.waiting = _RejectsWithPreviews()
 
     def emit(self, stage: str, control: Control, batch: Batch, run_id: str):
-        yield from emit_result(stage, apply_control(control, batch, run_id, previews_later=True), self.waiting)
+        yield from self.emit_result(stage, apply_control(control, batch, run_id, previews_later=True))
+
+    def emit_result(self, stage: str, result: ControlResult):
+        """Count a result made with ``previews_later`` and yield its kept batch (main output); its rejects
+        join those waiting for their previews, which come out (tagged) once enough wait."""
+        for name, n in result.counts.items():
+            count(stage, name, n)
+        if len(result.kept):
+            yield result.kept
+        self.waiting.add(result)
+        if len(self.waiting.rejects) >= PREVIEW_BATCH:
+            yield beam.pvalue.TaggedOutput(REJECTED, self.waiting.previewed())
 
     def finish_bundle(self):
         rejects = self.waiting.previewed()

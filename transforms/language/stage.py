@@ -35,12 +35,12 @@ from transforms.core.stage import (
     KEPT,
     REJECTED,
     Control,
+    ControlFn,
     Decision,
     RunContext,
     Stage,
     StageConfig,
     apply_control,
-    emit_result,
 )
 
 STAGE = "language"
@@ -173,17 +173,18 @@ class _Decided(Control):
         return self._decisions
 
 
-def label_batch(control: LanguageControl, batch: Batch, run_id: str):
-    """Set ``lang`` on every record of ``batch`` and apply the control's decisions (plain Python)."""
+def label_batch(control: LanguageControl, batch: Batch, run_id: str, previews_later: bool = False):
+    """Set ``lang`` on every record of ``batch`` and apply the control's decisions (plain Python;
+    ``previews_later`` as for :func:`apply_control`)."""
     langs, decisions = control.identify(batch.text, batch.lang)
-    result = apply_control(_Decided(control.stage, decisions), batch.replace(lang=langs), run_id)
+    result = apply_control(_Decided(control.stage, decisions), batch.replace(lang=langs), run_id, previews_later)
     kept_langs = Counter(lang or "und" for lang in result.kept.lang)
     for lang, n in kept_langs.items():
         result.counts[f"lang:{lang}"] += n
     return result
 
 
-class _LanguageFn(beam.DoFn):
+class _LanguageFn(ControlFn):
     def __init__(self, control: LanguageControl, run_id: str):
         self.control = control
         self.run_id = run_id
@@ -192,7 +193,7 @@ class _LanguageFn(beam.DoFn):
         self.control.setup()
 
     def process(self, batch: Batch):
-        yield from emit_result(STAGE, label_batch(self.control, batch, self.run_id))
+        yield from self.emit_result(STAGE, label_batch(self.control, batch, self.run_id, previews_later=True))
 
 
 class LanguageStage(Stage):
