@@ -309,8 +309,8 @@ def components(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[np.ndarray, np.n
         while not np.array_equal(grand := parent[parent], parent):
             parent = grand
         a, b = parent[a], parent[b]
-        joined = a != b  # an edge inside one tree stays inside it: later rounds skip it
-        a, b = a[joined], b[joined]
+        apart = a != b  # an edge inside one tree stays inside it: later rounds skip it
+        a, b = a[apart], b[apart]
     return keys, keys[parent]
 
 
