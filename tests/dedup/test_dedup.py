@@ -158,6 +158,63 @@ def test_components_are_order_independent():
     order = np.random.default_rng(1).permutation(1999)
     keys, comp = components(np.append(chain[:-1][order], 5000), np.append(chain[1:][order], 5000))
     assert set(comp[:-1].tolist()) == {1} and comp[-1] == 5000
+    empty_keys, empty_comp = components(np.zeros(0, np.uint64), np.zeros(0, np.uint64))
+    assert len(empty_keys) == 0 and len(empty_comp) == 0
+
+
+def _scipy_components(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The reference: scipy's connected components, labelled by each component's smallest key."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keys, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    edges = coo_matrix((np.ones(len(a), np.int8), (inverse[: len(a)], inverse[len(a) :])), shape=(len(keys), len(keys)))
+    roots = connected_components(edges, directed=False)[1]
+    smallest = np.full(len(keys), len(keys))
+    np.minimum.at(smallest, roots, np.arange(len(keys)))
+    return keys[smallest[roots]]
+
+
+@pytest.mark.parametrize("shape", ["clusters", "random", "shuffled_chain", "zigzag_chain", "star", "self_loops"])
+def test_components_match_scipy(shape):
+    rng = np.random.default_rng(len(shape))
+    n = 20_000
+    nodes = rng.permutation(2**63 + np.arange(n, dtype=np.uint64) * 7919)  # large keys, arbitrary order
+    if shape == "clusters":  # near-duplicate clusters: most edges between close keys, some across
+        a = rng.integers(0, n, 15_000)
+        b = np.where(rng.random(15_000) < 0.9, np.minimum(a + rng.integers(1, 4, 15_000), n - 1), rng.integers(0, n, 15_000))
+    elif shape == "random":
+        a, b = rng.integers(0, n, n), rng.integers(0, n, n)
+    elif shape == "shuffled_chain":
+        a, b = np.arange(n - 1), np.arange(1, n)
+    elif shape == "zigzag_chain":  # 0, 2, 4, …, 5, 3, 1: smallest keys at both ends
+        order = np.concatenate([np.arange(0, n, 2), np.arange(1, n, 2)[::-1]])
+        a, b = order[:-1], order[1:]
+    elif shape == "star":
+        a, b = np.full(n - 1, n // 2), np.delete(np.arange(n), n // 2)
+    else:
+        a = rng.integers(0, n, 5_000)
+        b = np.where(rng.random(5_000) < 0.5, a, rng.integers(0, n, 5_000))
+    edges = rng.permutation(len(a))
+    a, b = nodes[a[edges]], nodes[b[edges]]
+    keys, labels = components(a, b)
+    assert np.array_equal(keys, np.unique(np.concatenate([a, b])))
+    assert np.array_equal(labels, _scipy_components(a, b))
+
+
+def test_components_import_no_scipy():
+    """scipy's sparse graph modules cost ≈ 0.24 CPU s to import in every process that runs dedup."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from transforms.core.hashing import components\n"
+        "components(np.array([1, 2], np.uint64), np.array([2, 3], np.uint64))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.sparse')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
 
 
 def test_keep_policy_priority_length_id():

@@ -295,17 +295,23 @@ def components(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[np.ndarray, np.n
 
     Returns (sorted unique keys, component label per key) where a label is the smallest key of its
     component, so labels are the same whatever order the edges arrive in.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
+    Union-find in whole-array numpy steps, no Python object per doc: each round hooks every edge's
+    larger root under its smaller one, then flattens every tree onto its root. A parent is never larger
+    than its node, so each root is its component's smallest key. Rounds: 3–6 on duplicate clusters, 13 on a
+    shuffled 1M-node chain (scipy's csgraph, used before, cost its 0.24 CPU s import in every process).
+    """
     keys, inverse = np.unique(np.concatenate([keys_a, keys_b]), return_inverse=True)
-    half = len(keys_a)
-    edges = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(len(keys), len(keys)))
-    _, roots = connected_components(edges, directed=False)  # C union-find: no Python object per doc
-    smallest = np.full(len(keys), len(keys), dtype=np.int64)
-    np.minimum.at(smallest, roots, np.arange(len(keys)))
-    return keys, keys[smallest[roots]]
+    a, b = inverse[: len(keys_a)], inverse[len(keys_a) :]
+    parent = np.arange(len(keys))
+    while len(a):
+        np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+        while not np.array_equal(grand := parent[parent], parent):
+            parent = grand
+        a, b = parent[a], parent[b]
+        apart = a != b  # an edge inside one tree stays inside it: later rounds skip it
+        a, b = a[apart], b[apart]
+    return keys, keys[parent]
 
 
 def pairs_within_runs(run_first: np.ndarray, run_size: np.ndarray, skip_first: bool = False) -> tuple[np.ndarray, np.ndarray]:
