@@ -1068,6 +1068,7 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
         return out
     ws = en_words(texts, all_gaps=False)
     at, s = model.tag(ws)
+    at, s = _with_middle_initials(ws, at, s, model)
     hit = s > model.threshold
     if not hit.any():
         return out
@@ -1107,6 +1108,52 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             offset = doc_start[doc[k]]
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, _confidence(best)))
     return out
+
+
+# lexicon classes of a word that cannot open or close a "Maja S Hermansen" name: common lower-case words, titles,
+# particles, closed-class words, place heads, places
+_NOT_AROUND_INITIAL = frozenset(("C", "T", "P", "N", "H", "L"))
+
+
+def _with_middle_initials(ws: EnWords, at: np.ndarray, s: np.ndarray, model: EnModel) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates ``at`` and their scores ``s`` with every "Silvia J Křenová" / "Alvir D. Pušaver" made a name:
+    a capitalised word in title case, a single capital letter (with or without a period) and a word in title case, the
+    outer two candidates that are no common word, place, title or place head, with no place head after them ("Maja S
+    Hermansen Street").
+    The perceptron cuts such names ("Jildau" of "Jildau S Bouts"), and "A" is no candidate at all."""
+    initial = np.flatnonzero(ws.capital & (ws.end - ws.start == 1))
+    initial = initial[(initial > 0) & (initial < len(ws.start) - 1)]
+    if not len(initial):
+        return at, s
+    text, start, end, before, doc = ws.text, ws.start, ws.end, ws.before, ws.doc
+    initial = initial[(before[initial] == _SPACE_GAP) & (doc[initial - 1] == doc[initial]) & (doc[initial + 1] == doc[initial])]
+    scored = dict(zip(at.tolist(), range(len(at))))
+    forced = []
+    for w in initial.tolist():
+        gap = before[w + 1]
+        if not (gap == _SPACE_GAP or (gap == 46 and text[end[w]] == "." and text[end[w] + 1] == " ")):
+            continue
+        if w - 1 not in scored or w + 1 not in scored or text[end[w - 1]] in "'’":  # not over a cut possessive
+            continue
+        outer = [text[start[x] : end[x]] for x in (w - 1, w + 1)]
+        if any(len(o) < 2 or o[1:].isupper() for o in outer):  # title case only: "I'M A CYBORG" is a title
+            continue
+        outer = [o.lower() for o in outer]
+        if any(model.lex.get(o, "")[-1:] in _NOT_AROUND_INITIAL or _place_head(o, model._head) for o in outer):
+            continue
+        nxt = w + 2
+        if nxt < len(start) and doc[nxt] == doc[w] and before[nxt] == _SPACE_GAP and ws.capital[nxt]:
+            if _place_head(text[start[nxt] : end[nxt]].lower(), model._head):
+                continue
+        forced += [w - 1, w, w + 1]
+    if not forced:
+        return at, s
+    floor = model.threshold + 1e-6
+    scores = dict(zip(at.tolist(), s.tolist()))
+    for w in forced:
+        scores[w] = max(scores.get(w, floor), floor)
+    words = np.array(sorted(scores), np.int64)
+    return words, np.array([scores[w] for w in words.tolist()])
 
 
 def _place_head(lower: str, head: frozenset) -> bool:
