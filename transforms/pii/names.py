@@ -1068,6 +1068,7 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
         return out
     ws = en_words(texts, all_gaps=False)
     at, s = model.tag(ws)
+    at, s = _with_middle_initials(ws, at, s, model)
     hit = s > model.threshold
     if not hit.any():
         return out
@@ -1102,11 +1103,74 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
             and not not_alone.issuperset(words[k - i :])
             and (j - k > 1 or best > model.threshold_alone)
             and not _place_head(words[-1], head)
-            and (a < 0 or not _place_head(text[ws.start[a] : ws.end[a]].lower(), head))
+            and (a < 0 or not _before_place_head(ws, a, head))
         ):
             offset = doc_start[doc[k]]
             out[doc[k]].append(NameSpan(start[k] - offset, end[j - 1] - offset, _confidence(best)))
     return out
+
+
+# lexicon classes of a word that cannot open or close a "Maja S Hermansen" name: common lower-case words, titles,
+# particles, closed-class words, place heads, places
+_NOT_AROUND_INITIAL = frozenset(("C", "T", "P", "N", "H", "L"))
+
+
+def _with_middle_initials(ws: EnWords, at: np.ndarray, s: np.ndarray, model: EnModel) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates ``at`` and their scores ``s`` with every "Silvia J Křenová" / "Alvir D. Pušaver" made a name:
+    a capitalised word in title case, a single capital letter (with or without a period) and a word in title case, the
+    outer two candidates that are no common word, place, title or place head, with no place head after them ("Maja S
+    Hermansen Street").
+    The perceptron cuts such names ("Jildau" of "Jildau S Bouts"), and "A" is no candidate at all."""
+    initial = np.flatnonzero(ws.capital & (ws.end - ws.start == 1))
+    initial = initial[(initial > 0) & (initial < len(ws.start) - 1)]
+    # candidates on both sides (most single capitals are an "I" after a lower-case word), spaces before the initial
+    candidate = np.zeros(len(ws.start), bool)
+    candidate[at] = True
+    initial = initial[candidate[initial - 1] & candidate[initial + 1]]
+    initial = initial[ws.before[initial] == _SPACE_GAP]
+    if not len(initial):
+        return at, s
+    text, start, end, before, doc = ws.text, ws.start, ws.end, ws.before, ws.doc
+    forced = []
+    for w in initial.tolist():
+        gap = before[w + 1]
+        if not (gap == _SPACE_GAP or (gap == 46 and text[end[w]] == "." and text[end[w] + 1] == " ")):
+            continue
+        if text[end[w - 1]] in "'’":  # not over a cut possessive
+            continue
+        outer = [text[start[x] : end[x]] for x in (w - 1, w + 1)]
+        if any(len(o) < 2 or o[1:].isupper() for o in outer):  # title case only: "I'M A CYBORG" is a title
+            continue
+        outer = [o.lower() for o in outer]
+        if any(model.lex.get(o, "")[-1:] in _NOT_AROUND_INITIAL or _place_head(o, model._head) for o in outer):
+            continue
+        nxt = w + 2
+        if nxt < len(start) and doc[nxt] == doc[w] and before[nxt] == _SPACE_GAP and ws.capital[nxt]:
+            if _place_head(text[start[nxt] : end[nxt]].lower(), model._head):
+                continue
+        forced += [w - 1, w, w + 1]
+    if not forced:
+        return at, s
+    forced = np.unique(forced)
+    new = forced[~candidate[forced]]  # the initials that are no candidates ("A")
+    at_new = np.searchsorted(at, new)
+    words, scores = np.insert(at, at_new, new), np.insert(s, at_new, -np.inf)
+    raised = np.searchsorted(words, forced)
+    scores[raised] = np.maximum(scores[raised], model.threshold + 1e-6)
+    return words, scores
+
+
+def _before_place_head(ws: EnWords, a: int, head: frozenset) -> bool:
+    """Whether the capitalised word ``a`` right after a name is a place head, or another capitalised word before one
+    ("Melinda" of "the Bill and Melinda Gates Foundation", where "Gates" scored too low to join the name)."""
+    text, start, end = ws.text, ws.start, ws.end
+    if _place_head(text[start[a] : end[a]].lower(), head):
+        return True
+    b = a + 1
+    return (
+        b < len(start) and ws.doc[b] == ws.doc[a] and ws.capital[b] and ws.before[b] == _SPACE_GAP
+        and _place_head(text[start[b] : end[b]].lower(), head)
+    )  # fmt: skip
 
 
 def _place_head(lower: str, head: frozenset) -> bool:
