@@ -520,6 +520,7 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
 # "^" (a line break is a class of its own). Everything is found for a whole batch in a few numpy passes over its
 # code points; Python touches only capitalised words and the words around candidates.
 _SPACE_GAP = 65536  # gap code of a gap holding only spaces (code points are < 65536 after clipping)
+_PERIOD = ord(".")  # a gap code and a code point: a gap whose nearest non-space character is a period
 SENTENCE_START_GAPS = frozenset(".!?:\"“”\n(-—|;…'*#@><[]^")  # gap classes after which a sentence starts
 
 
@@ -896,7 +897,7 @@ class EnModel:
         base += self._after_w[after]
         # "J. Smith": the period after an initial starts no sentence
         lengths = ws.end[clipped[1]] - ws.start[clipped[1]]
-        initial = inside[1] & (before == 46) & (lengths == 1) & ws.capital[clipped[1]]
+        initial = inside[1] & (before == _PERIOD) & (lengths == 1) & ws.capital[clipped[1]]
         first = (self._sentence_after[before] & ~initial).astype(np.int64)
         sh, lc = ints[i_t, 0], ints[i_t, 1]
         head = self._first_w[first] + self._class_first[lc, first]
@@ -1134,7 +1135,7 @@ def _with_middle_initials(ws: EnWords, at: np.ndarray, s: np.ndarray, model: EnM
     forced = []
     for w in initial.tolist():
         gap = before[w + 1]
-        if not (gap == _SPACE_GAP or (gap == 46 and text[end[w]] == "." and text[end[w] + 1] == " ")):
+        if not (gap == _SPACE_GAP or (gap == _PERIOD and text[end[w]] == "." and text[end[w] + 1] == " ")):
             continue
         if text[end[w - 1]] in "'’":  # not over a cut possessive
             continue
@@ -1252,7 +1253,7 @@ def _common_word_opening(ws: EnWords, w: int, lower: str, model: EnModel) -> boo
     before = ws.before[w]
     if lower not in model.lower_too or not model._sentence_after[before]:
         return False
-    if before == 46 and w and ws.doc[w - 1] == ws.doc[w] and ws.end[w - 1] - ws.start[w - 1] == 1 and ws.capital[w - 1]:
+    if before == _PERIOD and w and ws.doc[w - 1] == ws.doc[w] and ws.end[w - 1] - ws.start[w - 1] == 1 and ws.capital[w - 1]:
         return False  # "J. Smith": the period of an initial
     d = ws.doc[w]
     doc_end = ws.doc_start[d + 1] - _PAD if d + 1 < len(ws.doc_start) else len(ws.text) - _PAD
@@ -1283,12 +1284,12 @@ def _name_runs(ws: EnWords, at: np.ndarray) -> list[int]:
             j for j in range(1, len(a))
             if not (a[j] == a[j - 1] + 1 and (
                 (b[j] == _SPACE_GAP and text[e[j - 1]] not in "'’")
-                or (b[j] == 46 and e[j - 1] - s[j - 1] == 1 and text[e[j - 1]] == ".")))
+                or (b[j] == _PERIOD and e[j - 1] - s[j - 1] == 1 and text[e[j - 1]] == ".")))
         ] + [len(a)]  # fmt: skip
     after_word = ws.codes[end[:-1]]
     goes_on = (at[1:] == at[:-1] + 1) & (
         ((before[1:] == _SPACE_GAP) & (after_word != 39) & (after_word != 0x2019))  # "'", "’"
-        | ((before[1:] == 46) & (end[:-1] - start[:-1] == 1) & (after_word == 46))
+        | ((before[1:] == _PERIOD) & (end[:-1] - start[:-1] == 1) & (after_word == _PERIOD))
     )  # fmt: skip
     return np.flatnonzero(np.concatenate([[True], ~goes_on])).tolist() + [len(at)]
 
