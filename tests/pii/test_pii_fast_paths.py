@@ -186,6 +186,24 @@ def test_place_lists_equal_splitting_the_whole_sentence():
     assert outcomes.count(True) > 100 and outcomes.count(False) > 1000
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_place_cues_equal_the_first_tests_of_saint_and_place_lists(wide):
+    rng = random.Random(11)
+    pieces = ["St ", "St. ", "t ", ". ", ", ", ",", " and ", "and ", "band ", "end ", " or ", "or ", "for ", "er ",
+              "d ", "r ", " ", "Tom", "Anne", "Émile", "x", "\n", "(", "’"] + (["中", "😀"] if wide else [])  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(300)] + ["Tom", "and Tom"]
+    ws = names.en_words(texts)
+    at = np.arange(len(ws.start))
+    saint, listed = names._place_cues(ws, at)
+    text, start, end = ws.text, ws.start.tolist(), ws.end.tolist()
+    for x in at.tolist():
+        a, b = start[x], end[x]
+        assert saint[x] == (text[a - 2 : a] in ("t ", ". ")), (text[a - 6 : b], x)
+        expected = text[b : b + 1] == "," or text[a - 2 : a] == ", " or text[a - 4 : a] == "and " or text[a - 3 : a] == "or "
+        assert listed[x] == expected, (text[a - 6 : b + 1], x)
+    assert 50 < saint.sum() < len(at) and 100 < listed.sum() < len(at)
+
+
 @pytest.mark.parametrize("key", [b"k" * 16, bytes(range(32)), b"x" * 64, b"y" * 65, bytes(range(200))])
 def test_pseudonym_is_hmac_sha256_under_the_pseudonym_subkey(key):
     anonymiser = Anonymiser({"PERSON": "pseudonym"}, key=key)
