@@ -832,7 +832,7 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
     unplaced: list[tuple[int, int]] = []  # street lines not standing as a place by themselves
     for m in itertools.chain(english, other):
         start, end = m.span()
-        unit = _UNIT_BEFORE_STREET.search(text, max(0, start - _UNIT_BEFORE_REACH), start)
+        unit = _unit_before(text, start)
         if unit:
             start = unit.start()
         if (
@@ -857,7 +857,7 @@ def _en_addresses(text: str, cues: "_Cues", has_colon: bool, has_space: bool, na
         m = _BARE_STREET_LINE.search(text, max(text.rfind("\n", 0, pos) + 1, pos - 90), pos + 1)
         if m:
             end = address_grammar.postal_tail(text, m.end())
-            unit = _UNIT_BEFORE_STREET.search(text, max(0, m.start() - _UNIT_BEFORE_REACH), m.start())
+            unit = _unit_before(text, m.start())
             if unit:  # "Suite 541 6343 Skogstien 106": the unit says household, no postcode needed
                 streets.append(Span(unit.start(), end, STREET_ADDRESS, 0.6))
             elif end > m.end() and _street_in_place(text, m.start(), m.end()):
@@ -924,6 +924,11 @@ _UNIT_BEFORE_STREET = re.compile(
     r"(?<![0-9A-Za-z])(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat)[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?[ \t]*,?[ \t]*\Z"
 )
 _UNIT_BEFORE_REACH = 24  # "Apartment # 12345A, " and spaces
+
+
+def _unit_before(text: str, start: int) -> re.Match | None:
+    """A unit right before the street line starting at ``start`` ("Flat 3, " of "Flat 3, 12 High Street")."""
+    return _UNIT_BEFORE_STREET.search(text, max(0, start - _UNIT_BEFORE_REACH), start)
 # An intersection with a house number is one address: "the corner of Alšova 408 and Vedzizhev Greens", "the corner
 # of Csabai kapu 39. and Mathias Pass", "the corner of Postbox 21 and Elisabeth Parks": the second street ends in a
 # street word of the US postal list (USPS Publication 28, C1), so "the corner of Room 101 and Winston" is none.
@@ -1329,13 +1334,6 @@ def _cue_tables() -> tuple:
     return folded | decimal.astype(np.uint8) << 7, "".join(lengthened), alnum
 
 
-def _code_points(joined: str) -> np.ndarray:
-    """The code points of ``joined`` in the narrowest array that holds them: UTF-16 units where all are in the BMP."""
-    if len(utf16 := joined.encode("utf-16-le", "surrogatepass")) == 2 * len(joined):
-        return np.frombuffer(utf16, np.uint16)
-    return np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
-
-
 def _text_bounds(texts: list[str]) -> np.ndarray:
     """Where each text starts in ``"\\x00".join(texts)``, then that string's length + 1: text k is
     ``joined[bounds[k] : bounds[k + 1] - 1]``."""
@@ -1361,7 +1359,7 @@ def _digit_run_texts(gate_digits: np.ndarray, starts: np.ndarray) -> list[bool]:
 def _digit_runs(texts: list[str]) -> list[bool]:
     """:attr:`_Cues.digit_run` of each text, from one numpy pass over the batch (the digit gate's regex,
     which scans every character, costs ≈ 2.5 times as much on IMDB reviews)."""
-    c = _code_points("\x00".join(texts))
+    c = names_model.code_points("\x00".join(texts))
     return _digit_run_texts(np.flatnonzero(_gate_digit(c)), _text_bounds(texts)[:-1])
 
 
@@ -1369,7 +1367,7 @@ def _batch_cues(texts: list[str]) -> list[_Cues]:
     """The cues of every text of a batch, from one pass over all of them."""
     folded_and_decimal_of, lengthened, alnum_of = _cue_tables()
     joined = "\x00".join(texts)
-    c = _code_points(joined)
+    c = names_model.code_points(joined)
     code = c if c.dtype == np.uint16 else np.minimum(c, 65536)  # the tables' last entry stands for any beyond the BMP
     folded = folded_and_decimal_of.take(code)
     decimal = folded >= 128

@@ -532,6 +532,13 @@ def gap_class_of(code: int) -> str:
     return "^" if code == 0 else "0" if ch.isdigit() else "a" if ch.isalpha() else ch
 
 
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` in the narrowest array that holds them: UTF-16 units where all are in the BMP."""
+    if len(utf16 := text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
+        return np.frombuffer(utf16, np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
 @functools.lru_cache(maxsize=None)
 def _en_tables() -> tuple[np.ndarray, list[str]]:
     """Per BMP code point: bits 1 letter, 2 capital, 4 space other than a line break, 8 hyphen or apostrophe;
@@ -572,14 +579,10 @@ def en_words(texts: list[str], all_gaps: bool = True) -> EnWords:
         doc_start.append(pos)
         pos += len(t) + _PAD
     # code points in the narrowest array that holds them
-    if text.isascii():
-        c = np.frombuffer(text.encode("ascii"), np.uint8)
-        k = kind_of.take(c)
-    elif len(utf16 := text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # no character beyond the BMP
-        c = np.frombuffer(utf16, np.uint16)
+    c = np.frombuffer(text.encode("ascii"), np.uint8) if text.isascii() else code_points(text)
+    if c.dtype != np.uint32:
         k = kind_of.take(c)
     else:
-        c = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         k = kind_of.take(np.minimum(c, 65535))
         k[c > 65535] = 0
     word = (k & 1).view(bool)  # letters, then the inner hyphens and apostrophes (few: set one by one)
