@@ -2,7 +2,6 @@
 
 import copy
 import random
-import re
 
 import numpy as np
 import pytest
@@ -177,48 +176,6 @@ def test_run_together_latin_names_are_placed_in_their_own_text_of_a_batch():
 )
 def test_a_names_latin_spelling_in_brackets_is_a_name(text, expected):
     # otherwise the spelling in brackets would be left for anyone to read after the name is replaced
-    assert persons(text) == expected
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("游客漫步在默康加走过的小巷里。", ["默康加"]),  # after a function character
-        ("锋线上的图戴哈、贝鲁齐都很强。", ["贝鲁齐", "图戴哈"]),
-        ("游客漫步在默康加尔走过的小巷里。", ["默康加尔"]),  # 尔, outside ZH_TRANSLIT
-    ],
-)
-def test_a_transliterated_run_just_below_the_taggers_threshold_is_a_name(text, expected, monkeypatch):
-    model = names.zh_model()
-    spans = lambda: [text[s.start : s.end] for s in names.zh_names_batch([text], model)[0]]  # noqa: E731
-    assert spans() == expected
-    monkeypatch.setattr(names, "ZH_TRANSLIT_MARGIN", 0.0)  # the tagger's own threshold
-    assert expected[-1] not in spans()
-
-
-@pytest.mark.parametrize(
-    "text, run",
-    [
-        ("游客漫步在大琼姆顿走过的小巷里。", "琼姆顿"),  # the end of a word
-        ("游客漫步在斯帕-弗尔兰走过的小巷里。", "弗尔兰"),  # the end of a hyphenated name
-    ],
-)
-def test_a_transliterated_run_inside_a_longer_word_is_not_taken(text, run, monkeypatch):
-    model = names.zh_model()
-    spans = lambda: [text[s.start : s.end] for s in names.zh_names_batch([text], model)[0]]  # noqa: E731
-    assert run not in spans()
-    monkeypatch.setattr(names, "_ZH_RUN_JOINED", re.compile("(?!)"))  # no boundary check
-    assert run in spans()
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("汉堡的两名前场主力a·约翰森（右）和队友", ["约翰森"]),  # the tagger ran "力a·约翰森" together
-        ("执行制作人BenBell说", ["BenBell"]),  # a Latin name stays the name
-    ],
-)
-def test_a_chinese_name_that_the_tagger_runs_into_a_latin_word_is_kept(text, expected):
     assert persons(text) == expected
 
 

@@ -282,7 +282,6 @@ _ZH_LONG_PLACE_HEADS = tuple(h for h in ZH_PLACE_HEADS if len(h) > 1)
 # Function characters that are not part of a given name ("申请人应当…" is not the name 应当).
 ZH_NOT_GIVEN = frozenset("的了是与及或把被给对从等该此号码条款项者们当")
 _ZH_NAME_CHARS = re.compile(r"[\u4e00-\u9fff·•]")
-_ZH_NAME_PART = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·•]*[\u4e00-\u9fff]")  # two characters or more
 # Function characters that begin or end a clause fragment: none of these starts, or ends, a training name of three
 # characters or more whose rest is a common word (not 于 or 应 before: surnames with a word for a given name, 于建春).
 _ZH_EDGE_BEFORE = frozenset("和与及或向由对把被给从在因")
@@ -344,20 +343,12 @@ def _bracketed_latin_name(text: str, end: int) -> tuple[int, int] | None:
 
 def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] | None:
     """The name that the tagged run ``text[a:b]`` stands for, or None: the whole Latin word(s) where the run holds
-    a Latin letter (:func:`_latin_name`; where they are no name, the run's longest Chinese part), else the run itself
-    unless it is no Chinese given name (a function character inside, a never-name start, a common word, a place head
-    right after or at its end, two words straddled)."""
+    a Latin letter (:func:`_latin_name`), else the run itself unless it is no Chinese given name (a function
+    character inside, a never-name start, a common word, a place head right after or at its end, two words
+    straddled)."""
     latin = _LATIN_LETTER.search(text, a, b)
     if latin:
-        name = _latin_name(text, latin.start())
-        if name:
-            return name
-        # no Latin name (an acronym, a title, a common word) that the tagger ran into a Chinese one (ceo马丁·艾伯特,
-        # 主力a·约翰森): the Chinese part
-        chinese = max((m.span() for m in _ZH_NAME_PART.finditer(text, a, b)), key=lambda s: s[1] - s[0], default=None)
-        if chinese is None:
-            return None
-        a, b = chinese
+        return _latin_name(text, latin.start())
     if (
         b - a >= 2
         and len(_ZH_NAME_CHARS.findall(text, a, b)) == b - a
@@ -415,37 +406,6 @@ def _straddles_words(text: str, a: int, b: int, common: frozenset) -> bool:
         return False
     starts_inside = a > 0 and text[a - 1] not in ZH_NOT_GIVEN and text[a - 1 : a + 1] in common
     return (starts_inside and text[a + 1 : b] in common) or (text[b - 1 : b + 1] in common and text[a : b - 1] in common)
-
-
-# A transliterated foreign name the tagger scores just below its threshold (…成交。里希特的德国同仁, 锋线上的卡萨诺、…):
-# a whole run of 3–4 transliteration characters that starts at a word boundary (after no Chinese character, dot or
-# hyphen, or after a function character) is a name where it scores within ``ZH_TRANSLIT_MARGIN`` of no name. The
-# tagger's bias is one number for every name; these runs are rarely words and can take more. The run's characters are
-# ``ZH_TRANSLIT`` and 尔, the character the training split's dotted foreign names hold most often outside that list
-# (69 times; the list itself stays as the shipped CRF's features were trained on it). docs/pii.md, "Transliterated
-# names".
-_ZH_TRANSLIT_RUN_CHAR = np.zeros(65536, bool)
-_ZH_TRANSLIT_RUN_CHAR[[ord(ch) for ch in ZH_TRANSLIT + "尔"]] = True
-_ZH_RUN_BOUNDARY = frozenset("的和与及或对从在把被给让将由向跟同替")
-_ZH_RUN_JOINED = re.compile(r"[\u4e00-\u9fff·•\-－]")  # a character a run may continue (a word, a dotted name)
-ZH_TRANSLIT_MARGIN = 1.0
-_ZH_TRANSLIT_RUN_SIZES = (3, 4)
-
-
-def _translit_runs(c: np.ndarray, n: int, scores: dict[int, np.ndarray]) -> list[tuple[int, int, float]]:
-    """(start, end, score) in emission index (``c`` index − ``_PAD``) of the whole transliteration runs of
-    ``_ZH_TRANSLIT_RUN_SIZES`` characters whose name score (``scores[size]``, against no name) is above
-    −``ZH_TRANSLIT_MARGIN``; the boundary before them is left to the caller."""
-    is_run = np.zeros(n + 2, bool)  # one position either side, never a run character
-    is_run[1:-1] = _ZH_TRANSLIT_RUN_CHAR[np.minimum(c[_PAD : _PAD + n], 65535)]  # U+FFFF is none
-    edges = np.flatnonzero(is_run[1:] != is_run[:-1])  # run starts and ends alternate
-    starts, ends = edges[0::2], edges[1::2]
-    out = []
-    for size in _ZH_TRANSLIT_RUN_SIZES:
-        at = starts[ends - starts == size]
-        at = at[scores[size][at] > -ZH_TRANSLIT_MARGIN]
-        out += [(a, a + size, float(scores[size][a])) for a in at.tolist()]
-    return out
 
 
 def _confidence(score: float) -> float:
@@ -511,7 +471,6 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     name3[:-2] = name2[:-2] + DI[2:] + step
     name4 = np.full(n, -1e9)
     name4[:-3] = name3[:-3] + DI[3:] + step
-    runs = _translit_runs(c, n, {3: name3, 4: name4})
     hot = np.flatnonzero(np.maximum(np.maximum(name2, name3), name4) > -margin)
     if not len(hot):
         return out
@@ -549,17 +508,6 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                 i = j
             else:
                 i += 1
-    for a, b, score in runs:
-        k = bisect.bisect_right(bounds_l, a) - 1
-        a, b = a - bounds_l[k], b - bounds_l[k]
-        text = texts[k]
-        if a and (_ZH_RUN_JOINED.match(text, a - 1) and text[a - 1] not in _ZH_RUN_BOUNDARY):
-            continue  # inside a longer word or name (委内瑞拉, 俄罗斯, 斯帕-弗朗科尔尚)
-        if any(x.start < b and a < x.end for x in out[k]):
-            continue
-        span = _zh_name_span(text, a, b, model)
-        if span:
-            out[k].append(NameSpan(*span, _confidence(score)))
     return out
 
 
