@@ -190,3 +190,23 @@ def test_a_bare_surname_with_a_title_is_counted_apart(text, span, expected):
     counts = names_eval.score(pairs, [text])
     assert counts["precision"] == 0 and counts["surname_title"] == int(expected)
 
+
+
+def test_translit_chars_come_from_foreign_names_and_leave_place_characters_out():
+    import zh_translit_chars
+
+    def row(text, *names):
+        return {"text": text, "spans": [(text.index(n), text.index(n) + len(n)) for n in names]}
+
+    rows = [row("约翰·史密斯来了。", "约翰·史密斯")] * 3 + [row("泰勒（Taylor）说。", "泰勒")] * 3
+    rows += [row("卡萨诺进球，约翰·卡萨诺说。", "卡萨诺", "约翰·卡萨诺")] * 3
+    rows += [row("王明在北京，史密斯大学在亚洲。", "王明")] * 20  # 史 and 斯 often outside names: no longer likely in them
+    chars = zh_translit_chars.translit_chars(rows, min_count=3, min_lift=3)
+    assert set(chars) == set("约翰卡萨诺泰勒")  # dotted and spelled-out names; not the Chinese name, not 史 and 斯
+    assert chars == "".join(sorted(chars))
+    # the second pass: a run of three characters or more of the first pass's set, not starting with a surname
+    seed = frozenset("卡萨诺马")
+    assert zh_translit_chars._is_transliteration("卡萨诺进球", 0, 3, seed)
+    assert not zh_translit_chars._is_transliteration("马萨诺进球", 0, 3, seed)
+    assert not zh_translit_chars._is_transliteration("卡萨进球", 0, 2, seed)
+    assert not zh_translit_chars._is_transliteration("卡萨王进球", 0, 3, seed)
