@@ -293,8 +293,12 @@ def test_address_calls_skipped_without_an_address_cue_change_nothing(monkeypatch
     rng = random.Random(13)
     pieces = ["Mr. Tom Hanks", "Dr Anna Lee", "Name: Ana Dias", "Address: ", "lives at ", "corner of ", "12 High Street",
               "Suite 541 6343 Skogstien 106", "Koskikatu 25", "PO Box 3449", "APO AP 96278", "Via Roma 12", "Oslo",
-              "\n", "\n\n", " ", ", ", "4", "Sincerely,\n", "Flat 3, ", "Elm St and 5th Ave", "watching 15 Park Avenue"]
+              "\n", "\n\n", " ", ", ", "4", "Sincerely,\n", "Flat 3, ", "Elm St and 5th Ave", "watching 15 Park Avenue",
+              "Rákóczi út 13", "Pfarrgasse 91", "the corner of Broadway and 42nd Street", "lives at 83393 Pärna 33",
+              "\nAddress: 83393 Pärna 33\nCite Sfaxi\n, 13\n 44939", "\n6343 Pärna 106\n0150 Oslo"]  # fmt: skip
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(1500)]
+    # each piece alone beside a name's cue only (the gate's other half)
+    texts += [f"{cue} {piece}" for cue in ("Mr. Tom Hanks", "Name: Ana Dias", "Dr Lee,") for piece in pieces]
     detector = detectors.Detector()
     gated = detector.detect_batch(texts) + [detector.detect(t) for t in texts[:200]]
     monkeypatch.setattr(detectors, "_ADDRESS_LABEL_CUES", frozenset(range(len(detectors._FOLDED_CUES))))
