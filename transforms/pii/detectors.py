@@ -1142,7 +1142,13 @@ class Detector:
                 names.extend([Span(start, end, PERSON, score) for start, end, score in en_names])
             if PERSON in ents:
                 spans.extend(names)
-            if STREET_ADDRESS in ents and (cued or bare_street_possible):
+            # an address needs a cue of its own (a label, a phrase, a corner, an address or street word): else the
+            # bare street lines alone can give one (half of the texts with a cue have only a name's)
+            address_cued = (
+                cues.labels is None or cues.words & _ADDRESS_WORD_CUES
+                or not _ADDRESS_LABEL_CUES.isdisjoint(cues.labels)
+            )  # fmt: skip
+            if STREET_ADDRESS in ents and (address_cued or bare_street_possible):
                 _en_addresses(text, cues, has_colon, has_space, names, spans)
         if "zh" in self.languages and not ascii_only:
             if PERSON in ents:
@@ -1230,6 +1236,9 @@ _OTHER_STREET_CUES = (
 )
 _CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES, _OTHER_STREET_CUES)
 _CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX, _CUE_OTHER_STREET = (1 << k for k in range(len(_CASED_CUES)))
+# the cues that ``_en_addresses`` reads: without one of them (and without a digit that ends a line) it finds nothing
+_ADDRESS_LABEL_CUES = frozenset((_CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_CORNER))
+_ADDRESS_WORD_CUES = _CUE_ADDRESS_WORD | _CUE_STREET_SUFFIX | _CUE_OTHER_STREET
 _BATCH_CUES_MIN = 8  # texts: below this, numpy's fixed costs outweigh the per-text look-ups
 
 

@@ -99,6 +99,8 @@ class Anonymiser:
         self._surrogate_key = _subkey(key, "surrogate") if key else b""
         self._aes_key = _subkey(key, "encrypt") if key else b""
         used = set(modes.values())
+        # each redacted type's token, made once (``replacement`` per span cost ≈ 0.5 µs of a redacted span's ≈ 1.5)
+        self._redacted = {e: f"<{e}>" for e in det.ENTITY_TYPES if modes.get(e, "redact") == "redact"}
         self._mask = _presidio_operators().Mask() if "mask" in used else None
         self._encrypt = _presidio_operators().Encrypt() if "encrypt" in used else None
 
@@ -125,19 +127,22 @@ class Anonymiser:
         """The anonymised text and the (start, end) of each replacement in it.
 
         Built left to right from slices, so offsets stay right when replacements change length."""
+        if not spans:
+            return text, []
         pieces: list[str] = []
         inserted: list[tuple[int, int]] = []
         cursor = 0
         length = 0
-        for span in spans:
-            before = text[cursor : span.start]
-            new = self.replacement(span.type, text[span.start : span.end])
+        redacted = self._redacted
+        for start, end, entity, _ in spans:
+            before = text[cursor:start]
+            new = redacted.get(entity) or self.replacement(entity, text[start:end])
             pieces.append(before)
             length += len(before)
             inserted.append((length, length + len(new)))
             pieces.append(new)
             length += len(new)
-            cursor = span.end
+            cursor = end
         pieces.append(text[cursor:])
         return "".join(pieces), inserted
 
