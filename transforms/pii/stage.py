@@ -99,8 +99,9 @@ class Anonymiser:
         self._surrogate_key = _subkey(key, "surrogate") if key else b""
         self._aes_key = _subkey(key, "encrypt") if key else b""
         used = set(modes.values())
-        # each redacted type's token, made once (``replacement`` per span cost ≈ 0.5 µs of a redacted span's ≈ 1.5)
-        self._redacted = {e: f"<{e}>" for e in det.ENTITY_TYPES if modes.get(e, "redact") == "redact"}
+        # each redacted type's token, made once by ``replacement`` (called per span it cost ≈ 0.5 µs of a redacted
+        # span's ≈ 1.5)
+        self._redacted = {e: self.replacement(e, "") for e in det.ENTITY_TYPES if modes.get(e, "redact") == "redact"}
         self._mask = _presidio_operators().Mask() if "mask" in used else None
         self._encrypt = _presidio_operators().Encrypt() if "encrypt" in used else None
 
