@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import ner_corpora  # noqa: E402
 import real_corpus  # noqa: E402
+import zh_translit_chars  # noqa: E402
 
 from transforms.pii import names  # noqa: E402
 
@@ -509,10 +510,40 @@ def _zh_labels(text: str, spans) -> list[str]:
 ZH_SOCIAL_COPIES = 2
 
 
-def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
+# Share of the Chinese names in the augmented copies that become a transliterated foreign name instead (a name that
+# was itself a transliteration always does): foreign names stand where Chinese ones do (鲁尼打进…), but the corpora
+# hold few, so without this the contexts teach "surname + given name" alone.
+ZH_FOREIGN_SHARE = 0.25
+# Of the foreign replacements, this share is one family name alone (鲁尼, 卡萨诺: how news names a foreign person
+# after the first mention); the others are a given name and a family name joined by a middle dot.
+ZH_FOREIGN_ALONE = 0.6
+
+
+def transliterated_name_parts(samples: list[dict], seed: frozenset) -> tuple[list[str], list[str]]:
+    """The given-name and family-name parts of the samples' transliterated names (``zh_translit_chars``'s rule, runs
+    of ``seed`` characters): 约翰·史密斯 gives 约翰 and 史密斯, an undotted 卡萨诺 a family name. Parts are Chinese
+    characters only, two or more, so recombined names look like the corpora's; an undotted name starting with a
+    Chinese surname is left out."""
+    given, family = [], []
+    for d in samples:
+        for s, e in d["spans"]:
+            if not zh_translit_chars.is_transliteration(d["text"], s, e, seed):
+                continue
+            parts = re.split("[·•・]", d["text"][s:e])
+            if len(parts) == 1 and parts[0][0] in names.ZH_SURNAMES:
+                continue  # a Chinese name before its blog's Latin name: 商久拜（blog）
+            if not all(len(p) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in p) for p in parts):
+                continue
+            given += parts[:-1]
+            family.append(parts[-1])
+    return given, family
+
+
+def augment_chinese(samples: list[dict], seed: int = 7, foreign_share: float = ZH_FOREIGN_SHARE) -> list[dict]:
     """News sentences with each Chinese name replaced by a random surname + given-name characters drawn from
     the training names: the context, not the memorised name, has to carry the decision. Social posts come back
-    ``ZH_SOCIAL_COPIES`` times, each time with other names."""
+    ``ZH_SOCIAL_COPIES`` times, each time with other names. A transliterated name, and ``foreign_share`` of the
+    Chinese ones, is replaced by a transliterated name recombined from the training names' parts."""
     given = collections.Counter()
     surnames = set(names.ZH_SURNAMES)
     for d in samples:
@@ -523,14 +554,28 @@ def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
     chars, weights = zip(*given.most_common(1500))
     rng = random.Random(seed)
     pool = list(names.ZH_SURNAMES) * 3 + ["欧阳", "司马", "上官", "诸葛", "皇甫", "令狐", "慕容"]
+    # the shipped class list and the one the samples' own foreign names give (zh_translit_chars)
+    translit = frozenset(names.ZH_TRANSLIT) | frozenset(zh_translit_chars.translit_chars(samples))
+    foreign_given, foreign_family = transliterated_name_parts(samples, translit)
+    foreign_rng = random.Random(seed + 1)  # a stream of its own: the Chinese names drawn stay those drawn without it
+
+    def foreign_name() -> str:
+        if not foreign_given or foreign_rng.random() < ZH_FOREIGN_ALONE:
+            return foreign_rng.choice(foreign_family)
+        return foreign_rng.choice(foreign_given) + "·" + foreign_rng.choice(foreign_family)
 
     def replaceable(name: str) -> bool:
         return "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4
 
     def replacement(name: str) -> str:
-        if replaceable(name):
-            return rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
-        return name
+        chinese = name
+        if replaceable(name):  # drawn for a foreign name too, for the same reason
+            chinese = rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
+        if not foreign_family:
+            return chinese
+        if zh_translit_chars.is_transliteration(name, 0, len(name), translit):
+            return foreign_name()
+        return foreign_name() if replaceable(name) and foreign_rng.random() < foreign_share else chinese
 
     out = []
     for d in samples:

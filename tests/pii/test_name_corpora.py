@@ -206,7 +206,30 @@ def test_translit_chars_come_from_foreign_names_and_leave_place_characters_out()
     assert chars == "".join(sorted(chars))
     # the second pass: a run of three characters or more of the first pass's set, not starting with a surname
     seed = frozenset("卡萨诺马")
-    assert zh_translit_chars._is_transliteration("卡萨诺进球", 0, 3, seed)
-    assert not zh_translit_chars._is_transliteration("马萨诺进球", 0, 3, seed)
-    assert not zh_translit_chars._is_transliteration("卡萨进球", 0, 2, seed)
-    assert not zh_translit_chars._is_transliteration("卡萨王进球", 0, 3, seed)
+    assert zh_translit_chars.is_transliteration("卡萨诺进球", 0, 3, seed)
+    assert not zh_translit_chars.is_transliteration("马萨诺进球", 0, 3, seed)
+    assert not zh_translit_chars.is_transliteration("卡萨进球", 0, 2, seed)
+    assert not zh_translit_chars.is_transliteration("卡萨王进球", 0, 3, seed)
+
+
+def test_augmented_chinese_copies_put_transliterated_names_where_foreign_names_and_a_share_of_chinese_ones_were():
+    def row(text, *names):
+        return {"text": text, "genre": "news", "spans": [(text.index(n), text.index(n) + len(n)) for n in names]}
+
+    rows = [row("约翰·史密斯说，王明来了。", "约翰·史密斯", "王明"), row("卡萨诺进球，李华助攻。", "卡萨诺", "李华")] * 30
+    rows.append(row("商久拜（blog）说。", "商久拜"))  # a Chinese name before its blog's name: no foreign part
+    given, family = train_name_tagger.transliterated_name_parts(rows, frozenset("卡萨诺"))
+    assert set(given) == {"约翰"} and set(family) == {"史密斯", "卡萨诺"}
+    foreign = {"史密斯", "卡萨诺", "约翰·史密斯", "约翰·卡萨诺"}
+
+    def slots(share):
+        out = train_name_tagger.augment_chinese(rows[:-1], foreign_share=share)
+        assert len(out) == 60 and all(len(d["spans"]) == 2 for d in out)
+        assert all(d["text"].endswith(("来了。", "助攻。")) for d in out)  # the context is kept around the new names
+        return [[d["text"][s:e] for s, e in d["spans"]] for d in out]
+
+    # a foreign name always becomes a recombined foreign one; the Chinese ones stay Chinese at share 0
+    assert all(first in foreign and second not in foreign and "·" not in second for first, second in slots(0))
+    assert all(first in foreign and second in foreign for first, second in slots(1))
+    half = [second in foreign for _, second in slots(0.5)]
+    assert 10 < sum(half) < 50
