@@ -510,10 +510,6 @@ def _zh_labels(text: str, spans) -> list[str]:
 ZH_SOCIAL_COPIES = 2
 
 
-# Share of the Chinese names in the augmented copies that become a transliterated foreign name instead (a name that
-# was itself a transliteration always does): foreign names stand where Chinese ones do (鲁尼打进…), but the corpora
-# hold few, so without this the contexts teach "surname + given name" alone.
-ZH_FOREIGN_SHARE = 0.25
 # Of the foreign replacements, this share is one family name alone (鲁尼, 卡萨诺: how news names a foreign person
 # after the first mention); the others are a given name and a family name joined by a middle dot.
 ZH_FOREIGN_ALONE = 0.6
@@ -539,11 +535,26 @@ def transliterated_name_parts(samples: list[dict], seed: frozenset) -> tuple[lis
     return given, family
 
 
-def augment_chinese(samples: list[dict], seed: int = 7, foreign_share: float = ZH_FOREIGN_SHARE) -> list[dict]:
+# Share of the named places and organisations in the augmented copies that become a transliterated one (亚马逊,
+# 莫斯科): labelled O, they keep the model from reading "written in transliteration characters" as "a person".
+ZH_FOREIGN_PLACE_SHARE = 0.25
+
+
+def transliterated_non_persons(samples: list[dict], seed: frozenset, person_parts: set) -> list[str]:
+    """The samples' named places and organisations (``places``) written in ``seed`` characters alone, two or more,
+    each once: 亚马逊, 莫斯科, not 北京 or 亚洲大学. One that is also a part of a person's name
+    (``person_parts``: 布朗, 摩尔) is left out: labelled O where the corpora call it a person, it would teach both."""
+    found = {d["text"][s:e] for d in samples for s, e in d.get("places", ())}
+    return sorted(t for t in found if len(t) >= 2 and all(ch in seed for ch in t) and t not in person_parts)
+
+
+def augment_chinese(samples: list[dict], seed: int = 7,
+                    foreign_place_share: float = ZH_FOREIGN_PLACE_SHARE) -> list[dict]:
     """News sentences with each Chinese name replaced by a random surname + given-name characters drawn from
     the training names: the context, not the memorised name, has to carry the decision. Social posts come back
-    ``ZH_SOCIAL_COPIES`` times, each time with other names. A transliterated name, and ``foreign_share`` of the
-    Chinese ones, is replaced by a transliterated name recombined from the training names' parts."""
+    ``ZH_SOCIAL_COPIES`` times, each time with other names. A transliterated name is replaced by a transliterated name
+    recombined from the training names' parts, and ``foreign_place_share`` of the other entities by a transliterated
+    place or organisation (``transliterated_non_persons``), not a name."""
     given = collections.Counter()
     surnames = set(names.ZH_SURNAMES)
     for d in samples:
@@ -558,6 +569,8 @@ def augment_chinese(samples: list[dict], seed: int = 7, foreign_share: float = Z
     translit = frozenset(names.ZH_TRANSLIT) | frozenset(zh_translit_chars.translit_chars(samples))
     foreign_given, foreign_family = transliterated_name_parts(samples, translit)
     foreign_rng = random.Random(seed + 1)  # a stream of its own: the Chinese names drawn stay those drawn without it
+    foreign_places = transliterated_non_persons(samples, translit, set(foreign_given) | set(foreign_family))
+    place_rng = random.Random(seed + 2)  # likewise: the names drawn stay those drawn without the places
 
     def foreign_name() -> str:
         if not foreign_given or foreign_rng.random() < ZH_FOREIGN_ALONE:
@@ -571,18 +584,22 @@ def augment_chinese(samples: list[dict], seed: int = 7, foreign_share: float = Z
         chinese = name
         if replaceable(name):  # drawn for a foreign name too, for the same reason
             chinese = rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
-        if not foreign_family:
-            return chinese
-        if zh_translit_chars.is_transliteration(name, 0, len(name), translit):
+        if foreign_family and zh_translit_chars.is_transliteration(name, 0, len(name), translit):
             return foreign_name()
-        return foreign_name() if replaceable(name) and foreign_rng.random() < foreign_share else chinese
+        return chinese
+
+    def place_replacement(place: str) -> str:
+        return place_rng.choice(foreign_places) if place_rng.random() < foreign_place_share else place
+
+    def copy(d: dict) -> dict:
+        return _replace_spans(d, replacement, place_replacement if foreign_places else None)
 
     out = []
     for d in samples:
         if d["spans"] and d["genre"] == "news":
-            out.append(_replace_spans(d, replacement))
+            out.append(copy(d))
         elif d["spans"] and d["genre"] == "social":
-            out += [_replace_spans(d, replacement) for _ in range(ZH_SOCIAL_COPIES)]
+            out += [copy(d) for _ in range(ZH_SOCIAL_COPIES)]
     return out
 
 
