@@ -377,15 +377,11 @@ def english() -> list[dict]:
 # ------------------------------------------------------------------ Chinese
 # Chinese entity types that are no person (training negatives: "others"); Weibo's nominal persons are not names either
 _ZH_OTHER_TYPES = {"LOC", "ORG", "GPE", "LOC.NAM", "ORG.NAM", "GPE.NAM", "LOC.NOM", "ORG.NOM", "GPE.NOM", "PER.NOM"}
-# Named places and organisations (``places``): what may stand where a place stands. Not titles, works or nominal
-# persons (总统, 朋友), which sit next to names and shape their contexts.
-_ZH_PLACE_TYPES = {"LOC", "ORG"}
-_CLUENER_PLACE_KINDS = {"address", "company", "organization", "game"}
 
 
 def char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list[dict]:
     """The sentences of a character-per-line BIO file: {text, spans (entity types ``want`` keeps), others (other
-    entities), places (named places and organisations), corpus, genre, split}."""
+    entities), corpus, genre, split}."""
     out = []
     for k, (tokens, tags) in enumerate(read_bio(path, sep)):
         chars = []
@@ -395,25 +391,22 @@ def char_bio(path: Path, sep: str | None, corpus: str, genre: str, want) -> list
             chars.append(ch if len(ch) == 1 else ch[:1] or " ")
         key = f"{path.name}:{k}"
         out.append({"text": "".join(chars), "spans": _bio_spans(tags, want), "others": _bio_spans(tags, lambda t: t in _ZH_OTHER_TYPES),
-                    "places": _bio_spans(tags, lambda t: t in _ZH_PLACE_TYPES), "corpus": corpus, "genre": genre,
-                    "split": "test" if held_out(key) else "train"})
+                    "corpus": corpus, "genre": genre, "split": "test" if held_out(key) else "train"})
     return out
 
 
 def chinese() -> list[dict]:
-    """{text, spans (person names), others (other entities: places, organisations, works, positions …), places
-    (named places and organisations), corpus, genre, split}"""
+    """{text, spans (person names), others (other entities: places, organisations, works, positions …), corpus,
+    genre, split}"""
     out = []
     for k, line in enumerate((NER / "zh/cluener_train.jsonl").open(encoding="utf-8")):
         d = json.loads(line)
         spans = sorted((s, e + 1) for surf, ranges in d["label"].get("name", {}).items() for s, e in ranges)
         others = sorted((s, e + 1) for kind, found in d["label"].items() if kind != "name" for ranges in found.values()
                         for s, e in ranges)  # fmt: skip
-        places = sorted((s, e + 1) for kind in _CLUENER_PLACE_KINDS for ranges in d["label"].get(kind, {}).values()
-                        for s, e in ranges)  # fmt: skip
         key = f"cluener:{k}"
-        out.append({"text": d["text"], "spans": spans, "others": others, "places": places, "corpus": "cluener",
-                    "genre": "news", "split": "test" if held_out(key) else "train"})
+        out.append({"text": d["text"], "spans": spans, "others": others, "corpus": "cluener", "genre": "news",
+                    "split": "test" if held_out(key) else "train"})
     out += char_bio(NER / "zh/weibo_ner_2nd_train.conll", "\t", "weibo", "social", lambda t: t == "PER.NAM")
     out += char_bio(NER / "zh/msra_test_bio.tsv", "\t", "msra", "news", lambda t: t == "PER")
     for s in ("dev", "test"):

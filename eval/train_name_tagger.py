@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import ner_corpora  # noqa: E402
 import real_corpus  # noqa: E402
-import zh_translit_chars  # noqa: E402
 
 from transforms.pii import names  # noqa: E402
 
@@ -510,51 +509,10 @@ def _zh_labels(text: str, spans) -> list[str]:
 ZH_SOCIAL_COPIES = 2
 
 
-# Of the foreign replacements, this share is one family name alone (鲁尼, 卡萨诺: how news names a foreign person
-# after the first mention); the others are a given name and a family name joined by a middle dot.
-ZH_FOREIGN_ALONE = 0.6
-
-
-def transliterated_name_parts(samples: list[dict], seed: frozenset) -> tuple[list[str], list[str]]:
-    """The given-name and family-name parts of the samples' transliterated names (``zh_translit_chars``'s rule, runs
-    of ``seed`` characters): 约翰·史密斯 gives 约翰 and 史密斯, an undotted 卡萨诺 a family name. Parts are Chinese
-    characters only, two or more, so recombined names look like the corpora's; an undotted name starting with a
-    Chinese surname is left out."""
-    given, family = [], []
-    for d in samples:
-        for s, e in d["spans"]:
-            if not zh_translit_chars.is_transliteration(d["text"], s, e, seed):
-                continue
-            parts = re.split("[·•・]", d["text"][s:e])
-            if len(parts) == 1 and parts[0][0] in names.ZH_SURNAMES:
-                continue  # a Chinese name before its blog's Latin name: 商久拜（blog）
-            if not all(len(p) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in p) for p in parts):
-                continue
-            given += parts[:-1]
-            family.append(parts[-1])
-    return given, family
-
-
-# Share of the named places and organisations in the augmented copies that become a transliterated one (亚马逊,
-# 莫斯科): labelled O, they keep the model from reading "written in transliteration characters" as "a person".
-ZH_FOREIGN_PLACE_SHARE = 0.25
-
-
-def transliterated_non_persons(samples: list[dict], seed: frozenset, person_parts: set) -> list[str]:
-    """The samples' named places and organisations (``places``) written in ``seed`` characters alone, two or more,
-    each once: 亚马逊, 莫斯科, not 北京 or 亚洲大学. One that is also a part of a person's name
-    (``person_parts``: 布朗, 摩尔) is left out: labelled O where the corpora call it a person, it would teach both."""
-    found = {d["text"][s:e] for d in samples for s, e in d.get("places", ())}
-    return sorted(t for t in found if len(t) >= 2 and all(ch in seed for ch in t) and t not in person_parts)
-
-
-def augment_chinese(samples: list[dict], seed: int = 7,
-                    foreign_place_share: float = ZH_FOREIGN_PLACE_SHARE) -> list[dict]:
+def augment_chinese(samples: list[dict], seed: int = 7) -> list[dict]:
     """News sentences with each Chinese name replaced by a random surname + given-name characters drawn from
     the training names: the context, not the memorised name, has to carry the decision. Social posts come back
-    ``ZH_SOCIAL_COPIES`` times, each time with other names. A transliterated name is replaced by a transliterated name
-    recombined from the training names' parts, and ``foreign_place_share`` of the other entities by a transliterated
-    place or organisation (``transliterated_non_persons``), not a name."""
+    ``ZH_SOCIAL_COPIES`` times, each time with other names."""
     given = collections.Counter()
     surnames = set(names.ZH_SURNAMES)
     for d in samples:
@@ -565,41 +523,21 @@ def augment_chinese(samples: list[dict], seed: int = 7,
     chars, weights = zip(*given.most_common(1500))
     rng = random.Random(seed)
     pool = list(names.ZH_SURNAMES) * 3 + ["欧阳", "司马", "上官", "诸葛", "皇甫", "令狐", "慕容"]
-    # the shipped class list and the one the samples' own foreign names give (zh_translit_chars)
-    translit = frozenset(names.ZH_TRANSLIT) | frozenset(zh_translit_chars.translit_chars(samples))
-    foreign_given, foreign_family = transliterated_name_parts(samples, translit)
-    foreign_rng = random.Random(seed + 1)  # a stream of its own: the Chinese names drawn stay those drawn without it
-    foreign_places = transliterated_non_persons(samples, translit, set(foreign_given) | set(foreign_family))
-    place_rng = random.Random(seed + 2)  # likewise: the names drawn stay those drawn without the places
-
-    def foreign_name() -> str:
-        if not foreign_given or foreign_rng.random() < ZH_FOREIGN_ALONE:
-            return foreign_rng.choice(foreign_family)
-        return foreign_rng.choice(foreign_given) + "·" + foreign_rng.choice(foreign_family)
 
     def replaceable(name: str) -> bool:
         return "\u4e00" <= name[0] <= "\u9fff" and "·" not in name and len(name) <= 4
 
     def replacement(name: str) -> str:
-        chinese = name
-        if replaceable(name):  # drawn for a foreign name too, for the same reason
-            chinese = rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
-        if foreign_family and zh_translit_chars.is_transliteration(name, 0, len(name), translit):
-            return foreign_name()
-        return chinese
-
-    def place_replacement(place: str) -> str:
-        return place_rng.choice(foreign_places) if place_rng.random() < foreign_place_share else place
-
-    def copy(d: dict) -> dict:
-        return _replace_spans(d, replacement, place_replacement if foreign_places else None)
+        if replaceable(name):
+            return rng.choice(pool) + "".join(rng.choices(chars, weights, k=rng.choice((1, 2, 2))))
+        return name
 
     out = []
     for d in samples:
         if d["spans"] and d["genre"] == "news":
-            out.append(copy(d))
+            out.append(_replace_spans(d, replacement))
         elif d["spans"] and d["genre"] == "social":
-            out += [copy(d) for _ in range(ZH_SOCIAL_COPIES)]
+            out += [_replace_spans(d, replacement) for _ in range(ZH_SOCIAL_COPIES)]
     return out
 
 

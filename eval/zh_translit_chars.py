@@ -39,9 +39,7 @@ def training_rows() -> list[dict]:
     return [d for d in ner_corpora.chinese() if d["split"] == "train" and not ner_corpora.in_dev(d)]
 
 
-def is_transliteration(text: str, start: int, end: int, seed: frozenset) -> bool:
-    """Whether the name ``text[start:end]`` is a transliterated foreign name by the module's rule (``seed``: the
-    characters a run of them may consist of)."""
+def _is_transliteration(text: str, start: int, end: int, seed: frozenset) -> bool:
     name = text[start:end]
     if _DOT.search(name) or _LATIN_AFTER.match(text, end):
         return True
@@ -55,7 +53,7 @@ def _derive(rows: list[dict], seed: frozenset, min_count: int, min_lift: float) 
         inside = [False] * len(text)
         for s, e in d["spans"]:
             inside[s:e] = [True] * (e - s)
-            if is_transliteration(text, s, e, seed):
+            if _is_transliteration(text, s, e, seed):
                 in_names.update(_HAN.findall(text[s:e]))
         outside.update(ch for ch, named in zip(text, inside) if not named and _HAN.match(ch))
     names_total, outside_total = sum(in_names.values()), sum(outside.values())
