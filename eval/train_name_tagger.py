@@ -24,12 +24,15 @@ import argparse
 import collections
 import functools
 import gzip
+import importlib
 import itertools
 import json
+import pkgutil
 import random
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -114,11 +117,7 @@ def faker_names() -> tuple[set[str], set[str]]:
     """Given names and surnames of every locale of Faker's person provider (MIT; training time only, ``pip install
     faker``), lower-cased, Latin letters only, two letters or more: ≈ 21,000 given names and ≈ 22,000 surnames of
     many languages, where the lists above hold ≈ 700 (model card "International names")."""
-    import importlib
-    import pkgutil
-    import unicodedata
-
-    import faker.providers.person as person
+    import faker.providers.person as person  # the train extra
 
     def latin(word: str) -> bool:
         return len(word) > 1 and word.isalpha() and all("LATIN" in unicodedata.name(c, "") for c in word)

@@ -31,7 +31,6 @@ MIN_COUNT = 3
 MIN_LIFT = 10.0
 _HAN = re.compile("[\u4e00-\u9fff]")
 _DOT = re.compile("[·•・]")
-_LATIN_AFTER = re.compile(r"[（(][A-Za-z][A-Za-z .'’-]*[）)]")
 
 
 def training_rows() -> list[dict]:
@@ -41,7 +40,7 @@ def training_rows() -> list[dict]:
 
 def _is_transliteration(text: str, start: int, end: int, seed: frozenset) -> bool:
     name = text[start:end]
-    if _DOT.search(name) or _LATIN_AFTER.match(text, end):
+    if _DOT.search(name) or names._BRACKETED_LATIN.match(text, end):  # the tagger's own rule for spellings
         return True
     return len(name) >= 3 and name[0] not in names.ZH_SURNAMES and all(ch in seed for ch in name)
 

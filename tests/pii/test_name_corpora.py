@@ -191,7 +191,6 @@ def test_a_bare_surname_with_a_title_is_counted_apart(text, span, expected):
     assert counts["precision"] == 0 and counts["surname_title"] == int(expected)
 
 
-
 def test_translit_chars_come_from_foreign_names_and_leave_place_characters_out():
     import zh_translit_chars
 
