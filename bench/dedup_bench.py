@@ -1,20 +1,22 @@
 """Dedup throughput: our signature step, the whole Beam stage, datasketch and rensa, side by side.
 
-Generates ~1 KB English-like documents (Zipf word frequencies) of which ``--dup-share`` are copies
-of earlier documents (half verbatim, half with a few words changed), once, as pickled record
-batches in a cache directory. Each configuration runs in its own subprocess so its peak RSS is its
+Reads ../shared/data/bench/real-100k (``--corpus real``, the default: real reviews, statutes,
+tweets and comments with their natural duplicates) or generates ~1 KB English-like documents
+(``--corpus generated``: Zipf word frequencies, ``--dup-share`` of them copies of earlier documents,
+half verbatim, half with a few words changed), once, as pickled record batches in a cache directory. Each configuration runs in its own subprocess so its peak RSS is its
 own (``os.wait4``). Kernel rows load one batch at a time outside the timed region; Beam rows read
 the batch files inside the pipeline (a load costs ≈2 µs/doc), so generation is not counted as
 dedup cost. datasketch and rensa run on the first ``--anchor-docs`` documents (their rate does not
 depend on corpus size). Beam rows also print the Filter's input counter ("filtered"), which must
 equal the documents read.
 
-    .venv/bin/python bench/dedup_bench.py [--docs 100000] [--only sig,beam1,...]
+    .venv/bin/python bench/dedup_bench.py [--docs 100000] [--corpus real|generated] [--only sig,beam1,...]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import pickle
@@ -43,8 +45,6 @@ CONFIGS = {
 
 def make_batch(index: int, dup_share: float, seed: int = 0):
     """Batch ``index`` of the synthetic corpus: deterministic, so any worker can build it."""
-    from transforms.core.records import Batch
-
     rng = np.random.default_rng(seed * 1_000_003 + index)
     vocab = _vocab()
     texts, ids = [], []
@@ -60,9 +60,17 @@ def make_batch(index: int, dup_share: float, seed: int = 0):
             words = _words(doc, seed, vocab)
         texts.append(" ".join(words.tolist()))
         ids.append(f"doc-{doc}")
+    return _batch(ids, texts)
+
+
+def _batch(ids: list[str], texts: list[str]):
+    """A record batch of these documents (dedup reads only ``id`` and ``text``)."""
+    from transforms.core.records import Batch
+
+    n = len(ids)
     return Batch(
-        id=ids, text=texts, source=["bench"] * BATCH, source_uri=["bench"] * BATCH, locator=ids, license=["MIT"] * BATCH,
-        lang=["en"] * BATCH, meta=[{} for _ in ids], content_sha256=[""] * BATCH, tags=[[] for _ in ids], lineage=[[] for _ in ids],
+        id=ids, text=texts, source=["bench"] * n, source_uri=["bench"] * n, locator=ids, license=["MIT"] * n,
+        lang=["und"] * n, meta=[{} for _ in ids], content_sha256=[""] * n, tags=[[] for _ in ids], lineage=[[] for _ in ids],
     )
 
 
@@ -91,31 +99,49 @@ def _shingle_strings(text: str) -> list[str]:
     return [" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))]
 
 
-def input_dir(docs: int, dup_share: float) -> Path:
-    return Path(tempfile.gettempdir()) / f"dedup_bench_{docs}_{dup_share:g}"
+def input_dir(docs: int, dup_share: float, corpus: str) -> Path:
+    name = f"dedup_bench_real_{docs}" if corpus == "real" else f"dedup_bench_{docs}_{dup_share:g}"
+    return Path(tempfile.gettempdir()) / name
+
+
+def _write(path: Path, batch) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
 
 
 def _write_batch(args) -> None:
     target, index, dup_share = args
     path = target / f"batch-{index:05d}.pkl"
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(make_batch(index, dup_share), protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(path)
+        _write(path, make_batch(index, dup_share))
 
 
-def input_paths(docs: int, dup_share: float) -> list[str]:
-    return [str(input_dir(docs, dup_share) / f"batch-{i:05d}.pkl") for i in range(max(1, docs // BATCH))]
+def input_paths(docs: int, dup_share: float, corpus: str) -> list[str]:
+    return [str(input_dir(docs, dup_share, corpus) / f"batch-{i:05d}.pkl") for i in range(max(1, docs // BATCH))]
 
 
-def prepare_input(docs: int, dup_share: float) -> None:
-    """Generates the pickled input batches that are missing (2 processes)."""
+def prepare_input(docs: int, dup_share: float, corpus: str) -> None:
+    """Writes the pickled input batches that are missing: the real corpus's first ``docs`` documents in shard order,
+    or the generated ones (2 processes)."""
+    target = input_dir(docs, dup_share, corpus)
+    target.mkdir(exist_ok=True)
+    paths = [Path(p) for p in input_paths(docs, dup_share, corpus)]
+    if corpus == "real":
+        if all(p.exists() for p in paths):
+            return
+        sys.path.insert(0, str(ROOT / "bench"))
+        import real_corpus
+
+        docs_read = real_corpus.real_documents()
+        for path in paths:
+            chunk = list(itertools.islice(docs_read, BATCH))
+            _write(path, _batch([d["id"] for d in chunk], [d["text"] for d in chunk]))
+        return
     from multiprocessing import Pool
 
-    target = input_dir(docs, dup_share)
-    target.mkdir(exist_ok=True)
     with Pool(2) as pool:
-        pool.map(_write_batch, [(target, i, dup_share) for i in range(len(input_paths(docs, dup_share)))], chunksize=8)
+        pool.map(_write_batch, [(target, i, dup_share) for i in range(len(paths))], chunksize=8)
 
 
 def load_batch(path: str):
@@ -192,26 +218,30 @@ def _run_beam(name: str, paths: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--dup-share", type=float, default=0.2)
+    parser.add_argument("--corpus", choices=("real", "generated"), default="real")
+    parser.add_argument("--dup-share", type=float, default=0.2, help="generated corpus only")
     parser.add_argument("--anchor-docs", type=int, default=20_000, help="documents for datasketch and rensa")
     parser.add_argument("--only", default=",".join(CONFIGS))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    paths = input_paths(args.docs, args.dup_share)
+    if args.corpus == "real":
+        args.docs = min(args.docs, 100_000)  # real-100k holds no more
+    paths = input_paths(args.docs, args.dup_share, args.corpus)
     if args.worker:
         if args.worker in ("datasketch", "rensa", "rensa_flat"):
             paths = paths[: max(1, args.anchor_docs // BATCH)]
         print(json.dumps(run_config(args.worker, paths)))
         return
-    prepare_input(args.docs, args.dup_share)
-    print(f"{args.docs} docs of ~1 KB, {args.dup_share:.0%} duplicates; cores: {os.cpu_count()}; "
+    prepare_input(args.docs, args.dup_share, args.corpus)
+    what = "of real-100k" if args.corpus == "real" else f"generated, ~1 KB, {args.dup_share:.0%} duplicates"
+    print(f"{args.docs} docs {what}; cores: {os.cpu_count()}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine: numbers are noisy)")
     print(f"{'configuration':<48} {'docs/s':>10} {'docs/CPU-s':>11} {'peak RSS MiB':>13}  note")
     for name in args.only.split(","):
         with tempfile.TemporaryFile(mode="w+") as err:
             proc = subprocess.Popen(
                 [sys.executable, __file__, "--worker", name, "--docs", str(args.docs), "--dup-share", str(args.dup_share),
-                 "--anchor-docs", str(args.anchor_docs)],
+                 "--corpus", args.corpus, "--anchor-docs", str(args.anchor_docs)],
                 stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT,
             )
             out = proc.stdout.read()
