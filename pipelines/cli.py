@@ -285,11 +285,11 @@ def rollback(
     by: Optional[str] = typer.Option(None, "--by", help="Who (default: the current user)."),
 ) -> None:
     """Restore the dataset to version N, as a new version recording who and why."""
-    from pipelines.outdir import OutputLocked, output_lock
+    from pipelines.outdir import OutputLocked, lock_output
     from pipelines.publish import rollback as restore
 
     try:
-        with output_lock(out_dir, "steward rollback"):  # never commit beside a live run
+        with lock_output(out_dir, "steward rollback"):  # never commit beside a live run
             version = restore(out_dir, to, reason, by)
     except (ValueError, FileNotFoundError, OutputLocked) as exc:
         _fail(str(exc))

@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from transforms.core import storage
+
 LOCK_NAME = ".steward.lock"
 UNFINISHED = ("running", "publishing")  # a live run's statuses; on disk without a live run: a killed run
 SETTLED_WITH_REJECTS = ("published", "gate_failed")
@@ -87,6 +89,19 @@ def output_lock(out_dir: Path, holder: str, wait_seconds: float = 0.0) -> Iterat
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+def lock_output(out_dir: str, holder: str, wait_seconds: float = 0.0):
+    """:func:`output_lock` on a local output. Object storage has no ``flock``, so an output there is not
+    locked (and no local ``s3:/…`` directory is made for it)."""
+    if storage.is_remote(out_dir):
+        return _unlocked()
+    return output_lock(Path(out_dir), holder, wait_seconds)
+
+
+@contextmanager
+def _unlocked() -> Iterator[Callable[[str], None]]:
+    yield lambda holder: None
 
 
 def _holder(out_dir: Path) -> str:

@@ -35,8 +35,8 @@ from pipelines.lineage import LineageEmitter, gate_failure_message
 from pipelines.outdir import (
     chain_link,
     check_target,
+    lock_output,
     manifest_path,
-    output_lock,
     recover,
     write_manifest,
 )
@@ -203,8 +203,7 @@ def execute(
     if local:  # the lock, the target check and recovery work on local outputs (flock, rename)
         check_target(Path(out_dir), config.job, force)
     # Signals are noted from the start and acted on once the run has a manifest to record them in.
-    lock = output_lock(Path(out_dir), f"a starting run of job {config.job}", wait_lock) if local else _no_lock()
-    with _Interrupts() as interrupts, lock as announce:
+    with _Interrupts() as interrupts, lock_output(out_dir, f"a starting run of job {config.job}", wait_lock) as announce:
         interrupts.defer = True
         # The id is made under the lock: UUIDv7 is time-ordered, so run ids order the runs of an
         # output as they happened (the manifest chain relies on it), even when several waited.
@@ -218,11 +217,6 @@ def execute(
         outcome = _execute_locked(config, config_path, config_sha, run_id, prepared, on_phase, interrupts, progress)
     outcome.notes[:0] = notes
     return outcome
-
-
-@contextlib.contextmanager
-def _no_lock():
-    yield lambda holder: None
 
 
 def _execute_locked(

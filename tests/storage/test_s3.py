@@ -76,8 +76,11 @@ def _config(root, out: str):
     return path
 
 
-def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path):
+def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypatch):
     s3, corpus = bucket
+    workdir = tmp_path / "cwd"  # nothing of a bucket output may land on local disk (once: `s3:/…/.steward.lock`)
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
     out = f"s3://{BUCKET}/out"
     config = _config(corpus, out)
     first = execute(config)
@@ -120,6 +123,7 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(DeltaTable(f"{out}/dataset").to_pyarrow_table().column("id").to_pylist()) == sorted(v0_ids)
     assert any(o["Key"].startswith("out/index/dedup/v2/") for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/index/")["Contents"])
+    assert list(workdir.iterdir()) == []
 
     s3.delete_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")
     result = steward("report", out)
