@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyarrow.dataset as ds
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
@@ -440,6 +440,17 @@ class _PhaseClock:
             self.on_phase(phase)
 
 
+@contextlib.contextmanager
+def _progress_folder(staging_dir: str) -> Iterator[str]:
+    """Where the workers leave their progress snapshots (display only): inside the staging folder, or for a
+    bucket's staging folder a local temporary one, removed when the pipeline is done."""
+    if not storage.is_remote(staging_dir):
+        yield storage.join(staging_dir, "_progress")
+        return
+    with tempfile.TemporaryDirectory(prefix="steward-progress-") as local:
+        yield local
+
+
 def _run(
     config: JobConfig, prepared: _Prepared, ctx: RunContext, manifest, outcome: RunOutcome, lineage, on_phase, interrupts, progress, removals: _Removals
 ) -> None:
@@ -449,10 +460,7 @@ def _run(
 
     on_phase("pipeline")
     gx_import = _import_gx_meanwhile(options)
-    progress_dir = (
-        storage.join(ctx.staging_dir, "_progress") if not storage.is_remote(ctx.staging_dir) else tempfile.mkdtemp(prefix="steward-progress-")
-    )  # display only: a bucket staging folder gets a local one
-    with watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
+    with _progress_folder(ctx.staging_dir) as progress_dir, watch_progress(progress_dir, [s.name for s in stages], progress) as watcher:
         counters = run_pipeline(options, ingest, controls, ctx, files)
         watcher.finish(counters)
     removals.start(ctx.spill_root)

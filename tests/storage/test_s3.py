@@ -7,6 +7,7 @@ there; then `versions`, `trace`, `diff`, `rollback` and `report` work on the buc
 from __future__ import annotations
 
 import json
+import tempfile
 
 import boto3
 import pytest
@@ -78,9 +79,12 @@ def _config(root, out: str):
 
 def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypatch):
     s3, corpus = bucket
-    workdir = tmp_path / "cwd"  # nothing of a bucket output may land on local disk (once: `s3:/…/.steward.lock`)
+    # nothing of a bucket output may stay on local disk (once: `s3:/…/.steward.lock`, `/tmp/steward-progress-…`)
+    workdir, local_tmp = tmp_path / "cwd", tmp_path / "tmp"
     workdir.mkdir()
+    local_tmp.mkdir()
     monkeypatch.chdir(workdir)
+    monkeypatch.setattr(tempfile, "tempdir", str(local_tmp))
     out = f"s3://{BUCKET}/out"
     config = _config(corpus, out)
     first = execute(config)
@@ -123,7 +127,7 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     assert sorted(DeltaTable(f"{out}/dataset").to_pyarrow_table().column("id").to_pylist()) == sorted(v0_ids)
     assert any(o["Key"].startswith("out/index/dedup/v2/") for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/index/")["Contents"])
-    assert list(workdir.iterdir()) == []
+    assert list(workdir.iterdir()) == [] and list(local_tmp.iterdir()) == []
 
     s3.delete_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")
     result = steward("report", out)
