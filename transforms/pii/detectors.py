@@ -1133,9 +1133,8 @@ class Detector:
             cued = cues.labels is None or cues.labels or cues.words
             # a street line without a street word ends its line with a digit; it needs no cue word (a postal block)
             bare_street_possible = bool(cues.line_end_digits) if cues.line_end_digits is not None else "\n" in text
-            if cued or bare_street_possible:
-                has_colon = ":" in text or "：" in text
-                has_space = " " in text or "\t" in text
+            has_colon = ":" in text or "：" in text
+            has_space = " " in text or "\t" in text
             if cued:
                 _en_names(text, cues, has_colon, has_space, names)
             if en_names:
