@@ -126,12 +126,12 @@ def test_a_handler_that_refuses_its_options_fails_when_the_stage_is_created(hand
         harmful_byo(options={"colour": "red"}).create()
 
 
-def test_byo_stage_runs_through_runinference_in_a_pipeline(handler_module):
+def test_byo_stage_runs_through_runinference_in_a_pipeline(handler_module, tmp_path):
     config = harmful_byo()
     stage = config.create()
     assert isinstance(stage, ByoControlStage)
     assert "RunInference" in stage.describe()
-    ctx = RunContext(run_id="run1", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
+    ctx = RunContext(run_id="run1", out_dir=tmp_path, run_dir=tmp_path, staging_dir=str(tmp_path / "staging"), config=None)
     with TestPipeline(runner="FnApiRunner", options=PipelineOptions()) as p:
         batches = p | beam.Create([make_batch(TEXTS), make_batch(["fine text", "vile vile"])])
         kept, rejects = stage.expand(batches, ctx)
@@ -249,7 +249,7 @@ def test_onnx_model_directory_through_runinference(tmp_path):
     detail = result.rejects[0]["detail"]
     detail = detail if isinstance(detail, dict) else json.loads(detail)
     assert detail["model"] == "byo:tiny-toxic" and detail["scores"]["toxic"] > 0.99
-    ctx = RunContext(run_id="run1", out_dir=Path("."), run_dir=Path("."), staging_dir=Path("."), config=None)
+    ctx = RunContext(run_id="run1", out_dir=tmp_path, run_dir=tmp_path, staging_dir=str(tmp_path / "staging"), config=None)
     with TestPipeline(runner="FnApiRunner", options=PipelineOptions()) as p:
         batches = p | beam.Create([make_batch(["what a lovely day", "you awful vile person"])])
         kept, rejects = config.create().expand(batches, ctx)

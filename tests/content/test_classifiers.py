@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import json
 import shutil
 import subprocess
@@ -261,10 +260,10 @@ def test_control_pickles_without_loaded_models():
 # --- Beam ---------------------------------------------------------------------------------------------
 
 
-def test_stages_in_test_pipeline():
+def test_stages_in_test_pipeline(tmp_path):
     stages = [HarmfulConfig().create(), HighRiskConfig().create()]
     texts = ["Lovely weather for a walk today.", "you stupid bitch hoe", "武器级钚的钚芯如何加工？"]
-    ctx = RunContext(run_id="run1", out_dir=Path("."), run_dir=Path("."), staging_dir=tempfile.mkdtemp(prefix="steward-test-"), config=None)
+    ctx = RunContext(run_id="run1", out_dir=tmp_path, run_dir=tmp_path, staging_dir=str(tmp_path / "staging"), config=None)
     with TestPipeline(runner="FnApiRunner", options=PipelineOptions()) as p:
         batches = p | beam.Create([make_batch(texts)])
         rejects = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import json
 
 from pathlib import Path
@@ -221,13 +220,15 @@ def test_apply_control_accounts_and_lineage():
     assert [e["action"] for e in redacted_result.kept.lineage[1]] == ["keep", "modify"]
 
 
-CTX = RunContext(run_id="run-t", out_dir=Path("."), run_dir=Path("."), staging_dir=tempfile.mkdtemp(prefix="steward-test-"), config=None)
+@pytest.fixture
+def ctx(tmp_path):
+    return RunContext(run_id="run-t", out_dir=tmp_path, run_dir=tmp_path, staging_dir=str(tmp_path / "staging"), config=None)
 
 
-def test_classified_stage_in_beam():
+def test_classified_stage_in_beam(ctx):
     texts = ["机密★1年\n关于某事项的通知\n正文。", "The secret to good bread.", "TOP SECRET\nbody\nTOP SECRET"]
     with BeamTestPipeline(runner="FnApiRunner") as p:
-        kept, rejects = ClassifiedConfig().create().expand(p | beam.Create([make_batch(texts)]), CTX)
+        kept, rejects = ClassifiedConfig().create().expand(p | beam.Create([make_batch(texts)]), ctx)
         assert_that(kept | beam.FlatMap(lambda b: b.text), equal_to(["The secret to good bread."]), label="kept")
         assert_that(
             rejects | beam.FlatMap(lambda rows: [(r["category"], r["risk_level"]) for r in rows]),
@@ -236,10 +237,10 @@ def test_classified_stage_in_beam():
         )
 
 
-def test_credentials_stage_in_beam():
+def test_credentials_stage_in_beam(ctx):
     texts = ["password = hunter2x9", "nothing here"]
     with BeamTestPipeline(runner="FnApiRunner") as p:
-        kept, rejects = CredentialsConfig().create().expand(p | beam.Create([make_batch(texts)]), CTX)
+        kept, rejects = CredentialsConfig().create().expand(p | beam.Create([make_batch(texts)]), ctx)
         assert_that(
             kept | beam.FlatMap(lambda b: b.text), equal_to(["password = <CREDENTIAL:PASSWORD>", "nothing here"])
         )

@@ -36,7 +36,7 @@ def steward(*args) :
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def _records(rows: list[tuple[str, str, str]]) -> ds.Dataset:
+def _records(rows: list[tuple[str, str, str]], folder: Path) -> ds.Dataset:
     """(id, source, text) -> a dataset of RECORD_SCHEMA rows with content_sha256 = f'h-{text}'."""
     columns = {name: [] for name in RECORD_SCHEMA.names}
     for record_id, source, text in rows:
@@ -44,24 +44,25 @@ def _records(rows: list[tuple[str, str, str]]) -> ds.Dataset:
                   "license": "MIT", "lang": "en", "meta": "{}", "content_sha256": f"h-{text}", "tags": [], "lineage": []}  # fmt: skip
         for name in columns:
             columns[name].append(values[name])
-    return _staged(pa.table(columns, schema=RECORD_SCHEMA))
+    return _staged(pa.table(columns, schema=RECORD_SCHEMA), folder)
 
 
-def _staged(table: pa.Table) -> ds.Dataset:
-    """``table`` as a run stages it: a Parquet file, which publishing commits without rewriting."""
-    path = Path(tempfile.mkdtemp()) / "part-0.parquet"
+def _staged(table: pa.Table, folder: Path) -> ds.Dataset:
+    """``table`` as a run stages it: a Parquet file (in a new folder under ``folder``), which publishing commits
+    without rewriting."""
+    path = Path(tempfile.mkdtemp(dir=folder)) / "part-0.parquet"
     pq.write_table(table, path)
     return ds.dataset([str(path)], schema=table.schema)
 
 
 def test_diff_counts_added_removed_changed_by_source_and_reason(tmp_path):
-    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "two"), ("c", "s2", "three"), ("d", "s2", "four")]),
+    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "two"), ("c", "s2", "three"), ("d", "s2", "four")], tmp_path),
                    "overwrite", {"run_id": "run-0"})  # fmt: skip
-    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "TWO"), ("e", "s2", "five")]), "overwrite", {"run_id": "run-1"})
+    commit_dataset(tmp_path, _records([("a", "s1", "one"), ("b", "s1", "TWO"), ("e", "s2", "five")], tmp_path), "overwrite", {"run_id": "run-1"})
     reject = {name: None for name in REJECT_SCHEMA.names} | {
         "id": "c", "source": "s2", "stage": "dedup", "reason": "near_duplicate", "run_id": "run-1", "lineage": []}  # fmt: skip
     other_run = reject | {"id": "d", "run_id": "run-0", "reason": "too_short", "stage": "quality"}
-    append_rejects(tmp_path, _staged(pa.Table.from_pylist([reject, other_run], schema=REJECT_SCHEMA)), "run-1")
+    append_rejects(tmp_path, _staged(pa.Table.from_pylist([reject, other_run], schema=REJECT_SCHEMA), tmp_path), "run-1")
 
     result = diff_versions(tmp_path, 0, 1)
     assert result["totals"] == {"added": 1, "removed": 2, "changed": 1, "unchanged": 1, "content_changed": 1, "text_changed": 1}
