@@ -61,6 +61,12 @@ def test_invalid_spdx_expression_names_the_source(corpus):
     assert message.startswith("config error: sources[0].license: ") and "SPDX" in message
 
 
+def test_a_misspelt_key_is_named_with_the_key_it_stands_for(corpus):
+    data = _config(corpus)
+    data["sources"][2]["licence"] = data["sources"][2].pop("license")
+    assert _error(data) == "config error: sources[2].licence: unknown key (did you mean license?)"
+
+
 def test_missing_basis_is_named(corpus):
     data = _config(corpus)
     del data["sources"][2]["basis"]

@@ -15,6 +15,7 @@ A job's ``stages:`` list is validated against the :class:`StageConfig` subclass 
 from __future__ import annotations
 
 import abc
+import difflib
 import json
 import os
 import pickle
@@ -595,11 +596,16 @@ class KeyValueError(ValueError):
 def error_key(exc: ValidationError) -> tuple[str, str]:
     """The first validation error as (key path, message), e.g. ``("sources[0].text_fieldz", "unknown key")``;
     the key path is empty for an error that names no key."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # a misspelt key gives two errors, the key unknown and the right one missing: name the one the user wrote
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     where = key_path(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1]]
+        if close := difflib.get_close_matches(str(err["loc"][-1]), missing, n=1):
+            message += f" (did you mean {close[0]}?)"
     elif err["type"] == "missing":
         message = "required key is missing"
     raised = err.get("ctx", {}).get("error")
