@@ -7,6 +7,7 @@ Errors come back as one line naming the bad key as one path, list items in brack
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import functools
 import hashlib
@@ -55,6 +56,16 @@ class SourceConfig(_Strict):
     domain: str | None = None
     lang: str | None = None  # declared language; otherwise detected per record where the script tells
     csv_delimiter: str = ","
+    encoding: str = "utf-8"  # of jsonl, csv and text files (Parquet strings are UTF-8); a byte order mark wins
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            "".encode(value)  # LookupError for a name Python does not know and for bytes/str codecs (rot13)
+        except LookupError:
+            raise ValueError(f"{value!r} is not a text encoding (e.g. utf-8, gb18030, big5, utf-16, cp1252)") from None
+        return codecs.lookup(value).name
 
     @field_validator("license")
     @classmethod

@@ -147,6 +147,42 @@ def test_text_files_whole_file_bom_oversized_and_bad_bytes(tmp_path):
     assert reasons(read(tmp_path / "c.txt")[1]) == ["invalid_utf8"]
 
 
+NOTICE_ZH = "关于加强城市道路交通安全管理工作的通知，各区县人民政府要高度重视。"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "jsonl.gz", "text"])
+def test_a_declared_encoding_reads_a_gb18030_file(tmp_path, fmt):
+    name = {"csv": "a.csv", "jsonl": "a.jsonl", "jsonl.gz": "a.jsonl.gz", "text": "a.txt"}[fmt]
+    content = {
+        "csv": f"编号,正文\n1,{NOTICE_ZH}\n2,第二条\n",
+        "jsonl": json.dumps({"正文": NOTICE_ZH}, ensure_ascii=False) + "\n" + json.dumps({"正文": "第二条"}, ensure_ascii=False) + "\n",
+        "text": NOTICE_ZH,
+    }[fmt.removesuffix(".gz")].encode("gb18030")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(content) if fmt == "jsonl.gz" else content)
+    field = "text" if fmt == "text" else "正文"
+    records, rejects, _ = read(path, text_field=field, encoding="GB18030")
+    assert [r["text"] for r in records][:1] == [NOTICE_ZH] and rejects == []
+    # undeclared: every record is refused, and the reject says which encoding to declare
+    records, rejects, _ = read(path, text_field=field)
+    assert records == [] and set(reasons(rejects)) == {"invalid_utf8"}
+    assert all("encoding: gb18030" in json.loads(r["detail"])["hint"] for r in rejects)
+
+
+def test_a_byte_the_declared_encoding_refuses_fails_its_record_only(tmp_path):
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({"text": t}, ensure_ascii=False).encode("gb18030") for t in ("第一条", "第三条")]
+    path.write_bytes(lines[0] + b"\n" + b'{"text": "\x81\x20"}\n' + lines[1] + b"\n")  # 0x81 0x20: no GB18030 character
+    records, rejects, _ = read(path, encoding="gb18030")
+    assert [r["text"] for r in records] == ["第一条", "第三条"]
+    assert reasons(rejects) == ["invalid_utf8"] and "hint" not in json.loads(rejects[0]["detail"])
+
+
+def test_an_unknown_encoding_is_a_config_error():
+    with pytest.raises(ValueError, match="'rot13' is not a text encoding"):
+        SourceConfig(name="s", paths=["a"], license="MIT", basis="licence", evidence="e", encoding="rot13")
+
+
 def test_meta_and_language(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_text(

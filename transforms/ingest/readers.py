@@ -6,7 +6,8 @@ Record reasons: ``invalid_utf8``, ``invalid_unicode``, ``invalid_json``, ``too_d
 ``not_an_object``, ``missing_text``, ``wrong_type``, ``blank_text``, ``oversized_record``,
 ``malformed_row``, ``unreadable_record`` (anything else one record raised). File reasons, after the
 records read before the break: ``truncated_archive``, ``corrupt_archive``, ``decompression_limit``,
-``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark are read as text.
+``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark, and files in a
+source's declared ``encoding``, are read as text.
 
 Beam-free; files are read through :mod:`transforms.core.storage` (local paths and object-store URIs);
 :mod:`transforms.ingest.stage` wraps it.
@@ -275,10 +276,11 @@ _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
 )
 
 
-def _as_utf8(data: Iterator[bytes]) -> tuple[int, Iterator[bytes]]:
-    """(bytes skipped, UTF-8 stream): a UTF-8 byte order mark is skipped; UTF-16/32 (with a mark) is
-    re-encoded as UTF-8 on the fly, so locator offsets of such files count UTF-8 bytes. Anything
-    undecodable survives as bytes that fail UTF-8 decoding, i.e. a per-record ``invalid_utf8``."""
+def _as_utf8(data: Iterator[bytes], declared: str = "utf-8") -> tuple[int, Iterator[bytes]]:
+    """(bytes skipped, UTF-8 stream): a UTF-8 byte order mark is skipped; UTF-16/32 (with a mark) and a
+    source's ``declared`` encoding (GB18030, Big5, …) are re-encoded as UTF-8 on the fly, so locator
+    offsets of such files count UTF-8 bytes. A mark wins over the declared encoding. Anything undecodable
+    survives as bytes that fail UTF-8 decoding, i.e. a per-record ``invalid_utf8``."""
     head = b""
     for chunk in data:
         head += chunk
@@ -288,7 +290,8 @@ def _as_utf8(data: Iterator[bytes]) -> tuple[int, Iterator[bytes]]:
         if head.startswith(bom):
             break
     else:
-        return 0, itertools.chain([head] if head else [], data)
+        stream = itertools.chain([head] if head else [], data)
+        return 0, stream if codecs.lookup(declared).name == "utf-8" else _reencoded(stream, declared)
     if encoding is None:
         rest = head[len(bom):]
         return len(bom), itertools.chain([rest] if rest else [], data)
@@ -303,6 +306,33 @@ def _as_utf8(data: Iterator[bytes]) -> tuple[int, Iterator[bytes]]:
             yield b"\xff"
 
     return len(bom), reencoded()
+
+
+def _reencoded(data: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    """``data`` in ``encoding`` as UTF-8; a byte sequence the encoding refuses is passed on as itself
+    (``surrogateescape`` both ways), so only its record fails UTF-8 decoding."""
+    decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
+    for chunk in data:
+        yield decoder.decode(chunk).encode("utf-8", "surrogateescape")
+    yield decoder.decode(b"", final=True).encode("utf-8", "surrogateescape")
+
+
+def _invalid_utf8_detail(raw: bytes) -> dict:
+    """An ``invalid_utf8`` reject's detail: the first byte UTF-8 refuses, and the encoding to declare when
+    the bytes read as Chinese in GB18030 (the common legacy encoding of Chinese corpora, a superset of GBK)."""
+    try:
+        raw.decode("utf-8")
+        detail: dict[str, Any] = {}
+    except UnicodeDecodeError as exc:
+        detail = {"byte": exc.start}
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return detail
+    wide = [c for c in text if ord(c) > 0x7F]
+    if wide and sum("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in wide) >= 0.9 * len(wide):
+        detail["hint"] = "the bytes read as Chinese in GB18030: declare the source's encoding (encoding: gb18030)"
+    return detail
 
 
 def _lines(data: Iterator[bytes], max_bytes: int, offset: int = 0) -> Iterator[tuple[int, int, bytes | None, int]]:
@@ -502,7 +532,7 @@ class SourceReader:
             yield from self._parquet(reader)
             return
         codec = {"jsonl.gz": "gz", "jsonl.zst": "zst"}.get(fmt)
-        skipped, data = _as_utf8(_decompress(reader.chunks(), codec, self.limits))
+        skipped, data = _as_utf8(_decompress(reader.chunks(), codec, self.limits), self.source.encoding)
         if fmt.startswith("jsonl"):
             yield from self._jsonl(data, skipped)
         elif fmt == "csv":
@@ -523,8 +553,8 @@ class SourceReader:
     def _json_line(self, locator: str, line: bytes) -> dict:
         try:
             decoded = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return self.reject(locator, line, "invalid_utf8", {"byte": exc.start})
+        except UnicodeDecodeError:
+            return self.reject(locator, line, "invalid_utf8", _invalid_utf8_detail(line))
         try:
             fields = _loads(decoded)
         except json.JSONDecodeError as exc:
@@ -584,7 +614,7 @@ class SourceReader:
 
     def _csv_row(self, locator: str, raw: bytes, header: list[str], cells: list[str]) -> dict:
         if any(_has_surrogates(v) for v in cells):
-            return self.reject(locator, raw, "invalid_utf8")
+            return self.reject(locator, raw, "invalid_utf8", _invalid_utf8_detail(raw))
         if len(cells) > len(header):
             return self.reject(locator, raw, "malformed_row", {"error": "more cells than header columns"})
         return self._row(locator, raw, dict(zip(header, cells)))
@@ -602,8 +632,8 @@ class SourceReader:
         raw = bytes(content)
         try:
             text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield self.reject("file", raw, "invalid_utf8", {"byte": exc.start})
+        except UnicodeDecodeError:
+            yield self.reject("file", raw, "invalid_utf8", _invalid_utf8_detail(raw))
             return
         yield self._isolated("file", raw, lambda: self._row("file", raw, {self.source.text_field: text}))
 
