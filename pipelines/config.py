@@ -26,7 +26,7 @@ from transforms.core.registry import STAGE_MODULES, stage_config_class
 from transforms.core.stage import KeyValueError, Stage, StageConfig, error_key, first_error
 from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
-FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet", "csv", "text")
+FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "json", "json.gz", "json.zst", "parquet", "csv", "text")
 BASES = ("licence", "contract", "consent", "user_authorisation", "public_domain", "own_data")
 
 

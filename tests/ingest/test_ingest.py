@@ -13,7 +13,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipelines.config import SourceConfig
-from transforms.ingest.readers import InputFile, _lines, detect_cjk_lang, expand_sources, infer_format
+from transforms.ingest.readers import BrokenJsonArray, InputFile, _JsonArrayItems, _lines, detect_cjk_lang, expand_sources, infer_format
 from transforms.ingest.stage import ReadFileFn
 from transforms.core.records import Batch
 
@@ -181,6 +181,50 @@ def test_a_byte_the_declared_encoding_refuses_fails_its_record_only(tmp_path):
 def test_an_unknown_encoding_is_a_config_error():
     with pytest.raises(ValueError, match="'rot13' is not a text encoding"):
         SourceConfig(name="s", paths=["a"], license="MIT", basis="licence", evidence="e", encoding="rot13")
+
+
+def test_a_json_array_file_reads_item_by_item(tmp_path):
+    items = [{"id": 1, "text": "first item", "n": 10**30}, [1, 2], {"text": 5}, {"text": "x" * 5000},
+             {"text": "lone \ud800"}, {"id": 6, "text": "last item"}]  # fmt: skip
+    path = tmp_path / "a.json"
+    path.write_text("  \n" + json.dumps(items, indent=2))
+    records, rejects, files = read(path, id_field="id", meta_fields=["n"])
+    assert [(r["text"], r["locator"]) for r in records] == [("first item", "item=1"), ("last item", "item=6")]
+    assert records[0]["meta"] == {"source_id": 1, "n": str(10**30)}
+    assert reasons(rejects) == ["not_an_object", "wrong_type", "oversized_record", "invalid_unicode"]
+    assert files["complete"] and files["records"] == 6
+    # the same items compressed, and JSON lines in a .json file
+    (tmp_path / "b.json.gz").write_bytes(gzip.compress(path.read_bytes()))
+    assert [r["locator"] for r in read(tmp_path / "b.json.gz")[0]] == ["item=1", "item=6"]
+    (tmp_path / "c.json").write_text("\n".join(json.dumps(i) for i in items[:2]) + "\n")
+    records, rejects, _ = read(tmp_path / "c.json")
+    assert [r["locator"] for r in records] == ["line=1;offset=0"] and reasons(rejects) == ["not_an_object"]
+
+
+def test_json_array_items_across_chunk_boundaries():
+    chunks = [b" [1", b"2 , {\"a\"", b": [3, \"\xe4\xb8", b"\xad\"]}", b", 4", b"", b"5]\n "]
+    assert list(_JsonArrayItems(iter(chunks), 100)) == [(12, b"12"), ({"a": [3, "中"]}, '{"a": [3, "中"]}'.encode()), (45, b"45")]
+    with pytest.raises(BrokenJsonArray, match="item 2 is longer than max_record_bytes"):
+        list(_JsonArrayItems(iter([b'[{"text": "short"}, {"text": "', *[b"x" * 30] * 20]), 10))
+    with pytest.raises(BrokenJsonArray, match=r"holds more than the array \(after item 1\)"):
+        list(_JsonArrayItems(iter([b"[1] [2]"]), 100))
+
+
+def test_a_bad_byte_in_a_json_array_fails_its_item_only(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b'[{"text": "good one"}, {"text": "bad \xff byte"}, {"text": "good two"}]')
+    records, rejects, _ = read(path)
+    assert [r["text"] for r in records] == ["good one", "good two"] and reasons(rejects) == ["invalid_utf8"]
+
+
+def test_a_json_array_that_breaks_keeps_the_items_before_and_quotes_nothing(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('[{"text": "kept item"}, {"text": "Call Ann on 555-0100" oops}, {"text": "never read"}]')
+    records, rejects, files = read(path)
+    assert [r["text"] for r in records] == ["kept item"]
+    assert reasons(rejects) == ["invalid_json"] and rejects[0]["locator"] == "file" and not files["complete"]
+    detail = json.loads(rejects[0]["detail"])
+    assert detail["records_read"] == 1 and "after item 1" in detail["error"] and "555" not in rejects[0]["detail"]
 
 
 def test_meta_and_language(tmp_path):

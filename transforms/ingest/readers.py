@@ -6,7 +6,7 @@ Record reasons: ``invalid_utf8``, ``invalid_unicode``, ``invalid_json``, ``too_d
 ``not_an_object``, ``missing_text``, ``wrong_type``, ``blank_text``, ``oversized_record``,
 ``malformed_row``, ``unreadable_record`` (anything else one record raised). File reasons, after the
 records read before the break: ``truncated_archive``, ``corrupt_archive``, ``decompression_limit``,
-``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark, and files in a
+``invalid_json`` (a JSON array file), ``unreadable_file``. A UTF-8 byte order mark is skipped; UTF-16/32 files with a mark, and files in a
 source's declared ``encoding``, are read as text.
 
 Beam-free; files are read through :mod:`transforms.core.storage` (local paths and object-store URIs);
@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,6 +62,10 @@ class DecompressionLimit(FileBroken):
     reason = "decompression_limit"
 
 
+class BrokenJsonArray(FileBroken):
+    reason = "invalid_json"
+
+
 @dataclass(frozen=True)
 class Limits:
     """How far a compressed file may inflate before it is stopped as a ``decompression_limit`` reject."""
@@ -98,10 +103,11 @@ def infer_format(path: str) -> str | None:
     name = path.lower()
     for suffix, fmt in (
         (".jsonl.gz", "jsonl.gz"),
-        (".json.gz", "jsonl.gz"),
+        (".json.gz", "json.gz"),
         (".jsonl.zst", "jsonl.zst"),
-        (".json.zst", "jsonl.zst"),
+        (".json.zst", "json.zst"),
         (".jsonl", "jsonl"),
+        (".json", "json"),
         (".ndjson", "jsonl"),
         (".parquet", "parquet"),
         (".csv", "csv"),
@@ -308,6 +314,93 @@ def _as_utf8(data: Iterator[bytes], declared: str = "utf-8") -> tuple[int, Itera
     return len(bom), reencoded()
 
 
+def _first_non_space(data: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """(the stream's first non-whitespace byte, the whole stream): what tells a JSON array from JSON lines."""
+    seen = []
+    for chunk in data:
+        seen.append(chunk)
+        if stripped := chunk.lstrip():
+            return stripped[:1], itertools.chain(seen, data)
+    return b"", iter(seen)
+
+
+class _JsonArrayItems:
+    """(item, its bytes) for each item of the JSON array a byte stream holds, parsed one item at a time
+    with the json module's C scanner; only the current item and one chunk are held. Raises
+    :class:`BrokenJsonArray` (no text of the file in its message) where the stream stops being one array."""
+
+    _SPACE = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, data: Iterator[bytes], max_bytes: int):
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")  # a bad byte fails its item only
+        self._chunks = itertools.chain((decoder.decode(c) for c in data), [decoder.decode(b"", final=True)])
+        self._buffer, self._pos, self._items, self._max_bytes = "", 0, 0, max_bytes
+        self._decode = json.JSONDecoder(parse_int=_json_int).raw_decode  # a huge integer would raise ValueError
+
+    def __iter__(self) -> Iterator[tuple[Any, bytes]]:
+        self._expect("[", "does not start with '['")
+        if self._next_char() == "]":
+            self._pos += 1
+        else:
+            while True:
+                yield self._item()
+                self._items += 1
+                char = self._next_char()
+                self._pos += 1
+                if char == "]":
+                    break
+                if char != ",":
+                    self._broken("expected ',' or ']'")
+        if self._next_char():
+            self._broken("holds more than the array")
+
+    def _item(self) -> tuple[Any, bytes]:
+        self._next_char()
+        while True:
+            try:
+                value, end = self._decode(self._buffer, self._pos)
+            except json.JSONDecodeError:
+                value, end = None, -1
+            except RecursionError:
+                self._broken("an item is nested too deeply to parse")
+            # a value that ends the buffer may go on in the next chunk: a number ("12" + "34") or a cut item
+            if end == -1 or end == len(self._buffer):
+                if len(self._buffer) - self._pos > 4 * self._max_bytes:
+                    self._broken(f"item {self._items + 1} is longer than max_record_bytes; its end cannot be found")
+                if self._more():
+                    continue
+                if end == -1:
+                    self._broken("invalid JSON")
+            raw = self._buffer[self._pos : end].encode("utf-8", "surrogateescape")
+            self._pos = end
+            return value, raw
+
+    def _next_char(self) -> str:
+        """The next non-space character ('' at the end), the position left on it."""
+        while True:
+            self._pos = self._SPACE.match(self._buffer, self._pos).end()
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._more():
+                return ""
+
+    def _expect(self, char: str, problem: str) -> None:
+        if self._next_char() != char:
+            self._broken(problem)
+        self._pos += 1
+
+    def _more(self) -> bool:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return False
+        self._buffer = self._buffer[self._pos :] + chunk
+        self._pos = 0
+        return True
+
+    def _broken(self, problem: str):
+        raise BrokenJsonArray(f"the JSON array {problem} (after item {self._items})")
+
+
 def _reencoded(data: Iterator[bytes], encoding: str) -> Iterator[bytes]:
     """``data`` in ``encoding`` as UTF-8; a byte sequence the encoding refuses is passed on as itself
     (``surrogateescape`` both ways), so only its record fails UTF-8 decoding."""
@@ -382,8 +475,9 @@ _INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what orjson and Arrow's JSON readers
 
 
 def _json_int(digits: str) -> int | str:
-    """``parse_int`` for a line with an integer longer than the interpreter converts (4,300 digits):
-    such integers stay their decimal text."""
+    """``parse_int`` for JSON holding an integer longer than the interpreter converts (4,300 digits): a JSON
+    line with one, and every JSON array (parsed as a stream, it cannot be retried): integers of more than
+    20 digits stay their decimal text."""
     return int(digits) if len(digits) <= 20 else digits
 
 
@@ -531,9 +625,12 @@ class SourceReader:
         if fmt == "parquet":
             yield from self._parquet(reader)
             return
-        codec = {"jsonl.gz": "gz", "jsonl.zst": "zst"}.get(fmt)
+        codec = {"gz": "gz", "zst": "zst"}.get(fmt.rsplit(".", 1)[-1])
         skipped, data = _as_utf8(_decompress(reader.chunks(), codec, self.limits), self.source.encoding)
-        if fmt.startswith("jsonl"):
+        if fmt.startswith("json") and not fmt.startswith("jsonl"):
+            opening, data = _first_non_space(data)
+            yield from self._json_array(data) if opening == b"[" else self._jsonl(data, skipped)
+        elif fmt.startswith("jsonl"):
             yield from self._jsonl(data, skipped)
         elif fmt == "csv":
             yield from self._csv(data, skipped)
@@ -564,6 +661,25 @@ class SourceReader:
         if not isinstance(fields, dict):
             return self.reject(locator, line, "not_an_object", {"type": type(fields).__name__})
         return self._row(locator, line, fields, escapes=b"\\ud" in line or b"\\uD" in line)
+
+    def _json_array(self, data: Iterator[bytes]) -> Iterator[dict]:
+        """The items of a JSON array, read as a stream. The file is one JSON document: a syntax error ends
+        it after the items before it (one ``invalid_json`` file reject), as does an item too long to find
+        its end within ``max_record_bytes``."""
+        for item_no, (item, raw) in enumerate(_JsonArrayItems(data, self.max_bytes), 1):
+            locator = f"item={item_no}"
+            yield self._isolated(locator, raw, lambda: self._json_item(locator, item, raw))
+
+    def _json_item(self, locator: str, item: Any, raw: bytes) -> dict:
+        if len(raw) > self.max_bytes:
+            return self.reject(locator, b"", "oversized_record", {"bytes": len(raw), "max_bytes": self.max_bytes})
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.reject(locator, raw, "invalid_utf8", _invalid_utf8_detail(raw))
+        if not isinstance(item, dict):
+            return self.reject(locator, raw, "not_an_object", {"type": type(item).__name__})
+        return self._row(locator, raw, item, escapes=b"\\ud" in raw or b"\\uD" in raw)
 
     def _csv(self, data: Iterator[bytes], offset: int) -> Iterator[dict]:
         """CSV rows; a row that swallowed the lines after it (an unbalanced quote) is given back:
