@@ -148,12 +148,19 @@ def dataset_job(out_dir: Path) -> str | None:
 # --- manifests -------------------------------------------------------------------------------------
 
 
-def runs_dir(out_dir: Path) -> Path:
-    return Path(out_dir) / "runs"
+def runs_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "runs")
 
 
-def manifest_path(out_dir: Path, run_id: str) -> Path:
-    return runs_dir(out_dir) / run_id / "manifest.json"
+def manifest_path(out_dir: str | Path, run_id: str) -> str:
+    return storage.join(runs_dir(out_dir), run_id, "manifest.json")
+
+
+def run_ids(out_dir: str | Path) -> list[str]:
+    """Runs that wrote a manifest, oldest first (run ids are UUIDv7, so their order is time order)."""
+    return sorted(
+        storage.basename(d) for d in storage.listdir(runs_dir(out_dir), dirs=True) if storage.exists(storage.join(d, "manifest.json"))
+    )
 
 
 def write_manifest(path: Path, manifest: dict) -> None:
@@ -163,41 +170,40 @@ def write_manifest(path: Path, manifest: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_manifest(path: Path) -> dict | None:
+def read_manifest(location: str | Path) -> dict | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(storage.read_text(location))
     except (OSError, ValueError):
         return None
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(location: str | Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with storage.open_input(location) as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def chain_link(out_dir: Path, run_id: str) -> dict | None:
+def chain_link(out_dir: str | Path, run_id: str) -> dict | None:
     """The previous run's manifest (by run id, i.e. start time) and the sha256 of its bytes."""
-    previous = sorted(p.parent.name for p in runs_dir(out_dir).glob("*/manifest.json") if p.parent.name < run_id)
+    previous = [r for r in run_ids(out_dir) if r < run_id]
     if not previous:
         return None
-    last = previous[-1]
-    return {"run_id": last, "sha256": file_sha256(manifest_path(out_dir, last))}
+    return {"run_id": previous[-1], "sha256": file_sha256(manifest_path(out_dir, previous[-1]))}
 
 
-def settled_runs(out_dir: Path) -> dict[str, str]:
+def settled_runs(out_dir: str | Path) -> dict[str, str]:
     """run id -> status of every run whose manifest is final (the reader-side rule's input)."""
     statuses = {}
-    for path in runs_dir(out_dir).glob("*/manifest.json"):
-        manifest = read_manifest(path)
+    for run_id in run_ids(out_dir):
+        manifest = read_manifest(manifest_path(out_dir, run_id))
         if manifest is not None and manifest.get("status") not in UNFINISHED:
-            statuses[path.parent.name] = manifest.get("status")
+            statuses[run_id] = manifest.get("status")
     return statuses
 
 
-def runs_with_rejects(out_dir: Path) -> set[str]:
+def runs_with_rejects(out_dir: str | Path) -> set[str]:
     """Runs whose rejects count: their manifest says published or gate_failed."""
     return {run for run, status in settled_runs(out_dir).items() if status in SETTLED_WITH_REJECTS}
 
@@ -222,7 +228,8 @@ def recover(out_dir: Path, current_run: str, finish_published, abort_unpublished
     if staging_root.is_dir() and not any(staging_root.iterdir()):
         staging_root.rmdir()
     committed = committed_runs(out_dir)
-    for run_dir in sorted(runs_dir(out_dir).glob("*")) if runs_dir(out_dir).is_dir() else []:
+    runs = Path(runs_dir(out_dir))
+    for run_dir in sorted(runs.glob("*")) if runs.is_dir() else []:
         if run_dir.name == current_run or not run_dir.is_dir():
             continue
         path = run_dir / "manifest.json"

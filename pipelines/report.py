@@ -27,6 +27,7 @@ import yaml
 
 from pipelines import charts
 from pipelines.diff import diff_versions
+from pipelines.outdir import manifest_path, run_ids
 from transforms.core import storage
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.content.classifier import MODELS_DIR
@@ -44,14 +45,6 @@ PASS, FAIL, PENDING, NOT_COVERED = "pass", "fail", "pending", "not covered in th
 # --- locating runs -----------------------------------------------------------------------------------
 
 
-def run_ids(out_dir: str | Path) -> list[str]:
-    """Runs that wrote a manifest, oldest first (run ids are UUIDv7, so their order is time order)."""
-    runs = storage.join(out_dir, "runs")
-    return sorted(
-        storage.basename(d) for d in storage.listdir(runs, dirs=True) if storage.exists(storage.join(d, "manifest.json"))
-    )
-
-
 def latest_run(out_dir: str | Path) -> str:
     ids = run_ids(out_dir)
     if not ids:
@@ -60,7 +53,7 @@ def latest_run(out_dir: str | Path) -> str:
 
 
 def load_manifest(out_dir: str | Path, run_id: str) -> dict[str, Any]:
-    path = storage.join(out_dir, "runs", run_id, "manifest.json")
+    path = manifest_path(out_dir, run_id)
     if not storage.exists(path):
         raise FileNotFoundError(f"no manifest for run {run_id} ({path})")
     return json.loads(storage.read_text(path))

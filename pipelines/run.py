@@ -240,7 +240,7 @@ def _execute(ctx: RunContext, config_path, config_sha: str, prepared: _Prepared,
         "status": "running",
         "dataset_version": None,
         "parent_version": None,
-        "previous_manifest": None if storage.is_remote(out_dir) else chain_link(Path(out_dir), run_id),
+        "previous_manifest": chain_link(out_dir, run_id),
         "config_path": str(config_path),
         "config_sha256": config_sha,
         "config": config.model_dump(mode="json", serialize_as_any=True),
@@ -384,7 +384,7 @@ def _finish_recovered(out_dir: Path):
         # Event and report before the settled manifest: a kill in between leaves the run for the next one
         manifest.update(status="published", dataset_version=version, recovered_at=_now())
         _late_lineage(out_dir, run_id, manifest, success=True, version=version)
-        write_manifest(manifest_path(out_dir, run_id), manifest)
+        write_manifest(Path(manifest_path(out_dir, run_id)), manifest)
         _redraw(out_dir)(run_id)
 
     return finish
@@ -406,7 +406,7 @@ def _abort_recovered(out_dir: Path):
         manifest.update(status="aborted", error="interrupted: the process ended before publishing", recovered_at=_now())
         manifest["rejects_appended"] = 0
         _late_lineage(out_dir, run_id, manifest, success=False)
-        write_manifest(manifest_path(out_dir, run_id), manifest)
+        write_manifest(Path(manifest_path(out_dir, run_id)), manifest)
 
     return abort
 
@@ -417,7 +417,7 @@ def _late_lineage(out_dir: Path, run_id: str, manifest: dict, success: bool, ver
         config = JobConfig.model_validate(manifest["config"])
     except Exception:  # a manifest from before the run recorded its config: nothing to name the job by
         return
-    lineage = LineageEmitter(config, run_id, manifest_path(out_dir, run_id).parent, dataset_dir(out_dir))
+    lineage = LineageEmitter(config, run_id, Path(manifest_path(out_dir, run_id)).parent, dataset_dir(out_dir))
     if success:
         lineage.finish(True, version=version, rows=manifest.get("counts", {}).get("kept"))
     else:

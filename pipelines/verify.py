@@ -24,24 +24,24 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.outdir import SETTLED_WITH_REJECTS, UNFINISHED, file_sha256, read_manifest, runs_dir
+from pipelines.outdir import SETTLED_WITH_REJECTS, UNFINISHED, file_sha256, manifest_path, read_manifest, run_ids
 from pipelines.publish import dataset_dir, open_table, rejects_dir
+from transforms.core import storage
 
 _COUNTS = ("input", "kept", "rejected")
 
 
-def _commits(table_dir: Path) -> list[tuple[int, dict, list[dict]]]:
+def _commits(table_dir: str) -> list[tuple[int, dict, list[dict]]]:
     """(version, commitInfo, add actions) of every commit in a Delta log, oldest first."""
-    log = table_dir / "_delta_log"
     commits = []
-    for path in sorted(log.glob("*.json")) if log.is_dir() else []:
+    for path in storage.listdir(storage.join(table_dir, "_delta_log"), "*.json"):
         info, adds = {}, []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in storage.read_text(path).splitlines():
             action = json.loads(line)
             info = action.get("commitInfo", info)
             if "add" in action:
                 adds.append(action["add"])
-        commits.append((int(path.stem), info, adds))
+        commits.append((int(storage.basename(path).removesuffix(".json")), info, adds))
     return commits
 
 
@@ -55,9 +55,9 @@ def _meta(info: dict, key: str) -> Any:
     return value
 
 
-def verify(out_dir: Path, hash_files: bool = True) -> tuple[list[str], list[str]]:
-    """(problems, notes): problems name what changed; notes say what is unsettled but not wrong."""
-    out_dir = Path(out_dir)
+def verify(out_dir: str | Path, hash_files: bool = True) -> tuple[list[str], list[str]]:
+    """(problems, notes): problems name what changed; notes say what is unsettled but not wrong.
+    ``out_dir``: a local folder or a bucket URI."""
     problems: list[str] = []
     notes: list[str] = []
     manifests = _manifests(out_dir, problems)
@@ -74,18 +74,18 @@ def verify(out_dir: Path, hash_files: bool = True) -> tuple[list[str], list[str]
     return problems, notes
 
 
-def _manifests(out_dir: Path, problems: list[str]) -> dict[str, dict]:
+def _manifests(out_dir: str | Path, problems: list[str]) -> dict[str, dict]:
     found = {}
-    for path in sorted(runs_dir(out_dir).glob("*/manifest.json")):
-        manifest = read_manifest(path)
+    for run_id in run_ids(out_dir):
+        manifest = read_manifest(manifest_path(out_dir, run_id))
         if manifest is None:
-            problems.append(f"manifest {path} is not valid JSON")
+            problems.append(f"manifest {manifest_path(out_dir, run_id)} is not valid JSON")
             continue
-        found[path.parent.name] = manifest
+        found[run_id] = manifest
     return found
 
 
-def _check_chain(out_dir: Path, manifests: dict[str, dict], problems: list[str]) -> None:
+def _check_chain(out_dir: str | Path, manifests: dict[str, dict], problems: list[str]) -> None:
     previous = None
     for run_id, manifest in manifests.items():
         if "previous_manifest" in manifest:
@@ -97,24 +97,25 @@ def _check_chain(out_dir: Path, manifests: dict[str, dict], problems: list[str])
             elif previous is not None and link["run_id"] != previous:
                 problems.append(f"chain: run {run_id} follows run {link['run_id']}, but the manifest before it is run {previous}'s")
             elif previous is not None:
-                actual = file_sha256(runs_dir(out_dir) / previous / "manifest.json")
+                actual = file_sha256(manifest_path(out_dir, previous))
                 if actual != link["sha256"]:
                     problems.append(f"chain: the manifest of run {previous} changed after run {run_id} recorded it (sha256 differs)")
         previous = run_id
 
 
-def _check_files(table: str, table_dir: Path, recorded: dict, hash_files: bool, problems: list[str]) -> None:
+def _check_files(table: str, table_dir: str, recorded: dict, hash_files: bool, problems: list[str]) -> None:
     current = open_table(table_dir)
     if current is None:
         return
     actions = pa.table(current.get_add_actions(flatten=True)).to_pylist()
     for action in actions:
-        path = table_dir / action["path"]
+        path = storage.join(table_dir, action["path"])
         entry = recorded.get((table, action["path"]))
-        if not path.exists():
+        try:
+            size, _ = storage.info(path)
+        except FileNotFoundError:
             problems.append(f"{table}: file {action['path']} of version {current.version()} is missing")
             continue
-        size = path.stat().st_size
         if size != action["size_bytes"]:
             problems.append(f"{table}: file {action['path']} has {size:,} bytes, its log entry says {action['size_bytes']:,}")
         if entry is None:
@@ -126,8 +127,8 @@ def _check_files(table: str, table_dir: Path, recorded: dict, hash_files: bool, 
             problems.append(f"{table}: file {action['path']} was rewritten (sha256 differs from the one its run recorded)")
 
 
-def _check_dataset(out_dir: Path, manifests: dict, recorded: dict, hash_files: bool, problems: list[str]) -> None:
-    table_dir = Path(dataset_dir(out_dir))
+def _check_dataset(out_dir: str | Path, manifests: dict, recorded: dict, hash_files: bool, problems: list[str]) -> None:
+    table_dir = dataset_dir(out_dir)
     for version, info, adds in _commits(table_dir):
         operation = _meta(info, "operation")
         if operation is None:
@@ -161,7 +162,7 @@ def _check_dataset(out_dir: Path, manifests: dict, recorded: dict, hash_files: b
     _check_files("dataset", table_dir, recorded, hash_files, problems)
 
 
-def _check_rejects(out_dir: Path, manifests: dict, recorded: dict, hash_files: bool, problems: list[str]) -> None:
+def _check_rejects(out_dir: str | Path, manifests: dict, recorded: dict, hash_files: bool, problems: list[str]) -> None:
     table = open_table(rejects_dir(out_dir))
     per_run = Counter()
     if table is not None:
@@ -182,10 +183,10 @@ def _check_rejects(out_dir: Path, manifests: dict, recorded: dict, hash_files: b
     for run_id, n in per_run.items():
         if run_id not in manifests:
             problems.append(f"rejects: {n:,} rows name run {run_id}, which has no manifest")
-    _check_files("rejects", Path(rejects_dir(out_dir)), recorded, hash_files, problems)
+    _check_files("rejects", rejects_dir(out_dir), recorded, hash_files, problems)
 
 
-def warning(out_dir: Path) -> str | None:
+def warning(out_dir: str | Path) -> str | None:
     """One line for trace/report/diff when a quick verification (no file hashing) fails."""
     try:
         problems, _ = verify(out_dir, hash_files=False)

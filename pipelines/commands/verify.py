@@ -9,13 +9,14 @@ import typer
 
 
 def verify(
-    out_dir: Path = typer.Argument(..., help="The job's output directory (output.dir)."),
+    out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
     quick: bool = typer.Option(False, "--quick", help="Skip hashing the data files (sizes are still checked)."),
 ) -> None:
     """Verify an output directory: exit 0 when nothing changed, 1 naming each thing that did."""
     from pipelines.verify import verify as check
+    from transforms.core import storage
 
-    if not out_dir.is_dir():
+    if not storage.is_remote(out_dir) and not Path(out_dir).is_dir():
         typer.echo(f"error: {out_dir} is not a directory", err=True)
         raise typer.Exit(1)
     problems, notes = check(out_dir, hash_files=not quick)

@@ -28,11 +28,12 @@ def steward(*args):
 
     from pipelines.commands import diff as diff_command
     from pipelines.commands import report as report_command
+    from pipelines.commands import verify as verify_command
 
-    if args[0] in ("diff", "report"):
+    if args[0] in ("diff", "report", "verify"):
         app = typer.Typer()
-        diff_command.register(app)
-        report_command.register(app)
+        for command in (diff_command, report_command, verify_command):
+            command.register(app)
         return runner.invoke(app, [str(a) for a in args])
     return runner.invoke(cli.app, [str(a) for a in args])
 
@@ -128,6 +129,21 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert sorted(DeltaTable(f"{out}/dataset").to_pyarrow_table().column("id").to_pylist()) == sorted(v0_ids)
     assert any(o["Key"].startswith("out/index/dedup/v2/") for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/index/")["Contents"])
     assert list(workdir.iterdir()) == [] and list(local_tmp.iterdir()) == []
+
+    # a rejected record is traced on the bucket too (its run's manifest is read there)
+    rejected_id = DeltaTable(f"{out}/rejects").to_pyarrow_table().column("id")[0].as_py()
+    found = json.loads(steward("trace", out, rejected_id, "--json").output)
+    assert found["outcomes"][0]["outcome"] == "rejected"
+    # the manifests chain on the bucket, and verify reads it there
+    assert second.manifest["previous_manifest"]["run_id"] == first.run_id
+    result = steward("verify", out)
+    assert result.exit_code == 0 and result.output.startswith(f"verified {out}"), result.output
+    manifest_key = f"out/runs/{first.run_id}/manifest.json"
+    first_manifest = s3.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read()
+    s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=first_manifest.replace(b'"job": "s3"', b'"job": "S3"'))
+    result = steward("verify", out, "--quick")
+    assert result.exit_code == 1 and f"the manifest of run {first.run_id} changed" in result.output
+    s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=first_manifest)
 
     s3.delete_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")
     result = steward("report", out)
