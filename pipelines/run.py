@@ -180,6 +180,19 @@ def _input_fingerprints(staging_dir: str) -> list[dict]:
     )
 
 
+def _encoding_notes(inputs: list[dict]) -> list[str]:
+    """One line per source whose records were refused as not UTF-8 but read as Chinese in GB18030."""
+    by_source = defaultdict(int)
+    for fingerprint in inputs:
+        by_source[fingerprint["source"]] += fingerprint.get("gb18030_like", 0)
+    return [
+        f"source {source}: {n:,} record(s) rejected as invalid_utf8 read as Chinese in GB18030; "
+        "if its files are GBK / GB18030, set `encoding: gb18030` on the source"
+        for source, n in sorted(by_source.items())
+        if n
+    ]
+
+
 def execute(
     config_path: str | Path,
     beam_args: list[str] | None = None,
@@ -478,6 +491,7 @@ def _run(
     manifest["stages"] = outcome.stages
     manifest["counters"] = dict(sorted(counters.items()))
     manifest["inputs"] = inputs
+    outcome.notes.extend(_encoding_notes(inputs))
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing

@@ -164,8 +164,8 @@ def test_a_declared_encoding_reads_a_gb18030_file(tmp_path, fmt):
     records, rejects, _ = read(path, text_field=field, encoding="GB18030")
     assert [r["text"] for r in records][:1] == [NOTICE_ZH] and rejects == []
     # undeclared: every record is refused, and the reject says which encoding to declare
-    records, rejects, _ = read(path, text_field=field)
-    assert records == [] and set(reasons(rejects)) == {"invalid_utf8"}
+    records, rejects, files = read(path, text_field=field)
+    assert records == [] and set(reasons(rejects)) == {"invalid_utf8"} and files["gb18030_like"] == len(rejects)
     assert all("encoding: gb18030" in json.loads(r["detail"])["hint"] for r in rejects)
 
 

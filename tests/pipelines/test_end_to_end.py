@@ -126,6 +126,16 @@ def strict_gate(project) -> dict:
     return {"suites": ["records", str(suite)]}
 
 
+def test_a_gbk_file_read_as_utf8_is_named_with_the_encoding_to_declare(project):
+    notice = "关于加强城市道路交通安全管理工作的通知，各区县人民政府要高度重视。"
+    (project / "in" / "notices" / "b.csv").write_bytes(f"id,title,text\n3,通知,{notice}\n".encode("gbk"))
+    outcome = execute(job_config(project))
+    assert outcome.status == "published"
+    assert outcome.manifest["counts"]["rejected_by"]["ingest/invalid_utf8"] == 2  # with the corpus's own bad bytes
+    assert outcome.notes == ["source notices: 1 record(s) rejected as invalid_utf8 read as Chinese in GB18030; "
+                             "if its files are GBK / GB18030, set `encoding: gb18030` on the source"]  # fmt: skip
+
+
 def test_failing_gate_publishes_nothing(project):
     config = job_config(project, gate=strict_gate(project))
     outcome = execute(config)

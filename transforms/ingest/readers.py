@@ -410,22 +410,15 @@ def _reencoded(data: Iterator[bytes], encoding: str) -> Iterator[bytes]:
     yield decoder.decode(b"", final=True).encode("utf-8", "surrogateescape")
 
 
-def _invalid_utf8_detail(raw: bytes) -> dict:
-    """An ``invalid_utf8`` reject's detail: the first byte UTF-8 refuses, and the encoding to declare when
-    the bytes read as Chinese in GB18030 (the common legacy encoding of Chinese corpora, a superset of GBK)."""
-    try:
-        raw.decode("utf-8")
-        detail: dict[str, Any] = {}
-    except UnicodeDecodeError as exc:
-        detail = {"byte": exc.start}
+def _reads_as_gb18030_chinese(raw: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as Chinese in GB18030 (the common legacy encoding of Chinese
+    corpora, a superset of GBK): nearly all of their non-ASCII characters CJK."""
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        return detail
+        return False
     wide = [c for c in text if ord(c) > 0x7F]
-    if wide and sum("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in wide) >= 0.9 * len(wide):
-        detail["hint"] = "the bytes read as Chinese in GB18030: declare the source's encoding (encoding: gb18030)"
-    return detail
+    return bool(wide) and sum("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in wide) >= 0.9 * len(wide)
 
 
 def _lines(data: Iterator[bytes], max_bytes: int, offset: int = 0) -> Iterator[tuple[int, int, bytes | None, int]]:
@@ -534,6 +527,7 @@ class SourceReader:
         self.limits = limits
         self.records = 0
         self.rejects = 0
+        self.gb18030_like = 0  # invalid_utf8 rejects whose bytes read as Chinese in GB18030
         # one entry shared by the file's records (entries are never mutated): pickled once per batch
         self._keep_entry = lineage_entry(STAGE, "keep", detail={"format": file.format})
 
@@ -566,6 +560,19 @@ class SourceReader:
             run_id=self.run_id,
             lineage=[entry],
         )
+
+    def _not_utf8(self, locator: str, raw: bytes) -> dict:
+        """An ``invalid_utf8`` reject: the first byte UTF-8 refuses, and the encoding to declare where the
+        bytes read as Chinese in GB18030 (also counted, for the run's note on the source)."""
+        try:
+            raw.decode("utf-8")
+            detail: dict[str, Any] = {}
+        except UnicodeDecodeError as exc:
+            detail = {"byte": exc.start}
+        if _reads_as_gb18030_chinese(raw):
+            detail["hint"] = "the bytes read as Chinese in GB18030: declare the source's encoding (encoding: gb18030)"
+            self.gb18030_like += 1
+        return self.reject(locator, raw, "invalid_utf8", detail)
 
     def record(self, locator: str, fields: dict[str, Any], escapes: bool = False) -> dict | tuple[str, dict]:
         """A record from a parsed row, or (reason, detail) when the row cannot be published.
@@ -651,7 +658,7 @@ class SourceReader:
         try:
             decoded = line.decode("utf-8")
         except UnicodeDecodeError:
-            return self.reject(locator, line, "invalid_utf8", _invalid_utf8_detail(line))
+            return self._not_utf8(locator, line)
         try:
             fields = _loads(decoded)
         except json.JSONDecodeError as exc:
@@ -676,7 +683,7 @@ class SourceReader:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
-            return self.reject(locator, raw, "invalid_utf8", _invalid_utf8_detail(raw))
+            return self._not_utf8(locator, raw)
         if not isinstance(item, dict):
             return self.reject(locator, raw, "not_an_object", {"type": type(item).__name__})
         return self._row(locator, raw, item, escapes=b"\\ud" in raw or b"\\uD" in raw)
@@ -730,7 +737,7 @@ class SourceReader:
 
     def _csv_row(self, locator: str, raw: bytes, header: list[str], cells: list[str]) -> dict:
         if any(_has_surrogates(v) for v in cells):
-            return self.reject(locator, raw, "invalid_utf8", _invalid_utf8_detail(raw))
+            return self._not_utf8(locator, raw)
         if len(cells) > len(header):
             return self.reject(locator, raw, "malformed_row", {"error": "more cells than header columns"})
         return self._row(locator, raw, dict(zip(header, cells)))
@@ -749,7 +756,7 @@ class SourceReader:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            yield self.reject("file", raw, "invalid_utf8", _invalid_utf8_detail(raw))
+            yield self._not_utf8("file", raw)
             return
         yield self._isolated("file", raw, lambda: self._row("file", raw, {self.source.text_field: text}))
 

@@ -72,18 +72,18 @@ class ReadFileFn(beam.DoFn):
         count(STAGE, "input", n_input)
         count(STAGE, "kept", parser.records)
         count(STAGE, "rejected", parser.rejects)
-        yield beam.pvalue.TaggedOutput(
-            FILES,
-            {
-                "source": file.source,
-                "uri": file.uri,
-                "path": file.id_path,
-                "sha256": reader.sha256.hexdigest() if not failure else None,
-                "bytes": file.size,
-                "records": n_input,
-                "complete": failure is None,
-            },
-        )
+        fingerprint = {
+            "source": file.source,
+            "uri": file.uri,
+            "path": file.id_path,
+            "sha256": reader.sha256.hexdigest() if not failure else None,
+            "bytes": file.size,
+            "records": n_input,
+            "complete": failure is None,
+        }
+        if parser.gb18030_like:  # the run names the source and the encoding to declare
+            fingerprint["gb18030_like"] = parser.gb18030_like
+        yield beam.pvalue.TaggedOutput(FILES, fingerprint)
 
 
     @staticmethod
