@@ -60,7 +60,7 @@ def sandwich(kind: str, bad: bytes, text_field: str = "text") -> bytes:
 @dataclass
 class Kind:
     name: str
-    format: str  # jsonl | jsonl.gz | jsonl.zst | csv | parquet | text
+    format: str  # jsonl | jsonl.gz | jsonl.zst | json | csv | parquet | text
     build: Callable[[Path], None]  # writes the kind's file(s) into the given directory
     kept: int | None = None  # exact number of records ingest keeps
     reasons: list[str] | None = None  # exact multiset of ingest reject reasons
@@ -495,6 +495,44 @@ _text_kind("text_empty", b"", kept=0, reasons=["blank_text"])
 _text_kind("text_oversized", b"w " * (2 * MAX_RECORD_BYTES), kept=0, reasons=["oversized_record"])
 _text_kind("text_surrogate_bytes", b"\xed\xa0\x80 " + good_text("text_surrogate_bytes", 0).encode(), kept=0, reasons=["invalid_utf8"])
 _text_kind("text_nul", good_text("text_nul", 0).encode() + b"\x00 tail", kept=1)
+
+
+# ---- JSON arrays: one bad item between good ones; one document, so a syntax error ends it ---------
+
+def json_array_bytes(kind_name: str, bad: bytes) -> bytes:
+    """GOOD items, the bad part, GOOD items, as one pretty-printed JSON array."""
+    items = lambda start: [json.dumps(r, ensure_ascii=False, indent=1).encode() for r in good_rows(kind_name, start)]  # noqa: E731
+    return b"[\n" + b",\n".join([*items(0), bad, *items(GOOD)]) + b"\n]\n"
+
+
+def _json_array_kind(name, bad: bytes, kept=2 * GOOD, reasons=(), **kw):
+    kind(name, "json", kept=kept, reasons=list(reasons), **kw)(
+        lambda d, name=name, bad=bad: _write(d / f"{name}.json", json_array_bytes(name, bad))
+    )
+
+
+_json_array_kind("json_array_not_an_object", b'["a", "list"]', reasons=["not_an_object"], today="format cannot be inferred")
+_json_array_kind("json_array_invalid_utf8", b'{"id": "x", "text": "caf\xe9 au lait"}', reasons=["invalid_utf8"])
+_json_array_kind("json_array_surrogate_text", b'{"id": "x", "text": "lone \\ud800 surrogate"}', reasons=["invalid_unicode"])
+_json_array_kind("json_array_missing_text", b'{"id": "x", "body": "no text field"}', reasons=["missing_text"])
+_json_array_kind(
+    "json_array_oversized_item", b'{"id": "x", "text": "' + b"y" * (2 * MAX_RECORD_BYTES) + b'"}', reasons=["oversized_record"]
+)
+_json_array_kind("json_array_syntax_error", b'{"id": "x", "text": "unquoted" oops}', kept=GOOD, reasons=["invalid_json"])
+kind("json_array_truncated", "json", kept=GOOD, reasons=["invalid_json"])(
+    lambda d: _write(d / "json_array_truncated.json", json_array_bytes("json_array_truncated", b'{"id": "x"')[:-40])
+)
+kind("json_lines_in_a_json_file", "json", kept=2 * GOOD, reasons=["invalid_json"])(
+    lambda d: _write(d / "json_lines_in_a_json_file.json", sandwich("json_lines_in_a_json_file", b'{"id": "x", "text": \n'))
+)
+
+
+# ---- legacy encodings: a GBK row among UTF-8 ones, undeclared --------------------------------------
+
+@kind("csv_gbk_row_undeclared", "csv", kept=2 * GOOD, reasons=["invalid_utf8"])
+def _(d):
+    data = csv_bytes("csv_gbk_row_undeclared", "X_BAD_X")
+    _write(d / "csv_gbk_row_undeclared.csv", data.replace(b"X_BAD_X", "x,关于加强城市道路交通安全管理工作的通知,通知\r\n".encode("gbk")))
 
 
 # ---- bombs (slow: built once, cached) -----------------------------------------------------------

@@ -42,6 +42,8 @@ RUN_SUBSET = [
     "zst_truncated",
     "zst_small_bomb",
     "zst_surrogate_text",
+    "json_array_syntax_error",
+    "json_array_surrogate_text",
 ]
 
 
@@ -70,7 +72,7 @@ def read_kind(path: Path, kind: badinput.Kind):
 
 def test_corpus_covers_every_format_with_45_kinds_or_more():
     formats = collections.Counter(k.format for k in badinput.KINDS)
-    assert set(formats) == {"jsonl", "jsonl.gz", "jsonl.zst", "csv", "parquet", "text"}
+    assert set(formats) == {"jsonl", "jsonl.gz", "jsonl.zst", "json", "csv", "parquet", "text"}
     assert len(badinput.KINDS) >= 45
     assert len({k.name for k in badinput.KINDS}) == len(badinput.KINDS)
 
