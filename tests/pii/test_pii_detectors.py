@@ -24,6 +24,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("号码１１０１０５１９９００３０７１２３９。", "１１０１０５１９９００３０７１２３９", det.CN_RESIDENT_ID),
         ("身份证号码：110105900307123，旧证", "110105900307123", det.CN_RESIDENT_ID),
         ("邮箱zhangwei@example.cn请回复", "zhangwei@example.cn", det.EMAIL_ADDRESS),
+        ("邮箱ｚｈａｎｇｗｅｉ＠ｅｘａｍｐｌｅ．ｃｎ请回复", "ｚｈａｎｇｗｅｉ＠ｅｘａｍｐｌｅ．ｃｎ", det.EMAIL_ADDRESS),
+        ("Contact: john.doe[at]example.com.", "john.doe[at]example.com", det.EMAIL_ADDRESS),
+        ("write j_doe99 (AT) mail (dot) example (dot) org today", "j_doe99 (AT) mail (dot) example (dot) org", det.EMAIL_ADDRESS),
+        ("Mail jdoe at example dot co dot uk for details", "jdoe at example dot co dot uk", det.EMAIL_ADDRESS),
         ("手机１３８００１３８０００联系", "１３８００１３８０００", det.PHONE_NUMBER),
         ("电话+86 138-0013-8000转人工", "+86 138-0013-8000", det.PHONE_NUMBER),
         ("座机010-62345678找我", "010-62345678", det.PHONE_NUMBER),
@@ -66,6 +70,14 @@ def test_detects_exact_span(text, value, entity):
 )
 def test_rejects_invalid_or_plain_numbers(text):
     assert count_structured_identifiers([text]) == [0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["look at example.com for more", "the cat sat (at) home", "we look at the stars dot by dot", "at 5pm (at the latest) dot"],
+)
+def test_at_and_dot_in_prose_are_no_email(text):
+    assert [v for v, e in found(text) if e == det.EMAIL_ADDRESS] == []
 
 
 def test_labelled_identity_number_with_wrong_check_digit_is_still_personal():

@@ -30,7 +30,8 @@ def _corpus(n=120, seed=5):
         texts += [
             f"姓名：王小明，身份证号{cid}，手机{mobile}，银行卡{card}，邮箱{mail}，信用代码{uscc}，登录IP {ip}，"
             f"住在鼓楼区龙江小区3栋502室。身份证号码为{bad_id}。",
-            f"Contact John Smith at {us_phone} or {mail}; card {visa}, IBAN {iban}, SSN {ssn}, from {ip}. "
+            f"Contact John Smith at {us_phone} or {mail} ({mail.replace('@', ' [at] ').replace('.', ' [dot] ')}); "
+            f"card {visa}, IBAN {iban}, SSN {ssn}, from {ip}. "
             f"Ship to PSC 1560, Box 3449, APO AP 96522.",
             f"张伟的电话是{mobile}，请拨打；年收入为{r.randint(100000, 999999)}.{r.randint(10, 99)}元。",
         ]

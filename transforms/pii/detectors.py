@@ -317,6 +317,19 @@ _CONTEXT_GATE_WORDS = ("护照", "assport", "ASSPORT", "通行证", "回乡证",
 
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])")
+# Addresses written to dodge scrapers: a full-width ＠ (and full-width letters), or the at and the dots in brackets
+# ("john.doe[at]example.com", "john (at) example (dot) com"), or both spelt out between spaces ("john at example dot
+# com": only with a spelt dot, else "look at example.com" would be one). Every form holds "＠" or one of these cues,
+# which the English cue scan finds at no extra cost (a detector without English names and addresses: "＠" only).
+_OBFUSCATED_EMAIL_CUES = ("[at]", "(at)", "{at}", " dot ")  # case-insensitive, with "＠" in a text not ASCII
+_EMAIL_CHAR = "A-Za-z0-9_Ａ-Ｚａ-ｚ０-９"  # not \w: a Chinese character may touch an address
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![{_EMAIL_CHAR}.@＠])[{_EMAIL_CHAR}](?:[{_EMAIL_CHAR}+%-]|[.．](?=[{_EMAIL_CHAR}]))*"  # the local part
+    r"(?:\s*(?:＠|[\[({](?i:at)[\])}])\s*"  # a full-width or bracketed at, then labels and dots (none inside a label:
+    rf"(?:[{_EMAIL_CHAR}][{_EMAIL_CHAR}-]*\s*(?:[.．]|[\[({{](?i:dot)[\])}}])\s*)+"  # one way to split, no backtracking)
+    r"|\s(?i:at)\s(?:[A-Za-z0-9-]+\s(?i:dot)\s)+)"  # ... or both spelt between spaces
+    rf"[A-Za-zＡ-Ｚａ-ｚ]{{2,24}}(?![{_EMAIL_CHAR}-])"
+)
 
 _CREDENTIAL_URL = re.compile(
     r"(?i:[a-z][a-z0-9+.-]{1,15})://"
@@ -737,6 +750,13 @@ def _zh_addresses(text: str, out: list[Span]) -> None:
                 out.append(Span(place.start(1), m.end(1), STREET_ADDRESS, 0.65))
 
 
+def _holds_cue(cues: "_Cues", group: int) -> bool:
+    """Whether a text holds a word of folded cue ``group``."""
+    if cues.labels is None:  # lower-casing changed offsets: the words are looked for in the text's ASCII
+        return any(w in cues.ascii_lower for w in _FOLDED_CUES[group])
+    return group in cues.labels
+
+
 def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[int, ...]) -> Iterable[re.Match]:
     """``regex.finditer(text)`` for a regex that starts with one of the labels of cue ``groups`` (case-insensitive),
     tried only where one of them starts (a case-insensitive alternation is tried at every position). Not a
@@ -1115,8 +1135,11 @@ class Detector:
                      if any(w in text for w in raw) or any(w in folded for w in fold)),
                     spans,
                 )  # fmt: skip
-        if EMAIL_ADDRESS in ents and "@" in text:
-            _emails(text, spans)
+        if EMAIL_ADDRESS in ents:
+            if "@" in text:
+                _emails(text, spans)
+            if (not ascii_only and "＠" in text) or _holds_cue(cues, _CUE_OBFUSCATED_EMAIL):
+                spans.extend(Span(m.start(), m.end(), EMAIL_ADDRESS, 0.9) for m in _OBFUSCATED_EMAIL.finditer(text))
         if CREDENTIAL_URL in ents and "://" in text:
             _credential_urls(text, spans)
         if IP_ADDRESS in ents and text.count(":") >= 2:
@@ -1223,8 +1246,9 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 # bytes, any other character a "?", so offsets are character offsets), the digits with numpy over its code
 # points. That replaces some thirty substring look-ups and two regex scans per text (≈ 40 µs per IMDB review).
 _FOLDED_CUES = (_EN_NAME_COLON_LABELS, _EN_NAME_SIGNOFFS, _EN_ADDRESS_COLON_LABELS, _EN_ADDRESS_PHRASE_STARTS,
-                _EN_INTRO_STARTS, ("corner of",))  # fmt: skip
-_CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INTRO, _CUE_CORNER = range(len(_FOLDED_CUES))
+                _EN_INTRO_STARTS, ("corner of",), _OBFUSCATED_EMAIL_CUES)  # fmt: skip
+(_CUE_NAME_LABEL, _CUE_SIGNOFF, _CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_INTRO, _CUE_CORNER,
+ _CUE_OBFUSCATED_EMAIL) = range(len(_FOLDED_CUES))  # fmt: skip
 # Case-sensitive words, as bits; a word with other than ASCII letters ("vägen") is looked for with a "?" in their
 # place, which can only find more texts, never fewer.
 # every _OTHER_STREET match holds one of these, with the spaces around it
