@@ -44,6 +44,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("护照号码E12345678已过期", "E12345678", det.PASSPORT),
         ("港澳通行证C12345678办理", "C12345678", det.CN_TRAVEL_PERMIT),
         ("车牌京A12345违章", "京A12345", det.CN_LICENSE_PLATE),
+        ("有事加我QQ：123456789，谢谢", "123456789", det.IM_ACCOUNT),
+        ("我的qq号 2845123905", "2845123905", det.IM_ACCOUNT),
+        ("或者微信：zhangsan_1990，谢谢", "zhangsan_1990", det.IM_ACCOUNT),
+        ("VX: wxid_abc123 联系", "wxid_abc123", det.IM_ACCOUNT),
         ("新能源粤B·D12345停车", "粤B·D12345", det.CN_LICENSE_PLATE),
         ("见https://bob:hunter2@db.internal/x。", "https://bob:hunter2@db.internal/x", det.CREDENTIAL_URL),
         ("see https://api.x.com/v1?api_key=abcdef123456 now", "https://api.x.com/v1?api_key=abcdef123456", det.CREDENTIAL_URL),
@@ -70,6 +74,11 @@ def test_detects_exact_span(text, value, entity):
 )
 def test_rejects_invalid_or_plain_numbers(text):
     assert count_structured_identifiers([text]) == [0]
+
+
+@pytest.mark.parametrize("text", ["QQ群：12345678 欢迎加入", "关注微信公众号：abcdefg", "QQ空间很好玩", "微信支付 abcdef123"])
+def test_groups_and_official_accounts_are_no_im_account(text):
+    assert [v for v, e in found(text) if e == det.IM_ACCOUNT] == []
 
 
 @pytest.mark.parametrize(

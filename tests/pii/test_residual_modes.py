@@ -33,7 +33,8 @@ def _corpus(n=120, seed=5):
             f"Contact John Smith at {us_phone} or {mail} ({mail.replace('@', ' [at] ').replace('.', ' [dot] ')}); "
             f"card {visa}, IBAN {iban}, SSN {ssn}, from {ip}. "
             f"Ship to PSC 1560, Box 3449, APO AP 96522.",
-            f"张伟的电话是{mobile}，请拨打；年收入为{r.randint(100000, 999999)}.{r.randint(10, 99)}元。",
+            f"张伟的电话是{mobile}，请拨打；年收入为{r.randint(100000, 999999)}.{r.randint(10, 99)}元。"
+            f"QQ：{r.randint(10000, 9999999999)}，微信：zw_{r.randint(1000, 99999)}。",
         ]
     return texts
 

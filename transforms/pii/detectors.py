@@ -60,6 +60,7 @@ PASSPORT = "PASSPORT"
 CN_TRAVEL_PERMIT = "CN_TRAVEL_PERMIT"  # Hong Kong/Macau/Taiwan travel permits and home-return permits
 CN_LICENSE_PLATE = "CN_LICENSE_PLATE"
 CREDENTIAL_URL = "CREDENTIAL_URL"
+IM_ACCOUNT = "IM_ACCOUNT"  # a QQ number or WeChat ID after its label: how people are reached in Chinese text
 PERSON = "PERSON"
 STREET_ADDRESS = "STREET_ADDRESS"
 
@@ -76,6 +77,7 @@ STRUCTURED_TYPES = (
     CN_TRAVEL_PERMIT,
     CN_LICENSE_PLATE,
     CREDENTIAL_URL,
+    IM_ACCOUNT,
 )
 CONTEXTUAL_TYPES = (PERSON, STREET_ADDRESS)
 ENTITY_TYPES = STRUCTURED_TYPES + CONTEXTUAL_TYPES
@@ -309,11 +311,22 @@ _CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern
         ),
     ),
     (
+        (("QQ", "qq", "Qq"), ()),  # not a group's number (QQ群), which reaches no one person
+        _p(IM_ACCOUNT, r"(?<![A-Za-z])(?:QQ|qq|Qq)(?!群)(?:号码|号|账号|帐号)?[\s:：]{0,3}([1-9][0-9]{4,10})(?![0-9])", None, 0.85, group=1),
+    ),
+    (
         ((), ("ssn", "social security")),
         _p(US_SSN, r"(?i:SSN|social security(?: number| no\.?)?)[\s:：#]{0,3}([0-9]{9})(?![0-9A-Za-z])", ssn_valid, 0.85, group=1),
     ),
 )
-_CONTEXT_GATE_WORDS = ("护照", "assport", "ASSPORT", "通行证", "回乡证", "台胞证", "ermit", "身份证", "ID", "SSN", "ocial")
+_CONTEXT_GATE_WORDS = ("护照", "assport", "ASSPORT", "通行证", "回乡证", "台胞证", "ermit", "身份证", "ID", "SSN", "ocial", "QQ", "qq", "Qq")
+# A WeChat ID after its label (it may hold no digit, so it is looked for apart from the digit-gated labels). An ID is
+# 6-20 letters, digits, "_" or "-" starting with a letter; an all-digit one is a phone or QQ number, found as such.
+_WECHAT_LABELS = ("微信", "WeChat", "wechat", "VX", "vx")
+_WECHAT_ID = re.compile(
+    r"(?:微信|(?<![A-Za-z])(?:WeChat|wechat|VX|vx)(?![A-Za-z]))(?!群|公众号|支付|小程序)(?:号|账号|帐号|(?i:\s?id))?[\s:：]{0,3}"
+    r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+)
 
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])")
@@ -1135,6 +1148,8 @@ class Detector:
                      if any(w in text for w in raw) or any(w in folded for w in fold)),
                     spans,
                 )  # fmt: skip
+        if IM_ACCOUNT in ents and not ascii_only and any(label in text for label in _WECHAT_LABELS):
+            spans.extend(Span(m.start(1), m.end(1), IM_ACCOUNT, 0.85) for m in _WECHAT_ID.finditer(text))
         if EMAIL_ADDRESS in ents:
             if "@" in text:
                 _emails(text, spans)

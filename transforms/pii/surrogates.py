@@ -140,6 +140,13 @@ def travel_permit(rng: random.Random, original: str) -> str:
     return letters + _digits(rng, len(original) - len(letters))
 
 
+def im_account(rng: random.Random, original: str) -> str:
+    """A QQ number as digits of the same length (no leading 0); a WeChat ID as a letter, then letters and digits."""
+    if original.isdigit():
+        return rng.choice("123456789") + _digits(rng, len(original) - 1)
+    return rng.choice(string.ascii_lowercase) + "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in original[1:])
+
+
 def license_plate(rng: random.Random, original: str) -> str:
     tail = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(len(original) - 3))
     return original[0] + rng.choice("ABCDEFGHJK") + tail + rng.choice(string.digits)
@@ -167,6 +174,7 @@ GENERATORS = {
     det.CN_TRAVEL_PERMIT: travel_permit,
     det.CN_LICENSE_PLATE: license_plate,
     det.CREDENTIAL_URL: credential_url,
+    det.IM_ACCOUNT: im_account,
 }
 
 
