@@ -322,7 +322,7 @@ _CONTEXT_PATTERNS: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], _Pattern
 _CONTEXT_GATE_WORDS = ("护照", "assport", "ASSPORT", "通行证", "回乡证", "台胞证", "ermit", "身份证", "ID", "SSN", "ocial", "QQ", "qq", "Qq")
 # A WeChat ID after its label (it may hold no digit, so it is looked for apart from the digit-gated labels). An ID is
 # 6-20 letters, digits, "_" or "-" starting with a letter; an all-digit one is a phone or QQ number, found as such.
-_WECHAT_LABELS = ("微信", "WeChat", "wechat", "VX", "vx")
+_WECHAT_LATIN_LABELS = ("WeChat", "wechat", "VX", "vx")  # found by the cased cue scan (none in a structured-only scan)
 _WECHAT_ID = re.compile(
     r"(?:微信|(?<![A-Za-z])(?:WeChat|wechat|VX|vx)(?![A-Za-z]))(?!群|公众号|支付|小程序)(?:号|账号|帐号|(?i:\s?id))?[\s:：]{0,3}"
     r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
@@ -1148,7 +1148,7 @@ class Detector:
                      if any(w in text for w in raw) or any(w in folded for w in fold)),
                     spans,
                 )  # fmt: skip
-        if IM_ACCOUNT in ents and not ascii_only and any(label in text for label in _WECHAT_LABELS):
+        if IM_ACCOUNT in ents and not ascii_only and ("微信" in text or cues.has(_CUE_WECHAT)):
             spans.extend(Span(m.start(1), m.end(1), IM_ACCOUNT, 0.85) for m in _WECHAT_ID.finditer(text))
         if EMAIL_ADDRESS in ents:
             if "@" in text:
@@ -1272,8 +1272,8 @@ _OTHER_STREET_CUES = (
     # separate words, and heads in lower case ("ul." would be in "beautiful. ")
     + tuple(f" {w} " for w in _OTHER_STREET_WORDS + _LOWER_STREET_HEADS + tuple(w for w in _OTHER_STREET_HEADS if w[0].islower()))
 )
-_CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES, _OTHER_STREET_CUES)
-_CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX, _CUE_OTHER_STREET = (1 << k for k in range(len(_CASED_CUES)))
+_CASED_CUES = (_EN_HONORIFIC_WORDS, address_grammar.ENGLISH_CUES, _STREET_SUFFIXES, _OTHER_STREET_CUES, _WECHAT_LATIN_LABELS)
+_CUE_HONORIFIC, _CUE_ADDRESS_WORD, _CUE_STREET_SUFFIX, _CUE_OTHER_STREET, _CUE_WECHAT = (1 << k for k in range(len(_CASED_CUES)))
 # the cues that ``_en_addresses`` reads: without one of them (and without a digit that ends a line) it finds nothing
 _ADDRESS_LABEL_CUES = frozenset((_CUE_ADDRESS_LABEL, _CUE_ADDRESS_PHRASE, _CUE_CORNER))
 _ADDRESS_WORD_CUES = _CUE_ADDRESS_WORD | _CUE_STREET_SUFFIX | _CUE_OTHER_STREET
