@@ -129,7 +129,7 @@ def spread_files(pipeline: beam.Pipeline, files: list[InputFile]) -> beam.PColle
 
 
 class IngestStage(Stage):
-    """Read every source (jsonl, jsonl.gz, jsonl.zst, parquet, csv, text) into record batches."""
+    """Read every source (JSON lines or a JSON array, plain or .gz / .zst; Parquet; CSV; text) into record batches."""
 
     name = STAGE
 
