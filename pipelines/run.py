@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -180,17 +180,31 @@ def _input_fingerprints(staging_dir: str) -> list[dict]:
     )
 
 
-def _encoding_notes(inputs: list[dict]) -> list[str]:
-    """One line per source whose records were refused as not UTF-8 but read as Chinese in GB18030."""
-    by_source = defaultdict(int)
+def _input_notes(inputs: list[dict], sources) -> list[str]:
+    """One line per source whose records were refused as not UTF-8 but read as Chinese in GB18030, and per source
+    whose records mostly lack its text_field (with the usual text fields they have instead)."""
+    totals: dict[str, Counter] = defaultdict(Counter)
+    seen: dict[str, set[str]] = defaultdict(set)
     for fingerprint in inputs:
-        by_source[fingerprint["source"]] += fingerprint.get("gb18030_like", 0)
-    return [
-        f"source {source}: {n:,} record(s) rejected as invalid_utf8 read as Chinese in GB18030; "
-        "if its files are GBK / GB18030, set `encoding: gb18030` on the source"
-        for source, n in sorted(by_source.items())
-        if n
-    ]
+        totals[fingerprint["source"]].update(
+            {k: fingerprint.get(k, 0) for k in ("records", "gb18030_like", "missing_text")}
+        )
+        seen[fingerprint["source"]].update(fingerprint.get("text_fields_seen", ()))
+    text_field = {s.name: s.text_field for s in sources}
+    notes = []
+    for source, n in sorted(totals.items()):
+        if n["gb18030_like"]:
+            notes.append(
+                f"source {source}: {n['gb18030_like']:,} record(s) rejected as invalid_utf8 read as Chinese in GB18030; "
+                "if its files are GBK / GB18030, set `encoding: gb18030` on the source"
+            )
+        if n["missing_text"] and 2 * n["missing_text"] >= n["records"]:
+            instead = f"; they have {', '.join(repr(f) for f in sorted(seen[source]))}" if seen[source] else ""
+            notes.append(
+                f"source {source}: {n['missing_text']:,} of {n['records']:,} records have no field "
+                f"{text_field.get(source)!r} (its text_field){instead}"
+            )
+    return notes
 
 
 def execute(
@@ -491,7 +505,7 @@ def _run(
     manifest["stages"] = outcome.stages
     manifest["counters"] = dict(sorted(counters.items()))
     manifest["inputs"] = inputs
-    outcome.notes.extend(_encoding_notes(inputs))
+    outcome.notes.extend(_input_notes(inputs, config.sources))
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing

@@ -4,6 +4,7 @@ import json
 import threading
 
 import pytest
+import yaml
 from deltalake import DeltaTable
 from typer.testing import CliRunner
 
@@ -134,6 +135,17 @@ def test_a_gbk_file_read_as_utf8_is_named_with_the_encoding_to_declare(project):
     assert outcome.manifest["counts"]["rejected_by"]["ingest/invalid_utf8"] == 2  # with the corpus's own bad bytes
     assert outcome.notes == ["source notices: 1 record(s) rejected as invalid_utf8 read as Chinese in GB18030; "
                              "if its files are GBK / GB18030, set `encoding: gb18030` on the source"]  # fmt: skip
+
+
+def test_a_wrong_text_field_is_named_with_the_usual_text_fields_the_records_have(project):
+    (project / "in" / "forum" / "b.jsonl").write_text(json.dumps({"post_id": 9, "content": NEWS[0], "ann@example.com": "x"}) + "\n")
+    config = job_config(project)
+    data = yaml.safe_load(config.read_text())
+    data["sources"][1].update(text_field="body", paths=["in/forum/*.jsonl.zst", "in/forum/*.jsonl"])
+    config.write_text(yaml.safe_dump(data, allow_unicode=True))
+    outcome = execute(config)
+    assert "source forum: 4 of 4 records have no field 'body' (its text_field); they have 'content'" in outcome.notes
+    assert not any("ann@" in note for note in outcome.notes)  # a field name of the data is never repeated
 
 
 def test_failing_gate_publishes_nothing(project):

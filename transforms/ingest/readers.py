@@ -410,6 +410,14 @@ def _reencoded(data: Iterator[bytes], encoding: str) -> Iterator[bytes]:
     yield decoder.decode(b"", final=True).encode("utf-8", "surrogateescape")
 
 
+# Field names that usually hold a corpus's text: the run names those that records missing the configured text_field
+# have. A fixed list, so a note never repeats a field name of the data (a CSV header may be an e-mail address).
+_TEXT_FIELD_NAMES = frozenset((
+    "text", "content", "body", "document", "article", "passage", "sentence", "review", "comment", "message", "post",
+    "raw_content", "abstract", "正文", "内容", "文本", "评论",
+))  # fmt: skip
+
+
 def _reads_as_gb18030_chinese(raw: bytes) -> bool:
     """Whether bytes that are not UTF-8 read as Chinese in GB18030 (the common legacy encoding of Chinese
     corpora, a superset of GBK): nearly all of their non-ASCII characters CJK."""
@@ -528,6 +536,8 @@ class SourceReader:
         self.records = 0
         self.rejects = 0
         self.gb18030_like = 0  # invalid_utf8 rejects whose bytes read as Chinese in GB18030
+        self.missing_text = 0  # records without the source's text_field, and the usual text fields they had
+        self.text_fields_seen: set[str] = set()
         # one entry shared by the file's records (entries are never mutated): pickled once per batch
         self._keep_entry = lineage_entry(STAGE, "keep", detail={"format": file.format})
 
@@ -580,6 +590,8 @@ class SourceReader:
         field = self.source.text_field
         text = fields.get(field)
         if text is None:
+            self.missing_text += 1
+            self.text_fields_seen.update(_TEXT_FIELD_NAMES.intersection(fields))
             return "missing_text", {"field": field}
         if not isinstance(text, str):
             return "wrong_type", {"field": field, "type": type(text).__name__}

@@ -83,6 +83,9 @@ class ReadFileFn(beam.DoFn):
         }
         if parser.gb18030_like:  # the run names the source and the encoding to declare
             fingerprint["gb18030_like"] = parser.gb18030_like
+        if parser.missing_text:  # ... or the text fields its records have instead
+            fingerprint["missing_text"] = parser.missing_text
+            fingerprint["text_fields_seen"] = sorted(parser.text_fields_seen)
         yield beam.pvalue.TaggedOutput(FILES, fingerprint)
 
 
