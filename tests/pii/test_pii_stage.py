@@ -205,6 +205,17 @@ def test_numbers_in_meta_are_deidentified():
     assert det.count_structured_identifiers([to_json(d.meta) for d in decisions]) == [0, 0]
 
 
+def test_keys_in_meta_are_deidentified():
+    """Object keys are published too: a nested object keyed by e-mail address (a contact map) or a CSV
+    header that is one, named in meta_fields, kept the address in the published meta."""
+    records = [("plain text", {"extra": {"bob@corp.io": "v", "plain": 1}}),
+               ("plain text", {"bob@corp.io": "x", "title": "hello"})]  # fmt: skip
+    decisions = PiiControl(PiiConfig()).decide(make_meta_batch(records))
+    assert decisions[0].meta == {"extra": {"<EMAIL_ADDRESS>": "v", "plain": 1}}
+    assert decisions[1].meta == {"<EMAIL_ADDRESS>": "x", "title": "hello"}
+    assert det.count_structured_identifiers([to_json(d.meta) for d in decisions]) == [0, 0]
+
+
 def test_stage_under_beam(tmp_path):
     stage = PiiConfig().create()
     ctx = RunContext("run1", tmp_path, tmp_path, tmp_path, config=None)

@@ -274,14 +274,15 @@ def lineage_array(lineages: Sequence[Sequence[Mapping[str, Any]] | None]) -> pa.
 
 
 def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
-    """``value`` (a record's meta: nested dicts and lists) with every string in it replaced by ``fn(string)``.
+    """``value`` (a record's meta: nested dicts and lists) with every string in it, object keys included,
+    replaced by ``fn(string)`` (keys that ``fn`` maps to one string keep the last value).
 
     A number is passed as its decimal text, as it is published (a phone number stored as an integer is
     those digits in the JSON), and stays the number unless ``fn`` changes that text."""
     if isinstance(value, str):
         return fn(value)
     if isinstance(value, dict):
-        return {k: map_strings(v, fn) for k, v in value.items()}
+        return {fn(k): map_strings(v, fn) for k, v in value.items()}
     if isinstance(value, list):
         return [map_strings(v, fn) for v in value]
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -274,10 +274,11 @@ class PiiControl(Control):
 
 
 def _strings(meta: dict) -> list[str]:
-    """The non-empty strings in a record's meta, at any depth, numbers as their digits (a flat dict of strings, the common case, in one pass)."""
+    """The non-empty strings in a record's meta, at any depth, keys included and numbers as their digits (a
+    flat dict of strings, the common case, in one pass)."""
     values = list(meta.values())
     if all(type(v) is str for v in values):
-        return [v for v in values if v]
+        return [v for v in (*meta, *values) if v]
     found: list[str] = []
 
     def collect(value: str) -> str:
