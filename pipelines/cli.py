@@ -286,9 +286,10 @@ def rollback(
 ) -> None:
     """Restore the dataset to version N, as a new version recording who and why."""
     from pipelines.outdir import OutputLocked, lock_output
-    from pipelines.publish import rollback as restore
+    from pipelines.publish import require_dataset, rollback as restore
 
     try:
+        require_dataset(out_dir)  # before the lock, which makes its folder: a mistyped OUT_DIR is left unmade
         with lock_output(out_dir, "steward rollback"):  # never commit beside a live run
             version = restore(out_dir, to, reason, by)
     except (ValueError, FileNotFoundError, OutputLocked) as exc:
