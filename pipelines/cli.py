@@ -120,7 +120,7 @@ def run(
             job, config_sha = load_config(config)
             problems = preflight(job)
             try:
-                check_target(Path(job.output.dir), job.job, force)
+                check_target(job.output.dir, job.job, force)
             except DangerousOutput as exc:
                 problems.append(f"config error: {exc}")
             if problems:

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import cli
+from pipelines.outdir import DangerousOutput
 from pipelines.run import execute
 from tests.conftest import source
 from tests.storage.s3server import S3_ENV, moto_server
@@ -102,6 +103,12 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert any(k.startswith("out/rejects/_delta_log/") for k in keys)
     assert any(k.startswith("out/index/dedup/v0/part-") for k in keys)
     assert not any(k.startswith(f"out/_staging/{first.run_id}") for k in keys)  # staging is removed after the run
+
+    # Another job aimed at the same bucket output is refused, as on a local path (it replaced the dataset).
+    other = corpus / "other.yaml"
+    other.write_text(config.read_text().replace("job: s3", "job: other"))
+    with pytest.raises(DangerousOutput, match="holds the dataset of job 's3', not 'other'"):
+        execute(other)
 
     # A second run with one more record: version 1, deduplicated against version 0's index in the bucket.
     text = "A volunteer group planted four hundred oak saplings along the river path over the weekend."
