@@ -158,3 +158,19 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert result.output.strip() == f"{out}/runs/{second.run_id}/report.html"
     html = s3.get_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")["Body"].read().decode()
     assert second.run_id in html
+
+
+def test_commands_on_a_missing_bucket_answer_one_line(monkeypatch, capsys):
+    """A mistyped bucket (or refused credentials) printed a 60-line traceback ending in the server's XML."""
+    with moto_server() as endpoint:
+        for key, value in {**S3_ENV, "AWS_ENDPOINT_URL": endpoint}.items():
+            monkeypatch.setenv(key, value)
+        for args in (["versions", "s3://no-such-bucket/out"], ["trace", "s3://no-such-bucket/out", "abc"],
+                     ["rollback", "s3://no-such-bucket/out", "--to", "0"]):  # fmt: skip
+            monkeypatch.setattr("sys.argv", ["steward", *args])
+            with pytest.raises(SystemExit) as exit_:
+                cli.main()
+            printed = capsys.readouterr()
+            assert exit_.value.code == 1 and "Traceback" not in printed.err + printed.out, args
+            assert printed.err.startswith("error: ") and printed.err.rstrip().endswith("The specified bucket does not exist")
+            assert printed.err.count("\n") == 1, args
