@@ -1,7 +1,7 @@
 """Object storage end to end against a real S3 API server on loopback (moto server mode).
 
 A whole run reads its sources from the bucket and stages, publishes and writes its run folder
-there; then `versions`, `trace`, `diff`, `rollback` and `report` work on the bucket path.
+there; then `versions`, `trace`, `diff`, `rollback`, `report`, `sample` and `review` work on the bucket path.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ def steward(*args):
 
     from pipelines.commands import diff as diff_command
     from pipelines.commands import report as report_command
+    from pipelines.commands import spotcheck as spotcheck_command
     from pipelines.commands import verify as verify_command
 
-    if args[0] in ("diff", "report", "verify"):
+    if args[0] in ("diff", "report", "verify", "sample", "review"):
         app = typer.Typer()
-        for command in (diff_command, report_command, verify_command):
+        for command in (diff_command, report_command, verify_command, spotcheck_command):
             command.register(app)
         return runner.invoke(app, [str(a) for a in args])
     return runner.invoke(cli.app, [str(a) for a in args])
@@ -151,6 +152,18 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     result = steward("verify", out, "--quick")
     assert result.exit_code == 1 and f"the manifest of run {first.run_id} changed" in result.output
     s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=first_manifest)
+
+    # A spot check of a bucket version: the sample reads it, the review records its verdicts beside it.
+    sample = tmp_path / "sample.csv"
+    result = steward("sample", out, "--version", "0", "--n", "3", "--out", sample)
+    assert result.exit_code == 0, result.output
+    failed = sample.read_text().splitlines()[1].split(",")[0]
+    (tmp_path / "verdicts.csv").write_text(f"id,verdict,reason,reviewer\n{failed},fail,off-topic,ci\n")
+    result = steward("review", out, tmp_path / "verdicts.csv", "--version", "0", "--min-sample", "1")
+    assert result.exit_code == 2, result.output  # 0% qualified: recorded, not approved
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/")["Contents"]}
+    assert "out/index/review_exclusions.parquet" in keys and any(k.startswith("out/reviews/_delta_log/") for k in keys)
+    assert list(workdir.iterdir()) == []
 
     s3.delete_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")
     result = steward("report", out)
