@@ -137,7 +137,9 @@ def expand_sources(sources) -> list[InputFile]:
             for location in _broken_links(pattern, set(matched)):
                 matched.setdefault(location, (0, storage.relative_to(location, root)))
         if not matched:
-            raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}")
+            folders = [path for path in source.paths if storage.is_dir(path)]
+            hint = f" ({folders[0]} is a folder: name its files with a glob such as {storage.join(folders[0], '*')})" if folders else ""
+            raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}{hint}")
         for location in sorted(matched):
             size, rel = matched[location]
             fmt = source.format or infer_format(location)
