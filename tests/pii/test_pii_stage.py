@@ -216,6 +216,21 @@ def test_keys_in_meta_are_deidentified():
     assert det.count_structured_identifiers([to_json(d.meta) for d in decisions]) == [0, 0]
 
 
+def test_identifiers_in_the_file_name_reject_its_records():
+    """Records are published with their file's name, which the publish gate scans: a per-user export
+    named by its phone number failed the whole run at the gate, with nothing saying why. The residual
+    check rejects that file's records, naming the file name as where the identifier is."""
+    batch = make_batch(["plain text", "mail me: bob@corp.io", "plain text"])
+    batch.source_uri = ["/exports/13800138000.jsonl", "/exports/13800138000.jsonl", "/exports/all.jsonl"]
+    decisions = PiiControl(PiiConfig()).decide(batch)
+    assert [d.action for d in decisions] == ["reject", "reject", "keep"]
+    assert decisions[0].reason == "residual_personal_information"
+    assert decisions[0].detail == {"entities": {}, "file_name": {"PHONE_NUMBER": 1}}
+    assert decisions[1].detail == {"entities": {"EMAIL_ADDRESS": 1}, "file_name": {"PHONE_NUMBER": 1}}
+    kept = PiiControl(PiiConfig(on_residual="keep")).decide(batch)  # the operator chose the gate's verdict
+    assert [d.action for d in kept] == ["keep", "modify", "keep"]
+
+
 def test_stage_under_beam(tmp_path):
     stage = PiiConfig().create()
     ctx = RunContext("run1", tmp_path, tmp_path, tmp_path, config=None)

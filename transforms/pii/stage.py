@@ -204,18 +204,25 @@ class PiiControl(Control):
                 new_text, inserted = self._anonymiser.apply(text, spans)
                 replaced.append((new_text, inserted))
             pending.append((counts, new_text, meta_counts, new_meta, replaced))
-        residuals = self._residuals(pending) if self.config.on_residual == "reject" else {}
+        checking = self.config.on_residual == "reject"
+        residuals = self._residuals(pending) if checking else {}
+        in_file_names = self._file_name_identifiers(batch.source_uri) if checking else {}
         decisions: list[Decision] = []
         for i, record in enumerate(pending):
-            if record is None:
+            in_file_name = in_file_names.get(batch.source_uri[i])
+            if record is None and not in_file_name:
                 decisions.append(KEEP)
                 continue
-            counts, new_text, meta_counts, new_meta, _ = record
+            counts, new_text, meta_counts, new_meta, _ = record or (Counter(), None, Counter(), None, [])
             detail = {"entities": dict(sorted(counts.items()))}
             if meta_counts:
                 detail["meta_entities"] = dict(sorted(meta_counts.items()))
-            if residual := residuals.get(i):
-                detail["residual"] = dict(sorted(residual.items()))
+            residual = residuals.get(i)
+            if residual or in_file_name:
+                if residual:
+                    detail["residual"] = dict(sorted(residual.items()))
+                if in_file_name:
+                    detail["file_name"] = in_file_name
                 decisions.append(
                     Decision.reject(
                         rule="pii.residual_identifier",
@@ -259,6 +266,13 @@ class PiiControl(Control):
 
         cleaned = map_strings(meta, clean)
         return (cleaned if counts else None), counts, replaced
+
+    def _file_name_identifiers(self, uris: list[str]) -> dict[str, dict[str, int]]:
+        """Per distinct file of a batch, the structured identifiers in its name: a record is published with
+        its file's name (``source_uri``), which the publish gate scans and no operator can de-identify."""
+        distinct = list(dict.fromkeys(uris))
+        found = self._residual.detect_batch(distinct)
+        return {uri: dict(sorted(Counter(s.type for s in spans).items())) for uri, spans in zip(distinct, found) if spans}
 
     def _residuals(self, pending: list[tuple | None]) -> dict[int, Counter]:
         """Per record index, the structured identifiers left outside the replacements in its de-identified
