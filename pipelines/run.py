@@ -468,7 +468,7 @@ def _run(
 ) -> None:
     stages, options = prepared.stages, prepared.options
     ingest, controls = stages[0], stages[1:]
-    files = expand_sources(config.sources)
+    files = expand_sources(config.sources, config.output.dir)
 
     on_phase("pipeline")
     gx_import = _import_gx_meanwhile(options)
