@@ -15,7 +15,7 @@ from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
 from transforms.core.stage import RunContext, apply_control
 from transforms.pii.stage import Anonymiser, PiiConfig, PiiControl, PiiKeyError, decrypt_text
-from transforms.core.records import Batch, content_sha256, to_json
+from transforms.core.records import Batch, content_sha256, meta_strings, to_json
 
 KEY = b"test-key-0123456789abcdef"
 TEXT = "姓名：张伟，身份证号110105199003071239，手机13800138000，邮箱zhangwei@qq.com。"
@@ -196,13 +196,14 @@ def test_numbers_in_meta_are_deidentified():
     """A phone number stored as a JSON or Parquet integer (an id field, a contact column) is published
     in meta as its digits, which the publish gate scans: it is de-identified like a string, or the whole
     run failed the gate with nothing to say which record held it."""
-    records = [("plain text", {"source_id": 13800138000, "n": 3, "ok": True, "score": 0.5}),
-               ("plain text", {"contacts": [{"tel": 13800138000}], "year": 2024})]  # fmt: skip
+    records = [("plain text", {"source_id": 13800138000, "n": 3, "ok": True, "score": 0.4221165755827173}),
+               ("plain text", {"contacts": [{"tel": 13800138000.0}], "year": 2024})]  # fmt: skip
     decisions = PiiControl(PiiConfig()).decide(make_meta_batch(records))
-    assert decisions[0].meta == {"source_id": "<PHONE_NUMBER>", "n": 3, "ok": True, "score": 0.5}
-    assert decisions[1].meta == {"contacts": [{"tel": "<PHONE_NUMBER>"}], "year": 2024}
+    # a fraction is a score, not an identifier, though its 16 digits pass a card checksum
+    assert decisions[0].meta == {"source_id": "<PHONE_NUMBER>", "n": 3, "ok": True, "score": 0.4221165755827173}
+    assert decisions[1].meta == {"contacts": [{"tel": "<PHONE_NUMBER>"}], "year": 2024}  # a pandas float64 column
     assert [d.detail["meta_entities"] for d in decisions] == [{"PHONE_NUMBER": 1}] * 2
-    assert det.count_structured_identifiers([to_json(d.meta) for d in decisions]) == [0, 0]
+    assert [sum(det.count_structured_identifiers(meta_strings(d.meta))) for d in decisions] == [0, 0]  # as the gate scans
 
 
 def test_keys_in_meta_are_deidentified():

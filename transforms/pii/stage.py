@@ -32,7 +32,7 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from transforms.core.records import Batch, map_strings
+from transforms.core.records import Batch, map_strings, meta_strings
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, KeyValueError, StageConfig, count
 from transforms.pii import detectors as det
@@ -185,11 +185,11 @@ class PiiControl(Control):
         texts = list(batch.text)
         found = self._detector.detect_batch([t or "" for t in texts])
         # id, url and meta fields are published too: their strings are de-identified the same way
-        meta_strings = [_strings(meta) if meta else [] for meta in batch.meta]
-        meta_spans = self._meta_spans(meta_strings)
+        strings_of = [meta_strings(meta) for meta in batch.meta]
+        meta_spans = self._meta_spans(strings_of)
         # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
         pending: list[tuple | None] = []
-        for text, spans, meta, strings in zip(texts, found, batch.meta, meta_strings):
+        for text, spans, meta, strings in zip(texts, found, batch.meta, strings_of):
             if any(meta_spans[value] for value in strings):  # else its meta stays as it is: not rebuilt
                 new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans)
             else:
@@ -285,23 +285,6 @@ class PiiControl(Control):
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
-
-
-def _strings(meta: dict) -> list[str]:
-    """The non-empty strings in a record's meta, at any depth, keys included and numbers as their digits (a
-    flat dict of strings, the common case, in one pass)."""
-    values = list(meta.values())
-    if all(type(v) is str for v in values):
-        return [v for v in (*meta, *values) if v]
-    found: list[str] = []
-
-    def collect(value: str) -> str:
-        if value:
-            found.append(value)
-        return value
-
-    map_strings(meta, collect)
-    return found
 
 
 @register_stage(STAGE)
