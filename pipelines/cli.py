@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import pkgutil
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -120,7 +121,7 @@ def run(
             job, config_sha = load_config(config)
             problems = preflight(job)
             try:
-                check_target(Path(job.output.dir), job.job, force)
+                check_target(job.output.dir, job.job, force)
             except DangerousOutput as exc:
                 problems.append(f"config error: {exc}")
             if problems:
@@ -286,9 +287,10 @@ def rollback(
 ) -> None:
     """Restore the dataset to version N, as a new version recording who and why."""
     from pipelines.outdir import OutputLocked, lock_output
-    from pipelines.publish import rollback as restore
+    from pipelines.publish import require_dataset, rollback as restore
 
     try:
+        require_dataset(out_dir)  # before the lock, which makes its folder: a mistyped OUT_DIR is left unmade
         with lock_output(out_dir, "steward rollback"):  # never commit beside a live run
             version = restore(out_dir, to, reason, by)
     except (ValueError, FileNotFoundError, OutputLocked) as exc:
@@ -336,9 +338,21 @@ def _register_area_commands() -> None:
         importlib.import_module(f"pipelines.commands.{module.name}").register(app)
 
 
+def storage_error_line(exc: OSError) -> str:
+    """An object store's error as one line: deltalake nests its causes over lines with colour codes and
+    ends with the server's XML, whose <Message> is what a reader needs."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = re.sub(r"<\?xml.*?<Message>(.*?)</Message>.*", r"\1", text, flags=re.S)
+    return ": ".join(part for part in (line.strip(" ↳") for line in text.splitlines()) if part)
+
+
 def main() -> None:
     _register_area_commands()
-    app(prog_name="steward")
+    try:
+        app(prog_name="steward")
+    except OSError as exc:  # a missing bucket, refused credentials, a lost connection: one line, not a traceback
+        err.print(Text(f"error: {storage_error_line(exc)}", style="red"), highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

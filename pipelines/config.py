@@ -302,7 +302,7 @@ def preflight(config: JobConfig) -> list[str]:
     problems = []
     for i, source in enumerate(config.sources):
         try:
-            expand_sources([source])
+            expand_sources([source], config.output.dir)
         except (FileNotFoundError, ValueError, OSError) as exc:
             problems.append(f"config error: sources[{i}].paths: {exc}")
     return problems

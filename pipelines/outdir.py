@@ -115,12 +115,13 @@ def _holder(out_dir: Path) -> str:
 # --- refusing dangerous targets --------------------------------------------------------------------
 
 
-def check_target(out_dir: Path, job: str, force: bool = False) -> None:
-    """Refuse (one line) an output.dir that is a file, is itself a Delta table, or holds another job's dataset."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
+def check_target(out_dir: str | Path, job: str, force: bool = False) -> None:
+    """Refuse (one line) an output.dir that is a file, is itself a Delta table, or holds another job's
+    dataset: a local path or an object-store URI."""
+    out_dir = str(out_dir)
+    if storage.exists(out_dir) and not storage.is_dir(out_dir):
         raise DangerousOutput(f"output.dir: {out_dir} is a file, not a directory")
-    if (out_dir / "_delta_log").is_dir():
+    if storage.is_dir(storage.join(out_dir, "_delta_log")):
         raise DangerousOutput(f"output.dir: {out_dir} is itself a Delta table; point it at a directory of its own")
     owner = dataset_job(out_dir)
     if owner is not None and owner != job and not force:
@@ -130,13 +131,13 @@ def check_target(out_dir: Path, job: str, force: bool = False) -> None:
         )
 
 
-def dataset_job(out_dir: Path) -> str | None:
+def dataset_job(out_dir: str | Path) -> str | None:
     """The job that published the dataset under ``out_dir`` ('' for a Delta table datasteward did not write)."""
-    log = Path(out_dir) / "dataset" / "_delta_log"
-    if not log.is_dir():
+    commits = storage.listdir(storage.join(out_dir, "dataset", "_delta_log"), "*.json")
+    if not commits:
         return None
-    for commit in sorted(log.glob("*.json"), reverse=True):
-        for line in commit.read_text(encoding="utf-8").splitlines():
+    for commit in reversed(commits):
+        for line in storage.read_text(commit).splitlines():
             info = json.loads(line).get("commitInfo")
             if info is not None:
                 job = info.get("datasteward.job")

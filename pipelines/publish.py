@@ -208,11 +208,17 @@ def versions(out_dir: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def rollback(out_dir: str | Path, to: int, reason: str, by: str | None = None) -> int:
-    """Restore the dataset to version ``to`` as a new version; return the new version number."""
+def require_dataset(out_dir: str | Path) -> DeltaTable:
+    """The current dataset table; FileNotFoundError naming where it was looked for when there is none."""
     table = open_table(dataset_dir(out_dir))
     if table is None:
         raise FileNotFoundError(f"no dataset under {dataset_dir(out_dir)}")
+    return table
+
+
+def rollback(out_dir: str | Path, to: int, reason: str, by: str | None = None) -> int:
+    """Restore the dataset to version ``to`` as a new version; return the new version number."""
+    table = require_dataset(out_dir)
     known = {v["version"]: v for v in versions(out_dir)}
     if to not in known:
         raise ValueError(f"version {to} does not exist (versions: {', '.join(map(str, sorted(known)))})")

@@ -226,9 +226,8 @@ def execute(
     beam_args = list(beam_args or [])
     prepared = _Prepared(create_stages(config), pipeline_options(beam_args), beam_args)
     out_dir = storage.resolve(config.output.dir, os.getcwd())  # load_config made it absolute already
-    local = not storage.is_remote(out_dir)
-    if local:  # the lock, the target check and recovery work on local outputs (flock, rename)
-        check_target(Path(out_dir), config.job, force)
+    local = not storage.is_remote(out_dir)  # the lock and recovery work on local outputs (flock, rename)
+    check_target(out_dir, config.job, force)
     # Signals are noted from the start and acted on once the run has a manifest to record them in.
     with _Interrupts() as interrupts, lock_output(out_dir, f"a starting run of job {config.job}", wait_lock) as announce:
         interrupts.defer = True
@@ -483,7 +482,7 @@ def _run(
 ) -> None:
     stages, options = prepared.stages, prepared.options
     ingest, controls = stages[0], stages[1:]
-    files = expand_sources(config.sources)
+    files = expand_sources(config.sources, config.output.dir)
 
     on_phase("pipeline")
     gx_import = _import_gx_meanwhile(options)

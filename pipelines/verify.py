@@ -187,9 +187,12 @@ def _check_rejects(out_dir: str | Path, manifests: dict, recorded: dict, hash_fi
 
 
 def warning(out_dir: str | Path) -> str | None:
-    """One line for trace/report/diff when a quick verification (no file hashing) fails."""
+    """One line for trace/report/diff when a quick verification (no file hashing) fails. A storage error
+    (a missing bucket, refused credentials) is the command's own one-line error, not a warning before it."""
     try:
         problems, _ = verify(out_dir, hash_files=False)
+    except OSError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a warning must not break the command it decorates
         return f"warning: could not verify {out_dir} ({type(exc).__name__}); run `steward verify {out_dir}`"
     if not problems:

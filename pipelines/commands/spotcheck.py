@@ -12,7 +12,7 @@ EXIT_NOT_APPROVED = 2
 
 
 def sample(
-    out_dir: Path = typer.Argument(..., help="pipeline output dir holding dataset/"),
+    out_dir: str = typer.Argument(..., help="pipeline output dir holding dataset/: a path or an s3:// URI"),
     version: int = typer.Option(..., "--version", help="published dataset version"),
     n: int = typer.Option(4000, "--n", help="sample size"),
     fmt: str = typer.Option("csv", "--format", help="csv | labelstudio"),
@@ -43,7 +43,7 @@ def sample(
 
 
 def review(
-    out_dir: Path = typer.Argument(..., help="pipeline output dir holding dataset/"),
+    out_dir: str = typer.Argument(..., help="pipeline output dir holding dataset/: a path or an s3:// URI"),
     results: Path = typer.Argument(..., help="CSV or JSONL with id, verdict (pass|fail), reason, reviewer"),
     version: int = typer.Option(..., "--version", help="the reviewed dataset version"),
     threshold: float = typer.Option(0.96, "--threshold", help="minimum qualified rate"),

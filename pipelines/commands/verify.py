@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+OUTPUT_PARTS = ("runs", "dataset", "rejects")
+
 
 def verify(
     out_dir: str = typer.Argument(..., help="The job's output directory (output.dir): a path or an s3:// URI."),
@@ -18,6 +20,10 @@ def verify(
 
     if not storage.is_remote(out_dir) and not Path(out_dir).is_dir():
         typer.echo(f"error: {out_dir} is not a directory", err=True)
+        raise typer.Exit(1)
+    if not any(storage.exists(storage.join(out_dir, part)) for part in OUTPUT_PARTS):
+        # nothing recorded agrees with nothing there: that is no verification
+        typer.echo(f"error: {out_dir} holds no datasteward output (no {', '.join(OUTPUT_PARTS)} folder)", err=True)
         raise typer.Exit(1)
     problems, notes = check(out_dir, hash_files=not quick)
     for note in notes:

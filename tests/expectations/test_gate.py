@@ -96,7 +96,25 @@ def test_the_gate_scans_what_came_from_the_input_not_our_locators():
         "locator": "line=17;offset=13812345678", "license": "MIT", "lang": "en", "meta": {"url": "https://x.org/1"},
         "content_sha256": "h", "tags": ["t"], "lineage": [lineage_entry("ingest", "keep")],
     }])  # fmt: skip
-    assert published_strings(batch) == [["plain text", '{"url":"https://x.org/1"}', "/data/part-0.jsonl", "t"]]
+    assert published_strings(batch) == [["plain text", "url", "https://x.org/1", "/data/part-0.jsonl", "t"]]
+
+
+def test_a_score_in_meta_is_no_card_number():
+    """An upstream quality score kept in meta (0.4221165755827173 holds a Luhn-valid 16-digit run)
+    failed every run's no_residual_pii as a bank card; a phone number in an integer or a pandas
+    float64 column is still scanned as its digits."""
+    from expectations.gate import record_stats
+    from pipelines.graph import published_strings
+    from transforms.core.records import Batch
+
+    metas = [{"score": 0.4221165755827173}, {"tel": 13800138000}, {"tel": 13800138000.0}, {"n": [1, 2.5, True]}]
+    batch = Batch.from_rows([{
+        "id": str(i), "text": "plain text", "source": "s", "source_uri": "/data/part-0.jsonl", "locator": "row=1",
+        "license": "MIT", "lang": "en", "meta": meta, "content_sha256": "h", "tags": [], "lineage": [],
+    } for i, meta in enumerate(metas)])  # fmt: skip
+    fields = published_strings(batch)
+    stats = record_stats(batch.id, batch.source, batch.license, batch.lang, batch.text, ["residual_identifiers"], fields)
+    assert stats.column("residual_identifiers").to_pylist() == [0, 1, 1, 0]
 
 
 def test_a_word_ending_in_fax_is_no_phone_context():

@@ -262,6 +262,15 @@ def test_a_source_matching_nothing_is_an_error(tmp_path):
         expand_sources([source])
 
 
+def test_a_source_naming_a_folder_says_to_name_its_files(tmp_path):
+    """`paths: [corpus/news]` matched nothing and said only that, beside a folder full of files."""
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.jsonl").write_text('{"text": "x"}\n')
+    source = SourceConfig(name="s", paths=[str(tmp_path / "news")], license="MIT", basis="licence", evidence="e")
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path / 'news'} is a folder: name its files with a glob such as {tmp_path / 'news' / '*'}"):
+        expand_sources([source])
+
+
 class _BytesPerBundle(beam.DoFn):
     """The bytes of the files each bundle (one per worker here) read."""
 

@@ -15,7 +15,7 @@ from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
 from transforms.core.stage import RunContext, apply_control
 from transforms.pii.stage import Anonymiser, PiiConfig, PiiControl, PiiKeyError, decrypt_text
-from transforms.core.records import Batch, content_sha256
+from transforms.core.records import Batch, content_sha256, meta_strings, to_json
 
 KEY = b"test-key-0123456789abcdef"
 TEXT = "姓名：张伟，身份证号110105199003071239，手机13800138000，邮箱zhangwei@qq.com。"
@@ -190,6 +190,46 @@ def test_batched_decisions_equal_per_record(config, monkeypatch):
     if config == {"entities": [det.PHONE_NUMBER]}:  # e-mails left in de-identified text or meta are residuals
         assert [i for i, d in enumerate(batched) if d.action == "reject"] == [0, 2, 8]
         assert batched[8].detail == {"entities": {}, "meta_entities": {"PHONE_NUMBER": 1}, "residual": {"EMAIL_ADDRESS": 1}}
+
+
+def test_numbers_in_meta_are_deidentified():
+    """A phone number stored as a JSON or Parquet integer (an id field, a contact column) is published
+    in meta as its digits, which the publish gate scans: it is de-identified like a string, or the whole
+    run failed the gate with nothing to say which record held it."""
+    records = [("plain text", {"source_id": 13800138000, "n": 3, "ok": True, "score": 0.4221165755827173}),
+               ("plain text", {"contacts": [{"tel": 13800138000.0}], "year": 2024})]  # fmt: skip
+    decisions = PiiControl(PiiConfig()).decide(make_meta_batch(records))
+    # a fraction is a score, not an identifier, though its 16 digits pass a card checksum
+    assert decisions[0].meta == {"source_id": "<PHONE_NUMBER>", "n": 3, "ok": True, "score": 0.4221165755827173}
+    assert decisions[1].meta == {"contacts": [{"tel": "<PHONE_NUMBER>"}], "year": 2024}  # a pandas float64 column
+    assert [d.detail["meta_entities"] for d in decisions] == [{"PHONE_NUMBER": 1}] * 2
+    assert [sum(det.count_structured_identifiers(meta_strings(d.meta))) for d in decisions] == [0, 0]  # as the gate scans
+
+
+def test_keys_in_meta_are_deidentified():
+    """Object keys are published too: a nested object keyed by e-mail address (a contact map) or a CSV
+    header that is one, named in meta_fields, kept the address in the published meta."""
+    records = [("plain text", {"extra": {"bob@corp.io": "v", "plain": 1}}),
+               ("plain text", {"bob@corp.io": "x", "title": "hello"})]  # fmt: skip
+    decisions = PiiControl(PiiConfig()).decide(make_meta_batch(records))
+    assert decisions[0].meta == {"extra": {"<EMAIL_ADDRESS>": "v", "plain": 1}}
+    assert decisions[1].meta == {"<EMAIL_ADDRESS>": "x", "title": "hello"}
+    assert det.count_structured_identifiers([to_json(d.meta) for d in decisions]) == [0, 0]
+
+
+def test_identifiers_in_the_file_name_reject_its_records():
+    """Records are published with their file's name, which the publish gate scans: a per-user export
+    named by its phone number failed the whole run at the gate, with nothing saying why. The residual
+    check rejects that file's records, naming the file name as where the identifier is."""
+    batch = make_batch(["plain text", "mail me: bob@corp.io", "plain text"])
+    batch.source_uri = ["/exports/13800138000.jsonl", "/exports/13800138000.jsonl", "/exports/all.jsonl"]
+    decisions = PiiControl(PiiConfig()).decide(batch)
+    assert [d.action for d in decisions] == ["reject", "reject", "keep"]
+    assert decisions[0].reason == "residual_personal_information"
+    assert decisions[0].detail == {"entities": {}, "file_name": {"PHONE_NUMBER": 1}}
+    assert decisions[1].detail == {"entities": {"EMAIL_ADDRESS": 1}, "file_name": {"PHONE_NUMBER": 1}}
+    kept = PiiControl(PiiConfig(on_residual="keep")).decide(batch)  # the operator chose the gate's verdict
+    assert [d.action for d in kept] == ["keep", "modify", "keep"]
 
 
 def test_stage_under_beam(tmp_path):

@@ -12,7 +12,7 @@ from pipelines import cli
 from pipelines import run as run_module
 from pipelines.publish import versions
 from pipelines.run import execute
-from tests.conftest import NEWS, job_config, write_jsonl
+from tests.conftest import NEWS, job_config, source, write_jsonl
 
 runner = CliRunner()
 
@@ -269,3 +269,14 @@ def test_a_gate_failure_leaves_no_index_and_removes_the_prepared_part(project):
     assert outcome.status == "gate_failed"
     assert not (project / "out" / "index").exists()
     assert not (project / "out" / "_staging").exists()
+
+
+def test_an_output_inside_a_source_glob_is_never_read_back(project):
+    """`paths: [in/**/*.parquet]` with `output.dir: in/out`: the second run read the first one's
+    published dataset and rejects files as input (and published the records again)."""
+    docs = source("docs", ["in/**/*.parquet"], text_field="body", license="MIT OR Apache-2.0")
+    config = job_config(project, sources=[docs], output={"dir": "in/out"})
+    first, second = execute(config), execute(config)
+    assert first.status == second.status == "published", (first.error, second.error)
+    assert second.manifest["counts"]["input"] == first.manifest["counts"]["input"]
+    assert [i["path"] for i in second.manifest["inputs"]] == [i["path"] for i in first.manifest["inputs"]]

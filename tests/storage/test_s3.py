@@ -1,7 +1,7 @@
 """Object storage end to end against a real S3 API server on loopback (moto server mode).
 
 A whole run reads its sources from the bucket and stages, publishes and writes its run folder
-there; then `versions`, `trace`, `diff`, `rollback` and `report` work on the bucket path.
+there; then `versions`, `trace`, `diff`, `rollback`, `report`, `sample` and `review` work on the bucket path.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import cli
+from pipelines.outdir import DangerousOutput
 from pipelines.run import execute
 from tests.conftest import source
 from tests.storage.s3server import S3_ENV, moto_server
@@ -28,11 +29,12 @@ def steward(*args):
 
     from pipelines.commands import diff as diff_command
     from pipelines.commands import report as report_command
+    from pipelines.commands import spotcheck as spotcheck_command
     from pipelines.commands import verify as verify_command
 
-    if args[0] in ("diff", "report", "verify"):
+    if args[0] in ("diff", "report", "verify", "sample", "review"):
         app = typer.Typer()
-        for command in (diff_command, report_command, verify_command):
+        for command in (diff_command, report_command, verify_command, spotcheck_command):
             command.register(app)
         return runner.invoke(app, [str(a) for a in args])
     return runner.invoke(cli.app, [str(a) for a in args])
@@ -103,6 +105,12 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert any(k.startswith("out/index/dedup/v0/part-") for k in keys)
     assert not any(k.startswith(f"out/_staging/{first.run_id}") for k in keys)  # staging is removed after the run
 
+    # Another job aimed at the same bucket output is refused, as on a local path (it replaced the dataset).
+    other = corpus / "other.yaml"
+    other.write_text(config.read_text().replace("job: s3", "job: other"))
+    with pytest.raises(DangerousOutput, match="holds the dataset of job 's3', not 'other'"):
+        execute(other)
+
     # A second run with one more record: version 1, deduplicated against version 0's index in the bucket.
     text = "A volunteer group planted four hundred oak saplings along the river path over the weekend."
     body = json.dumps({"id": "x", "text": text}) + "\n"
@@ -145,9 +153,37 @@ def test_a_run_reads_from_and_publishes_to_the_bucket(bucket, tmp_path, monkeypa
     assert result.exit_code == 1 and f"the manifest of run {first.run_id} changed" in result.output
     s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=first_manifest)
 
+    # A spot check of a bucket version: the sample reads it, the review records its verdicts beside it.
+    sample = tmp_path / "sample.csv"
+    result = steward("sample", out, "--version", "0", "--n", "3", "--out", sample)
+    assert result.exit_code == 0, result.output
+    failed = sample.read_text().splitlines()[1].split(",")[0]
+    (tmp_path / "verdicts.csv").write_text(f"id,verdict,reason,reviewer\n{failed},fail,off-topic,ci\n")
+    result = steward("review", out, tmp_path / "verdicts.csv", "--version", "0", "--min-sample", "1")
+    assert result.exit_code == 2, result.output  # 0% qualified: recorded, not approved
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="out/")["Contents"]}
+    assert "out/index/review_exclusions.parquet" in keys and any(k.startswith("out/reviews/_delta_log/") for k in keys)
+    assert list(workdir.iterdir()) == []
+
     s3.delete_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")
     result = steward("report", out)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"{out}/runs/{second.run_id}/report.html"
     html = s3.get_object(Bucket=BUCKET, Key=f"out/runs/{second.run_id}/report.html")["Body"].read().decode()
     assert second.run_id in html
+
+
+def test_commands_on_a_missing_bucket_answer_one_line(monkeypatch, capsys):
+    """A mistyped bucket (or refused credentials) printed a 60-line traceback ending in the server's XML."""
+    with moto_server() as endpoint:
+        for key, value in {**S3_ENV, "AWS_ENDPOINT_URL": endpoint}.items():
+            monkeypatch.setenv(key, value)
+        for args in (["versions", "s3://no-such-bucket/out"], ["trace", "s3://no-such-bucket/out", "abc"],
+                     ["rollback", "s3://no-such-bucket/out", "--to", "0"]):  # fmt: skip
+            monkeypatch.setattr("sys.argv", ["steward", *args])
+            with pytest.raises(SystemExit) as exit_:
+                cli.main()
+            printed = capsys.readouterr()
+            assert exit_.value.code == 1 and "Traceback" not in printed.err + printed.out, args
+            assert printed.err.startswith("error: ") and printed.err.rstrip().endswith("The specified bucket does not exist")
+            assert printed.err.count("\n") == 1, args

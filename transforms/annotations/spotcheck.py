@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.annotations.agreement import wilson_interval
+from transforms.core import storage
 
 MIN_SAMPLE = 4000
 MIN_QUALIFIED_RATE = 0.96
@@ -60,16 +62,16 @@ class SpotCheckError(ValueError):
     """Bad input to a spot check (unknown version, malformed results); the message is one line."""
 
 
-def dataset_dir(out_dir: str | Path) -> Path:
-    return Path(out_dir) / "dataset"
+def dataset_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "dataset")  # a local path or an s3:// URI (Path would make it s3:/…)
 
 
-def reviews_dir(out_dir: str | Path) -> Path:
-    return Path(out_dir) / "reviews"
+def reviews_dir(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "reviews")
 
 
-def exclusions_path(out_dir: str | Path) -> Path:
-    return Path(out_dir) / "index" / "review_exclusions.parquet"
+def exclusions_path(out_dir: str | Path) -> str:
+    return storage.join(out_dir, "index", "review_exclusions.parquet")
 
 
 def _open_version(out_dir: str | Path, version: int):
@@ -78,7 +80,7 @@ def _open_version(out_dir: str | Path, version: int):
 
     path = dataset_dir(out_dir)
     try:
-        return DeltaTable(str(path), version=version)
+        return DeltaTable(storage.table_uri(path), version=version)
     except TableNotFoundError:
         raise SpotCheckError(f"no published dataset at {path}") from None
     except DeltaError as exc:
@@ -330,7 +332,7 @@ def review_version(
         "reviewers": reviewers,
         "results_sha256": hashlib.sha256(Path(results).read_bytes()).hexdigest(),
     }
-    write_deltalake(str(reviews_dir(out_dir)), pa.Table.from_pylist([row], schema=REVIEW_SCHEMA), mode="append")
+    write_deltalake(storage.table_uri(reviews_dir(out_dir)), pa.Table.from_pylist([row], schema=REVIEW_SCHEMA), mode="append")
     failed = [v for v in verdicts if v["verdict"] == "fail"]
     add_exclusions(out_dir, [(v["id"], v["reason"] or "failed_spot_check") for v in failed], version)
     return {**row, "reviewed_at": row["reviewed_at"].isoformat(), "warnings": warnings, "excluded": len(failed)}
@@ -339,16 +341,24 @@ def review_version(
 def add_exclusions(out_dir: str | Path, failed: Sequence[tuple[str, str]], version: int) -> int:
     """Merge failed ids into the exclusion list (an id keeps its first entry); returns the list's size."""
     path = exclusions_path(out_dir)
-    existing = pq.read_table(path, schema=EXCLUSION_SCHEMA) if path.exists() else EXCLUSION_SCHEMA.empty_table()
+    if storage.exists(path):
+        with storage.open_input_file(path) as handle:
+            existing = pq.read_table(handle, schema=EXCLUSION_SCHEMA)
+    else:
+        existing = EXCLUSION_SCHEMA.empty_table()
     if not failed:
         return existing.num_rows
     seen = set(existing.column("id").to_pylist())
     new = [{"id": i, "reason": r, "version": version} for i, r in failed if i not in seen]
     merged = pa.concat_tables([existing, pa.Table.from_pylist(new, schema=EXCLUSION_SCHEMA)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
+    if storage.is_remote(path):
+        with storage.open_output(path) as handle:  # the object appears whole when it is closed
+            pq.write_table(merged, handle)
+        return merged.num_rows
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp"
     pq.write_table(merged, tmp)
-    tmp.replace(path)  # readers never see a half-written list
+    os.replace(tmp, path)  # readers never see a half-written list
     return merged.num_rows
 
 
@@ -357,9 +367,9 @@ def reviews(out_dir: str | Path) -> pa.Table:
     from deltalake import DeltaTable
 
     path = reviews_dir(out_dir)
-    if not DeltaTable.is_deltatable(str(path)):
+    if not DeltaTable.is_deltatable(storage.table_uri(path)):
         return REVIEW_SCHEMA.empty_table()
-    return DeltaTable(str(path)).to_pyarrow_table()
+    return DeltaTable(storage.table_uri(path)).to_pyarrow_table()
 
 
 def approved_versions(out_dir: str | Path) -> list[int]:

@@ -274,11 +274,50 @@ def lineage_array(lineages: Sequence[Sequence[Mapping[str, Any]] | None]) -> pa.
 
 
 def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
-    """``value`` (a record's meta: nested dicts and lists) with every string in it replaced by ``fn(string)``."""
+    """``value`` (a record's meta: nested dicts and lists) with every string in it, object keys included,
+    replaced by ``fn(string)`` (keys that ``fn`` maps to one string keep the last value).
+
+    A number that can hold an identifier is passed as its digits (:func:`number_text`) and stays the
+    number unless ``fn`` changes them."""
     if isinstance(value, str):
         return fn(value)
     if isinstance(value, dict):
-        return {k: map_strings(v, fn) for k, v in value.items()}
+        return {fn(k): map_strings(v, fn) for k, v in value.items()}
     if isinstance(value, list):
         return [map_strings(v, fn) for v in value]
+    digits = number_text(value)
+    if digits is not None:
+        mapped = fn(digits)
+        return value if mapped == digits else mapped
     return value
+
+
+def number_text(value: Any) -> str | None:
+    """The digits an identifier stored as a number is published with: an integer's, or an integral
+    float's (a pandas integer column with gaps is float64: 13800138000.0). None for a fraction, a
+    score: its 16 digits can pass a card checksum (0.4221165755827173) but hold no identifier."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else None
+    return str(value)
+
+
+def meta_strings(meta: dict | None) -> list[str]:
+    """The non-empty strings a record's meta is published with that can hold an identifier, at any
+    depth: keys, string values and numbers as their digits (a flat dict of strings, the common case,
+    in one pass). What the pii stage de-identifies and the publish gate scans."""
+    if not meta:
+        return []
+    values = list(meta.values())
+    if all(type(v) is str for v in values):
+        return [v for v in (*meta, *values) if v]
+    found: list[str] = []
+
+    def collect(value: str) -> str:
+        if value:
+            found.append(value)
+        return value
+
+    map_strings(meta, collect)
+    return found

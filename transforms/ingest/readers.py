@@ -119,13 +119,16 @@ def infer_format(path: str) -> str | None:
     return None
 
 
-def expand_sources(sources) -> list[InputFile]:
+def expand_sources(sources, output_dir: str | None = None) -> list[InputFile]:
     """Match every source's globs now, on the driver: a source that matches nothing is a config error.
 
     Globs must be absolute paths or URIs by now (the config loader resolves relative ones against
     the config file's folder); a relative one is taken relative to the working directory. Each file
     is named for ids by its path relative to its glob's non-wildcard prefix (the source root).
+    Files under ``output_dir`` are the job's own dataset, rejects and staging, never its input (a glob
+    such as ``data/**/*.parquet`` with ``output.dir: data/out`` read the previous run's files again).
     """
+    own = storage.join(storage.resolve(output_dir, os.getcwd()), "") if output_dir else None
     files: list[InputFile] = []
     for source in sources:
         matched: dict[str, tuple[int, str]] = {}
@@ -133,11 +136,14 @@ def expand_sources(sources) -> list[InputFile]:
             pattern = storage.resolve(pattern, os.getcwd())
             root = storage.glob_root(pattern)
             for location, size in storage.glob(pattern):
-                matched.setdefault(location, (size, storage.relative_to(location, root)))
+                if own is None or not location.startswith(own):
+                    matched.setdefault(location, (size, storage.relative_to(location, root)))
             for location in _broken_links(pattern, set(matched)):
                 matched.setdefault(location, (0, storage.relative_to(location, root)))
         if not matched:
-            raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}")
+            folders = [path for path in source.paths if storage.is_dir(path)]
+            hint = f" ({folders[0]} is a folder: name its files with a glob such as {storage.join(folders[0], '*')})" if folders else ""
+            raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}{hint}")
         for location in sorted(matched):
             size, rel = matched[location]
             fmt = source.format or infer_format(location)

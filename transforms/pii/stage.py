@@ -32,7 +32,7 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from transforms.core.records import Batch, map_strings
+from transforms.core.records import Batch, map_strings, meta_strings
 from transforms.core.registry import register_stage
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, KeyValueError, StageConfig, count
 from transforms.pii import detectors as det
@@ -185,11 +185,11 @@ class PiiControl(Control):
         texts = list(batch.text)
         found = self._detector.detect_batch([t or "" for t in texts])
         # id, url and meta fields are published too: their strings are de-identified the same way
-        meta_strings = [_strings(meta) if meta else [] for meta in batch.meta]
-        meta_spans = self._meta_spans(meta_strings)
+        strings_of = [meta_strings(meta) for meta in batch.meta]
+        meta_spans = self._meta_spans(strings_of)
         # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
         pending: list[tuple | None] = []
-        for text, spans, meta, strings in zip(texts, found, batch.meta, meta_strings):
+        for text, spans, meta, strings in zip(texts, found, batch.meta, strings_of):
             if any(meta_spans[value] for value in strings):  # else its meta stays as it is: not rebuilt
                 new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans)
             else:
@@ -204,18 +204,25 @@ class PiiControl(Control):
                 new_text, inserted = self._anonymiser.apply(text, spans)
                 replaced.append((new_text, inserted))
             pending.append((counts, new_text, meta_counts, new_meta, replaced))
-        residuals = self._residuals(pending) if self.config.on_residual == "reject" else {}
+        checking = self.config.on_residual == "reject"
+        residuals = self._residuals(pending) if checking else {}
+        in_file_names = self._file_name_identifiers(batch.source_uri) if checking else {}
         decisions: list[Decision] = []
         for i, record in enumerate(pending):
-            if record is None:
+            in_file_name = in_file_names.get(batch.source_uri[i])
+            if record is None and not in_file_name:
                 decisions.append(KEEP)
                 continue
-            counts, new_text, meta_counts, new_meta, _ = record
+            counts, new_text, meta_counts, new_meta, _ = record or (Counter(), None, Counter(), None, [])
             detail = {"entities": dict(sorted(counts.items()))}
             if meta_counts:
                 detail["meta_entities"] = dict(sorted(meta_counts.items()))
-            if residual := residuals.get(i):
-                detail["residual"] = dict(sorted(residual.items()))
+            residual = residuals.get(i)
+            if residual or in_file_name:
+                if residual:
+                    detail["residual"] = dict(sorted(residual.items()))
+                if in_file_name:
+                    detail["file_name"] = in_file_name
                 decisions.append(
                     Decision.reject(
                         rule="pii.residual_identifier",
@@ -260,6 +267,13 @@ class PiiControl(Control):
         cleaned = map_strings(meta, clean)
         return (cleaned if counts else None), counts, replaced
 
+    def _file_name_identifiers(self, uris: list[str]) -> dict[str, dict[str, int]]:
+        """Per distinct file of a batch, the structured identifiers in its name: a record is published with
+        its file's name (``source_uri``), which the publish gate scans and no operator can de-identify."""
+        distinct = list(dict.fromkeys(uris))
+        found = self._residual.detect_batch(distinct)
+        return {uri: dict(sorted(Counter(s.type for s in spans).items())) for uri, spans in zip(distinct, found) if spans}
+
     def _residuals(self, pending: list[tuple | None]) -> dict[int, Counter]:
         """Per record index, the structured identifiers left outside the replacements in its de-identified
         text and meta strings, from one residual ``detect_batch`` call over the whole batch."""
@@ -271,22 +285,6 @@ class PiiControl(Control):
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
-
-
-def _strings(meta: dict) -> list[str]:
-    """The non-empty strings in a record's meta, at any depth (a flat dict of strings, the common case, in one pass)."""
-    values = list(meta.values())
-    if all(type(v) is str for v in values):
-        return [v for v in values if v]
-    found: list[str] = []
-
-    def collect(value: str) -> str:
-        if value:
-            found.append(value)
-        return value
-
-    map_strings(meta, collect)
-    return found
 
 
 @register_stage(STAGE)
