@@ -24,6 +24,7 @@ from transforms.core import storage
 from transforms.core.registry import STAGE_MODULES, stage_config_class
 
 from transforms.core.stage import KeyValueError, Stage, StageConfig, error_key, first_error
+from transforms.core.yamlfile import DuplicateKey, load_yaml
 from transforms.licensing.policy import get_spdx_licensing  # built once per process: ≈ 25 ms a call otherwise, per source
 
 FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "json", "json.gz", "json.zst", "parquet", "csv", "text")
@@ -42,7 +43,7 @@ class SourceConfig(_Strict):
     """One input source: where it is, how to read it, and why we may use it."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    paths: list[str] = Field(min_length=1)
+    paths: list[str] = Field(min_length=1)  # one path may be given as a string
     format: Literal[FORMATS] | None = None  # inferred from the file extension when absent
     text_field: str = "text"
     id_field: str | None = None  # the source's own id, kept in meta as `source_id`
@@ -66,6 +67,11 @@ class SourceConfig(_Strict):
         except LookupError:
             raise ValueError(f"{value!r} is not a text encoding (e.g. utf-8, gb18030, big5, utf-16, cp1252)") from None
         return codecs.lookup(value).name
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("license")
     @classmethod
@@ -273,7 +279,9 @@ def load_config(path: str | Path) -> tuple[JobConfig, str]:
     except OSError as exc:
         raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw)
+    except DuplicateKey as exc:
+        raise ConfigError(f"config error: {path} {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -89,6 +89,13 @@ def test_relative_paths_resolve_against_the_config_folder_as_in_a_job_config(tmp
     assert cfg.inputs == job_cfg.sources[0].paths and cfg.output_dir == job_cfg.output.dir
 
 
+def test_an_audit_config_key_given_twice_is_refused(tmp_path):
+    audit = tmp_path / "audit.yaml"
+    audit.write_text("inputs: [a.jsonl]\noutput_dir: out\noutput_dir: other\n")
+    with pytest.raises(ann.AnnotationConfigError, match="line 3: key 'output_dir' appears twice"):
+        ann.load_audit_config(audit)
+
+
 # --- readers --------------------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,19 @@ def test_valid_config_loads_with_typed_stages(corpus):
     assert len(sha) == 64
 
 
+def test_a_key_given_twice_is_refused_with_its_line(corpus):
+    path = job_config(corpus)
+    path.write_text(path.read_text() + "output:\n  dir: elsewhere\n")
+    with pytest.raises(ConfigError, match=r"line \d+: key 'output' appears twice in one mapping"):
+        load_config(path)
+
+
+def test_one_path_may_be_a_string(corpus):
+    data = _config(corpus)
+    data["sources"][0]["paths"] = "in/news/*.jsonl"
+    assert parse_config(data).sources[0].paths == ["in/news/*.jsonl"]
+
+
 def test_unknown_top_level_key_is_named(corpus):
     data = _config(corpus)
     data["outptu"] = {}

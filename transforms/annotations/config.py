@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from transforms.annotations.agreement import LEVELS
 from transforms.core import storage
 from transforms.core.stage import first_error
+from transforms.core.yamlfile import DuplicateKey, load_yaml
 
 ROLES = ("annotator", "reviewer")
 VOID_REASON = "batch_voided"
@@ -102,9 +103,11 @@ def load_audit_config(path: str | Path) -> AnnotationAuditConfig:
     job config's paths are, so the audit runs the same from any working directory; URIs are kept as they are."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise AnnotationConfigError(f"config error: cannot read {path}: {exc.strerror}") from None
+    except DuplicateKey as exc:
+        raise AnnotationConfigError(f"config error: {path} {exc}") from None
     except yaml.YAMLError:
         raise AnnotationConfigError(f"config error: {path} is not valid YAML") from None
     config = parse_audit_config(data)
