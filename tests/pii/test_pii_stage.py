@@ -187,8 +187,9 @@ def test_batched_decisions_equal_per_record(config, monkeypatch):
         assert batched[7].detail["meta_entities"] == {"PHONE_NUMBER": 2}
         assert batched[2].action == batched[8].action == "modify"
         assert batched[6].meta is None and batched[3].meta == {"url": "mailto <EMAIL_ADDRESS>"}  # untouched / flat
-    if config == {"entities": [det.PHONE_NUMBER]}:  # e-mails left in de-identified text or meta are residuals
-        assert [i for i, d in enumerate(batched) if d.action == "reject"] == [0, 2, 8]
+    if config == {"entities": [det.PHONE_NUMBER]}:  # e-mails left in text or meta, touched or not, are residuals
+        assert [i for i, d in enumerate(batched) if d.action == "reject"] == [0, 2, 3, 4, 5, 8]
+        assert batched[5].detail == {"entities": {}, "residual": {"EMAIL_ADDRESS": 1}}
         assert batched[8].detail == {"entities": {}, "meta_entities": {"PHONE_NUMBER": 1}, "residual": {"EMAIL_ADDRESS": 1}}
 
 

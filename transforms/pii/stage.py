@@ -167,6 +167,7 @@ class PiiControl(Control):
 
     def __init__(self, config: "PiiConfig"):
         self.config = config
+        self._detects_every_structured_type = set(det.STRUCTURED_TYPES) <= set(config.entities)
         self._detector: det.Detector | None = None
         self._residual: det.Detector | None = None
         self._anonymiser: Anonymiser | None = None
@@ -205,12 +206,15 @@ class PiiControl(Control):
                 replaced.append((new_text, inserted))
             pending.append((counts, new_text, meta_counts, new_meta, replaced))
         checking = self.config.on_residual == "reject"
-        residuals = self._residuals(pending) if checking else {}
+        # entities that leave out a structured type the publish gate looks for: what no replacement touched is
+        # scanned too, or a record holding only such an identifier would be kept and fail the whole run
+        untouched = list(zip(texts, batch.meta)) if checking and not self._detects_every_structured_type else None
+        residuals = self._residuals(pending, untouched) if checking else {}
         in_file_names = self._file_name_identifiers(batch.source_uri) if checking else {}
         decisions: list[Decision] = []
         for i, record in enumerate(pending):
             in_file_name = in_file_names.get(batch.source_uri[i])
-            if record is None and not in_file_name:
+            if record is None and not in_file_name and i not in residuals:
                 decisions.append(KEEP)
                 continue
             counts, new_text, meta_counts, new_meta, _ = record or (Counter(), None, Counter(), None, [])
@@ -274,10 +278,16 @@ class PiiControl(Control):
         found = self._residual.detect_batch(distinct)
         return {uri: dict(sorted(Counter(s.type for s in spans).items())) for uri, spans in zip(distinct, found) if spans}
 
-    def _residuals(self, pending: list[tuple | None]) -> dict[int, Counter]:
+    def _residuals(self, pending: list[tuple | None], originals: list[tuple] | None = None) -> dict[int, Counter]:
         """Per record index, the structured identifiers left outside the replacements in its de-identified
-        text and meta strings, from one residual ``detect_batch`` call over the whole batch."""
+        text and meta strings, from one residual ``detect_batch`` call over the whole batch. ``originals``
+        (each record's text and meta): its strings that no replacement touched are scanned as well."""
         strings = [(i, new, inserted) for i, record in enumerate(pending) if record for new, inserted in record[4]]
+        for i, (record, (text, meta)) in enumerate(zip(pending, originals or ())):
+            replaced = {new for new, _ in record[4]} if record else set()
+            final_text = record[1] if record and record[1] is not None else text
+            final_meta = record[3] if record and record[3] is not None else meta
+            strings.extend((i, value, []) for value in (final_text or "", *meta_strings(final_meta)) if value not in replaced)
         found = self._residual.detect_batch([new for _, new, _ in strings])
         residuals: dict[int, Counter] = {}
         for (i, _, inserted), spans in zip(strings, found):
