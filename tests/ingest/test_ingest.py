@@ -208,6 +208,9 @@ def test_json_array_items_across_chunk_boundaries():
         list(_JsonArrayItems(iter([b'[{"text": "short"}, {"text": "', *[b"x" * 30] * 20]), 10))
     with pytest.raises(BrokenJsonArray, match=r"holds more than the array \(after item 1\)"):
         list(_JsonArrayItems(iter([b"[1] [2]"]), 100))
+    # a stream that ends inside a character: the cut bytes are data after the array, not dropped
+    with pytest.raises(BrokenJsonArray, match=r"holds more than the array \(after item 1\)"):
+        list(_JsonArrayItems(iter([b'["a"]\xe4\xb8']), 100))
 
 
 def test_a_bad_byte_in_a_json_array_fails_its_item_only(tmp_path):

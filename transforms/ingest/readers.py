@@ -338,8 +338,7 @@ class _JsonArrayItems:
     _SPACE = re.compile(r"[ \t\n\r]*")
 
     def __init__(self, data: Iterator[bytes], max_bytes: int):
-        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")  # a bad byte fails its item only
-        self._chunks = itertools.chain((decoder.decode(c) for c in data), [decoder.decode(b"", final=True)])
+        self._chunks = _decoded(data)
         self._buffer, self._pos, self._items, self._max_bytes = "", 0, 0, max_bytes
         self._decode = json.JSONDecoder(parse_int=_json_int).raw_decode  # a huge integer would raise ValueError
 
@@ -405,6 +404,14 @@ class _JsonArrayItems:
 
     def _broken(self, problem: str):
         raise BrokenJsonArray(f"the JSON array {problem} (after item {self._items})")
+
+
+def _decoded(data: Iterator[bytes]) -> Iterator[str]:
+    """UTF-8 chunks as text; a byte UTF-8 refuses stays itself (``surrogateescape``), so it fails its item only."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    for chunk in data:
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
 
 
 def _reencoded(data: Iterator[bytes], encoding: str) -> Iterator[bytes]:
