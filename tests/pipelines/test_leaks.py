@@ -91,11 +91,13 @@ def test_a_run_killed_while_its_batches_wait_on_disk_leaves_no_raw_value(corpus,
 
 
 def test_the_residual_gate_checks_meta_too(corpus, monkeypatch):
-    """An identifier the pii stage is not set to replace, in a meta field, fails the gate: nothing is published."""
+    """An identifier the pii stage is not set to replace, in a meta field, fails the gate: nothing is published.
+    (With on_residual: reject, the default, the stage itself rejects such records: test_pii_stage.)"""
     monkeypatch.chdir(corpus)
     config = _plant(corpus)
     settings = yaml.safe_load(config.read_text())
-    settings["stages"] = [{"stage": "ingest"}, {"stage": "quality", "min_chars": 40}, {"stage": "pii", "entities": ["PERSON"]}]
+    pii = {"stage": "pii", "entities": ["PERSON"], "on_residual": "keep"}
+    settings["stages"] = [{"stage": "ingest"}, {"stage": "quality", "min_chars": 40}, pii]
     config.write_text(yaml.safe_dump(settings))
     outcome = execute(config)
     assert outcome.status == "gate_failed"
