@@ -312,7 +312,8 @@ def trace(
         err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False, soft_wrap=True)
     found = find(out_dir, record_id)
     if found is None:
-        _fail(f"record {record_id} not found in {out_dir}")
+        _fail(f"record {record_id} not found in {out_dir} (a record id is the `id` column of the dataset or "
+              "rejects table; a source's own id is the dataset's meta.source_id)")
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False))
         return

@@ -192,3 +192,8 @@ def test_commands_other_than_run_print_no_library_chatter(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"error: no runs under {tmp_path / 'runs'}"], done.stderr
 
+
+def test_trace_of_an_unknown_id_says_which_id_it_takes(tmp_path):
+    result = runner.invoke(cli.app, ["trace", str(tmp_path), "r00000001"])
+    assert result.exit_code == 1
+    assert "not found" in result.output and "meta.source_id" in result.output
