@@ -69,6 +69,7 @@ def _main(
     ),
 ) -> None:
     """Training-data governance pipeline on Apache Beam."""
+    _quiet_libraries()  # every command: Beam's import alone logs a warning about BigQuery clients
 
 
 def _quiet_libraries() -> None:
@@ -103,7 +104,6 @@ def run(
     --direct_num_workers=2`. Exit 0 = published, 2 = gate failed (nothing published), 1 = error.
     """
     collect_rarely()  # before Beam, the config's models and the graph are loaded
-    _quiet_libraries()
     from pipelines.progress import MODES, make_display
 
     if progress not in MODES:
@@ -312,7 +312,8 @@ def trace(
         err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False, soft_wrap=True)
     found = find(out_dir, record_id)
     if found is None:
-        _fail(f"record {record_id} not found in {out_dir}")
+        _fail(f"record {record_id} not found in {out_dir} (a record id is the `id` column of the dataset or "
+              "rejects table; a source's own id is the dataset's meta.source_id)")
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False))
         return

@@ -16,7 +16,8 @@ FLINK_VERSION=${FLINK_VERSION:-2.2.1}
 FLINK_SLOTS=${FLINK_SLOTS:-2}
 JOB_PORT=${JOB_PORT:-8099}
 WORKER_POOL_PORT=${WORKER_POOL_PORT:-50000}
-BEAM_VERSION=$("$PY" -c 'import apache_beam; print(apache_beam.__version__)')
+# the installed distribution's version, without importing Beam (whose import logs a BigQuery warning)
+BEAM_VERSION=$("$PY" -c 'from importlib.metadata import version; print(version("apache-beam"))')
 FLINK_MINOR=${FLINK_VERSION%.*}
 JAR_NAME=beam-runners-flink-$FLINK_MINOR-job-server-$BEAM_VERSION.jar
 JAR=${FLINK_JOB_SERVER_JAR:-$HOME/.apache_beam/cache/jars/$JAR_NAME}

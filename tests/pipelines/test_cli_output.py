@@ -180,3 +180,20 @@ def test_rich_display_on_a_terminal_shows_each_stage():
     assert "read 2,000" in text and "666 docs/s" in text
     assert "source:notes" in text and "1,400" in text and "🎶" not in text
     assert isinstance(make_display("auto", Console(file=io.StringIO()), io.StringIO()), PlainDisplay)
+
+
+def test_commands_other_than_run_print_no_library_chatter(tmp_path):
+    """Beam's import logs 'apitools not found…' at WARNING; `run` silenced it, `report`, `sample` and `review` printed it."""
+    import subprocess
+    import sys
+
+    script = "import sys; from pipelines.cli import main; sys.argv = ['steward', *sys.argv[1:]]; main()"
+    done = subprocess.run([sys.executable, "-c", script, "report", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"error: no runs under {tmp_path / 'runs'}"], done.stderr
+
+
+def test_trace_of_an_unknown_id_says_which_id_it_takes(tmp_path):
+    result = runner.invoke(cli.app, ["trace", str(tmp_path), "r00000001"])
+    assert result.exit_code == 1
+    assert "not found" in result.output and "meta.source_id" in result.output

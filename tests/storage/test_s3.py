@@ -187,3 +187,21 @@ def test_commands_on_a_missing_bucket_answer_one_line(monkeypatch, capsys):
             assert exit_.value.code == 1 and "Traceback" not in printed.err + printed.out, args
             assert printed.err.startswith("error: ") and printed.err.rstrip().endswith("The specified bucket does not exist")
             assert printed.err.count("\n") == 1, args
+
+
+def test_the_readme_duckdb_reader_works_on_a_bucket_output(bucket):
+    """Before, the snippet read the Delta log's file URIs with read_parquet, which on s3:// needs DuckDB's
+    httpfs extension: a download an offline site cannot make."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from tests.annotations.test_spotcheck import record
+    from tests.pipelines.test_outputs import readme_snippets
+    from transforms.core.records import RECORD_SCHEMA
+
+    out = f"s3://{BUCKET}/readers"
+    rows = [record(i, source) for source in ("web", "books") for i in range(20)]
+    write_deltalake(f"{out}/dataset", pa.Table.from_pylist(rows, schema=RECORD_SCHEMA))
+    ns: dict = {}
+    exec(readme_snippets()["duckdb"].replace("out/demo/dataset", f"{out}/dataset"), ns)
+    assert sorted(ns["per_source"]) == [("books", 20), ("web", 20)]

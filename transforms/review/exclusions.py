@@ -4,7 +4,7 @@
 version); this control rejects them in the next run with reason ``failed_spot_check``.
 
     - stage: review_exclusions
-      exclusions: out/demo/index/review_exclusions.parquet
+      exclusions: ../out/demo/index/review_exclusions.parquet   # relative to the config's folder
       missing_ok: true   # first run: no review yet
 """
 
