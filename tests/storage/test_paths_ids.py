@@ -55,3 +55,32 @@ def test_ids_are_identical_from_two_working_directories_and_after_a_move(corpus,
     for row in rejects:
         by_run.setdefault(row["run_id"], set()).add(row["id"])
     assert by_run[first.run_id] == by_run[second.run_id]
+
+
+def test_a_deep_glob_lists_each_file_once_through_symlinked_folders_and_keeps_its_path_after_a_move(tmp_path):
+    # 5 levels, spaces and non-ASCII names, a linked folder outside the corpus, a second link to a
+    # folder inside it and a link back up the tree: each real file once, under the same relative path
+    outside = tmp_path / "elsewhere"
+    (outside / "inner").mkdir(parents=True)
+    (outside / "inner" / "ext.jsonl").write_text("{}\n")
+    corpus = tmp_path / "corpus"
+    deep = corpus / "a" / "b" / "c" / "d" / "e"
+    deep.mkdir(parents=True)
+    (deep / "five.jsonl").write_text("{}\n")
+    (corpus / "用户 导出").mkdir()
+    (corpus / "用户 导出" / "数据 文件.jsonl").write_text("{}\n")
+    os.symlink("../elsewhere", corpus / "linked")
+    os.symlink("a", corpus / "z_again")
+    os.symlink("..", corpus / "up")
+    expected = ["a/b/c/d/e/five.jsonl", "linked/inner/ext.jsonl", "用户 导出/数据 文件.jsonl"]
+
+    def listed(root):
+        pattern = str(root / "corpus" / "**" / "*.jsonl")
+        return [storage.relative_to(path, storage.glob_root(pattern)) for path, _ in storage.glob(pattern)]
+
+    assert listed(tmp_path) == expected
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.move(str(corpus), moved / "corpus")
+    shutil.move(str(outside), moved / "elsewhere")
+    assert listed(moved) == expected

@@ -17,7 +17,9 @@ import math
 import os
 import posixpath
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -141,19 +143,46 @@ def glob(pattern: str) -> list[tuple[str, int]]:
     fs, root_path = filesystem(root)
     _, pattern_path = filesystem(pattern)
     recursive = "**" in pattern or pattern_path[len(root_path) + 1 :].count("/") > 0
-    try:
-        infos = fs.get_file_info(pafs.FileSelector(root_path, recursive=recursive, allow_not_found=True))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    if recursive and not is_remote(root):
+        files = list(_local_tree(root_path))
+    else:
+        try:
+            infos = fs.get_file_info(pafs.FileSelector(root_path, recursive=recursive, allow_not_found=True))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        files = [(item.path, item.size) for item in infos if item.type == pafs.FileType.File]
     matcher = pattern_path.replace("**/", "*").replace("**", "*")
     found = []
-    for item in infos:
-        if item.type != pafs.FileType.File:
-            continue
-        inner = item.path
+    for inner, size in files:
         if fnmatch.fnmatchcase(inner, matcher) and (recursive or "/" not in inner[len(root_path) + 1 :]):
-            found.append((_uri(pattern, inner), item.size))
+            found.append((_uri(pattern, inner), size))
     return sorted(found)
+
+
+def _local_tree(root: str) -> Iterator[tuple[str, int]]:
+    """(path, size) of every file under a local folder, following symlinked folders but entering each
+    folder once (by device and inode), the first reached in sorted order.
+
+    A link back up the tree (``up -> ..``) or a second link to a folder already listed would list the
+    same files again under new paths, so as new records with new ids: pyarrow's recursive listing
+    followed such a loop ~40 levels deep (13 files listed as 569). Unreadable entries are left out:
+    dangling links become rejects through the ingest's own check."""
+    entered: set[tuple[int, int]] = set()
+    for folder, folders, names in os.walk(root, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in entered:
+            folders[:] = []
+            continue
+        entered.add((info.st_dev, info.st_ino))
+        folders.sort()
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):  # as pyarrow lists files: no FIFOs or sockets
+                yield path, info.st_size
 
 
 def relative_to(location: str, root: str) -> str:
