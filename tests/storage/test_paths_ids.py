@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from types import SimpleNamespace
 
+import pytest
 from deltalake import DeltaTable
 
 from pipelines.config import load_config
@@ -12,6 +14,7 @@ from pipelines.diff import diff_versions
 from pipelines.run import execute
 from tests.conftest import job_config
 from transforms.core import storage
+from transforms.ingest.readers import expand_sources
 
 
 def test_relative_paths_resolve_against_the_config_folder(corpus, tmp_path, monkeypatch):
@@ -84,3 +87,16 @@ def test_a_deep_glob_lists_each_file_once_through_symlinked_folders_and_keeps_it
     shutil.move(str(corpus), moved / "corpus")
     shutil.move(str(outside), moved / "elsewhere")
     assert listed(moved) == expected
+
+
+def test_a_path_with_brackets_in_a_folder_name_names_its_file(tmp_path):
+    # per-user exports named 'exports [2024]': the file's own path was 'no files match' (a character class)
+    folder = tmp_path / "exports [2024]"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("{}\n")
+    assert storage.glob(str(folder / "a.jsonl")) == [(str(folder / "a.jsonl"), 3)]
+    assert storage.glob_root(str(folder / "a.jsonl")) == str(folder)
+    with pytest.raises(FileNotFoundError, match=r"write \[\[\] for a literal \["):
+        expand_sources([SimpleNamespace(name="s", paths=[str(folder / "*.jsonl")], format="jsonl")])
+    [file] = expand_sources([SimpleNamespace(name="s", paths=[str(tmp_path / "exports [[]2024]" / "*.jsonl")], format="jsonl")])
+    assert file.rel == "exports [2024]/a.jsonl"

@@ -127,16 +127,24 @@ def listdir(location: str | Path, pattern: str = "*", dirs: bool = False) -> lis
 def glob_root(pattern: str) -> str:
     """The non-wildcard folder prefix of a glob: the source root that ids are relative to."""
     head = str(pattern)
-    cut = min((head.find(c) for c in _WILDCARDS if c in head), default=-1)
-    if cut < 0:
+    if _is_literal(head):
         return parent(head)
+    cut = min(head.find(c) for c in _WILDCARDS if c in head)
     return parent(head[: cut + 1])  # the folder holding the first wildcard
+
+
+def _is_literal(pattern: str) -> bool:
+    """A path with no wildcard, or whose brackets belong to a name: without ``*`` or ``?``, a path that
+    names an existing file as written (``exports [2024]/a.jsonl``) is that file, not a character class."""
+    if not any(c in pattern for c in _WILDCARDS):
+        return True
+    return not any(c in pattern for c in "*?") and exists(pattern) and not is_dir(pattern)
 
 
 def glob(pattern: str) -> list[tuple[str, int]]:
     """(location, size) of every file matching a glob (``*``, ``?``, ``[...]``; ``**`` crosses folders)."""
     root = glob_root(pattern)
-    if not any(c in pattern for c in _WILDCARDS):
+    if _is_literal(pattern):
         if not exists(pattern) or is_dir(pattern):
             return []
         return [(str(pattern), info(pattern)[0])]
