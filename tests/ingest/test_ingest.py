@@ -303,3 +303,24 @@ def test_files_are_spread_evenly_by_size_over_the_embedded_runners_workers(tmp_p
     totals = spread_files(pipeline, files) | beam.ParDo(_BytesPerBundle()) | beam.Filter(bool)
     assert_that(totals, equal_to([sum(sizes) // 2] * 2))
     pipeline.run().wait_until_finish()
+
+
+def test_many_small_files_travel_in_full_batches(tmp_path):
+    # per-user exports: 60 files of 1-3 records must not become 60 batches that every stage pays for
+    from types import SimpleNamespace
+
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipelines.graph import pipeline_options
+    from transforms.core.stage import RunContext
+    from transforms.ingest.stage import IngestConfig
+
+    source = SourceConfig(name="s", paths=[str(tmp_path / "*.jsonl")], license="MIT", basis="licence", evidence="e")
+    for i in range(60):
+        (tmp_path / f"user-{i:02d}.jsonl").write_text("".join(f'{{"text": "user {i} post {j}"}}\n' for j in range(1 + i % 3)))
+    ctx = RunContext("run", str(tmp_path), tmp_path, str(tmp_path / "staging"), SimpleNamespace(sources=[source]))
+    pipeline = beam.Pipeline(options=pipeline_options([]))
+    records, _ = IngestConfig(batch_size=50).create().read(pipeline, ctx, expand_sources([source]))
+    sizes = records | beam.Map(len) | beam.combiners.ToList() | beam.Map(lambda sizes: (len(sizes), sum(sizes)))
+    assert_that(sizes, equal_to([(3, 120)]))  # 50 + 50 + 20 (the bundle's end): not one batch per file
+    pipeline.run().wait_until_finish()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from types import SimpleNamespace
 
+import pytest
 from deltalake import DeltaTable
 
 from pipelines.config import load_config
@@ -12,6 +14,7 @@ from pipelines.diff import diff_versions
 from pipelines.run import execute
 from tests.conftest import job_config
 from transforms.core import storage
+from transforms.ingest.readers import expand_sources
 
 
 def test_relative_paths_resolve_against_the_config_folder(corpus, tmp_path, monkeypatch):
@@ -55,3 +58,45 @@ def test_ids_are_identical_from_two_working_directories_and_after_a_move(corpus,
     for row in rejects:
         by_run.setdefault(row["run_id"], set()).add(row["id"])
     assert by_run[first.run_id] == by_run[second.run_id]
+
+
+def test_a_deep_glob_lists_each_file_once_through_symlinked_folders_and_keeps_its_path_after_a_move(tmp_path):
+    # 5 levels, spaces and non-ASCII names, a linked folder outside the corpus, a second link to a
+    # folder inside it and a link back up the tree: each real file once, under the same relative path
+    outside = tmp_path / "elsewhere"
+    (outside / "inner").mkdir(parents=True)
+    (outside / "inner" / "ext.jsonl").write_text("{}\n")
+    corpus = tmp_path / "corpus"
+    deep = corpus / "a" / "b" / "c" / "d" / "e"
+    deep.mkdir(parents=True)
+    (deep / "five.jsonl").write_text("{}\n")
+    (corpus / "用户 导出").mkdir()
+    (corpus / "用户 导出" / "数据 文件.jsonl").write_text("{}\n")
+    os.symlink("../elsewhere", corpus / "linked")
+    os.symlink("a", corpus / "z_again")
+    os.symlink("..", corpus / "up")
+    expected = ["a/b/c/d/e/five.jsonl", "linked/inner/ext.jsonl", "用户 导出/数据 文件.jsonl"]
+
+    def listed(root):
+        pattern = str(root / "corpus" / "**" / "*.jsonl")
+        return [storage.relative_to(path, storage.glob_root(pattern)) for path, _ in storage.glob(pattern)]
+
+    assert listed(tmp_path) == expected
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.move(str(corpus), moved / "corpus")
+    shutil.move(str(outside), moved / "elsewhere")
+    assert listed(moved) == expected
+
+
+def test_a_path_with_brackets_in_a_folder_name_names_its_file(tmp_path):
+    # per-user exports named 'exports [2024]': the file's own path was 'no files match' (a character class)
+    folder = tmp_path / "exports [2024]"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("{}\n")
+    assert storage.glob(str(folder / "a.jsonl")) == [(str(folder / "a.jsonl"), 3)]
+    assert storage.glob_root(str(folder / "a.jsonl")) == str(folder)
+    with pytest.raises(FileNotFoundError, match=r"write \[\[\] for a literal \["):
+        expand_sources([SimpleNamespace(name="s", paths=[str(folder / "*.jsonl")], format="jsonl")])
+    [file] = expand_sources([SimpleNamespace(name="s", paths=[str(tmp_path / "exports [[]2024]" / "*.jsonl")], format="jsonl")])
+    assert file.rel == "exports [2024]/a.jsonl"

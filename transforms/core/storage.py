@@ -17,7 +17,9 @@ import math
 import os
 import posixpath
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -125,35 +127,70 @@ def listdir(location: str | Path, pattern: str = "*", dirs: bool = False) -> lis
 def glob_root(pattern: str) -> str:
     """The non-wildcard folder prefix of a glob: the source root that ids are relative to."""
     head = str(pattern)
-    cut = min((head.find(c) for c in _WILDCARDS if c in head), default=-1)
-    if cut < 0:
+    if _is_literal(head):
         return parent(head)
+    cut = min(head.find(c) for c in _WILDCARDS if c in head)
     return parent(head[: cut + 1])  # the folder holding the first wildcard
+
+
+def _is_literal(pattern: str) -> bool:
+    """A path with no wildcard, or whose brackets belong to a name: without ``*`` or ``?``, a path that
+    names an existing file as written (``exports [2024]/a.jsonl``) is that file, not a character class."""
+    if not any(c in pattern for c in _WILDCARDS):
+        return True
+    return not any(c in pattern for c in "*?") and exists(pattern) and not is_dir(pattern)
 
 
 def glob(pattern: str) -> list[tuple[str, int]]:
     """(location, size) of every file matching a glob (``*``, ``?``, ``[...]``; ``**`` crosses folders)."""
     root = glob_root(pattern)
-    if not any(c in pattern for c in _WILDCARDS):
+    if _is_literal(pattern):
         if not exists(pattern) or is_dir(pattern):
             return []
         return [(str(pattern), info(pattern)[0])]
     fs, root_path = filesystem(root)
     _, pattern_path = filesystem(pattern)
     recursive = "**" in pattern or pattern_path[len(root_path) + 1 :].count("/") > 0
-    try:
-        infos = fs.get_file_info(pafs.FileSelector(root_path, recursive=recursive, allow_not_found=True))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    if recursive and not is_remote(root):
+        files = list(_local_tree(root_path))
+    else:
+        try:
+            infos = fs.get_file_info(pafs.FileSelector(root_path, recursive=recursive, allow_not_found=True))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        files = [(item.path, item.size) for item in infos if item.type == pafs.FileType.File]
     matcher = pattern_path.replace("**/", "*").replace("**", "*")
     found = []
-    for item in infos:
-        if item.type != pafs.FileType.File:
-            continue
-        inner = item.path
+    for inner, size in files:
         if fnmatch.fnmatchcase(inner, matcher) and (recursive or "/" not in inner[len(root_path) + 1 :]):
-            found.append((_uri(pattern, inner), item.size))
+            found.append((_uri(pattern, inner), size))
     return sorted(found)
+
+
+def _local_tree(root: str) -> Iterator[tuple[str, int]]:
+    """(path, size) of every file under a local folder, following symlinked folders but entering each
+    folder once (by device and inode), the first reached in sorted order.
+
+    A link back up the tree (``up -> ..``) or a second link to a folder already listed would list the
+    same files again under new paths, so as new records with new ids: pyarrow's recursive listing
+    followed such a loop ~40 levels deep (13 files listed as 569). Unreadable entries are left out:
+    dangling links become rejects through the ingest's own check."""
+    entered: set[tuple[int, int]] = set()
+    for folder, folders, names in os.walk(root, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in entered:
+            folders[:] = []
+            continue
+        entered.add((info.st_dev, info.st_ino))
+        folders.sort()
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):  # as pyarrow lists files: no FIFOs or sockets
+                yield path, info.st_size
 
 
 def relative_to(location: str, root: str) -> str:

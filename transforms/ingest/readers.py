@@ -143,6 +143,8 @@ def expand_sources(sources, output_dir: str | None = None) -> list[InputFile]:
         if not matched:
             folders = [path for path in source.paths if storage.is_dir(path)]
             hint = f" ({folders[0]} is a folder: name its files with a glob such as {storage.join(folders[0], '*')})" if folders else ""
+            if any("[" in path for path in source.paths):
+                hint += " ([...] in a glob is a character class: write [[] for a literal [)"
             raise FileNotFoundError(f"source {source.name!r}: no files match {', '.join(source.paths)}{hint}")
         for location in sorted(matched):
             size, rel = matched[location]

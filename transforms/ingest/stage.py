@@ -16,6 +16,9 @@ from typing import Literal
 
 import apache_beam as beam
 import pyarrow as pa
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 from pydantic import PositiveFloat, PositiveInt
 
 from transforms.core import storage
@@ -113,6 +116,41 @@ class _WriteJsonFn(beam.DoFn):
         storage.write_text(storage.join(self.directory, f"{name}.json"), json.dumps(element))
 
 
+class JoinSmallBatchesFn(beam.DoFn):
+    """Joins the small batches of a bundle into batches of at least ``batch_size`` records (fewer only at
+    the bundle's end); a full batch passes through as it is.
+
+    A file's records come out in batches of its own, so a corpus of many small files (per-user
+    exports of a few records each) would otherwise travel as batches of a few records, and every
+    stage pays its per-batch cost (Beam's per-element cost, model calls, Parquet row groups) per file:
+    20,000 files of 1–5 records ran at ~150 docs/s where the same records in 20 files ran at ~1,200."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+
+    def start_bundle(self):
+        self.waiting: list[Batch] = []
+        self.waiting_rows = 0
+
+    def process(self, batch: Batch):
+        if len(batch) >= self.batch_size:
+            yield batch
+            return
+        self.waiting.append(batch)
+        self.waiting_rows += len(batch)
+        if self.waiting_rows >= self.batch_size:
+            yield self._joined()
+
+    def finish_bundle(self):
+        if self.waiting:
+            yield WindowedValue(self._joined(), MIN_TIMESTAMP, [GlobalWindow()])
+
+    def _joined(self) -> Batch:
+        joined = Batch.concat(self.waiting)
+        self.waiting, self.waiting_rows = [], 0
+        return joined
+
+
 def spread_files(pipeline: beam.Pipeline, files: list[InputFile]) -> beam.PCollection:
     """The input files as a PCollection spread over the workers, largest first.
 
@@ -149,7 +187,8 @@ class IngestStage(Stage):
             .with_outputs(REJECTED, FILES, main="records")
         )
         outputs[FILES] | "WriteFileFingerprints" >> beam.ParDo(_WriteJsonFn(storage.join(ctx.staging_dir, FILES)))
-        return outputs["records"], outputs[REJECTED]
+        records = outputs["records"] | "JoinSmallBatches" >> beam.ParDo(JoinSmallBatchesFn(self.config.batch_size)).with_output_types(Batch)
+        return records, outputs[REJECTED]
 
     def expand(self, batches, ctx):
         raise TypeError("ingest starts the pipeline: use IngestStage.read")
