@@ -148,6 +148,16 @@ def test_a_wrong_text_field_is_named_with_the_usual_text_fields_the_records_have
     assert not any("ann@" in note for note in outcome.notes)  # a field name of the data is never repeated
 
 
+def test_more_embedded_workers_than_input_files_is_noted():
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    four = PipelineOptions(["--direct_running_mode=multi_processing", "--direct_num_workers=4"])
+    assert run_module._worker_notes(four, 2) == [
+        "2 input file(s) for 4 workers: a file is read by one worker, so split the corpus into at least 4 files to use them all"
+    ]
+    assert run_module._worker_notes(four, 4) == run_module._worker_notes(PipelineOptions([]), 1) == []
+
+
 def test_failing_gate_publishes_nothing(project):
     config = job_config(project, gate=strict_gate(project))
     outcome = execute(config)
