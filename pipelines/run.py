@@ -507,6 +507,7 @@ def _run(
     manifest["inputs"] = inputs
     outcome.notes.extend(_input_notes(inputs, config.sources))
     manifest["controls"] = {s.name: report for s in controls if (report := s.report(ctx, counters)) is not None}
+    outcome.notes.extend(report["note"] for report in manifest["controls"].values() if "note" in report)
     checked = stage_counts_from_counters(counters, MACHINE_CHECK_STAGES)
     if checked:  # TC260-003: keyword + classifier check of ≥ 10% of the corpus with ≥ 98% passing
         manifest["machine_check"] = machine_check(checked, counts["input"])

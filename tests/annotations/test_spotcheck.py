@@ -176,9 +176,11 @@ def test_review_exclusions_missing_list(tmp_path):
     missing = str(tmp_path / "none.parquet")
     with pytest.raises(FileNotFoundError, match="missing_ok"):
         ReviewExclusionsConfig(exclusions=missing).create().control.setup()
-    control = ReviewExclusionsConfig(exclusions=missing, missing_ok=True).create().control
+    stage = ReviewExclusionsConfig(exclusions=missing, missing_ok=True).create()
     batch = Batch.from_rows([{**record(0, "web"), "meta": {}}])
-    assert len(apply_control(control, batch, run_id="r1").kept) == 1
+    assert len(apply_control(stage.control, batch, run_id="r1").kept) == 1
+    # the run says so (a log line alone was hidden by `steward run`)
+    assert stage.report(None, {})["note"] == f"review_exclusions: {missing} does not exist yet; nothing was excluded"
 
 
 def test_machine_check():

@@ -148,6 +148,14 @@ def test_a_wrong_text_field_is_named_with_the_usual_text_fields_the_records_have
     assert not any("ann@" in note for note in outcome.notes)  # a field name of the data is never repeated
 
 
+def test_a_stage_report_note_ends_the_run(project):
+    stages = [{"stage": "ingest", "max_record_bytes": 4096},
+              {"stage": "review_exclusions", "exclusions": "none.parquet", "missing_ok": True}]  # fmt: skip
+    outcome = execute(job_config(project, stages=stages))
+    assert outcome.status == "published"
+    assert f"review_exclusions: {project / 'none.parquet'} does not exist yet; nothing was excluded" in outcome.notes
+
+
 def test_more_embedded_workers_than_input_files_is_noted():
     from apache_beam.options.pipeline_options import PipelineOptions
 

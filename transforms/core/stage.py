@@ -535,7 +535,8 @@ class Stage(abc.ABC):
         return self.__class__.__doc__.strip().splitlines()[0] if self.__class__.__doc__ else self.name
 
     def report(self, ctx: RunContext, counters: Mapping[str, int]) -> dict | None:
-        """After the pipeline ran: a section for the run manifest (None for none)."""
+        """After the pipeline ran: a section for the run manifest (None for none); its ``note``, if any, is
+        also printed when the run ends."""
         return None
 
     def prepare_publish(self, ctx: RunContext) -> None:

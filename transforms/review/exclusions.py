@@ -93,4 +93,13 @@ class ReviewExclusionsConfig(StageConfig):
     missing_ok: bool = False
 
     def create(self) -> ControlStage:
-        return ControlStage(ReviewExclusionsControl(self))
+        return ReviewExclusionsStage(ReviewExclusionsControl(self))
+
+
+class ReviewExclusionsStage(ControlStage):
+    def report(self, ctx, counters):
+        """The exclusion list read, or, with missing_ok, the note that there was none (so nothing was excluded)."""
+        path = self.control.path
+        if storage.exists(path):
+            return {"exclusions": path}
+        return {"exclusions": path, "missing": True, "note": f"{STAGE}: {path} does not exist yet; nothing was excluded"}
