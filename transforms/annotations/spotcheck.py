@@ -16,7 +16,6 @@ import csv
 import hashlib
 import json
 import math
-import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -351,14 +350,8 @@ def add_exclusions(out_dir: str | Path, failed: Sequence[tuple[str, str]], versi
     seen = set(existing.column("id").to_pylist())
     new = [{"id": i, "reason": r, "version": version} for i, r in failed if i not in seen]
     merged = pa.concat_tables([existing, pa.Table.from_pylist(new, schema=EXCLUSION_SCHEMA)])
-    if storage.is_remote(path):
-        with storage.open_output(path) as handle:  # the object appears whole when it is closed
-            pq.write_table(merged, handle)
-        return merged.num_rows
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp"
-    pq.write_table(merged, tmp)
-    os.replace(tmp, path)  # readers never see a half-written list
+    with storage.open_output(path) as handle:  # readers never see a half-written list
+        pq.write_table(merged, handle)
     return merged.num_rows
 
 

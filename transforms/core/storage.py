@@ -19,6 +19,7 @@ import posixpath
 import shutil
 import stat
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -222,11 +223,24 @@ def open_input_file(location: str | Path):
     return fs.open_input_file(path)
 
 
+@contextmanager
 def open_output(location: str | Path):
-    """A binary writer; the object appears whole when it is closed."""
+    """A binary writer; the file appears whole when the block ends: an object store publishes an object on
+    close, a local file is written beside its place and renamed there (a reader or a kill never sees half)."""
     makedirs(parent(location))
     fs, path = filesystem(location)
-    return fs.open_output_stream(path, compression=None)
+    if is_remote(location):
+        with fs.open_output_stream(path, compression=None) as handle:
+            yield handle
+        return
+    partial = f"{path}.{uuid.uuid4().hex}.partial"  # unique: a retried bundle may write the same file meanwhile
+    try:
+        with fs.open_output_stream(partial, compression=None) as handle:
+            yield handle
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
 def read_bytes(location: str | Path) -> bytes:
