@@ -144,11 +144,11 @@ def _is_literal(pattern: str) -> bool:
 
 def glob(pattern: str) -> list[tuple[str, int]]:
     """(location, size) of every file matching a glob (``*``, ``?``, ``[...]``; ``**`` crosses folders)."""
+    if _is_literal(pattern):  # one look-up gives whether it is a file and its size (an object store: one request)
+        fs, path = filesystem(pattern)
+        item = fs.get_file_info(path)
+        return [(str(pattern), item.size)] if item.type == pafs.FileType.File else []
     root = glob_root(pattern)
-    if _is_literal(pattern):
-        if not exists(pattern) or is_dir(pattern):
-            return []
-        return [(str(pattern), info(pattern)[0])]
     fs, root_path = filesystem(root)
     _, pattern_path = filesystem(pattern)
     recursive = "**" in pattern or pattern_path[len(root_path) + 1 :].count("/") > 0

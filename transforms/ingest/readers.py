@@ -305,7 +305,7 @@ def _as_utf8(data: Iterator[bytes], declared: str = "utf-8") -> tuple[int, Itera
             break
     else:
         stream = itertools.chain([head] if head else [], data)
-        return 0, stream if codecs.lookup(declared).name == "utf-8" else _reencoded(stream, declared)
+        return 0, stream if declared == "utf-8" else _reencoded(stream, declared)  # the config names it as codecs does
     if encoding is None:
         rest = head[len(bom):]
         return len(bom), itertools.chain([rest] if rest else [], data)

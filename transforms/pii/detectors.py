@@ -776,9 +776,7 @@ def _label_matches(regex: re.Pattern, text: str, cues: "_Cues", groups: tuple[in
     generator: most texts hold no label and return at once."""
     labels = cues.labels
     if labels is None:  # lower-casing changed offsets (e.g. "İ"): scan the text itself, if a label occurs at all
-        if any(w in cues.ascii_lower for g in groups for w in _FOLDED_CUES[g]):
-            return regex.finditer(text)
-        return ()
+        return regex.finditer(text) if any(_holds_cue(cues, g) for g in groups) else ()
     if not labels:
         return ()
     starts = [i for g in groups for i in labels.get(g, ())]

@@ -208,7 +208,7 @@ class PiiControl(Control):
         checking = self.config.on_residual == "reject"
         # entities that leave out a structured type the publish gate looks for: what no replacement touched is
         # scanned too, or a record holding only such an identifier would be kept and fail the whole run
-        untouched = list(zip(texts, batch.meta)) if checking and not self._detects_every_structured_type else None
+        untouched = list(zip(texts, strings_of)) if checking and not self._detects_every_structured_type else None
         residuals = self._residuals(pending, untouched) if checking else {}
         in_file_names = self._file_name_identifiers(batch.source_uri) if checking else {}
         decisions: list[Decision] = []
@@ -281,13 +281,13 @@ class PiiControl(Control):
     def _residuals(self, pending: list[tuple | None], originals: list[tuple] | None = None) -> dict[int, Counter]:
         """Per record index, the structured identifiers left outside the replacements in its de-identified
         text and meta strings, from one residual ``detect_batch`` call over the whole batch. ``originals``
-        (each record's text and meta): its strings that no replacement touched are scanned as well."""
+        (each record's text and meta strings): its strings that no replacement touched are scanned as well."""
         strings = [(i, new, inserted) for i, record in enumerate(pending) if record for new, inserted in record[4]]
-        for i, (record, (text, meta)) in enumerate(zip(pending, originals or ())):
+        for i, (record, (text, values)) in enumerate(zip(pending, originals or ())):
             replaced = {new for new, _ in record[4]} if record else set()
             final_text = record[1] if record and record[1] is not None else text
-            final_meta = record[3] if record and record[3] is not None else meta
-            strings.extend((i, value, []) for value in (final_text or "", *meta_strings(final_meta)) if value not in replaced)
+            final_values = meta_strings(record[3]) if record and record[3] is not None else values
+            strings.extend((i, value, []) for value in (final_text or "", *final_values) if value not in replaced)
         found = self._residual.detect_batch([new for _, new, _ in strings])
         residuals: dict[int, Counter] = {}
         for (i, _, inserted), spans in zip(strings, found):
