@@ -76,11 +76,13 @@ def partially_published(out: Path) -> list[str]:
 
 def _kill_once(project: Path, config: Path, trigger: str, delay: float) -> str:
     out = project / "out"
+    tmp = project / "tmp"  # the killed run cannot remove its Beam temp folder: keep it out of the suite's TMPDIR
+    tmp.mkdir(exist_ok=True)
     start_dataset, start_rejects = _log_versions(out / "dataset"), _log_versions(out / "rejects")
     before = _run_dirs(out)
     proc = subprocess.Popen(
         [sys.executable, "-c", _RUN, str(config)], cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp)},
     )
     started = time.monotonic()
     while proc.poll() is None:
