@@ -333,8 +333,8 @@ def _first_non_space(data: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
 
 
 class _JsonArrayItems:
-    """(item, its bytes) for each item of the JSON array a byte stream holds, parsed one item at a time
-    with the json module's C scanner; only the current item and one chunk are held. Raises
+    """(item, its bytes, whether they are UTF-8) for each item of the JSON array a byte stream holds, parsed one
+    item at a time with the json module's C scanner; only the current item and one chunk are held. Raises
     :class:`BrokenJsonArray` (no text of the file in its message) where the stream stops being one array."""
 
     _SPACE = re.compile(r"[ \t\n\r]*")
@@ -344,7 +344,7 @@ class _JsonArrayItems:
         self._buffer, self._pos, self._items, self._max_bytes = "", 0, 0, max_bytes
         self._decode = json.JSONDecoder(parse_int=_json_int).raw_decode  # a huge integer would raise ValueError
 
-    def __iter__(self) -> Iterator[tuple[Any, bytes]]:
+    def __iter__(self) -> Iterator[tuple[Any, bytes, bool]]:
         self._expect("[", "does not start with '['")
         if self._next_char() == "]":
             self._pos += 1
@@ -361,7 +361,7 @@ class _JsonArrayItems:
         if self._next_char():
             self._broken("holds more than the array")
 
-    def _item(self) -> tuple[Any, bytes]:
+    def _item(self) -> tuple[Any, bytes, bool]:
         self._next_char()
         while True:
             try:
@@ -378,9 +378,12 @@ class _JsonArrayItems:
                     continue
                 if end == -1:
                     self._broken("invalid JSON")
-            raw = self._buffer[self._pos : end].encode("utf-8", "surrogateescape")
+            text = self._buffer[self._pos : end]
             self._pos = end
-            return value, raw
+            try:
+                return value, text.encode("utf-8"), True
+            except UnicodeEncodeError:  # a byte UTF-8 refused is a lone surrogate here (surrogateescape)
+                return value, text.encode("utf-8", "surrogateescape"), False
 
     def _next_char(self) -> str:
         """The next non-space character ('' at the end), the position left on it."""
@@ -700,16 +703,14 @@ class SourceReader:
         """The items of a JSON array, read as a stream. The file is one JSON document: a syntax error ends
         it after the items before it (one ``invalid_json`` file reject), as does an item too long to find
         its end within ``max_record_bytes``."""
-        for item_no, (item, raw) in enumerate(_JsonArrayItems(data, self.max_bytes), 1):
+        for item_no, (item, raw, utf8) in enumerate(_JsonArrayItems(data, self.max_bytes), 1):
             locator = f"item={item_no}"
-            yield self._isolated(locator, raw, lambda: self._json_item(locator, item, raw))
+            yield self._isolated(locator, raw, lambda: self._json_item(locator, item, raw, utf8))
 
-    def _json_item(self, locator: str, item: Any, raw: bytes) -> dict:
+    def _json_item(self, locator: str, item: Any, raw: bytes, utf8: bool) -> dict:
         if len(raw) > self.max_bytes:
             return self.reject(locator, b"", "oversized_record", {"bytes": len(raw), "max_bytes": self.max_bytes})
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
+        if not utf8:
             return self._not_utf8(locator, raw)
         if not isinstance(item, dict):
             return self.reject(locator, raw, "not_an_object", {"type": type(item).__name__})
