@@ -16,7 +16,9 @@ Beam-free; files are read through :mod:`transforms.core.storage` (local paths an
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import difflib
 import glob
 import hashlib
 import itertools
@@ -153,6 +155,82 @@ def expand_sources(sources, output_dir: str | None = None) -> list[InputFile]:
                 raise ValueError(f"source {source.name!r}: cannot infer the format of {location}; set `format`")
             files.append(InputFile(source.name, location, location, fmt, size, rel))
     return files
+
+
+# How much of a file head_fields reads: enough records to meet the usual fields, little enough for a dry run
+_HEAD_RECORDS = 100
+_HEAD_BYTES = 1 << 20
+
+
+def head_fields(file: InputFile, source) -> list[str] | None:
+    """The field names at the head of ``file``, as the run will read them: a CSV header, the keys of the first
+    JSON records (up to _HEAD_RECORDS or _HEAD_BYTES), a Parquet schema. None for a text file and for a head that
+    does not read, which the run rejects with its reason."""
+    fmt = file.format
+    if fmt == "text":
+        return None
+    try:
+        if fmt == "parquet":
+            with storage.open_input_file(file.path) as handle:
+                return pq.ParquetFile(handle).schema_arrow.names
+        codec = {"gz": "gz", "zst": "zst"}.get(fmt.rsplit(".", 1)[-1])
+        with contextlib.closing(HashingReader(file.path).chunks()) as chunks:
+            _, data = _as_utf8(_decompress(chunks, codec, Limits()), source.encoding)
+            if fmt == "csv":
+                return next(csv.reader(_PushbackLines(_lines(data, _HEAD_BYTES)), delimiter=source.csv_delimiter), None)
+            if not fmt.startswith("jsonl"):
+                opening, data = _first_non_space(data)
+                if opening == b"[":
+                    return _first_keys((item, len(raw)) for item, raw, _ in _JsonArrayItems(data, _HEAD_BYTES))
+            return _first_keys(_parsed_lines(data))
+    except (OSError, ValueError, csv.Error, FileBroken):
+        return None
+
+
+def text_field_problem(file: InputFile, source) -> str | None:
+    """Why the head of ``file`` says its records will have no ``source.text_field`` (None when it has the field
+    or cannot tell): the file and the fields it does have. Names that do not look like field names (a CSV whose
+    first line is a record, a JSON object keyed by data) are counted, not quoted: the line must not carry data."""
+    fields = head_fields(file, source)
+    if fields is None or source.text_field in fields:
+        return None
+    what, has = ("a column", "its columns") if file.format in ("csv", "parquet") else ("a key of the first records", "their keys")
+    shown = [f for f in fields if _FIELD_NAME.fullmatch(f) or f in _TEXT_FIELD_NAMES]
+    listed = ", ".join(shown) or "none shown"
+    if hidden := len(fields) - len(shown):
+        listed += f"; {hidden} more that do not look like field names (is the first line a header?)"
+    close = difflib.get_close_matches(source.text_field, shown, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"source {source.name!r}: {source.text_field!r} is not {what} of {file.uri} ({has}: {listed}{hint})"
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def _parsed_lines(data: Iterator[bytes]) -> Iterator[tuple[Any, int]]:
+    """(value, bytes) of each JSON line that parses; the run rejects the others one by one."""
+    for _, _, line, length in _lines(data, _HEAD_BYTES):
+        try:
+            yield (_loads(line.decode("utf-8")) if line and line.strip() else None), length
+        except (ValueError, RecursionError):
+            yield None, length
+
+
+def _first_keys(items: Iterator[tuple[Any, int]]) -> list[str] | None:
+    """The keys of the objects among the first items, in order of first appearance; None when none is an object."""
+    keys: dict[str, None] = {}
+    objects = read = 0
+    try:
+        for item, size in items:
+            if isinstance(item, dict):
+                keys.update(dict.fromkeys(item))
+                objects += 1
+            read += size
+            if objects >= _HEAD_RECORDS or read >= _HEAD_BYTES:
+                break
+    except FileBroken:  # the items before the break are the head
+        pass
+    return list(keys) if objects else None
 
 
 def _broken_links(pattern: str, matched: set[str]) -> list[str]:
