@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def test_the_demo_rejects_name_their_own_domain():
     assert _reasons([centrifuges, guidance, sarin, pathogen, *HIGH_RISK_ZH]) == {
         "r0": "nuclear", "r1": "missile", "r2": "chem", "r3": "bio", "r4": "chem", "r5": "bio"}  # fmt: skip
     assert _reasons([centrifuges, guidance], domain_terms=None) == {"r0": "bio", "r1": "cyber"}  # the rule before
+    # lineage says why the reject names another domain than its most likely hazard class
+    (reject,) = apply_control(HighRiskConfig().create().control, make_batch([centrifuges]), "r").rejects
+    detail = json.loads(reject["lineage"][-1]["detail"])
+    assert max(detail["scores"], key=detail["scores"].get) == "hazard_bio" and "uranium" in detail["domain_terms"]
 
 
 def _same_records_rejected(texts) -> None:

@@ -192,7 +192,9 @@ class HighRiskControl(ContentRiskControl):
         domain = top.copy()
         if self._domain_terms is not None:
             for row in np.flatnonzero(reached):
-                domain[row] = self._domain_terms.domain(hazards[row], processed[row])
+                domain[row], terms = self._domain_terms.domain(hazards[row], processed[row])
+                if domain[row] != top[row]:  # lineage says why the reject names another domain than its top class
+                    both.setdefault(int(row), {})["domain_terms"] = terms
         results = []
         for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
             flagged = {self._domains[domain[row]]: float(score[row])} if reached[row] else {}
@@ -323,13 +325,15 @@ class DomainTerms:
         self.domains = domains
         self._shares = {term: (np.array(c) + 1.0) / (sum(c) + len(domains)) for term, c in counts.items()}
 
-    def domain(self, hazards: np.ndarray, processed: str) -> int:
-        """The index (into ``domains``) of the domain of a record with these hazard-class probabilities."""
+    def domain(self, hazards: np.ndarray, processed: str) -> tuple[int, list[str]]:
+        """The index (into ``domains``) of the domain of a record with these hazard-class probabilities, and the
+        record's terms that speak most for it (up to five)."""
         scores = hazards / hazards.sum()
-        shares = [self._shares[t] for t in terms_of(processed) if t in self._shares]
-        if shares:
-            scores = scores + DOMAIN_TERM_WEIGHT * np.mean(shares, axis=0)
-        return int(np.argmax(scores))
+        terms = [t for t in terms_of(processed) if t in self._shares]
+        if terms:
+            scores = scores + DOMAIN_TERM_WEIGHT * np.mean([self._shares[t] for t in terms], axis=0)
+        chosen = int(np.argmax(scores))
+        return chosen, sorted(terms, key=lambda t: (-self._shares[t][chosen], t))[:5]
 
 
 def read_domain_terms(path: Path) -> DomainTerms:
