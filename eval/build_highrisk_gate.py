@@ -26,7 +26,6 @@ held-out split, the hand-written sets and the real-100k test fifth then measure 
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -34,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import REAL, jobs  # noqa: E402
-from transforms.content.highrisk import load_gate  # noqa: E402
+from transforms.content.highrisk import CJK_CHARACTER, load_gate, terms_of  # noqa: E402
 from transforms.content.text import preprocess_batch  # noqa: E402
 from transforms.content.training import TrainingInput, is_train_only, load_inputs, split_examples  # noqa: E402
 
@@ -45,14 +44,6 @@ RATIO = 5
 RATIO_ZH = 50
 COVER = 5
 MIN_GAIN = 0.5
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def terms_of(processed: str) -> set[str]:
-    """The candidate terms of one preprocessed text: words and adjacent Chinese character pairs."""
-    tokens = processed.split()
-    words = {t for t in tokens if len(t) >= 3 and t.isascii() and t.isalnum() and not t.isdigit()}
-    return words | {a + b for a, b in zip(tokens, tokens[1:]) if _CJK.fullmatch(a) and _CJK.fullmatch(b)}
 
 
 def choose_terms(hazard: list[str], general: list[str]) -> list[str]:
@@ -69,7 +60,7 @@ def choose_terms(hazard: list[str], general: list[str]) -> list[str]:
     candidates = set()
     for term, docs in in_hazard.items():
         h, g = len(docs), len(in_general.get(term, ()))
-        ratio = RATIO_ZH if _CJK.search(term) else RATIO
+        ratio = RATIO_ZH if CJK_CHARACTER.search(term) else RATIO
         if h >= MIN_HAZARD_DOCS and g <= MAX_GENERAL_SHARE * ng and h / nh >= ratio * (g + 1) / ng:
             candidates.add(term)
     chars = [len(text) for text in general]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -137,6 +138,40 @@ def gum_folds(model_dir: Path, folds: int = 5, thresholds: tuple | None = None) 
     }
 
 
+HIGHRISK_TEXTS = ("transforms/content/models/training/highrisk_authored.jsonl", "eval/data/highrisk_handwritten.jsonl",
+                  "eval/data/highrisk_handwritten_2.jsonl")
+CARRIERS = ("{}", "求助：{}怎么制备？", "关于{}的问题，请详细说明。", "他们讨论了{}的合成路线。")
+
+
+def highrisk_terms() -> None:
+    """How often the Chinese tagger (model and cue words) marks a high-risk lexicon term, or part of one, as a name:
+    each Chinese term alone and in carrier sentences, and the Chinese hazard texts the high-risk stage trains and is
+    evaluated on."""
+    import json
+
+    from transforms.content.classifier import load_lexicon
+
+    terms = sorted({term for term, lang, *_ in load_lexicon("highrisk.tsv").entries if lang == "zh"})
+
+    def marked(texts: list[str]) -> list[list[tuple[str, bool]]]:
+        """Per text, each name found and whether it shares a character with a lexicon term there."""
+        def on_term(text: str, a: int, b: int) -> bool:
+            return any(s < b and s + len(t) > a for t in terms for s in range(len(text)) if text.startswith(t, s))
+        found = det.Detector([det.PERSON], languages=("zh",)).detect_batch(texts)
+        return [[(text[s.start : s.end], on_term(text, s.start, s.end)) for s in spans] for text, spans in zip(texts, found)]
+
+    for carrier in CARRIERS:
+        hits = [t for t, names_found in zip(terms, marked([carrier.format(t) for t in terms])) if any(on for _, on in names_found)]
+        print(f"{len(terms)} lexicon terms in {carrier!r}: {len(hits)} marked as (part of) a name {hits}")
+    rows = [json.loads(line) for path in HIGHRISK_TEXTS for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    texts = [r["text"] for r in rows if r["label"] != "benign" and any("\u4e00" <= ch <= "\u9fff" for ch in r["text"])]
+    found = marked(texts)
+    on_terms = Counter(name for names_found in found for name, on in names_found if on)
+    others = Counter(name for names_found in found for name, on in names_found if not on)
+    print(f"{len(texts)} Chinese hazard texts: {sum(any(on for _, on in f) for f in found)} with a name on a lexicon term "
+          f"{dict(on_terms)}, {sum(any(not on for _, on in f) for f in found)} with another name {dict(others)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model-only", action="store_true")
@@ -148,7 +183,11 @@ def main() -> None:
     parser.add_argument("--en-model", type=Path, help="English model file (default: the shipped one)")
     parser.add_argument("--gum-folds", type=Path, metavar="DIR",
                         help="score all of GUM by five-fold cross-validation (fold models trained into / read from DIR)")
+    parser.add_argument("--highrisk-terms", action="store_true", help="names found on the high-risk lexicon's Chinese terms")
     args = parser.parse_args()
+    if args.highrisk_terms:
+        highrisk_terms()
+        return
     if args.gum_folds:
         import train_name_tagger
 

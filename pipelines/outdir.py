@@ -172,6 +172,8 @@ def write_manifest(path: Path, manifest: dict) -> None:
 
 
 def read_manifest(location: str | Path) -> dict | None:
+    """The manifest at ``location`` (a path or URI), None when it is missing or not JSON: every reader of
+    manifests comes through here, each saying what None means where it reads."""
     try:
         return json.loads(storage.read_text(location))
     except (OSError, ValueError):

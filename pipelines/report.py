@@ -27,7 +27,7 @@ import yaml
 
 from pipelines import charts
 from pipelines.diff import diff_versions
-from pipelines.outdir import manifest_path, run_ids
+from pipelines.outdir import manifest_path, read_manifest, run_ids
 from transforms.core import storage
 from pipelines.publish import dataset_dir, open_table, rejects_dir, versions
 from transforms.content.classifier import MODELS_DIR
@@ -50,13 +50,6 @@ def latest_run(out_dir: str | Path) -> str:
     if not ids:
         raise FileNotFoundError(f"no runs under {storage.join(out_dir, 'runs')}")
     return ids[-1]
-
-
-def load_manifest(out_dir: str | Path, run_id: str) -> dict[str, Any]:
-    path = manifest_path(out_dir, run_id)
-    if not storage.exists(path):
-        raise FileNotFoundError(f"no manifest for run {run_id} ({path})")
-    return json.loads(storage.read_text(path))
 
 
 # --- data gathering ----------------------------------------------------------------------------------
@@ -360,10 +353,8 @@ def version_section(out_dir: Path, manifest: dict) -> dict:
     parent_run = known.get(parent, {}).get("run_id") if parent is not None else None
     section["parent_run"] = parent_run
     if parent_run:
-        try:
-            section["config_diff"] = config_diff(load_manifest(out_dir, parent_run), manifest)
-        except FileNotFoundError:
-            section["config_diff"] = None
+        parent_manifest = read_manifest(manifest_path(out_dir, parent_run))
+        section["config_diff"] = config_diff(parent_manifest, manifest) if parent_manifest is not None else None
     return section
 
 
@@ -531,7 +522,10 @@ def build_context(out_dir: str | Path, run_id: str, run_dir: Path | None = None)
     """``run_dir``: a local folder holding the run's files (default ``OUT_DIR/runs/<run_id>``, local)."""
     out_dir = str(out_dir)
     run_dir = Path(run_dir) if run_dir is not None else Path(storage.join(out_dir, "runs", run_id))
-    manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").exists() else load_manifest(out_dir, run_id)
+    local = run_dir / "manifest.json"
+    location = local if local.exists() else manifest_path(out_dir, run_id)
+    if (manifest := read_manifest(location)) is None:
+        raise FileNotFoundError(f"no readable manifest for run {run_id} ({location})")
     configs = stage_configs(manifest)
     controls = manifest.get("controls") or {}
     rejects = reject_groups(out_dir, manifest)

@@ -57,8 +57,9 @@ def no_lexicon(tmp_path) -> str:
 
 
 def _classifier_flags(texts: list[str], threshold: float, lexicon: str) -> tuple[list[str], list[dict]]:
-    """The stage's decisions by the classifier alone (no lexicon, no gate): rejected domain or ""."""
-    config = HighRiskConfig(gate=None, lexicon=lexicon, thresholds={d: threshold for d in DOMAINS})
+    """The stage's decisions by the classifier alone (no lexicon, no gate, the domain its most likely hazard
+    class): rejected domain or ""."""
+    config = HighRiskConfig(gate=None, lexicon=lexicon, thresholds={d: threshold for d in DOMAINS}, domain_terms=None)
     decisions = config.create().control.decide(make_batch(texts))
     return [d.reason if d.action == "reject" else "" for d in decisions], [dict(d.detail) for d in decisions]
 

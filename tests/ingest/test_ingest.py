@@ -203,7 +203,11 @@ def test_a_json_array_file_reads_item_by_item(tmp_path):
 
 def test_json_array_items_across_chunk_boundaries():
     chunks = [b" [1", b"2 , {\"a\"", b": [3, \"\xe4\xb8", b"\xad\"]}", b", 4", b"", b"5]\n "]
-    assert list(_JsonArrayItems(iter(chunks), 100)) == [(12, b"12"), ({"a": [3, "中"]}, '{"a": [3, "中"]}'.encode()), (45, b"45")]
+    assert list(_JsonArrayItems(iter(chunks), 100)) == [
+        (12, b"12", True), ({"a": [3, "中"]}, '{"a": [3, "中"]}'.encode(), True), (45, b"45", True)]
+    # each item's text is decoded once: whether its bytes are UTF-8 comes with it, a cut character included
+    assert list(_JsonArrayItems(iter([b'["caf\xe9", "\xe4\xb8', b'\xad", "x\xe4"]']), 100)) == [
+        ("caf\udce9", b'"caf\xe9"', False), ("中", '"中"'.encode(), True), ("x\udce4", b'"x\xe4"', False)]
     with pytest.raises(BrokenJsonArray, match="item 2 is longer than max_record_bytes"):
         list(_JsonArrayItems(iter([b'[{"text": "short"}, {"text": "', *[b"x" * 30] * 20]), 10))
     with pytest.raises(BrokenJsonArray, match=r"holds more than the array \(after item 1\)"):

@@ -720,3 +720,16 @@ def test_english_names_of_each_text_alone_equal_those_of_the_batch():
 def test_an_office_after_an_honorific_is_no_name(text, expected):
     cues_only = det.Detector([det.PERSON], languages=("en",), name_model=False)
     assert [text[s.start : s.end] for s in cues_only.detect(text)] == expected
+
+
+def test_high_risk_terms_are_never_chinese_names():
+    """Before, a high-risk reject's preview showed 沙林 (sarin) redacted as a person (沙 is a surname), and the tagger
+    marked 麻毒素 of 蓖麻毒素 (ricin) and 乔克 of 诺维乔克 (novichok)."""
+    from demo.make_corpus import HIGH_RISK_ZH
+    from transforms.core.preview import redacted_preview
+
+    sarin = next(t for t in HIGH_RISK_ZH if "沙林" in t)
+    assert "沙林" in redacted_preview(sarin, "chem")
+    texts = ["蓖麻毒素", "诺维乔克", "求助：诺维乔克怎么制备？", "他们讨论了诺维乔克的合成路线。", "张伟买了沙林和蓖麻毒素。"]
+    found = [[text[s.start : s.end] for s in spans] for text, spans in zip(texts, names.zh_names_batch(texts, names.zh_model()))]
+    assert found == [[], [], [], [], ["张伟"]]  # a name beside the terms is still one

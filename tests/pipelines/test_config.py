@@ -186,6 +186,54 @@ def test_dry_run_prints_every_stage_setting_and_fails_on_inputs_that_match_nothi
     assert not (corpus / "out").exists()  # nothing written, no lineage START
 
 
+def test_dry_run_reads_the_head_of_each_source_for_its_text_field(corpus, monkeypatch):
+    import gzip
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.chdir(corpus)
+    (corpus / "in" / "arrays").mkdir()
+    (corpus / "in" / "arrays" / "a.json.gz").write_bytes(gzip.compress(json.dumps([{"id": 1, "body": "x"}]).encode()))
+    # a CSV without a header line: its first record must not be quoted back
+    (corpus / "in" / "notices" / "a.csv").write_text("1,ann@example.com,A notice that is long enough\n")
+
+    def dry_run(name: str, text_field: str):
+        data = _config(corpus)
+        arrays = dict(data["sources"][0], name="arrays", paths=["in/arrays/*.json.gz"], format="json.gz", text_field="body")
+        data["sources"].append(arrays)
+        for entry in data["sources"]:
+            if entry["name"] == "notices":
+                entry["paths"] = ["in/news/*.jsonl"]  # the CSV above is checked on its own below
+            if entry["name"] == name:
+                entry["text_field"] = text_field
+        (corpus / "job.yaml").write_text(yaml.safe_dump(data))
+        return CliRunner().invoke(cli.app, ["run", str(corpus / "job.yaml"), "--dry-run"])
+
+    news, docs, forum = (corpus / "in" / sub for sub in ("news/a.jsonl", "docs/a.parquet", "forum/a.jsonl.zst"))
+    for name, field, index, line in (
+        ("news", "txt", 0, f"'txt' is not a key of the first records of {news} (their keys: id, text, url; did you mean text?)"),
+        ("forum", "text", 1, f"'text' is not a key of the first records of {forum} (their keys: post_id, content)"),
+        ("docs", "text", 2, f"'text' is not a column of {docs} (its columns: doc_id, body)"),
+        ("arrays", "bdy", 5, f"'bdy' is not a key of the first records of {corpus / 'in/arrays/a.json.gz'} (their keys: id, body; did you mean body?)"),
+    ):  # fmt: skip
+        result = dry_run(name, field)
+        assert result.exit_code == 1 and result.output.strip() == f"config error: sources[{index}].text_field: source {name!r}: {line}", result.output
+    assert dry_run("pages", "nothing").exit_code == 0  # a text file is one record: it has no fields
+
+    data = _config(corpus)
+    (corpus / "job.yaml").write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(cli.app, ["run", str(corpus / "job.yaml")])
+    assert result.exit_code == 1 and "ann@" not in result.output and "long enough" not in result.output, result.output
+    assert result.output.strip().endswith(
+        "'text' is not a column of " + str(corpus / "in/notices/a.csv")
+        + " (its columns: none shown; 3 more that do not look like field names (is the first line a header?))"
+    )
+    assert not (corpus / "out").exists()  # nothing written
+
+
 def test_steward_run_slows_the_collector_before_it_loads_the_config(corpus, monkeypatch):
     import gc
 

@@ -151,6 +151,22 @@ def test_report_renders_in_a_browser_with_the_runs_numbers(two_runs, tmp_path):
     assert run.run_id in dom and json.loads((path.parent / "openlineage.jsonl").read_text().splitlines()[0])["run"]["runId"] in dom
 
 
+def test_a_broken_manifest_is_one_line_and_a_broken_parent_costs_only_the_config_diff(two_runs):
+    """Before, the report read manifests its own way: a manifest that is not JSON ended `steward report` in a
+    traceback, and the parent run's ended the run's own report."""
+    out, run = two_runs
+    runs = out / "runs"
+    (parent,) = (folder for folder in runs.iterdir() if folder.name != run.run_id)
+    (parent / "manifest.json").write_text('{"run_id": ')
+    html = write_report(out, run.run_id).read_text()
+    assert 'id="version-diff"' in html and 'id="config-diff"' not in html
+    broken = runs / run.run_id / "manifest.json"
+    broken.write_text('{"run_id": ')
+    result = steward("report", out, run.run_id)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.splitlines()[-1] == f"error: no readable manifest for run {run.run_id} ({broken})"
+
+
 def test_risk_scored_model_plots_the_number_its_threshold_is_compared_with():
     from pipelines.report import _plotted_scores
 

@@ -189,6 +189,25 @@ def test_commands_on_a_missing_bucket_answer_one_line(monkeypatch, capsys):
             assert printed.err.count("\n") == 1, args
 
 
+def test_dry_run_reads_the_head_of_each_bucket_source_for_its_text_field(bucket):
+    import yaml
+
+    _, corpus = bucket
+    config = _config(corpus, f"s3://{BUCKET}/out")
+    assert steward("run", config, "--dry-run").exit_code == 0
+    data = yaml.safe_load(config.read_text())
+    data["sources"][2]["text_field"] = "bdy"
+    data["sources"][3]["text_field"] = "txt"
+    config.write_text(yaml.safe_dump(data))
+    result = steward("run", config, "--dry-run")
+    assert result.exit_code == 1 and result.output.splitlines() == [
+        f"config error: sources[2].text_field: source 'docs': 'bdy' is not a column of s3://{BUCKET}/in/docs/a.parquet "
+        "(its columns: doc_id, body; did you mean body?)",
+        f"config error: sources[3].text_field: source 'notices': 'txt' is not a column of s3://{BUCKET}/in/notices/a.csv "
+        "(its columns: id, title, text; did you mean text?)",
+    ], result.output
+
+
 def test_the_readme_duckdb_reader_works_on_a_bucket_output(bucket):
     """Before, the snippet read the Delta log's file URIs with read_parquet, which on s3:// needs DuckDB's
     httpfs extension: a download an offline site cannot make."""

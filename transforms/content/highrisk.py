@@ -15,6 +15,13 @@ where both models ran (with ``scores_word`` / ``scores_char``), the word model's
 
 A weighted bilingual lexicon flags a domain on its own when its score reaches ``lexicon_threshold``.
 
+Which domain a flagged record is labelled with (the reject's reason and risk level, what auditors read) is
+decided apart from whether it is flagged (:class:`DomainTerms`): the hazard classes' probabilities
+renormalised over the hazard classes, plus ``DOMAIN_TERM_WEIGHT`` times the mean share of each domain among
+the training hazards that hold each of the record's gate terms (``lexicons/highrisk_domains.tsv``). The
+argmax hazard class alone labelled a centrifuge-cascade question ``bio``: the WMDP bio, chem and cyber sets
+outnumber the nuclear and missile examples, and the model spreads unfamiliar wording over them.
+
 A term gate runs first (:class:`TermGate`, terms in ``lexicons/highrisk_gate.txt`` plus every lexicon
 term): a record holding none of the domain terms that hazard text uses (pathogen, agent, centrifuge,
 shellcode, 导弹, 毒剂 …) is kept without being prepared or scored, which clears most ordinary text
@@ -29,6 +36,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import re
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -65,6 +73,9 @@ class HighRiskConfig(ContentRiskConfig):
     lexicon: str = "highrisk.tsv"
     # Records holding none of these terms (nor a lexicon term) are kept unscored; None scores every record.
     gate: str | None = "highrisk_gate.txt"  # relative paths resolve against transforms/content/lexicons/
+    # Per gate term, how many training hazards of each domain hold it: what labels a flagged record's domain
+    # with the model's hazard classes (None: the most likely hazard class alone). Never changes a decision.
+    domain_terms: str | None = "highrisk_domains.tsv"
     risk_levels: dict[str, str] = {
         "nuclear": "extremely_serious",
         "bio": "extremely_serious",
@@ -89,6 +100,8 @@ class HighRiskConfig(ContentRiskConfig):
         check_risk_levels(self.risk_levels, set(domains) | set(load_lexicon(self.lexicon).categories))
         if self.gate is not None:
             load_gate(self.gate, self.lexicon)
+        if self.domain_terms is not None and load_domain_terms(self.domain_terms).domains != domains:
+            raise ValueError(f"domain_terms: its columns must be the domains of {model.path} ({', '.join(domains)})")
         return self
 
     def create(self) -> Stage:
@@ -115,6 +128,7 @@ class HighRiskControl(ContentRiskControl):
         self._domains = [model.labels[j].removeprefix(HAZARD_PREFIX) for j in self._hazards]
         self._domain_thresholds = np.array([thresholds[d] for d in self._domains])
         self._gate = load_gate(self.config.gate, self.config.lexicon) if self.config.gate is not None else None
+        self._domain_terms = load_domain_terms(self.config.domain_terms) if self.config.domain_terms is not None else None
 
     def decide(self, batch: Batch) -> list[Decision]:
         if self._lexicon is None:
@@ -174,9 +188,16 @@ class HighRiskControl(ContentRiskControl):
             top_p = hazards[np.arange(len(top)), top]
             score = np.where(top_p > probabilities[:, self._negative], top_p, 0.0)
         reached = score >= self._domain_thresholds[top]
+        # the decision is taken (with the top class's threshold); the label of a flagged record is chosen apart
+        domain = top.copy()
+        if self._domain_terms is not None:
+            for row in np.flatnonzero(reached):
+                domain[row], terms = self._domain_terms.domain(hazards[row], processed[row])
+                if domain[row] != top[row]:  # lineage says why the reject names another domain than its top class
+                    both.setdefault(int(row), {})["domain_terms"] = terms
         results = []
         for row, scores in enumerate(lineage_scores(self._model.labels, probabilities)):
-            flagged = {self._domains[top[row]]: float(score[row])} if reached[row] else {}
+            flagged = {self._domains[domain[row]]: float(score[row])} if reached[row] else {}
             results.append(("highrisk", scores, flagged))
         return results, both
 
@@ -276,3 +297,59 @@ def load_gate(path: str | Path, lexicon: str | Path) -> TermGate:
 @functools.lru_cache(maxsize=8)
 def _gate(path: str, lexicon: str) -> TermGate:
     return TermGate(read_gate_terms(Path(path)) + [entry[0] for entry in load_lexicon(lexicon).entries])
+
+
+CJK_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def terms_of(processed: str) -> set[str]:
+    """The candidate terms of one preprocessed text: words (ASCII letters/digits, 3+ characters, not a number)
+    and adjacent Chinese character pairs. The gate's terms and the domain terms are such terms."""
+    tokens = processed.split()
+    words = {t for t in tokens if len(t) >= 3 and t.isascii() and t.isalnum() and not t.isdigit()}
+    return words | {a + b for a, b in zip(tokens, tokens[1:]) if CJK_CHARACTER.fullmatch(a) and CJK_CHARACTER.fullmatch(b)}
+
+
+# How much the domain terms weigh against the renormalised hazard probabilities (which sum to 1): chosen on
+# the hand-written set and one half of the held-out split, reported on the other half and the second
+# hand-written set (eval/highrisk_domain_eval.py, docs/classifiers.md).
+DOMAIN_TERM_WEIGHT = 0.5
+
+
+class DomainTerms:
+    """Which domain a flagged record is about: per term, the share of each domain among the training hazards
+    that hold it (add-one smoothed), averaged over the record's terms and added to the hazard classes'
+    probabilities renormalised over them."""
+
+    def __init__(self, domains: list[str], counts: dict[str, list[int]]):
+        self.domains = domains
+        self._shares = {term: (np.array(c) + 1.0) / (sum(c) + len(domains)) for term, c in counts.items()}
+
+    def domain(self, hazards: np.ndarray, processed: str) -> tuple[int, list[str]]:
+        """The index (into ``domains``) of the domain of a record with these hazard-class probabilities, and the
+        record's terms that speak most for it (up to five)."""
+        scores = hazards / hazards.sum()
+        terms = [t for t in terms_of(processed) if t in self._shares]
+        if terms:
+            scores = scores + DOMAIN_TERM_WEIGHT * np.mean([self._shares[t] for t in terms], axis=0)
+        chosen = int(np.argmax(scores))
+        return chosen, sorted(terms, key=lambda t: (-self._shares[t][chosen], t))[:5]
+
+
+def read_domain_terms(path: Path) -> DomainTerms:
+    """A domain-terms file: a header ``term<TAB>domain…``, then a term and its count per domain on each line."""
+    if not path.is_file():
+        raise ContentModelError(f"domain terms file not found: {path}")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    header, *rows = (line.split("\t") for line in lines)
+    return DomainTerms(header[1:], {row[0]: [int(n) for n in row[1:]] for row in rows})
+
+
+def load_domain_terms(path: str | Path) -> DomainTerms:
+    """The domain terms of ``path`` (relative paths resolve against the lexicons folder), read once per process."""
+    return _domain_terms(str(resolve(path, LEXICONS_DIR)))
+
+
+@functools.lru_cache(maxsize=4)
+def _domain_terms(path: str) -> DomainTerms:
+    return read_domain_terms(Path(path))

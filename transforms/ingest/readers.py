@@ -16,7 +16,9 @@ Beam-free; files are read through :mod:`transforms.core.storage` (local paths an
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import difflib
 import glob
 import hashlib
 import itertools
@@ -153,6 +155,82 @@ def expand_sources(sources, output_dir: str | None = None) -> list[InputFile]:
                 raise ValueError(f"source {source.name!r}: cannot infer the format of {location}; set `format`")
             files.append(InputFile(source.name, location, location, fmt, size, rel))
     return files
+
+
+# How much of a file head_fields reads: enough records to meet the usual fields, little enough for a dry run
+_HEAD_RECORDS = 100
+_HEAD_BYTES = 1 << 20
+
+
+def head_fields(file: InputFile, source) -> list[str] | None:
+    """The field names at the head of ``file``, as the run will read them: a CSV header, the keys of the first
+    JSON records (up to _HEAD_RECORDS or _HEAD_BYTES), a Parquet schema. None for a text file and for a head that
+    does not read, which the run rejects with its reason."""
+    fmt = file.format
+    if fmt == "text":
+        return None
+    try:
+        if fmt == "parquet":
+            with storage.open_input_file(file.path) as handle:
+                return pq.ParquetFile(handle).schema_arrow.names
+        codec = {"gz": "gz", "zst": "zst"}.get(fmt.rsplit(".", 1)[-1])
+        with contextlib.closing(HashingReader(file.path).chunks()) as chunks:
+            _, data = _as_utf8(_decompress(chunks, codec, Limits()), source.encoding)
+            if fmt == "csv":
+                return next(csv.reader(_PushbackLines(_lines(data, _HEAD_BYTES)), delimiter=source.csv_delimiter), None)
+            if not fmt.startswith("jsonl"):
+                opening, data = _first_non_space(data)
+                if opening == b"[":
+                    return _first_keys((item, len(raw)) for item, raw, _ in _JsonArrayItems(data, _HEAD_BYTES))
+            return _first_keys(_parsed_lines(data))
+    except (OSError, ValueError, csv.Error, FileBroken):
+        return None
+
+
+def text_field_problem(file: InputFile, source) -> str | None:
+    """Why the head of ``file`` says its records will have no ``source.text_field`` (None when it has the field
+    or cannot tell): the file and the fields it does have. Names that do not look like field names (a CSV whose
+    first line is a record, a JSON object keyed by data) are counted, not quoted: the line must not carry data."""
+    fields = head_fields(file, source)
+    if fields is None or source.text_field in fields:
+        return None
+    what, has = ("a column", "its columns") if file.format in ("csv", "parquet") else ("a key of the first records", "their keys")
+    shown = [f for f in fields if _FIELD_NAME.fullmatch(f) or f in _TEXT_FIELD_NAMES]
+    listed = ", ".join(shown) or "none shown"
+    if hidden := len(fields) - len(shown):
+        listed += f"; {hidden} more that do not look like field names (is the first line a header?)"
+    close = difflib.get_close_matches(source.text_field, shown, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"source {source.name!r}: {source.text_field!r} is not {what} of {file.uri} ({has}: {listed}{hint})"
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def _parsed_lines(data: Iterator[bytes]) -> Iterator[tuple[Any, int]]:
+    """(value, bytes) of each JSON line that parses; the run rejects the others one by one."""
+    for _, _, line, length in _lines(data, _HEAD_BYTES):
+        try:
+            yield (_loads(line.decode("utf-8")) if line and line.strip() else None), length
+        except (ValueError, RecursionError):
+            yield None, length
+
+
+def _first_keys(items: Iterator[tuple[Any, int]]) -> list[str] | None:
+    """The keys of the objects among the first items, in order of first appearance; None when none is an object."""
+    keys: dict[str, None] = {}
+    objects = read = 0
+    try:
+        for item, size in items:
+            if isinstance(item, dict):
+                keys.update(dict.fromkeys(item))
+                objects += 1
+            read += size
+            if objects >= _HEAD_RECORDS or read >= _HEAD_BYTES:
+                break
+    except FileBroken:  # the items before the break are the head
+        pass
+    return list(keys) if objects else None
 
 
 def _broken_links(pattern: str, matched: set[str]) -> list[str]:
@@ -333,8 +411,8 @@ def _first_non_space(data: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
 
 
 class _JsonArrayItems:
-    """(item, its bytes) for each item of the JSON array a byte stream holds, parsed one item at a time
-    with the json module's C scanner; only the current item and one chunk are held. Raises
+    """(item, its bytes, whether they are UTF-8) for each item of the JSON array a byte stream holds, parsed one
+    item at a time with the json module's C scanner; only the current item and one chunk are held. Raises
     :class:`BrokenJsonArray` (no text of the file in its message) where the stream stops being one array."""
 
     _SPACE = re.compile(r"[ \t\n\r]*")
@@ -344,7 +422,7 @@ class _JsonArrayItems:
         self._buffer, self._pos, self._items, self._max_bytes = "", 0, 0, max_bytes
         self._decode = json.JSONDecoder(parse_int=_json_int).raw_decode  # a huge integer would raise ValueError
 
-    def __iter__(self) -> Iterator[tuple[Any, bytes]]:
+    def __iter__(self) -> Iterator[tuple[Any, bytes, bool]]:
         self._expect("[", "does not start with '['")
         if self._next_char() == "]":
             self._pos += 1
@@ -361,7 +439,7 @@ class _JsonArrayItems:
         if self._next_char():
             self._broken("holds more than the array")
 
-    def _item(self) -> tuple[Any, bytes]:
+    def _item(self) -> tuple[Any, bytes, bool]:
         self._next_char()
         while True:
             try:
@@ -378,9 +456,12 @@ class _JsonArrayItems:
                     continue
                 if end == -1:
                     self._broken("invalid JSON")
-            raw = self._buffer[self._pos : end].encode("utf-8", "surrogateescape")
+            text = self._buffer[self._pos : end]
             self._pos = end
-            return value, raw
+            try:
+                return value, text.encode("utf-8"), True
+            except UnicodeEncodeError:  # a byte UTF-8 refused is a lone surrogate here (surrogateescape)
+                return value, text.encode("utf-8", "surrogateescape"), False
 
     def _next_char(self) -> str:
         """The next non-space character ('' at the end), the position left on it."""
@@ -700,16 +781,14 @@ class SourceReader:
         """The items of a JSON array, read as a stream. The file is one JSON document: a syntax error ends
         it after the items before it (one ``invalid_json`` file reject), as does an item too long to find
         its end within ``max_record_bytes``."""
-        for item_no, (item, raw) in enumerate(_JsonArrayItems(data, self.max_bytes), 1):
+        for item_no, (item, raw, utf8) in enumerate(_JsonArrayItems(data, self.max_bytes), 1):
             locator = f"item={item_no}"
-            yield self._isolated(locator, raw, lambda: self._json_item(locator, item, raw))
+            yield self._isolated(locator, raw, lambda: self._json_item(locator, item, raw, utf8))
 
-    def _json_item(self, locator: str, item: Any, raw: bytes) -> dict:
+    def _json_item(self, locator: str, item: Any, raw: bytes, utf8: bool) -> dict:
         if len(raw) > self.max_bytes:
             return self.reject(locator, b"", "oversized_record", {"bytes": len(raw), "max_bytes": self.max_bytes})
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
+        if not utf8:
             return self._not_utf8(locator, raw)
         if not isinstance(item, dict):
             return self.reject(locator, raw, "not_an_object", {"type": type(item).__name__})

@@ -368,13 +368,35 @@ def _zh_name_span(text: str, a: int, b: int, model: ZhModel) -> tuple[int, int] 
 
 def words_not_name(text: str, a: int, b: int, common: frozenset) -> bool:
     """Whether the run ``text[a:b]`` reads as words rather than a name: it straddles two common words, holds a long
-    one, is two, or is a function character and one (also applied to the names that cue words find)."""
+    one, is two, is a function character and one, or shares a character with a high-risk term (also applied to
+    the names that cue words find)."""
     return (
-        _straddles_words(text, a, b, common)
+        _in_hazard_term(text, a, b)
+        or _straddles_words(text, a, b, common)
         or _holds_long_word(text, a, b, common)
         or _two_words(text, a, b, common)
         or _clause_fragment(text, a, b, common)
     )
+
+
+# The Chinese terms of the high-risk lexicon (沙林, 蓖麻毒素, 诺维乔克 …) are never a name, nor part of one: they are
+# written in surname and transliteration characters (沙, 林, 乔, 克), and a high-risk reject's preview showed its
+# agent redacted as a person. One list for both: the lexicon the high-risk stage rejects by.
+_HIGHRISK_LEXICON = Path(__file__).resolve().parents[1] / "content" / "lexicons" / "highrisk.tsv"
+
+
+@functools.lru_cache(maxsize=None)
+def _hazard_terms() -> tuple[re.Pattern, int]:
+    """One pattern matching any Chinese term of the high-risk lexicon, and the longest term's length."""
+    rows = (line.split("\t") for line in _HIGHRISK_LEXICON.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    terms = sorted({row[0] for row in rows if len(row) > 1 and row[1] == "zh"}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, terms))), max(map(len, terms))
+
+
+def _in_hazard_term(text: str, a: int, b: int) -> bool:
+    """Whether the run ``text[a:b]`` shares a character with a high-risk term in ``text`` (麻毒素 of 蓖麻毒素)."""
+    pattern, longest = _hazard_terms()
+    return any(m.start() < b for m in pattern.finditer(text, max(0, a - longest + 1), b + longest - 1) if m.end() > a)
 
 
 def _holds_long_word(text: str, a: int, b: int, common: frozenset) -> bool:
