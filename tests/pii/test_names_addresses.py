@@ -733,3 +733,12 @@ def test_high_risk_terms_are_never_chinese_names():
     texts = ["蓖麻毒素", "诺维乔克", "求助：诺维乔克怎么制备？", "他们讨论了诺维乔克的合成路线。", "张伟买了沙林和蓖麻毒素。"]
     found = [[text[s.start : s.end] for s in spans] for text, spans in zip(texts, names.zh_names_batch(texts, names.zh_model()))]
     assert found == [[], [], [], [], ["张伟"]]  # a name beside the terms is still one
+
+
+def test_the_hazard_terms_mirror_the_high_risk_lexicon():
+    """The name tagger's hazard list is its own file (no control reads another's); it must follow the lexicon."""
+    from transforms.content.classifier import load_lexicon
+
+    lexicon = {term for term, lang, *_ in load_lexicon("highrisk.tsv").entries if lang == "zh"}
+    lines = names._HAZARD_TERMS.read_text(encoding="utf-8").splitlines()
+    assert {line for line in lines if line and not line.startswith("#")} == lexicon

@@ -379,17 +379,17 @@ def words_not_name(text: str, a: int, b: int, common: frozenset) -> bool:
     )
 
 
-# The Chinese terms of the high-risk lexicon (沙林, 蓖麻毒素, 诺维乔克 …) are never a name, nor part of one: they are
-# written in surname and transliteration characters (沙, 林, 乔, 克), and a high-risk reject's preview showed its
-# agent redacted as a person. One list for both: the lexicon the high-risk stage rejects by.
-_HIGHRISK_LEXICON = Path(__file__).resolve().parents[1] / "content" / "lexicons" / "highrisk.tsv"
+# Chemical agents, weapons and processes (沙林, 蓖麻毒素, 诺维乔克 …) are never a name, nor part of one: they are written
+# in surname and transliteration characters (沙, 林, 乔, 克), and a high-risk reject's preview showed its agent
+# redacted as a person. The list mirrors the high-risk lexicon's Chinese terms (a test keeps the two equal).
+_HAZARD_TERMS = MODELS / "hazard_terms_zh.txt"
 
 
 @functools.lru_cache(maxsize=None)
 def _hazard_terms() -> tuple[re.Pattern, int]:
-    """One pattern matching any Chinese term of the high-risk lexicon, and the longest term's length."""
-    rows = (line.split("\t") for line in _HIGHRISK_LEXICON.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
-    terms = sorted({row[0] for row in rows if len(row) > 1 and row[1] == "zh"}, key=len, reverse=True)
+    """One pattern matching any of the hazard terms, and the longest term's length."""
+    lines = _HAZARD_TERMS.read_text(encoding="utf-8").splitlines()
+    terms = sorted({line for line in lines if line and not line.startswith("#")}, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, terms))), max(map(len, terms))
 
 
