@@ -16,6 +16,7 @@ weight sums of the words it has met, bounded).
 
 from __future__ import annotations
 
+import collections
 import bisect
 import functools
 import gzip
@@ -424,7 +425,13 @@ _ZH_CUT = re.compile(r"[。！？!?；;\n]")
 
 def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> list[list[NameSpan]]:
     """Names in each text, from one feature pass per ``ZH_PASS_CHARS`` characters of the batch."""
-    out: list[list[NameSpan]] = [[] for _ in texts]
+    found = zh_names_by_text(texts, model, margin)
+    return [found.get(k, []) for k in range(len(texts))]
+
+
+def zh_names_by_text(texts: list[str], model: ZhModel, margin: float = 4.0) -> dict[int, list[NameSpan]]:
+    """``zh_names_batch``'s names, by the index of each text that has any (see ``en_names_by_text``)."""
+    out: dict[int, list[NameSpan]] = collections.defaultdict(list)
     pieces: list[tuple[int, int, str]] = []  # (text index, offset in that text, piece)
     for k, text in enumerate(texts):
         pos = 0
@@ -440,7 +447,8 @@ def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> lis
         if piece is None or (group and size + len(piece[2]) > ZH_PASS_CHARS):
             found = _zh_pass([p[2] for p in group], model, margin)
             for (k, offset, _), spans in zip(group, found):
-                out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
+                if spans:
+                    out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
             group, size = [], 0
         if piece is not None:
             group.append(piece)
@@ -1070,7 +1078,14 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
     without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis"); a name of one word needs a score above
     ``model.threshold_alone``."""
-    out: list[list[NameSpan]] = [[] for _ in texts]
+    found = en_names_by_text(texts, model)
+    return [found.get(k, []) for k in range(len(texts))]
+
+
+def en_names_by_text(texts: list[str], model: EnModel) -> dict[int, list[NameSpan]]:
+    """``en_names_batch``'s names, by the index of each text that has any (the detector's batches: no empty list
+    per text living through the batch)."""
+    out: dict[int, list[NameSpan]] = collections.defaultdict(list)
     if not texts:
         return out
     ws = en_words(texts, all_gaps=False)
