@@ -225,7 +225,7 @@ def test_label_lookup_matches_a_full_scan(text):
 
 def both_cues(text: str) -> list:
     """The cues of ``text`` found alone (``detect``) and as part of a batch (``detect_batch``): each must do."""
-    batch = det._batch_cues(["Name: x", text, "", "Dear Ann"])
+    batch = list(det._batch_cues(["Name: x", text, "", "Dear Ann"]))
     return [det._text_cues(text), batch[1]]
 
 
@@ -491,7 +491,7 @@ def test_other_streets_are_found_around_their_words_as_by_a_full_scan(text):
 @pytest.mark.parametrize("text", CUE_EDGE_TEXTS)
 def test_batch_cues_never_rule_out_what_the_gates_find(text):
     # the digits known from the batch only skip texts where the digit regexes cannot match
-    for cues in det._batch_cues(["", text, "x"])[1], det._batch_cues([text, "x"])[0]:
+    for cues in list(det._batch_cues(["", text, "x"]))[1], next(det._batch_cues([text, "x"])):
         assert cues.digit_run >= bool(det._DIGIT_GATE.search(text))
         hint = det._EN_STREET_HINT.search(text)
         assert cues.has(det._CUE_STREET_SUFFIX) >= bool(hint)

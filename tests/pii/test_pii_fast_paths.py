@@ -15,7 +15,8 @@ from transforms.pii.stage import _HEX_TO_LETTERS, Anonymiser
 # words of every kind the keys tell apart: short and long, Latin-1, other BMP, beyond the BMP (texts holding one are
 # uint32 code points), inner hyphens and apostrophes, possessives that en_words cuts
 WORDS = ["Tom", "tom", "Tomas", "Tom's", "Jean-Luc", "O'Brien", "Zoë", "ÉMILE", "Émile", "Ÿves", "Ωmega", "Straße",
-         "Anna", "Annabell", "Annabelle", "Annabellezz", "Kowalczykowska", "a", "I", "ÿÿÿÿÿÿÿÿ", "the", "Paris"]  # fmt: skip
+         "Anna", "Annabell", "Annabelle", "Annabellezz", "Kowalczykowska", "a", "I", "ÿÿÿÿÿÿÿÿ", "the", "Paris",
+         "Annabellezzzzzzz", "Annabellezzzzzzzz", "Kowalczykowsk'Ωa", "Jean-Christophe", "Zoëllenberger"]  # fmt: skip
 GLUE = [" ", " ", ", ", ". ", "\n", " (", ") ", " 1999 ", "  ", " - ", "中", "😀", "\t", "' ", "’"]
 
 
@@ -25,13 +26,20 @@ def _texts(rng, n, wide=False):
 
 
 @pytest.mark.parametrize("wide", [False, True])
-def test_word_keys_name_each_short_word_exactly(wide):
+@pytest.mark.parametrize("long", [False, True])
+def test_word_keys_name_each_word_exactly(wide, long):
+    """A key (``_word_keys``: up to 8 characters) or pair of keys (``_long_word_keys``: 9 to 16) for each word below
+    U+0100 of those lengths, a different one for each word; 0 or (0, 0) for every other word."""
     ws = names.en_words(_texts(random.Random(1), 60, wide))
     idx = np.arange(len(ws.start))
     words = names.word_texts(ws, idx)
-    keys = names._word_keys(ws, idx).tolist()
-    keyed = [len(w) <= 8 and max(map(ord, w)) < 256 for w in words]
-    assert keyed.count(True) > 100 and keyed.count(False) > 10
+    if long:
+        keys = [p if p != (0, 0) else 0 for p in names._long_word_keys(ws, idx).tolist()]
+        assert all(k[0] != 0 for k in keys if k)  # the first key tells a pair from an empty slot
+    else:
+        keys = names._word_keys(ws, idx).tolist()
+    keyed = [(8 < len(w) <= 16 if long else len(w) <= 8) and max(map(ord, w)) < 256 for w in words]
+    assert keyed.count(True) > 30 and keyed.count(False) > 10
     assert [k != 0 for k in keys] == keyed
     by_key = {}
     for w, k in zip(words, keys):
@@ -40,15 +48,27 @@ def test_word_keys_name_each_short_word_exactly(wide):
     assert len(set(by_key.values())) == len(by_key)
 
 
-def test_key_table_answers_like_a_dict():
+@pytest.mark.parametrize("pairs", [False, True])
+def test_key_table_answers_like_a_dict(pairs):
     rng = np.random.default_rng(2)
-    table, reference = names._KeyTable(size=16), {}
+    table, reference = names._KeyTable(size=16, dtype=names._PAIR if pairs else np.dtype(np.int64)), {}
+
+    def some(n):
+        if not pairs:
+            return rng.integers(-(2**63), 2**63 - 1, n)
+        keys = np.zeros(n, names._PAIR)
+        keys["first"] = rng.integers(-(2**63), 2**63 - 1, n)
+        keys["first"][: n // 2] = 12345  # pairs that share their first key
+        keys["rest"] = rng.integers(-(2**63), 2**63 - 1, n)
+        return keys
+
+    empty = np.zeros(1, table.keys.dtype)
     for round_ in range(6):  # grows several times
-        keys = np.setdiff1d(rng.integers(-(2**63), 2**63 - 1, 50 * 4**round_), list(reference) + [0])
+        keys = np.setdiff1d(some(50 * 4**round_), np.concatenate([np.array(list(reference), table.keys.dtype), empty]))
         ids = rng.integers(0, 10**6, len(keys))
         table.put(keys, ids)
         reference.update(zip(keys.tolist(), ids.tolist()))
-        asked = np.concatenate([keys[:100], rng.integers(-(2**63), 2**63 - 1, 100), [0]])
+        asked = np.concatenate([keys[:100], some(100), empty])
         assert table.get(asked).tolist() == [reference.get(k, -1) for k in asked.tolist()]
 
 

@@ -16,6 +16,7 @@ weight sums of the words it has met, bounded).
 
 from __future__ import annotations
 
+import collections
 import bisect
 import functools
 import gzip
@@ -446,7 +447,13 @@ _ZH_CUT = re.compile(r"[。！？!?；;\n]")
 
 def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> list[list[NameSpan]]:
     """Names in each text, from one feature pass per ``ZH_PASS_CHARS`` characters of the batch."""
-    out: list[list[NameSpan]] = [[] for _ in texts]
+    found = zh_names_by_text(texts, model, margin)
+    return [found.get(k, []) for k in range(len(texts))]
+
+
+def zh_names_by_text(texts: list[str], model: ZhModel, margin: float = 4.0) -> dict[int, list[NameSpan]]:
+    """``zh_names_batch``'s names, by the index of each text that has any (see ``en_names_by_text``)."""
+    out: dict[int, list[NameSpan]] = collections.defaultdict(list)
     pieces: list[tuple[int, int, str]] = []  # (text index, offset in that text, piece)
     for k, text in enumerate(texts):
         pos = 0
@@ -462,7 +469,8 @@ def zh_names_batch(texts: list[str], model: ZhModel, margin: float = 4.0) -> lis
         if piece is None or (group and size + len(piece[2]) > ZH_PASS_CHARS):
             found = _zh_pass([p[2] for p in group], model, margin)
             for (k, offset, _), spans in zip(group, found):
-                out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
+                if spans:
+                    out[k].extend(NameSpan(s.start + offset, s.end + offset, s.score) for s in spans)
             group, size = [], 0
         if piece is not None:
             group.append(piece)
@@ -793,6 +801,7 @@ class EnModel:
         self._rows = np.zeros((1024, 5))  # own, as previous, as next, as second previous, as second next
         self._ints = np.zeros((1024, 2), np.int64)  # shape id, lexicon-class id
         self._key_ids = _KeyTable()  # ``_word_keys`` key → row id, for the words met that have a key
+        self._long_key_ids = _KeyTable(dtype=_PAIR)  # likewise by ``_long_word_keys``
         self._ids(["<S>", "</S>"])
 
     def _ids_at(self, ws: EnWords, idx: np.ndarray) -> np.ndarray:
@@ -802,12 +811,20 @@ class EnModel:
             return self._ids(word_texts(ws, idx))
         keys = _word_keys(ws, idx)
         ids = self._key_ids.get(keys)
+        # the longer words (≈ 2 per review, most of the words looked up by text before) by a pair of keys
+        long = np.flatnonzero(keys == 0)
+        pairs = _long_word_keys(ws, idx[long])
+        ids[long] = self._long_key_ids.get(pairs)
         miss = np.flatnonzero(ids < 0)
         if len(miss):
             ids[miss] = found = self._ids(word_texts(ws, idx[miss]))
             keyed = keys[miss] != 0
             new, first = np.unique(keys[miss][keyed], return_index=True)  # a word may be missed more than once
             self._key_ids.put(new, found[keyed][first])
+            long_missed = np.isin(long, miss, assume_unique=True)
+            paired = _KeyTable._held(pairs[long_missed])
+            new, first = np.unique(pairs[long_missed][paired], return_index=True)
+            self._long_key_ids.put(new, found[~keyed][paired][first])
         return ids
 
     def _ids(self, words: list[str]) -> np.ndarray:
@@ -1008,18 +1025,45 @@ def _key_masks(itemsize: int) -> tuple[np.ndarray, np.ndarray]:
 def _word_keys(ws: EnWords, idx: np.ndarray) -> np.ndarray:
     """The key of each word ``idx`` of ``ws``, or 0 where it is longer or holds a character beyond U+00FF."""
     start = ws.start[idx]
-    n = np.minimum(ws.end[idx] - start, _KEY_CHARS + 1)
-    chars = ws.codes.take(start[:, None] + np.arange(_KEY_CHARS), mode="clip")
+    n = ws.end[idx] - start
+    keys = _chars_key(ws.codes, start, np.minimum(n, _KEY_CHARS))
+    keys[n > _KEY_CHARS] = 0
+    return keys
+
+
+# A word of 9 to 16 characters below U+0100 is a pair of keys: its first 8 characters' and the rest's (the pair
+# names one word: the first key says where the rest starts)
+_PAIR = np.dtype([("first", np.int64), ("rest", np.int64)])
+
+
+def _long_word_keys(ws: EnWords, idx: np.ndarray) -> np.ndarray:
+    """The ``_PAIR`` key of each word ``idx`` of ``ws``, or (0, 0) where it has other than 9–16 characters or one
+    beyond U+00FF."""
+    start = ws.start[idx]
+    n = ws.end[idx] - start
+    first = _chars_key(ws.codes, start, np.full(len(idx), _KEY_CHARS))
+    rest = _chars_key(ws.codes, start + _KEY_CHARS, np.clip(n - _KEY_CHARS, 0, _KEY_CHARS))
+    keyed = np.flatnonzero((n > _KEY_CHARS) & (n <= 2 * _KEY_CHARS) & (first != 0) & (rest != 0))
+    keys = np.zeros(len(idx), _PAIR)
+    keys["first"][keyed] = first[keyed]
+    keys["rest"][keyed] = rest[keyed]
+    return keys
+
+
+def _chars_key(codes: np.ndarray, start: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The key of the ``n`` (at most 8) code points of ``codes`` from each ``start``, or 0 where one of them is beyond
+    U+00FF."""
+    chars = codes.take(start[:, None] + np.arange(_KEY_CHARS), mode="clip")
     within, above_byte = _key_masks(chars.itemsize)
-    mine = within.take(np.minimum(n, _KEY_CHARS), axis=0)  # (words, lanes): the word's own characters
+    mine = within.take(n, axis=0)  # (words, lanes): the word's own characters
     lanes = chars.view(np.uint64)
-    unkeyed = n > _KEY_CHARS
     if chars.itemsize > 1:
-        unkeyed |= (lanes & mine & above_byte).any(1)
+        unkeyed = (lanes & mine & above_byte).any(1)
         lanes = chars.astype(np.uint8).view(np.uint64)
-        mine = _key_masks(1)[0].take(np.minimum(n, _KEY_CHARS), axis=0)
+        mine = _key_masks(1)[0].take(n, axis=0)
     keys = lanes.ravel() & mine.ravel()
-    keys[unkeyed] = 0  # stays 0 through the mix
+    if chars.itemsize > 1:
+        keys[unkeyed] = 0  # stays 0 through the mix
     keys ^= keys >> np.uint64(29)
     keys *= _KEY_MIX
     keys ^= keys >> np.uint64(32)
@@ -1027,42 +1071,50 @@ def _word_keys(ws: EnWords, idx: np.ndarray) -> np.ndarray:
 
 
 class _KeyTable:
-    """Non-zero int64 keys (``_word_keys``) → row ids, as a hash table in numpy arrays (open addressing, the slot
-    from the key's top bits, filled to a quarter at most) so that a batch's keys are looked up together."""
+    """Non-zero int64 keys (``_word_keys``), or non-zero ``_PAIR`` keys (``_long_word_keys``), → row ids, as a hash
+    table in numpy arrays (open addressing, the slot from the key's top bits, filled to a quarter at most) so that a
+    batch's keys are looked up together."""
 
-    def __init__(self, size: int = 1 << 16):
-        self.keys = np.zeros(size, np.int64)  # 0: an empty slot
+    def __init__(self, size: int = 1 << 16, dtype: np.dtype = np.dtype(np.int64)):
+        self.keys = np.zeros(size, dtype)  # 0: an empty slot
         self.ids = np.full(size, -1, np.int64)
         self.filled = 0
 
+    @staticmethod
+    def _held(keys: np.ndarray) -> np.ndarray:
+        """Which keys are no empty slot's (a pair's first key is never 0)."""
+        return keys["first"] != 0 if keys.dtype.names else keys != 0
+
     def _slots(self, keys: np.ndarray) -> np.ndarray:
+        if keys.dtype.names:  # pairs that share their first key go to different slots
+            keys = keys["first"] ^ keys["rest"]
         return (keys.view(np.uint64) >> np.uint64(65 - len(self.keys).bit_length())).astype(np.int64)
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The id of each key, -1 where it is absent (and for key 0)."""
         out = np.full(len(keys), -1, np.int64)
-        todo = np.flatnonzero(keys)
+        todo = np.flatnonzero(self._held(keys))
         slot = self._slots(keys[todo])
         while len(todo):
             found = self.keys[slot]
             hit = found == keys[todo]
             out[todo[hit]] = self.ids[slot[hit]]
-            on = (found != 0) & ~hit  # another key holds the slot: try the next one
+            on = self._held(found) & ~hit  # another key holds the slot: try the next one
             todo, slot = todo[on], (slot[on] + 1) & (len(self.keys) - 1)
         return out
 
     def put(self, keys: np.ndarray, ids: np.ndarray) -> None:
         """Add distinct non-zero ``keys``, none of them present."""
         if 4 * (self.filled + len(keys)) > len(self.keys):
-            held = self.keys != 0
+            held = self._held(self.keys)
             old_keys, old_ids = self.keys[held], self.ids[held]
-            self.__init__(2 * len(self.keys))
+            self.__init__(2 * len(self.keys), self.keys.dtype)
             self.put(np.concatenate([old_keys, keys]), np.concatenate([old_ids, ids]))
             return
         self.filled += len(keys)
         slot = self._slots(keys)
         while len(keys):
-            free = np.flatnonzero(self.keys[slot] == 0)
+            free = np.flatnonzero(~self._held(self.keys[slot]))
             # one key per free slot: every key is written to its slot, the one that stays there is placed (no sort),
             # the others go on
             self.keys[slot[free]] = keys[free]
@@ -1092,7 +1144,14 @@ def en_names_batch(texts: list[str], model: EnModel) -> list[list[NameSpan]]:
     """Names in each text: runs of name words (spaces between them, or the period of an initial: "J. Smith"),
     without a leading title ("Attorney Robert Sarvis" → "Robert Sarvis"); a name of one word needs a score above
     ``model.threshold_alone``."""
-    out: list[list[NameSpan]] = [[] for _ in texts]
+    found = en_names_by_text(texts, model)
+    return [found.get(k, []) for k in range(len(texts))]
+
+
+def en_names_by_text(texts: list[str], model: EnModel) -> dict[int, list[NameSpan]]:
+    """``en_names_batch``'s names, by the index of each text that has any (the detector's batches: no empty list
+    per text living through the batch)."""
+    out: dict[int, list[NameSpan]] = collections.defaultdict(list)
     if not texts:
         return out
     ws = en_words(texts, all_gaps=False)
