@@ -27,7 +27,8 @@ import hashlib
 import hmac
 import os
 import re
-from collections import Counter
+from collections import ChainMap, Counter
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import field_validator, model_validator
@@ -191,8 +192,11 @@ class PiiControl(Control):
         # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
         pending: list[tuple | None] = []
         for text, spans, meta, strings in zip(texts, found, batch.meta, strings_of):
-            if any(meta_spans[value] for value in strings):  # else its meta stays as it is: not rebuilt
-                new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans)
+            spans_of = meta_spans
+            if spans or any(meta_spans[value] for value in strings):
+                spans, spans_of = _with_recurrences(text, spans, strings, meta_spans)
+            if any(spans_of[value] for value in strings):  # else its meta stays as it is: not rebuilt
+                new_meta, meta_counts, replaced = self._deidentify_meta(meta, spans_of)
             else:
                 new_meta, meta_counts, replaced = None, Counter(), []
             if not spans and new_meta is None:
@@ -295,6 +299,46 @@ class PiiControl(Control):
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
+
+
+# A value found in one of a record's strings (text, id, url, meta) is personal wherever it recurs in the record: each
+# string is detected on its own, and a bare name in an ``author`` field or a number glued to an id has no context
+# there (the leak audit found names replaced in the text still published in the meta). Shorter values would hit
+# parts of words: ASCII needs three characters, other text two (a Chinese name).
+_MIN_RECURRING = {True: 3, False: 2}
+
+
+def _recurrences(string: str, spans: list[det.Span], found: dict[str, str]) -> list[det.Span]:
+    """``spans`` plus a span at each occurrence of a ``found`` value (value → type) outside them, not glued to an
+    ASCII letter or digit; the same list when there is none."""
+    added: list[det.Span] = []
+    for value, entity in found.items():
+        start = string.find(value)
+        while start >= 0:
+            end = start + len(value)
+            glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
+                end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
+            )
+            if not glued and all(end <= s.start or start >= s.end for s in (*spans, *added)):
+                added.append(det.Span(start, end, entity, 0.5))
+            start = string.find(value, end if not glued else start + 1)
+    return sorted((*spans, *added)) if added else spans
+
+
+def _with_recurrences(
+    text: str | None, spans: list[det.Span], strings: list[str], spans_of: dict[str, list[det.Span]]
+) -> tuple[list[det.Span], Mapping[str, list[det.Span]]]:
+    """A record's text spans and meta spans, each value found in one of its strings found in all of them."""
+    found = {text[s.start : s.end]: s.type for s in spans} if text else {}
+    for value in strings:
+        found.update((value[s.start : s.end], s.type) for s in spans_of[value])
+    # longest first: "Jens Kreutzmann" is replaced whole where "Jens" was found too
+    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0])) if len(v.strip()) >= _MIN_RECURRING[v.isascii()]}
+    if not found:
+        return spans, spans_of
+    more = {value: added for value in strings
+            if (added := _recurrences(value, spans_of[value], found)) is not spans_of[value]}  # fmt: skip
+    return _recurrences(text, spans, found) if text else spans, ChainMap(more, spans_of) if more else spans_of
 
 
 @register_stage(STAGE)
