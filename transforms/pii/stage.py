@@ -283,7 +283,7 @@ class PiiControl(Control):
         return {uri: dict(sorted(Counter(s.type for s in spans).items())) for uri, spans in zip(distinct, found) if spans}
 
     def _residuals(self, pending: list[tuple | None], originals: list[tuple] | None = None) -> dict[int, Counter]:
-        """Per record index, the structured identifiers left outside the replacements in its de-identified
+        """Per record index, the structured identifiers not wholly inside a replacement in its de-identified
         text and meta strings, from one residual ``detect_batch`` call over the whole batch. ``originals``
         (each record's text and meta strings): its strings that no replacement touched are scanned as well."""
         strings = [(i, new, inserted) for i, record in enumerate(pending) if record for new, inserted in record[4]]
@@ -295,7 +295,9 @@ class PiiControl(Control):
         found = self._residual.detect_batch([new for _, new, _ in strings])
         residuals: dict[int, Counter] = {}
         for (i, _, inserted), spans in zip(strings, found):
-            left = [s.type for s in spans if all(s.end <= a or s.start >= b for a, b in inserted)]
+            # a replacement's own output is no residual, but an identifier it makes with its neighbours is (a surrogate
+            # house number after an id's digits reads as a phone number to the publish gate)
+            left = [s.type for s in spans if not any(a <= s.start and s.end <= b for a, b in inserted)]
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
