@@ -314,7 +314,10 @@ def _recurrences(string: str, spans: list[det.Span], found: dict[str, str]) -> l
     """``spans`` plus a span at each occurrence of a ``found`` value (value → type) outside them, not glued to an
     ASCII letter or digit; the same list when there is none."""
     added: list[det.Span] = []
+    own = Counter(string[s.start : s.end] for s in spans) if spans else {}
     for value, entity in found.items():
+        if own.get(value, 0) >= string.count(value):  # every occurrence is found already (the common case)
+            continue
         start = string.find(value)
         while start >= 0:
             end = start + len(value)
@@ -331,11 +334,18 @@ def _with_recurrences(
     text: str | None, spans: list[det.Span], strings: list[str], spans_of: dict[str, list[det.Span]]
 ) -> tuple[list[det.Span], Mapping[str, list[det.Span]]]:
     """A record's text spans and meta spans, each value found in one of its strings found in all of them."""
-    found = {text[s.start : s.end]: s.type for s in spans} if text else {}
-    for value in strings:
-        found.update((value[s.start : s.end], s.type) for s in spans_of[value])
-    # longest first: "Jens Kreutzmann" is replaced whole where "Jens" was found too
-    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0])) if len(v.strip()) >= _MIN_RECURRING[v.isascii()]}
+    found: dict[str, str] = {}
+    times: Counter = Counter()
+    for string, string_spans in ((text, spans), *((value, spans_of[value]) for value in strings)):
+        for s in string_spans:
+            value = string[s.start : s.end]
+            found.setdefault(value, s.type)
+            times[value] += 1
+    # a value that stands nowhere but where it was found (the common case) needs nothing more; longest first:
+    # "Jens Kreutzmann" is replaced whole where "Jens" was found too
+    everywhere = "\x00".join([text or "", *strings])
+    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0]))
+             if len(v.strip()) >= _MIN_RECURRING[v.isascii()] and everywhere.count(v) > times[v]}  # fmt: skip
     if not found:
         return spans, spans_of
     more = {value: added for value in strings
