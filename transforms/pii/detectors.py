@@ -1113,11 +1113,8 @@ class Detector:
                 found = names_model.en_names_by_text([texts[i] for i in idx], names_model.en_model())
                 en = {idx[k]: f for k, f in found.items()}
         if not ("en" in self.languages and (PERSON in self.entities or STREET_ADDRESS in self.entities)):
-            # structured identifiers only: no cue words, and the digit gate's regex runs only where the batch's
-            # digits leave it something to find (the publish gate rescans every published text this way)
-            cues = [_NO_CUES] * len(texts)
-            if len(texts) >= _BATCH_CUES_MIN:
-                cues = [_NO_CUES if run else _NO_DIGIT_RUN for run in _digit_runs(texts)]
+            # structured identifiers only (the publish gate rescans every published text this way)
+            cues = _structured_cues(texts)
         elif len(texts) >= _BATCH_CUES_MIN:
             cues = _batch_cues(texts)
         else:
@@ -1357,6 +1354,38 @@ def _text_cues(text: str) -> _Cues:
 _ASCII_LETTER = re.compile(rb"[a-z]")
 _NO_CUES = _Cues({}, "", 0, [], [], None, True, True, None)  # for a detector without English names and addresses
 _NO_DIGIT_RUN = _NO_CUES._replace(digit_run=False)
+# A scan of structured types alone still needs the words that announce an e-mail with its at in brackets or spelt
+# and a WeChat ID after a Latin label (else "john.doe[at]example.com" passed the publish gate): one pass over the
+# batch's ASCII (any other character a "?"), the folded words in every case (lower-casing the batch costs more).
+_STRUCTURED_AC, _STRUCTURED_GROUPS = _cue_automaton(
+    (
+        tuple("".join(cased) for w in _OBFUSCATED_EMAIL_CUES
+              for cased in itertools.product(*({c.lower(), c.upper()} for c in w))),  # fmt: skip
+        _WECHAT_LATIN_LABELS,
+    )
+)
+_OBFUSCATED_EMAIL_ONLY = _NO_CUES._replace(labels={_CUE_OBFUSCATED_EMAIL: []})
+
+
+def _structured_cues(texts: list[str]) -> list[_Cues]:
+    """The cues of a detector without English names and addresses: where the digit gate can match (from one numpy
+    pass over a batch of at least ``_BATCH_CUES_MIN`` texts), which texts hold an obfuscated e-mail's or a Latin
+    WeChat label's word."""
+    texts = [t or "" for t in texts]  # detect_batch passes empty records (None) through
+    cues = [_NO_CUES] * len(texts)
+    if len(texts) >= _BATCH_CUES_MIN:
+        cues = [_NO_CUES if run else _NO_DIGIT_RUN for run in _digit_runs(texts)]
+    found: dict[int, set[int]] = {}
+    starts: list[int] = []
+    ascii_bytes = "\x00".join(texts).encode("ascii", "replace")  # one byte per character: offsets stay
+    for k, start, _ in _STRUCTURED_AC.find_matches_as_indexes(ascii_bytes, overlapping=True):
+        starts = starts or _text_bounds(texts)[:-1].tolist()
+        found.setdefault(bisect.bisect_right(starts, start) - 1, set()).update(_STRUCTURED_GROUPS[k])
+    for t, groups in found.items():
+        cues[t] = (_OBFUSCATED_EMAIL_ONLY if 0 in groups else _NO_CUES)._replace(
+            words=_CUE_WECHAT if 1 in groups else 0, digit_run=cues[t].digit_run
+        )
+    return cues
 
 
 @functools.lru_cache(maxsize=None)

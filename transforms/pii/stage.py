@@ -27,7 +27,8 @@ import hashlib
 import hmac
 import os
 import re
-from collections import Counter
+from collections import ChainMap, Counter
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import field_validator, model_validator
@@ -191,8 +192,11 @@ class PiiControl(Control):
         # per record: (counts, new text, meta counts, new meta, [(de-identified string, its replacements)])
         pending: list[tuple | None] = []
         for text, spans, meta, strings in zip(texts, found, batch.meta, strings_of):
-            if any(meta_spans[value] for value in strings):  # else its meta stays as it is: not rebuilt
-                new_meta, meta_counts, replaced = self._deidentify_meta(meta, meta_spans)
+            spans_of = meta_spans
+            if spans or any(meta_spans[value] for value in strings):
+                spans, spans_of = _with_recurrences(text, spans, strings, meta_spans)
+            if any(spans_of[value] for value in strings):  # else its meta stays as it is: not rebuilt
+                new_meta, meta_counts, replaced = self._deidentify_meta(meta, spans_of)
             else:
                 new_meta, meta_counts, replaced = None, Counter(), []
             if not spans and new_meta is None:
@@ -279,7 +283,7 @@ class PiiControl(Control):
         return {uri: dict(sorted(Counter(s.type for s in spans).items())) for uri, spans in zip(distinct, found) if spans}
 
     def _residuals(self, pending: list[tuple | None], originals: list[tuple] | None = None) -> dict[int, Counter]:
-        """Per record index, the structured identifiers left outside the replacements in its de-identified
+        """Per record index, the structured identifiers not wholly inside a replacement in its de-identified
         text and meta strings, from one residual ``detect_batch`` call over the whole batch. ``originals``
         (each record's text and meta strings): its strings that no replacement touched are scanned as well."""
         strings = [(i, new, inserted) for i, record in enumerate(pending) if record for new, inserted in record[4]]
@@ -291,10 +295,62 @@ class PiiControl(Control):
         found = self._residual.detect_batch([new for _, new, _ in strings])
         residuals: dict[int, Counter] = {}
         for (i, _, inserted), spans in zip(strings, found):
-            left = [s.type for s in spans if all(s.end <= a or s.start >= b for a, b in inserted)]
+            # a replacement's own output is no residual, but an identifier it makes with its neighbours is (a surrogate
+            # house number after an id's digits reads as a phone number to the publish gate)
+            left = [s.type for s in spans if not any(a <= s.start and s.end <= b for a, b in inserted)]
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
+
+
+# A value found in one of a record's strings (text, id, url, meta) is personal wherever it recurs in the record: each
+# string is detected on its own, and a bare name in an ``author`` field or a number glued to an id has no context
+# there (the leak audit found names replaced in the text still published in the meta). Shorter values would hit
+# parts of words: ASCII needs three characters, other text two (a Chinese name).
+_MIN_RECURRING = {True: 3, False: 2}
+
+
+def _recurrences(string: str, spans: list[det.Span], found: dict[str, str]) -> list[det.Span]:
+    """``spans`` plus a span at each occurrence of a ``found`` value (value → type) outside them, not glued to an
+    ASCII letter or digit; the same list when there is none."""
+    added: list[det.Span] = []
+    own = Counter(string[s.start : s.end] for s in spans) if spans else {}
+    for value, entity in found.items():
+        if own.get(value, 0) >= string.count(value):  # every occurrence is found already (the common case)
+            continue
+        start = string.find(value)
+        while start >= 0:
+            end = start + len(value)
+            glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
+                end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
+            )
+            if not glued and all(end <= s.start or start >= s.end for s in (*spans, *added)):
+                added.append(det.Span(start, end, entity, 0.5))
+            start = string.find(value, end if not glued else start + 1)
+    return sorted((*spans, *added)) if added else spans
+
+
+def _with_recurrences(
+    text: str | None, spans: list[det.Span], strings: list[str], spans_of: dict[str, list[det.Span]]
+) -> tuple[list[det.Span], Mapping[str, list[det.Span]]]:
+    """A record's text spans and meta spans, each value found in one of its strings found in all of them."""
+    found: dict[str, str] = {}
+    times: Counter = Counter()
+    for string, string_spans in ((text, spans), *((value, spans_of[value]) for value in strings)):
+        for s in string_spans:
+            value = string[s.start : s.end]
+            found.setdefault(value, s.type)
+            times[value] += 1
+    # a value that stands nowhere but where it was found (the common case) needs nothing more; longest first:
+    # "Jens Kreutzmann" is replaced whole where "Jens" was found too
+    everywhere = "\x00".join([text or "", *strings])
+    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0]))
+             if len(v.strip()) >= _MIN_RECURRING[v.isascii()] and everywhere.count(v) > times[v]}  # fmt: skip
+    if not found:
+        return spans, spans_of
+    more = {value: added for value in strings
+            if (added := _recurrences(value, spans_of[value], found)) is not spans_of[value]}  # fmt: skip
+    return _recurrences(text, spans, found) if text else spans, ChainMap(more, spans_of) if more else spans_of
 
 
 @register_stage(STAGE)
