@@ -305,8 +305,8 @@ def resolve_paths(config: JobConfig, base_dir: str | Path) -> JobConfig:
 def preflight(config: JobConfig) -> list[str]:
     """What the file system says about a valid config before anything runs: every source's paths
     must match at least one file (one line per problem, naming the source and its patterns), and the head
-    of its first file must have its text_field (a header, the first records' keys, a schema)."""
-    from transforms.ingest.readers import expand_sources, text_field_problem
+    of its first file must have the fields the source names (a header, the first records' keys, a schema)."""
+    from transforms.ingest.readers import expand_sources, field_problems
 
     problems = []
     for i, source in enumerate(config.sources):
@@ -315,8 +315,7 @@ def preflight(config: JobConfig) -> list[str]:
         except (FileNotFoundError, ValueError, OSError) as exc:
             problems.append(f"config error: sources[{i}].paths: {exc}")
             continue
-        if problem := text_field_problem(files[0], source):
-            problems.append(f"config error: sources[{i}].text_field: {problem}")
+        problems += [f"config error: sources[{i}].{key}: {problem}" for key, problem in field_problems(files[0], source)]
     return problems
 
 

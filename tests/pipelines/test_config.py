@@ -202,7 +202,7 @@ def test_dry_run_reads_the_head_of_each_source_for_its_text_field(corpus, monkey
 
     def dry_run(name: str, text_field: str):
         data = _config(corpus)
-        arrays = dict(data["sources"][0], name="arrays", paths=["in/arrays/*.json.gz"], format="json.gz", text_field="body")
+        arrays = dict(data["sources"][0], name="arrays", paths=["in/arrays/*.json.gz"], format="json.gz", text_field="body", url_field=None)
         data["sources"].append(arrays)
         for entry in data["sources"]:
             if entry["name"] == "notices":
@@ -227,11 +227,39 @@ def test_dry_run_reads_the_head_of_each_source_for_its_text_field(corpus, monkey
     (corpus / "job.yaml").write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(cli.app, ["run", str(corpus / "job.yaml")])
     assert result.exit_code == 1 and "ann@" not in result.output and "long enough" not in result.output, result.output
-    assert result.output.strip().endswith(
-        "'text' is not a column of " + str(corpus / "in/notices/a.csv")
-        + " (its columns: none shown; 3 more that do not look like field names (is the first line a header?))"
-    )
+    columns = " (its columns: none shown; 3 more that do not look like field names (is the first line a header?))"
+    assert result.output.strip().splitlines()[-2:] == [
+        f"config error: sources[3].{key}: source 'notices': '{name}' is not a column of {corpus / 'in/notices/a.csv'}{columns}"
+        for key, name in (("text_field", "text"), ("meta_fields", "title"))
+    ]
     assert not (corpus / "out").exists()  # nothing written
+
+
+def test_dry_run_checks_the_id_url_and_meta_fields_a_source_names(corpus, monkeypatch):
+    """id_field and url_field wherever the head shows fields; meta_fields only against a schema (a CSV header, a
+    Parquet schema): JSON records may leave an optional field out."""
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    monkeypatch.chdir(corpus)
+
+    def dry_run(**by_source):
+        data = _config(corpus)
+        for entry in data["sources"]:
+            entry.update(by_source.get(entry["name"], {}))
+        (corpus / "job.yaml").write_text(yaml.safe_dump(data))
+        return CliRunner().invoke(cli.app, ["run", str(corpus / "job.yaml"), "--dry-run"])
+
+    news, notices = corpus / "in/news/a.jsonl", corpus / "in/notices/a.csv"
+    result = dry_run(news={"id_field": "idd", "url_field": "link", "meta_fields": ["author"]}, notices={"meta_fields": ["titel"]})
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"config error: sources[0].id_field: source 'news': 'idd' is not a key of the first records of {news} (their keys: id, text, url; did you mean id?)",
+        f"config error: sources[0].url_field: source 'news': 'link' is not a key of the first records of {news} (their keys: id, text, url)",
+        f"config error: sources[3].meta_fields: source 'notices': 'titel' is not a column of {notices} (its columns: id, title, text; did you mean title?)",
+    ]  # fmt: skip
+    assert dry_run(news={"meta_fields": ["author"]}).exit_code == 0  # a JSON meta field may be optional
 
 
 def test_steward_run_slows_the_collector_before_it_loads_the_config(corpus, monkeypatch):

@@ -187,21 +187,32 @@ def head_fields(file: InputFile, source) -> list[str] | None:
         return None
 
 
-def text_field_problem(file: InputFile, source) -> str | None:
-    """Why the head of ``file`` says its records will have no ``source.text_field`` (None when it has the field
-    or cannot tell): the file and the fields it does have. Names that do not look like field names (a CSV whose
-    first line is a record, a JSON object keyed by data) are counted, not quoted: the line must not carry data."""
+def field_problems(file: InputFile, source) -> list[tuple[str, str]]:
+    """(config key, why) for each field ``source`` names that the head of ``file`` says its records will not have
+    (none when it cannot tell): ``text_field``, ``id_field`` and ``url_field`` anywhere, each of ``meta_fields``
+    where the head is a schema (a CSV header, a Parquet schema: JSON records may leave an optional field out).
+    Each names the file and the fields it does have. Names that do not look like field names (a CSV whose first
+    line is a record, a JSON object keyed by data) are counted, not quoted: the line must not carry data."""
     fields = head_fields(file, source)
-    if fields is None or source.text_field in fields:
-        return None
-    what, has = ("a column", "its columns") if file.format in ("csv", "parquet") else ("a key of the first records", "their keys")
+    if fields is None:
+        return []
+    schema = file.format in ("csv", "parquet")
+    named = [("text_field", source.text_field), ("id_field", source.id_field), ("url_field", source.url_field)]
+    named += [("meta_fields", field) for field in source.meta_fields] if schema else []
+    missing = [(key, name) for key, name in named if name and name not in fields]
+    if not missing:
+        return []
+    what, has = ("a column", "its columns") if schema else ("a key of the first records", "their keys")
     shown = [f for f in fields if _FIELD_NAME.fullmatch(f) or f in _TEXT_FIELD_NAMES]
     listed = ", ".join(shown) or "none shown"
     if hidden := len(fields) - len(shown):
         listed += f"; {hidden} more that do not look like field names (is the first line a header?)"
-    close = difflib.get_close_matches(source.text_field, shown, n=1)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    return f"source {source.name!r}: {source.text_field!r} is not {what} of {file.uri} ({has}: {listed}{hint})"
+    problems = []
+    for key, name in missing:
+        close = difflib.get_close_matches(name, shown, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append((key, f"source {source.name!r}: {name!r} is not {what} of {file.uri} ({has}: {listed}{hint})"))
+    return problems
 
 
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
