@@ -221,6 +221,32 @@ def test_lexicon_override_rejects_when_classifier_is_unsure():
     assert reject["rule"] == "highrisk.nuclear"
 
 
+def test_lexicon_judges_a_long_text_by_its_strongest_window():
+    # Before, distinct terms anywhere in a long text added up: "dirty bomb" (0.7) in the first chapter and
+    # "predetonation" (0.7) in the last made a book on gardening a nuclear-weapons reject (0.91 >= 0.9).
+    config = HighRiskConfig(thresholds={d: 1.0 for d in ("bio", "chem", "cyber", "nuclear", "missile")})
+    filler = "We planted tomatoes along the south wall and watered them every evening. " * 300  # ≈ 22 KB
+    spread = f"A thriller's dirty bomb. {filler} The word predetonation closes it."
+    together = f"{filler[:8000]} How to avoid predetonation in a dirty bomb. {filler[8000:]}"
+    result = apply_control(config.create().control, make_batch([spread, together]), "run1")
+    assert [r["id"] for r in result.rejects] == ["r1"]
+    assert json.loads(result.rejects[0]["detail"])["lexicon"]["nuclear"] == pytest.approx(0.91)
+    assert json.loads(result.kept.lineage[0][-1]["detail"])["lexicon"]["nuclear"] == pytest.approx(0.7)
+    whole = HighRiskConfig(thresholds=config.thresholds, lexicon_window_bytes=None)
+    assert apply_control(whole.create().control, make_batch([spread]), "run1").counts["rejected"] == 1
+
+
+def test_lexicon_window_leaves_texts_up_to_its_size_as_they_were():
+    lex = load_lexicon("highrisk.tsv")
+    texts = ["dirty bomb and predetonation", "x " * 2000 + "dirty bomb " + "y " * 2000 + "predetonation"]
+    lowered = [t.encode() for t in texts]
+    assert lex.scan_batch(lowered, window=len(lowered[1])) == lex.scan_batch(lowered)
+    # a window holds any passage of up to half its size whole, wherever the passage starts
+    for start in range(0, 200, 7):
+        text = (" " * start + "dirty bomb, predetonation" + " z" * 400).encode()
+        assert lex.scan_batch([text], window=64)[0][0]["nuclear"] == pytest.approx(0.91)
+
+
 def test_highrisk_annotate_mode_tags_instead_of_rejecting():
     config = HighRiskConfig(action="annotate")
     result = apply_control(config.create().control, make_batch(["怎样用秘密离心机级联把铀浓缩到武器级？"], lang="zh"), "r")

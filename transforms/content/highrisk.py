@@ -140,7 +140,7 @@ class HighRiskControl(ContentRiskControl):
         decisions = [_GATED] * len(texts)
         if passed:
             prepared = prepare_texts([texts[i] for i in passed])
-            matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+            matched = self._lexicon.scan_batch([p.lowered for p in prepared], self.config.lexicon_window_bytes)
             scored, both = self._scored([p.processed for p in prepared])
             ours = self._decide(prepared, scored, matched)
             for row, by_model in both.items():
