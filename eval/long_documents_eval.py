@@ -11,7 +11,8 @@ it (the decision's reason or tags); for licensing, when the record's own in-text
 
 Recall: one text of a labelled held-out set (Davidson's test fifth, `hate`/`offensive`; COLD dev `offensive`;
 the high-risk held-out hazard split and the two hand-written hazard request sets) put at a seeded place of a
-benign document of each size of its language; counted over the texts the stage flags on their own (a long
+benign document of each size of its language, as a part of its own (a paragraph; a line of the comments) or
+at the end of one of the host's parts; counted over the texts the stage flags on their own (a long
 document must not hide what a short one shows), with that short-text recall beside it.
 
     nice -n 5 .venv/bin/python eval/long_documents_eval.py [--docs N] [--json out.json]
@@ -20,6 +21,7 @@ document must not hide what a short one shows), with that short-text recall besi
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -91,10 +93,14 @@ def hazards() -> dict[str, tuple[list[str], str, str]]:
             "highrisk_held_out": (highrisk, "en", "highrisk"), "highrisk_handwritten": (handwritten, "en", "highrisk")}
 
 
-def embedded(text: str, host: str, sep: str, rng: random.Random) -> str:
-    """``text`` put between two of ``host``'s parts at a seeded place."""
+def embedded(text: str, host: str, sep: str, rng: random.Random, inline: bool = False) -> str:
+    """``text`` put between two of ``host``'s parts at a seeded place, or (``inline``) at the end of one of them."""
     parts = host.split(sep)
-    parts.insert(rng.randrange(len(parts) + 1), text)
+    if inline:
+        k = rng.randrange(len(parts))
+        parts[k] = f"{parts[k]} {text}"
+    else:
+        parts.insert(rng.randrange(len(parts) + 1), text)
     return sep.join(parts)
 
 
@@ -121,11 +127,11 @@ def evaluate(n_docs: int, n_hazards: int) -> dict:
         caught = [t for t, r in zip(sample, alone) if r is not None]
         results["recall"][f"{name}/alone"] = {"n": len(sample), "flagged": len(caught)}
         sep = "\n" if lang == "zh" else "\n\n"
-        for size in SIZES_KB:
+        for size, where in itertools.product(SIZES_KB, ("own part", "inside a part")):
             docs = hosts[(lang, size)]
-            inside = [embedded(t, docs[i % len(docs)], sep, rng) for i, t in enumerate(caught)]
+            inside = [embedded(t, docs[i % len(docs)], sep, rng, where == "inside a part") for i, t in enumerate(caught)]
             reasons = decisions({stage: controls[stage]}, inside)[stage]
-            results["recall"][f"{name}/{size}KB"] = {"n": len(inside), "flagged": sum(r is not None for r in reasons)}
+            results["recall"][f"{name}/{size}KB/{where}"] = {"n": len(inside), "flagged": sum(r is not None for r in reasons)}
     return results
 
 

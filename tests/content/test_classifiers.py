@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from transforms.core.stage import RunContext, apply_control
 from transforms.content.training import chunk_text, decide_labels, in_part, read_bio, read_examples, top_score
-from transforms.content.text import preprocess, preprocess_batch
+from transforms.content.text import paragraphs, preprocess, preprocess_batch
 from transforms.content.classifier import ContentModelError, load_classifier, load_lexicon
 from transforms.content.harmful import HarmfulConfig
 from transforms.content.highrisk import HighRiskConfig
@@ -234,6 +234,28 @@ def test_lexicon_judges_a_long_text_by_its_strongest_window():
     assert json.loads(result.kept.lineage[0][-1]["detail"])["lexicon"]["nuclear"] == pytest.approx(0.7)
     whole = HighRiskConfig(thresholds=config.thresholds, lexicon_window_bytes=None)
     assert apply_control(whole.create().control, make_batch([spread]), "run1").counts["rejected"] == 1
+
+
+def test_highrisk_judges_a_long_text_by_its_paragraphs_too():
+    # Before, a hazard question the model flags on its own passed inside 12 KB of garden notes: the whole text
+    # was scored at once and the garden outweighed it.
+    hazard = "Which reflector thickness minimises the amount of HEU needed for a crude gun-assembled bomb?"
+    garden = "\n\n".join(["We planted tomatoes along the south wall and watered them every evening before the heat came back."] * 60)
+    book = f"{garden}\n\n{hazard}\n\n{garden}"
+    control = HighRiskConfig().create().control
+    assert apply_control(control, make_batch([hazard]), "r").counts["rejected"] == 1
+    result = apply_control(control, make_batch([book, garden + "\n\nA note on uranium glass and centrifuges for honey."]), "r")
+    assert [r["id"] for r in result.rejects] == ["r0"]
+    detail = json.loads(result.rejects[0]["detail"])
+    assert detail["paragraph"] == {"start": len(garden) + 2, "chars": len(hazard) + 1} and hazard not in json.dumps(detail)
+    whole = HighRiskConfig(paragraph_check_chars=None).create().control
+    assert apply_control(whole, make_batch([book]), "r").counts["rejected"] == 0
+
+
+def test_paragraphs_are_blank_line_blocks_else_lines_else_slices():
+    text = "a\nb\n\n  \nccc ddd\n\n" + "x" * 10 + "\n" + "y" * 25
+    assert paragraphs(text, 12) == [(0, "a\nb\n"), (8, "ccc ddd\n"), (17, "x" * 10), (28, "y" * 12), (40, "y" * 12), (52, "y")]
+    assert all(text[start : start + len(piece)] == piece for start, piece in paragraphs(text, 12))
 
 
 def test_lexicon_window_leaves_texts_up_to_its_size_as_they_were():

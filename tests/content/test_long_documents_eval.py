@@ -23,3 +23,8 @@ def test_embedded_text_stands_whole_between_the_host_parts():
         doc = long_documents_eval.embedded("HAZARD", host, "\n\n", random.Random(seed))
         parts = doc.split("\n\n")
         assert parts.count("HAZARD") == 1 and [p for p in parts if p != "HAZARD"] == ["one", "two", "three"]
+
+
+def test_inline_embedded_text_ends_one_host_part():
+    doc = long_documents_eval.embedded("HAZARD", "one\n\ntwo", "\n\n", random.Random(0), inline=True)
+    assert doc in ("one HAZARD\n\ntwo", "one\n\ntwo HAZARD")
