@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from transforms.core.stage import RunContext, apply_control
 from transforms.content.training import chunk_text, decide_labels, in_part, read_bio, read_examples, top_score
-from transforms.content.text import preprocess, preprocess_batch
+from transforms.content.text import paragraphs, preprocess, preprocess_batch
 from transforms.content.classifier import ContentModelError, load_classifier, load_lexicon
 from transforms.content.harmful import HarmfulConfig
 from transforms.content.highrisk import HighRiskConfig
@@ -219,6 +219,54 @@ def test_lexicon_override_rejects_when_classifier_is_unsure():
     assert "benign" in detail["scores"]
     assert (reject["clause"], reject["category"], reject["risk_level"]) == ("4.1.2(b)", "high_risk", "extremely_serious")
     assert reject["rule"] == "highrisk.nuclear"
+
+
+def test_lexicon_judges_a_long_text_by_its_strongest_window():
+    # Before, distinct terms anywhere in a long text added up: "dirty bomb" (0.7) in the first chapter and
+    # "predetonation" (0.7) in the last made a book on gardening a nuclear-weapons reject (0.91 >= 0.9).
+    config = HighRiskConfig(thresholds={d: 1.0 for d in ("bio", "chem", "cyber", "nuclear", "missile")})
+    filler = "We planted tomatoes along the south wall and watered them every evening. " * 300  # ≈ 22 KB
+    spread = f"A thriller's dirty bomb. {filler} The word predetonation closes it."
+    together = f"{filler[:8000]} How to avoid predetonation in a dirty bomb. {filler[8000:]}"
+    result = apply_control(config.create().control, make_batch([spread, together]), "run1")
+    assert [r["id"] for r in result.rejects] == ["r1"]
+    assert json.loads(result.rejects[0]["detail"])["lexicon"]["nuclear"] == pytest.approx(0.91)
+    assert json.loads(result.kept.lineage[0][-1]["detail"])["lexicon"]["nuclear"] == pytest.approx(0.7)
+    whole = HighRiskConfig(thresholds=config.thresholds, lexicon_window_bytes=None)
+    assert apply_control(whole.create().control, make_batch([spread]), "run1").counts["rejected"] == 1
+
+
+def test_highrisk_judges_a_long_text_by_its_paragraphs_too():
+    # Before, a hazard question the model flags on its own passed inside 12 KB of garden notes: the whole text
+    # was scored at once and the garden outweighed it.
+    hazard = "Which reflector thickness minimises the amount of HEU needed for a crude gun-assembled bomb?"
+    garden = "\n\n".join(["We planted tomatoes along the south wall and watered them every evening before the heat came back."] * 60)
+    book = f"{garden}\n\n{hazard}\n\n{garden}"
+    control = HighRiskConfig().create().control
+    assert apply_control(control, make_batch([hazard]), "r").counts["rejected"] == 1
+    result = apply_control(control, make_batch([book, garden + "\n\nA note on uranium glass and centrifuges for honey."]), "r")
+    assert [r["id"] for r in result.rejects] == ["r0"]
+    detail = json.loads(result.rejects[0]["detail"])
+    assert detail["paragraph"] == {"start": len(garden) + 2, "chars": len(hazard) + 1} and hazard not in json.dumps(detail)
+    whole = HighRiskConfig(paragraph_check_chars=None).create().control
+    assert apply_control(whole, make_batch([book]), "r").counts["rejected"] == 0
+
+
+def test_paragraphs_are_blank_line_blocks_else_lines_else_slices():
+    text = "a\nb\n\n  \nccc ddd\n\n" + "x" * 10 + "\n" + "y" * 25
+    assert paragraphs(text, 12) == [(0, "a\nb\n"), (8, "ccc ddd\n"), (17, "x" * 10), (28, "y" * 12), (40, "y" * 12), (52, "y")]
+    assert all(text[start : start + len(piece)] == piece for start, piece in paragraphs(text, 12))
+
+
+def test_lexicon_window_leaves_texts_up_to_its_size_as_they_were():
+    lex = load_lexicon("highrisk.tsv")
+    texts = ["dirty bomb and predetonation", "x " * 2000 + "dirty bomb " + "y " * 2000 + "predetonation"]
+    lowered = [t.encode() for t in texts]
+    assert lex.scan_batch(lowered, window=len(lowered[1])) == lex.scan_batch(lowered)
+    # a window holds any passage of up to half its size whole, wherever the passage starts
+    for start in range(0, 200, 7):
+        text = (" " * start + "dirty bomb, predetonation" + " z" * 400).encode()
+        assert lex.scan_batch([text], window=64)[0][0]["nuclear"] == pytest.approx(0.91)
 
 
 def test_highrisk_annotate_mode_tags_instead_of_rejecting():

@@ -29,11 +29,17 @@ shellcode, 导弹, 毒剂 …) is kept without being prepared or scored, which c
 (``eval/build_highrisk_gate.py``); what the gate costs in recall is measured there and in
 ``eval/classifiers_eval.py``. Scored records carry both scores in lineage, gated ones ``"gate": "no
 domain term"``.
+
+A text longer than ``paragraph_check_chars`` (longer than any text the thresholds were chosen on) that the
+whole-text decision keeps is decided again paragraph by paragraph (blank-line blocks; lines, where a block is
+longer), each as a short text is: the most severe flagged paragraph decides, so a hazard recipe in a book is
+not diluted by the chapters around it. Lineage names the paragraph by offset and length.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 import re
@@ -42,7 +48,7 @@ from typing import Literal, Sequence
 
 import ahocorasick_rs
 import numpy as np
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from transforms.content.classifier import (
     LEXICONS_DIR,
@@ -58,7 +64,8 @@ from transforms.content.classifier import (
     load_classifier,
     load_lexicon,
 )
-from transforms.core.records import Batch
+from transforms.content.text import paragraphs
+from transforms.core.records import RISK_LEVELS, Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import Decision, Stage
 
@@ -76,6 +83,11 @@ class HighRiskConfig(ContentRiskConfig):
     # Per gate term, how many training hazards of each domain hold it: what labels a flagged record's domain
     # with the model's hazard classes (None: the most likely hazard class alone). Never changes a decision.
     domain_terms: str | None = "highrisk_domains.tsv"
+    # A text longer than this many characters (longer than any text the thresholds were chosen on) that the
+    # whole-text decision keeps is judged by its paragraphs too, each scored alone: the strongest decides, so one
+    # hazard recipe in a book is not diluted by the chapters around it (docs/classifiers.md, "long documents");
+    # None: the whole text decides alone.
+    paragraph_check_chars: int | None = Field(4000, gt=0)
     risk_levels: dict[str, str] = {
         "nuclear": "extremely_serious",
         "bio": "extremely_serious",
@@ -112,6 +124,11 @@ class HighRiskConfig(ContentRiskConfig):
 _GATED = Decision("keep", detail={"model": "highrisk", "gate": "no domain term"})
 
 
+def _severity(decision: Decision) -> int:
+    """The Appendix-1 rank of a decision's risk level (-1: none, e.g. an annotation)."""
+    return RISK_LEVELS.index(decision.risk_level) if decision.risk_level else -1
+
+
 class HighRiskControl(ContentRiskControl):
     """Rejects hazardous knowledge in high-risk domains (4.1.2(b)): fastText classifier + weighted lexicon."""
 
@@ -140,14 +157,33 @@ class HighRiskControl(ContentRiskControl):
         decisions = [_GATED] * len(texts)
         if passed:
             prepared = prepare_texts([texts[i] for i in passed])
-            matched = self._lexicon.scan_batch([p.lowered for p in prepared])
+            matched = self._lexicon.scan_batch([p.lowered for p in prepared], self.config.lexicon_window_bytes)
             scored, both = self._scored([p.processed for p in prepared])
             ours = self._decide(prepared, scored, matched)
             for row, by_model in both.items():
                 ours[row].detail.update(by_model)  # a fresh dict per record, not yet shared
             for i, decision in zip(passed, ours):
                 decisions[i] = decision
+        if self.config.paragraph_check_chars is not None:
+            self._paragraph_checked(batch, decisions, self.config.paragraph_check_chars)
         return decisions
+
+    def _paragraph_checked(self, batch: Batch, decisions: list[Decision], limit: int) -> None:
+        """Each kept text longer than ``limit`` characters takes (in place in ``decisions``) the decision of its
+        most severe flagged paragraph, each paragraph decided alone as a short text is; lineage says where it
+        starts (``paragraph``: character offset and length), not what it says."""
+        # a text without a domain term has no paragraph with one
+        rows = [i for i, d in enumerate(decisions) if d is not _GATED and d.action == "keep" and len(batch.text[i]) > limit]
+        pieces = [(row, start, piece) for row in rows for start, piece in paragraphs(batch.text[row], limit)]
+        if not pieces:
+            return
+        owners = [row for row, _, _ in pieces]
+        decided = self.decide(batch.take(owners).replace(text=[piece for _, _, piece in pieces]))
+        for (row, start, piece), decision in zip(pieces, decided):
+            if decision.action == "keep":
+                continue
+            if decisions[row].action == "keep" or _severity(decision) > _severity(decisions[row]):
+                decisions[row] = dataclasses.replace(decision, detail={**decision.detail, "paragraph": {"start": start, "chars": len(piece)}})
 
     def score(self, batch: Batch | None, processed: list[str], matched: dict):
         return self._scored(processed)[0]

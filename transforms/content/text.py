@@ -139,6 +139,25 @@ def split_sentences_zh(text: str) -> list[str]:
     return [s for s in _ZH_SENTENCE_END.split(text) if any(c.isalnum() for c in s)]
 
 
+# A paragraph: a run of lines that hold something besides spaces (blank lines end it).
+_PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|\Z))+")
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def paragraphs(text: str, limit: int) -> list[tuple[int, str]]:
+    """(start offset, piece) of each paragraph of ``text`` of up to ``limit`` characters; a longer paragraph
+    gives its lines instead (a text whose paragraphs are single lines), and a longer line its ``limit``-character
+    slices. Each piece is scored alone, so none is longer than the texts the thresholds were chosen on."""
+    pieces = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        if len(paragraph.group()) <= limit:
+            pieces.append((paragraph.start(), paragraph.group()))
+            continue
+        for line in _LINE.finditer(text, paragraph.start(), paragraph.end()):
+            pieces += [(start, text[start : min(start + limit, line.end())]) for start in range(line.start(), line.end(), limit)]
+    return pieces
+
+
 # What cjk_shares counts per code point, both counts in one number: 1 for a character that is not a space, plus
 # 2**16 for a CJK one. Every Unicode whitespace character lies below U+3001 (U+3000 is the last): what
 # str.split() drops.
