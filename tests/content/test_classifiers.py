@@ -460,3 +460,14 @@ print(json.dumps({{"diff": float(diff), "shape": list(rows.get_input_matrix().sh
     assert out["diff"] < 1e-4
     assert out["shape"][1] == 2  # three labels: two numbers per row instead of 16
     assert out["labels"] == ["__label__law", "__label__other", "__label__science"]
+
+
+def test_paragraphs_of_a_long_run_of_spaces_take_linear_time():
+    """A regular expression for "a line holding a non-space" took 7 s for 40,000 spaces and grew with their square:
+    one hostile document would have held its worker for hours."""
+    import time
+
+    text = "uranium centrifuge\n" + " " * 2_000_000 + "\nx"
+    started = time.process_time()
+    assert paragraphs(text, 4000) == [(0, "uranium centrifuge\n"), (len(text) - 1, "x")]
+    assert time.process_time() - started < 2.0  # linear: ≈ 0.01 s here

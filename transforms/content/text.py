@@ -139,23 +139,30 @@ def split_sentences_zh(text: str) -> list[str]:
     return [s for s in _ZH_SENTENCE_END.split(text) if any(c.isalnum() for c in s)]
 
 
-# A paragraph: a run of lines that hold something besides spaces (blank lines end it).
-_PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|\Z))+")
-_LINE = re.compile(r"[^\n]*\S[^\n]*")
-
-
 def paragraphs(text: str, limit: int) -> list[tuple[int, str]]:
-    """(start offset, piece) of each paragraph of ``text`` of up to ``limit`` characters; a longer paragraph
-    gives its lines instead (a text whose paragraphs are single lines), and a longer line its ``limit``-character
-    slices. Each piece is scored alone, so none is longer than the texts the thresholds were chosen on."""
-    pieces = []
-    for paragraph in _PARAGRAPH.finditer(text):
-        if len(paragraph.group()) <= limit:
-            pieces.append((paragraph.start(), paragraph.group()))
-            continue
-        for line in _LINE.finditer(text, paragraph.start(), paragraph.end()):
-            pieces += [(start, text[start : min(start + limit, line.end())]) for start in range(line.start(), line.end(), limit)]
-    return pieces
+    """(start offset, piece) of each paragraph of ``text`` (a run of lines holding something besides spaces, with
+    its last line break) of up to ``limit`` characters; a longer paragraph gives its lines instead (a text whose
+    paragraphs are single lines), and a longer line its ``limit``-character slices. Each piece is scored alone, so
+    none is longer than the texts the thresholds were chosen on. Lines are cut with str methods: a regular
+    expression for "a line holding a non-space" backtracks quadratically over a long run of spaces."""
+    pieces: list[tuple[int, str]] = []
+    block: list[tuple[int, str]] = []  # (offset, line) of the paragraph being read
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            block.append((offset, line))
+        elif block:
+            pieces += _paragraph_pieces(text, block, limit)
+            block = []
+        offset += len(line) + 1
+    return pieces + (_paragraph_pieces(text, block, limit) if block else [])
+
+
+def _paragraph_pieces(text: str, block: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
+    start, end = block[0][0], block[-1][0] + len(block[-1][1]) + 1  # with the line break after it, if any
+    if len(paragraph := text[start:end]) <= limit:
+        return [(start, paragraph)]
+    return [(at, text[at : min(at + limit, offset + len(line))]) for offset, line in block for at in range(offset, offset + len(line), limit)]
 
 
 # What cjk_shares counts per code point, both counts in one number: 1 for a character that is not a space, plus
