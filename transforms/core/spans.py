@@ -26,9 +26,13 @@ _MIN_RECURRING = {True: 3, False: 2}
 
 
 def _recurrences(string: str, spans: list[Span], found: dict[str, str]) -> list[Span]:
-    """``spans`` plus a span at each occurrence of a ``found`` value (value → type) outside them, not glued to an
-    ASCII letter or digit; the same list when there is none."""
-    added: list[Span] = []
+    """``spans`` plus a span at each occurrence of a ``found`` value (value → type, longest first) not glued to an
+    ASCII letter or digit; the same list when there is none. An occurrence takes the place of the finds it overlaps,
+    unless one of them holds it whole or is an earlier (so no shorter) occurrence: a value found with its context
+    elsewhere beats a context-free find here that cuts it (an id's digits and an address's house number read as a
+    phone number, ``00104-9862`` of ``post-00104-9862 Maple Street`` or ``zh-00104-2046弄3号``, and mask mode keeps
+    the number's end: the whole address was published)."""
+    current, added = spans, set()
     own = Counter(string[s.start : s.end] for s in spans) if spans else {}
     for value, entity in found.items():
         if own.get(value, 0) >= string.count(value):  # every occurrence is found already (the common case)
@@ -39,10 +43,14 @@ def _recurrences(string: str, spans: list[Span], found: dict[str, str]) -> list[
             glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
                 end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
             )
-            if not glued and all(end <= s.start or start >= s.end for s in (*spans, *added)):
-                added.append(Span(start, end, entity, 0.5))
+            if not glued:
+                overlapped = [s for s in current if s.start < end and start < s.end]
+                if not any(s in added or (s.start <= start and end <= s.end) for s in overlapped):
+                    span = Span(start, end, entity, 0.5)
+                    current = [s for s in current if s not in overlapped] + [span]
+                    added.add(span)
             start = string.find(value, end if not glued else start + 1)
-    return sorted((*spans, *added)) if added else spans
+    return sorted(current) if added else spans
 
 
 def with_recurrences(
