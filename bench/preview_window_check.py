@@ -4,7 +4,7 @@
     .venv/bin/python bench/preview_window_check.py compare bench/_work/preview-inputs.pkl --window 400
 
 ``record`` runs ``steward run CONFIG --direct_num_workers=1`` in this process and saves every batch of texts
-the run asked previews for (the texts as the rejecting stage saw them, earlier stages' edits included);
+(and metas) the run asked previews for (as the rejecting stage saw them, earlier stages' edits included);
 ``compare`` computes each batch's previews with the shipped window and with ``--window`` and prints how many
 differ (with the first few, redacted both ways) and the CPU seconds of each. A smaller window ships only if
 no preview of a whole real-100k run differs.
@@ -28,9 +28,9 @@ def record(config: str, out: str) -> None:
     batches = []
     shipped = stage.redacted_previews
 
-    def recording(texts, categories):
-        batches.append((list(texts), list(categories)))
-        return shipped(texts, categories)
+    def recording(texts, categories, metas):
+        batches.append((list(texts), list(categories), list(metas)))
+        return shipped(texts, categories, metas)
 
     stage.redacted_previews = recording  # apply_control's own reference
     from pipelines.cli import main as steward
@@ -44,14 +44,14 @@ def record(config: str, out: str) -> None:
     finally:
         stage.redacted_previews = shipped
         Path(out).write_bytes(pickle.dumps(batches))
-    print(f"{sum(len(t) for t, _ in batches):,} texts in {len(batches):,} batches → {out}")
+    print(f"{sum(len(batch[0]) for batch in batches):,} texts in {len(batches):,} batches → {out}")
 
 
 def previews_with(batches, window: int) -> tuple[list, float]:
     shipped, preview.WINDOW_CHARS = preview.WINDOW_CHARS, window
     try:
         started = time.process_time()
-        out = [preview.redacted_previews(texts, categories) for texts, categories in batches]
+        out = [preview.redacted_previews(*batch) for batch in batches]
         return out, time.process_time() - started
     finally:
         preview.WINDOW_CHARS = shipped

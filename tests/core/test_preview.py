@@ -1,8 +1,11 @@
-"""Reject previews (transforms/core/preview.py): batched redaction equals redacting each text on its own."""
+"""Reject previews (transforms/core/preview.py): batched redaction equals redacting each text on its own; values
+found in the record's meta are replaced in its text."""
 
 from __future__ import annotations
 
 from transforms.core.preview import _finish, _redact, _window, redacted_previews
+from transforms.core.records import Batch
+from transforms.core.stage import Control, Decision, apply_control
 
 SECRETS = {
     "PASSWORD: Xy7kq9Zw!": "Xy7kq9Zw!",
@@ -30,3 +33,31 @@ def test_batched_previews_gate_credentials_without_missing_one():
     for (secret, raw), preview in zip(SECRETS.items(), previews):
         if raw is not None:
             assert raw not in preview and "<CREDENTIAL" in preview, preview
+
+
+class _RejectsEveryRecord(Control):
+    stage = "quality"
+
+    def decide(self, batch):
+        return [Decision.reject(rule="r", clause="6.1.5", risk_level="low", category="quality", reason="x")] * len(batch)
+
+
+def test_a_value_found_in_the_meta_is_replaced_where_it_recurs_in_the_text():
+    # a bare name in the text has no context to be found by; found in the record's title, it is personal wherever it
+    # stands (as the pii stage replaces it): the leak audit found such names in the previews of records that a stage
+    # before the pii stage rejected
+    records = [
+        ("Jens Kreutzmann: the lease ends in May, call after five.", {"title": "Letter from Mr. Jens Kreutzmann"}),
+        ("文静明天来开会。", {"标题": "联系人：文静"}),
+        ("Jens Kreutzmann: the lease ends in May, call after five.", {"title": "The lease"}),
+    ]  # fmt: skip
+    texts, metas = [text for text, _ in records], [meta for _, meta in records]
+    previews = redacted_previews(texts, ["quality"] * len(texts), metas)
+    assert previews[0] == "<PERSON>: the lease ends in May, call after five."
+    assert previews[1] == "<PERSON>明天来开会。"
+    assert previews[2] == texts[2]  # another record's meta is not this one's: here the name has nothing to be found by
+    rows = [{"id": str(i), "text": text, "source": "s", "source_uri": "u", "locator": str(i), "license": "MIT",
+             "lang": None, "meta": meta, "content_sha256": "h", "tags": [], "lineage": []}
+            for i, (text, meta) in enumerate(records)]  # fmt: skip
+    rejects = apply_control(_RejectsEveryRecord(), Batch.from_rows(rows), "run").rejects  # every control's rejects
+    assert [r["preview"] for r in rejects] == previews

@@ -199,9 +199,9 @@ def test_a_bundles_rejects_get_their_previews_together_and_the_same_as_each_batc
 
     calls, shipped = [], stage.redacted_previews
 
-    def recording(texts, categories):
+    def recording(texts, categories, metas):
         calls.append(len(texts))
-        return shipped(texts, categories)
+        return shipped(texts, categories, metas)
 
     monkeypatch.setattr(stage, "PREVIEW_BATCH", 12)
     monkeypatch.setattr(stage, "redacted_previews", recording)
@@ -232,7 +232,7 @@ def test_rejects_with_their_own_previews_wait_no_longer_than_others(monkeypatch)
 
     calls = []
     monkeypatch.setattr(stage, "PREVIEW_BATCH", 10)
-    monkeypatch.setattr(stage, "redacted_previews", lambda texts, categories: calls.append(texts) or [None] * len(texts))
+    monkeypatch.setattr(stage, "redacted_previews", lambda texts, categories, metas: calls.append(texts) or [None] * len(texts))
     fn = stage._ApplyControlFn(RejectsAll(), "run-1")
     fn.start_bundle()
     sent = [len(o.value) for k in range(0, 24, 4) for o in fn.process(make_batch(range(k, k + 4))) if isinstance(o, TaggedOutput)]

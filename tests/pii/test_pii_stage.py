@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
+from transforms.core.spans import with_recurrences
 from transforms.core.stage import RunContext, apply_control
 from transforms.pii.stage import Anonymiser, PiiConfig, PiiControl, PiiKeyError, decrypt_text
 from transforms.core.records import Batch, content_sha256, meta_strings, to_json
@@ -280,3 +281,28 @@ def test_a_surrogate_that_makes_an_identifier_with_its_neighbours_is_a_residual(
     decisions = PiiControl(config).decide(make_meta_batch(records))
     kept = [[d.text or text, *meta_strings(d.meta or meta)] for (text, meta), d in zip(records, decisions) if d.action != "reject"]
     assert kept and [n for strings in kept for n in det.count_structured_identifiers(strings) if n] == []
+
+
+@pytest.mark.parametrize("mode", ["redact", "mask", "pseudonym", "surrogate", "encrypt"])
+def test_a_recurring_value_wins_over_a_find_that_cuts_it(mode, monkeypatch):
+    """An address found in the text recurs in the record's id after an id number: there the id's digits and the house
+    number read as a phone number (``00104-9862``), and a recurrence overlapping a find was skipped, so mask mode
+    published ``post-******9862 Maple Street`` (the leak audit). The recurring value takes the place of the finds
+    that cut it, shorter (English) or longer (the Chinese address, 7 characters, under ``00104-2046``)."""
+    monkeypatch.setenv("DATASTEWARD_PII_KEY", "k" * 32)
+    surrogates = {"default_mode": "pseudonym", "modes": {"PERSON": "surrogate", "STREET_ADDRESS": "surrogate"}}
+    config = PiiConfig(**(surrogates if mode == "surrogate" else {"default_mode": mode}))
+    records = [
+        ("Ship it to 9862 Maple Street by Friday.", {"source_id": "post-00104-9862 Maple Street"}),
+        ("快递请寄到2046弄3号，谢谢。", {"source_id": "zh-00104-2046弄3号"}),
+    ]  # fmt: skip
+    decisions = PiiControl(config).decide(make_meta_batch(records))
+    for (text, meta), decision, tail in zip(records, decisions, ["Maple Street", "弄3号"]):
+        if decision.action == "reject":  # a surrogate house number after the id's digits reads as a phone: nothing published
+            assert mode == "surrogate" and decision.reason == "residual_personal_information"
+            continue
+        published = [decision.text or text, *meta_strings(decision.meta or meta)]
+        assert not [s for s in published if tail in s], (mode, published)
+    # a find that holds the recurring value whole stays: "Jens" of the author inside the title's "Jens Kreutzmann"
+    title, whole = "Re: Jens Kreutzmann", det.Span(4, 19, det.PERSON, 0.9)
+    assert with_recurrences(None, [], ["Jens", title], {"Jens": [det.Span(0, 4, det.PERSON, 0.9)], title: [whole]})[1][title] == [whole]

@@ -153,7 +153,7 @@ class _RejectAll(Control):
 
 def test_every_control_reject_gets_a_redacted_preview():
     rows = [{"id": str(i), "text": PII_TEXT if i == 0 else NEWS[i], "source": "s", "source_uri": "u", "locator": f"l{i}",
-             "license": "MIT", "lang": None, "meta": "{}", "content_sha256": "h", "tags": [], "lineage": []}
+             "license": "MIT", "lang": None, "meta": {}, "content_sha256": "h", "tags": [], "lineage": []}
             for i in range(4)]  # fmt: skip
     result = apply_control(_RejectAll(), Batch.from_rows(rows), "run")
     previews = [r["preview"] for r in result.rejects]

@@ -133,8 +133,8 @@ class ControlResult:
     kept: Batch
     rejects: list[dict]
     counts: Counter = field(default_factory=Counter)
-    # with ``previews_later``: (reject, its text, its category) for each reject still without a preview
-    unpreviewed: list[tuple[int, str | None, str]] = field(default_factory=list)
+    # with ``previews_later``: (reject, its text, its category, its meta) for each reject still without a preview
+    unpreviewed: list[tuple[int, str | None, str, dict | None]] = field(default_factory=list)
 
 
 def apply_control(control: Control, batch: Batch, run_id: str, previews_later: bool = False) -> ControlResult:
@@ -215,10 +215,10 @@ def apply_control(control: Control, batch: Batch, run_id: str, previews_later: b
     if plain_keeps:
         counts["keep"] += plain_keeps
     if previews_later:
-        waiting = [(r, batch.text[i], category) for r, i, category in unpreviewed]
+        waiting = [(r, batch.text[i], category, batch.meta[i]) for r, i, category in unpreviewed]
     elif unpreviewed:
         fill_previews([rejects[r] for r, _, _ in unpreviewed], [batch.text[i] for _, i, _ in unpreviewed],
-                      [c for _, _, c in unpreviewed])
+                      [c for _, _, c in unpreviewed], [batch.meta[i] for _, i, _ in unpreviewed])
     updated = batch.replace(
         **({"text": texts} if texts is not None else {}),
         **({"meta": metas} if metas is not None else {}),
@@ -240,9 +240,10 @@ def count(stage: str, name: str, n: int = 1) -> None:
         progress.add(stage, name, n)
 
 
-def fill_previews(rows: list[dict], texts: list[str | None], categories: list[str]) -> None:
-    """Give each reject row the redacted preview of its text, all in one call."""
-    for row, preview in zip(rows, redacted_previews(texts, categories)):
+def fill_previews(rows: list[dict], texts: list[str | None], categories: list[str], metas: list[dict | None]) -> None:
+    """Give each reject row the redacted preview of its text (its meta's personal values replaced too), all in one
+    call."""
+    for row, preview in zip(rows, redacted_previews(texts, categories, metas)):
         row["preview"] = preview
 
 
@@ -253,28 +254,30 @@ PREVIEW_BATCH = 512
 
 
 class _RejectsWithPreviews:
-    """A bundle's rejects, in order, and the texts of those still without a preview (held only in this
-    worker's memory, never written: a reject leaves with its preview or none)."""
+    """A bundle's rejects, in order, and the texts and metas of those still without a preview (held only in
+    this worker's memory, never written: a reject leaves with its preview or none)."""
 
     def __init__(self):
         self.rejects: list[dict] = []
         self.texts: list[str | None] = []
         self.categories: list[str] = []
+        self.metas: list[dict | None] = []
         self.rows: list[dict] = []
 
     def add(self, result: ControlResult) -> None:
-        for r, text, category in result.unpreviewed:
+        for r, text, category, meta in result.unpreviewed:
             self.rows.append(result.rejects[r])
             self.texts.append(text)
             self.categories.append(category)
+            self.metas.append(meta)
         self.rejects += result.rejects
 
     def previewed(self) -> list[dict]:
         """Every waiting reject, previews filled in; none waits afterwards."""
         if self.texts:
-            fill_previews(self.rows, self.texts, self.categories)
+            fill_previews(self.rows, self.texts, self.categories, self.metas)
         rejects = self.rejects
-        self.rejects, self.texts, self.categories, self.rows = [], [], [], []
+        self.rejects, self.texts, self.categories, self.metas, self.rows = [], [], [], [], []
         return rejects
 
 

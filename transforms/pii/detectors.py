@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 import ahocorasick_rs
 import numpy as np
 
+from transforms.core.spans import Span  # a found value's span (det.Span), shared with the reject previews
 from transforms.pii import addresses as address_grammar
 from transforms.pii import names as names_model
 from transforms.pii.validators import (
@@ -81,13 +82,6 @@ STRUCTURED_TYPES = (
 )
 CONTEXTUAL_TYPES = (PERSON, STREET_ADDRESS)
 ENTITY_TYPES = STRUCTURED_TYPES + CONTEXTUAL_TYPES
-
-
-class Span(NamedTuple):
-    start: int
-    end: int
-    type: str
-    score: float
 
 
 # --------------------------------------------------------------------------- phone numbers

@@ -27,14 +27,14 @@ import hashlib
 import hmac
 import os
 import re
-from collections import ChainMap, Counter
-from collections.abc import Mapping
+from collections import Counter
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from transforms.core.records import Batch, map_strings, meta_strings
 from transforms.core.registry import register_stage
+from transforms.core.spans import with_recurrences
 from transforms.core.stage import KEEP, Control, ControlStage, Decision, KeyValueError, StageConfig, count
 from transforms.pii import detectors as det
 from transforms.pii import surrogates as pii_surrogates
@@ -194,7 +194,7 @@ class PiiControl(Control):
         for text, spans, meta, strings in zip(texts, found, batch.meta, strings_of):
             spans_of = meta_spans
             if spans or any(meta_spans[value] for value in strings):
-                spans, spans_of = _with_recurrences(text, spans, strings, meta_spans)
+                spans, spans_of = with_recurrences(text, spans, strings, meta_spans)
             if any(spans_of[value] for value in strings):  # else its meta stays as it is: not rebuilt
                 new_meta, meta_counts, replaced = self._deidentify_meta(meta, spans_of)
             else:
@@ -301,56 +301,6 @@ class PiiControl(Control):
             if left:
                 residuals.setdefault(i, Counter()).update(left)
         return residuals
-
-
-# A value found in one of a record's strings (text, id, url, meta) is personal wherever it recurs in the record: each
-# string is detected on its own, and a bare name in an ``author`` field or a number glued to an id has no context
-# there (the leak audit found names replaced in the text still published in the meta). Shorter values would hit
-# parts of words: ASCII needs three characters, other text two (a Chinese name).
-_MIN_RECURRING = {True: 3, False: 2}
-
-
-def _recurrences(string: str, spans: list[det.Span], found: dict[str, str]) -> list[det.Span]:
-    """``spans`` plus a span at each occurrence of a ``found`` value (value → type) outside them, not glued to an
-    ASCII letter or digit; the same list when there is none."""
-    added: list[det.Span] = []
-    own = Counter(string[s.start : s.end] for s in spans) if spans else {}
-    for value, entity in found.items():
-        if own.get(value, 0) >= string.count(value):  # every occurrence is found already (the common case)
-            continue
-        start = string.find(value)
-        while start >= 0:
-            end = start + len(value)
-            glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
-                end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
-            )
-            if not glued and all(end <= s.start or start >= s.end for s in (*spans, *added)):
-                added.append(det.Span(start, end, entity, 0.5))
-            start = string.find(value, end if not glued else start + 1)
-    return sorted((*spans, *added)) if added else spans
-
-
-def _with_recurrences(
-    text: str | None, spans: list[det.Span], strings: list[str], spans_of: dict[str, list[det.Span]]
-) -> tuple[list[det.Span], Mapping[str, list[det.Span]]]:
-    """A record's text spans and meta spans, each value found in one of its strings found in all of them."""
-    found: dict[str, str] = {}
-    times: Counter = Counter()
-    for string, string_spans in ((text, spans), *((value, spans_of[value]) for value in strings)):
-        for s in string_spans:
-            value = string[s.start : s.end]
-            found.setdefault(value, s.type)
-            times[value] += 1
-    # a value that stands nowhere but where it was found (the common case) needs nothing more; longest first:
-    # "Jens Kreutzmann" is replaced whole where "Jens" was found too
-    everywhere = "\x00".join([text or "", *strings])
-    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0]))
-             if len(v.strip()) >= _MIN_RECURRING[v.isascii()] and everywhere.count(v) > times[v]}  # fmt: skip
-    if not found:
-        return spans, spans_of
-    more = {value: added for value in strings
-            if (added := _recurrences(value, spans_of[value], found)) is not spans_of[value]}  # fmt: skip
-    return _recurrences(text, spans, found) if text else spans, ChainMap(more, spans_of) if more else spans_of
 
 
 @register_stage(STAGE)

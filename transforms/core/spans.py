@@ -1,0 +1,77 @@
+"""Spans of personal values found in a record's strings, and those values wherever else they stand in the record.
+
+Shared by the pii stage (which replaces them in the published text, ids, urls and meta) and the rejects' previews
+(:mod:`transforms.core.preview`, which replace them in the previewed text), so neither reaches into the other.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap, Counter
+from collections.abc import Mapping
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    type: str
+    score: float
+
+
+# A value found in one of a record's strings (text, id, url, meta) is personal wherever it recurs in the record: each
+# string is detected on its own, and a bare name in an ``author`` field or a number glued to an id has no context
+# there (the leak audit found names replaced in the text still published in the meta). Shorter values would hit
+# parts of words: ASCII needs three characters, other text two (a Chinese name).
+_MIN_RECURRING = {True: 3, False: 2}
+
+
+def _recurrences(string: str, spans: list[Span], found: dict[str, str]) -> list[Span]:
+    """``spans`` plus a span at each occurrence of a ``found`` value (value → type, longest first) not glued to an
+    ASCII letter or digit; the same list when there is none. An occurrence takes the place of the finds it overlaps,
+    unless one of them holds it whole or is an earlier (so no shorter) occurrence: a value found with its context
+    elsewhere beats a context-free find here that cuts it (an id's digits and an address's house number read as a
+    phone number, ``00104-9862`` of ``post-00104-9862 Maple Street`` or ``zh-00104-2046弄3号``, and mask mode keeps
+    the number's end: the whole address was published)."""
+    current, added = spans, set()
+    own = Counter(string[s.start : s.end] for s in spans) if spans else {}
+    for value, entity in found.items():
+        if own.get(value, 0) >= string.count(value):  # every occurrence is found already (the common case)
+            continue
+        start = string.find(value)
+        while start >= 0:
+            end = start + len(value)
+            glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
+                end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
+            )
+            if not glued:
+                overlapped = [s for s in current if s.start < end and start < s.end]
+                if not any(s in added or (s.start <= start and end <= s.end) for s in overlapped):
+                    span = Span(start, end, entity, 0.5)
+                    current = [s for s in current if s not in overlapped] + [span]
+                    added.add(span)
+            start = string.find(value, end if not glued else start + 1)
+    return sorted(current) if added else spans
+
+
+def with_recurrences(
+    text: str | None, spans: list[Span], strings: list[str], spans_of: Mapping[str, list[Span]]
+) -> tuple[list[Span], Mapping[str, list[Span]]]:
+    """A record's text spans and the spans of its meta ``strings`` (``spans_of``: each string's), each value found in
+    one of its strings found in all of them. The same objects when no found value stands anywhere else."""
+    found: dict[str, str] = {}
+    times: Counter = Counter()
+    for string, string_spans in ((text, spans), *((value, spans_of[value]) for value in strings)):
+        for s in string_spans:
+            value = string[s.start : s.end]
+            found.setdefault(value, s.type)
+            times[value] += 1
+    # a value that stands nowhere but where it was found (the common case) needs nothing more; longest first:
+    # "Jens Kreutzmann" is replaced whole where "Jens" was found too
+    everywhere = "\x00".join([text or "", *strings])
+    found = {v: t for v, t in sorted(found.items(), key=lambda kv: -len(kv[0]))
+             if len(v.strip()) >= _MIN_RECURRING[v.isascii()] and everywhere.count(v) > times[v]}  # fmt: skip
+    if not found:
+        return spans, spans_of
+    more = {value: added for value in strings
+            if (added := _recurrences(value, spans_of[value], found)) is not spans_of[value]}  # fmt: skip
+    return _recurrences(text, spans, found) if text else spans, ChainMap(more, spans_of) if more else spans_of
