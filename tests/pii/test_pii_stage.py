@@ -260,13 +260,15 @@ def test_a_value_found_once_is_replaced_wherever_it_recurs_in_the_record(mode, m
           "url": "https://people.example.org/u/Jens Kreutzmann"}),
         ("Thanks, see the title.", {"title": "Re: 345-899-3560x4587", "source_id": "en-00018-345-899-3560x4587"}),
         ("联系人：王芳，手机号码：13800138000", {"作者": "王芳", "source_id": "zh-王芳-7"}),
+        # after ASCII letters a Chinese name is no part of a word (CJK characters are isalnum: it was taken as glued)
+        ("联系人：文静，电话13900139000", {"source_id": "hpu文静"}),
         ("The weather is fine today.", {"source_id": "post-00036"}),
     ]  # fmt: skip
     decisions = PiiControl(PiiConfig(default_mode=mode)).decide(make_meta_batch(records))
-    for (text, meta), decision, gone in zip(records, decisions, ["Jens Kreutzmann", "345-899-3560", "王芳"]):
+    for (text, meta), decision, gone in zip(records, decisions, ["Jens Kreutzmann", "345-899-3560", "王芳", "文静"]):
         published = [decision.text or text, *meta_strings(decision.meta or meta)]
         assert not [s for s in published if gone in s], (mode, published)
-    assert decisions[3].action == "keep"  # another record's values are not this one's
+    assert decisions[4].action == "keep"  # another record's values are not this one's
 
 
 def test_a_surrogate_that_makes_an_identifier_with_its_neighbours_is_a_residual(monkeypatch):

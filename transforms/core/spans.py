@@ -25,6 +25,12 @@ class Span(NamedTuple):
 _MIN_RECURRING = {True: 3, False: 2}
 
 
+def _ascii_word(character: str) -> bool:
+    """An ASCII letter or digit: what a value glued to it would be part of (CJK characters are ``isalnum`` too, and a
+    Chinese name after ``hpu`` is no part of a word)."""
+    return character.isascii() and character.isalnum()
+
+
 def _recurrences(string: str, spans: list[Span], found: dict[str, str]) -> list[Span]:
     """``spans`` plus a span at each occurrence of a ``found`` value (value → type, longest first) not glued to an
     ASCII letter or digit; the same list when there is none. An occurrence takes the place of the finds it overlaps,
@@ -40,8 +46,8 @@ def _recurrences(string: str, spans: list[Span], found: dict[str, str]) -> list[
         start = string.find(value)
         while start >= 0:
             end = start + len(value)
-            glued = (start and string[start - 1].isascii() and string[start - 1].isalnum() and value[0].isalnum()) or (
-                end < len(string) and string[end].isascii() and string[end].isalnum() and value[-1].isalnum()
+            glued = (start and _ascii_word(string[start - 1]) and _ascii_word(value[0])) or (
+                end < len(string) and _ascii_word(string[end]) and _ascii_word(value[-1])
             )
             if not glued:
                 overlapped = [s for s in current if s.start < end and start < s.end]
