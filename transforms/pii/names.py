@@ -482,6 +482,13 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     out: list[list[NameSpan]] = [[] for _ in texts]
     if not texts:
         return out
+    taken: list[set[int]] = [set() for _ in texts]  # the starts in out[k]: a list scan per name was quadratic
+
+    def add(k: int, span: tuple[int, int], confidence: float) -> None:
+        if span[0] not in taken[k]:
+            taken[k].add(span[0])
+            out[k].append(NameSpan(*span, confidence))
+
     c, starts = zh_encode(texts)
     letters = np.flatnonzero((c >= 65) & (c <= 122))  # few in Chinese text: the joints are found among them
     codes = c[letters]
@@ -489,8 +496,8 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
     for j in joints.tolist():
         k = bisect.bisect_right(starts, j) - 1
         span = _joined_latin_name(texts[k], j - starts[k])
-        if span and not any(x.start == span[0] for x in out[k]):  # ColinMcRae has two joints
-            out[k].append(NameSpan(*span, 0.5))
+        if span:  # ColinMcRae has two joints: add keeps one
+            add(k, span, 0.5)
     E = zh_emissions(c, model)
     DB, DI = E.real.copy(), E.imag.copy()
     # Viterbi only around the positions where a name of 2–4 characters starting there scores within
@@ -532,12 +539,12 @@ def _zh_pass(texts: list[str], model: ZhModel, margin: float) -> list[list[NameS
                 while j < len(y) and y[j] == 2:
                     j += 1
                 span = _zh_name_span(texts[k], s + i - bounds_l[k], s + j - bounds_l[k], model)
-                if span and not any(x.start == span[0] for x in out[k]):  # a Latin name may span several tagged runs
+                if span and span[0] not in taken[k]:  # a Latin name may span several tagged runs
                     confidence = _confidence(min(max(db[x], di[x]) for x in range(i, j)))
-                    out[k].append(NameSpan(*span, confidence))
+                    add(k, span, confidence)
                     spelt = _bracketed_latin_name(texts[k], span[1])
-                    if spelt and not any(x.start == spelt[0] for x in out[k]):
-                        out[k].append(NameSpan(*spelt, confidence))
+                    if spelt:
+                        add(k, spelt, confidence)
                 i = j
             else:
                 i += 1
