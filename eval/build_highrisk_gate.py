@@ -33,8 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.train_shipped_models import REAL, jobs  # noqa: E402
-from transforms.content.highrisk import CJK_CHARACTER, load_gate, terms_of  # noqa: E402
-from transforms.content.text import preprocess_batch  # noqa: E402
+from transforms.content.highrisk import load_gate, terms_of  # noqa: E402
+from transforms.content.text import CJK_CHARACTER, preprocess_batch  # noqa: E402
 from transforms.content.training import TrainingInput, is_train_only, load_inputs, split_examples  # noqa: E402
 
 OUTPUT = Path("transforms/content/lexicons/highrisk_gate.txt")

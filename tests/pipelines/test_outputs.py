@@ -17,7 +17,7 @@ from pipelines.delta_stats import file_stats
 from pipelines.run import execute
 from tests.conftest import NEWS, job_config, write_jsonl
 from transforms.core.preview import redacted_preview, redacted_previews
-from transforms.core.records import REJECT_SCHEMA, Batch
+from transforms.core.records import Batch
 from transforms.core.stage import KEEP, Control, Decision, apply_control
 
 README = Path(__file__).resolve().parents[2] / "README.md"

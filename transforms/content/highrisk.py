@@ -42,7 +42,6 @@ import bisect
 import dataclasses
 import functools
 import itertools
-import re
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -64,7 +63,7 @@ from transforms.content.classifier import (
     load_classifier,
     load_lexicon,
 )
-from transforms.content.text import paragraphs
+from transforms.content.text import CJK_CHARACTER, paragraphs
 from transforms.core.records import RISK_LEVELS, Batch
 from transforms.core.registry import register_stage
 from transforms.core.stage import Decision, Stage
@@ -333,9 +332,6 @@ def load_gate(path: str | Path, lexicon: str | Path) -> TermGate:
 @functools.lru_cache(maxsize=8)
 def _gate(path: str, lexicon: str) -> TermGate:
     return TermGate(read_gate_terms(Path(path)) + [entry[0] for entry in load_lexicon(lexicon).entries])
-
-
-CJK_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def terms_of(processed: str) -> set[str]:

@@ -37,9 +37,11 @@ _KIND[0xFF1A:0xFF21] = _TO_SPACE
 _KIND[0xFF3B:0xFF41] = _TO_SPACE
 _KIND[0xFF5B:0xFF66] = _TO_SPACE
 _KIND[ord(_SEPARATOR)] = _KEEP
-_KIND[0x3400:0x4DC0] = _CJK
-_KIND[0x4E00:0xA000] = _CJK
-_KIND[0xF900:0xFB00] = _CJK
+_CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))  # ideographs: extension A, unified, compatibility
+for _start, _end in _CJK_BLOCKS:
+    _KIND[_start:_end] = _CJK
+CJK_CHARACTER = re.compile("[" + "".join(f"{chr(start)}-{chr(end - 1)}" for start, end in _CJK_BLOCKS) + "]")
+"""One character that preprocessing makes a token of its own."""
 _SPACE = np.uint32(32)
 _COPIES = np.array([1, 1, 3], dtype=np.uint8)  # per kind: how many copies of a code point _spaced_code_points makes
 
